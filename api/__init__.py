@@ -1,0 +1,1 @@
+"""Entry points: the FastAPI application factory and the ``govgraph`` command line."""

@@ -1,0 +1,81 @@
+"""The FastAPI application, built by :func:`create_app` from one settings object.
+
+Nothing connects at import time: the store is opened in the app's lifespan (or passed in, for
+tests and embedding), so the same code serves the embedded store and a Neo4j cluster, and any
+number of stateless API processes can run side by side against Neo4j.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from .. import __version__
+from ..graph.errors import GovGraphError
+from ..graph.port import GraphStore
+from .settings import Settings
+from .stores import open_store
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the app. With ``store`` given the app uses it and leaves closing it to the caller."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else await open_store(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.store.close()
+
+    app = FastAPI(
+        title="governance-graph",
+        version=__version__,
+        description="The governance network of residential compounds (党支部+业委会+物业).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+        )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is alive (does not touch the store)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """The store answers: 200, or 503 with the reason."""
+        s: GraphStore = request.app.state.store
+        try:
+            await s.ping()
+        except GovGraphError as exc:
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready", "store": settings.store})
+
+    @app.get("/")
+    async def index(request: Request) -> dict[str, Any]:
+        s: GraphStore = request.app.state.store
+        counts = await s.counts()
+        return {
+            "service": "governance-graph",
+            "version": __version__,
+            "store": settings.store,
+            "nodes": counts.nodes,
+            "links": counts.links,
+        }
+
+    return app

@@ -1,0 +1,41 @@
+"""All settings, read once at start from ``GOVGRAPH_*`` environment variables (or a ``.env``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One settings object; the app, the CLI and the store factory take it, nothing else reads
+    the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVGRAPH_", env_file=".env", extra="ignore")
+
+    store: Literal["embedded", "neo4j"] = Field(
+        "embedded", description="which storage adapter to use"
+    )
+    data_path: Path = Field(
+        Path(".govgraph/graph.jsonl"), description="the embedded store's snapshot file"
+    )
+    neo4j_uri: str = Field(
+        "bolt://127.0.0.1:7687",
+        description="bolt:// for one server, neo4j:// for a cluster with routing",
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = Field(None, description="database name; empty = the default")
+    neo4j_connection_timeout: float = Field(5.0, description="seconds to wait for a connection")
+    neo4j_query_timeout: float | None = Field(30.0, description="seconds before a query is cut")
+    neo4j_max_retry_time: float = Field(
+        15.0, description="seconds the driver keeps retrying a transaction on transient errors"
+    )
+    neo4j_home: Path = Field(
+        Path(".govgraph/neo4j"), description="data folder of the local Neo4j (govgraph neo4j)"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = Field(default_factory=list)

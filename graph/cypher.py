@@ -1,0 +1,298 @@
+"""Every Cypher statement the Neo4j store runs, in one place.
+
+User values always travel as parameters. The only text ever spliced into a statement is a label,
+relationship type or property name, and only after it has been checked against the ontology
+(:func:`label` and :func:`prop` refuse anything else), so no user input can change a query.
+
+Storage layout: every node has the label ``Entity`` plus its kind as a second label, and the
+properties ``id`` and ``kind`` beside its own. A link is a relationship whose type is its kind and
+whose ``id`` property is the derived link id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from .model import Value
+from .ontology import LINK_KINDS, NODE_KINDS
+from .query import And, Cmp, Direction, Filter, HasLink, Not, Op, Or, SortKey, field_prop
+
+ENTITY = "Entity"
+FULLTEXT_INDEX = "entity_names"
+
+
+def label(kind: str) -> str:
+    """A node kind as a quoted label; only kinds of the ontology pass."""
+    if kind not in NODE_KINDS:
+        raise ValueError(f"not a node kind: {kind!r}")
+    return f"`{kind}`"
+
+
+def rel_type(kind: str) -> str:
+    """A link kind as a quoted relationship type; only kinds of the ontology pass."""
+    if kind not in LINK_KINDS:
+        raise ValueError(f"not a link kind: {kind!r}")
+    return f"`{kind}`"
+
+
+def prop(kind: str, name: str) -> str:
+    """A property reference ``n.`name``` for a declared property of ``kind``."""
+    field_prop(kind, name)
+    return f"`{name}`"
+
+
+# --- schema ------------------------------------------------------------------------------------
+def schema_statements(link_uniqueness: bool = True) -> list[str]:
+    stmts = [
+        f"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
+        f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.name] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
+    ]
+    for kind, spec in NODE_KINDS.items():
+        if spec.prop("name") is not None:
+            stmts.append(
+                f"CREATE INDEX name_{kind} IF NOT EXISTS FOR (n:{label(kind)}) ON (n.name)"
+            )
+    for kind in LINK_KINDS:
+        if link_uniqueness:
+            stmts.append(
+                f"CREATE CONSTRAINT link_id_{kind} IF NOT EXISTS "
+                f"FOR ()-[r:{rel_type(kind)}]-() REQUIRE r.id IS UNIQUE"
+            )
+        else:
+            stmts.append(
+                f"CREATE INDEX link_id_{kind} IF NOT EXISTS "
+                f"FOR ()-[r:{rel_type(kind)}]-() ON (r.id)"
+            )
+    return stmts
+
+
+AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
+
+# --- writes ------------------------------------------------------------------------------------
+KINDS_OF = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id, n.kind AS kind"
+
+
+def upsert_nodes(kind: str) -> str:
+    # SET n = row.props replaces every property (props carries id and kind too)
+    return (
+        f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) "
+        f"SET n = row.props SET n:{label(kind)}"
+    )
+
+
+def upsert_links(kind: str) -> str:
+    return (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{ENTITY} {{id: row.source}}) MATCH (b:{ENTITY} {{id: row.target}}) "
+        f"MERGE (a)-[r:{rel_type(kind)} {{id: row.id}}]->(b) SET r = row.props"
+    )
+
+
+def delete_links(kind: str) -> str:
+    return (
+        f"UNWIND $rows AS row MATCH (:{ENTITY} {{id: row.source}})-[r:{rel_type(kind)} "
+        "{id: row.id}]->() DELETE r RETURN count(r) AS n"
+    )
+
+
+DELETE_NODES = (
+    f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) DETACH DELETE n RETURN count(*) AS n"
+)
+CLEAR = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+# --- reads -------------------------------------------------------------------------------------
+GET_NODES = (
+    f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) "
+    "RETURN n.id AS id, n.kind AS kind, properties(n) AS props"
+)
+
+
+def get_links(kind: str) -> str:
+    return (
+        f"UNWIND $rows AS row MATCH (a:{ENTITY} {{id: row.source}})-[r:{rel_type(kind)} "
+        "{id: row.id}]->(b) RETURN r.id AS id, type(r) AS kind, a.id AS source, b.id AS target, "
+        "properties(r) AS props"
+    )
+
+
+def valid_on(var: str) -> str:
+    """True when relationship ``var`` holds on ``$as_of`` (or when ``$as_of`` is null)."""
+    return (
+        f"($as_of IS NULL OR (({var}.since IS NULL OR {var}.since <= $as_of) AND "
+        f"({var}.until IS NULL OR {var}.until >= $as_of)))"
+    )
+
+
+def _pattern(direction: Direction, rel: str) -> tuple[str, str]:
+    if direction is Direction.OUT:
+        return "-[", f"{rel}]->"
+    if direction is Direction.IN:
+        return "<-[", f"{rel}]-"
+    return "-[", f"{rel}]-"
+
+
+def neighbours(link_kind: str | None, direction: Direction) -> str:
+    rel = f"r:{rel_type(link_kind)}" if link_kind else "r"
+    left, right = _pattern(direction, rel)
+    return (
+        f"UNWIND $ids AS id MATCH (a:{ENTITY} {{id: id}}){left}{right}(b:{ENTITY}) "
+        f"WHERE ($nk IS NULL OR b.kind = $nk) AND {valid_on('r')} "
+        "RETURN id, r.id AS link_id, type(r) AS kind, startNode(r).id AS source, "
+        "endNode(r).id AS target, properties(r) AS lprops, "
+        "b.id AS nid, b.kind AS nkind, properties(b) AS nprops"
+    )
+
+
+def list_links(kind: str | None) -> str:
+    rel = f"r:{rel_type(kind)}" if kind else "r"
+    return (
+        f"MATCH (a:{ENTITY})-[{rel}]->(b:{ENTITY}) WHERE {valid_on('r')} "
+        "RETURN r.id AS id, type(r) AS kind, a.id AS source, b.id AS target, "
+        "properties(r) AS props ORDER BY r.id"
+    )
+
+
+def count_nodes_by_kind() -> str:
+    """One statement counting every kind from the label count store (no scan)."""
+    return " UNION ALL ".join(
+        f"MATCH (n:{label(k)}) RETURN '{k}' AS kind, count(n) AS n" for k in NODE_KINDS
+    )
+
+
+def count_links_by_kind(dated: bool) -> str:
+    if not dated:  # the relationship count store answers without a scan
+        return " UNION ALL ".join(
+            f"MATCH ()-[r:{rel_type(k)}]->() RETURN '{k}' AS kind, count(r) AS n"
+            for k in LINK_KINDS
+        )
+    return f"MATCH ()-[r]->() WHERE {valid_on('r')} RETURN type(r) AS kind, count(r) AS n"
+
+
+SEARCH = (
+    f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $q, {{limit: $limit}}) "
+    "YIELD node, score WHERE size($kinds) = 0 OR node.kind IN $kinds "
+    "RETURN node.id AS id, node.kind AS kind, properties(node) AS props, score "
+    "ORDER BY score DESC"
+)
+
+PROJECTION_NODES = (
+    f"MATCH (n:{ENTITY}) WHERE size($kinds) = 0 OR n.kind IN $kinds "
+    "RETURN n.id AS id, n.kind AS kind, properties(n) AS props"
+)
+PROJECTION_LINKS = (
+    f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) "
+    "WHERE (size($link_kinds) = 0 OR type(r) IN $link_kinds) "
+    "AND (size($kinds) = 0 OR (a.kind IN $kinds AND b.kind IN $kinds)) "
+    f"AND {valid_on('r')} "
+    "RETURN r.id AS id, type(r) AS kind, a.id AS source, b.id AS target, properties(r) AS props"
+)
+
+
+# --- lists: filters, sorting and keyset pagination compiled to Cypher ----------------------------
+class Params:
+    """Collects parameters and hands out their names."""
+
+    def __init__(self, initial: dict[str, Any] | None = None) -> None:
+        self.values: dict[str, Any] = dict(initial or {})
+
+    def add(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+_OPS = {Op.LT: "<", Op.LTE: "<=", Op.GT: ">", Op.GTE: ">="}
+
+
+def compile_filter(kind: str, f: Filter, params: Params, var: str = "n") -> str:
+    """A checked filter (see :func:`query.check_filter`) as a Cypher predicate."""
+    if isinstance(f, And):
+        parts = [compile_filter(kind, i, params, var) for i in f.items]
+        return "(" + " AND ".join(parts) + ")" if parts else "true"
+    if isinstance(f, Or):
+        parts = [compile_filter(kind, i, params, var) for i in f.items]
+        return "(" + " OR ".join(parts) + ")" if parts else "false"
+    if isinstance(f, Not):
+        return f"(NOT {compile_filter(kind, f.item, params, var)})"
+    if isinstance(f, HasLink):
+        rel = f"x:{rel_type(f.kind)}"
+        left, right = _pattern(Direction(f.direction), rel)
+        other = f"(m:{label(f.neighbour_kind)})" if f.neighbour_kind else "(m)"
+        test = f"EXISTS {{ MATCH ({var}){left}{right}{other} WHERE {valid_on('x')} }}"
+        return test if f.exists else f"(NOT {test})"
+    return _compile_cmp(kind, f, params, var)
+
+
+def _compile_cmp(kind: str, f: Cmp, params: Params, var: str) -> str:
+    ref = f"{var}.{prop(kind, f.field)}"
+    if f.op is Op.IS_NULL:
+        return f"{ref} IS NULL" if f.value else f"{ref} IS NOT NULL"
+    p = params.add(list(f.value) if isinstance(f.value, tuple) else f.value)
+    if f.op is Op.EQ:
+        return f"{ref} = {p}"
+    if f.op is Op.NE:
+        return f"({ref} IS NULL OR {ref} <> {p})"
+    if f.op is Op.IN:
+        return f"{ref} IN {p}"
+    if f.op is Op.CONTAINS:
+        return f"{ref} CONTAINS {p}"
+    if f.op is Op.STARTS_WITH:
+        return f"{ref} STARTS WITH {p}"
+    return f"{ref} {_OPS[f.op]} {p}"
+
+
+def order_by(kind: str, keys: Sequence[SortKey], var: str = "n") -> str:
+    """Nulls last in both directions, then the key, ``id`` last (a total order)."""
+    parts: list[str] = []
+    for k in keys:
+        ref = f"{var}.{prop(kind, k.field)}"
+        if k.field != "id":
+            parts.append(f"{ref} IS NULL")
+        parts.append(ref + (" DESC" if k.descending else ""))
+    return ", ".join(parts)
+
+
+def after_cursor(
+    kind: str,
+    keys: Sequence[SortKey],
+    values: Sequence[Value | None],
+    params: Params,
+    var: str = "n",
+) -> str:
+    """Rows strictly after the cursor row in :func:`order_by` order (a keyset predicate)."""
+    ors: list[str] = []
+    equal_so_far: list[str] = []
+    for k, v in zip(keys, values, strict=True):
+        ref = f"{var}.{prop(kind, k.field)}"
+        if v is None:
+            equal_so_far.append(f"{ref} IS NULL")  # nothing sorts after a null in this key
+            continue
+        p = params.add(v)
+        op = "<" if k.descending else ">"
+        after = f"({ref} IS NULL OR {ref} {op} {p})" if k.field != "id" else f"{ref} {op} {p}"
+        ors.append("(" + " AND ".join([*equal_so_far, after]) + ")")
+        equal_so_far.append(f"{ref} = {p}")
+    return "(" + " OR ".join(ors) + ")" if ors else "false"
+
+
+def list_nodes(kind: str, where: str, order: str) -> str:
+    return (
+        f"MATCH (n:{label(kind)}) WHERE {where} "
+        f"RETURN n.id AS id, n.kind AS kind, properties(n) AS props ORDER BY {order} LIMIT $limit"
+    )
+
+
+def count_nodes(kind: str, where: str) -> str:
+    return f"MATCH (n:{label(kind)}) WHERE {where} RETURN count(n) AS n"
+
+
+def native(value: Any) -> Any:
+    """Driver temporal values back to Python's (``neo4j.time.Date`` → ``datetime.date``)."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        out = to_native()
+        return out.date() if isinstance(out, dt.datetime) else out
+    return value

@@ -1,0 +1,533 @@
+"""The embedded store: the whole graph in a NetworkX ``MultiDiGraph``, in process.
+
+It needs no server, so it is the default for a first run, notebooks, tests and small deployments.
+
+Durability. With a ``path`` the store keeps two files:
+
+* ``<path>`` — a JSON-lines snapshot (a header line, then one line per node and per link), only
+  ever replaced atomically: written to a temporary file, flushed, fsynced, renamed over the old
+  one, and the folder fsynced. A crash leaves either the old or the new snapshot, never a mix.
+* ``<path>.journal`` — every acknowledged write batch, one checksummed line each, appended and
+  fsynced *before* the write is applied in memory and acknowledged. On open the store loads the
+  snapshot and replays the journal lines that are newer than it; a torn last line (a crash during
+  the append) fails its checksum and is dropped: that batch was never acknowledged.
+
+The journal is folded into a new snapshot when it grows past ``compact_bytes`` and on close.
+
+Size. Everything is held in memory (roughly 1-2 KB per node or link with NetworkX's dicts), and
+list queries scan the nodes of one kind. It is meant for up to about a million nodes plus links
+(a city or a prefecture); use the Neo4j store beyond that. One process owns the file at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
+from .errors import CorruptStoreError
+from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
+from .query import (
+    And,
+    Cmp,
+    Counts,
+    Direction,
+    Filter,
+    HasLink,
+    Not,
+    Op,
+    Or,
+    Page,
+    SortKey,
+    check_filter,
+    check_page_size,
+    check_sort,
+    decode_cursor,
+    encode_cursor,
+)
+from .search import rank_names
+
+SNAPSHOT_FORMAT = "govgraph-snapshot"
+SNAPSHOT_VERSION = 1
+
+
+class EmbeddedStore(GraphStore):
+    """A :class:`GraphStore` in memory, persisted to ``path`` when one is given."""
+
+    def __init__(self, path: Path | str | None = None, *, compact_bytes: int = 16 << 20) -> None:
+        self.stats = StoreStats()
+        self._g = nx.MultiDiGraph()
+        self._by_kind: dict[str, set[str]] = defaultdict(set)
+        self._links: dict[str, tuple[str, str]] = {}
+        self._seq = 0
+        self._compact_bytes = compact_bytes
+        self._path = Path(path) if path is not None else None
+        self._journal: Any = None
+        #: bumped on every write; analytics caches key on it
+        self.version = 0
+        if self._path is not None:
+            self._load()
+
+    # -- persistence ------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def _journal_path(self) -> Path:
+        assert self._path is not None
+        return self._path.with_name(self._path.name + ".journal")
+
+    def _load(self) -> None:
+        assert self._path is not None
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        snapshot_seq = 0
+        if self._path.exists():
+            snapshot_seq = self._read_snapshot(self._path)
+        self._seq = snapshot_seq
+        good_bytes = 0
+        if self._journal_path.exists():
+            with self._journal_path.open("rb") as fh:
+                for raw in fh:
+                    entry = _decode_journal_line(raw)
+                    if entry is None:
+                        break  # a torn append: that batch was never acknowledged
+                    good_bytes += len(raw)
+                    if entry["seq"] > snapshot_seq:
+                        self._apply_memory(_batch_from_dict(entry["batch"]))
+                        self._seq = entry["seq"]
+            with self._journal_path.open("r+b") as fh:
+                fh.truncate(good_bytes)
+        self._journal = self._journal_path.open("ab")
+
+    def _read_snapshot(self, path: Path) -> int:
+        seq = 0
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                try:
+                    rec = json.loads(line)
+                    if lineno == 1:
+                        if rec.get("format") != SNAPSHOT_FORMAT:
+                            raise ValueError("not a govgraph snapshot")
+                        seq = int(rec.get("seq", 0))
+                    elif "node" in rec:
+                        self._put_node(node_from_dict(rec["node"]))
+                    elif "link" in rec:
+                        self._put_link(link_from_dict(rec["link"]))
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise CorruptStoreError(
+                        f"{path}, line {lineno}: cannot read ({exc}); expected a govgraph snapshot"
+                        " line. Restore the file from a backup or remove it to start empty."
+                    ) from exc
+        return seq
+
+    def snapshot_lines(self) -> Iterator[str]:
+        """The graph as JSON-lines snapshot text (header, nodes, links), sorted by id."""
+        header = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "seq": self._seq}
+        yield json.dumps(header) + "\n"
+        for nid in sorted(self._g.nodes):
+            yield _dumps({"node": node_to_dict(self._g.nodes[nid]["node"])})
+        for lid in sorted(self._links):
+            yield _dumps({"link": link_to_dict(self._link(lid))})
+
+    def compact(self) -> None:
+        """Write a fresh snapshot atomically and empty the journal."""
+        if self._path is None or self._journal is None:
+            return
+        tmp = self._path.with_name(self._path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.writelines(self.snapshot_lines())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._path)
+        _fsync_dir(self._path.parent)
+        # the journal's lines are all at or below the snapshot's seq now; empty it
+        self._journal.close()
+        self._journal = self._journal_path.open("wb")
+        os.fsync(self._journal.fileno())
+
+    def _append_journal(self, batch: WriteBatch) -> None:
+        if self._journal is None:
+            return
+        payload = json.dumps(
+            {"seq": self._seq + 1, "batch": _batch_to_dict(batch)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        self._journal.write(b"%08x " % zlib.crc32(payload) + payload + b"\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+
+    # -- in-memory primitives -------------------------------------------------------------------
+    def _node(self, nid: str) -> Node:
+        node: Node = self._g.nodes[nid]["node"]
+        return node
+
+    def _link(self, lid: str) -> Link:
+        u, v = self._links[lid]
+        lk: Link = self._g.edges[u, v, lid]["link"]
+        return lk
+
+    def _put_node(self, n: Node) -> None:
+        if n.id in self._g:
+            old = self._node(n.id)
+            self._by_kind[old.kind].discard(n.id)
+        self._g.add_node(n.id, node=n)
+        self._by_kind[n.kind].add(n.id)
+
+    def _put_link(self, lk: Link) -> None:
+        self._g.add_edge(lk.source, lk.target, key=lk.id, link=lk)
+        self._links[lk.id] = (lk.source, lk.target)
+
+    def _drop_link(self, lid: str) -> bool:
+        ends = self._links.pop(lid, None)
+        if ends is None:
+            return False
+        self._g.remove_edge(ends[0], ends[1], key=lid)
+        return True
+
+    def _drop_node(self, nid: str) -> bool:
+        if nid not in self._g:
+            return False
+        for _, _, lid in list(self._g.in_edges(nid, keys=True)) + list(
+            self._g.out_edges(nid, keys=True)
+        ):
+            self._links.pop(lid, None)
+        self._by_kind[self._node(nid).kind].discard(nid)
+        self._g.remove_node(nid)
+        return True
+
+    def _apply_memory(self, batch: WriteBatch) -> WriteResult:
+        for n in batch.nodes:
+            self._put_node(n)
+        for lk in batch.links:
+            self._put_link(lk)
+        links_deleted = sum(self._drop_link(lid) for lid in batch.delete_links)
+        nodes_deleted = sum(self._drop_node(nid) for nid in batch.delete_nodes)
+        self.version += 1
+        return WriteResult(len(batch.nodes), len(batch.links), links_deleted, nodes_deleted)
+
+    # -- the port: writes -------------------------------------------------------------------------
+    async def apply(self, batch: WriteBatch) -> WriteResult:
+        self.stats.count("apply")
+        referenced = {n.id for n in batch.nodes}
+        referenced.update(e for lk in batch.links for e in (lk.source, lk.target))
+        kinds_of = {i: self._node(i).kind for i in referenced if i in self._g}
+        nodes, links = validate_batch(batch.nodes, batch.links, kinds_of)
+        for lid in batch.delete_links:
+            parse_link_id(lid)
+        clean = WriteBatch(nodes, links, list(batch.delete_links), list(batch.delete_nodes))
+        if not len(clean):
+            return WriteResult()
+        self._append_journal(clean)  # durable before it is visible or acknowledged
+        self._seq += 1
+        result = self._apply_memory(clean)
+        if self._journal is not None and self._journal.tell() > self._compact_bytes:
+            self.compact()
+        return result
+
+    # -- the port: reads --------------------------------------------------------------------------
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        self.stats.count("get_nodes")
+        return {i: self._node(i) for i in ids if i in self._g}
+
+    async def get_links(self, ids: Sequence[str]) -> dict[str, Link]:
+        self.stats.count("get_links")
+        return {i: self._link(i) for i in ids if i in self._links}
+
+    def _matching(self, kind: str, where: Filter | None, as_of: dt.date | None) -> Iterator[Node]:
+        node_kind(kind)
+        f = check_filter(kind, where)
+        for nid in self._by_kind.get(kind, ()):
+            n = self._node(nid)
+            if f is None or self._eval(n, f, as_of):
+                yield n
+
+    async def list_nodes(
+        self,
+        kind: str,
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> Page[Node]:
+        self.stats.count("list_nodes")
+        check_page_size(first)
+        keys = check_sort(kind, order_by)
+        rows = list(self._matching(kind, where, as_of))
+        compare = functools.partial(_compare_values, keys)
+        if after is not None:
+            start = decode_cursor(after, keys, kind)
+            rows = [n for n in rows if compare(_sort_values(n, keys), start) > 0]
+        rows.sort(
+            key=functools.cmp_to_key(
+                lambda a, b: compare(_sort_values(a, keys), _sort_values(b, keys))
+            )
+        )
+        page = rows[:first]
+        has_next = len(rows) > first
+        cursor = encode_cursor(_sort_values(page[-1], keys)) if page else None
+        return Page(page, has_next, cursor)
+
+    async def count_nodes(
+        self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
+    ) -> int:
+        self.stats.count("count_nodes")
+        if where is None:
+            node_kind(kind)
+            return len(self._by_kind.get(kind, ()))
+        return sum(1 for _ in self._matching(kind, where, as_of))
+
+    async def counts(self, *, as_of: dt.date | None = None) -> Counts:
+        self.stats.count("counts")
+        out = Counts()
+        for kind, ids in sorted(self._by_kind.items()):
+            if ids:
+                out.nodes[kind] = len(ids)
+        for lid in self._links:
+            lk = self._link(lid)
+            if lk.valid_on(as_of):
+                out.links[lk.kind] = out.links.get(lk.kind, 0) + 1
+        out.links = dict(sorted(out.links.items()))
+        return out
+
+    def _incident(self, nid: str, direction: Direction) -> Iterable[tuple[Link, str]]:
+        if direction in (Direction.OUT, Direction.BOTH):
+            for _, v, lid in self._g.out_edges(nid, keys=True):
+                yield self._link(lid), v
+        if direction in (Direction.IN, Direction.BOTH):
+            for u, _, lid in self._g.in_edges(nid, keys=True):
+                yield self._link(lid), u
+
+    async def neighbours(
+        self,
+        ids: Sequence[str],
+        *,
+        link_kind: str | None = None,
+        direction: Direction = Direction.OUT,
+        neighbour_kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, list[Neighbour]]:
+        self.stats.count("neighbours")
+        _check_kinds(link_kind, neighbour_kind)
+        out: dict[str, list[Neighbour]] = {}
+        for nid in ids:
+            found: list[Neighbour] = []
+            if nid in self._g:
+                for lk, other in self._incident(nid, Direction(direction)):
+                    if link_kind is not None and lk.kind != link_kind:
+                        continue
+                    if not lk.valid_on(as_of):
+                        continue
+                    node = self._node(other)
+                    if neighbour_kind is not None and node.kind != neighbour_kind:
+                        continue
+                    found.append(Neighbour(lk, node))
+            found.sort(key=lambda nb: nb.link.id)
+            out[nid] = found
+        return out
+
+    async def list_links(
+        self, *, kind: str | None = None, as_of: dt.date | None = None
+    ) -> list[Link]:
+        self.stats.count("list_links")
+        _check_kinds(kind, None)
+        links = (self._link(lid) for lid in self._links)
+        return sorted(
+            (lk for lk in links if (kind is None or lk.kind == kind) and lk.valid_on(as_of)),
+            key=lambda lk: lk.id,
+        )
+
+    async def search(self, text: str, *, kinds: Sequence[str] = (), limit: int = 20) -> list[Node]:
+        self.stats.count("search")
+        for k in kinds:
+            node_kind(k)
+        wanted = set(kinds)
+        candidates = (
+            self._node(nid)
+            for kind, ids in self._by_kind.items()
+            if not wanted or kind in wanted
+            for nid in ids
+        )
+        return rank_names(text, candidates, limit)
+
+    async def projection(
+        self,
+        *,
+        node_kinds: Sequence[str] = (),
+        link_kinds: Sequence[str] = (),
+        as_of: dt.date | None = None,
+    ) -> nx.MultiDiGraph:
+        self.stats.count("projection")
+        for k in node_kinds:
+            node_kind(k)
+        for k in link_kinds:
+            link_kind(k)
+        g = nx.MultiDiGraph()
+        keep_kinds = set(node_kinds)
+        for kind, ids in self._by_kind.items():
+            if keep_kinds and kind not in keep_kinds:
+                continue
+            for nid in ids:
+                g.add_node(nid, kind=kind, **self._node(nid).props)
+        keep_links = set(link_kinds)
+        for lid, (u, v) in self._links.items():
+            lk = self._link(lid)
+            if (keep_links and lk.kind not in keep_links) or not lk.valid_on(as_of):
+                continue
+            if u in g and v in g:
+                g.add_edge(u, v, key=lid, kind=lk.kind, **lk.props)
+        return g
+
+    # -- the port: lifecycle ----------------------------------------------------------------------
+    async def init_schema(self) -> None:
+        return None
+
+    async def ping(self) -> None:
+        return None
+
+    async def clear(self) -> None:
+        self._g.clear()
+        self._by_kind.clear()
+        self._links.clear()
+        self.version += 1
+        self._seq += 1
+        self.compact()
+
+    async def close(self) -> None:
+        if self._journal is not None:
+            self.compact()
+            self._journal.close()
+            self._journal = None
+
+    # -- filter evaluation ------------------------------------------------------------------------
+    def _eval(self, n: Node, f: Filter, as_of: dt.date | None) -> bool:
+        if isinstance(f, And):
+            return all(self._eval(n, i, as_of) for i in f.items)
+        if isinstance(f, Or):
+            return any(self._eval(n, i, as_of) for i in f.items)
+        if isinstance(f, Not):
+            return not self._eval(n, f.item, as_of)
+        if isinstance(f, HasLink):
+            return self._has_link(n.id, f, as_of) == f.exists
+        value: Value | None = n.id if f.field == "id" else n.props.get(f.field)
+        return _compare(value, f)
+
+    def _has_link(self, nid: str, f: HasLink, as_of: dt.date | None) -> bool:
+        for lk, other in self._incident(nid, Direction(f.direction)):
+            if lk.kind != f.kind or not lk.valid_on(as_of):
+                continue
+            if f.neighbour_kind is None or self._node(other).kind == f.neighbour_kind:
+                return True
+        return False
+
+
+def _compare(value: Value | None, f: Cmp) -> bool:
+    op, target = f.op, f.value
+    if op is Op.IS_NULL:
+        return (value is None) == bool(target)
+    if value is None:
+        return op is Op.NE and target is not None
+    if op is Op.EQ:
+        return value == target
+    if op is Op.NE:
+        return value != target
+    if op is Op.IN:
+        return isinstance(target, tuple) and value in target
+    if op is Op.CONTAINS:
+        return isinstance(value, str) and isinstance(target, str) and target in value
+    if op is Op.STARTS_WITH:
+        return isinstance(value, str) and isinstance(target, str) and value.startswith(target)
+    try:
+        if op is Op.LT:
+            return value < target  # type: ignore[operator]  # same property type by validation
+        if op is Op.LTE:
+            return value <= target  # type: ignore[operator]
+        if op is Op.GT:
+            return value > target  # type: ignore[operator]
+        return value >= target  # type: ignore[operator]
+    except TypeError:
+        return False
+
+
+def _sort_values(n: Node, keys: Sequence[SortKey]) -> list[Value | None]:
+    return [n.id if k.field == "id" else n.props.get(k.field) for k in keys]
+
+
+def _compare_values(
+    keys: Sequence[SortKey], a: Sequence[Value | None], b: Sequence[Value | None]
+) -> int:
+    """Order rows by the sort keys; nulls sort last whatever the direction."""
+    for key, x, y in zip(keys, a, b, strict=True):
+        if x is None and y is None:
+            continue
+        if x is None:
+            return 1
+        if y is None:
+            return -1
+        sign = (x > y) - (x < y)  # type: ignore[operator]  # same property type by validation
+        if sign:
+            return -sign if key.descending else sign
+    return 0
+
+
+def _check_kinds(lk: str | None, nk: str | None) -> None:
+    if lk is not None:
+        link_kind(lk)
+    if nk is not None:
+        node_kind(nk)
+
+
+def _dumps(rec: dict[str, Any]) -> str:
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _batch_to_dict(b: WriteBatch) -> dict[str, Any]:
+    return {
+        "nodes": [node_to_dict(n) for n in b.nodes],
+        "links": [link_to_dict(lk) for lk in b.links],
+        "delete_links": list(b.delete_links),
+        "delete_nodes": list(b.delete_nodes),
+    }
+
+
+def _batch_from_dict(d: dict[str, Any]) -> WriteBatch:
+    return WriteBatch(
+        [node_from_dict(n) for n in d["nodes"]],
+        [link_from_dict(lk) for lk in d["links"]],
+        d["delete_links"],
+        d["delete_nodes"],
+    )
+
+
+def _decode_journal_line(raw: bytes) -> dict[str, Any] | None:
+    if not raw.endswith(b"\n") or len(raw) < 10 or raw[8:9] != b" ":
+        return None
+    payload = raw[9:-1]
+    try:
+        if int(raw[:8], 16) != zlib.crc32(payload):
+            return None
+        entry: dict[str, Any] = json.loads(payload)
+    except ValueError:
+        return None
+    return entry
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

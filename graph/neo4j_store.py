@@ -1,0 +1,359 @@
+"""The Neo4j store: the storage port over the official ``neo4j`` async driver.
+
+The driver is passed in (it is created from settings by the application, never here), so the
+same store works with ``bolt://`` and routing ``neo4j://`` URIs, a cluster or a single server.
+Writes run in managed write transactions (retried by the driver on transient errors), reads in
+managed read transactions or ``execute_query`` with read routing, so a cluster serves them from
+readers. Every statement comes from :mod:`govgraph.graph.cypher`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import networkx as nx
+from neo4j import AsyncDriver, AsyncManagedTransaction, Query, RoutingControl
+from neo4j.exceptions import (
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from . import cypher
+from .errors import StoreUnavailableError
+from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
+from .query import (
+    Counts,
+    Direction,
+    Filter,
+    Page,
+    SortKey,
+    check_filter,
+    check_page_size,
+    check_sort,
+    decode_cursor,
+    encode_cursor,
+)
+from .search import lucene_query, rank_names
+
+
+class Neo4jStore(GraphStore):
+    """A :class:`GraphStore` backed by Neo4j 5 (Community or Enterprise)."""
+
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str | None = None,
+        *,
+        query_timeout: float | None = None,
+        owns_driver: bool = False,
+    ) -> None:
+        self._driver = driver
+        self._owns_driver = owns_driver
+        self._db = database or None
+        self._timeout = query_timeout
+        self.stats = StoreStats()
+
+    def _q(self, text: str) -> Query:
+        # every statement text comes from cypher.py, built from ontology names only
+        return Query(text, timeout=self._timeout)
+
+    @asynccontextmanager
+    async def _unavailable_as_error(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailableError(
+                f"Neo4j is unavailable ({exc.__class__.__name__}: {exc}); nothing was changed. "
+                "Check that the server is running and GOVGRAPH_NEO4J_URI points at it."
+            ) from exc
+        except DriverError as exc:
+            raise StoreUnavailableError(f"Neo4j driver error: {exc}") from exc
+
+    async def _read(self, operation: str, text: str, **params: Any) -> list[dict[str, Any]]:
+        self.stats.count(operation)
+        async with self._unavailable_as_error():
+            result = await self._driver.execute_query(
+                self._q(text),
+                params,
+                database_=self._db,
+                routing_=RoutingControl.READ,
+            )
+        return [r.data() for r in result.records]
+
+    # -- writes -----------------------------------------------------------------------------------
+    async def apply(self, batch: WriteBatch) -> WriteResult:
+        if not len(batch):
+            return WriteResult()
+        for lid in batch.delete_links:
+            parse_link_id(lid)
+        async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
+            return await s.execute_write(self._write, batch)
+
+    async def _run(
+        self, tx: AsyncManagedTransaction, operation: str, text: str, **p: Any
+    ) -> list[dict[str, Any]]:
+        self.stats.count(operation)
+        result = await tx.run(text, p)
+        return [r.data() async for r in result]
+
+    async def _write(self, tx: AsyncManagedTransaction, batch: WriteBatch) -> WriteResult:
+        referenced = {n.id for n in batch.nodes}
+        referenced.update(e for lk in batch.links for e in (lk.source, lk.target))
+        kinds_of = {
+            r["id"]: r["kind"]
+            for r in await self._run(tx, "apply", cypher.KINDS_OF, ids=sorted(referenced))
+        }
+        nodes, links = validate_batch(batch.nodes, batch.links, kinds_of)
+        nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for n in nodes:
+            nodes_by_kind[n.kind].append(
+                {"id": n.id, "props": {**n.props, "id": n.id, "kind": n.kind}}
+            )
+        for kind, rows in nodes_by_kind.items():
+            await self._run(tx, "apply", cypher.upsert_nodes(kind), rows=rows)
+        links_by_kind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for lk in links:  # the last write of a link id in a batch wins
+            links_by_kind[lk.kind][lk.id] = {
+                "id": lk.id,
+                "source": lk.source,
+                "target": lk.target,
+                "props": {**lk.props, "id": lk.id},
+            }
+        for kind, by_id in links_by_kind.items():
+            await self._run(tx, "apply", cypher.upsert_links(kind), rows=list(by_id.values()))
+        deleted_links = 0
+        dels: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for lid in dict.fromkeys(batch.delete_links):
+            src, kind, _, _ = parse_link_id(lid)
+            dels[kind].append({"id": lid, "source": src})
+        for kind, rows in dels.items():
+            res = await self._run(tx, "apply", cypher.delete_links(kind), rows=rows)
+            deleted_links += res[0]["n"] if res else 0
+        deleted_nodes = 0
+        if batch.delete_nodes:
+            res = await self._run(
+                tx, "apply", cypher.DELETE_NODES, ids=list(dict.fromkeys(batch.delete_nodes))
+            )
+            deleted_nodes = res[0]["n"] if res else 0
+        return WriteResult(len(nodes), len(links), deleted_links, deleted_nodes)
+
+    # -- reads ------------------------------------------------------------------------------------
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        if not ids:
+            return {}
+        rows = await self._read("get_nodes", cypher.GET_NODES, ids=list(dict.fromkeys(ids)))
+        return {r["id"]: _node(r["id"], r["kind"], r["props"]) for r in rows}
+
+    async def get_links(self, ids: Sequence[str]) -> dict[str, Link]:
+        by_kind: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for lid in dict.fromkeys(ids):
+            try:
+                src, kind, _, _ = parse_link_id(lid)
+            except ValueError:
+                continue  # not a link id: such a link cannot exist
+            by_kind[kind].append({"id": lid, "source": src})
+        out: dict[str, Link] = {}
+        for kind, rows in by_kind.items():
+            for r in await self._read("get_links", cypher.get_links(kind), rows=rows):
+                out[r["id"]] = _link(r)
+        return out
+
+    def _where(self, kind: str, where: Filter | None, params: cypher.Params) -> str:
+        f = check_filter(kind, where)
+        return "true" if f is None else cypher.compile_filter(kind, f, params)
+
+    async def list_nodes(
+        self,
+        kind: str,
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> Page[Node]:
+        node_kind(kind)
+        check_page_size(first)
+        keys = check_sort(kind, order_by)
+        params = cypher.Params({"as_of": as_of, "limit": first + 1})
+        predicate = self._where(kind, where, params)
+        if after is not None:
+            start = decode_cursor(after, keys, kind)
+            predicate = f"{predicate} AND {cypher.after_cursor(kind, keys, start, params)}"
+        text = cypher.list_nodes(kind, predicate, cypher.order_by(kind, keys))
+        rows = await self._read("list_nodes", text, **params.values)
+        items = [_node(r["id"], r["kind"], r["props"]) for r in rows[:first]]
+        cursor = None
+        if items:
+            last = items[-1]
+            cursor = encode_cursor(
+                [last.id if k.field == "id" else last.props.get(k.field) for k in keys]
+            )
+        return Page(items, len(rows) > first, cursor)
+
+    async def count_nodes(
+        self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
+    ) -> int:
+        node_kind(kind)
+        params = cypher.Params({"as_of": as_of})
+        predicate = self._where(kind, where, params)
+        rows = await self._read("count_nodes", cypher.count_nodes(kind, predicate), **params.values)
+        return int(rows[0]["n"])
+
+    async def counts(self, *, as_of: dt.date | None = None) -> Counts:
+        out = Counts()
+        for r in await self._read("counts", cypher.count_nodes_by_kind()):
+            if r["n"]:
+                out.nodes[r["kind"]] = int(r["n"])
+        out.nodes = dict(sorted(out.nodes.items()))
+        links = await self._read(
+            "counts", cypher.count_links_by_kind(as_of is not None), as_of=as_of
+        )
+        out.links = {
+            r["kind"]: int(r["n"]) for r in sorted(links, key=lambda r: r["kind"]) if r["n"]
+        }
+        return out
+
+    async def neighbours(
+        self,
+        ids: Sequence[str],
+        *,
+        link_kind: str | None = None,
+        direction: Direction = Direction.OUT,
+        neighbour_kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, list[Neighbour]]:
+        if neighbour_kind is not None:
+            node_kind(neighbour_kind)
+        text = cypher.neighbours(link_kind, Direction(direction))
+        out: dict[str, list[Neighbour]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = await self._read(
+            "neighbours", text, ids=list(dict.fromkeys(ids)), nk=neighbour_kind, as_of=as_of
+        )
+        for r in rows:
+            lk = _link(
+                {
+                    "id": r["link_id"],
+                    "kind": r["kind"],
+                    "source": r["source"],
+                    "target": r["target"],
+                    "props": r["lprops"],
+                }
+            )
+            out[r["id"]].append(Neighbour(lk, _node(r["nid"], r["nkind"], r["nprops"])))
+        for found in out.values():
+            found.sort(key=lambda nb: nb.link.id)
+        return out
+
+    async def list_links(
+        self, *, kind: str | None = None, as_of: dt.date | None = None
+    ) -> list[Link]:
+        if kind is not None:
+            link_kind(kind)
+        rows = await self._read("list_links", cypher.list_links(kind), as_of=as_of)
+        return [_link(r) for r in rows]
+
+    async def search(self, text: str, *, kinds: Sequence[str] = (), limit: int = 20) -> list[Node]:
+        for k in kinds:
+            node_kind(k)
+        q = lucene_query(text)
+        if not q or limit <= 0:
+            return []
+        # the full-text index finds candidates (cjk bigrams); the shared ranking orders them the
+        # same way the embedded store does
+        rows = await self._read(
+            "search", cypher.SEARCH, q=q, kinds=list(kinds), limit=max(100, limit * 20)
+        )
+        return rank_names(text, (_node(r["id"], r["kind"], r["props"]) for r in rows), limit)
+
+    async def projection(
+        self,
+        *,
+        node_kinds: Sequence[str] = (),
+        link_kinds: Sequence[str] = (),
+        as_of: dt.date | None = None,
+    ) -> nx.MultiDiGraph:
+        for k in node_kinds:
+            node_kind(k)
+        for k in link_kinds:
+            link_kind(k)
+        g = nx.MultiDiGraph()
+        async with (
+            self._unavailable_as_error(),
+            self._driver.session(database=self._db, default_access_mode="READ") as s,
+        ):
+            self.stats.count("projection")
+            result = await s.run(self._q(cypher.PROJECTION_NODES), kinds=list(node_kinds))
+            async for r in result:
+                g.add_node(r["id"], kind=r["kind"], **_props(r["props"]))
+            self.stats.count("projection")
+            result = await s.run(
+                self._q(cypher.PROJECTION_LINKS),
+                kinds=list(node_kinds),
+                link_kinds=list(link_kinds),
+                as_of=as_of,
+            )
+            async for r in result:
+                g.add_edge(
+                    r["source"],
+                    r["target"],
+                    key=r["id"],
+                    kind=r["kind"],
+                    **_props(r["props"], drop=("id",)),
+                )
+        return g
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def init_schema(self) -> None:
+        async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
+            statements = cypher.schema_statements(link_uniqueness=True)
+            try:
+                await (await s.run(self._q(statements[-1]))).consume()
+            except ClientError:
+                # relationship uniqueness constraints need Neo4j 5.7+; fall back to indexes
+                statements = cypher.schema_statements(link_uniqueness=False)
+            for stmt in statements:
+                self.stats.count("init_schema")
+                await (await s.run(self._q(stmt))).consume()
+            await (await s.run(self._q(cypher.AWAIT_INDEXES))).consume()
+
+    async def ping(self) -> None:
+        self.stats.count("ping")
+        async with self._unavailable_as_error():
+            try:
+                await self._driver.verify_connectivity()
+            except Neo4jError as exc:
+                raise StoreUnavailableError(f"Neo4j is not ready: {exc}") from exc
+
+    async def clear(self) -> None:
+        async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
+            self.stats.count("clear")
+            await (await s.run(self._q(cypher.CLEAR))).consume()
+
+    async def close(self) -> None:
+        """Close the driver only if the store was given ownership of it."""
+        if self._owns_driver:
+            await self._driver.close()
+
+
+def _props(raw: Mapping[str, Any], drop: tuple[str, ...] = ("id", "kind")) -> dict[str, Value]:
+    return {k: cypher.native(v) for k, v in raw.items() if k not in drop}
+
+
+def _node(nid: str, kind: str, props: Mapping[str, Any]) -> Node:
+    return Node(nid, kind, _props(props))
+
+
+def _link(r: Mapping[str, Any]) -> Link:
+    _, _, _, key = parse_link_id(r["id"])
+    return Link(r["kind"], r["source"], r["target"], _props(r["props"], drop=("id",)), key)

@@ -1,0 +1,188 @@
+"""The storage port: the one interface every part of the project uses to reach the graph.
+
+Two adapters implement it: :class:`~govgraph.graph.embedded.EmbeddedStore` (NetworkX in process,
+persisted to a file; the default) and :class:`~govgraph.graph.neo4j_store.Neo4jStore` (production).
+The contract suite in ``tests/graph/test_contract.py`` runs the same tests against both.
+
+Semantics every adapter keeps:
+
+* **Upsert replaces.** Upserting a node or link sets exactly the given properties (absent ones are
+  removed), so upserting the same batch twice changes nothing.
+* **A batch is all-or-nothing.** :meth:`GraphStore.apply` validates everything first and writes in
+  one transaction; on any error nothing is written.
+* **Links are temporal.** ``since`` and ``until`` are inclusive; ``as_of=day`` keeps only links
+  valid on that day (nodes are not dated).
+* **Deleting a node deletes its links.**
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .model import Link, Node
+from .query import Counts, Direction, Filter, Page, SortKey
+
+
+@dataclass(frozen=True, slots=True)
+class WriteBatch:
+    """Everything one all-or-nothing write does: upserts first, then deletes."""
+
+    nodes: Sequence[Node] = ()
+    links: Sequence[Link] = ()
+    delete_links: Sequence[str] = ()
+    delete_nodes: Sequence[str] = ()
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.links) + len(self.delete_links) + len(self.delete_nodes)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    nodes_written: int = 0
+    links_written: int = 0
+    links_deleted: int = 0
+    nodes_deleted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A link seen from one of its ends, with the node at the other end."""
+
+    link: Link
+    node: Node
+
+
+@dataclass(slots=True)
+class StoreStats:
+    """Round trips to the backing database, for tests that bound the number of queries."""
+
+    queries: int = 0
+    by_operation: dict[str, int] = field(default_factory=dict)
+
+    def count(self, operation: str) -> None:
+        self.queries += 1
+        self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
+
+
+class GraphStore(abc.ABC):
+    """The storage port. All methods are coroutines; none blocks the event loop for long."""
+
+    stats: StoreStats
+
+    # -- writes -----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def apply(self, batch: WriteBatch) -> WriteResult:
+        """Validate and write a batch in one transaction: all of it or none of it.
+
+        Raises ValidationError listing every problem (bad kinds, properties or dates, wrong
+        endpoint kinds, a link to a node that is neither in the batch nor stored) and
+        ConflictError (an id already used by a node of another kind).
+        """
+
+    async def upsert(self, nodes: Iterable[Node] = (), links: Iterable[Link] = ()) -> WriteResult:
+        return await self.apply(WriteBatch(nodes=list(nodes), links=list(links)))
+
+    async def delete(
+        self, node_ids: Iterable[str] = (), link_ids: Iterable[str] = ()
+    ) -> WriteResult:
+        """Delete nodes (with their links) and links by id; unknown ids are ignored."""
+        return await self.apply(
+            WriteBatch(delete_nodes=list(node_ids), delete_links=list(link_ids))
+        )
+
+    # -- reads ------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        """The nodes with these ids (missing ids are absent from the result)."""
+
+    @abc.abstractmethod
+    async def get_links(self, ids: Sequence[str]) -> dict[str, Link]:
+        """The links with these ids (missing ids are absent from the result)."""
+
+    @abc.abstractmethod
+    async def list_nodes(
+        self,
+        kind: str,
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> Page[Node]:
+        """One page of nodes of ``kind``, filtered and sorted, continuing after a cursor.
+
+        Pagination is by keyset: the cursor holds the sort values of the last row, so a page
+        costs the same wherever it starts. ``as_of`` applies to link filters.
+        """
+
+    @abc.abstractmethod
+    async def count_nodes(
+        self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
+    ) -> int:
+        """How many nodes of ``kind`` match, without fetching them."""
+
+    @abc.abstractmethod
+    async def counts(self, *, as_of: dt.date | None = None) -> Counts:
+        """Node counts by kind and link counts by kind (links valid on ``as_of`` if given)."""
+
+    @abc.abstractmethod
+    async def neighbours(
+        self,
+        ids: Sequence[str],
+        *,
+        link_kind: str | None = None,
+        direction: Direction = Direction.OUT,
+        neighbour_kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, list[Neighbour]]:
+        """Neighbours of many nodes in one round trip, keyed by each asked id.
+
+        Every asked id is a key (an empty list when it has none). Lists are sorted by link id.
+        """
+
+    @abc.abstractmethod
+    async def list_links(
+        self,
+        *,
+        kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> list[Link]:
+        """All links (of one kind), sorted by id; for exports and small analyses."""
+
+    @abc.abstractmethod
+    async def search(self, text: str, *, kinds: Sequence[str] = (), limit: int = 20) -> list[Node]:
+        """Nodes whose name matches ``text`` (Chinese included), best first."""
+
+    @abc.abstractmethod
+    async def projection(
+        self,
+        *,
+        node_kinds: Sequence[str] = (),
+        link_kinds: Sequence[str] = (),
+        as_of: dt.date | None = None,
+    ) -> nx.MultiDiGraph:
+        """A NetworkX view for analytics: nodes carry ``kind`` and their properties, edges are
+        keyed by link id and carry ``kind`` and their properties. Empty selections mean all."""
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def init_schema(self) -> None:
+        """Create constraints and indexes; idempotent."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Return when the store is usable; raise StoreUnavailableError otherwise."""
+
+    @abc.abstractmethod
+    async def clear(self) -> None:
+        """Delete everything (for tests and demo resets)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release resources; a closed store must not be used again."""

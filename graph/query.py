@@ -1,0 +1,197 @@
+"""What a caller may ask of a store: filters, sort keys, directions, pages and cursors.
+
+Filters are a small tree (:class:`Cmp`, :class:`HasLink`, :class:`And`, :class:`Or`, :class:`Not`)
+that each store translates: the embedded store evaluates it in Python, the Neo4j store compiles it
+to parameterized Cypher. Field names are checked against the ontology before use, so no user text
+ever becomes part of a query.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from .errors import Problem, ValidationError
+from .model import Value, coerce, link_kind, node_kind
+from .ontology import NODE_KINDS, Prop, PropType, node_props
+
+T = TypeVar("T")
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+    BOTH = "both"
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    IS_NULL = "is_null"
+
+
+@dataclass(frozen=True, slots=True)
+class Cmp:
+    """Compare a property (or ``id``) with a value. ``IS_NULL`` takes a bool value."""
+
+    field: str
+    op: Op
+    value: Value | tuple[Value, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HasLink:
+    """True when the node has (``exists``) or lacks a link of ``kind`` in ``direction``,
+    optionally to a neighbour of ``neighbour_kind``, optionally valid on ``as_of``."""
+
+    kind: str
+    direction: Direction = Direction.OUT
+    exists: bool = True
+    neighbour_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Filter
+
+
+Filter = Cmp | HasLink | And | Or | Not
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of results; ``end_cursor`` continues after the last item when ``has_next``."""
+
+    items: list[T]
+    has_next: bool
+    end_cursor: str | None
+
+
+@dataclass(slots=True)
+class Counts:
+    nodes: dict[str, int] = field(default_factory=dict)
+    links: dict[str, int] = field(default_factory=dict)
+
+
+MAX_PAGE = 10_000
+
+
+# --- checking requests against the ontology ----------------------------------------------------
+_ID_PROP = Prop("id")
+
+
+def field_prop(kind: str, name: str) -> Prop:
+    """The declared property ``name`` of node kind ``kind`` (``id`` is always allowed)."""
+    if name == "id":
+        return _ID_PROP
+    for prop in node_props(node_kind(kind)):
+        if prop.name == name:
+            return prop
+    allowed = ", ".join(["id", *(p.name for p in node_props(NODE_KINDS[kind]))])
+    raise ValidationError(Problem(f"filter on {kind}", "field", name, f"one of {allowed}"))
+
+
+def check_filter(kind: str, f: Filter | None) -> Filter | None:
+    """Validate a filter for node kind ``kind`` and coerce its values to the property types."""
+    if f is None:
+        return None
+    if isinstance(f, And):
+        return And(tuple(c for c in (check_filter(kind, i) for i in f.items) if c is not None))
+    if isinstance(f, Or):
+        return Or(tuple(c for c in (check_filter(kind, i) for i in f.items) if c is not None))
+    if isinstance(f, Not):
+        inner = check_filter(kind, f.item)
+        return Not(inner) if inner is not None else None
+    if isinstance(f, HasLink):
+        link_kind(f.kind)
+        if f.neighbour_kind is not None:
+            node_kind(f.neighbour_kind)
+        return f
+    prop = field_prop(kind, f.field)
+    subject = f"filter on {kind}.{f.field}"
+    if f.op is Op.IS_NULL:
+        return Cmp(f.field, f.op, bool(f.value))
+    if f.op in (Op.CONTAINS, Op.STARTS_WITH) and prop.type is not PropType.STR:
+        raise ValidationError(Problem(subject, "op", f.op.value, "eq, ne, in or a range"))
+    try:
+        if f.op is Op.IN:
+            values = f.value if isinstance(f.value, tuple | list) else (f.value,)
+            return Cmp(f.field, f.op, tuple(coerce(prop, v) for v in values))
+        return Cmp(f.field, f.op, coerce(prop, f.value))
+    except ValueError as exc:
+        raise ValidationError(Problem(subject, "value", f.value, str(exc))) from None
+
+
+def check_sort(kind: str, order_by: Sequence[SortKey]) -> list[SortKey]:
+    """Validate sort keys and append ``id`` as the final tiebreaker (keyset needs a total order)."""
+    keys = [k for k in order_by if k.field != "id"]
+    for k in keys:
+        field_prop(kind, k.field)
+    id_desc = next((k.descending for k in order_by if k.field == "id"), False)
+    return [*keys, SortKey("id", id_desc)]
+
+
+def check_page_size(first: int) -> int:
+    if not 0 < first <= MAX_PAGE:
+        raise ValidationError(Problem("page", "first", first, f"1 to {MAX_PAGE}"))
+    return first
+
+
+# --- cursors: the sort values of the last row, opaque to the client ------------------------------
+def encode_cursor(values: Sequence[Value | None]) -> str:
+    raw = json.dumps([_to_json(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, keys: Sequence[SortKey], kind: str) -> list[Value | None]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ValueError
+        out: list[Value | None] = []
+        for k, v in zip(keys, raw, strict=True):
+            out.append(None if v is None else coerce(field_prop(kind, k.field), _from_json(v)))
+        return out
+    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError(
+            Problem("page", "after", cursor, "a cursor returned by this list with the same sort")
+        ) from None
+
+
+def _to_json(v: Value | None) -> object:
+    return {"d": v.isoformat()} if isinstance(v, dt.date) else v
+
+
+def _from_json(v: object) -> object:
+    if isinstance(v, dict) and set(v) == {"d"}:
+        return v["d"]
+    return v

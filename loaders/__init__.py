@@ -1,0 +1,1 @@
+"""Data in and out: file formats, the demo data set and the synthetic generator."""

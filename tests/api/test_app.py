@@ -1,0 +1,66 @@
+"""The web app on both stores: health, readiness (and its failure), the index."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from govgraph.api.app import create_app
+from govgraph.api.settings import Settings
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "embedded":
+        return Settings(store="embedded", data_path=tmp_path / "g.jsonl")
+    uri = request.getfixturevalue("neo4j_uri")
+    return Settings(store="neo4j", neo4j_uri=uri)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_healthz(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+
+
+def test_readyz_when_store_answers(client: TestClient, settings: Settings) -> None:
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ready", "store": settings.store}
+
+
+def test_index_reports_counts(client: TestClient) -> None:
+    body = client.get("/").json()
+    assert body["service"] == "governance-graph"
+    assert isinstance(body["nodes"], dict)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_readyz_is_503_when_neo4j_is_down() -> None:
+    settings = Settings(
+        store="neo4j",
+        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
+        neo4j_connection_timeout=1.0,
+    )
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/readyz")
+        assert r.status_code == 503
+        body = r.json()
+        assert body["status"] == "unavailable"
+        assert "GOVGRAPH_NEO4J_URI" in body["reason"]
+        assert c.get("/healthz").status_code == 200
