@@ -11,13 +11,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
 
 from .. import __version__
 from ..graph.errors import GovGraphError
 from ..graph.port import GraphStore
+from ..graph.privacy import Role
+from ..schema.build import Limits, build_schema
+from ..schema.context import Context
 from .settings import Settings
 from .stores import open_store
 
@@ -50,6 +54,35 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["*"],
         )
+
+    def role_of(request: Request) -> Role:
+        key = request.headers.get("x-api-key")
+        auth = request.headers.get("authorization", "")
+        if key is None and auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        if key is None:
+            return settings.anonymous_role
+        role = settings.api_keys.get(key)
+        if role is None:
+            raise HTTPException(status_code=401, detail="unknown API key")
+        return role
+
+    secret = settings.pseudonym_secret.get_secret_value().encode()
+
+    async def context_getter(request: Request) -> Context:
+        return Context(request.app.state.store, role_of(request), secret, settings.max_page_size)
+
+    schema = build_schema(
+        Limits(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+            max_page=settings.max_page_size,
+            introspection=settings.graphql_introspection,
+        )
+    )
+    app.include_router(GraphQLRouter(schema, context_getter=context_getter), prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

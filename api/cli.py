@@ -72,6 +72,21 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
+@app.command("schema")
+def export_schema(
+    out: Annotated[Path | None, typer.Option("--out", help="write here instead of stdout")] = None,
+) -> None:
+    """Print the GraphQL schema (SDL); the committed schema.graphql is this output."""
+    from ..schema.build import sdl
+
+    text = sdl()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
 @db_app.command("init")
 def db_init(store: StoreOpt = None) -> None:
     """Create constraints and indexes (Neo4j); safe to run again."""

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ..graph.privacy import Role
+
 
 class Settings(BaseSettings):
     """One settings object; the app, the CLI and the store factory take it, nothing else reads
@@ -39,3 +41,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
+
+    # -- who sees what (GraphQL) --
+    api_keys: dict[str, Role] = Field(
+        default_factory=dict,
+        description='API key → role, as JSON: {"key": "department", "other": "researcher"}',
+    )
+    anonymous_role: Role = Field(Role.PUBLIC, description="the role of a request with no key")
+    pseudonym_secret: SecretStr = Field(
+        SecretStr("dev-only-pseudonym-secret"),
+        description="key of the researcher pseudonyms; set your own, keep it stable",
+    )
+
+    # -- GraphQL limits --
+    max_depth: int = 12
+    max_aliases: int = 15
+    max_tokens: int = 2_000
+    max_cost: int = 250_000
+    max_page_size: int = 100
+    graphql_introspection: bool = True

@@ -56,3 +56,7 @@ class StoreUnavailableError(GovGraphError):
 
 class CorruptStoreError(GovGraphError):
     """A persisted store file cannot be read back."""
+
+
+class ForbiddenError(GovGraphError, PermissionError):
+    """The caller's role may not see or do this."""

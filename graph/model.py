@@ -256,7 +256,7 @@ def check_link(
     return Link(lk.kind, lk.source, lk.target, clean, lk.key) if len(problems) == before else None
 
 
-def node(kind: str, id: str, **props: Any) -> Node:
+def node(kind: str, id: str, /, **props: Any) -> Node:
     """Build a valid node, coercing loosely typed values; raise ValidationError otherwise.
 
     >>> node("Compound", "c1", name="云北苑小区", is_old="yes").props["is_old"]
@@ -269,8 +269,10 @@ def node(kind: str, id: str, **props: Any) -> Node:
     return clean
 
 
-def link(kind: str, source: str, target: str, *, key: str = "", **props: Any) -> Link:
+def link(kind: str, source: str, target: str, /, *, key: str = "", **props: Any) -> Link:
     """Build a valid link (endpoint kinds are checked by the store, which knows the nodes).
+
+    The endpoints are positional, so ``source=...`` is the provenance property, as on nodes.
 
     >>> link("HOLDS_POST", "p1", "b1", role="secretary", since="2021-03-01").id
     'p1|HOLDS_POST|b1'

@@ -9,7 +9,7 @@ Names follow the glossary in ``shared/domain/DOMAIN.md``: English in code, Chine
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -62,6 +62,9 @@ class LinkKind:
     #: a temporal link holds between ``since`` and ``until`` (both inclusive, both optional)
     temporal: bool = True
     doc: str = ""
+    #: GraphQL field names seen from the source (out) and from the target (in)
+    out_field: str = ""
+    in_field: str = ""
     _pairs: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -399,6 +402,34 @@ _LINK_KINDS: tuple[LinkKind, ...] = (
     ),
     LinkKind("CONDUCTED_BY", "开展", _pairs("VolunteerActivity", "VolunteerTeam"), temporal=False),
     LinkKind("EVALUATES", "考评对象", _pairs("Evaluation", "PropertyCompany"), temporal=False),
+)
+
+#: how a link reads from each end: (from the source, from the target)
+_FIELD_NAMES = {
+    "PART_OF": ("partOf", "parts"),
+    "RESIDES_IN": ("residesIn", "residents"),
+    "OWNS": ("owns", "owners"),
+    "MEMBER_OF": ("memberOf", "members"),
+    "HOLDS_POST": ("holdsPost", "postHolders"),
+    "EMPLOYED_BY": ("employedBy", "employees"),
+    "REGISTERED_AT": ("registeredAt", "registeredMembers"),
+    "VOLUNTEERS_IN": ("volunteersIn", "volunteers"),
+    "COVERS": ("covers", "coveredBy"),
+    "REPRESENTS": ("represents", "representedBy"),
+    "MANAGES": ("manages", "managedBy"),
+    "SERVES": ("serves", "servedBy"),
+    "DELEGATES_TO": ("delegatesTo", "delegatedBy"),
+    "PARTY_ORG_OF": ("partyOrgOf", "partyOrgs"),
+    "HELD_BY": ("heldBy", "meetings"),
+    "ATTENDED": ("attended", "attendees"),
+    "ABOUT": ("about", "concernedBy"),
+    "MEDIATED_BY": ("mediatedBy", "mediated"),
+    "CONDUCTED_BY": ("conductedBy", "activities"),
+    "EVALUATES": ("evaluates", "evaluations"),
+}
+_LINK_KINDS = tuple(
+    replace(k, out_field=_FIELD_NAMES[k.name][0], in_field=_FIELD_NAMES[k.name][1])
+    for k in _LINK_KINDS
 )
 
 NODE_KINDS: dict[str, NodeKind] = {k.name: k for k in _NODE_KINDS}

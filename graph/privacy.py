@@ -1,0 +1,248 @@
+"""What each role may see, enforced on the storage port itself.
+
+:class:`RoleView` wraps a store and is a store, so every consumer above it (GraphQL resolvers,
+DataLoaders, analytics) gets the same protection whatever query shape it builds:
+
+* ``department`` sees everything and may write.
+* ``researcher`` sees the whole structure, but people are pseudonymized: a Person's id becomes a
+  stable keyed hash (the same person has the same pseudonym in every request), and every
+  ``personal`` property of the ontology (names, phones, addresses, Party membership status) is
+  removed from nodes and links. Filters and sorts on personal properties are refused, so they
+  cannot be used as an oracle. No writes.
+* ``public`` sees aggregates only: counts by kind, without filters on people. No writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Sequence
+from enum import StrEnum
+
+import networkx as nx
+
+from .errors import ForbiddenError
+from .model import Link, Node, Value, parse_link_id
+from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
+from .port import GraphStore, Neighbour, WriteBatch, WriteResult
+from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, SortKey
+
+PERSON = "Person"
+
+
+class Role(StrEnum):
+    PUBLIC = "public"
+    RESEARCHER = "researcher"
+    DEPARTMENT = "department"
+
+
+_PERSONAL_NODE = {k: {p.name for p in node_props(s) if p.personal} for k, s in NODE_KINDS.items()}
+_PERSONAL_LINK = {k: {p.name for p in link_props(s) if p.personal} for k, s in LINK_KINDS.items()}
+
+
+class RoleView(GraphStore):
+    """A store as one role sees it."""
+
+    def __init__(self, store: GraphStore, role: Role, secret: bytes) -> None:
+        self.inner = store
+        self.role = role
+        self.stats = store.stats
+        self._secret = secret
+        #: pseudonyms this view has handed out, so the caller can follow links from them;
+        #: a view lives for one request, so this never grows beyond what it returned
+        self._real: dict[str, str] = {}
+
+    # -- the transformations ----------------------------------------------------------------------
+    def pseudonym(self, person_id: str) -> str:
+        digest = hmac.new(self._secret, person_id.encode(), hashlib.sha256).hexdigest()
+        return "anon-" + digest[:16]
+
+    def _id(self, node_id: str, kind: str) -> str:
+        if kind != PERSON or self.role is Role.DEPARTMENT:
+            return node_id
+        alias = self.pseudonym(node_id)
+        self._real[alias] = node_id
+        return alias
+
+    def real_id(self, node_id: str) -> str:
+        """The real id behind a pseudonym this view handed out (other ids pass unchanged)."""
+        return self._real.get(node_id, node_id)
+
+    def _node(self, n: Node) -> Node:
+        if self.role is Role.DEPARTMENT:
+            return n
+        hidden = _PERSONAL_NODE[n.kind]
+        props = {k: v for k, v in n.props.items() if k not in hidden}
+        return Node(self._id(n.id, n.kind), n.kind, props)
+
+    def _link(self, lk: Link, kinds: dict[str, str]) -> Link:
+        if self.role is Role.DEPARTMENT:
+            return lk
+        hidden = _PERSONAL_LINK[lk.kind]
+        props: dict[str, Value] = {k: v for k, v in lk.props.items() if k not in hidden}
+        src = self._id(lk.source, kinds.get(lk.source, ""))
+        dst = self._id(lk.target, kinds.get(lk.target, ""))
+        return Link(lk.kind, src, dst, props, lk.key)
+
+    def _need(self, *allowed: Role) -> None:
+        if self.role not in allowed:
+            what = "aggregates only" if self.role is Role.PUBLIC else "no changes"
+            raise ForbiddenError(f"the {self.role.value} role may see {what}")
+
+    def _check_filter(self, kind: str, f: Filter | None) -> None:
+        if f is None or self.role is Role.DEPARTMENT:
+            return
+        if isinstance(f, And | Or):
+            for item in f.items:
+                self._check_filter(kind, item)
+        elif isinstance(f, Not):
+            self._check_filter(kind, f.item)
+        elif isinstance(f, Cmp) and (
+            f.field in _PERSONAL_NODE.get(kind, set()) or (kind == PERSON and f.field == "id")
+        ):
+            raise ForbiddenError(f"the {self.role.value} role may not filter on {kind}.{f.field}")
+        elif isinstance(f, HasLink) and _PERSONAL_LINK.get(f.kind):
+            # the existence of a link is structure, not personal data; its properties are hidden
+            pass
+
+    # -- writes -----------------------------------------------------------------------------------
+    async def apply(self, batch: WriteBatch) -> WriteResult:
+        self._need(Role.DEPARTMENT)
+        return await self.inner.apply(batch)
+
+    # -- reads ------------------------------------------------------------------------------------
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        found = await self.inner.get_nodes(ids)
+        if self.role is Role.DEPARTMENT:
+            return found
+        # a researcher cannot address a person by real id; pseudonyms are resolved by the caller
+        return {i: self._node(n) for i, n in found.items() if n.kind != PERSON}
+
+    async def get_links(self, ids: Sequence[str]) -> dict[str, Link]:
+        self._need(Role.DEPARTMENT)
+        return await self.inner.get_links(ids)
+
+    async def list_nodes(
+        self,
+        kind: str,
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> Page[Node]:
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        if kind == PERSON and self.role is not Role.DEPARTMENT:
+            # cursors of a person list carry real ids; researchers reach people through links
+            raise ForbiddenError("the researcher role may not list people; follow links instead")
+        self._check_filter(kind, where)
+        if self.role is not Role.DEPARTMENT:
+            hidden = _PERSONAL_NODE.get(kind, set())
+            if any(k.field in hidden or (kind == PERSON and k.field == "id") for k in order_by):
+                raise ForbiddenError(f"the {self.role.value} role may not sort on personal data")
+        page = await self.inner.list_nodes(
+            kind, where=where, order_by=order_by, first=first, after=after, as_of=as_of
+        )
+        return Page([self._node(n) for n in page.items], page.has_next, page.end_cursor)
+
+    async def count_nodes(
+        self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
+    ) -> int:
+        if self.role is Role.PUBLIC and where is not None and kind == PERSON:
+            raise ForbiddenError("the public role may count people only without filters")
+        self._check_filter(kind, where)
+        return await self.inner.count_nodes(kind, where=where, as_of=as_of)
+
+    async def counts(self, *, as_of: dt.date | None = None) -> Counts:
+        return await self.inner.counts(as_of=as_of)
+
+    async def neighbours(
+        self,
+        ids: Sequence[str],
+        *,
+        link_kind: str | None = None,
+        direction: Direction = Direction.OUT,
+        neighbour_kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, list[Neighbour]]:
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        if self.role is Role.DEPARTMENT:
+            return await self.inner.neighbours(
+                ids,
+                link_kind=link_kind,
+                direction=direction,
+                neighbour_kind=neighbour_kind,
+                as_of=as_of,
+            )
+        real = {i: self.real_id(i) for i in ids}
+        found = await self.inner.neighbours(
+            list(real.values()),
+            link_kind=link_kind,
+            direction=direction,
+            neighbour_kind=neighbour_kind,
+            as_of=as_of,
+        )
+        out: dict[str, list[Neighbour]] = {}
+        for asked, real_id in real.items():
+            nbs = found.get(real_id, [])
+            kinds = {nb.node.id: nb.node.kind for nb in nbs}
+            # the asked node is a person exactly when it was asked by its pseudonym
+            kinds[real_id] = PERSON if asked != real_id else kinds.get(real_id, "")
+            seen = [Neighbour(self._link(nb.link, kinds), self._node(nb.node)) for nb in nbs]
+            out[asked] = sorted(seen, key=lambda nb: nb.link.id)
+        return out
+
+    async def list_links(
+        self, *, kind: str | None = None, as_of: dt.date | None = None
+    ) -> list[Link]:
+        self._need(Role.DEPARTMENT)
+        return await self.inner.list_links(kind=kind, as_of=as_of)
+
+    async def search(self, text: str, *, kinds: Sequence[str] = (), limit: int = 20) -> list[Node]:
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        if self.role is Role.RESEARCHER:
+            if kinds and PERSON in kinds:
+                raise ForbiddenError("the researcher role may not search people by name")
+            kinds = list(kinds) or [k for k in NODE_KINDS if k != PERSON]
+        return [self._node(n) for n in await self.inner.search(text, kinds=kinds, limit=limit)]
+
+    async def projection(
+        self,
+        *,
+        node_kinds: Sequence[str] = (),
+        link_kinds: Sequence[str] = (),
+        as_of: dt.date | None = None,
+    ) -> nx.MultiDiGraph:
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        g = await self.inner.projection(node_kinds=node_kinds, link_kinds=link_kinds, as_of=as_of)
+        if self.role is Role.DEPARTMENT:
+            return g
+        out = nx.MultiDiGraph()
+        kinds = {n: d["kind"] for n, d in g.nodes(data=True)}
+        for n, d in g.nodes(data=True):
+            hidden = _PERSONAL_NODE[d["kind"]]
+            out.add_node(self._id(n, d["kind"]), **{k: v for k, v in d.items() if k not in hidden})
+        for u, v, key, d in g.edges(keys=True, data=True):
+            hidden = _PERSONAL_LINK[d["kind"]]
+            lk = self._link(Link(d["kind"], u, v, {}, parse_link_id(key)[3]), kinds)
+            attrs = {k: val for k, val in d.items() if k not in hidden}
+            out.add_edge(lk.source, lk.target, key=lk.id, **attrs)
+        return out
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def init_schema(self) -> None:
+        self._need(Role.DEPARTMENT)
+        await self.inner.init_schema()
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    async def clear(self) -> None:
+        self._need(Role.DEPARTMENT)
+        await self.inner.clear()
+
+    async def close(self) -> None:
+        """The view does not own the store."""

@@ -1,0 +1,187 @@
+"""GraphQL filter and sort inputs, generated per node kind, and their translation to the
+storage port's filter tree (:mod:`govgraph.graph.query`).
+
+No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
+"""
+
+import datetime as dt
+import enum
+from typing import Any, Optional
+
+import strawberry
+from strawberry import UNSET
+
+from ..graph.ontology import NODE_KINDS, NodeKind, PropType, node_props
+from ..graph.query import And, Cmp, Direction, Filter, HasLink, Not, Op, Or, SortKey
+from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum
+
+
+@strawberry.input(description="Conditions on a text value; all given conditions must hold.")
+class StringFilter:
+    eq: str | None = UNSET
+    ne: str | None = UNSET
+    in_: list[str] | None = strawberry.field(default=UNSET, name="in")
+    contains: str | None = UNSET
+    starts_with: str | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a whole number.")
+class IntFilter:
+    eq: int | None = UNSET
+    ne: int | None = UNSET
+    in_: list[int] | None = strawberry.field(default=UNSET, name="in")
+    lt: int | None = UNSET
+    lte: int | None = UNSET
+    gt: int | None = UNSET
+    gte: int | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a number.")
+class FloatFilter:
+    eq: float | None = UNSET
+    ne: float | None = UNSET
+    in_: list[float] | None = strawberry.field(default=UNSET, name="in")
+    lt: float | None = UNSET
+    lte: float | None = UNSET
+    gt: float | None = UNSET
+    gte: float | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a date.")
+class DateFilter:
+    eq: dt.date | None = UNSET
+    ne: dt.date | None = UNSET
+    in_: list[dt.date] | None = strawberry.field(default=UNSET, name="in")
+    lt: dt.date | None = UNSET
+    lte: dt.date | None = UNSET
+    gt: dt.date | None = UNSET
+    gte: dt.date | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a true/false value.")
+class BooleanFilter:
+    eq: bool | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(
+    description="The node has (exists: true) or lacks (exists: false) a link of this kind, "
+    "optionally to a neighbour of a given kind; e.g. compounds with no Party branch: "
+    "{kind: COVERS, direction: IN, exists: false, neighbourKind: PartyBranch}."
+)
+class LinkCondition:
+    kind: LinkKindEnum  # type: ignore[valid-type]  # generated
+    direction: LinkDirection = LinkDirection.OUT
+    exists: bool = True
+    neighbour_kind: NodeKindEnum | None = None  # type: ignore[valid-type]  # generated
+
+
+@strawberry.enum
+class SortDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+FILTER_INPUTS: dict[PropType, type] = {
+    PropType.STR: StringFilter,
+    PropType.INT: IntFilter,
+    PropType.FLOAT: FloatFilter,
+    PropType.DATE: DateFilter,
+    PropType.BOOL: BooleanFilter,
+}
+_OPS = {
+    "eq": Op.EQ,
+    "ne": Op.NE,
+    "in_": Op.IN,
+    "contains": Op.CONTAINS,
+    "starts_with": Op.STARTS_WITH,
+    "lt": Op.LT,
+    "lte": Op.LTE,
+    "gt": Op.GT,
+    "gte": Op.GTE,
+    "is_null": Op.IS_NULL,
+}
+
+WHERE_INPUTS: dict[str, type] = {}
+ORDER_INPUTS: dict[str, type] = {}
+
+
+def _where_input(spec: NodeKind) -> type:
+    name = f"{spec.name}Where"
+    ann: dict[str, Any] = {"id": Optional[StringFilter]}
+    ns: dict[str, Any] = {"__annotations__": ann, "id": UNSET}
+    for p in node_props(spec):
+        ann[p.name] = Optional[FILTER_INPUTS[p.type]]
+        ns[p.name] = UNSET
+    ann["has"] = Optional[list[LinkCondition]]
+    ns["has"] = strawberry.field(default=UNSET, description="link conditions, all must hold")
+    ann["and_"] = Optional[list[name]]  # type: ignore[valid-type]  # generated
+    ns["and_"] = strawberry.field(default=UNSET, name="AND")
+    ann["or_"] = Optional[list[name]]  # type: ignore[valid-type]  # generated
+    ns["or_"] = strawberry.field(default=UNSET, name="OR")
+    ann["not_"] = Optional[name]
+    ns["not_"] = strawberry.field(default=UNSET, name="NOT")
+    cls = type(name, (), ns)
+    return strawberry.input(cls, description=f"Filters on {spec.name}; all given ones must hold.")
+
+
+def _order_input(spec: NodeKind) -> type:
+    fields = ["id", *(p.name for p in node_props(spec))]
+    field_enum = make_enum(f"{spec.name}SortField", {f.upper(): f for f in fields})
+    ns: dict[str, Any] = {
+        "__annotations__": {"field": field_enum, "direction": SortDirection},
+        "direction": SortDirection.ASC,
+    }
+    return strawberry.input(type(f"{spec.name}Order", (), ns))
+
+
+def to_filter(kind: str, where: Any) -> Filter | None:
+    """A ``<Kind>Where`` input as the port's filter tree (None when empty)."""
+    if where is None or where is UNSET:
+        return None
+    parts: list[Filter] = []
+    for fname in ["id", *(p.name for p in node_props(NODE_KINDS[kind]))]:
+        cond = getattr(where, fname, UNSET)
+        if cond is None or cond is UNSET:
+            continue
+        for attr, op in _OPS.items():
+            value = getattr(cond, attr, UNSET)
+            if value is UNSET or value is None:
+                continue
+            parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
+    for cond in where.has or []:
+        parts.append(
+            HasLink(
+                cond.kind.value,
+                Direction(cond.direction.value),
+                cond.exists,
+                cond.neighbour_kind.value if cond.neighbour_kind else None,
+            )
+        )
+    if where.and_:
+        parts.extend(f for f in (to_filter(kind, w) for w in where.and_) if f is not None)
+    if where.or_:
+        alternatives = [to_filter(kind, w) for w in where.or_]
+        parts.append(Or(tuple(a if a is not None else And(()) for a in alternatives)))
+    if where.not_:
+        inner = to_filter(kind, where.not_)
+        if inner is not None:
+            parts.append(Not(inner))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def to_sort(order_by: list[Any] | None) -> list[SortKey]:
+    return [SortKey(o.field.value, o.direction is SortDirection.DESC) for o in (order_by or [])]
+
+
+for _spec in NODE_KINDS.values():
+    WHERE_INPUTS[_spec.name] = _where_input(_spec)
+    # the inputs refer to themselves by name (AND/OR/NOT): make the name resolvable here
+    globals()[f"{_spec.name}Where"] = WHERE_INPUTS[_spec.name]
+    ORDER_INPUTS[_spec.name] = _order_input(_spec)

@@ -1,0 +1,92 @@
+"""Guards that reject an abusive query before any resolver touches the store.
+
+Depth, token and alias limits come from Strawberry's extensions; the cost estimate is ours: every
+field costs 1, and a field with a ``first`` argument multiplies the cost of what it selects by
+its page size (a variable counts as the largest page allowed, the worst case).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+)
+
+
+def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
+    """A validation rule class that rejects operations estimated above ``max_cost``."""
+
+    class CostLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            schema = self.context.schema
+            root = {
+                OperationType.QUERY: schema.query_type,
+                OperationType.MUTATION: schema.mutation_type,
+                OperationType.SUBSCRIPTION: schema.subscription_type,
+            }[node.operation]
+            if root is None:
+                return
+            cost = self._cost(node.selection_set, root, set())
+            if cost > max_cost:
+                self.report_error(
+                    GraphQLError(
+                        f"query cost {cost} exceeds the limit of {max_cost}: ask for smaller "
+                        "pages (first) or fewer nested lists",
+                        node,
+                    )
+                )
+
+        def _cost(self, selections: SelectionSetNode | None, parent: Any, seen: set[str]) -> int:
+            if selections is None:
+                return 0
+            total = 0
+            for sel in selections.selections:
+                if isinstance(sel, FieldNode):
+                    total += self._field_cost(sel, parent, seen)
+                elif isinstance(sel, InlineFragmentNode):
+                    target = parent
+                    if sel.type_condition is not None:
+                        target = self.context.schema.get_type(sel.type_condition.name.value)
+                    total += self._cost(sel.selection_set, target, seen)
+                elif isinstance(sel, FragmentSpreadNode):
+                    name = sel.name.value
+                    frag = self.context.get_fragment(name)
+                    if frag is None or name in seen:
+                        continue  # unknown or cyclic fragments are reported by other rules
+                    target = self.context.schema.get_type(frag.type_condition.name.value)
+                    total += self._cost(frag.selection_set, target, seen | {name})
+            return total
+
+        def _field_cost(self, sel: FieldNode, parent: Any, seen: set[str]) -> int:
+            if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+                return 1
+            field = parent.fields.get(sel.name.value)
+            if field is None:
+                return 1
+            multiplier = 1
+            if "first" in field.args:
+                multiplier = int(field.args["first"].default_value or 1)
+                for arg in sel.arguments or ():
+                    if arg.name.value != "first":
+                        continue
+                    if isinstance(arg.value, IntValueNode):
+                        multiplier = int(arg.value.value)
+                    elif isinstance(arg.value, VariableNode):
+                        multiplier = max_page
+            child = get_named_type(field.type)
+            return 1 + max(multiplier, 1) * self._cost(sel.selection_set, child, seen)
+
+    return CostLimit

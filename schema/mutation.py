@@ -1,0 +1,222 @@
+"""Mutations. Each is all-or-nothing (one store batch), and expected failures are part of the
+schema as union members, so clients handle them by type rather than by parsing messages.
+
+No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from ..graph.errors import ConflictError, ForbiddenError, Problem, ValidationError
+from ..graph.model import Link, Node, parse_link_id
+from ..graph.port import WriteBatch
+from .types import LinkKindEnum, NodeInterface, NodeKindEnum, entity_id, to_object
+
+
+@strawberry.type(description="One thing wrong with the input.")
+class FieldProblem:
+    subject: str
+    field: str
+    value: str | None
+    expected: str
+
+
+@strawberry.type(description="The input does not fit the domain model; nothing was written.")
+class ValidationFailed:
+    message: str
+    problems: list[FieldProblem]
+
+
+@strawberry.type(description="Something the write refers to does not exist; nothing was written.")
+class NotFound:
+    message: str
+    ids: list[str]
+
+
+@strawberry.type(description="The write contradicts what is stored; nothing was written.")
+class Conflict:
+    message: str
+
+
+@strawberry.type(description="The caller's role may not do this; nothing was written.")
+class Forbidden:
+    message: str
+
+
+@strawberry.type(description="The node as written.")
+class NodePayload:
+    node: NodeInterface
+
+
+@strawberry.type(description="What a write did.")
+class WritePayload:
+    nodes_written: int
+    links_written: int
+    links_deleted: int
+    nodes_deleted: int
+
+
+NodeResult = Annotated[
+    NodePayload | ValidationFailed | NotFound | Conflict | Forbidden,
+    strawberry.union("NodeResult"),
+]
+WriteResult = Annotated[
+    WritePayload | ValidationFailed | NotFound | Conflict | Forbidden,
+    strawberry.union("WriteResult"),
+]
+
+
+@strawberry.input(description="A node to create or replace.")
+class NodeInput:
+    kind: NodeKindEnum
+    id: str
+    props: JSON | None = strawberry.field(
+        default=None, description='properties by their English names, e.g. {"name": "云北苑小区"}'
+    )
+
+
+@strawberry.input(description="A link to create or replace (its id is derived from these).")
+class LinkInput:
+    kind: LinkKindEnum
+    source: strawberry.ID
+    target: strawberry.ID
+    key: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    source_ref: str | None = strawberry.field(
+        default=None, description="where the fact comes from (the link's `source` property)"
+    )
+    props: JSON | None = strawberry.field(default=None, description="other link properties")
+
+
+def _failure(exc: Exception) -> Any:
+    if isinstance(exc, ValidationError):
+        return ValidationFailed(
+            message=str(exc),
+            problems=[
+                FieldProblem(
+                    subject=p.subject,
+                    field=p.field,
+                    value=None if p.value is None else str(p.value),
+                    expected=p.expected,
+                )
+                for p in exc.problems
+            ],
+        )
+    if isinstance(exc, ConflictError):
+        return Conflict(message=str(exc))
+    if isinstance(exc, ForbiddenError):
+        return Forbidden(message=str(exc))
+    raise exc
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(Problem(what, "props", value, "an object of property: value"))
+    return dict(value)
+
+
+def _node_of(i: NodeInput) -> Node:
+    return Node(i.id, i.kind.value, _object(i.props, f"{i.kind.value} {i.id!r}"))
+
+
+def _link_of(i: LinkInput) -> Link:
+    props = _object(i.props, f"{i.kind.value} link")
+    for name, value in (("since", i.since), ("until", i.until), ("source", i.source_ref)):
+        if value is not None:
+            props[name] = value
+    return Link(i.kind.value, entity_id(i.source), entity_id(i.target), props, i.key or "")
+
+
+async def _write(info: Info, batch: WriteBatch) -> Any:
+    try:
+        r = await info.context.store.apply(batch)
+    except (ValidationError, ConflictError, ForbiddenError) as exc:
+        return _failure(exc)
+    return WritePayload(
+        nodes_written=r.nodes_written,
+        links_written=r.links_written,
+        links_deleted=r.links_deleted,
+        nodes_deleted=r.nodes_deleted,
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a node; Conflict if the id is taken.")
+    async def create_node(self, info: Info, input: NodeInput) -> NodeResult:
+        store = info.context.store
+        try:
+            if await store.get_nodes([input.id]):
+                return Conflict(message=f"a node with id {input.id!r} exists; use updateNode")
+            node = _node_of(input)
+            await store.apply(WriteBatch(nodes=[node]))
+        except (ValidationError, ConflictError, ForbiddenError) as exc:
+            return _failure(exc)  # type: ignore[no-any-return]
+        stored = (await store.get_nodes([input.id]))[input.id]
+        return NodePayload(node=to_object(stored))
+
+    @strawberry.mutation(
+        description="Change some properties of a node; a null value removes that property."
+    )
+    async def update_node(self, info: Info, id: strawberry.ID, props: JSON) -> NodeResult:
+        store = info.context.store
+        key = entity_id(id)
+        try:
+            found = await store.get_nodes([key])
+            if key not in found:
+                return NotFound(message=f"no node with id {key!r}", ids=[key])
+            old = found[key]
+            merged = {**old.props, **_object(props, f"{old.kind} {key!r}")}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            await store.apply(WriteBatch(nodes=[Node(key, old.kind, merged)]))
+        except (ValidationError, ConflictError, ForbiddenError) as exc:
+            return _failure(exc)  # type: ignore[no-any-return]
+        return NodePayload(node=to_object((await store.get_nodes([key]))[key]))
+
+    @strawberry.mutation(description="Delete nodes and their links; unknown ids are ignored.")
+    async def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
+        return await _write(info, WriteBatch(delete_nodes=[entity_id(i) for i in ids]))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Create or replace links (all or none).")
+    async def link(self, info: Info, links: list[LinkInput]) -> WriteResult:
+        return await _write(info, WriteBatch(links=[_link_of(i) for i in links]))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(description="Delete links by link id; unknown ids are ignored.")
+    async def unlink(self, info: Info, link_ids: list[strawberry.ID]) -> WriteResult:
+        try:
+            for lid in link_ids:
+                parse_link_id(lid)
+        except ValidationError as exc:
+            return _failure(exc)  # type: ignore[no-any-return]
+        return await _write(info, WriteBatch(delete_links=[str(i) for i in link_ids]))  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="One all-or-nothing batch: upsert nodes and links, then delete links and nodes."
+    )
+    async def apply_batch(
+        self,
+        info: Info,
+        nodes: list[NodeInput] | None = None,
+        links: list[LinkInput] | None = None,
+        delete_link_ids: list[strawberry.ID] | None = None,
+        delete_node_ids: list[strawberry.ID] | None = None,
+    ) -> WriteResult:
+        batch = WriteBatch(
+            nodes=[_node_of(n) for n in nodes or []],
+            links=[_link_of(lk) for lk in links or []],
+            delete_links=[str(i) for i in delete_link_ids or []],
+            delete_nodes=[entity_id(i) for i in delete_node_ids or []],
+        )
+        try:
+            for lid in batch.delete_links:
+                parse_link_id(lid)
+        except ValidationError as exc:
+            return _failure(exc)  # type: ignore[no-any-return]
+        return await _write(info, batch)  # type: ignore[no-any-return]

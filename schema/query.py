@@ -1,0 +1,161 @@
+"""The root Query: node lookups, one connection per node kind, search and aggregates.
+
+No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
+"""
+
+import datetime as dt
+from typing import Any, Optional
+
+import strawberry
+from strawberry.types import Info
+
+from ..graph.errors import Problem, ValidationError
+from ..graph.ontology import NODE_KINDS
+from ..graph.query import check_sort, encode_cursor
+from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
+from .types import (
+    NODE_TYPES,
+    NodeInterface,
+    NodeKindEnum,
+    PageInfo,
+    Private,
+    entity_id,
+    plural,
+    to_object,
+)
+
+
+def page_size(info: Info, first: int) -> int:
+    limit: int = info.context.max_page
+    if not 0 < first <= limit:
+        raise ValidationError(Problem("page", "first", first, f"1 to {limit}"))
+    return first
+
+
+@strawberry.type(description="How many of one kind.")
+class KindCount:
+    kind: str
+    count: int
+
+
+@strawberry.type(description="Counts of nodes and links by kind.")
+class Counts:
+    nodes: list[KindCount]
+    links: list[KindCount]
+
+
+CONNECTIONS: dict[str, type] = {}
+EDGES: dict[str, type] = {}
+
+
+def _connection(kind: str) -> type:
+    node_type = NODE_TYPES[kind]
+    edge_ns: dict[str, Any] = {"__annotations__": {"cursor": str, "node": node_type}}
+    edge = EDGES[kind] = strawberry.type(type(f"{kind}Edge", (), edge_ns))
+
+    async def total_count(root: strawberry.Parent[Any], info: Info) -> int:
+        """Counted by the store without fetching the nodes."""
+        return int(await info.context.store.count_nodes(kind, where=root.where, as_of=root.as_of))
+
+    ns: dict[str, Any] = {
+        "__annotations__": {
+            "edges": list[edge],  # type: ignore[valid-type]
+            "page_info": PageInfo,
+            "where": Private[Any],
+            "as_of": Private[Optional[dt.date]],
+        },
+        "total_count": strawberry.field(resolver=total_count),
+    }
+    return strawberry.type(type(f"{kind}Connection", (), ns))
+
+
+def _list_resolver(kind: str) -> Any:
+    where_type = WHERE_INPUTS[kind]
+    order_type = ORDER_INPUTS[kind]
+
+    async def resolve(
+        info: Info,
+        *,
+        where: where_type | None = None,  # type: ignore[valid-type]
+        order_by: list[order_type] | None = None,  # type: ignore[valid-type]
+        first: int = 20,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> Any:
+        size = page_size(info, first)
+        f = to_filter(kind, where)
+        keys = to_sort(order_by)
+        page = await info.context.store.list_nodes(
+            kind, where=f, order_by=keys, first=size, after=after, as_of=as_of
+        )
+        full_keys = check_sort(kind, keys)
+        edges = [
+            EDGES[kind](
+                cursor=encode_cursor(
+                    [n.id if k.field == "id" else n.props.get(k.field) for k in full_keys]
+                ),
+                node=to_object(n, as_of),
+            )
+            for n in page.items
+        ]
+        return CONNECTIONS[kind](
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            where=f,
+            as_of=as_of,
+        )
+
+    resolve.__annotations__["return"] = CONNECTIONS[kind]
+    return resolve
+
+
+async def _node(info: Info, id: strawberry.ID) -> NodeInterface | None:
+    found = await info.context.loaders.nodes.load(entity_id(id))
+    return to_object(found) if found is not None else None
+
+
+async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[NodeInterface | None]:
+    found = await info.context.loaders.nodes.load_many([entity_id(i) for i in ids])
+    return [to_object(n) if n is not None else None for n in found]
+
+
+async def _search(
+    info: Info,
+    text: str,
+    kinds: list[NodeKindEnum] | None = None,  # type: ignore[valid-type]
+    first: int = 20,
+) -> list[NodeInterface]:
+    size = page_size(info, first)
+    names = [k.value for k in kinds or []]  # type: ignore[attr-defined]  # generated enum
+    return [to_object(n) for n in await info.context.store.search(text, kinds=names, limit=size)]
+
+
+async def _counts(info: Info, as_of: dt.date | None = None) -> Counts:
+    c = await info.context.store.counts(as_of=as_of)
+    return Counts(
+        nodes=[KindCount(kind=k, count=v) for k, v in c.nodes.items()],
+        links=[KindCount(kind=k, count=v) for k, v in c.links.items()],
+    )
+
+
+def _query_type() -> type:
+    ns: dict[str, Any] = {
+        "node": strawberry.field(resolver=_node, description="One node by global or store id."),
+        "nodes": strawberry.field(resolver=_nodes, description="Many nodes at once, in order."),
+        "search": strawberry.field(
+            resolver=_search, description="Nodes whose name contains every word of the text."
+        ),
+        "counts": strawberry.field(
+            resolver=_counts, description="Node and link counts by kind (links valid on asOf)."
+        ),
+    }
+    for kind, spec in NODE_KINDS.items():
+        CONNECTIONS[kind] = _connection(kind)
+        ns[plural(kind)] = strawberry.field(
+            resolver=_list_resolver(kind),
+            description=f"{spec.label_zh}: a page of {kind} nodes (keyset pagination).",
+        )
+    return strawberry.type(type("Query", (), ns))
+
+
+Query = _query_type()
