@@ -12,6 +12,7 @@ import typer
 
 from ..graph.errors import GovGraphError
 from ..graph.port import GraphStore
+from ..graph.privacy import Role
 from .settings import Settings
 from .stores import open_store
 
@@ -57,18 +58,78 @@ def _with_store(settings: Settings, work: Callable[[GraphStore], Awaitable[T]]) 
         raise typer.Exit(1) from exc
 
 
+DEMO_KEYS = {"demo-department": Role.DEPARTMENT, "demo-researcher": Role.RESEARCHER}
+
+
+async def _load_demo(s: GraphStore, *, only_if_empty: bool) -> tuple[int, int] | None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ..loaders.demo import build_demo, load_demo
+
+    if only_if_empty and (await s.counts()).nodes:
+        return None
+    nodes, links = build_demo()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading the Huairen demo", total=len(nodes) + len(links))
+        return await load_demo(s, progress=lambda done: bar.update(task, completed=done))
+
+
+@app.command()
+def demo(store: StoreOpt = None) -> None:
+    """Load the Huairen demo data set (deterministic; loading it again changes nothing)."""
+    settings = _settings(store)
+
+    async def work(s: GraphStore) -> tuple[int, int] | None:
+        await s.init_schema()
+        return await _load_demo(s, only_if_empty=False)
+
+    written = _with_store(settings, work)
+    assert written is not None
+    typer.echo(
+        f"demo loaded into the {settings.store} store: {written[0]} nodes, {written[1]} links"
+    )
+
+
 @app.command()
 def serve(
     store: StoreOpt = None,
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    with_demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="load the Huairen demo data if the store is empty, and, when no API keys are "
+            "set, accept the demo keys demo-department and demo-researcher",
+        ),
+    ] = False,
 ) -> None:
-    """Run the web service (FastAPI) on the configured store."""
+    """Run the web service (FastAPI with GraphQL at /graphql) on the configured store."""
     import uvicorn
 
     from .app import create_app
 
     settings = _settings(store)
+    if with_demo:
+
+        async def work(s: GraphStore) -> tuple[int, int] | None:
+            await s.init_schema()
+            return await _load_demo(s, only_if_empty=True)
+
+        written = _with_store(settings, work)
+        if written is not None:
+            typer.echo(f"loaded the Huairen demo: {written[0]} nodes, {written[1]} links")
+        if not settings.api_keys:
+            settings = settings.model_copy(update={"api_keys": DEMO_KEYS})
+            typer.echo(
+                "demo API keys (local use only): X-API-Key: demo-department | demo-researcher"
+            )
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
 
 
@@ -163,6 +224,15 @@ def neo4j_status(home: HomeOpt = None) -> None:
         typer.echo("not running")
         raise typer.Exit(3)
     typer.echo(json.dumps(state, indent=2, default=str))
+
+
+def _register_data_commands() -> None:
+    from .cli_data import register
+
+    register(app)
+
+
+_register_data_commands()
 
 
 def main() -> None:

@@ -44,6 +44,8 @@ class _RowsPerSecond(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        if not speed and task.elapsed:
+            speed = task.completed / task.elapsed  # too few samples yet for rich's estimate
         return Text(f"{speed:,.0f} rows/s" if speed else "… rows/s", style="cyan")
 
 

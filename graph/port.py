@@ -13,6 +13,8 @@ Semantics every adapter keeps:
 * **Links are temporal.** ``since`` and ``until`` are inclusive; ``as_of=day`` keeps only links
   valid on that day (nodes are not dated).
 * **Deleting a node deletes its links.**
+* **Sorting** puts missing values last in both directions, with ``id`` as the final tiebreaker;
+  a range filter never matches a missing value, ``ne`` does.
 """
 
 from __future__ import annotations

@@ -58,7 +58,11 @@ def neo4j_driver(neo4j_uri: str, run: Run[Any]) -> Iterator[Any]:
 
     user = os.environ.get("GOVGRAPH_TEST_NEO4J_USER", "neo4j")
     password = os.environ.get("GOVGRAPH_TEST_NEO4J_PASSWORD", "")
-    driver = AsyncGraphDatabase.driver(neo4j_uri, auth=(user, password) if password else None)
+    driver = AsyncGraphDatabase.driver(
+        neo4j_uri,
+        auth=(user, password) if password else None,
+        notifications_min_severity="OFF",
+    )
     run(driver.verify_connectivity())
     try:
         yield driver
@@ -75,7 +79,9 @@ def neo4j_store(neo4j_driver: Any, run: Run[Any]) -> GraphStore:
     return store
 
 
-def make_store(kind: str, request: pytest.FixtureRequest, run: Run[Any], tmp_path: Path) -> GraphStore:
+def make_store(
+    kind: str, request: pytest.FixtureRequest, run: Run[Any], tmp_path: Path
+) -> GraphStore:
     if kind == "embedded":
         return EmbeddedStore(tmp_path / "graph.jsonl")
     store: GraphStore = request.getfixturevalue("neo4j_store")

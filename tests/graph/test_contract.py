@@ -1,0 +1,1011 @@
+"""The storage contract: every test runs against both adapters through the ``store`` fixture.
+
+The tests follow the documented semantics of :class:`govgraph.graph.port.GraphStore` (upsert
+replaces, batches are all-or-nothing, links are temporal with inclusive bounds, deleting a node
+deletes its links) and of :mod:`govgraph.graph.query` (filters, sort keys with ``id`` as the final
+tiebreaker, keyset pages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import pytest
+from builders import (
+    BLD1,
+    BLD2,
+    CITY,
+    CMP2,
+    CMP3,
+    CMP4,
+    COMM,
+    COMPOUNDS,
+    OC1,
+    P1,
+    P2,
+    P3,
+    PB1,
+    PB2,
+    PB3,
+    PC1,
+    YBY,
+    D,
+    Run,
+    city_graph,
+    expected_counts,
+    expected_projection,
+    link_row,
+    link_rows,
+    many_nodes,
+    node_row,
+    node_rows,
+    paging_compounds,
+    plain_counts,
+    plain_projection,
+    snapshot,
+)
+
+from govgraph.graph.errors import ConflictError, ValidationError
+from govgraph.graph.model import Link, Node, link, link_id, node
+from govgraph.graph.port import GraphStore, Neighbour, WriteBatch
+from govgraph.graph.query import (
+    MAX_PAGE,
+    And,
+    Cmp,
+    Direction,
+    Filter,
+    HasLink,
+    Not,
+    Op,
+    Or,
+    SortKey,
+    encode_cursor,
+)
+
+
+def load_city(store: GraphStore, run: Run) -> tuple[list[Node], list[Link]]:
+    nodes, links = city_graph()
+    run(store.upsert(nodes, links))
+    return nodes, links
+
+
+def by_id(nodes: Sequence[Node]) -> dict[str, Node]:
+    return {n.id: n for n in nodes}
+
+
+def ids(nodes: Sequence[Node]) -> list[str]:
+    return [n.id for n in nodes]
+
+
+# --- reference answers computed from plain lists -------------------------------------------------
+def expected_order(nodes: Sequence[Node], order_by: Sequence[SortKey]) -> list[str]:
+    """The order the port promises: the sort keys, then ``id`` (ascending unless ``id`` is given
+    as a key) as the final tiebreaker. Nodes lacking a sort property come after all nodes that
+    have it, in both directions (see the report: the port does not say where nulls go)."""
+    id_desc = next((k.descending for k in order_by if k.field == "id"), False)
+    keys = [k for k in order_by if k.field != "id"] + [SortKey("id", id_desc)]
+    rows = list(nodes)
+    for key in reversed(keys):  # stable multi-pass sort, last key first
+
+        def value(n: Node, field: str = key.field) -> Any:
+            return n.id if field == "id" else n.props.get(field)
+
+        present = sorted(
+            (n for n in rows if value(n) is not None), key=value, reverse=key.descending
+        )
+        rows = present + [n for n in rows if value(n) is None]
+    return ids(rows)
+
+
+def expected_neighbours(
+    nodes: Sequence[Node],
+    links: Sequence[Link],
+    asked: str,
+    *,
+    link_kind: str | None = None,
+    direction: Direction = Direction.OUT,
+    neighbour_kind: str | None = None,
+    as_of: dt.date | None = None,
+) -> list[tuple[str, str]]:
+    kinds = {n.id: n.kind for n in nodes}
+    out: list[tuple[str, str]] = []
+    for lk in links:
+        if (link_kind and lk.kind != link_kind) or not lk.valid_on(as_of):
+            continue
+        if direction in (Direction.OUT, Direction.BOTH) and lk.source == asked:
+            other = lk.target
+        elif direction in (Direction.IN, Direction.BOTH) and lk.target == asked:
+            other = lk.source
+        else:
+            continue
+        if neighbour_kind is None or kinds[other] == neighbour_kind:
+            out.append((lk.id, other))
+    return sorted(out)
+
+
+def walk_pages(
+    store: GraphStore,
+    run: Run,
+    kind: str,
+    *,
+    first: int,
+    where: Filter | None = None,
+    order_by: Sequence[SortKey] = (),
+    as_of: dt.date | None = None,
+) -> list[Node]:
+    """Every page from the start, following ``end_cursor``; checks each page's shape."""
+    out: list[Node] = []
+    after: str | None = None
+    for _ in range(10_000):
+        page = run(
+            store.list_nodes(
+                kind, where=where, order_by=order_by, first=first, after=after, as_of=as_of
+            )
+        )
+        out.extend(page.items)
+        if not page.has_next:
+            assert len(page.items) <= first
+            return out
+        # has_next promises more rows: this page is full and continues after its last row
+        assert len(page.items) == first
+        assert page.end_cursor
+        after = page.end_cursor
+    raise AssertionError("pagination did not end")
+
+
+# --- writes --------------------------------------------------------------------------------------
+def test_upsert_then_get_nodes_and_links(store: GraphStore, run: Run) -> None:
+    nodes, links = city_graph()
+    result = run(store.upsert(nodes, links))
+    assert result.nodes_written == len(nodes)
+    assert result.links_written == len(links)
+
+    got = run(store.get_nodes(ids(nodes)))
+    assert node_rows(got.values()) == node_rows(nodes)
+    assert set(got) == set(ids(nodes))
+    assert all(got[k].id == k for k in got)
+
+    got_links = run(store.get_links([lk.id for lk in links]))
+    assert link_rows(got_links.values()) == link_rows(links)
+    assert all(got_links[k].id == k for k in got_links)
+
+
+def test_links_can_join_nodes_stored_by_earlier_batches(store: GraphStore, run: Run) -> None:
+    nodes, links = city_graph()
+    run(store.upsert(nodes))
+    run(store.upsert(links=links))
+    assert link_rows(run(store.list_links())) == link_rows(links)
+
+
+def test_values_keep_their_types(store: GraphStore, run: Run) -> None:
+    nodes = [
+        node("Community", COMM, name="气象街社区"),
+        node(
+            "Compound",
+            "小区-云北苑",  # ids may be Chinese
+            name="云北苑小区",
+            is_old=True,
+            built_year=1998,
+            households=420,
+            investment_yuan=1_850_000.5,
+            delivered_area_ratio=0.85,
+        ),
+        node("PartyBranch", PB1, name="云北苑小区党支部", elected_on=D(2021, 3, 1), term_years=5),
+    ]
+    links = [
+        link("PART_OF", "小区-云北苑", COMM, since=D(2020, 2, 29), source="测试台账"),
+        link("COVERS", PB1, "小区-云北苑", since=D(2021, 3, 1), until=D(2026, 2, 28)),
+    ]
+    run(store.upsert(nodes, links))
+    got = run(store.get_nodes(ids(nodes)))
+    cmp = got["小区-云北苑"].props
+    assert cmp == nodes[1].props
+    assert type(cmp["is_old"]) is bool
+    assert type(cmp["built_year"]) is int
+    assert type(cmp["households"]) is int
+    assert type(cmp["investment_yuan"]) is float
+    assert type(cmp["delivered_area_ratio"]) is float
+    assert type(got[PB1].props["elected_on"]) is dt.date
+    got_links = run(store.get_links([lk.id for lk in links]))
+    covers = got_links[links[1].id]
+    assert type(covers.props["since"]) is dt.date
+    assert type(covers.props["until"]) is dt.date
+    assert covers.since == D(2021, 3, 1)
+    assert covers.until == D(2026, 2, 28)
+    assert got_links[links[0].id].props == {"since": D(2020, 2, 29), "source": "测试台账"}
+
+
+def test_store_validates_and_coerces_records_built_directly(store: GraphStore, run: Run) -> None:
+    """Records may be built without node()/link(); the store validates (and coerces) on write."""
+    run(store.upsert([node("Community", COMM, name="气象街社区")]))
+    raw_node = Node(YBY, "Compound", {"households": "12", "is_old": "yes", "built_year": 1998.0})
+    raw_link = Link("PART_OF", YBY, COMM, {"since": "2021-03-01"})
+    run(store.upsert([raw_node], [raw_link]))
+    assert run(store.get_nodes([YBY]))[YBY].props == {
+        "households": 12,
+        "is_old": True,
+        "built_year": 1998,
+    }
+    assert run(store.get_links([raw_link.id]))[raw_link.id].props == {"since": D(2021, 3, 1)}
+
+
+def test_same_batch_twice_is_idempotent(store: GraphStore, run: Run) -> None:
+    nodes, links = city_graph()
+    run(store.apply(WriteBatch(nodes=nodes, links=links)))
+    first = snapshot(store, run)
+    first_projection = plain_projection(run(store.projection()))
+    first_neighbours = run(store.neighbours(list(COMPOUNDS), direction=Direction.BOTH))
+
+    run(store.apply(WriteBatch(nodes=nodes, links=links)))
+    assert snapshot(store, run) == first
+    assert plain_projection(run(store.projection())) == first_projection
+    again = run(store.neighbours(list(COMPOUNDS), direction=Direction.BOTH))
+    assert {k: [(nb.link.id, nb.node.id) for nb in v] for k, v in again.items()} == {
+        k: [(nb.link.id, nb.node.id) for nb in v] for k, v in first_neighbours.items()
+    }
+    assert plain_counts(run(store.counts())) == expected_counts(nodes, links)
+    assert run(store.count_nodes("Compound")) == len(COMPOUNDS)
+
+
+def test_reupsert_node_replaces_its_props(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    run(store.upsert([node("Compound", YBY, name="云北苑小区", built_year=1999)]))
+    got = run(store.get_nodes([YBY]))[YBY]
+    assert got.props == {"name": "云北苑小区", "built_year": 1999}  # is_old, households... gone
+    # a removed property no longer matches filters and shows in no view
+    assert YBY not in ids(
+        run(store.list_nodes("Compound", where=Cmp("households", Op.GT, 0))).items
+    )
+    assert YBY in ids(
+        run(store.list_nodes("Compound", where=Cmp("households", Op.IS_NULL, True))).items
+    )
+    attrs = run(store.projection(node_kinds=["Compound"])).nodes[YBY]
+    assert "households" not in attrs
+    assert attrs["built_year"] == 1999
+
+
+def test_reupsert_node_keeps_its_links(store: GraphStore, run: Run) -> None:
+    _, links = load_city(store, run)
+    run(store.upsert([node("Compound", YBY, name="云北苑小区")]))
+    touching = {lk.id for lk in links if YBY in (lk.source, lk.target)}
+    assert touching <= {lk.id for lk in run(store.list_links())}
+
+
+def test_reupsert_link_replaces_its_props(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    new = link("HOLDS_POST", P1, OC1, role="vice_chair", until=D(2024, 5, 19))
+    run(store.upsert(links=[new]))
+    got = run(store.get_links([new.id]))[new.id]
+    assert got.props == {"role": "vice_chair", "until": D(2024, 5, 19)}  # since, source gone
+    assert got.since is None
+    held = run(store.list_links(kind="HOLDS_POST", as_of=D(2010, 1, 1)))
+    assert new.id in {lk.id for lk in held}  # without since it holds from the start
+
+
+def test_links_with_keys_are_distinct(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    plain, keyed = link_id(P2, "HOLDS_POST", PB1), link_id(P2, "HOLDS_POST", PB1, "2023")
+    got = run(store.get_links([plain, keyed]))
+    assert set(got) == {plain, keyed}
+    assert got[keyed].key == "2023"
+    assert got[keyed].props["role"] == "deputy_secretary"
+    assert got[plain].key == ""
+    assert got[plain].props["role"] == "committee_member"
+
+
+def test_delete_node_removes_its_links(store: GraphStore, run: Run) -> None:
+    nodes, links = load_city(store, run)
+    result = run(store.delete(node_ids=[YBY]))
+    assert result.nodes_deleted == 1
+    kept_nodes = [n for n in nodes if n.id != YBY]
+    kept_links = [lk for lk in links if YBY not in (lk.source, lk.target)]
+    assert run(store.get_nodes([YBY])) == {}
+    assert link_rows(run(store.list_links())) == link_rows(kept_links)
+    assert run(store.get_links([lk.id for lk in links if lk not in kept_links])) == {}
+    assert node_rows(run(store.get_nodes(ids(nodes))).values()) == node_rows(kept_nodes)
+    assert plain_counts(run(store.counts())) == expected_counts(kept_nodes, kept_links)
+    # the buildings stay, without their PART_OF link
+    nb = run(store.neighbours([BLD1], link_kind="PART_OF"))
+    assert nb == {BLD1: []}
+
+
+def test_delete_link_by_id(store: GraphStore, run: Run) -> None:
+    nodes, links = load_city(store, run)
+    gone = link_id(PB1, "COVERS", YBY)
+    result = run(store.delete(link_ids=[gone]))
+    assert result.links_deleted == 1
+    assert run(store.get_links([gone])) == {}
+    assert link_rows(run(store.list_links())) == link_rows(lk for lk in links if lk.id != gone)
+    assert node_rows(run(store.get_nodes(ids(nodes))).values()) == node_rows(nodes)
+    # the other link between the same kinds of nodes is untouched
+    assert run(store.get_links([link_id(PB2, "COVERS", CMP2)]))
+
+
+def test_delete_unknown_ids_is_ignored(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    before = snapshot(store, run)
+    run(
+        store.delete(
+            node_ids=["cmp-ghost", "不存在"],
+            link_ids=[link_id("cmp-ghost", "PART_OF", COMM), link_id(PB1, "COVERS", CMP4)],
+        )
+    )
+    assert snapshot(store, run) == before
+
+
+def test_batch_upserts_before_deletes(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    new_bld = node("Building", "bld-new", name="3号楼")
+    new_link = link("PART_OF", "bld-new", YBY)
+    covers = link("COVERS", PB3, CMP4, since=D(2024, 1, 1))
+    run(
+        store.apply(
+            WriteBatch(
+                nodes=[new_bld],
+                links=[new_link, covers],
+                delete_nodes=["bld-new"],
+                delete_links=[covers.id],
+            )
+        )
+    )
+    assert run(store.get_nodes(["bld-new"])) == {}
+    assert run(store.get_links([new_link.id, covers.id])) == {}
+
+
+def test_delete_everything_node_by_node(store: GraphStore, run: Run) -> None:
+    nodes, _ = load_city(store, run)
+    run(store.delete(node_ids=ids(nodes)))
+    assert snapshot(store, run) == (set(), [], ({}, {}))
+
+
+# --- bad input: the right typed error, a helpful message, nothing written ------------------------
+@dataclass(frozen=True)
+class BadCase:
+    nodes: tuple[Node, ...] = ()
+    links: tuple[Link, ...] = ()
+    error: type[Exception] = ValidationError
+    #: what the message must name: the field, the value and what was expected
+    says: tuple[str, ...] = ()
+
+
+BAD_CASES: dict[str, BadCase] = {
+    "unknown node kind": BadCase(
+        nodes=(Node("estate-1", "Estate", {"name": "示例"}),),
+        says=("'kind'", "'Estate'", "Compound"),
+    ),
+    "unknown link kind": BadCase(
+        links=(Link("FRIEND_OF", P1, P2),),
+        says=("'kind'", "'FRIEND_OF'", "HOLDS_POST"),
+    ),
+    "wrong endpoint kinds": BadCase(
+        links=(Link("HOLDS_POST", YBY, P1, {"role": "secretary"}),),
+        says=("'endpoints'", "Compound->Person", "Person->PartyBranch"),
+    ),
+    "missing required prop": BadCase(
+        nodes=(Node("mtg-1", "Meeting", {"meeting_type": "hearing"}),),
+        says=("'date'", "required"),
+    ),
+    "mistyped prop": BadCase(
+        nodes=(Node("cmp-new", "Compound", {"name": "示例", "households": "many"}),),
+        says=("'households'", "'many'", "whole number"),
+    ),
+    "unknown prop": BadCase(
+        nodes=(Node("cmp-new", "Compound", {"colour": "red"}),),
+        says=("'colour'", "'red'", "households"),
+    ),
+    "value not among choices": BadCase(
+        links=(Link("HOLDS_POST", P3, PB3, {"role": "boss"}),),
+        says=("'role'", "'boss'", "secretary"),
+    ),
+    "until before since": BadCase(
+        links=(Link("COVERS", PB3, CMP3, {"since": D(2022, 1, 1), "until": D(2021, 1, 1)}),),
+        says=("'until'", "2021", "2022-01-01"),
+    ),
+    "id with a space": BadCase(
+        nodes=(Node("bld 9", "Building", {"name": "9号楼"}),),
+        says=("'id'", "'bld 9'", "without spaces"),
+    ),
+    "duplicate node id in one batch": BadCase(
+        nodes=(Node("bld-dup", "Building", {"name": "A"}), Node("bld-dup", "Building", {})),
+        says=("'id'", "'bld-dup'", "once"),
+    ),
+    "link to a node that exists nowhere": BadCase(
+        links=(Link("COVERS", PB3, "cmp-ghost"),),
+        says=("cmp-ghost", "'endpoint'", "in this batch or already stored"),
+    ),
+    "id reused for another kind": BadCase(
+        nodes=(Node(YBY, "PartyBranch", {"name": "示例党支部"}),),
+        error=ConflictError,
+        says=(YBY, "Compound", "PartyBranch"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES.values()), ids=list(BAD_CASES))
+def test_bad_batch_raises_and_writes_nothing(store: GraphStore, run: Run, case: BadCase) -> None:
+    load_city(store, run)
+    before = snapshot(store, run)
+    good_nodes = many_nodes(50)
+    good_links = [link("PART_OF", n.id, YBY) for n in good_nodes[:5]]
+    good_links.append(link("COVERS", PB3, CMP4, since=D(2024, 1, 1)))  # good link, stored nodes
+    batch = WriteBatch(
+        nodes=[*good_nodes, *case.nodes],
+        links=[*good_links, *case.links],
+        delete_nodes=[CMP2],
+        delete_links=[link_id(PB1, "COVERS", YBY)],
+    )
+    with pytest.raises(case.error) as info:
+        run(store.apply(batch))
+    message = str(info.value)
+    for fragment in case.says:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert snapshot(store, run) == before
+
+
+def test_fifty_good_nodes_and_one_bad_link_write_nothing(store: GraphStore, run: Run) -> None:
+    good = many_nodes(50)
+    with pytest.raises(ValidationError, match="cmp-nowhere"):
+        run(store.upsert(good, [link("PART_OF", good[0].id, "cmp-nowhere")]))
+    with pytest.raises(ValidationError):
+        run(store.upsert(good, [Link("PART_OF", good[0].id, good[1].id)]))  # Building->Building
+    assert snapshot(store, run) == (set(), [], ({}, {}))
+    assert run(store.get_nodes(ids(good))) == {}
+
+
+def test_validation_error_lists_every_problem(store: GraphStore, run: Run) -> None:
+    bad = [
+        Node("cmp-a", "Compound", {"households": "many"}),
+        Node("cmp-b", "Compound", {"built_year": "long ago"}),
+        Node("mtg-1", "Meeting", {"meeting_type": "hearing"}),
+    ]
+    with pytest.raises(ValidationError) as info:
+        run(store.upsert(bad))
+    found = {(p.field, p.value) for p in info.value.problems}
+    assert {("households", "many"), ("built_year", "long ago"), ("date", None)} <= found
+    message = str(info.value)
+    assert "cmp-a" in message
+    assert "cmp-b" in message
+    assert "mtg-1" in message
+    assert snapshot(store, run) == (set(), [], ({}, {}))
+
+
+# --- get -----------------------------------------------------------------------------------------
+def test_get_nodes_many_at_once_missing_absent(store: GraphStore, run: Run) -> None:
+    nodes, _ = load_city(store, run)
+    asked = [YBY, "cmp-ghost", P1, PB2, "不存在"]
+    got = run(store.get_nodes(asked))
+    assert set(got) == {YBY, P1, PB2}
+    assert node_rows(got.values()) == node_rows(n for n in nodes if n.id in got)
+    assert run(store.get_nodes([])) == {}
+
+
+def test_get_links_many_at_once_missing_absent(store: GraphStore, run: Run) -> None:
+    _, links = load_city(store, run)
+    wanted = [lk.id for lk in links[:4]]
+    asked = [*wanted, link_id(PB1, "COVERS", CMP4), link_id("x", "PART_OF", "y", "k")]
+    got = run(store.get_links(asked))
+    assert set(got) == set(wanted)
+    assert link_rows(got.values()) == link_rows(links[:4])
+    assert run(store.get_links([])) == {}
+
+
+# --- list_nodes with filters ---------------------------------------------------------------------
+NO_BRANCH = HasLink("COVERS", Direction.IN, exists=False, neighbour_kind="PartyBranch")
+
+FILTER_CASES: dict[str, tuple[str, Filter | None, dt.date | None, set[str]]] = {
+    "no filter": ("Compound", None, None, set(COMPOUNDS)),
+    "eq str": ("Compound", Cmp("name", Op.EQ, "云北苑小区"), None, {YBY}),
+    "eq bool": ("Compound", Cmp("is_old", Op.EQ, True), None, {YBY, CMP4}),
+    "eq int given as text": ("Compound", Cmp("built_year", Op.EQ, "1998"), None, {YBY, CMP4}),
+    "eq id": ("Compound", Cmp("id", Op.EQ, CMP2), None, {CMP2}),
+    "ne": ("Compound", Cmp("households", Op.NE, 300), None, {YBY, CMP3, CMP4}),
+    "in int": ("Compound", Cmp("built_year", Op.IN, (2005, 1990)), None, {CMP2}),
+    "in id": ("Compound", Cmp("id", Op.IN, (YBY, CMP3, "cmp-ghost")), None, {YBY, CMP3}),
+    "in str": ("PartyBranch", Cmp("form", Op.IN, ("joint", "combined")), None, {PB2, PB3}),
+    "contains chinese": ("Compound", Cmp("name", Op.CONTAINS, "北苑"), None, {YBY}),
+    "contains english": ("Compound", Cmp("name", Op.CONTAINS, "Garden"), None, {CMP3}),
+    "starts_with": ("Compound", Cmp("name", Op.STARTS_WITH, "示例"), None, {CMP2, CMP4}),
+    "starts_with english": ("Person", Cmp("name", Op.STARTS_WITH, "Test"), None, {P3}),
+    "lt int": ("Compound", Cmp("built_year", Op.LT, 2005), None, {YBY, CMP4}),
+    "lte int": ("Compound", Cmp("built_year", Op.LTE, 2005), None, {YBY, CMP2, CMP4}),
+    "gt int": ("Compound", Cmp("built_year", Op.GT, 1998), None, {CMP2}),
+    "gte int": ("Compound", Cmp("built_year", Op.GTE, 1998), None, {YBY, CMP2, CMP4}),
+    "lt int households": ("Compound", Cmp("households", Op.LT, 120), None, {CMP4}),
+    "lt int skips missing": ("Person", Cmp("birth_year", Op.LT, 1968), None, {P2}),
+    "lt date": ("PartyBranch", Cmp("elected_on", Op.LT, D(2022, 1, 1)), None, {PB1}),
+    "lte date": ("PartyBranch", Cmp("elected_on", Op.LTE, D(2022, 6, 15)), None, {PB1, PB2}),
+    "gt date": ("PartyBranch", Cmp("elected_on", Op.GT, D(2021, 3, 1)), None, {PB2}),
+    "gte date as text": ("PartyBranch", Cmp("elected_on", Op.GTE, "2022-01-01"), None, {PB2}),
+    "eq date": ("PartyBranch", Cmp("elected_on", Op.EQ, "2021-03-01"), None, {PB1}),
+    "is_null true": ("Compound", Cmp("built_year", Op.IS_NULL, True), None, {CMP3}),
+    "is_null false": ("Compound", Cmp("built_year", Op.IS_NULL, False), None, {YBY, CMP2, CMP4}),
+    "is_null date": ("PartyBranch", Cmp("elected_on", Op.IS_NULL, True), None, {PB3}),
+    "and": (
+        "Compound",
+        And((Cmp("is_old", Op.EQ, True), Cmp("households", Op.GT, 100))),
+        None,
+        {YBY},
+    ),
+    "or": (
+        "Compound",
+        Or((Cmp("name", Op.EQ, "Test Garden"), Cmp("built_year", Op.GT, 2000))),
+        None,
+        {CMP2, CMP3},
+    ),
+    "not": ("Compound", Not(Cmp("is_old", Op.EQ, True)), None, {CMP2, CMP3}),
+    "not or": (
+        "Compound",
+        Not(Or((Cmp("id", Op.EQ, YBY), Cmp("households", Op.LT, 100)))),
+        None,
+        {CMP2, CMP3},
+    ),
+    "nested": (
+        "Compound",
+        Or((And((Cmp("is_old", Op.EQ, True), Not(Cmp("id", Op.EQ, YBY)))), Cmp("id", Op.EQ, CMP3))),
+        None,
+        {CMP3, CMP4},
+    ),
+    "no branch covers": ("Compound", NO_BRANCH, None, {CMP4}),
+    "no branch covers, as of 2024": ("Compound", NO_BRANCH, D(2024, 6, 1), {CMP3, CMP4}),
+    "no branch covers, on until (inclusive)": ("Compound", NO_BRANCH, D(2023, 12, 31), {CMP4}),
+    "no branch covers, on since (inclusive)": (
+        "Compound",
+        NO_BRANCH,
+        D(2021, 3, 1),
+        {CMP2, CMP3, CMP4},
+    ),
+    "no branch covers, before any": ("Compound", NO_BRANCH, D(2020, 1, 1), set(COMPOUNDS)),
+    "covered": ("Compound", HasLink("COVERS", Direction.IN), None, {YBY, CMP2, CMP3}),
+    "has buildings": ("Compound", HasLink("PART_OF", Direction.IN), None, {YBY}),
+    "both directions, neighbour kind": (
+        "Compound",
+        HasLink("PART_OF", Direction.BOTH, neighbour_kind="Building"),
+        None,
+        {YBY},
+    ),
+    "out, neighbour kind": (
+        "Compound",
+        HasLink("PART_OF", Direction.OUT, neighbour_kind="Community"),
+        None,
+        set(COMPOUNDS),
+    ),
+    "neighbour kind matches nothing": (
+        "Compound",
+        HasLink("COVERS", Direction.IN, neighbour_kind="EnforcementTeam"),
+        None,
+        set(),
+    ),
+    "old compound without a branch": (
+        "Compound",
+        And((Cmp("is_old", Op.EQ, True), NO_BRANCH)),
+        None,
+        {CMP4},
+    ),
+    "managed and represented": (
+        "Compound",
+        And((HasLink("MANAGES", Direction.IN), HasLink("REPRESENTS", Direction.IN))),
+        None,
+        {YBY},
+    ),
+    "branch covering nothing": (
+        "PartyBranch",
+        HasLink("COVERS", Direction.OUT, exists=False),
+        None,
+        {PB3},
+    ),
+    "cross-appointed": (
+        "Person",
+        And(
+            (
+                HasLink("HOLDS_POST", neighbour_kind="PartyBranch"),
+                HasLink("HOLDS_POST", neighbour_kind="OwnersCommittee"),
+            )
+        ),
+        None,
+        {P1},
+    ),
+    "branch post as of 2022": (
+        "Person",
+        HasLink("HOLDS_POST", neighbour_kind="PartyBranch"),
+        D(2022, 6, 1),
+        {P1, P2},
+    ),
+    "branch post as of 2020": (
+        "Person",
+        HasLink("HOLDS_POST", neighbour_kind="PartyBranch"),
+        D(2020, 6, 1),
+        set(),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FILTER_CASES.values()), ids=list(FILTER_CASES))
+def test_list_and_count_nodes_with_filters(
+    store: GraphStore, run: Run, case: tuple[str, Filter | None, dt.date | None, set[str]]
+) -> None:
+    kind, where, as_of, expected = case
+    nodes, _ = load_city(store, run)
+    page = run(store.list_nodes(kind, where=where, as_of=as_of))
+    assert set(ids(page.items)) == expected
+    assert len(page.items) == len(expected)  # each once
+    assert not page.has_next
+    assert ids(page.items) == sorted(expected)  # default order: by id
+    stored = by_id(nodes)
+    assert node_rows(page.items) == {node_row(stored[i]) for i in expected}
+    assert run(store.count_nodes(kind, where=where, as_of=as_of)) == len(expected)
+
+
+def test_list_nodes_only_returns_the_asked_kind(store: GraphStore, run: Run) -> None:
+    nodes, _ = load_city(store, run)
+    for kind in ("City", "Community", "Building", "Person", "PropertyCompany", "Meeting"):
+        page = run(store.list_nodes(kind))
+        assert set(ids(page.items)) == {n.id for n in nodes if n.kind == kind}
+        assert all(n.kind == kind for n in page.items)
+        assert run(store.count_nodes(kind)) == len(page.items)
+
+
+BAD_REQUESTS: dict[str, Callable[[GraphStore], Any]] = {
+    "unknown kind": lambda s: s.list_nodes("Estate"),
+    "unknown field": lambda s: s.list_nodes("Compound", where=Cmp("colour", Op.EQ, "red")),
+    "field of another kind": lambda s: s.list_nodes("Compound", where=Cmp("form", Op.EQ, "joint")),
+    "contains on int": lambda s: s.list_nodes("Compound", where=Cmp("households", Op.CONTAINS, 1)),
+    "mistyped value": lambda s: s.list_nodes("Compound", where=Cmp("built_year", Op.GT, "old")),
+    "unknown link kind": lambda s: s.list_nodes("Compound", where=HasLink("FRIEND_OF")),
+    "unknown neighbour kind": lambda s: s.list_nodes(
+        "Compound", where=HasLink("COVERS", Direction.IN, neighbour_kind="Estate")
+    ),
+    "nested unknown field": lambda s: s.list_nodes(
+        "Compound", where=And((Cmp("id", Op.EQ, YBY), Not(Cmp("colour", Op.EQ, "red"))))
+    ),
+    "unknown sort field": lambda s: s.list_nodes("Compound", order_by=[SortKey("colour")]),
+    "page size zero": lambda s: s.list_nodes("Compound", first=0),
+    "page size too large": lambda s: s.list_nodes("Compound", first=MAX_PAGE + 1),
+    "count with unknown field": lambda s: s.count_nodes("Compound", where=Cmp("x", Op.EQ, 1)),
+    "count of unknown kind": lambda s: s.count_nodes("Estate"),
+}
+
+
+@pytest.mark.parametrize("request_", list(BAD_REQUESTS.values()), ids=list(BAD_REQUESTS))
+def test_bad_requests_raise_validation_error(
+    store: GraphStore, run: Run, request_: Callable[[GraphStore], Any]
+) -> None:
+    load_city(store, run)
+    with pytest.raises(ValidationError):
+        run(request_(store))
+
+
+# --- sorting and keyset pagination ---------------------------------------------------------------
+SORTS: dict[str, tuple[SortKey, ...]] = {
+    "default (id)": (),
+    "id desc": (SortKey("id", True),),
+    "int asc with nulls": (SortKey("built_year"),),
+    "int desc with nulls": (SortKey("built_year", True),),
+    "chinese name desc": (SortKey("name", True),),
+    "two keys": (SortKey("households"), SortKey("built_year", True)),
+    "two keys, id desc first": (SortKey("id", True), SortKey("households")),
+}
+
+
+@pytest.mark.parametrize("order_by", list(SORTS.values()), ids=list(SORTS))
+def test_sorting(store: GraphStore, run: Run, order_by: tuple[SortKey, ...]) -> None:
+    nodes = paging_compounds()
+    run(store.upsert(nodes))
+    page = run(store.list_nodes("Compound", order_by=order_by, first=100))
+    assert ids(page.items) == expected_order(nodes, order_by)
+
+
+@pytest.mark.parametrize("order_by", list(SORTS.values()), ids=list(SORTS))
+def test_pages_yield_every_node_once_in_order(
+    store: GraphStore, run: Run, order_by: tuple[SortKey, ...]
+) -> None:
+    nodes = paging_compounds()
+    run(store.upsert(nodes))
+    expected = expected_order(nodes, order_by)
+    for first in (1, 2, 5, 7, 23, 100):
+        walked = walk_pages(store, run, "Compound", first=first, order_by=order_by)
+        assert ids(walked) == expected, f"page size {first}"
+
+
+def test_pages_with_a_filter_and_as_of(store: GraphStore, run: Run) -> None:
+    nodes = paging_compounds()
+    branch = node("PartyBranch", "branch-paging", name="示例党支部")
+    # the branch covers every third compound, until the end of 2022
+    covers = [
+        link("COVERS", branch.id, n.id, since=D(2020, 1, 1), until=D(2022, 12, 31))
+        for n in nodes[::3]
+    ]
+    run(store.upsert([*nodes, branch], covers))
+    where = And((Cmp("households", Op.GTE, 150), NO_BRANCH))
+    order_by = (SortKey("built_year", True),)
+    covered = {lk.target for lk in covers}
+    for as_of, excluded in ((None, covered), (D(2021, 1, 1), covered), (D(2023, 1, 1), set())):
+        matching = [
+            n for n in nodes if n.id not in excluded and n.props["households"] in (150, 200, 250)
+        ]
+        expected = expected_order(matching, order_by)
+        assert len(expected) > 5
+        for first in (1, 4):
+            walked = walk_pages(
+                store, run, "Compound", first=first, where=where, order_by=order_by, as_of=as_of
+            )
+            assert ids(walked) == expected
+        assert run(store.count_nodes("Compound", where=where, as_of=as_of)) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "order_by", [(SortKey("built_year"),), (SortKey("name", True),), ()], ids=str
+)
+def test_page_stays_correct_when_rows_before_the_cursor_change(
+    store: GraphStore, run: Run, order_by: tuple[SortKey, ...]
+) -> None:
+    nodes = paging_compounds()
+    run(store.upsert(nodes))
+    expected = expected_order(nodes, order_by)
+    first_page = run(store.list_nodes("Compound", order_by=order_by, first=5))
+    assert ids(first_page.items) == expected[:5]
+    assert first_page.has_next
+    # delete a row inside the first page and the very row the cursor points at,
+    # and insert a row that sorts before the cursor
+    run(store.delete(node_ids=[expected[1], expected[4]]))
+    early = node("Compound", "cmp-!early", name="龘", built_year=1900, households=100)
+    run(store.upsert([early]))
+    assert expected_order([*nodes, early], order_by)[0] == early.id  # it sorts first
+    second = run(
+        store.list_nodes("Compound", order_by=order_by, first=5, after=first_page.end_cursor)
+    )
+    assert ids(second.items) == expected[5:10]
+    rest = walk_pages_after(store, run, order_by, second.end_cursor)
+    assert ids(second.items) + ids(rest) == expected[5:]
+
+
+def walk_pages_after(
+    store: GraphStore, run: Run, order_by: Sequence[SortKey], after: str | None
+) -> list[Node]:
+    out: list[Node] = []
+    while after is not None:
+        page = run(store.list_nodes("Compound", order_by=order_by, first=4, after=after))
+        out.extend(page.items)
+        after = page.end_cursor if page.has_next else None
+    return out
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor!",
+        "%%%",
+        encode_cursor(["x"]),  # wrong length for (built_year, id)
+        encode_cursor(["long ago", YBY]),  # not a whole number
+        encode_cursor([1998, YBY, "extra"]),
+        "eyJhIjoxfQ",  # base64 of a JSON object, not a list
+    ],
+)
+def test_bad_cursor_raises_validation_error(store: GraphStore, run: Run, cursor: str) -> None:
+    load_city(store, run)
+    with pytest.raises(ValidationError):
+        run(store.list_nodes("Compound", order_by=[SortKey("built_year")], after=cursor))
+
+
+def test_cursor_is_tied_to_its_sort(store: GraphStore, run: Run) -> None:
+    run(store.upsert(paging_compounds()))
+    page = run(store.list_nodes("Compound", order_by=[SortKey("built_year")], first=3))
+    assert page.end_cursor
+    # the same cursor under another sort with fewer keys cannot be read
+    with pytest.raises(ValidationError):
+        run(store.list_nodes("Compound", first=3, after=page.end_cursor))
+
+
+# --- counts, neighbours, list_links --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "as_of", [None, D(2020, 6, 1), D(2022, 6, 1), D(2022, 12, 31), D(2023, 1, 1), D(2024, 6, 1)]
+)
+def test_counts_by_kind(store: GraphStore, run: Run, as_of: dt.date | None) -> None:
+    nodes, links = load_city(store, run)
+    assert plain_counts(run(store.counts(as_of=as_of))) == expected_counts(nodes, links, as_of)
+
+
+def test_counts_on_empty_store(store: GraphStore, run: Run) -> None:
+    assert plain_counts(run(store.counts())) == ({}, {})
+
+
+NEIGHBOUR_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "out, by link kind, many ids": ([PB1, PB2, PB3, "cmp-ghost"], {"link_kind": "COVERS"}),
+    "out, all kinds": ([P1, P2, P3], {}),
+    "in": ([YBY, CMP3], {"direction": Direction.IN}),
+    "in, by link kind": ([YBY, PB1], {"direction": Direction.IN, "link_kind": "HOLDS_POST"}),
+    "both": ([YBY, COMM], {"direction": Direction.BOTH}),
+    "both, neighbour kind": (
+        [YBY, COMM, CITY],
+        {"direction": Direction.BOTH, "neighbour_kind": "Community"},
+    ),
+    "in, neighbour kind": ([YBY], {"direction": Direction.IN, "neighbour_kind": "Building"}),
+    "out, neighbour kind": ([P1, P3], {"neighbour_kind": "OwnersCommittee"}),
+    "as of, before the second term": ([P2], {"as_of": D(2022, 12, 31)}),
+    "as of, in the second term": ([P2], {"as_of": D(2023, 1, 1)}),
+    "as of, before everything": ([P1, P2, YBY], {"as_of": D(2019, 1, 1)}),
+    "in, as of, covers ended": (
+        [CMP2, CMP3],
+        {"direction": Direction.IN, "link_kind": "COVERS", "as_of": D(2024, 1, 1)},
+    ),
+    "no ids": ([], {}),
+}
+
+
+@pytest.mark.parametrize(
+    ("asked", "options"), list(NEIGHBOUR_CASES.values()), ids=list(NEIGHBOUR_CASES)
+)
+def test_neighbours(store: GraphStore, run: Run, asked: list[str], options: dict[str, Any]) -> None:
+    nodes, links = load_city(store, run)
+    got: dict[str, list[Neighbour]] = run(store.neighbours(asked, **options))
+    assert set(got) == set(asked)  # every asked id is a key, even unknown ones
+    stored_nodes, stored_links = by_id(nodes), {lk.id: lk for lk in links}
+    for asked_id in asked:
+        seen = [(nb.link.id, nb.node.id) for nb in got[asked_id]]
+        assert seen == expected_neighbours(nodes, links, asked_id, **options), asked_id
+        for nb in got[asked_id]:  # whole records, not just ids
+            assert node_row(nb.node) == node_row(stored_nodes[nb.node.id])
+            assert link_row(nb.link) == link_row(stored_links[nb.link.id])
+
+
+def test_neighbours_hand_checked(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    got = run(store.neighbours([PB2, YBY], link_kind="COVERS", direction=Direction.BOTH))
+    assert [nb.node.id for nb in got[PB2]] == [CMP2, CMP3]
+    assert [nb.node.id for nb in got[YBY]] == [PB1]
+    assert got[YBY][0].node.name == "云北苑小区党支部"
+    inbound = run(store.neighbours([YBY], direction=Direction.IN, neighbour_kind="Building"))
+    assert [nb.node.id for nb in inbound[YBY]] == [BLD1, BLD2]
+    posts = run(store.neighbours([P2], link_kind="HOLDS_POST", as_of=D(2023, 6, 1)))
+    assert [nb.link.props["role"] for nb in posts[P2]] == ["deputy_secretary"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "as_of"),
+    [
+        (None, None),
+        ("HOLDS_POST", None),
+        ("COVERS", None),
+        ("HOLDS_POST", D(2022, 6, 1)),
+        ("COVERS", D(2024, 1, 1)),
+        (None, D(2021, 3, 1)),
+        ("EVALUATES", None),
+    ],
+    ids=str,
+)
+def test_list_links(store: GraphStore, run: Run, kind: str | None, as_of: dt.date | None) -> None:
+    _, links = load_city(store, run)
+    got = run(store.list_links(kind=kind, as_of=as_of))
+    expected = sorted(
+        (lk for lk in links if (kind is None or lk.kind == kind) and lk.valid_on(as_of)),
+        key=lambda lk: lk.id,
+    )
+    assert [link_row(lk) for lk in got] == [link_row(lk) for lk in expected]
+
+
+# --- search --------------------------------------------------------------------------------------
+def test_search_finds_chinese_names_by_part(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    found = run(store.search("云北苑"))
+    assert YBY in ids(found)
+    assert len(ids(found)) == len(set(ids(found)))
+    assert found[ids(found).index(YBY)].props["name"] == "云北苑小区"
+    assert YBY in ids(run(store.search("云北苑小区")))
+    assert COMM in ids(run(store.search("气象街")))
+
+
+def test_search_finds_english_names(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    assert PC1 in ids(run(store.search("Sunshine")))
+    assert PC1 in ids(run(store.search("Property Services")))
+    assert CMP3 in ids(run(store.search("Test Garden")))
+    assert run(store.search("Zzyzx")) == []
+
+
+def test_search_kinds_and_limit(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    # 云北苑 names a compound, its Party branch and its owners' committee
+    compounds = run(store.search("云北苑", kinds=["Compound"]))
+    assert ids(compounds) == [YBY]
+    orgs = run(store.search("云北苑", kinds=["PartyBranch", "OwnersCommittee"]))
+    assert set(ids(orgs)) == {PB1, OC1}
+    assert run(store.search("云北苑", kinds=["Person"])) == []
+    assert {YBY, PB1, OC1} <= set(ids(run(store.search("云北苑"))))
+    assert len(run(store.search("云北苑", limit=2))) == 2
+    assert len(run(store.search("云北苑", limit=1))) == 1
+
+
+def test_search_sees_updates_and_deletes(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    run(store.upsert([node("Compound", CMP4, name="示例嘉园", households=80)]))
+    assert CMP4 in ids(run(store.search("嘉园")))
+    assert CMP4 not in ids(run(store.search("新村")))
+    run(store.delete(node_ids=[YBY]))
+    assert YBY not in ids(run(store.search("云北苑")))
+
+
+# --- projection ----------------------------------------------------------------------------------
+def test_projection_full(store: GraphStore, run: Run) -> None:
+    nodes, links = load_city(store, run)
+    g = run(store.projection())
+    assert isinstance(g, nx.MultiDiGraph)
+    assert plain_projection(g) == expected_projection(nodes, links)
+    assert g.nodes[YBY]["kind"] == "Compound"
+    assert g.nodes[YBY]["name"] == "云北苑小区"
+    assert g.nodes[YBY]["households"] == 420
+    keyed = link_id(P2, "HOLDS_POST", PB1, "2023")
+    assert g.has_edge(P2, PB1, key=keyed)
+    assert g.edges[P2, PB1, keyed]["kind"] == "HOLDS_POST"
+    assert g.edges[P2, PB1, keyed]["role"] == "deputy_secretary"
+    assert g.number_of_edges(P2, PB1) == 2
+    assert g.edges[P1, OC1, link_id(P1, "HOLDS_POST", OC1)]["source"] == "test ledger"
+
+
+@pytest.mark.parametrize(
+    ("node_kinds", "link_kinds"),
+    [
+        (["Compound", "PartyBranch"], ["COVERS"]),
+        (["Compound", "PartyBranch"], []),
+        ([], ["HOLDS_POST"]),
+        (["Person", "PartyBranch", "OwnersCommittee"], ["HOLDS_POST", "COVERS"]),
+        (["City"], []),
+    ],
+    ids=str,
+)
+def test_projection_selection(
+    store: GraphStore, run: Run, node_kinds: list[str], link_kinds: list[str]
+) -> None:
+    nodes, links = load_city(store, run)
+    kept = [n for n in nodes if not node_kinds or n.kind in node_kinds]
+    kept_ids = {n.id for n in kept}
+    edges = [
+        lk
+        for lk in links
+        if (not link_kinds or lk.kind in link_kinds)
+        and lk.source in kept_ids
+        and lk.target in kept_ids
+    ]
+    g = run(store.projection(node_kinds=node_kinds, link_kinds=link_kinds))
+    assert plain_projection(g) == expected_projection(kept, edges)
+
+
+@pytest.mark.parametrize("as_of", [D(2021, 3, 1), D(2022, 12, 31), D(2024, 1, 1)], ids=str)
+def test_projection_as_of(store: GraphStore, run: Run, as_of: dt.date) -> None:
+    nodes, links = load_city(store, run)
+    g = run(store.projection(as_of=as_of))
+    # nodes are not dated: all stay; only links valid on the day are edges
+    valid = [lk for lk in links if lk.valid_on(as_of)]
+    assert plain_projection(g) == expected_projection(nodes, valid)
+
+
+def test_projection_of_empty_store(store: GraphStore, run: Run) -> None:
+    g = run(store.projection())
+    assert g.number_of_nodes() == 0
+    assert g.number_of_edges() == 0
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+def test_ping(store: GraphStore, run: Run) -> None:
+    assert run(store.ping()) is None
+
+
+def test_init_schema_is_idempotent(store: GraphStore, run: Run) -> None:
+    run(store.init_schema())
+    run(store.init_schema())
+    nodes, links = load_city(store, run)
+    assert plain_counts(run(store.counts())) == expected_counts(nodes, links)
+
+
+def test_clear(store: GraphStore, run: Run) -> None:
+    nodes, _ = load_city(store, run)
+    run(store.clear())
+    assert snapshot(store, run) == (set(), [], ({}, {}))
+    assert run(store.get_nodes(ids(nodes))) == {}
+    assert run(store.search("云北苑")) == []
+    assert run(store.projection()).number_of_nodes() == 0
+    # the store stays usable, and old ids are free for any kind
+    run(store.upsert([node("PartyBranch", YBY, name="示例党支部")]))
+    assert run(store.get_nodes([YBY]))[YBY].kind == "PartyBranch"

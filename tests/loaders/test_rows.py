@@ -1,0 +1,327 @@
+"""Parsing rows into records (loaders/rows.py): pure, no files and no store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from govgraph.graph.model import Link, Node
+from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind
+from govgraph.loaders.rows import (
+    MAX_CELL_CHARS,
+    ImportIndex,
+    ParsedRow,
+    RowError,
+    _aliases,
+    _norm,
+    columns,
+    endpoint_errors,
+    escape_formula,
+    layout,
+    numbered,
+    parse_rows,
+    resolve_header,
+    resolve_kind,
+    unescape_formula,
+)
+
+ALL_KINDS: list[NodeKind | LinkKind] = [*NODE_KINDS.values(), *LINK_KINDS.values()]
+D = dt.date
+
+
+def parse(rows: list[dict[str, Any]], kind: str | None, **kw: Any) -> list[ParsedRow]:
+    return list(parse_rows(numbered(rows), kind=kind, file="t.csv", **kw))
+
+
+def where(parsed: list[ParsedRow]) -> list[tuple[int, str]]:
+    """(row, column) of every error, in order."""
+    return [(e.row, e.column) for p in parsed for e in p.errors]
+
+
+# --- headers ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ("id", "name", "households", "is_old"),  # English
+        ("编号", "名称", "户数", "老旧小区"),  # Chinese labels
+        ("编号 id", "名称 name", "户数 households", "老旧小区 is_old"),  # the template's headers
+        ("ID", " Name ", "HOUSEHOLDS", "Is_Old"),  # case and spaces
+    ],
+)
+def test_english_chinese_and_combined_headers_read_the_same(headers: tuple[str, ...]) -> None:
+    row = dict(zip(headers, ("cmp-1", "云北苑小区", "420", "是"), strict=True))
+    [p] = parse([row], "Compound")
+    assert p.errors == ()
+    assert p.record == Node(
+        "cmp-1", "Compound", {"name": "云北苑小区", "households": 420, "is_old": True}
+    )
+
+
+def test_full_width_brackets_in_a_label_are_accepted() -> None:
+    assert resolve_header("Compound", "治理投入（元）") == "investment_yuan"
+    assert resolve_header("Compound", "治理投入(元) investment_yuan") == "investment_yuan"
+
+
+def test_every_kind_has_unambiguous_headers() -> None:
+    """No two columns of a kind share a header, so every header names one field."""
+    for kind in (*NODE_KINDS, *LINK_KINDS):
+        seen: dict[str, str] = {}
+        for col in columns(kind):
+            for alias in (_norm(col.field), _norm(col.label_zh)):
+                assert seen.setdefault(alias, col.field) == col.field, (kind, alias)
+            assert resolve_header(kind, col.header) == col.field
+        assert set(_aliases(kind).values()) == {c.field for c in columns(kind)} | {"kind"}
+
+
+def test_kinds_resolve_from_english_or_chinese_names() -> None:
+    for kind in ALL_KINDS:
+        assert resolve_kind(kind.name) == kind.name
+        assert resolve_kind(kind.label_zh) == kind.name
+        assert resolve_kind(f"{kind.label_zh} {kind.name}") == kind.name
+    assert resolve_kind("nodes") is None
+
+
+def test_link_source_means_provenance_unless_it_names_the_ends() -> None:
+    with_ids = layout("HOLDS_POST", ["source_id", "target_id", "role", "source"])
+    assert with_ids.fields["source"] == "source"  # provenance (来源)
+    edge_list = layout("HOLDS_POST", ["Source", "Target", "role", "来源"])
+    assert edge_list.fields == {
+        "Source": "source_id",
+        "Target": "target_id",
+        "role": "role",
+        "来源": "source",
+    }
+
+
+def test_an_unknown_column_is_reported_once_and_refuses_every_row() -> None:
+    rows = [{"id": f"b{i}", "name": "1号楼", "colour": "red"} for i in range(3)]
+    parsed = parse(rows, "Building")
+    assert where(parsed) == [(1, "colour")]
+    assert "名称 name" in parsed[0].errors[0].expected  # says which columns there are
+    assert all(p.record is None for p in parsed)
+
+
+def test_two_columns_for_one_field_are_a_header_error() -> None:
+    parsed = parse([{"name": "a", "名称": "b", "id": "x"}], "Building")
+    assert where(parsed) == [(1, "名称")]
+    assert "one column per field" in parsed[0].errors[0].expected
+
+
+def test_a_missing_id_column_is_reported_once() -> None:
+    parsed = parse([{"name": "a"}, {"name": "b"}], "Building")
+    assert [e.expected for p in parsed for e in p.errors] == [
+        "an 'id' (编号) column in a table of nodes"
+    ]
+    assert all(p.record is None for p in parsed)
+
+
+# --- cells ------------------------------------------------------------------------------------
+def test_every_mistake_in_a_row_is_reported_in_column_order() -> None:
+    row = {
+        "编号": "br 1",
+        "名称": "=HYPERLINK(1)",
+        "组建方式": "independent",
+        "换届日期": "2021-02-30",
+        "任期(年)": "five",
+    }
+    [p] = parse([row], "PartyBranch")
+    assert where([p]) == [
+        (2, "编号"),
+        (2, "名称"),
+        (2, "组建方式"),
+        (2, "换届日期"),
+        (2, "任期(年)"),
+    ]
+    messages = [e.expected for e in p.errors]
+    assert "without spaces" in messages[0]
+    assert "formula" in messages[1]
+    assert messages[2] == "one of standalone, joint, combined"
+    assert messages[3] == "a date YYYY-MM-DD"
+    assert messages[4] == "a whole number"
+    assert p.record is None
+    assert p.ref is None  # the id itself is unusable
+
+
+def test_a_missing_required_value_names_the_column() -> None:
+    [p] = parse(
+        [{"编号 id": "st-1", "名称 name": "服务站", "类型 station_type": ""}], "ServiceStation"
+    )
+    [err] = p.errors
+    assert (err.column, err.value) == ("类型 station_type", None)
+    assert "required" in err.expected
+    assert str(err) == "t.csv:2:类型 station_type: (empty) — expected a value (str, required)"
+    assert p.ref == Node("st-1", "ServiceStation")  # identity kept for duplicate checks
+
+
+def test_enormous_cells_are_refused_with_a_short_message() -> None:
+    big = "字" * (MAX_CELL_CHARS + 1)
+    [p] = parse([{"id": "b1", "name": big}], "Building")
+    [err] = p.errors
+    assert f"at most {MAX_CELL_CHARS} characters" in err.expected
+    assert len(str(err)) < 300
+    [small] = parse([{"id": "b1", "name": "x" * 20}], "Building", max_cell=10)
+    assert small.record is None
+
+
+def test_formulas_are_errors_but_escaped_text_and_signs_are_values() -> None:
+    rows = [
+        {"id": "p1", "name": "=1+1"},
+        {"id": "p2", "name": "'=1+1", "phone": "+86 100 0000 0001"},
+        {"id": "p3", "name": " =cmd|' /C calc'!A0"},
+    ]
+    p1, p2, p3 = parse(rows, "Person")
+    assert [e.column for e in p1.errors] == ["name"]
+    assert p2.record == Node("p2", "Person", {"name": "=1+1", "phone": "+86 100 0000 0001"})
+    assert p3.record is None
+
+
+def test_formulas_in_json_sources_are_plain_text() -> None:
+    """Only spreadsheets evaluate formulas; JSON and snapshots keep text as it is."""
+    [p] = parse([{"id": "p1", "kind": "Person", "name": "=1+1"}], None, spreadsheet=False)
+    assert p.record == Node("p1", "Person", {"name": "=1+1"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2021-03-01", "2021/3/1", "2021.03.01", "2021年3月1日", "2021-03-01 00:00:00", D(2021, 3, 1)],
+)
+def test_common_date_forms_are_read(value: Any) -> None:
+    row = {"source_id": "p1", "target_id": "b1", "role": "secretary", "since": value}
+    [p] = parse([row], "HOLDS_POST")
+    assert isinstance(p.record, Link)
+    assert p.record.since == D(2021, 3, 1)
+
+
+def test_spreadsheet_numbers_become_text_and_ids() -> None:
+    row = {"id": 1001, "name": "测试物业", "credit_code": 91140600.0}
+    [p] = parse([row], "PropertyCompany")
+    assert p.record == Node(
+        "1001", "PropertyCompany", {"name": "测试物业", "credit_code": "91140600"}
+    )
+
+
+def test_enum_values_are_matched_without_regard_to_case() -> None:
+    row = {"source_id": "p1", "target_id": "b1", "role": " Secretary "}
+    [p] = parse([row], "HOLDS_POST")
+    assert isinstance(p.record, Link)
+    assert p.record.props["role"] == "secretary"
+
+
+def test_a_link_row_keeps_its_identity_when_a_property_is_wrong() -> None:
+    row = {"起点": "p1", "终点": "b1", "职务": "boss", "键": "2023"}
+    [p] = parse([row], "HOLDS_POST")
+    assert p.record is None
+    assert p.ref == Link("HOLDS_POST", "p1", "b1", {}, "2023")
+    assert where([p]) == [(2, "职务")]
+
+
+def test_until_before_since_is_an_error() -> None:
+    row = {"source_id": "p1", "target_id": "b1", "role": "member", "since": "2022-01-01"}
+    row["until"] = "2021-01-01"
+    [p] = parse([row], "HOLDS_POST")
+    assert [(e.column, e.expected) for e in p.errors] == [
+        ("until", "a date on or after since (2022-01-01)")
+    ]
+
+
+# --- tables with a kind column ----------------------------------------------------------------
+def test_a_kind_column_mixes_kinds_and_other_kinds_columns_must_be_empty() -> None:
+    rows = [
+        {"kind": "小区", "id": "c1", "name": "云北苑小区", "role": "", "source_id": ""},
+        {"kind": "HOLDS_POST", "id": "", "source_id": "p1", "target_id": "b1", "role": "chair"},
+        {"kind": "Building", "id": "b1", "name": "1号楼", "role": "chair"},
+        {"kind": "Nonsense", "id": "x"},
+        {"kind": "", "id": "y"},
+    ]
+    parsed = parse(rows, None)
+    assert parsed[0].record == Node("c1", "Compound", {"name": "云北苑小区"})
+    assert parsed[1].record == Link("HOLDS_POST", "p1", "b1", {"role": "chair"})
+    assert where(parsed[2:]) == [(4, "role"), (5, "kind"), (6, "kind")]
+    assert parsed[2].errors[0].expected == "empty: not a column of Building"
+
+
+def test_a_table_without_kind_says_how_to_name_one() -> None:
+    parsed = parse([{"id": "x", "name": "y"}], None)
+    [err] = [e for p in parsed for e in p.errors]
+    assert "'kind'" in err.expected
+    assert "Compound.csv" in err.expected
+
+
+def test_a_kind_cell_that_contradicts_the_sheet_is_an_error() -> None:
+    [p] = parse([{"kind": "Building", "id": "c1", "name": "x"}], "Compound")
+    assert [(e.column, e.expected) for e in p.errors] == [("kind", "Compound (or empty)")]
+
+
+def test_parsing_is_lazy() -> None:
+    """Rows are parsed one at a time: an endless source yields its first record at once."""
+
+    def endless() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i in itertools.count(2):
+            yield i, {"id": f"b{i}", "name": "楼"}
+
+    first = next(parse_rows(endless(), kind="Building"))
+    assert first.record == Node("b2", "Building", {"name": "楼"})
+
+
+# --- across rows ------------------------------------------------------------------------------
+def test_the_index_reports_duplicate_node_and_link_ids() -> None:
+    rows_n = parse([{"id": "b1", "name": "a"}, {"id": "b1", "name": "b"}], "Building")
+    rows_l = parse(
+        [
+            {"source_id": "p1", "target_id": "b1", "role": "member"},
+            {"source_id": "p1", "target_id": "b1", "role": "chair"},
+            {"source_id": "p1", "target_id": "b1", "role": "chair", "key": "2"},
+        ],
+        "HOLDS_POST",
+    )
+    index = ImportIndex()
+    errors = [e for p in rows_n for e in index.register(0, p)]
+    errors += [e for p in rows_l for e in index.register(1, p)]
+    assert [(e.row, e.column) for e in errors] == [(3, "id"), (3, "target_id")]
+    assert "t.csv:2" in errors[0].expected
+    assert "own key" in errors[1].expected
+    assert set(index.nodes) == {"b1"}
+    assert index.endpoints == {"p1", "b1"}
+
+
+def test_endpoints_must_exist_and_fit_the_link_kind() -> None:
+    kinds = {"p1": "Person", "b1": "PartyBranch", "c1": "Compound"}
+    rows = parse(
+        [
+            {"source_id": "p1", "target_id": "b1", "role": "member"},
+            {"source_id": "p9", "target_id": "b1", "role": "member"},
+            {"source_id": "p1", "target_id": "c1", "role": "member"},
+        ],
+        "HOLDS_POST",
+    )
+    assert [endpoint_errors(p, kinds.get) for p in rows[:1]] == [[]]
+    [missing] = endpoint_errors(rows[1], kinds.get)
+    assert (missing.column, missing.value) == ("source_id", "p9")
+    [wrong] = endpoint_errors(rows[2], kinds.get)
+    assert wrong.value == "Person p1 -> Compound c1"
+    assert "Person->PartyBranch" in wrong.expected
+    [gone] = endpoint_errors(rows[0], kinds.get, withdrawn=lambda i: i == "b1")
+    assert gone.column == "target_id"
+    assert "own row is invalid" in gone.expected
+
+
+def test_row_errors_print_as_file_sheet_row_column() -> None:
+    e = RowError("g.xlsx", "Compound", 4, "户数", "x", "a whole number")
+    assert str(e) == "g.xlsx:Compound:4:户数: 'x' — expected a whole number"
+    assert (
+        str(RowError("a.csv", "", 0, "", None, "UTF-8 text"))
+        == "a.csv: (empty) — expected UTF-8 text"
+    )
+
+
+@given(st.text())
+def test_formula_escaping_round_trips_and_disarms(text: str) -> None:
+    escaped = escape_formula(text)
+    assert unescape_formula(escaped) == text
+    assert escaped[:1] not in ("=", "+", "-", "@")
