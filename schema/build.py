@@ -73,15 +73,16 @@ class GovGraphSchema(strawberry.Schema):
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
+    # factories, so every request gets fresh extension instances
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        AddValidationRules([cost_limit_rule(limits.max_cost, limits.max_page)]),
-        MaskWithErrorId(),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules([cost_limit_rule(limits.max_cost, limits.max_page)]),
+        MaskWithErrorId,
     ]
     if not limits.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return GovGraphSchema(
         query=Query,
         mutation=Mutation,

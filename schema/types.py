@@ -60,9 +60,10 @@ def entity_id(value: str) -> str:
     return rest if sep and kind in NODE_KINDS else value
 
 
-@strawberry.interface(description="Anything with a global id (Relay).")
+@strawberry.interface(name="Node", description="Anything with a global id (Relay).")
 class NodeInterface:
     id: strawberry.ID = strawberry.field(description="global id: Kind:entityId")
+    entity_id: str = strawberry.field(description="the stable id in the store")
 
 
 @strawberry.type(description="Where a page ends and whether more follows.")
@@ -197,14 +198,8 @@ def _link_fields(kind: str) -> dict[str, Any]:
 
 
 def _node_type(spec: NodeKind) -> type:
-    ann: dict[str, Any] = {
-        "entity_id": str,
-        "as_of": Private[Optional[dt.date]],
-    }
-    ns: dict[str, Any] = {
-        "__annotations__": ann,
-        "entity_id": strawberry.field(description="the stable id in the store"),
-    }
+    ann: dict[str, Any] = {"as_of": Private[Optional[dt.date]]}
+    ns: dict[str, Any] = {"__annotations__": ann}
     for p in node_props(spec):
         ann[p.name] = Optional[PY_TYPES[p.type]]
         ns[p.name] = _prop_field(p)

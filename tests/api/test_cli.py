@@ -41,6 +41,7 @@ def test_db_init_on_neo4j(env: Path, neo4j_uri: str, monkeypatch: pytest.MonkeyP
 def test_unreachable_neo4j_is_a_clear_error(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOVGRAPH_NEO4J_URI", "bolt://127.0.0.1:9")
     monkeypatch.setenv("GOVGRAPH_NEO4J_CONNECTION_TIMEOUT", "1")
+    monkeypatch.setenv("GOVGRAPH_NEO4J_MAX_RETRY_TIME", "1")
     r = runner.invoke(app, ["db", "counts", "--store", "neo4j"])
     assert r.exit_code == 1
     assert "Neo4j is unavailable" in r.output
