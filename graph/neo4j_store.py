@@ -112,13 +112,12 @@ class Neo4jStore(GraphStore):
             for r in await self._run(tx, "apply", cypher.KINDS_OF, ids=sorted(referenced))
         }
         nodes, links = validate_batch(batch.nodes, batch.links, kinds_of)
-        nodes_by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for n in nodes:
-            nodes_by_kind[n.kind].append(
-                {"id": n.id, "props": {**n.props, "id": n.id, "kind": n.kind}}
-            )
-        for kind, rows in nodes_by_kind.items():
-            await self._run(tx, "apply", cypher.upsert_nodes(kind), rows=rows)
+        if nodes:
+            node_rows = [
+                {"id": n.id, "kind": n.kind, "props": {**n.props, "id": n.id, "kind": n.kind}}
+                for n in nodes
+            ]
+            await self._run(tx, "apply", cypher.UPSERT_NODES, rows=node_rows)
         links_by_kind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for lk in links:  # the last write of a link id in a batch wins
             links_by_kind[lk.kind][lk.id] = {
@@ -134,8 +133,8 @@ class Neo4jStore(GraphStore):
         for lid in dict.fromkeys(batch.delete_links):
             src, kind, _, _ = parse_link_id(lid)
             dels[kind].append({"id": lid, "source": src})
-        for kind, rows in dels.items():
-            res = await self._run(tx, "apply", cypher.delete_links(kind), rows=rows)
+        for kind, del_rows in dels.items():
+            res = await self._run(tx, "apply", cypher.delete_links(kind), rows=del_rows)
             deleted_links += res[0]["n"] if res else 0
         deleted_nodes = 0
         if batch.delete_nodes:

@@ -1,0 +1,402 @@
+"""The rules engine's vocabulary: severities, checks, rule declarations, findings and settings.
+
+A rule is a *declaration* (id, titles, source, the checks it makes with their severities and
+one-sentence explanations in Chinese and English, the settings it reads) plus a *plain function*
+``(graph, ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
+``property_rules`` and ``governance_rules``; :mod:`.rules` collects them and runs them.
+
+Every threshold of ``shared/domain/RULES.md`` is a field of :class:`RuleSettings` with the
+document's default, and the settings say which rules are enabled, so a deployment switches rule
+sets by configuration (``RuleSettings.model_validate_json(...)``), not by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
+from ._facts import Facts
+
+
+class Severity(StrEnum):
+    """How serious a finding is (RULES.md: gap / warning / advice, plus conflict and error)."""
+
+    ERROR = "error"  # the data contradicts a hard rule (a committee member who owns nothing)
+    CONFLICT = "conflict"  # a conflict of interest
+    GAP = "gap"  # something that should exist does not (应建未建, overdue, not covered)
+    WARNING = "warning"  # outside a threshold
+    ADVICE = "advice"  # worth doing, not required
+
+
+#: severities from the most to the least serious (the order reports use)
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One thing a rule checks: a code, its severity and a one-sentence explanation.
+
+    The explanations are templates filled with the finding's details and ``{name}`` (the
+    subject's name, or its id). A check the ontology cannot support is declared with
+    ``evaluable=False`` and the ``reason``; it never produces findings.
+    """
+
+    code: str
+    severity: Severity
+    zh: str
+    en: str
+    evaluable: bool = True
+    reason: str = ""
+
+
+#: a rule's function: the projection as of the evaluation day, and the context
+RuleFunc = Callable[[nx.MultiDiGraph, "RuleContext"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule's declaration and its function."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    #: the citation from RULES.md
+    source: str
+    #: True when the source is national (law, regulations, Party rules), False when it is the
+    #: article or local practice
+    national: bool
+    checks: tuple[Check, ...]
+    #: the fields of :class:`RuleSettings` the rule reads
+    settings: tuple[str, ...]
+    evaluate: RuleFunc = field(repr=False)
+
+    @property
+    def evaluable(self) -> bool:
+        """True when at least one of its checks can be evaluated from the ontology."""
+        return any(c.evaluable for c in self.checks)
+
+    @property
+    def how(self) -> str:
+        """How the rule is computed: its function's docstring up to the Examples section."""
+        doc = inspect.getdoc(self.evaluate) or ""
+        text = re.split(r"\n\s*Examples\n-+\n", doc)[0].strip()
+        return re.sub(r"\s*\n\s*", " ", text.replace("\n\n", "\x00")).replace("\x00", "\n\n")
+
+    def check(self, code: str) -> Check:
+        for c in self.checks:
+            if c.code == code:
+                return c
+        raise KeyError(f"rule {self.id} has no check {code!r}")
+
+    def values(self, settings: RuleSettings) -> dict[str, Any]:
+        """The settings this rule reads, with their values in ``settings``."""
+        return {name: getattr(settings, name) for name in self.settings}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a rule found, with the place it rolls up to.
+
+    ``id`` is unique within a run (``rule:check:subject`` plus a part when one subject can be
+    found twice, such as a branch missing two kinds of meeting). ``details`` holds plain values
+    (numbers, text, dates, lists of ids).
+    """
+
+    id: str
+    rule: str
+    check: str
+    severity: Severity
+    subject: str
+    subject_kind: str
+    subject_name: str | None
+    compound: str | None
+    community: str | None
+    township: str | None
+    city: str | None
+    explanation_zh: str
+    explanation_en: str
+    source: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def place(self, level: str) -> str | None:
+        """The id this finding rolls up to at ``level`` (compound, community, township, city)."""
+        value: str | None = getattr(self, level)
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data (dates as ISO text)."""
+        out = {
+            name: getattr(self, name)
+            for name in (
+                "id",
+                "rule",
+                "check",
+                "subject",
+                "subject_kind",
+                "subject_name",
+                "compound",
+                "community",
+                "township",
+                "city",
+                "explanation_zh",
+                "explanation_en",
+                "source",
+            )
+        }
+        out["severity"] = self.severity.value
+        out["details"] = {k: _jsonable(v) for k, v in self.details.items()}
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# --- settings --------------------------------------------------------------------------------------
+class Cadence(BaseModel):
+    """A meeting that a kind of body must hold at least once in every window of ``months``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    meeting_type: str
+    host_kind: str
+    months: int = Field(ge=1, le=12)
+    #: LeadershipGroup only: the level (``city``/``township``) of the groups that must meet
+    host_level: str | None = None
+    #: only hosts that cover a compound (compound branches) / that have a branch committee
+    requires: Literal["", "covers_compound", "branch_committee"] = ""
+
+    @field_validator("meeting_type")
+    @classmethod
+    def _known_meeting(cls, value: str) -> str:
+        if value not in MEETING_KINDS:
+            raise ValueError(f"one of {', '.join(MEETING_KINDS)}")
+        return value
+
+    @field_validator("host_kind")
+    @classmethod
+    def _known_host(cls, value: str) -> str:
+        if value not in MEETING_HOSTS:
+            raise ValueError(f"one of {', '.join(MEETING_HOSTS)}")
+        return value
+
+
+#: G1 (RULES.md): compound joint meeting monthly, township every two months, city quarterly; the
+#: article adds the community service center's monthly meeting
+G1_CADENCES = (
+    Cadence(
+        meeting_type="compound_joint_meeting",
+        host_kind="PartyBranch",
+        months=1,
+        requires="covers_compound",
+    ),
+    Cadence(
+        meeting_type="township_joint_meeting",
+        host_kind="LeadershipGroup",
+        months=2,
+        host_level="township",
+    ),
+    Cadence(
+        meeting_type="city_leadership_meeting",
+        host_kind="LeadershipGroup",
+        months=3,
+        host_level="city",
+    ),
+    Cadence(meeting_type="service_center_meeting", host_kind="ServiceCenter", months=1),
+)
+#: G3 (三会一课, Branch Regulations arts. 11-13): assembly quarterly, committee, group and theme
+#: Party day monthly
+G3_CADENCES = (
+    Cadence(meeting_type="branch_assembly", host_kind="PartyBranch", months=3),
+    Cadence(
+        meeting_type="branch_committee",
+        host_kind="PartyBranch",
+        months=1,
+        requires="branch_committee",
+    ),
+    Cadence(meeting_type="group_meeting", host_kind="PartyGroup", months=1),
+    Cadence(meeting_type="theme_party_day", host_kind="PartyBranch", months=1),
+)
+
+
+class RuleSettings(BaseModel):
+    """Which rules run and every threshold they use; the defaults are RULES.md's.
+
+    Examples
+    --------
+    >>> s = RuleSettings(p1_min_full_members=5, disabled=frozenset({"O6"}))
+    >>> s.p1_min_full_members, s.is_enabled("O6"), s.is_enabled("P1")
+    (5, False, True)
+    >>> RuleSettings.model_validate_json('{"enabled": ["P1", "P9"]}').is_enabled("O1")
+    False
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: the rules to run (None: every evaluable rule) and the ones to leave out
+    enabled: frozenset[str] | None = None
+    disabled: frozenset[str] = frozenset()
+
+    # Party organization coverage
+    p1_min_full_members: int = Field(3, ge=1, description="P1: full members that need a branch")
+    p2_max_joint_compounds: int = Field(5, ge=1, description="P2: compounds a joint branch covers")
+    p3_max_branch_members: int = Field(50, ge=1, description="P3: members of one branch")
+    p4_committee_required_from: int = Field(7, ge=1, description="P4: full members → committee")
+    p4_committee_min: int = Field(3, ge=1, description="P4: smallest branch committee")
+    p4_committee_max: int = Field(7, ge=1, description="P4: largest branch committee")
+    p5_term_years: int = Field(5, ge=1, description="P5: branch term when the branch has none")
+    p6_max_buildings_without_group: int = Field(
+        3, ge=0, description="P6: member buildings without a group one branch may have"
+    )
+    p9_community_station_counts: bool = Field(
+        False, description="P9: a station serving the community serves its compounds"
+    )
+    # owners' committees
+    o1_delivered_ratio: float = Field(0.5, ge=0, le=1, description="O1: delivered share trigger")
+    o1_unknown_ratio_is_delivered: bool = Field(
+        True, description="O1: a compound without a delivered share counts as delivered"
+    )
+    o2_min_members: int = Field(5, ge=1, description="O2: smallest committee")
+    o2_max_members: int = Field(11, ge=1, description="O2: largest committee")
+    o2_odd: bool = Field(True, description="O2: the committee must have an odd size")
+    o3_max_term_years: int = Field(5, ge=1, description="O3: longest committee term")
+    o3_default_term_years: int = Field(5, ge=1, description="O3: term when the committee has none")
+    o3_warn_months: int = Field(3, ge=0, description="O3: months before the term's end to warn")
+    o6_min_party_share: float = Field(0.5, ge=0, le=1, description="O6: Party share of seats")
+    o6_count_probationary: bool = Field(True, description="O6: probationary members count")
+    o8_filing_days: int = Field(30, ge=0, description="O8: days from election to filing")
+    # property management
+    m1_old_only: bool = Field(False, description="M1: check old compounds only")
+    m3_grade_ratio: tuple[int, int, int] = Field((2, 5, 3), description="M3: 甲:乙:丙")
+    m3_tolerance: float = Field(
+        0.0, ge=0, description="M3: companies a grade may differ by beyond rounding"
+    )
+    m3_exit_years: int = Field(2, ge=1, description="M3: years graded 丙 in a row → exit")
+    # governance work
+    g1_cadences: tuple[Cadence, ...] = G1_CADENCES
+    g2_deadline_working_days: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 0, "enquiry": 5, "complaint": 15},
+        description="G2: working days to reply, by appeal_type",
+    )
+    g2_untyped_as: str | None = Field(
+        "complaint", description="G2: the deadline of an appeal without a type (None: skip)"
+    )
+    g2_due_soon_days: int = Field(1, ge=0, description="G2: days before the deadline to warn")
+    g2_repeat_count: int = Field(3, ge=2, description="G2: appeals on one topic → repeat")
+    g2_repeat_days: int = Field(30, ge=1, description="G2: the repeat window, ending on as_of")
+    g3_cadences: tuple[Cadence, ...] = G3_CADENCES
+    cadence_grace_days: int = Field(
+        14, ge=0, description="G1/G3: a body founded fewer days before a window's end is excused"
+    )
+    holidays: frozenset[dt.date] = Field(
+        frozenset(), description="G2: public holidays (not working days)"
+    )
+
+    @field_validator("g2_deadline_working_days")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(APPEAL_TYPES))
+        if unknown:
+            raise ValueError(f"appeal types {unknown}: expected {', '.join(APPEAL_TYPES)}")
+        return value
+
+    def is_enabled(self, rule_id: str) -> bool:
+        return (self.enabled is None or rule_id in self.enabled) and rule_id not in self.disabled
+
+
+# --- the context a rule function receives -----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule function receives beside the graph.
+
+    ``facts`` indexes the projection as of ``as_of`` (the graph the function receives);
+    ``history`` is the projection as given to :func:`~.rules.run_rules`, which may also hold
+    links that had ended by then (P7 reads it to find members who left a branch and joined none).
+    """
+
+    as_of: dt.date
+    settings: RuleSettings
+    facts: Facts
+    history: nx.MultiDiGraph
+    rule: Rule | None = None
+
+    def for_rule(self, rule: Rule) -> RuleContext:
+        return replace(self, rule=rule)
+
+    def finding(self, check: str, subject: str, *, part: str = "", **details: Any) -> Finding:
+        """A finding of the current rule's ``check`` about ``subject``, placed and explained."""
+        if self.rule is None:
+            raise RuntimeError("RuleContext.finding needs a rule (use ctx.for_rule(rule))")
+        c = self.rule.check(check)
+        f = self.facts
+        place = f.place(subject)
+        name = f.name(subject)
+        label = name or subject
+        return Finding(
+            id=":".join([self.rule.id, check, subject] + ([part] if part else [])),
+            rule=self.rule.id,
+            check=check,
+            severity=c.severity,
+            subject=subject,
+            subject_kind=f.kind(subject),
+            subject_name=name,
+            compound=place.compound,
+            community=place.community,
+            township=place.township,
+            city=place.city,
+            explanation_zh=c.zh.format(name=label, **_texts(details, "、")),
+            explanation_en=c.en.format(name=label, **_texts(details, ", ")),
+            source=self.rule.source,
+            details=details,
+        )
+
+
+def _texts(details: Mapping[str, Any], sep: str) -> dict[str, Any]:
+    """Details ready for a template: lists joined with ``sep``, dates as ISO text."""
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, list | tuple):
+            out[key] = sep.join(str(_jsonable(v)) for v in value)
+        elif isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def rule(
+    registry: list[Rule],
+    id: str,
+    title_zh: str,
+    title_en: str,
+    *,
+    source: str,
+    national: bool,
+    checks: Sequence[Check],
+    settings: Sequence[str] = (),
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Declare a rule and register it with its function (used as a decorator)."""
+    unknown = [s for s in settings if s not in RuleSettings.model_fields]
+    if unknown:
+        raise ValueError(f"rule {id}: unknown settings {unknown}")
+
+    def register(fn: RuleFunc) -> RuleFunc:
+        registry.append(
+            Rule(id, title_zh, title_en, source, national, tuple(checks), tuple(settings), fn)
+        )
+        return fn
+
+    return register
