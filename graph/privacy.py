@@ -107,6 +107,11 @@ class RoleView(GraphStore):
             pass
 
     # -- writes -----------------------------------------------------------------------------------
+    def ensure_can_write(self) -> None:
+        """Raise ForbiddenError unless this role may write (check before reading for a write,
+        so the answer never depends on what the role cannot see)."""
+        self._need(Role.DEPARTMENT)
+
     async def apply(self, batch: WriteBatch) -> WriteResult:
         self._need(Role.DEPARTMENT)
         return await self.inner.apply(batch)

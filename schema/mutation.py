@@ -153,6 +153,7 @@ class Mutation:
     async def create_node(self, info: Info, input: NodeInput) -> NodeResult:
         store = info.context.store
         try:
+            store.ensure_can_write()
             if await store.get_nodes([input.id]):
                 return Conflict(message=f"a node with id {input.id!r} exists; use updateNode")
             node = _node_of(input)
@@ -169,6 +170,7 @@ class Mutation:
         store = info.context.store
         key = entity_id(id)
         try:
+            store.ensure_can_write()
             found = await store.get_nodes([key])
             if key not in found:
                 return NotFound(message=f"no node with id {key!r}", ids=[key])
