@@ -228,8 +228,10 @@ def neo4j_status(home: HomeOpt = None) -> None:
 
 def _register_data_commands() -> None:
     from .cli_data import register
+    from .cli_generate import register as register_generate
 
     register(app)
+    register_generate(app)
 
 
 _register_data_commands()

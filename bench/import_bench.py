@@ -1,0 +1,485 @@
+"""Import benchmark: our importer vs a naive writer vs Neo4j's own LOAD CSV, side by side.
+
+Why. The issue sets targets for bulk import into Neo4j: at least 50,000 records/s, at least 10x
+a naive one-record-per-transaction writer, within 2x of ``LOAD CSV``, and under 2 GB of memory
+in the Python process. This script measures all three contenders on the same synthetic data set
+(:mod:`govgraph.loaders.synthetic`), each on a fresh local Neo4j 5.26 server with the same schema
+(the store's constraints and indexes), and prints one table. See ``bench/README.md``.
+
+    /work/main/.venv/bin/python bench/import_bench.py --compounds 500
+
+Contenders:
+
+* ``importer bs=N``: :func:`govgraph.loaders.importer.import_files` into a
+  :class:`~govgraph.graph.neo4j_store.Neo4jStore` on an ``AsyncGraphDatabase`` driver, the whole
+  import timed (checking passes, the store lookup and the writes). Time spent in each Cypher
+  statement is recorded by a timing subclass of the store, so the report says where time goes.
+* ``naive 1/tx``: the store's own statements, one record per managed write transaction, through
+  the same driver, on a sample (``--naive-sample`` records of a small data set of the same
+  shape, nodes first then links); its rate is extrapolated to the full data set.
+* ``LOAD CSV``: ``LOAD CSV WITH HEADERS ... CALL (row) { MERGE ... } IN TRANSACTIONS OF 10000
+  ROWS`` over the same CSV files (the server's import folder is the data set folder), one
+  statement per file, MERGE on ``id`` with the same labels, types and typed properties our store
+  writes.
+
+Memory: the peak resident set size of this Python process and of the server's JVM, sampled every
+50 ms during each contender (``--tracemalloc`` also traces the Python heap, at a cost in speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+
+from govgraph.graph import cypher
+from govgraph.graph.model import Link, Node
+from govgraph.graph.neo4j_local import LocalNeo4j, default_cache_dir
+from govgraph.graph.neo4j_store import Neo4jStore
+from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, PropType, link_props, node_props
+from govgraph.loaders import synthetic
+from govgraph.loaders.importer import Progress, import_files
+from govgraph.loaders.readers import read_tables
+from govgraph.loaders.rows import parse_table
+from govgraph.loaders.synthetic import GenerationReport, generate
+
+LOAD_CSV_TX_ROWS = 10_000
+
+
+# --- measuring ------------------------------------------------------------------------------------
+def _rss_kib(pid: int | str) -> int:
+    """Resident set size of a process from /proc (Linux), 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler:
+    """Peak RSS of this process and of one other (the JVM), sampled on a thread.
+
+    ``getrusage`` only gives the lifetime peak, which cannot be reset between contenders.
+    """
+
+    def __init__(self, other_pid: int | None, every: float = 0.05) -> None:
+        self.other_pid = other_pid
+        self.every = every
+        self.peak_self = self.peak_other = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak_self = max(self.peak_self, _rss_kib("self"))
+            if self.other_pid is not None:
+                self.peak_other = max(self.peak_other, _rss_kib(self.other_pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._loop_once()
+
+    def _loop_once(self) -> None:
+        self.peak_self = max(self.peak_self, _rss_kib("self"))
+
+
+class TimedStore(Neo4jStore):
+    """The Neo4j store, timing every statement of its write path by what it does."""
+
+    def __init__(self, driver: AsyncDriver) -> None:
+        super().__init__(driver)
+        self.seconds: dict[str, float] = {}
+        self.apply_seconds = 0.0
+        self.lookup_seconds = 0.0
+
+    @staticmethod
+    def _label(text: str) -> str:
+        if text == cypher.KINDS_OF:
+            return "apply: KINDS_OF lookup"
+        if text == cypher.UPSERT_NODES:
+            return "apply: UPSERT_NODES"
+        if "MERGE (a)-[r:" in text:
+            return "apply: upsert_links"
+        return "apply: other"
+
+    async def _run(
+        self, tx: AsyncManagedTransaction, operation: str, text: str, **p: Any
+    ) -> list[dict[str, Any]]:
+        start = time.perf_counter()
+        try:
+            return await super()._run(tx, operation, text, **p)
+        finally:
+            label = self._label(text)
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+
+    async def apply(self, batch: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await super().apply(batch)
+        finally:
+            self.apply_seconds += time.perf_counter() - start
+
+    async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        start = time.perf_counter()
+        try:
+            return await super().get_nodes(ids)
+        finally:
+            self.lookup_seconds += time.perf_counter() - start
+
+
+@dataclass
+class Result:
+    name: str
+    records: int
+    seconds: float
+    peak_rss_mib: float
+    peak_jvm_mib: float
+    peak_heap_mib: float | None = None
+    extrapolated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+
+# --- the data set ---------------------------------------------------------------------------------
+def dataset(root: Path, compounds: int, seed: int) -> GenerationReport:
+    """Generate the data set once; reuse it when a complete one is cached."""
+    # the generator's source is part of the key: an edited generator never reuses stale files
+    version = hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:10]
+    out = root / f"synthetic-c{compounds}-s{seed}-{version}"
+    marker = out / "generated.json"
+    if marker.exists():
+        meta = json.loads(marker.read_text())
+        files = [out / f for f in meta["files"]]
+        report = GenerationReport(out, compounds, seed, files, meta["rows_by_kind"])
+        report.seconds = meta["seconds"]
+        print(f"reusing {out}: {report.summary()}")
+        return report
+    print(f"generating {compounds} compounds into {out} ...", flush=True)
+    report = generate(out, compounds=compounds, seed=seed)
+    marker.write_text(
+        json.dumps(
+            {
+                "files": [f.name for f in report.files],
+                "rows_by_kind": report.rows_by_kind,
+                "seconds": report.seconds,
+            }
+        )
+    )
+    print(report.summary())
+    return report
+
+
+def ordered(files: Sequence[Path]) -> list[Path]:
+    """Node files first, then link files: what the importer does, and what LOAD CSV needs."""
+    return [f for f in files if f.stem in NODE_KINDS] + [f for f in files if f.stem in LINK_KINDS]
+
+
+# --- servers --------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def server(args: argparse.Namespace, import_dir: Path | None = None) -> Iterator[LocalNeo4j]:
+    """A fresh server in a temporary folder, stopped and deleted afterwards."""
+    settings = {"server.directories.import": str(import_dir)} if import_dir else {}
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        local = LocalNeo4j(Path(tmp), heap=args.heap, pagecache=args.pagecache, settings=settings)
+        start = time.perf_counter()
+        local.start(timeout=300)
+        print(f"  server up in {time.perf_counter() - start:.1f} s ({local.uri})", flush=True)
+        try:
+            yield local
+        finally:
+            local.stop()
+
+
+def driver_for(local: LocalNeo4j) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(local.uri, auth=None, notifications_min_severity="OFF")
+
+
+async def _count(driver: AsyncDriver) -> tuple[int, int]:
+    store = Neo4jStore(driver)
+    c = await store.counts()
+    return sum(c.nodes.values()), sum(c.links.values())
+
+
+# --- contenders -----------------------------------------------------------------------------------
+async def run_importer(
+    local: LocalNeo4j, files: list[Path], batch_size: int, traced: bool
+) -> tuple[Result, dict[str, float]]:
+    driver = driver_for(local)
+    store = TimedStore(driver)
+    try:
+        await store.init_schema()
+        phases: dict[str, float] = {}
+        last: list[Any] = [None, 0.0]
+
+        def progress(p: Progress) -> None:
+            now = time.perf_counter()
+            if last[0] is not None:
+                phases[last[0]] = phases.get(last[0], 0.0) + now - last[1]
+            last[0], last[1] = p.phase, now
+
+        if traced:
+            tracemalloc.start()
+        with MemorySampler(local.pid) as mem:
+            start = time.perf_counter()
+            report = await import_files(store, files, batch_size=batch_size, progress=progress)
+            seconds = time.perf_counter() - start
+        heap = None
+        if traced:
+            heap = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        nodes, links = await _count(driver)
+        records = report.nodes_written + report.links_written
+        res = Result(
+            f"importer bs={batch_size}",
+            records,
+            seconds,
+            mem.peak_self / 1024,
+            mem.peak_other / 1024,
+            heap,
+        )
+        if (nodes, links) != (report.nodes_written, report.links_written):
+            res.notes.append(f"store holds {nodes}+{links}, importer wrote {records}")
+        breakdown = {f"phase {k}": v for k, v in phases.items()}
+        breakdown["store lookup (get_nodes)"] = store.lookup_seconds
+        breakdown["store.apply total"] = store.apply_seconds
+        breakdown.update(store.seconds)
+        in_queries = sum(store.seconds.values())
+        breakdown["apply: python (validate_batch, rows)"] = store.apply_seconds - in_queries
+        breakdown["batches"] = report.batches
+        return res, breakdown
+    finally:
+        await driver.close()
+
+
+def _records(files: Sequence[Path], limit: int) -> Iterator[Node | Link]:
+    n = 0
+    for f in ordered(files):
+        for t in read_tables(f):
+            for row in parse_table(t):
+                if row.record is None:
+                    continue
+                yield row.record
+                n += 1
+                if n >= limit:
+                    return
+
+
+async def run_naive(local: LocalNeo4j, files: list[Path], sample: int, total: int) -> Result:
+    """One record per managed write transaction, the store's own statements."""
+    driver = driver_for(local)
+    try:
+        await Neo4jStore(driver).init_schema()
+        records = list(_records(files, sample))
+
+        async def one(tx: AsyncManagedTransaction, rec: Node | Link) -> None:
+            if isinstance(rec, Node):
+                row = {"id": rec.id, "kind": rec.kind, "props": {**rec.props, "id": rec.id,
+                                                                 "kind": rec.kind}}  # fmt: skip
+                await (await tx.run(cypher.UPSERT_NODES, rows=[row])).consume()
+            else:
+                row = {"id": rec.id, "source": rec.source, "target": rec.target,
+                       "props": {**rec.props, "id": rec.id}}  # fmt: skip
+                await (await tx.run(cypher.upsert_links(rec.kind), rows=[row])).consume()
+
+        with MemorySampler(local.pid) as mem:
+            start = time.perf_counter()
+            async with driver.session() as s:
+                for rec in records:
+                    await s.execute_write(one, rec)
+            seconds = time.perf_counter() - start
+        rate = len(records) / seconds
+        res = Result(
+            "naive 1/tx",
+            total,
+            total / rate,
+            mem.peak_self / 1024,
+            mem.peak_other / 1024,
+            extrapolated=True,
+        )
+        n_links = sum(isinstance(r, Link) for r in records)
+        res.notes.append(
+            f"measured on {len(records)} records ({len(records) - n_links} nodes, {n_links} "
+            f"links) in {seconds:.1f} s = {rate:,.0f}/s, extrapolated to {total:,}"
+        )
+        return res
+    finally:
+        await driver.close()
+
+
+_CONVERT = {
+    PropType.STR: "row.`{}`",
+    PropType.INT: "toInteger(row.`{}`)",
+    PropType.FLOAT: "toFloat(row.`{}`)",
+    PropType.BOOL: "toBoolean(row.`{}`)",
+    PropType.DATE: "date(row.`{}`)",
+}
+
+
+def load_csv_statement(kind: str, file_name: str) -> str:
+    """LOAD CSV for one kind's file, writing what our store writes (see graph/cypher.py)."""
+    head = f"LOAD CSV WITH HEADERS FROM 'file:///{file_name}' AS row CALL (row) {{ "
+    tail = f" }} IN TRANSACTIONS OF {LOAD_CSV_TX_ROWS} ROWS"
+    if kind in NODE_KINDS:
+        props = ", ".join(
+            f"`{p.name}`: " + _CONVERT[p.type].format(p.name) for p in node_props(NODE_KINDS[kind])
+        )
+        return (
+            head + f"MERGE (n:{cypher.ENTITY} {{id: row.id}}) "
+            f"SET n = {{id: row.id, kind: '{kind}', {props}}} SET n:`{kind}`" + tail
+        )
+    props = ", ".join(
+        f"`{p.name}`: " + _CONVERT[p.type].format(p.name) for p in link_props(LINK_KINDS[kind])
+    )
+    return (
+        head + f"MATCH (a:{cypher.ENTITY} {{id: row.source_id}}) "
+        f"MATCH (b:{cypher.ENTITY} {{id: row.target_id}}) "
+        f"WITH a, b, row, row.source_id + '|{kind}|' + row.target_id + "
+        "coalesce('|' + row.key, '') AS lid "
+        f"MERGE (a)-[r:`{kind}` {{id: lid}}]->(b) SET r = {{id: lid, {props}}}" + tail
+    )
+
+
+async def run_load_csv(local: LocalNeo4j, files: list[Path], total: int) -> Result:
+    driver = driver_for(local)
+    try:
+        await Neo4jStore(driver).init_schema()
+        with MemorySampler(local.pid) as mem:
+            start = time.perf_counter()
+            async with driver.session() as s:
+                for f in ordered(files):
+                    result = await s.run(load_csv_statement(f.stem, f.name))
+                    await result.consume()
+            seconds = time.perf_counter() - start
+        nodes, links = await _count(driver)
+        res = Result(
+            "LOAD CSV", nodes + links, seconds, mem.peak_self / 1024, mem.peak_other / 1024
+        )
+        if nodes + links != total:
+            res.notes.append(f"store holds {nodes + links}, data set has {total}")
+        return res
+    finally:
+        await driver.close()
+
+
+# --- the run --------------------------------------------------------------------------------------
+def table(results: Sequence[Result]) -> str:
+    base = next((r.rate for r in results if r.name == "LOAD CSV"), 0.0)
+    head = (
+        "| contender | records | seconds | records/s | vs LOAD CSV | peak RSS (Python) | "
+        "peak heap (Python) | peak RSS (JVM) |"
+    )
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = f"{r.rate / base:.2f}x" if base else "n/a"
+        heap = f"{r.peak_heap_mib:,.0f} MiB" if r.peak_heap_mib is not None else "-"
+        secs = f"{r.seconds:,.1f}" + (" (extrapolated)" if r.extrapolated else "")
+        lines.append(
+            f"| {r.name} | {r.records:,} | {secs} | {r.rate:,.0f} | {ratio} | "
+            f"{r.peak_rss_mib:,.0f} MiB | {heap} | {r.peak_jvm_mib:,.0f} MiB |"
+        )
+    return "\n".join(lines)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    root = Path(args.data_dir).expanduser()
+    data = dataset(root, args.compounds, args.seed)
+    files = ordered(data.files)
+    total = data.rows
+    results: list[Result] = []
+    breakdowns: dict[str, dict[str, float]] = {}
+    print(
+        f"\n{dt.date.today()} {platform.node()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, heap {args.heap}, pagecache {args.pagecache}, "
+        f"JIT {args.jit}",
+        flush=True,
+    )
+    if not args.skip_load_csv:
+        print("LOAD CSV ...", flush=True)
+        with server(args, import_dir=data.out_dir) as local:
+            results.append(await run_load_csv(local, files, total))
+        print(f"  {results[-1].rate:,.0f} records/s", flush=True)
+    for bs in args.batch_sizes:
+        print(f"importer batch size {bs} ...", flush=True)
+        with server(args) as local:
+            res, breakdown = await run_importer(local, files, bs, args.tracemalloc)
+        results.append(res)
+        breakdowns[res.name] = breakdown
+        print(f"  {res.rate:,.0f} records/s", flush=True)
+    if args.naive_sample:
+        n_small = max(4, math.ceil(args.naive_sample / 500))
+        small = dataset(root, n_small, args.seed)
+        print(f"naive writer on {args.naive_sample} records ...", flush=True)
+        with server(args) as local:
+            results.append(await run_naive(local, ordered(small.files), args.naive_sample, total))
+        print(f"  {results[-1].rate:,.0f} records/s", flush=True)
+    print()
+    print(table(results))
+    for r in results:
+        for note in r.notes:
+            print(f"- {r.name}: {note}")
+    for name, bd in breakdowns.items():
+        print(f"\nwhere the time goes, {name}:")
+        for k, v in bd.items():
+            print(f"  {k:<40} {v:>10,.1f}" + ("" if k == "batches" else " s"))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--compounds", type=int, default=500)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--batch-sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1000, 5000, 20000],
+        help="comma-separated importer batch sizes",
+    )
+    p.add_argument("--naive-sample", type=int, default=5000, help="0 skips the naive writer")
+    p.add_argument("--skip-load-csv", action="store_true")
+    p.add_argument("--tracemalloc", action="store_true", help="trace the Python heap (slower)")
+    p.add_argument(
+        "--jit",
+        choices=("full", "c1"),
+        default="full",
+        help="full: the server's usual tiered JIT; c1: LocalNeo4j's quick-start default",
+    )
+    p.add_argument("--heap", default="2g")
+    p.add_argument("--pagecache", default="1g")
+    p.add_argument("--data-dir", default=str(default_cache_dir() / "bench"))
+    p.add_argument("--work-dir", default=None, help="where the temporary servers live")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    asyncio.run(main_async(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
