@@ -13,12 +13,15 @@ from govgraph.api.app import create_app
 from govgraph.api.settings import Settings
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+@pytest.fixture(params=["embedded", "neo4j", "neo4j-routing"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "embedded":
         return Settings(store="embedded", data_path=tmp_path / "g.jsonl")
-    uri = request.getfixturevalue("neo4j_uri")
-    return Settings(store="neo4j", neo4j_uri=uri)
+    uri: str = request.getfixturevalue("neo4j_uri")
+    if request.param == "neo4j-routing":
+        # neo4j:// asks the server for a routing table; a single server answers with itself
+        uri = uri.replace("bolt://", "neo4j://", 1)
+    return Settings(store="neo4j", neo4j_uri=uri, neo4j_database="neo4j")
 
 
 @pytest.fixture
