@@ -79,8 +79,7 @@ KINDS_OF = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id, 
 # from the row (a parameter, already checked against the ontology), so a batch of many kinds is
 # one round trip and one cached plan.
 UPSERT_NODES = (
-    f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) "
-    "SET n = row.props SET n:$(row.kind)"
+    f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) SET n = row.props SET n:$(row.kind)"
 )
 
 

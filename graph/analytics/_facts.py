@@ -9,7 +9,6 @@ projection it is given (see :func:`~govgraph.graph.analytics.projection.at`).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,12 @@ from ..errors import NotFoundError, Problem, ValidationError
 
 #: the levels a finding or a row rolls up to, from the bottom
 LEVELS = ("compound", "community", "township", "city")
-LEVEL_KINDS = {"compound": "Compound", "community": "Community", "township": "Township", "city": "City"}
+LEVEL_KINDS = {
+    "compound": "Compound",
+    "community": "Community",
+    "township": "Township",
+    "city": "City",
+}
 _KIND_LEVEL = {k: lv for lv, k in LEVEL_KINDS.items()}
 #: the posts that make up a branch committee (支委会)
 BRANCH_COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
@@ -229,9 +233,7 @@ class Facts:
             result = (self._chain(node_id),)
         elif node_id not in seen:
             for link, direction in ANCHORS.get(kind, ()):
-                ends = (
-                    self.out(node_id, link) if direction == "out" else self.into(node_id, link)
-                )
+                ends = self.out(node_id, link) if direction == "out" else self.into(node_id, link)
                 found = [p for e in ends for p in self._anchors_of(e, seen | {node_id})]
                 if found:
                     result = tuple(dict.fromkeys(found))
@@ -265,7 +267,9 @@ class Facts:
             raise NotFoundError("scope", [scope])
         if self.kind(scope) not in _KIND_LEVEL:
             raise ValidationError(
-                Problem("scope", "kind", self.kind(scope), "a City, Township, Community or Compound")
+                Problem(
+                    "scope", "kind", self.kind(scope), "a City, Township, Community or Compound"
+                )
             )
 
     def compounds(self, scope: str | None = None) -> list[str]:
@@ -284,7 +288,9 @@ class Facts:
         )
 
     def owned_compounds(self, person: str) -> list[str]:
-        return _unique(c for e in self.out_edges(person, "OWNS") if (c := self.compound_of(e.other)))
+        return _unique(
+            c for e in self.out_edges(person, "OWNS") if (c := self.compound_of(e.other))
+        )
 
     def is_member(self, person: str, *, probationary: bool = True) -> bool:
         """A Party member: a MEMBER_OF link to any Party organization (one without a status, as
@@ -347,16 +353,6 @@ class Facts:
         targets = [building, *self.units(building)]
         return _unique(g for t in targets for g in self.into(t, "COVERS", "PartyGroup"))
 
-    def started(self, body: str, links: Iterable[str] = ("PART_OF", "COVERS")) -> dt.date | None:
-        """The earliest ``since`` of the body's structural links (None when none is dated)."""
-        days: list[dt.date] = [
-            e.data["since"]
-            for link in links
-            for e in self.out_edges(body, link)
-            if e.data.get("since") is not None
-        ]
-        return min(days) if days else None
-
 
 def _rank(role: str) -> int:
     return _ROLE_RANK.get(role, 2)
@@ -364,3 +360,85 @@ def _rank(role: str) -> int:
 
 def _unique(values: Iterable[str]) -> list[str]:
     return sorted(set(values))
+
+
+class Conflict(NamedTuple):
+    """A committee member employed by the company that manages the compound (rule O5)."""
+
+    person: str
+    committee: str
+    compound: str
+    company: str
+    seat_role: str
+    job_role: str
+
+
+class CrossAppointment(NamedTuple):
+    """Who sits on a compound's owners' committee and holds a post in its branch."""
+
+    compound: str
+    committees: list[str]
+    branches: list[str]
+    #: person → role on the committee(s)
+    seats: dict[str, str]
+    #: the seat holders who also hold a post in a branch covering the compound
+    cross: list[str]
+    secretaries: list[str]
+    chairs: list[str]
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.cross) / len(self.seats) if self.seats else None
+
+    @property
+    def secretary_chairs(self) -> bool:
+        return bool(set(self.secretaries) & set(self.chairs))
+
+
+def conflicts(f: Facts) -> list[Conflict]:
+    """Every committee member employed by a company that manages the committee's compound."""
+    out: list[Conflict] = []
+    for oc in f.ids("OwnersCommittee"):
+        seats = f.seats(oc)
+        for compound in f.out(oc, "REPRESENTS", "Compound"):
+            companies = set(f.into(compound, "MANAGES", "PropertyCompany"))
+            for person, role in seats.items():
+                for e in f.out_edges(person, "EMPLOYED_BY"):
+                    if e.other in companies:
+                        job = str(e.data.get("role", ""))
+                        out.append(Conflict(person, oc, compound, e.other, role, job))
+    return out
+
+
+def cross_appointment(f: Facts, compound: str) -> CrossAppointment:
+    """The cross-appointment of ``compound``: its committees' seats against its branches' posts."""
+    committees = f.committees_of(compound)
+    branches = f.branches_of(compound)
+    seats: dict[str, str] = {}
+    for oc in committees:
+        for person, role in f.seats(oc).items():
+            if person not in seats or _rank(role) < _rank(seats[person]):
+                seats[person] = role
+    holders = {p for b in branches for p in f.branch_committee(b)}
+    return CrossAppointment(
+        compound=compound,
+        committees=committees,
+        branches=branches,
+        seats=seats,
+        cross=sorted(set(seats) & holders),
+        secretaries=_unique(s for b in branches if (s := f.secretary(b))),
+        chairs=_unique(c for oc in committees if (c := f.chair(oc))),
+    )
+
+
+def in_service(f: Facts, person: str) -> bool:
+    """True for an in-service (在职) Party member: a MEMBER_OF link of category in_service."""
+    return any(e.data.get("category") == "in_service" for e in f.out_edges(person, "MEMBER_OF"))
+
+
+def employer_of(f: Facts, person: str) -> str:
+    """The person's employer: the ``employer`` property, else the companies employing them."""
+    named = f.props(person).get("employer")
+    if isinstance(named, str) and named:
+        return named
+    return "、".join(f.label(c) for c in f.out(person, "EMPLOYED_BY")) or "?"

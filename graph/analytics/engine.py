@@ -86,10 +86,12 @@ class Rule:
 
     @property
     def how(self) -> str:
-        """How the rule is computed: its function's docstring up to the Examples section."""
+        """How the rule is computed: its function's docstring up to the Examples section, as
+        one paragraph of Markdown (``name`` and :func:`~a.b.name` become `name`)."""
         doc = inspect.getdoc(self.evaluate) or ""
         text = re.split(r"\n\s*Examples\n-+\n", doc)[0].strip()
-        return re.sub(r"\s*\n\s*", " ", text.replace("\n\n", "\x00")).replace("\x00", "\n\n")
+        text = re.sub(r":\w+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", text)
+        return re.sub(r"\s+", " ", text.replace("``", "`"))
 
     def check(self, code: str) -> Check:
         for c in self.checks:
@@ -133,7 +135,16 @@ class Finding:
         return value
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as JSON-ready data (dates as ISO text)."""
+        """The finding as JSON-ready data (dates as ISO text).
+
+        Examples
+        --------
+        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+        >>> from govgraph.graph.analytics.rules import run_rule
+        >>> d = run_rule("O8", tiny_city(), AS_OF)[0].to_dict()
+        >>> d["severity"], d["subject"], d["details"]["elected_on"]
+        ('warning', 'oc1', '2021-01-10')
+        """
         out = {
             name: getattr(self, name)
             for name in (
@@ -165,7 +176,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-# --- settings --------------------------------------------------------------------------------------
+# --- settings -------------------------------------------------------------------------------------
 class Cadence(BaseModel):
     """A meeting that a kind of body must hold at least once in every window of ``months``."""
 
@@ -299,7 +310,7 @@ class RuleSettings(BaseModel):
     g2_repeat_days: int = Field(30, ge=1, description="G2: the repeat window, ending on as_of")
     g3_cadences: tuple[Cadence, ...] = G3_CADENCES
     cadence_grace_days: int = Field(
-        14, ge=0, description="G1/G3: a body founded fewer days before a window's end is excused"
+        0, ge=0, description="G1/G3: a body founded fewer days before a window's end is excused"
     )
     holidays: frozenset[dt.date] = Field(
         frozenset(), description="G2: public holidays (not working days)"
@@ -317,7 +328,7 @@ class RuleSettings(BaseModel):
         return (self.enabled is None or rule_id in self.enabled) and rule_id not in self.disabled
 
 
-# --- the context a rule function receives -----------------------------------------------------------
+# --- the context a rule function receives ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RuleContext:
     """What a rule function receives beside the graph.
@@ -336,13 +347,23 @@ class RuleContext:
     def for_rule(self, rule: Rule) -> RuleContext:
         return replace(self, rule=rule)
 
-    def finding(self, check: str, subject: str, *, part: str = "", **details: Any) -> Finding:
-        """A finding of the current rule's ``check`` about ``subject``, placed and explained."""
+    def finding(
+        self,
+        check: str,
+        subject: str,
+        *,
+        part: str = "",
+        place_of: str | None = None,
+        **details: Any,
+    ) -> Finding:
+        """A finding of the current rule's ``check`` about ``subject``, explained and placed
+        where ``subject`` rolls up to (or where ``place_of`` does: a committee member's finding
+        belongs to the committee's compound, wherever the member lives)."""
         if self.rule is None:
             raise RuntimeError("RuleContext.finding needs a rule (use ctx.for_rule(rule))")
         c = self.rule.check(check)
         f = self.facts
-        place = f.place(subject)
+        place = f.place(place_of or subject)
         name = f.name(subject)
         label = name or subject
         return Finding(
@@ -388,7 +409,28 @@ def rule(
     checks: Sequence[Check],
     settings: Sequence[str] = (),
 ) -> Callable[[RuleFunc], RuleFunc]:
-    """Declare a rule and register it with its function (used as a decorator)."""
+    """Declare a rule and register it with its function (used as a decorator).
+
+    Examples
+    --------
+    >>> registry: list[Rule] = []
+    >>> @rule(
+    ...     registry,
+    ...     "X1",
+    ...     "示例规则",
+    ...     "Example rule",
+    ...     source="none",
+    ...     national=False,
+    ...     checks=(Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),),
+    ...     settings=("p3_max_branch_members",),
+    ... )
+    ... def x1(graph, ctx):
+    ...     '''Every compound, for the example.'''
+    ...     return [ctx.finding("big", c) for c in ctx.facts.ids("Compound")]
+    >>> r = registry[0]
+    >>> r.id, r.how, r.values(RuleSettings())
+    ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
+    """
     unknown = [s for s in settings if s not in RuleSettings.model_fields]
     if unknown:
         raise ValueError(f"rule {id}: unknown settings {unknown}")

@@ -1,0 +1,104 @@
+"""Analytics over the governance graph: plain functions over a NetworkX projection.
+
+* :mod:`.rules` — the coverage and compliance rules of ``shared/domain/RULES.md`` (P1-P9, O1-O8,
+  M1-M3, G1-G3): :func:`run_rules` returns :class:`Finding` records, each rolled up to its
+  compound, community, township and city; :class:`RuleSettings` holds every threshold and which
+  rules run.
+* :mod:`.coverage` — the roll-ups the organization department reads, per place, and the
+  "uncovered communities" ranking.
+* :mod:`.ties` — cross-appointment, people holding several posts, conflicts of interest,
+  interlocks, brokers, tie communities, ego networks and shortest paths.
+* :mod:`.projection` and :mod:`.cache` — the projection they read (:func:`project`, :func:`at`)
+  and :class:`AnalyticsCache`, which keeps it until the store changes.
+
+Every function returns dataclasses, lists and dicts, and takes an optional ``scope``: the id
+of a city, township, community or compound, restricting it to the places under that one.
+"""
+
+from .cache import AnalyticsCache, CacheStats
+from .coverage import (
+    CommunityGaps,
+    CoverageRow,
+    EmployerRegistration,
+    Ratio,
+    Reason,
+    coverage_summary,
+    registration_by_employer,
+    uncovered_communities,
+)
+from .engine import Cadence, Check, Finding, Rule, RuleContext, RuleSettings, Severity
+from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, at, project
+from .rules import RULE_SETS, RULES, count_by_severity, not_evaluable, rule_set, run_rule, run_rules
+from .ties import (
+    TIE_LINKS,
+    Broker,
+    CompoundTies,
+    ConflictOfInterest,
+    EgoNetwork,
+    GraphLink,
+    GraphNode,
+    Interlock,
+    MultiPostHolder,
+    Path,
+    Post,
+    TieCommunity,
+    brokers,
+    communities,
+    conflicts_of_interest,
+    cross_appointments,
+    ego_network,
+    interlocks,
+    multi_post_holders,
+    shortest_path,
+)
+
+__all__ = [
+    "ANALYTIC_LINK_KINDS",
+    "ANALYTIC_NODE_KINDS",
+    "RULES",
+    "RULE_SETS",
+    "TIE_LINKS",
+    "AnalyticsCache",
+    "Broker",
+    "CacheStats",
+    "Cadence",
+    "Check",
+    "CommunityGaps",
+    "CompoundTies",
+    "ConflictOfInterest",
+    "CoverageRow",
+    "EgoNetwork",
+    "EmployerRegistration",
+    "Finding",
+    "GraphLink",
+    "GraphNode",
+    "Interlock",
+    "MultiPostHolder",
+    "Path",
+    "Post",
+    "Ratio",
+    "Reason",
+    "Rule",
+    "RuleContext",
+    "RuleSettings",
+    "Severity",
+    "TieCommunity",
+    "at",
+    "brokers",
+    "communities",
+    "conflicts_of_interest",
+    "count_by_severity",
+    "coverage_summary",
+    "cross_appointments",
+    "ego_network",
+    "interlocks",
+    "multi_post_holders",
+    "not_evaluable",
+    "project",
+    "registration_by_employer",
+    "rule_set",
+    "run_rule",
+    "run_rules",
+    "shortest_path",
+    "uncovered_communities",
+]

@@ -1,0 +1,177 @@
+"""The rules engine: every rule of ``shared/domain/RULES.md``, and the function that runs them.
+
+:data:`RULES` maps each id (P1-P9, O1-O8, M1-M3, G1-G3, in that order) to its
+:class:`~govgraph.graph.analytics.engine.Rule` declaration; :func:`run_rules` evaluates the
+enabled ones on a projection and returns their findings in a fixed order. A deployment switches
+rule sets with :class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` /
+``disabled`` and every threshold), for example :func:`rule_set` ``("national")``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import networkx as nx
+
+from ..errors import Problem, ValidationError
+from . import governance_rules, owners_rules, party_rules, property_rules
+from ._facts import Facts
+from .engine import (
+    SEVERITIES,
+    Check,
+    Finding,
+    Rule,
+    RuleContext,
+    RuleSettings,
+    Severity,
+)
+from .projection import at
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        *party_rules.RULES,
+        *owners_rules.RULES,
+        *property_rules.RULES,
+        *governance_rules.RULES,
+    )
+}
+_ORDER = {rid: i for i, rid in enumerate(RULES)}
+
+#: named rule sets: every rule, the ones resting on national rules only, and the ones resting on
+#: the article or local practice
+RULE_SETS: dict[str, frozenset[str] | None] = {
+    "all": None,
+    "national": frozenset(r.id for r in RULES.values() if r.national),
+    "local": frozenset(r.id for r in RULES.values() if not r.national),
+}
+
+
+def rule_set(name: str, **thresholds: Any) -> RuleSettings:
+    """Settings running the named rule set (``all``, ``national``, ``local``).
+
+    Examples
+    --------
+    >>> sorted(rule_set("national").enabled or ())[:4]
+    ['G3', 'O1', 'O2', 'O3']
+    >>> rule_set("all", p3_max_branch_members=40).p3_max_branch_members
+    40
+    """
+    if name not in RULE_SETS:
+        raise ValidationError(Problem("rule set", "name", name, "one of " + ", ".join(RULE_SETS)))
+    return RuleSettings(enabled=RULE_SETS[name], **thresholds)
+
+
+def not_evaluable() -> list[tuple[str, Check]]:
+    """The checks the ontology cannot support, with their rule ids (each has a ``reason``).
+
+    Examples
+    --------
+    >>> [(rid, c.code) for rid, c in not_evaluable()]
+    [('P1', 'cluster'), ('M2', 'no_instructor')]
+    """
+    return [(r.id, c) for r in RULES.values() for c in r.checks if not c.evaluable]
+
+
+def run_rules(
+    graph: nx.MultiDiGraph,
+    settings: RuleSettings | None = None,
+    *,
+    as_of: dt.date,
+    scope: str | None = None,
+) -> list[Finding]:
+    """Evaluate the enabled rules on ``graph`` as of ``as_of``.
+
+    Parameters
+    ----------
+    graph
+        A projection (see :func:`~govgraph.graph.analytics.projection.project`). It may hold
+        the whole history: the rules read the links valid on ``as_of``, and P7 also reads the
+        memberships that had ended by then.
+    settings
+        Which rules run and their thresholds; the defaults of RULES.md when omitted.
+    as_of
+        The evaluation day: terms, deadlines and meeting windows are judged on it.
+    scope
+        The id of a city, township, community or compound: only findings about things under
+        it are returned.
+
+    Returns
+    -------
+    list of Finding
+        Sorted by rule (P1 ... G3), then subject, check and finding id.
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> findings = run_rules(tiny_city(), as_of=AS_OF)
+    >>> [f.id for f in findings][:3]
+    ['P1:no_branch:c2', 'P4:committee_size:pb1', 'P6:building_without_group:b2']
+    >>> findings[0].explanation_en
+    '3 full Party members live in or are registered at 示例乙小区, and no Party branch covers it.'
+    >>> findings[0].community, findings[0].severity.value
+    ('comm', 'gap')
+    >>> [f.rule for f in run_rules(tiny_city(), as_of=AS_OF, scope="c2")]
+    ['P1', 'P9', 'O1', 'M1']
+    """
+    settings = settings or RuleSettings()
+    asked = set(settings.enabled or ()) | set(settings.disabled)
+    unknown = sorted(asked - set(RULES))
+    if unknown:
+        raise ValidationError(
+            [
+                Problem("rule settings", "enabled", rid, "one of " + ", ".join(RULES))
+                for rid in unknown
+            ]
+        )
+    view = at(graph, as_of)
+    facts = Facts(view)
+    facts.check_scope(scope)
+    base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph)
+    found: list[Finding] = []
+    for r in RULES.values():
+        if not r.evaluable or not settings.is_enabled(r.id):
+            continue
+        for finding in r.evaluate(view, base.for_rule(r)):
+            if scope is None or _under(finding, scope, facts):
+                found.append(finding)
+    codes = {(r.id, c.code): i for r in RULES.values() for i, c in enumerate(r.checks)}
+    found.sort(key=lambda x: (_ORDER[x.rule], x.subject, codes[(x.rule, x.check)], x.id))
+    return found
+
+
+def _under(finding: Finding, scope: str, facts: Facts) -> bool:
+    places = (finding.compound, finding.community, finding.township, finding.city)
+    return scope in places or facts.in_scope(finding.subject, scope)
+
+
+def run_rule(
+    rule_id: str, graph: nx.MultiDiGraph, as_of: dt.date, **thresholds: Any
+) -> list[Finding]:
+    """Evaluate one rule, with thresholds overriding the defaults (for examples and tests).
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
+    ['c2']
+    """
+    if rule_id not in RULES:
+        raise ValidationError(Problem("rule", "id", rule_id, "one of " + ", ".join(RULES)))
+    return run_rules(graph, RuleSettings(enabled=frozenset({rule_id}), **thresholds), as_of=as_of)
+
+
+def count_by_severity(findings: list[Finding]) -> dict[str, int]:
+    """Findings per severity, every severity present (most serious first).
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> count_by_severity(run_rule("G2", tiny_city(), AS_OF))
+    {'error': 0, 'conflict': 0, 'gap': 1, 'warning': 1, 'advice': 1}
+    """
+    out = {s.value: 0 for s in SEVERITIES}
+    for f in findings:
+        out[Severity(f.severity).value] += 1
+    return out
