@@ -1,0 +1,507 @@
+"""The analytics commands of the CLI: ``gaps`` (the coverage and compliance rules) and ``ties``
+(cross-appointment, multi-post holders, conflicts of interest, interlocks, brokers).
+
+Each command is thin: it opens the configured store, builds the projection, and hands it to a
+pure function returning plain, JSON-ready dicts (:func:`gap_rows`, :func:`summary_rows`,
+:func:`tie_rows`), which call the same :mod:`govgraph.graph.analytics` functions the GraphQL
+layer calls. The command only prints the rows with rich and writes them as CSV or Excel.
+``api/cli.py`` adds the commands to its app with :func:`register`; the helpers that open a
+store are imported from there lazily, so either module may import the other first.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import networkx as nx
+import pydantic
+import typer
+
+from ..graph.analytics import (
+    RULE_SETS,
+    Broker,
+    CompoundTies,
+    ConflictOfInterest,
+    CoverageRow,
+    Interlock,
+    MultiPostHolder,
+    Ratio,
+    RuleSettings,
+    Severity,
+    at,
+    brokers,
+    conflicts_of_interest,
+    coverage_summary,
+    cross_appointments,
+    interlocks,
+    multi_post_holders,
+    project,
+    run_rules,
+    uncovered_communities,
+)
+from ..graph.errors import GovGraphError, Problem, ValidationError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Row = dict[str, Any]
+
+#: the severities, most serious first (the order of every count)
+SEVERITIES = tuple(s.value for s in Severity)
+#: the columns of a finding in CSV and Excel (every field of ``Finding.to_dict``)
+FINDING_COLUMNS = (
+    "id",
+    "rule",
+    "check",
+    "severity",
+    "subject",
+    "subject_kind",
+    "subject_name",
+    "compound",
+    "community",
+    "township",
+    "city",
+    "explanation_zh",
+    "explanation_en",
+    "source",
+    "details",
+)
+#: the columns of the findings table
+TABLE_COLUMNS = (
+    "rule",
+    "severity",
+    "subject",
+    "compound",
+    "community",
+    "township",
+    "explanation_zh",
+)
+#: the ratios of a coverage row, in the order the summary prints them
+RATIOS = (
+    "branch",
+    "owners_committee",
+    "property_service",
+    "service_station",
+    "party_groups",
+    "cross_appointment",
+    "party_share",
+    "appeals_replied",
+)
+LEVELS = ("city", "township", "community", "compound")
+SEVERITY_STYLES = {
+    "error": "bold red",
+    "conflict": "magenta",
+    "gap": "red",
+    "warning": "yellow",
+    "advice": "cyan",
+}
+
+#: the tie analyses: the function (projection, scope, top) and the dataclass of its results
+TIE_ANALYSES: dict[
+    str, tuple[Callable[[nx.MultiDiGraph, str | None, int | None], Sequence[Any]], type]
+] = {
+    "cross": (lambda g, scope, top: cross_appointments(g, scope)[:top], CompoundTies),
+    "people": (lambda g, scope, top: multi_post_holders(g, scope)[:top], MultiPostHolder),
+    "conflicts": (lambda g, scope, top: conflicts_of_interest(g, scope)[:top], ConflictOfInterest),
+    "interlocks": (lambda g, scope, top: interlocks(g, scope)[:top], Interlock),
+    "brokers": (lambda g, scope, top: brokers(g, scope, top=top), Broker),
+}
+
+StoreOpt = Annotated[
+    str | None, typer.Option("--store", help="embedded or neo4j (default: GOVGRAPH_STORE)")
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="the evaluation day, YYYY-MM-DD (default: today)")
+]
+ScopeOpt = Annotated[
+    str | None,
+    typer.Option("--scope", help="a city, township, community or compound id: only under it"),
+]
+
+
+# --- the pure functions: a projection in, plain rows out ------------------------------------------
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: dataclasses as dicts, dates as ISO text, tuples as lists.
+
+    Examples
+    --------
+    >>> plain({"on": dt.date(2021, 5, 31), "ids": ("a", "b"), "r": Ratio(1, 4)})
+    {'on': '2021-05-31', 'ids': ['a', 'b'], 'r': {'count': 1, 'total': 4, 'rate': 0.25}}
+    """
+    if isinstance(value, Ratio):
+        return {"count": value.count, "total": value.total, "rate": value.rate}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return items if isinstance(value, list | tuple) else sorted(items, key=str)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _severities(severities: Collection[str] | None) -> set[str] | None:
+    if not severities:
+        return None
+    unknown = sorted(set(severities) - set(SEVERITIES))
+    if unknown:
+        raise ValidationError(
+            [Problem("findings", "severity", s, "one of " + ", ".join(SEVERITIES)) for s in unknown]
+        )
+    return set(severities)
+
+
+def _findings(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    scope: str | None,
+    settings: RuleSettings | None,
+    severities: Collection[str] | None,
+) -> list[Any]:
+    wanted = _severities(severities)
+    found = run_rules(graph, settings, as_of=as_of, scope=scope)
+    return [f for f in found if wanted is None or Severity(f.severity).value in wanted]
+
+
+def gap_rows(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    scope: str | None = None,
+    settings: RuleSettings | None = None,
+    *,
+    severities: Collection[str] | None = None,
+) -> list[Row]:
+    """The findings of :func:`~govgraph.graph.analytics.run_rules` on ``graph`` (a projection,
+    best with the whole history) as of ``as_of``, as ``Finding.to_dict()`` rows in run_rules'
+    order; only those of ``severities`` when given."""
+    return [f.to_dict() for f in _findings(graph, as_of, scope, settings, severities)]
+
+
+def summary_rows(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    scope: str | None = None,
+    settings: RuleSettings | None = None,
+    *,
+    severities: Collection[str] | None = None,
+) -> dict[str, list[Row]]:
+    """The department's roll-ups of the same findings: ``coverage`` (one row per place, from
+    :func:`~govgraph.graph.analytics.coverage_summary`, every ratio as count, total and rate)
+    and ``uncovered`` (the :func:`~govgraph.graph.analytics.uncovered_communities` ranking)."""
+    found = _findings(graph, as_of, scope, settings, severities)
+    coverage: list[CoverageRow] = coverage_summary(graph, as_of, scope, findings=found)
+    ranking = uncovered_communities(at(graph, as_of), found, scope)
+    return {"coverage": [plain(r) for r in coverage], "uncovered": [plain(c) for c in ranking]}
+
+
+def tie_rows(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    scope: str | None = None,
+    what: str = "cross",
+    top: int | None = None,
+) -> list[Row]:
+    """One tie analysis (``cross``, ``people``, ``conflicts``, ``interlocks``, ``brokers``) on
+    ``graph`` cut to ``as_of``, as plain rows in the analysis' order, the first ``top`` only
+    when given. People appear by id only (the analyses never return their names)."""
+    if what not in TIE_ANALYSES:
+        raise ValidationError(Problem("ties", "what", what, "one of " + ", ".join(TIE_ANALYSES)))
+    analysis, _ = TIE_ANALYSES[what]
+    return [plain(x) for x in analysis(at(graph, as_of), scope, top)]
+
+
+def tie_columns(what: str) -> list[str]:
+    """The columns of ``what``'s rows (its result dataclass's fields)."""
+    return [f.name for f in dataclasses.fields(TIE_ANALYSES[what][1])]
+
+
+def severity_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Rows per severity, every severity present, most serious first."""
+    out = dict.fromkeys(SEVERITIES, 0)
+    for r in rows:
+        out[str(r["severity"])] += 1
+    return out
+
+
+def load_settings(rules: str = "all", path: Path | None = None) -> RuleSettings:
+    """The rule settings of ``path`` (RuleSettings JSON; the defaults without one), narrowed
+    to the rule set ``rules`` (``all``, ``national``, ``local``)."""
+    if rules not in RULE_SETS:
+        raise ValidationError(Problem("rule set", "name", rules, "one of " + ", ".join(RULE_SETS)))
+    base = RuleSettings() if path is None else RuleSettings.model_validate_json(path.read_bytes())
+    chosen = RULE_SETS[rules]
+    if chosen is None:
+        return base
+    enabled = chosen if base.enabled is None else base.enabled & chosen
+    return base.model_copy(update={"enabled": enabled})
+
+
+# --- printing and writing -------------------------------------------------------------------------
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, pydantic.ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+    return " ".join(str(exc).split())
+
+
+def _as_of(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        _fail(f"--as-of {text!r} is not a date (expected YYYY-MM-DD)", code=2)
+
+
+def _cell(value: Any) -> str | int | float | bool | None:
+    """A value for a CSV or Excel cell: scalars as they are, lists of scalars joined with
+    ``; ``, anything nested as JSON."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "; ".join(map(str, value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _shown(value: Any) -> str:
+    """A value for the terminal: short floats, posts and reasons in a few words."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, dict) and {"count", "total", "rate"} <= set(value):
+        rate = value["rate"]
+        return "–" if rate is None else f"{value['count']}/{value['total']} ({rate:.1%})"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        keys = ("body", "role", "rule", "check", "count")
+        return "; ".join(" ".join(str(v[k]) for k in keys if v.get(k)) for v in value)
+    out = _cell(value)
+    return "" if out is None else str(out)
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """``rows`` as CSV with a header row (UTF-8 with a BOM, which Excel needs for Chinese)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(["" if (c := _cell(r.get(k))) is None else c for k in columns])
+
+
+def write_excel(
+    path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], sheet: str
+) -> None:
+    """``rows`` as one sheet with a bold, frozen, filterable header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(list(columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append([_cell(r.get(k)) for k in columns])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    wb.save(path)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 200))
+
+
+def _table(
+    console: Console,
+    title: str,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    styles: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    styles = styles or {}
+    for r in rows:
+        table.add_row(
+            *(
+                Text(_shown(r.get(c)), style=styles.get(c, {}).get(str(r.get(c)), ""))
+                for c in columns
+            )
+        )
+    console.print(table)
+
+
+def _counts_line(rows: Sequence[Mapping[str, Any]], as_of: dt.date) -> str:
+    counts = severity_counts(rows)
+    return f"{len(rows)} finding(s) as of {as_of.isoformat()}: " + ", ".join(
+        f"{s} {n}" for s, n in counts.items()
+    )
+
+
+def _write(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    csv_path: Path | None,
+    excel_path: Path | None = None,
+    sheet: str = "rows",
+) -> None:
+    try:
+        if csv_path is not None:
+            write_csv(csv_path, rows, columns)
+            typer.echo(f"wrote {len(rows)} row(s) to {csv_path}")
+        if excel_path is not None:
+            write_excel(excel_path, rows, columns, sheet)
+            typer.echo(f"wrote {len(rows)} row(s) to {excel_path}")
+    except OSError as exc:
+        _fail(_one_line(exc))
+
+
+def _history(store: str | None) -> nx.MultiDiGraph:
+    """The projection of the configured store with the whole history."""
+    from .cli import _settings, _with_store
+
+    graph: nx.MultiDiGraph = _with_store(_settings(store), project)
+    return graph
+
+
+# --- the commands ---------------------------------------------------------------------------------
+def gaps_command(
+    *,
+    as_of: AsOfOpt = None,
+    scope: ScopeOpt = None,
+    rules: Annotated[
+        str, typer.Option("--rules", help="the rule set: " + ", ".join(RULE_SETS))
+    ] = "all",
+    settings_file: Annotated[
+        Path | None,
+        typer.Option("--settings", help="a RuleSettings JSON file (thresholds, enabled rules)"),
+    ] = None,
+    severity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--severity", help="only these severities (repeat it): " + ", ".join(SEVERITIES)
+        ),
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="write every finding to this CSV file")
+    ] = None,
+    excel_path: Annotated[
+        Path | None, typer.Option("--excel", help="write every finding to this .xlsx file")
+    ] = None,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="print the roll-ups per place and the uncovered communities instead"
+        ),
+    ] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Run the coverage and compliance rules and list what they find (应建未建, overdue, ...)."""
+    day = _as_of(as_of)
+    try:
+        settings = load_settings(rules, settings_file)
+    except (GovGraphError, OSError, pydantic.ValidationError) as exc:
+        where = f"--settings {settings_file}: " if settings_file else ""
+        _fail(where + _one_line(exc), code=2)
+    graph = _history(store)
+    try:
+        rows = gap_rows(graph, day, scope, settings, severities=severity)
+        rollups = (
+            summary_rows(graph, day, scope, settings, severities=severity) if summary else None
+        )
+    except GovGraphError as exc:
+        _fail(_one_line(exc))
+    console = _console()
+    if rollups is None:
+        styles = {"severity": SEVERITY_STYLES}
+        _table(console, f"Findings as of {day.isoformat()}", rows, TABLE_COLUMNS, styles)
+    else:
+        for level in LEVELS:
+            at_level = [r for r in rollups["coverage"] if r["level"] == level]
+            if at_level:
+                columns = ["place", "name", "compounds", *RATIOS, "gaps", "findings"]
+                shown = [
+                    {**r, "gaps": r["findings"]["gap"], "findings": sum(r["findings"].values())}
+                    for r in at_level
+                ]
+                _table(console, f"Coverage by {level} as of {day.isoformat()}", shown, columns)
+        _table(
+            console,
+            "Uncovered communities",
+            [
+                {**c, "compounds_with_gaps": len(c["compounds_with_gaps"])}
+                for c in rollups["uncovered"]
+            ],
+            [
+                "rank",
+                "community",
+                "name",
+                "township",
+                "compounds",
+                "compounds_with_gaps",
+                "gaps",
+                "findings",
+                "reasons",
+            ],
+        )
+    typer.echo(_counts_line(rows, day))
+    _write(rows, FINDING_COLUMNS, csv_path, excel_path, sheet="findings")
+
+
+def ties_command(
+    *,
+    as_of: AsOfOpt = None,
+    scope: ScopeOpt = None,
+    what: Annotated[
+        str, typer.Option("--what", help="the analysis: " + ", ".join(TIE_ANALYSES))
+    ] = "cross",
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="write the rows to this CSV file")
+    ] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="only the first N rows")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Who links which bodies: cross-appointment, multi-post holders, conflicts of interest,
+    interlocks, brokers (people by id only)."""
+    day = _as_of(as_of)
+    if what not in TIE_ANALYSES:
+        _fail(f"--what {what!r}: expected one of {', '.join(TIE_ANALYSES)}", code=2)
+    graph = _history(store)
+    try:
+        rows = tie_rows(graph, day, scope, what, top)
+    except GovGraphError as exc:
+        _fail(_one_line(exc))
+    columns = tie_columns(what)
+    _table(_console(), f"{what} as of {day.isoformat()}", rows, columns)
+    typer.echo(f"{len(rows)} row(s)")
+    _write(rows, columns, csv_path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gaps`` and ``ties`` to the CLI app."""
+    app.command("gaps")(gaps_command)
+    app.command("ties")(ties_command)
