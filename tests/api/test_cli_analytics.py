@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from govgraph.api import cli
-from govgraph.api.cli_analytics import gap_rows, register, tie_rows
+from govgraph.api.cli_analytics import gap_rows, tie_rows
 from govgraph.api.settings import Settings
 from govgraph.api.stores import open_store
 from govgraph.graph.analytics import (
@@ -35,9 +35,8 @@ DAY = AS_OF.isoformat()
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    """The CLI app with the analytics commands (as api/cli.py registers them)."""
-    if not any(c.name == "gaps" for c in cli.app.registered_commands):
-        register(cli.app)
+    """The govgraph CLI; api/cli.py registers the analytics commands on it."""
+    assert any(c.name == "gaps" for c in cli.app.registered_commands)
     return cli.app
 
 
