@@ -26,40 +26,20 @@ class StringFilter:
     is_null: bool | None = UNSET
 
 
-@strawberry.input(description="Conditions on a whole number.")
-class IntFilter:
-    eq: int | None = UNSET
-    ne: int | None = UNSET
-    in_: list[int] | None = strawberry.field(default=UNSET, name="in")
-    lt: int | None = UNSET
-    lte: int | None = UNSET
-    gt: int | None = UNSET
-    gte: int | None = UNSET
-    is_null: bool | None = UNSET
+def _range_filter(name: str, value: type, description: str) -> type:
+    """Conditions on an ordered value: the same fields for whole numbers, numbers and dates."""
+    ann: dict[str, Any] = {op: Optional[value] for op in ("eq", "ne")}
+    ann["in_"] = Optional[list[value]]  # type: ignore[valid-type]  # built at runtime
+    ann.update({op: Optional[value] for op in ("lt", "lte", "gt", "gte")})
+    ann["is_null"] = Optional[bool]
+    ns: dict[str, Any] = {"__annotations__": ann, **dict.fromkeys(ann, UNSET)}
+    ns["in_"] = strawberry.field(default=UNSET, name="in")
+    return strawberry.input(type(name, (), ns), description=description)
 
 
-@strawberry.input(description="Conditions on a number.")
-class FloatFilter:
-    eq: float | None = UNSET
-    ne: float | None = UNSET
-    in_: list[float] | None = strawberry.field(default=UNSET, name="in")
-    lt: float | None = UNSET
-    lte: float | None = UNSET
-    gt: float | None = UNSET
-    gte: float | None = UNSET
-    is_null: bool | None = UNSET
-
-
-@strawberry.input(description="Conditions on a date.")
-class DateFilter:
-    eq: dt.date | None = UNSET
-    ne: dt.date | None = UNSET
-    in_: list[dt.date] | None = strawberry.field(default=UNSET, name="in")
-    lt: dt.date | None = UNSET
-    lte: dt.date | None = UNSET
-    gt: dt.date | None = UNSET
-    gte: dt.date | None = UNSET
-    is_null: bool | None = UNSET
+IntFilter = _range_filter("IntFilter", int, "Conditions on a whole number.")
+FloatFilter = _range_filter("FloatFilter", float, "Conditions on a number.")
+DateFilter = _range_filter("DateFilter", dt.date, "Conditions on a date.")
 
 
 @strawberry.input(description="Conditions on a true/false value.")
