@@ -9,6 +9,7 @@ projection it is given (see :func:`~govgraph.graph.analytics.projection.at`).
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,29 @@ class Edge(NamedTuple):
 
 
 _NO_EDGES: tuple[Edge, ...] = ()
+
+#: the index of each frozen projection, built once however many analyses read it; a frozen graph
+#: cannot change, and the entry goes when the graph does
+_FACTS: weakref.WeakKeyDictionary[nx.MultiDiGraph, Facts] = weakref.WeakKeyDictionary()
+
+
+def facts_of(graph: nx.MultiDiGraph) -> Facts:
+    """The :class:`Facts` of ``graph``: shared for a frozen graph (what
+    :class:`~govgraph.graph.analytics.cache.AnalyticsCache` hands out), fresh for a mutable one.
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import tiny_city
+    >>> g = nx.freeze(tiny_city())
+    >>> facts_of(g) is facts_of(g), facts_of(tiny_city()) is facts_of(tiny_city())
+    (True, False)
+    """
+    if not nx.is_frozen(graph):
+        return Facts(graph)
+    found = _FACTS.get(graph)
+    if found is None:
+        found = _FACTS[graph] = Facts(graph)
+    return found
 
 
 class Facts:

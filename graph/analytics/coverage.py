@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from ._facts import LEVEL_KINDS, LEVELS, Facts, cross_appointment, employer_of, in_service
+from ._facts import LEVEL_KINDS, LEVELS, Facts, cross_appointment, employer_of, facts_of, in_service
 from .engine import SEVERITIES, Finding, Severity
 from .projection import at
 from .rules import RULES, run_rules
@@ -173,7 +173,7 @@ def coverage_summary(
     [('c2', 0.0)]
     """
     view = at(graph, as_of)
-    f = Facts(view)
+    f = facts_of(view)
     f.check_scope(scope)
     if findings is None:
         findings = run_rules(graph, as_of=as_of, scope=scope)
@@ -282,7 +282,7 @@ def uncovered_communities(
     >>> [(r.rule, r.check, r.subjects) for r in top.reasons[:3]]
     [('P1', 'no_branch', ['c2']), ('P7', 'no_branch', ['p8']), ('P7', 'left_no_transfer', ['p10'])]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     by_community: dict[str, list[Finding]] = defaultdict(list)
     for fd in findings:
@@ -359,7 +359,7 @@ def registration_by_employer(
     >>> registration_by_employer(tiny_city(), AS_OF)
     [EmployerRegistration(employer='?', members=2, registered=1)]
     """
-    f = Facts(at(graph, as_of))
+    f = facts_of(at(graph, as_of))
     f.check_scope(scope)
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for p in f.ids("Person"):

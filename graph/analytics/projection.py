@@ -9,6 +9,7 @@ every evaluation date (see :class:`~govgraph.graph.analytics.cache.AnalyticsCach
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import networkx as nx
 
@@ -64,6 +65,27 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
     """
     if as_of is None:
         return graph
+    if nx.is_frozen(graph):  # shared views of a frozen graph: one per day, made once
+        views = _VIEWS.setdefault(graph, {})
+        view = views.get(as_of)
+        if view is None:
+            view = views[as_of] = _at(graph, as_of)
+            if view is not graph:
+                nx.freeze(view)
+            while len(views) > _MAX_VIEWS:  # the oldest asked day goes first
+                del views[next(iter(views))]
+        return view
+    return _at(graph, as_of)
+
+
+#: the day views of each frozen projection (see :func:`at`)
+_VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[dt.date, nx.MultiDiGraph]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_VIEWS = 16
+
+
+def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     stale = [
         (u, v, k)
         for u, v, k, d in graph.edges(keys=True, data=True)

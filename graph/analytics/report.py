@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from ._facts import Facts
+from ._facts import facts_of
 from .coverage import CoverageRow, Ratio
 from .engine import SEVERITIES, Finding, RuleSettings, Severity
 from .rules import RULES
@@ -69,7 +69,7 @@ def render_rules_doc(
     >>> "| P1 | 应建未建 Party branch should be built | gap | 1 |" in text
     True
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     notes = notes or {}
     by_rule: dict[str, list[Finding]] = {rid: [] for rid in RULES}
     for fd in findings:

@@ -16,7 +16,7 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from ._facts import Facts
+from ._facts import Facts, facts_of
 from .engine import (
     SEVERITIES,
     Check,
@@ -126,7 +126,7 @@ def run_rules(
             ]
         )
     view = at(graph, as_of)
-    facts = Facts(view)
+    facts = facts_of(view)
     facts.check_scope(scope)
     base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph)
     found: list[Finding] = []

@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 
 from ..errors import NotFoundError
-from ._facts import Facts, conflicts, cross_appointment
+from ._facts import Facts, conflicts, cross_appointment, facts_of
 from .projection import project
 
 __all__ = [
@@ -91,7 +91,7 @@ def cross_appointments(graph: nx.MultiDiGraph, scope: str | None = None) -> list
     >>> c1.compound, c1.seats, c1.cross_appointed, c1.rate, c1.secretary_chairs
     ('c1', 3, ['p1', 'p2'], 0.6666666666666666, True)
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     out: list[CompoundTies] = []
     for c in f.compounds(scope):
@@ -180,7 +180,7 @@ def multi_post_holders(
     p2 [('oc1', 'vice_chair'), ('pb1', 'committee_member')]
     p3 [('co1', '客服专员'), ('oc1', 'member')]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     out: list[MultiPostHolder] = []
     for person, ties in _ties(f, scope, link_kinds).items():
@@ -237,7 +237,7 @@ def conflicts_of_interest(
     ...  for c in conflicts_of_interest(at(tiny_city(), AS_OF))]
     [('p3', 'oc1', 'co1', '客服专员')]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     return [
         ConflictOfInterest(
@@ -289,7 +289,7 @@ def interlocks(
     >>> [(i.a, i.b, i.shared, i.people) for i in interlocks(at(tiny_city(), AS_OF))]
     [('oc1', 'pb1', 2, ['p1', 'p2']), ('co1', 'oc1', 1, ['p3'])]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
     for person, ties in _ties(f, scope, link_kinds).items():
@@ -373,7 +373,7 @@ def brokers(
     ...  for b in brokers(at(tiny_city(), AS_OF), top=2)]
     [('p3', 2, 0.533, 0.5), ('p1', 2, 0.133, 0.5)]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     g = _tie_graph(f, scope, link_kinds)
     sample = k if k is not None and k < g.number_of_nodes() else None
@@ -423,7 +423,7 @@ def communities(
     >>> [(c.organizations, c.people) for c in communities(at(tiny_city(), AS_OF))]
     [(['oc1', 'pb1'], ['p1', 'p2']), (['co1'], ['p3', 'p9'])]
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     g = _tie_graph(f, scope, link_kinds)
     if g.number_of_nodes() == 0:
@@ -536,7 +536,7 @@ def ego_network(
     >>> [(n.id, n.distance) for n in ego.nodes], [lk.kind for lk in ego.links]
     ([('p3', 0), ('co1', 1), ('oc1', 1)], ['EMPLOYED_BY', 'HOLDS_POST'])
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     _need(f, [node_id])
     h = _undirected(f, link_kinds, scope)
@@ -585,7 +585,7 @@ def shortest_path(
     >>> shortest_path(at(tiny_city(), AS_OF), "pb1", "ss1", ["HOLDS_POST"]) is None
     True
     """
-    f = Facts(graph)
+    f = facts_of(graph)
     f.check_scope(scope)
     _need(f, [a, b])
     h = _undirected(f, link_kinds, scope)

@@ -1,0 +1,245 @@
+"""Analytics benchmark: the coverage rules and the tie analyses at scale, on both stores.
+
+Why. The analytics issue sets targets on the province-scale data set on Neo4j: all coverage
+rules in at most 5 s, the cross-appointment analysis in at most 5 s, an analysis after a single
+write in at most 0.5 s, with peak memory reported. This script loads one synthetic data set
+(:mod:`govgraph.loaders.synthetic`) into the stores asked for and times, for each store, in one
+run:
+
+* ``load``: the import (into Neo4j: :func:`~govgraph.loaders.importer.import_files`; the
+  embedded store: the same importer into an in-memory :class:`EmbeddedStore`);
+* ``projection``: a cold :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading
+  every analytic node and link from the store into NetworkX (what a service pays once per store
+  version);
+* ``rules``: :func:`run_rules` with every rule, on the whole graph;
+* ``coverage``: :func:`coverage_summary` + :func:`uncovered_communities` from those findings;
+* ``ties``: :func:`cross_appointments`, :func:`multi_post_holders`,
+  :func:`conflicts_of_interest` and :func:`interlocks` (the cross-appointment analysis);
+* ``brokers (k=…)``: betweenness sampled on ``--broker-k`` sources plus Burt's constraint;
+* ``after 1 write``: one link written through the store, then the cache refreshed and the rules
+  and ties run for the compound the write touched (what the department's screen does after an
+  edit).
+
+Memory: peak RSS of this process (sampled every 50 ms) and of the Neo4j JVM.
+
+    /work/main/.venv/bin/python bench/analytics_bench.py --compounds 300 --stores embedded,neo4j
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from import_bench import MemorySampler, dataset, ordered  # bench/ is the script's folder
+from neo4j import AsyncGraphDatabase
+
+from govgraph.graph.analytics import (
+    AnalyticsCache,
+    brokers,
+    conflicts_of_interest,
+    coverage_summary,
+    cross_appointments,
+    interlocks,
+    multi_post_holders,
+    run_rules,
+    uncovered_communities,
+)
+from govgraph.graph.embedded import EmbeddedStore
+from govgraph.graph.model import link
+from govgraph.graph.neo4j_local import LocalNeo4j, default_cache_dir
+from govgraph.graph.neo4j_store import Neo4jStore
+from govgraph.graph.port import GraphStore
+from govgraph.loaders.importer import import_files
+
+AS_OF = dt.date(2021, 6, 30)
+
+
+class Timer:
+    """Named wall-clock timings, printed as they come."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        self.rows: list[tuple[str, float, str]] = []
+
+    async def time(self, name: str, fn: Callable[[], Awaitable[Any]], detail: str = "") -> Any:
+        start = time.perf_counter()
+        out = await fn()
+        seconds = time.perf_counter() - start
+        if callable(detail):
+            detail = detail(out)
+        self.rows.append((name, seconds, detail))
+        print(f"  {self.store:<9} {name:<28} {seconds:>9.2f} s  {detail}", flush=True)
+        return out
+
+
+async def _sync(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+def _pick_write(graph: nx.MultiDiGraph) -> tuple[str, str, str]:
+    """A person who is not yet a member of some compound's Party branch, and that branch:
+    the single write the 'after 1 write' step makes, and the compound it is about."""
+    branch = next(n for n, d in graph.nodes(data=True) if d.get("kind") == "PartyBranch")
+    compound = next(
+        (v for _, v, d in graph.out_edges(branch, data=True) if d.get("kind") == "COVERS"), None
+    )
+    members = {u for u, _ in graph.in_edges(branch)}
+    person = next(
+        n for n, d in graph.nodes(data=True) if d.get("kind") == "Person" and n not in members
+    )
+    return person, branch, compound or branch
+
+
+async def measure(
+    name: str, store: GraphStore, files: list[Path], args: argparse.Namespace, jvm_pid: int | None
+) -> list[tuple[str, float, str]]:
+    t = Timer(name)
+    with MemorySampler(jvm_pid) as mem:
+        await store.init_schema()
+        report = await t.time(
+            "load (import_files)",
+            lambda: import_files(store, files, batch_size=args.batch_size),
+            lambda r: f"{r.nodes_written + r.links_written:,} records",
+        )
+        del report
+        version = {"n": 0}
+
+        def bump() -> int:
+            return version["n"]
+
+        cache = AnalyticsCache(store, version=bump)
+        graph = await t.time(
+            "projection (cold)",
+            cache.history,
+            lambda g: f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} links",
+        )
+        findings = await t.time(
+            "rules (all, whole graph)",
+            lambda: _sync(lambda: run_rules(graph, as_of=AS_OF)),
+            lambda f: f"{len(f):,} findings",
+        )
+        await t.time(
+            "coverage + ranking",
+            lambda: _sync(
+                lambda: (
+                    coverage_summary(graph, AS_OF, findings=findings),
+                    uncovered_communities(graph, findings),
+                )
+            ),
+            lambda r: f"{len(r[0]):,} places, {len(r[1]):,} communities",
+        )
+        day = await cache.graph(AS_OF)
+
+        def ties() -> tuple[int, int, int, int]:
+            return (
+                len(cross_appointments(day)),
+                len(multi_post_holders(day)),
+                len(conflicts_of_interest(day)),
+                len(interlocks(day)),
+            )
+
+        await t.time(
+            "ties (cross-appointment)",
+            lambda: _sync(ties),
+            lambda r: (
+                f"{r[0]:,} compounds, {r[1]:,} holders, {r[2]:,} conflicts, {r[3]:,} interlocks"
+            ),
+        )
+        await t.time(
+            f"brokers (k={args.broker_k})",
+            lambda: _sync(lambda: brokers(day, k=args.broker_k, top=20)),
+            lambda r: f"top {len(r)}",
+        )
+        person, branch, compound = _pick_write(graph)
+
+        async def after_write() -> int:
+            await store.upsert(
+                links=[link("MEMBER_OF", person, branch, status="full", since=dt.date(2021, 1, 1))]
+            )
+            version["n"] += 1
+            g = await cache.history()
+            found = run_rules(g, as_of=AS_OF, scope=compound)
+            d = await cache.graph(AS_OF)
+            cross_appointments(d, scope=compound)
+            conflicts_of_interest(d, scope=compound)
+            return len(found)
+
+        await t.time(
+            "after 1 write (scoped)",
+            after_write,
+            lambda n: f"{n} findings for {compound} (cache rebuilt: full projection)",
+        )
+    t.rows.append(("peak RSS Python", mem.peak_self / 1024, "MiB"))
+    if jvm_pid is not None:
+        t.rows.append(("peak RSS JVM", mem.peak_other / 1024, "MiB"))
+    return t.rows
+
+
+async def run(args: argparse.Namespace) -> None:
+    data = dataset(Path(args.data_dir).expanduser(), args.compounds, args.seed)
+    files = ordered(data.files)
+    print(
+        f"\n{dt.date.today()} {platform.node()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}; "
+        f"{args.compounds} compounds, {data.rows:,} records",
+        flush=True,
+    )
+    results: dict[str, list[tuple[str, float, str]]] = {}
+    for name in args.stores:
+        if name == "embedded":
+            results[name] = await measure(name, EmbeddedStore(), files, args, None)
+            continue
+        with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+            local = LocalNeo4j(
+                Path(tmp),
+                heap=args.heap,
+                pagecache=args.pagecache,
+                jvm_options=("-XX:TieredStopAtLevel=4",),
+            )
+            local.start(timeout=300)
+            driver = AsyncGraphDatabase.driver(
+                local.uri, auth=None, notifications_min_severity="OFF"
+            )
+            try:
+                results[name] = await measure(name, Neo4jStore(driver), files, args, local.pid)
+            finally:
+                await driver.close()
+                local.stop()
+    print()
+    names = list(results)
+    print("| step | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    steps = [row[0] for row in results[names[0]]]
+    for i, step in enumerate(steps):
+        cells = []
+        for n in names:
+            _, value, unit = results[n][i]
+            cells.append(f"{value:,.0f} {unit}" if unit == "MiB" else f"{value:,.2f} s")
+        print(f"| {step} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--compounds", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--stores", type=lambda s: s.split(","), default=["embedded", "neo4j"])
+    p.add_argument("--batch-size", type=int, default=5000)
+    p.add_argument("--broker-k", type=int, default=200, help="betweenness sample size")
+    p.add_argument("--heap", default="4g")
+    p.add_argument("--pagecache", default="2g")
+    p.add_argument("--data-dir", default=str(default_cache_dir() / "bench"))
+    p.add_argument("--work-dir", default=None)
+    asyncio.run(run(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
