@@ -46,6 +46,8 @@ from ..graph.analytics import (
     uncovered_communities,
 )
 from ..graph.errors import GovGraphError, Problem, ValidationError
+from ..loaders.exporters import append_as_text
+from ..loaders.rows import escape_formula
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -301,7 +303,9 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[s
         w = csv.writer(fh)
         w.writerow(columns)
         for r in rows:
-            w.writerow(["" if (c := _cell(r.get(k))) is None else c for k in columns])
+            cells = ["" if (c := _cell(r.get(k))) is None else c for k in columns]
+            # names come from the data: never let a spreadsheet run one as a formula
+            w.writerow([escape_formula(c) if isinstance(c, str) else c for c in cells])
 
 
 def write_excel(
@@ -318,7 +322,7 @@ def write_excel(
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_cell(r.get(k)) for k in columns])
+        append_as_text(ws, [_cell(r.get(k)) for k in columns])  # formulas stay text
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     wb.save(path)

@@ -8,6 +8,7 @@ kinds exist, properties are declared and typed, required ones are present, ``unt
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,9 +29,15 @@ from .ontology import (
 Value = str | int | float | bool | dt.date
 Props = Mapping[str, Value]
 
-#: ids are stable strings: no whitespace and no ``|`` (the link-id separator), 1-200 characters
-ID_PATTERN = re.compile(r"^[^\s|]{1,200}$")
-ID_EXPECTED = "1-200 characters without spaces or '|'"
+#: ids are stable strings: no whitespace, no control characters, no unpaired surrogates (which
+#: no store can encode) and no ``|`` (the link-id separator), 1-200 characters
+ID_PATTERN = re.compile(r"^[^\s|\x00-\x1f\x7f\ud800-\udfff]{1,200}$")
+ID_EXPECTED = "1-200 characters without spaces, control characters or '|'"
+#: text values: no C0 control characters but tab and line breaks (XML exports cannot hold
+#: them), no unpaired surrogates (not characters; UTF-8 and the Neo4j driver cannot encode them)
+_BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+#: whole numbers are 64-bit, as in Neo4j
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 LINK_ID_SEP = "|"
 
 
@@ -125,24 +132,11 @@ def coerce(prop: Prop, value: Any) -> Value:
     if t is PropType.INT:
         if isinstance(value, bool):
             raise ValueError("a whole number")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
-            return int(value)
-        raise ValueError("a whole number")
+        return _whole_number(value)
     if t is PropType.FLOAT:
         if isinstance(value, bool):
             raise ValueError("a number")
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ValueError("a number")
+        return _finite_number(value)
     # DATE
     if isinstance(value, dt.datetime):
         return value.date()
@@ -154,6 +148,52 @@ def coerce(prop: Prop, value: Any) -> Value:
         except ValueError:
             pass
     raise ValueError("a date YYYY-MM-DD")
+
+
+def storable_text(value: str) -> str:
+    """``value`` if a store can keep it; ``ValueError`` for control characters (but tab and line
+    breaks) and unpaired surrogates. Checked on write only: filters and cursors may hold any text.
+    """
+    bad = _BAD_TEXT.search(value)
+    if bad:
+        raise ValueError(
+            "text without control characters or unpaired surrogates"
+            f" (found U+{ord(bad.group()):04X} at position {bad.start()})"
+        )
+    return value
+
+
+def _whole_number(value: Any) -> int:
+    number: int | None = None
+    if isinstance(value, int):
+        number = value
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d{1,30}\s*", value)
+    ):
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        number = INT_MAX + 1  # too many digits to convert (Python refuses past 4300)
+    if number is None:
+        raise ValueError("a whole number")
+    if not INT_MIN <= number <= INT_MAX:
+        raise ValueError(f"a whole number from {INT_MIN} to {INT_MAX} (64-bit)")
+    return number
+
+
+def _finite_number(value: Any) -> float:
+    number: float | None = None
+    try:
+        if isinstance(value, int | float | str):
+            number = float(value)
+    except ValueError:
+        pass
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if number is None:
+        raise ValueError("a number")
+    if not math.isfinite(number):
+        raise ValueError("a finite number (not NaN or infinity)")
+    return number
 
 
 def _check_props(
@@ -174,6 +214,8 @@ def _check_props(
             continue  # absent; required-ness is checked below
         try:
             typed = coerce(prop, value)
+            if isinstance(typed, str):
+                storable_text(typed)
         except ValueError as exc:
             problems.append(Problem(subject, name, value, str(exc)))
             continue

@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import json
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -34,7 +34,7 @@ from ..graph.ontology import LINK_KINDS, NODE_KINDS
 from ..graph.port import GraphStore
 from ..graph.query import MAX_PAGE
 from .readers import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
-from .rows import columns, escape_formula
+from .rows import FORMULA_CHARS, columns, escape_formula
 
 JSON_FORMAT = "govgraph"
 JSON_VERSION = 1
@@ -121,6 +121,21 @@ def csv_cell(value: Value | None) -> str:
     if isinstance(value, int):
         return str(value)
     return escape_formula(value)
+
+
+def append_as_text(ws: Any, values: Sequence[Any]) -> None:
+    """Append a row to an openpyxl worksheet keeping every text a text.
+
+    openpyxl stores a string that starts with ``=`` as a formula, which Excel and WPS run when
+    the file is opened (``=HYPERLINK(...)`` typed into a name, say). Such text is stored as a
+    string cell with Excel's quote prefix instead: it shows exactly as it is and stays text when
+    edited.
+    """
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value and cell.value[0] in FORMULA_CHARS:
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def node_csv_row(n: Node) -> list[str]:

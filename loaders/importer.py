@@ -118,8 +118,8 @@ def write_errors(path: Path | str, errors: Iterable[RowError]) -> None:
             # the errors name formula cells; never let a spreadsheet run them
             w.writerow(
                 [
-                    e.file,
-                    e.sheet,
+                    escape_formula(e.file),  # a sheet or file can be named "=HYPERLINK(…)"
+                    escape_formula(e.sheet),
                     e.row or "",
                     escape_formula(e.column),
                     escape_formula(value),

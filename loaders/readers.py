@@ -33,6 +33,7 @@ from xml.etree.ElementTree import ParseError
 from .rows import (
     HELP_PREFIX,
     LISTS_SHEET,
+    MAX_CELL_CHARS,
     README_SHEET,
     NumberedRow,
     RowError,
@@ -115,20 +116,32 @@ def csv_table(path: Path) -> Table:
 
 def _csv_rows(path: Path) -> Iterator[NumberedRow]:
     with path.open("rb") as raw:
-        head = raw.read(4)
+        head = raw.read(1 << 16)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _fail(
             path,
             "UTF-8 text: this file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8'",
         )
-    line = 0
+    if head.startswith(b"PK\x03\x04"):
+        raise _fail(path, "CSV text: this is a zip file, probably an .xlsx workbook; name it .xlsx")
+    if b"\x00" in head:
+        raise _fail(
+            path,
+            "CSV text: this file holds NUL bytes, so it is binary or UTF-16 without a BOM;"
+            " save it as 'CSV UTF-8'",
+        )
+    if not head.strip(codecs.BOM_UTF8 + b" \t\r\n"):
+        raise _fail(path, "a header row and data: this file is empty")
+    reader: Any = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            # strict: a file cut off inside a quoted cell is an error, not a shorter last cell
+            reader = csv.reader(fh, strict=True)
             first = next(reader, None)
             if first is None:
                 return
-            headers = [h.strip() for h in first]
+            # a BOM saved twice (a UTF-8 file re-saved as UTF-8 with BOM) must not hide the header
+            headers = [h.strip().lstrip("\ufeff").strip() for h in first]
             _check_headers(path, "", headers)
             if len(headers) == 1 and any(sep in headers[0] for sep in ";\t"):
                 raise _fail(
@@ -138,14 +151,26 @@ def _csv_rows(path: Path) -> Iterator[NumberedRow]:
                     value=headers[0],
                 )
             for cells in reader:
-                line = reader.line_num
                 if not any(c.strip() for c in cells):
                     continue
-                yield line, _row_from_cells(headers, cells)
+                yield reader.line_num, _row_from_cells(headers, cells)
     except UnicodeDecodeError as exc:
         raise SourceError(_encoding_error(path, exc)) from exc
     except csv.Error as exc:
-        raise _fail(path, f"well-formed CSV ({exc})", row=line + 1) from exc
+        line = reader.line_num if reader is not None else 0
+        raise _fail(path, _csv_problem(exc), row=line or 1) from exc
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field limit" in text:
+        return (
+            f"cells of at most {MAX_CELL_CHARS} characters: from this line a cell runs on past"
+            f" {csv.field_size_limit()} (an enormous cell, or a quote that is never closed)"
+        )
+    if "unexpected end of data" in text:
+        return "complete CSV: the file ends inside a quoted cell (was it cut off?)"
+    return f"well-formed CSV ({text})"
 
 
 def _encoding_error(path: Path, exc: UnicodeDecodeError) -> RowError:
@@ -181,7 +206,15 @@ def _open_workbook(path: Path) -> Any:
         return load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ParseError) as exc:
         raise _fail(
-            path, f"an Excel .xlsx workbook; this file cannot be opened as one ({exc})"
+            path,
+            f"an Excel .xlsx workbook; this file cannot be opened as one ({exc}): was it cut off,"
+            " or saved in another format?",
+        ) from exc
+    except ValueError as exc:  # openpyxl's "Unable to read workbook"; defusedxml's refusals
+        raise _fail(
+            path,
+            "an Excel .xlsx workbook of plain, well-formed XML (no DTDs or entities, which can"
+            " be XML bombs): open it in Excel or WPS and save it again",
         ) from exc
 
 
@@ -225,7 +258,8 @@ class _Workbook:
     def rows(self, name: str) -> Iterator[NumberedRow]:
         try:
             yield from _sheet_rows(self.path, self._open()[name])
-        except (zipfile.BadZipFile, KeyError, OSError, ParseError) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, ParseError, ValueError) as exc:
+            # ValueError: defusedxml refusing a DTD or an entity (an XML bomb) in the sheet
             self.close()
             raise SourceError(
                 RowError(str(self.path), name, 0, "", None, f"a readable worksheet ({exc})")
@@ -243,7 +277,7 @@ def _cell(value: Any) -> Any:
 
 
 def _header(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return "" if value is None else str(value).strip().lstrip("\ufeff").strip()
 
 
 def _sheet_rows(path: Path, ws: Any) -> Iterator[NumberedRow]:
@@ -309,8 +343,10 @@ def flatten_link(rec: Any, where: tuple[Path, str, int]) -> dict[str, Any]:
 
 
 def _json_error(path: Path, text: str, exc: json.JSONDecodeError) -> SourceError:
-    # a whole document ends with its closing bracket; anything else was cut off
     rest = text.rstrip()
+    if not rest:
+        return _fail(path, "a JSON document: this file is empty")
+    # a whole document ends with its closing bracket; anything else was cut off
     truncated = exc.pos >= len(rest) or not rest.endswith(("}", "]"))
     expected = (
         "complete JSON: the file ends in the middle (was it cut off while copying or downloading?)"
@@ -318,6 +354,12 @@ def _json_error(path: Path, text: str, exc: json.JSONDecodeError) -> SourceError
         else f"valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
     )
     return _fail(path, expected, row=exc.lineno, value=text[exc.pos : exc.pos + 30] or None)
+
+
+def _json_limit(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "JSON of a sensible depth: this file nests arrays or objects too deeply"
+    return f"JSON with numbers Python can read ({str(exc).split(';')[0]})"
 
 
 def _read_text(path: Path) -> str:
@@ -334,6 +376,8 @@ def json_tables(path: Path) -> list[Table]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_error(path, text, exc) from exc
+    except (RecursionError, ValueError) as exc:  # absurd nesting; a number of 4300+ digits
+        raise _fail(path, _json_limit(exc)) from exc
     shape = (
         'a JSON object {"nodes": [...], "links": [...]} as `govgraph export --format json` writes'
     )
@@ -359,7 +403,7 @@ def _is_snapshot(path: Path) -> bool:
         first = fh.readline(4096)
     try:
         head = json.loads(first.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (RecursionError, ValueError):  # also UnicodeDecodeError and JSONDecodeError
         return False
     return isinstance(head, dict) and head.get("format") == SNAPSHOT_FORMAT
 
@@ -378,7 +422,9 @@ def _snapshot_rows(path: Path) -> Iterator[NumberedRow]:
                     continue
                 try:
                     rec = json.loads(line)
-                except json.JSONDecodeError as exc:
+                except (RecursionError, ValueError) as exc:
+                    if not isinstance(exc, json.JSONDecodeError):
+                        raise _fail(path, _json_limit(exc), row=number) from exc
                     cut = not line.endswith("\n")
                     expected = (
                         "a complete JSON line: the file ends in the middle of this line (was it"

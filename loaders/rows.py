@@ -44,8 +44,9 @@ HELP_PREFIX = "说明 help:"
 #: sheets of a workbook that hold no data
 README_SHEET = "README"
 LISTS_SHEET = "_lists"
-#: what a cell may start with to be read as a formula by a spreadsheet program (OWASP)
-FORMULA_CHARS = "=+-@"
+#: what a cell may start with to be read as a formula by a spreadsheet program (OWASP: also a
+#: tab or a carriage return, which some programs skip before looking for the '=')
+FORMULA_CHARS = "=+-@\t\r"
 
 Row = Mapping[str, Any]
 NumberedRow = tuple[int, Row]
@@ -357,12 +358,16 @@ def _clean_text(value: Any, spreadsheet: bool, limit: int) -> Any:
     return value
 
 
+@cache
+def _folded(choices: tuple[str, ...]) -> dict[str, str]:
+    return {c.casefold(): c for c in choices}
+
+
 def _typed(prop: Prop, value: Any, spreadsheet: bool) -> Any:
     """Smooth what spreadsheets do to values before the model's own coercion sees them."""
     if prop.type is PropType.STR:
         if prop.choices and isinstance(value, str):
-            folded = {c.casefold(): c for c in prop.choices}
-            return folded.get(value.strip().casefold(), value)
+            return _folded(prop.choices).get(value.strip().casefold(), value)
         if spreadsheet and isinstance(value, int | float) and not isinstance(value, bool):
             # a phone number or credit code typed into a number cell
             return str(int(value)) if float(value).is_integer() else repr(value)
@@ -481,6 +486,7 @@ class _Parser:
         self.max_cell = max_cell
         self._layouts: dict[tuple[str, tuple[str, ...]], Layout] = {}
         self._reported: set[str] = set()
+        self._kind_headers: dict[tuple[str, ...], Any] = {}
         #: once a header is broken every row is refused (data under it would be lost)
         self._broken = False
 
@@ -559,16 +565,20 @@ class _Parser:
             rec, ref = self._link(number, LINK_KINDS[kind], values, lay, errors)
         if errors or self._broken:
             rec = None
-        # in the order of the columns, as the user reads the row
-        order = {h: i for i, h in enumerate(headers)}
-        errors.sort(key=lambda e: (e.row == number, order.get(e.column, len(order))))
+        if len(errors) > 1:  # in the order of the columns, as the user reads the row
+            order = {h: i for i, h in enumerate(headers)}
+            errors.sort(key=lambda e: (e.row == number, order.get(e.column, len(order))))
         return ParsedRow(self.file, self.sheet, number, rec, ref, tuple(errors), lay.headers)
 
     def _row_kind(
         self, number: int, headers: tuple[str, ...], cells: Mapping[str, Any]
     ) -> tuple[str | None, list[RowError]]:
         """The row's kind: the table's, checked against a ``kind`` cell if there is one."""
-        kind_header = next((h for h in headers if h and _is_kind_header(h)), None)
+        kind_header = self._kind_headers.get(headers, _UNSEEN)
+        if kind_header is _UNSEEN:  # the same header tuple on every row of a table: look once
+            kind_header = self._kind_headers[headers] = next(
+                (h for h in headers if h and _is_kind_header(h)), None
+            )
         raw = _clean_or_none(cells.get(kind_header)) if kind_header else None
         if raw is not None and not isinstance(raw, str):
             raw = str(raw)
@@ -706,6 +716,9 @@ class _Parser:
         if not isinstance(clean, Link) or ref is None:
             return None, ref
         return Link(kind.name, ref.source, ref.target, clean.props, key), ref
+
+
+_UNSEEN: Any = object()
 
 
 class _Invalid:
