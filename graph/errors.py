@@ -7,11 +7,17 @@ of :class:`Problem` items so a caller (a loader, a GraphQL mutation) can report 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 class GovGraphError(Exception):
-    """Root of every error raised by governance-graph."""
+    """Root of every error raised by governance-graph.
+
+    ``code`` names the kind of failure for machines (the GraphQL API puts it in an error's
+    ``extensions.code``); each subclass sets its own.
+    """
+
+    code: ClassVar[str] = "GOVGRAPH_ERROR"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,8 @@ class Problem:
 class ValidationError(GovGraphError, ValueError):
     """Data that does not fit the domain model. ``problems`` lists every mistake found."""
 
+    code = "VALIDATION_FAILED"
+
     def __init__(self, problems: list[Problem] | Problem) -> None:
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         lines = [str(p) for p in self.problems]
@@ -40,6 +48,8 @@ class ValidationError(GovGraphError, ValueError):
 class NotFoundError(GovGraphError, LookupError):
     """A node or link that a write refers to does not exist."""
 
+    code = "NOT_FOUND"
+
     def __init__(self, what: str, ids: list[str]) -> None:
         self.ids = ids
         shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
@@ -49,14 +59,23 @@ class NotFoundError(GovGraphError, LookupError):
 class ConflictError(GovGraphError):
     """A write that contradicts what is stored (for example an id reused for another kind)."""
 
+    code = "CONFLICT"
+
 
 class StoreUnavailableError(GovGraphError):
-    """The storage backend cannot be reached; the operation did not happen."""
+    """The storage backend cannot be reached or cannot serve now; the message says whether
+    the operation may have happened (only a commit whose answer was lost leaves it unknown)."""
+
+    code = "STORE_UNAVAILABLE"
 
 
 class CorruptStoreError(GovGraphError):
     """A persisted store file cannot be read back."""
 
+    code = "STORE_CORRUPT"
+
 
 class ForbiddenError(GovGraphError, PermissionError):
     """The caller's role may not see or do this."""
+
+    code = "FORBIDDEN"

@@ -1,0 +1,115 @@
+"""What the fault and load tests share: the API as its own process and the load generator, both
+from ``bench/load_test.py`` (the benchmark and its CI version run the same code), and a client
+that sorts every answer into acknowledged, "store unavailable" or wrong."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+
+def _bench(name: str) -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"govgraph_bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+load_test = _bench("load_test")
+ApiProcess = load_test.ApiProcess
+DEPARTMENT_KEY: str = load_test.DEPARTMENT_KEY
+wait_ready = load_test.wait_ready
+
+UNAVAILABLE = "STORE_UNAVAILABLE"  # the store said no (schema/build.py ErrorCodes)
+TIMEOUT = "TIMEOUT"  # the request outlived GOVGRAPH_REQUEST_TIMEOUT (api/deadline.py)
+TYPED = {UNAVAILABLE, TIMEOUT}
+
+WRITE = """mutation($id: String!, $source: ID!, $parent: ID!) {
+  applyBatch(nodes: [{kind: Building, id: $id, props: {name: "故障测试楼"}}],
+             links: [{kind: PART_OF, source: $source, target: $parent}]) {
+    __typename ... on WritePayload { nodesWritten linksWritten }
+  }
+}"""
+CREATE_NODE = """mutation($id: String!) {
+  createNode(input: {kind: Building, id: $id, props: {name: "故障测试楼"}}) {
+    __typename ... on NodePayload { node { id } }
+  }
+}"""
+READ = """query($id: ID!) {
+  node(id: $id) { id ... on Compound { name parts(first: 5) { totalCount } } }
+  buildings(first: 5) { totalCount edges { node { entityId } } }
+}"""
+#: the payload type that acknowledges each mutation
+ACK = {"applyBatch": "WritePayload", "createNode": "NodePayload"}
+
+
+@dataclass
+class Outcome:
+    """One request: when it ran, how long it took, and what came back."""
+
+    op: str
+    started: float
+    seconds: float
+    kind: str  # "ok", "unavailable" (a typed error: STORE_UNAVAILABLE or TIMEOUT) or "wrong"
+    detail: str = ""
+    code: str | None = None
+    written_id: str | None = None  # an acknowledged write
+
+
+@dataclass
+class Tally:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.kind == kind]
+
+    @property
+    def acknowledged(self) -> list[str]:
+        return [o.written_id for o in self.outcomes if o.written_id is not None]
+
+
+def classify(
+    op: str, started: float, r: httpx.Response | Exception, write_id: str | None
+) -> Outcome:
+    """Sort one answer: acknowledged or fine, a typed "store unavailable" error, or wrong."""
+    seconds = time.monotonic() - started
+    if isinstance(r, Exception):
+        return Outcome(op, started, seconds, "wrong", f"{r.__class__.__name__}: {r}")
+    try:
+        body: dict[str, Any] = r.json()
+    except ValueError:
+        body = {}
+    errors = body.get("errors") or []
+    codes = {(e.get("extensions") or {}).get("code") for e in errors}
+    if errors and codes <= TYPED and r.status_code in (200, 503):
+        code = TIMEOUT if TIMEOUT in codes else UNAVAILABLE
+        return Outcome(op, started, seconds, "unavailable", errors[0]["message"], code)
+    if r.status_code != 200 or errors:
+        return Outcome(op, started, seconds, "wrong", f"HTTP {r.status_code}: {r.text[:500]}")
+    if op in ACK:
+        typename = body["data"][op]["__typename"]
+        if typename != ACK[op]:
+            return Outcome(op, started, seconds, "wrong", str(body["data"])[:300])
+        return Outcome(op, started, seconds, "ok", written_id=write_id)
+    return Outcome(op, started, seconds, "ok")
+
+
+async def graphql(
+    http: httpx.AsyncClient, op: str, query: str, variables: dict[str, Any], write_id: str | None
+) -> Outcome:
+    started = time.monotonic()
+    try:
+        r = await http.post("/graphql", json={"query": query, "variables": variables})
+    except httpx.HTTPError as exc:
+        return classify(op, started, exc, write_id)
+    return classify(op, started, r, write_id)
