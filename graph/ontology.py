@@ -65,6 +65,9 @@ class LinkKind:
     #: GraphQL field names seen from the source (out) and from the target (in)
     out_field: str = ""
     in_field: str = ""
+    #: following the link from source to target leads to what contains or concerns the source
+    #: (a compound to its community, a meeting to its host): the routes aggregates by place take
+    locates: bool = False
     _pairs: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -427,8 +430,29 @@ _FIELD_NAMES = {
     "CONDUCTED_BY": ("conductedBy", "activities"),
     "EVALUATES": ("evaluates", "evaluations"),
 }
+#: links that place their source where their target is. Not: posts, memberships, employment,
+#: ownership, attendance, mediation or a company's Party organization, which tie a person or
+#: body to another without saying where it lies
+_LOCATING = {
+    "PART_OF",
+    "RESIDES_IN",
+    "COVERS",
+    "REPRESENTS",
+    "MANAGES",
+    "SERVES",
+    "DELEGATES_TO",
+    "HELD_BY",
+    "ABOUT",
+    "CONDUCTED_BY",
+    "EVALUATES",
+}
 _LINK_KINDS = tuple(
-    replace(k, out_field=_FIELD_NAMES[k.name][0], in_field=_FIELD_NAMES[k.name][1])
+    replace(
+        k,
+        out_field=_FIELD_NAMES[k.name][0],
+        in_field=_FIELD_NAMES[k.name][1],
+        locates=k.name in _LOCATING,
+    )
     for k in _LINK_KINDS
 )
 

@@ -9,7 +9,11 @@ DataLoaders, analytics) gets the same protection whatever query shape it builds:
   ``personal`` property of the ontology (names, phones, addresses, Party membership status) is
   removed from nodes and links. Filters and sorts on personal properties are refused, so they
   cannot be used as an oracle. No writes.
-* ``public`` sees aggregates only: counts by kind, without filters on people. No writes.
+* ``public`` sees aggregates only: counts by kind and by place, without filters on people.
+  No writes.
+
+Sorting by a count of links is structure (how many buildings, posts or members), so whoever may
+list a kind may sort it by any count of its links.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import networkx as nx
 from .errors import ForbiddenError
 from .model import Link, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
+from .places import Aggregate
 from .port import GraphStore, Neighbour, WriteBatch, WriteResult
 from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, SortKey
 
@@ -151,7 +156,8 @@ class RoleView(GraphStore):
         page = await self.inner.list_nodes(
             kind, where=where, order_by=order_by, first=first, after=after, as_of=as_of
         )
-        return Page([self._node(n) for n in page.items], page.has_next, page.end_cursor)
+        items = [self._node(n) for n in page.items]
+        return Page(items, page.has_next, page.end_cursor, page.cursors)
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
@@ -163,6 +169,25 @@ class RoleView(GraphStore):
 
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
         return await self.inner.counts(as_of=as_of)
+
+    async def aggregate(
+        self,
+        kind: str,
+        *,
+        group_by: str,
+        where: Filter | None = None,
+        as_of: dt.date | None = None,
+        first: int = 100,
+    ) -> Aggregate:
+        # every role may aggregate: counts by place are what the public role is for; the
+        # filters obey the same rules as counting (no personal fields, no filtered people for
+        # the public), and the answer names places, never people
+        if self.role is Role.PUBLIC and where is not None and kind == PERSON:
+            raise ForbiddenError("the public role may aggregate people only without filters")
+        self._check_filter(kind, where)
+        return await self.inner.aggregate(
+            kind, group_by=group_by, where=where, as_of=as_of, first=first
+        )
 
     async def neighbours(
         self,

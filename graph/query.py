@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Generic, TypeVar
 
 from .errors import Problem, ValidationError
 from .model import Value, coerce, link_kind, node_kind
-from .ontology import NODE_KINDS, Prop, PropType, node_props
+from .ontology import LINK_KINDS, NODE_KINDS, Prop, PropType, node_props
 
 T = TypeVar("T")
 
@@ -81,18 +82,36 @@ Filter = Cmp | HasLink | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCount:
+    """The number of links of ``kind`` a node has in ``direction``, optionally only those to a
+    neighbour of ``neighbour_kind``, counting the links valid on the list's ``as_of``."""
+
+    kind: str
+    direction: Direction = Direction.OUT
+    neighbour_kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SortKey:
-    field: str
+    """Sort by a property (or ``id``), or by a count of links: ``SortKey(LinkCount("PART_OF",
+    Direction.IN, "Building"), descending=True)`` puts the compounds with most buildings first."""
+
+    field: str | LinkCount
     descending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of results; ``end_cursor`` continues after the last item when ``has_next``."""
+    """One page of results; ``end_cursor`` continues after the last item when ``has_next``.
+
+    ``cursors`` holds each item's own cursor (a list continues after any of them), so callers
+    never rebuild cursors from the items: a count of links is not among a node's properties.
+    """
 
     items: list[T]
     has_next: bool
     end_cursor: str | None
+    cursors: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -154,9 +173,54 @@ def check_sort(kind: str, order_by: Sequence[SortKey]) -> list[SortKey]:
     """Validate sort keys and append ``id`` as the final tiebreaker (keyset needs a total order)."""
     keys = [k for k in order_by if k.field != "id"]
     for k in keys:
-        field_prop(kind, k.field)
+        if isinstance(k.field, LinkCount):
+            check_link_count(kind, k.field)
+        else:
+            field_prop(kind, k.field)
     id_desc = next((k.descending for k in order_by if k.field == "id"), False)
     return [*keys, SortKey("id", id_desc)]
+
+
+def check_link_count(kind: str, count: LinkCount) -> None:
+    """A count of links must be of links this kind can have, in that direction, to that
+    neighbour kind (anything else would always be zero: a mistake worth naming)."""
+    link_kind(count.kind)
+    if count.neighbour_kind is not None:
+        node_kind(count.neighbour_kind)
+    direction = Direction(count.direction)
+    if (count.kind, direction, count.neighbour_kind) in _possible_counts(kind):
+        return
+    allowed = sorted(
+        {f"{lk} {d.value}" for lk, d, _ in _possible_counts(kind) if d is not Direction.BOTH}
+    )
+    wanted = f"{count.kind} {direction.value}" + (
+        f" to {count.neighbour_kind}" if count.neighbour_kind else ""
+    )
+    raise ValidationError(
+        Problem(
+            f"sort on {kind}",
+            "linkCount",
+            wanted,
+            f"a link {kind} can have: {', '.join(allowed) or 'none'} (or both ways; with a "
+            "neighbour kind found at its other end)",
+        )
+    )
+
+
+@functools.cache
+def _possible_counts(kind: str) -> frozenset[tuple[str, Direction, str | None]]:
+    """(link kind, direction, neighbour kind or None) for every link a node of ``kind`` may have."""
+    out: set[tuple[str, Direction, str | None]] = set()
+    for lk in LINK_KINDS.values():
+        for source, target in lk.endpoints:
+            for direction, me, other in (
+                (Direction.OUT, source, target),
+                (Direction.IN, target, source),
+            ):
+                if me == kind:
+                    for d in (direction, Direction.BOTH):
+                        out.update({(lk.name, d, other), (lk.name, d, None)})
+    return frozenset(out)
 
 
 def check_page_size(first: int) -> int:
@@ -179,7 +243,12 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey], kind: str) -> list[Value
             raise ValueError
         out: list[Value | None] = []
         for k, v in zip(keys, raw, strict=True):
-            out.append(None if v is None else coerce(field_prop(kind, k.field), _from_json(v)))
+            if isinstance(k.field, LinkCount):
+                if type(v) is not int or v < 0:  # a count: never null, never a bool
+                    raise ValueError
+                out.append(v)
+            else:
+                out.append(None if v is None else coerce(field_prop(kind, k.field), _from_json(v)))
         return out
     except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
         raise ValidationError(

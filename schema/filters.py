@@ -11,8 +11,9 @@ from typing import Any, Optional
 import strawberry
 from strawberry import UNSET
 
+from ..graph.errors import Problem, ValidationError
 from ..graph.ontology import NODE_KINDS, NodeKind, PropType, node_props
-from ..graph.query import And, Cmp, Direction, Filter, HasLink, Not, Op, Or, SortKey
+from ..graph.query import And, Cmp, Direction, Filter, HasLink, LinkCount, Not, Op, Or, SortKey
 from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum
 
 
@@ -60,6 +61,18 @@ class LinkCondition:
     neighbour_kind: NodeKindEnum | None = None  # type: ignore[valid-type]  # generated
 
 
+@strawberry.input(
+    name="LinkCount",
+    description="How many links of this kind a node has (those valid on the list's asOf), "
+    "optionally only those to a neighbour of a given kind; e.g. compounds by their buildings: "
+    "{kind: PART_OF, direction: IN, neighbourKind: Building}.",
+)
+class LinkCountInput:
+    kind: LinkKindEnum  # type: ignore[valid-type]  # generated
+    direction: LinkDirection = LinkDirection.OUT
+    neighbour_kind: NodeKindEnum | None = None  # type: ignore[valid-type]  # generated
+
+
 @strawberry.enum
 class SortDirection(enum.Enum):
     ASC = "asc"
@@ -85,6 +98,9 @@ _OPS = {
     "gte": Op.GTE,
     "is_null": Op.IS_NULL,
 }
+
+#: values in one ``in`` list: a longer list is a bulk job for an export, not a query
+MAX_IN = 1000
 
 WHERE_INPUTS: dict[str, type] = {}
 ORDER_INPUTS: dict[str, type] = {}
@@ -113,10 +129,20 @@ def _order_input(spec: NodeKind) -> type:
     fields = ["id", *(p.name for p in node_props(spec))]
     field_enum = make_enum(f"{spec.name}SortField", {f.upper(): f for f in fields})
     ns: dict[str, Any] = {
-        "__annotations__": {"field": field_enum, "direction": SortDirection},
+        "__annotations__": {
+            "field": Optional[field_enum],
+            "link_count": Optional[LinkCountInput],
+            "direction": SortDirection,
+        },
+        "field": strawberry.field(default=None, description="a property, or ID"),
+        "link_count": strawberry.field(default=None, description="a count of links"),
         "direction": SortDirection.ASC,
     }
-    return strawberry.input(type(f"{spec.name}Order", (), ns))
+    return strawberry.input(
+        type(f"{spec.name}Order", (), ns),
+        description="One sort key: a property (field) or a count of links (linkCount), not "
+        "both. Missing values sort last; id breaks ties.",
+    )
 
 
 def to_filter(kind: str, where: Any) -> Filter | None:
@@ -132,6 +158,11 @@ def to_filter(kind: str, where: Any) -> Filter | None:
             value = getattr(cond, attr, UNSET)
             if value is UNSET or value is None:
                 continue
+            if op is Op.IN and len(value) > MAX_IN:
+                subject = f"filter on {kind}.{fname}"
+                raise ValidationError(
+                    Problem(subject, "in", f"{len(value)} values", f"at most {MAX_IN}")
+                )
             parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
     for cond in where.has or []:
         parts.append(
@@ -157,7 +188,26 @@ def to_filter(kind: str, where: Any) -> Filter | None:
 
 
 def to_sort(order_by: list[Any] | None) -> list[SortKey]:
-    return [SortKey(o.field.value, o.direction is SortDirection.DESC) for o in (order_by or [])]
+    """``<Kind>Order`` inputs as the port's sort keys (each names a field or a link count)."""
+    keys: list[SortKey] = []
+    for o in order_by or []:
+        descending = o.direction is SortDirection.DESC
+        if (o.field is None) == (o.link_count is None):
+            given = "both" if o.field is not None else "neither"
+            raise ValidationError(
+                Problem("orderBy", "field", given, "exactly one of field and linkCount per key")
+            )
+        if o.field is not None:
+            keys.append(SortKey(o.field.value, descending))
+            continue
+        c = o.link_count
+        count = LinkCount(
+            c.kind.value,
+            Direction(c.direction.value),
+            c.neighbour_kind.value if c.neighbour_kind else None,
+        )
+        keys.append(SortKey(count, descending))
+    return keys
 
 
 for _spec in NODE_KINDS.values():

@@ -23,6 +23,7 @@ from builders import (
     CMP3,
     CMP4,
     COMM,
+    COMM2,
     COMPOUNDS,
     OC1,
     P1,
@@ -32,6 +33,7 @@ from builders import (
     PB2,
     PB3,
     PC1,
+    TOWN,
     YBY,
     D,
     Run,
@@ -59,6 +61,7 @@ from govgraph.graph.query import (
     Direction,
     Filter,
     HasLink,
+    LinkCount,
     Not,
     Op,
     Or,
@@ -797,6 +800,442 @@ def test_cursor_is_tied_to_its_sort(store: GraphStore, run: Run) -> None:
     # the same cursor under another sort with fewer keys cannot be read
     with pytest.raises(ValidationError):
         run(store.list_nodes("Compound", first=3, after=page.end_cursor))
+
+
+# --- sorting by a count of links -----------------------------------------------------------------
+def counted_graph() -> tuple[list[Node], list[Link]]:
+    """Six compounds with 0-3 buildings, some dated, and three branches covering some of them.
+
+    Buildings (PART_OF in), by day:   a  b  c  d  e  f
+      always (no as_of)               2  3  0  2  1  2
+      on 2021-06-01                   2  1  0  2  1  2   (two of b's since 2022-01-01)
+      on 2023-01-01                   2  3  0  1  1  2   (one of d's until 2021-12-31)
+    Names tie-break the twos differently from ids: a 示例丙 < f 示例乙 < d 示例甲 (code points).
+    Branches (COVERS out): x covers c and e, y covers e, z covers nothing; so compounds have
+    COVERS in: c 1, e 2, the others 0.
+    """
+    names = {
+        "a": "示例丙",
+        "b": "示例丁",
+        "c": "示例戊",
+        "d": "示例甲",
+        "e": "示例己",
+        "f": "示例乙",
+    }
+    nodes = [node("Community", "comm-count", name="示例社区")]
+    nodes += [node("Compound", f"cmp-{k}", name=v) for k, v in names.items()]
+    nodes += [node("PartyBranch", f"branch-{k}", name=f"示例党支部{k}") for k in "xyz"]
+    links = [link("PART_OF", f"cmp-{k}", "comm-count") for k in names]
+    buildings = {
+        "a": [{}, {}],
+        "b": [{}, {"since": D(2022, 1, 1)}, {"since": D(2022, 1, 1)}],
+        "d": [{}, {"until": D(2021, 12, 31)}],
+        "e": [{}],
+        "f": [{}, {}],
+    }
+    for k, dates in buildings.items():
+        for i, when in enumerate(dates):
+            nodes.append(node("Building", f"bld-{k}{i}", name=f"{i + 1}号楼"))
+            links.append(link("PART_OF", f"bld-{k}{i}", f"cmp-{k}", **when))
+    links += [
+        link("COVERS", "branch-x", "cmp-c"),
+        link("COVERS", "branch-x", "cmp-e"),
+        link("COVERS", "branch-y", "cmp-e"),
+    ]
+    return nodes, links
+
+
+BUILDINGS = LinkCount("PART_OF", Direction.IN)
+BUILDINGS_ONLY = LinkCount("PART_OF", Direction.BOTH, neighbour_kind="Building")
+COVERED_BY = LinkCount("COVERS", Direction.IN)
+COVERING = LinkCount("COVERS", Direction.OUT)
+
+
+def cmp(*letters: str) -> list[str]:
+    return [f"cmp-{x}" for x in letters]
+
+
+COUNT_SORTS: dict[str, tuple[str, tuple[SortKey, ...], dt.date | None, list[str]]] = {
+    "buildings desc, ties by id": (
+        "Compound",
+        (SortKey(BUILDINGS, True),),
+        None,
+        cmp("b", "a", "d", "f", "e", "c"),
+    ),
+    "buildings asc, ties by id": (
+        "Compound",
+        (SortKey(BUILDINGS),),
+        None,
+        cmp("c", "e", "a", "d", "f", "b"),
+    ),
+    "buildings desc on 2021-06-01": (
+        "Compound",
+        (SortKey(BUILDINGS, True),),
+        D(2021, 6, 1),
+        cmp("a", "d", "f", "b", "e", "c"),
+    ),
+    "buildings desc on 2023-01-01": (
+        "Compound",
+        (SortKey(BUILDINGS, True),),
+        D(2023, 1, 1),
+        cmp("b", "a", "f", "d", "e", "c"),
+    ),
+    "buildings both ways, only to buildings": (
+        "Compound",
+        (SortKey(BUILDINGS_ONLY, True),),
+        None,
+        cmp("b", "a", "d", "f", "e", "c"),
+    ),
+    "buildings desc, then name": (
+        "Compound",
+        (SortKey(BUILDINGS, True), SortKey("name")),
+        None,
+        cmp("b", "a", "f", "d", "e", "c"),
+    ),
+    "buildings asc, then id desc": (
+        "Compound",
+        (SortKey(BUILDINGS), SortKey("id", True)),
+        None,
+        cmp("c", "e", "f", "d", "a", "b"),
+    ),
+    "covered by, then buildings": (
+        "Compound",
+        (SortKey(COVERED_BY, True), SortKey(BUILDINGS, True)),
+        None,
+        cmp("e", "c", "b", "a", "d", "f"),
+    ),
+    "branches by compounds covered (out)": (
+        "PartyBranch",
+        (SortKey(COVERING, True),),
+        None,
+        ["branch-x", "branch-y", "branch-z"],
+    ),
+    "branches by compounds covered, asc": (
+        "PartyBranch",
+        (SortKey(COVERING),),
+        None,
+        ["branch-z", "branch-y", "branch-x"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(COUNT_SORTS.values()), ids=list(COUNT_SORTS))
+def test_sort_by_a_count_of_links(
+    store: GraphStore,
+    run: Run,
+    case: tuple[str, tuple[SortKey, ...], dt.date | None, list[str]],
+) -> None:
+    kind, order_by, as_of, expected = case
+    run(store.upsert(*counted_graph()))
+    before = store.stats.queries
+    page = run(store.list_nodes(kind, order_by=order_by, as_of=as_of))
+    assert store.stats.queries - before == 1  # counting and sorting is one round trip
+    assert ids(page.items) == expected
+    assert not page.has_next
+    for first in (1, 2, 4):  # ties straddle page ends: nothing skipped, nothing repeated
+        walked = walk_pages(store, run, kind, first=first, order_by=order_by, as_of=as_of)
+        assert ids(walked) == expected, f"page size {first}"
+
+
+def test_each_item_has_a_cursor_that_continues_after_it(store: GraphStore, run: Run) -> None:
+    run(store.upsert(*counted_graph()))
+    order_by = (SortKey(BUILDINGS, True),)
+    expected = cmp("b", "a", "d", "f", "e", "c")
+    page = run(store.list_nodes("Compound", order_by=order_by, first=3))
+    assert len(page.cursors) == 3
+    assert page.cursors[-1] == page.end_cursor
+    for i, cursor in enumerate(page.cursors):
+        rest = run(store.list_nodes("Compound", order_by=order_by, after=cursor))
+        assert ids(rest.items) == expected[i + 1 :]
+
+
+def test_count_sort_with_a_filter(store: GraphStore, run: Run) -> None:
+    run(store.upsert(*counted_graph()))
+    uncovered = HasLink("COVERS", Direction.IN, exists=False)
+    walked = walk_pages(
+        store, run, "Compound", first=2, where=uncovered, order_by=(SortKey(BUILDINGS, True),)
+    )
+    assert ids(walked) == cmp("b", "a", "d", "f")
+
+
+def test_count_cursor_after_the_counts_change(store: GraphStore, run: Run) -> None:
+    """The cursor holds (count, id): rows keep their place relative to it when other rows'
+    counts change, and a row whose count moved past the cursor is not shown twice."""
+    run(store.upsert(*counted_graph()))
+    order_by = (SortKey(BUILDINGS, True),)
+    first = run(store.list_nodes("Compound", order_by=order_by, first=2))
+    assert ids(first.items) == cmp("b", "a")
+    # c gains three buildings (now before the cursor (2, cmp-a)); b loses all of its
+    run(store.delete(link_ids=[link_id(f"bld-b{i}", "PART_OF", "cmp-b") for i in range(3)]))
+    run(
+        store.upsert(
+            [node("Building", f"bld-c{i}") for i in range(3)],
+            [link("PART_OF", f"bld-c{i}", "cmp-c") for i in range(3)],
+        )
+    )
+    rest = run(store.list_nodes("Compound", order_by=order_by, after=first.end_cursor))
+    assert ids(rest.items) == cmp("d", "f", "e", "b")
+
+
+BAD_COUNT_SORTS: dict[str, tuple[SortKey, ...]] = {
+    "unknown link kind": (SortKey(LinkCount("FRIEND_OF")),),
+    "a link the kind never has": (SortKey(LinkCount("HOLDS_POST", Direction.OUT)),),
+    "the wrong direction": (SortKey(LinkCount("COVERS", Direction.OUT)),),
+    "a neighbour kind never at the other end": (
+        SortKey(LinkCount("PART_OF", Direction.IN, neighbour_kind="Person")),
+    ),
+    "unknown neighbour kind": (SortKey(LinkCount("PART_OF", Direction.IN, "Estate")),),
+}
+
+
+@pytest.mark.parametrize("order_by", list(BAD_COUNT_SORTS.values()), ids=list(BAD_COUNT_SORTS))
+def test_bad_count_sorts_raise_validation_error(
+    store: GraphStore, run: Run, order_by: tuple[SortKey, ...]
+) -> None:
+    run(store.upsert(*counted_graph()))
+    with pytest.raises(ValidationError):
+        run(store.list_nodes("Compound", order_by=order_by))
+
+
+def test_bad_count_sort_names_the_links_the_kind_can_have(store: GraphStore, run: Run) -> None:
+    with pytest.raises(ValidationError) as info:
+        run(store.list_nodes("Compound", order_by=[SortKey(LinkCount("HOLDS_POST"))]))
+    message = str(info.value)
+    assert "'linkCount'" in message
+    assert "HOLDS_POST out" in message
+    assert "PART_OF in" in message
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        encode_cursor(["示例丙", "cmp-a"]),  # a name where a count belongs
+        encode_cursor([None, "cmp-a"]),  # a count is never null
+        encode_cursor([-1, "cmp-a"]),
+        encode_cursor([True, "cmp-a"]),
+        encode_cursor([2.5, "cmp-a"]),
+    ],
+)
+def test_count_cursor_must_hold_a_count(store: GraphStore, run: Run, cursor: str) -> None:
+    run(store.upsert(*counted_graph()))
+    with pytest.raises(ValidationError):
+        run(store.list_nodes("Compound", order_by=[SortKey(BUILDINGS)], after=cursor))
+
+
+# --- aggregates by place -------------------------------------------------------------------------
+def placed_city() -> tuple[list[Node], list[Link]]:
+    """The city graph plus residents, a meeting and an evaluation (see :func:`city_links`).
+
+    P1 lives in building 1 of 云北苑 (since 2020); P2 lived in 示例新村 (a compound, directly)
+    until 2021-12-31; P3 lives nowhere recorded. The meeting is held by PB2, which covers
+    示例花园 (气象街社区) and, until 2023-12-31, Test Garden (示例社区). The evaluation is of
+    PC1, which manages 云北苑.
+    """
+    nodes, links = city_graph()
+    nodes += [
+        node("Meeting", "mtg-1", meeting_type="branch_assembly", date=D(2023, 1, 10)),
+        node("Evaluation", "eval-1", year=2023, grade="A"),
+    ]
+    links += [
+        link("RESIDES_IN", P1, BLD1, since=D(2020, 1, 1)),
+        link("RESIDES_IN", P2, CMP4, until=D(2021, 12, 31)),
+        link("HELD_BY", "mtg-1", PB2),
+        link("EVALUATES", "eval-1", PC1),
+    ]
+    return nodes, links
+
+
+NAMES = {
+    CITY: "怀仁市",
+    TOWN: "示例街道",
+    COMM: "气象街社区",
+    COMM2: "示例社区",
+    YBY: "云北苑小区",
+    CMP2: "示例花园",
+    CMP3: "Test Garden",
+    CMP4: "示例新村",
+}
+#: (kind, group_by, where, as_of) -> (places as (id, count), most first then by id; unplaced)
+AggregateCase = tuple[str, str, Filter | None, dt.date | None, list[tuple[str, int]], int]
+AGGREGATES: dict[str, AggregateCase] = {
+    "compounds by community": ("Compound", "Community", None, None, [(COMM2, 2), (COMM, 2)], 0),
+    "compounds by township": ("Compound", "Township", None, None, [(TOWN, 4)], 0),
+    "compounds by city": ("Compound", "City", None, None, [(CITY, 4)], 0),
+    "communities by township": ("Community", "Township", None, None, [(TOWN, 2)], 0),
+    "buildings by compound, zeros included": (
+        "Building",
+        "Compound",
+        None,
+        None,
+        [(YBY, 2), (CMP2, 0), (CMP4, 0), (CMP3, 0)],
+        0,
+    ),
+    "buildings by community": ("Building", "Community", None, None, [(COMM, 2), (COMM2, 0)], 0),
+    "old compounds by community": (
+        "Compound",
+        "Community",
+        Cmp("is_old", Op.EQ, True),
+        None,
+        [(COMM2, 1), (COMM, 1)],
+        0,
+    ),
+    "compounds without a branch by community": (
+        "Compound",
+        "Community",
+        NO_BRANCH,
+        None,
+        [(COMM2, 1), (COMM, 0)],
+        0,
+    ),
+    "compounds without a branch by community, 2024": (
+        "Compound",
+        "Community",
+        NO_BRANCH,
+        D(2024, 6, 1),
+        [(COMM2, 2), (COMM, 0)],
+        0,
+    ),
+    # PB2 covers a compound in each community: it counts in both, once in the township
+    "branches by community": ("PartyBranch", "Community", None, None, [(COMM, 2), (COMM2, 1)], 1),
+    "branches by township, each once": ("PartyBranch", "Township", None, None, [(TOWN, 2)], 1),
+    "branches by community, 2024": (
+        "PartyBranch",
+        "Community",
+        None,
+        D(2024, 6, 1),
+        [(COMM, 2), (COMM2, 0)],
+        1,
+    ),
+    "branches by community, 2021": (
+        "PartyBranch",
+        "Community",
+        None,
+        D(2021, 6, 1),
+        [(COMM, 1), (COMM2, 0)],
+        2,
+    ),
+    "branches by community, before any": (
+        "PartyBranch",
+        "Community",
+        None,
+        D(2020, 1, 1),
+        [(COMM2, 0), (COMM, 0)],
+        3,
+    ),
+    "people by compound": ("Person", "Compound", None, None, [(CMP4, 1), (YBY, 1)], 1),
+    "people by compound, 2022": (
+        "Person",
+        "Compound",
+        None,
+        D(2022, 6, 1),
+        [(YBY, 1), (CMP2, 0), (CMP4, 0)],
+        2,
+    ),
+    "people by community": ("Person", "Community", None, None, [(COMM2, 1), (COMM, 1)], 1),
+    "owners' committee members, by community": (
+        "Person",
+        "Community",
+        HasLink("HOLDS_POST", neighbour_kind="OwnersCommittee"),
+        None,
+        [(COMM, 1), (COMM2, 0)],
+        1,
+    ),
+    "meetings by community, through their host": (
+        "Meeting",
+        "Community",
+        None,
+        None,
+        [(COMM2, 1), (COMM, 1)],
+        0,
+    ),
+    "meetings by community, 2024": (
+        "Meeting",
+        "Community",
+        None,
+        D(2024, 6, 1),
+        [(COMM, 1), (COMM2, 0)],
+        0,
+    ),
+    "evaluations by compound, through the company": (
+        "Evaluation",
+        "Compound",
+        None,
+        None,
+        [(YBY, 1), (CMP2, 0)],
+        0,
+    ),
+    "nothing matches": (
+        "Compound",
+        "Township",
+        Cmp("name", Op.EQ, "不存在"),
+        None,
+        [(TOWN, 0)],
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AGGREGATES.values()), ids=list(AGGREGATES))
+def test_aggregate_by_place(store: GraphStore, run: Run, case: AggregateCase) -> None:
+    kind, group_by, where, as_of, expected, unplaced = case
+    run(store.upsert(*placed_city()))
+    before = store.stats.queries
+    got = run(store.aggregate(kind, group_by=group_by, where=where, as_of=as_of, first=2))
+    assert store.stats.queries - before == 1  # one round trip
+    assert [(p.place_id, p.count) for p in got.places] == expected[:2]
+    assert (got.kind, got.group_by, got.unplaced) == (kind, group_by, unplaced)
+    level = {n.id for n in placed_city()[0] if n.kind == group_by}
+    assert got.has_more == (len(level) > 2)
+    assert all(p.name == NAMES[p.place_id] for p in got.places)
+    everything = run(store.aggregate(kind, group_by=group_by, where=where, as_of=as_of))
+    full = [(p.place_id, p.count) for p in everything.places]
+    # the full list: the expected head, then the remaining places of the level, all zero
+    assert full[: len(expected)] == expected
+    assert {pid for pid, _ in full} == level
+    assert all(c == 0 for _, c in full[len(expected) :])
+    assert not everything.has_more
+
+
+def test_aggregate_of_an_empty_store(store: GraphStore, run: Run) -> None:
+    got = run(store.aggregate("Compound", group_by="Community"))
+    assert (got.places, got.unplaced, got.has_more) == ([], 0, False)
+
+
+def test_aggregate_counts_nodes_under_no_place(store: GraphStore, run: Run) -> None:
+    run(store.upsert(*placed_city()))
+    run(store.upsert([node("Compound", "cmp-orphan", name="示例孤立小区")]))
+    got = run(store.aggregate("Compound", group_by="Township"))
+    assert [(p.place_id, p.count) for p in got.places] == [(TOWN, 4)]
+    assert got.unplaced == 1
+
+
+BAD_AGGREGATES: dict[str, tuple[str, str, Filter | None, tuple[str, ...]]] = {
+    "unknown kind": ("Estate", "Community", None, ("'Estate'", "Compound")),
+    "unknown level": ("Compound", "Province", None, ("'groupBy'", "'Province'", "Community")),
+    "a level that is not grouped by": ("Compound", "Building", None, ("'Building'", "Township")),
+    "the kind itself": ("Compound", "Compound", None, ("'Compound'", "Township, Community")),
+    "a kind above the level": ("Township", "Community", None, ("'Community'", "City")),
+    "a kind under no place": ("City", "Township", None, ("'Township'", "no locating link")),
+    "a kind placed only higher up": (
+        "Department",
+        "Community",
+        None,
+        ("'Community'", "City, Township"),
+    ),
+    "bad filter": ("Compound", "Community", Cmp("colour", Op.EQ, "red"), ("'colour'",)),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_AGGREGATES.values()), ids=list(BAD_AGGREGATES))
+def test_bad_aggregates_raise_validation_error(
+    store: GraphStore, run: Run, case: tuple[str, str, Filter | None, tuple[str, ...]]
+) -> None:
+    kind, group_by, where, says = case
+    load_city(store, run)
+    with pytest.raises(ValidationError) as info:
+        run(store.aggregate(kind, group_by=group_by, where=where))
+    for fragment in says:
+        assert fragment in str(info.value), (fragment, str(info.value))
 
 
 # --- counts, neighbours, list_links --------------------------------------------------------------

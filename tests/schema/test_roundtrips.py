@@ -103,8 +103,20 @@ BRANCHES_COMPOUNDS_PLACES = Shape(
     _branch_rows,
 )
 
+#: the same, sorted by a count of links: the counts are part of the one list query
+COMPOUNDS_BY_COUNT = Shape(
+    COMPOUNDS_BRANCHES_POSTS.query.replace(
+        "compounds(first: 100)",
+        "compounds(first: 100, orderBy: [{linkCount: {kind: COVERS, direction: IN}, "
+        "direction: DESC}])",
+    ),
+    _no_variables,
+    _connection_rows,
+)
+
 SHAPES = {
     "compounds-coveredBy-postHolders": COMPOUNDS_BRANCHES_POSTS,
+    "compounds-by-count-coveredBy-postHolders": COMPOUNDS_BY_COUNT,
     "nodes-coveredBy-postHolders": NODES_BRANCHES_POSTS,
     "partyBranches-covers-partOf": BRANCHES_COMPOUNDS_PLACES,
 }
