@@ -7,6 +7,7 @@ import datetime as dt
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from ..graph.analytics import AnalyticsCache
 from ..graph.model import Node
 from ..graph.port import GraphStore, Neighbour
 from ..graph.privacy import Role, RoleView
@@ -46,9 +47,20 @@ class Loaders:
 
 
 class Context(BaseContext):
-    def __init__(self, store: GraphStore, role: Role, secret: bytes, max_page: int) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        role: Role,
+        secret: bytes,
+        max_page: int,
+        *,
+        analytics: AnalyticsCache,
+    ) -> None:
         super().__init__()
         self.role = role
         self.store = RoleView(store, role, secret)
         self.loaders = Loaders(self.store)
         self.max_page = max_page
+        #: the projection cache of ``store``: the app's one, shared by every request (the
+        #: analytics read the store's projection and apply the role to their results)
+        self.analytics = analytics

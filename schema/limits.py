@@ -2,7 +2,9 @@
 
 Depth, token and alias limits come from Strawberry's extensions; the cost estimate is ours: every
 field costs 1, and a field with a ``first`` argument multiplies the cost of what it selects by
-its page size (a variable counts as the largest page allowed, the worst case).
+its page size (a variable counts as the largest page allowed, the worst case). A field whose work
+does not show in what it returns (an analysis reads the whole projection) declares a fixed cost
+on top: ``strawberry.field(..., metadata={COST: n})``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLInterfaceType,
     GraphQLObjectType,
     InlineFragmentNode,
@@ -20,10 +23,22 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValidationContext,
     ValidationRule,
     VariableNode,
     get_named_type,
 )
+from strawberry.extensions import QueryDepthLimiter
+
+#: the metadata key under which a Strawberry field declares its fixed cost
+COST = "cost"
+
+
+def declared_cost(field: GraphQLField) -> int:
+    """The fixed cost a field declares (0 when it declares none)."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    metadata = getattr(definition, "metadata", None) or {}
+    return int(metadata.get(COST, 0))
 
 
 def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
@@ -87,6 +102,25 @@ def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                     elif isinstance(arg.value, VariableNode):
                         multiplier = max_page
             child = get_named_type(field.type)
-            return 1 + max(multiplier, 1) * self._cost(sel.selection_set, child, seen)
+            nested = self._cost(sel.selection_set, child, seen)
+            return 1 + declared_cost(field) + max(multiplier, 1) * nested
 
     return CostLimit
+
+
+def depth_limiter(max_depth: int) -> QueryDepthLimiter:
+    """Strawberry's depth limit, minus its crash on a spread of an unknown fragment (a KeyError
+    whose text, ``'Nope'``, became the error message); such a document is left to graphql-core's
+    own rule, which says "Unknown fragment 'Nope'."."""
+    limiter = QueryDepthLimiter(max_depth=max_depth)
+    (rule,) = limiter.validation_rules
+
+    class DepthLimit(rule):  # type: ignore[misc, valid-type]  # built by Strawberry at runtime
+        def __init__(self, context: ValidationContext) -> None:
+            try:
+                super().__init__(context)
+            except KeyError:
+                ValidationRule.__init__(self, context)
+
+    limiter.validation_rules = [DepthLimit]
+    return limiter

@@ -1,0 +1,561 @@
+"""The GraphQL types of the analytics, and how each role sees a result (:class:`Lens`).
+
+Each type mirrors a dataclass of :mod:`govgraph.graph.analytics` field for field (so a result
+reads as the CLI's rows), and each ``to_…`` function converts one, through the caller's lens:
+
+* ``public``: no person at all (a reason's subjects leave people out; the fields that name
+  people refuse the role, see :func:`need_people`);
+* ``researcher``: every Person id as the pseudonym :meth:`RoleView.pseudonym` gives the same
+  person (ids, details, explanations, link ids), never a name;
+* ``department``: everything, and people's names, which the analytics themselves never return.
+
+No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
+"""
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, Optional, TypeVar
+
+import networkx as nx
+import strawberry
+from strawberry.scalars import JSON
+
+from ..graph import analytics as an
+from ..graph.errors import ForbiddenError
+from ..graph.model import link_id, parse_link_id
+from ..graph.privacy import PERSON, Role, RoleView
+from .types import PageInfo
+
+T = TypeVar("T")
+
+
+# --- enums ---------------------------------------------------------------------------------------
+@strawberry.enum(name="Severity", description="How serious a finding is, most serious first.")
+class SeverityLevel(enum.Enum):
+    ERROR = "error"
+    CONFLICT = "conflict"
+    GAP = "gap"
+    WARNING = "warning"
+    ADVICE = "advice"
+
+
+@strawberry.enum(description="A level of the place hierarchy.")
+class PlaceLevel(enum.Enum):
+    CITY = "city"
+    TOWNSHIP = "township"
+    COMMUNITY = "community"
+    COMPOUND = "compound"
+
+
+@strawberry.enum(description="Which rules run: all, those resting on national rules, or local.")
+class RuleSet(enum.Enum):
+    ALL = "all"
+    NATIONAL = "national"
+    LOCAL = "local"
+
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SeverityLevel)}
+
+
+# --- output types --------------------------------------------------------------------------------
+@strawberry.type(description="One page of an analysis' rows, in the analysis' order.")
+class Page(Generic[T]):
+    total_count: int = strawberry.field(description="rows in the whole result")
+    items: list[T]
+    page_info: PageInfo = strawberry.field(description="pass endCursor as after for the next page")
+
+
+@strawberry.type(description="How many findings of one severity.")
+class SeverityCount:
+    severity: SeverityLevel
+    count: int
+
+
+@strawberry.type(
+    description="What a rule found about one subject, rolled up to its compound, community, "
+    "township and city (see docs/analytics.md)."
+)
+class Finding:
+    id: str = strawberry.field(description="rule:check:subject[:part], unique within a run")
+    rule: str
+    check: str
+    severity: SeverityLevel
+    subject: str
+    subject_kind: str
+    subject_name: Optional[str] = strawberry.field(
+        description="the subject's name (a person's: department only)"
+    )
+    compound: Optional[str]
+    community: Optional[str]
+    township: Optional[str]
+    city: Optional[str]
+    explanation_zh: str
+    explanation_en: str
+    source: str = strawberry.field(description="the rule's citation")
+    details: JSON = strawberry.field(description="the numbers and ids behind the finding")
+
+
+@strawberry.type(description="The findings of the coverage and compliance rules.")
+class CoverageGaps:
+    total_count: int = strawberry.field(description="findings matching the filters")
+    by_severity: list[SeverityCount] = strawberry.field(
+        description="findings matching the filters, per severity (every severity, most serious "
+        "first)"
+    )
+    rows: strawberry.Private[list[Finding]]
+    page: strawberry.Private[Callable[[Sequence[Finding]], Page[Finding]]]
+    role: strawberry.Private[Role]
+
+    @strawberry.field(description="This page of findings (not for the public role).")
+    def findings(self) -> list[Finding]:
+        need_people(self.role, "coverageGaps.findings")
+        return self.page(self.rows).items
+
+    @strawberry.field(description="Where this page ends (not for the public role).")
+    def page_info(self) -> PageInfo:
+        need_people(self.role, "coverageGaps.pageInfo")
+        return self.page(self.rows).page_info
+
+
+@strawberry.type(description="count out of total; rate is null when total is 0.")
+class Ratio:
+    count: int
+    total: int
+    rate: Optional[float]
+
+
+@strawberry.type(description="The coverage roll-up of one place.")
+class CoverageRow:
+    level: PlaceLevel
+    place: str
+    name: Optional[str]
+    parent: Optional[str] = strawberry.field(description="the place one level up")
+    compounds: int = strawberry.field(description="compounds under the place")
+    branch: Ratio = strawberry.field(description="compounds a Party branch covers")
+    owners_committee: Ratio = strawberry.field(description="compounds an owners' committee has")
+    property_service: Ratio = strawberry.field(description="compounds under property service")
+    service_station: Ratio = strawberry.field(description="compounds a service station serves")
+    party_groups: Ratio = strawberry.field(description="buildings a Party group covers")
+    cross_appointment: Ratio = strawberry.field(
+        description="committee seats held by branch post holders"
+    )
+    party_share: Ratio = strawberry.field(description="committee seats held by Party members")
+    appeals_replied: Ratio = strawberry.field(description="appeals replied of those received")
+    findings: list[SeverityCount] = strawberry.field(description="open findings, per severity")
+
+
+@strawberry.type(description="One rule check behind a community's rank, and what it found.")
+class Reason:
+    rule: str
+    check: str
+    severity: SeverityLevel
+    title_zh: str
+    title_en: str
+    count: int
+    subjects: list[str] = strawberry.field(
+        description="the subjects found (people: pseudonyms for researchers, left out for the "
+        "public)"
+    )
+
+
+@strawberry.type(description="A community's place in the uncovered-communities ranking.")
+class CommunityGaps:
+    rank: int
+    community: str
+    name: Optional[str]
+    township: Optional[str]
+    compounds: int
+    compounds_with_gaps: list[str]
+    gaps: int = strawberry.field(description="findings of severity GAP")
+    findings: int = strawberry.field(description="findings of every severity")
+    reasons: list[Reason]
+
+
+@strawberry.type(description="A compound's owners' committee seats against its branch's posts.")
+class CompoundTies:
+    compound: str
+    name: Optional[str]
+    branches: list[str]
+    committees: list[str]
+    seats: int
+    cross_appointed: list[str] = strawberry.field(
+        description="committee members holding a post on a covering branch's committee"
+    )
+    rate: Optional[float] = strawberry.field(description="crossAppointed / seats")
+    secretaries: list[str]
+    chairs: list[str]
+    secretary_chairs: Optional[bool] = strawberry.field(
+        description="whether a branch secretary chairs the committee"
+    )
+
+
+@strawberry.type(description="One tie of a person to a body: a post or a job.")
+class Post:
+    body: str
+    body_kind: str
+    body_name: Optional[str]
+    role: str
+    link: str = strawberry.field(description="HOLDS_POST or EMPLOYED_BY")
+    since: Optional[dt.date]
+    until: Optional[dt.date]
+
+
+@strawberry.type(description="A person tied to two or more bodies, with every tie.")
+class MultiPostHolder:
+    person: str
+    person_name: Optional[str] = strawberry.field(description="department only")
+    bodies: int
+    posts: list[Post]
+
+
+@strawberry.type(
+    description="An owners' committee member employed by the company managing the same compound."
+)
+class ConflictOfInterest:
+    person: str
+    person_name: Optional[str] = strawberry.field(description="department only")
+    committee: str
+    committee_name: Optional[str]
+    compound: str
+    compound_name: Optional[str]
+    company: str
+    company_name: Optional[str]
+    seat_role: str
+    job_role: str
+
+
+@strawberry.type(description="Two bodies sharing people (organization-to-organization graph).")
+class Interlock:
+    a: str
+    a_kind: str
+    a_name: Optional[str]
+    b: str
+    b_kind: str
+    b_name: Optional[str]
+    shared: int
+    people: list[str]
+
+
+@strawberry.type(
+    description="A node of the person-organization tie graph with its brokerage measures."
+)
+class Broker:
+    node: str
+    kind: str
+    name: Optional[str] = strawberry.field(description="a person's: department only")
+    degree: int
+    betweenness: float = strawberry.field(description="normalized betweenness centrality")
+    constraint: Optional[float] = strawberry.field(description="Burt's constraint")
+
+
+@strawberry.type(description="A Louvain community of the tie graph.")
+class TieCommunity:
+    index: int
+    size: int
+    organizations: list[str]
+    people: list[str]
+
+
+@strawberry.type(description="A node of an ego network or a path.")
+class GraphNode:
+    id: str = strawberry.field(description="the store id (entityId)")
+    kind: str
+    name: Optional[str] = strawberry.field(description="a person's: department only")
+    distance: int = strawberry.field(description="links from the center, or position on a path")
+
+
+@strawberry.type(description="A link of an ego network or a path.")
+class GraphLink:
+    id: str
+    kind: str
+    source: str
+    target: str
+    role: Optional[str]
+    since: Optional[dt.date]
+    until: Optional[dt.date]
+
+
+@strawberry.type(description="The nodes within depth links of the center and the links among them.")
+class EgoNetwork:
+    center: str
+    depth: int
+    total_count: int = strawberry.field(description="nodes within depth links")
+    nodes: list[GraphNode] = strawberry.field(description="the nearest first nodes")
+    links: list[GraphLink] = strawberry.field(description="the links among those nodes")
+
+
+@strawberry.type(description="A shortest path: its nodes in order and the link between each two.")
+class Path:
+    nodes: list[GraphNode]
+    links: list[GraphLink]
+
+
+# --- roles ---------------------------------------------------------------------------------------
+def need_people(role: Role, field: str) -> None:
+    """Refuse the public role a field that names people (or bodies through their people)."""
+    if role is Role.PUBLIC:
+        raise ForbiddenError(
+            f"the public role may see aggregates only: {field} names people or bodies; ask for "
+            "coverageSummary, uncoveredCommunities or coverageGaps { totalCount bySeverity }"
+        )
+
+
+class Lens:
+    """How one role sees analysis results: people's ids, their names, and whether they show.
+
+    Built per request from the projection the results came from (to tell people from the rest)
+    and the request's :class:`RoleView` (for its pseudonyms).
+    """
+
+    def __init__(self, role: Role, history: nx.MultiDiGraph, view: RoleView) -> None:
+        self.role = role
+        self._nodes = history.nodes
+        self._pseudonym = view.pseudonym
+
+    @property
+    def masks(self) -> bool:
+        return self.role is not Role.DEPARTMENT
+
+    def is_person(self, node_id: str) -> bool:
+        data = self._nodes.get(node_id)
+        return data is not None and data.get("kind") == PERSON
+
+    def id(self, node_id: str) -> str:
+        """A node id as this role sees it (a person's pseudonym unless department)."""
+        return self._pseudonym(node_id) if self.masks and self.is_person(node_id) else node_id
+
+    def ids(self, ids: Sequence[str]) -> list[str]:
+        return [self.id(i) for i in ids]
+
+    def subjects(self, ids: Sequence[str]) -> list[str]:
+        """Subjects of a reason: people left out for the public, pseudonyms for researchers."""
+        if self.role is Role.PUBLIC:
+            return [i for i in ids if not self.is_person(i)]
+        return sorted(self.ids(ids))
+
+    def name(self, node_id: str, name: str | None) -> str | None:
+        """A node's name: a person's for the department only (analytics never return them)."""
+        if name is None and self.role is Role.DEPARTMENT and self.is_person(node_id):
+            value = self._nodes[node_id].get("name")
+            return value if isinstance(value, str) else None
+        return name
+
+    def link_id(self, value: str) -> str:
+        """A link id with its ends as this role sees them (as the node fields give it)."""
+        if not self.masks:
+            return value
+        source, kind, target, key = parse_link_id(value)
+        return link_id(self.id(source), kind, self.id(target), key)
+
+    def finding_id(self, value: str) -> str:
+        if not self.masks:
+            return value
+        return ":".join(self.id(part) for part in value.split(":"))
+
+    def value(self, value: Any) -> Any:
+        """Plain data with every person id in it as this role sees it."""
+        if isinstance(value, str):
+            return self.id(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def _texts(details: Mapping[str, Any], sep: str) -> dict[str, Any]:
+    """JSON-ready details ready for an explanation template (as the engine fills them)."""
+    return {
+        k: sep.join(str(x) for x in v) if isinstance(v, list) else v for k, v in details.items()
+    }
+
+
+def explain(finding: an.Finding, subject: str, details: Mapping[str, Any]) -> tuple[str, str]:
+    """The finding's explanations (zh, en) with ``subject`` and JSON-ready ``details``: its own
+    when given its own, a researcher's with pseudonyms in place of person ids."""
+    check = an.RULES[finding.rule].check(finding.check)
+    label = finding.subject_name or subject
+    return (
+        check.zh.format(name=label, **_texts(details, "、")),
+        check.en.format(name=label, **_texts(details, ", ")),
+    )
+
+
+def to_finding(f: an.Finding, lens: Lens) -> Finding:
+    raw = f.to_dict()
+    details = lens.value(raw["details"])
+    subject = lens.id(f.subject)
+    zh, en = f.explanation_zh, f.explanation_en
+    if subject != f.subject or details != raw["details"]:
+        zh, en = explain(f, subject, details)
+    return Finding(
+        id=lens.finding_id(f.id),
+        rule=f.rule,
+        check=f.check,
+        severity=SeverityLevel(raw["severity"]),
+        subject=subject,
+        subject_kind=f.subject_kind,
+        subject_name=lens.name(f.subject, f.subject_name),
+        compound=f.compound,
+        community=f.community,
+        township=f.township,
+        city=f.city,
+        explanation_zh=zh,
+        explanation_en=en,
+        source=f.source,
+        details=details,
+    )
+
+
+def severity_counts(counts: Mapping[str, int]) -> list[SeverityCount]:
+    return [SeverityCount(severity=s, count=counts.get(s.value, 0)) for s in SeverityLevel]
+
+
+def _ratio(r: an.Ratio) -> Ratio:
+    return Ratio(count=r.count, total=r.total, rate=r.rate)
+
+
+def to_coverage_row(r: an.CoverageRow, lens: Lens) -> CoverageRow:
+    return CoverageRow(
+        level=PlaceLevel(r.level),
+        place=r.place,
+        name=r.name,
+        parent=r.parent,
+        compounds=r.compounds,
+        branch=_ratio(r.branch),
+        owners_committee=_ratio(r.owners_committee),
+        property_service=_ratio(r.property_service),
+        service_station=_ratio(r.service_station),
+        party_groups=_ratio(r.party_groups),
+        cross_appointment=_ratio(r.cross_appointment),
+        party_share=_ratio(r.party_share),
+        appeals_replied=_ratio(r.appeals_replied),
+        findings=severity_counts(r.findings),
+    )
+
+
+def to_community_gaps(c: an.CommunityGaps, lens: Lens) -> CommunityGaps:
+    return CommunityGaps(
+        rank=c.rank,
+        community=c.community,
+        name=c.name,
+        township=c.township,
+        compounds=c.compounds,
+        compounds_with_gaps=c.compounds_with_gaps,
+        gaps=c.gaps,
+        findings=c.findings,
+        reasons=[
+            Reason(
+                rule=r.rule,
+                check=r.check,
+                severity=SeverityLevel(r.severity),
+                title_zh=r.title_zh,
+                title_en=r.title_en,
+                count=r.count,
+                subjects=lens.subjects(r.subjects),
+            )
+            for r in c.reasons
+        ],
+    )
+
+
+def to_compound_ties(t: an.CompoundTies, lens: Lens) -> CompoundTies:
+    return CompoundTies(
+        compound=t.compound,
+        name=t.name,
+        branches=t.branches,
+        committees=t.committees,
+        seats=t.seats,
+        cross_appointed=lens.ids(t.cross_appointed),
+        rate=t.rate,
+        secretaries=lens.ids(t.secretaries),
+        chairs=lens.ids(t.chairs),
+        secretary_chairs=t.secretary_chairs,
+    )
+
+
+def to_holder(h: an.MultiPostHolder, lens: Lens) -> MultiPostHolder:
+    return MultiPostHolder(
+        person=lens.id(h.person),
+        person_name=lens.name(h.person, None),
+        bodies=h.bodies,
+        posts=[
+            Post(
+                body=p.body,
+                body_kind=p.body_kind,
+                body_name=p.body_name,
+                role=p.role,
+                link=p.link,
+                since=p.since,
+                until=p.until,
+            )
+            for p in h.posts
+        ],
+    )
+
+
+def to_conflict(c: an.ConflictOfInterest, lens: Lens) -> ConflictOfInterest:
+    return ConflictOfInterest(
+        person=lens.id(c.person),
+        person_name=lens.name(c.person, None),
+        committee=c.committee,
+        committee_name=c.committee_name,
+        compound=c.compound,
+        compound_name=c.compound_name,
+        company=c.company,
+        company_name=c.company_name,
+        seat_role=c.seat_role,
+        job_role=c.job_role,
+    )
+
+
+def to_interlock(i: an.Interlock, lens: Lens) -> Interlock:
+    return Interlock(
+        a=i.a,
+        a_kind=i.a_kind,
+        a_name=i.a_name,
+        b=i.b,
+        b_kind=i.b_kind,
+        b_name=i.b_name,
+        shared=i.shared,
+        people=lens.ids(i.people),
+    )
+
+
+def to_broker(b: an.Broker, lens: Lens) -> Broker:
+    return Broker(
+        node=lens.id(b.node),
+        kind=b.kind,
+        name=lens.name(b.node, b.name),
+        degree=b.degree,
+        betweenness=b.betweenness,
+        constraint=b.constraint,
+    )
+
+
+def to_tie_community(c: an.TieCommunity, lens: Lens) -> TieCommunity:
+    return TieCommunity(
+        index=c.index,
+        size=c.size,
+        organizations=c.organizations,
+        people=lens.ids(c.people),
+    )
+
+
+def to_graph_node(n: an.GraphNode, lens: Lens) -> GraphNode:
+    return GraphNode(
+        id=lens.id(n.id), kind=n.kind, name=lens.name(n.id, n.name), distance=n.distance
+    )
+
+
+def to_graph_link(lk: an.GraphLink, lens: Lens) -> GraphLink:
+    return GraphLink(
+        id=lens.link_id(lk.id),
+        kind=lk.kind,
+        source=lens.id(lk.source),
+        target=lens.id(lk.target),
+        role=lk.role,
+        since=lk.since,
+        until=lk.until,
+    )
