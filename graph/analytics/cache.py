@@ -30,8 +30,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..port import GraphStore
-from .projection import at, project
+from ..errors import Problem
+from ..model import check_link, check_node, parse_link_id
+from ..port import GraphStore, WriteBatch
+from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, at, project
 
 
 @dataclass(slots=True)
@@ -40,6 +42,8 @@ class CacheStats:
 
     hits: int = 0
     builds: int = 0
+    #: how often this process's own writes were applied to the held projection instead
+    patches: int = 0
 
 
 class AnalyticsCache:
@@ -73,7 +77,7 @@ class AnalyticsCache:
     ...     after = await cache.graph(dt.date(2021, 5, 31))
     ...     return first is again, after.number_of_nodes()
     >>> asyncio.run(demo()), cache.stats
-    ((True, 1), CacheStats(hits=1, builds=2))
+    ((True, 1), CacheStats(hits=1, builds=1, patches=1))
     """
 
     def __init__(
@@ -83,6 +87,7 @@ class AnalyticsCache:
         version: Callable[[], Hashable] | None = None,
         ttl: float | None = None,
         max_days: int = 16,
+        max_patch: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if version is None and hasattr(store, "version"):
@@ -103,6 +108,15 @@ class AnalyticsCache:
         self._built_at = 0.0
         self._history: nx.MultiDiGraph | None = None
         self._days: OrderedDict[dt.date, nx.MultiDiGraph] = OrderedDict()
+        #: writes made through ``store`` since the last build, with the version after each;
+        #: None once they outgrow ``max_patch`` (the next call rebuilds instead)
+        self._pending: list[tuple[Hashable, WriteBatch]] | None = []
+        self._pending_records = 0
+        self._max_patch = max_patch
+        self._patchable = version is None or (
+            isinstance(version, functools.partial) and version.args == (store, "version")
+        )
+        store.add_write_listener(self._on_write)
 
     def _fresh(self) -> bool:
         if self._history is None:
@@ -118,14 +132,19 @@ class AnalyticsCache:
             assert self._history is not None
             return self._history
         async with self._lock:
-            if not self._fresh():  # another request may have rebuilt it meanwhile
+            if self._fresh():  # another request brought it up to date meanwhile
+                self.stats.hits += 1
+            elif (patched := self._patched()) is not None:
+                self._history, self._key = patched
+                self._days.clear()
+                self.stats.patches += 1
+            else:
+                self._pending, self._pending_records = [], 0
                 key = self._version() if self._version is not None else None
                 self._history = nx.freeze(await project(self.store))
                 self._days.clear()
                 self._key, self._built_at = key, self._clock()
                 self.stats.builds += 1
-            else:
-                self.stats.hits += 1
         assert self._history is not None
         return self._history
 
@@ -148,3 +167,85 @@ class AnalyticsCache:
         """Forget everything: the next call reads the store again."""
         self._history = None
         self._days.clear()
+
+    # -- keeping up with this process's own writes ------------------------------------------------
+    def _on_write(self, batch: WriteBatch, version: Hashable) -> None:
+        if self._pending is None:
+            return
+        self._pending_records += len(batch)
+        if self._pending_records > self._max_patch:
+            self._pending = None  # a bulk import: reading the store again is cheaper
+        else:
+            self._pending.append((version, batch))
+
+    def _patched(self) -> tuple[nx.MultiDiGraph, Hashable] | None:
+        """The held projection with the writes made since applied, when they are all known:
+        every version between the held one and the store's current one came through
+        :meth:`_on_write`, and the time-to-live (if any) has not run out."""
+        if self._history is None or self._pending is None or not self._patchable:
+            return None
+        if self._ttl is not None and self._clock() - self._built_at >= self._ttl:
+            return None
+        current = self._version() if self._version is not None else None
+        seen = [v for v, _ in self._pending]
+        if not isinstance(self._key, int) or not isinstance(current, int):
+            return None
+        if not set(range(self._key + 1, current + 1)) <= set(seen):
+            return None  # a write we did not see (clear(), or another code path)
+        # replaying writes the projection may already hold is harmless: upserts replace and
+        # deletes are idempotent, so the suffix in order always ends at the current state
+        graph = nx.MultiDiGraph(self._history)
+        for v, batch in self._pending:
+            if isinstance(v, int) and v > self._key:
+                apply_batch(graph, batch)
+        self._pending, self._pending_records = [], 0
+        return nx.freeze(graph), current
+
+
+_NODE_KINDS = frozenset(ANALYTIC_NODE_KINDS)
+_LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)
+
+
+def apply_batch(graph: nx.MultiDiGraph, batch: WriteBatch) -> None:
+    """Apply one acknowledged write to a (mutable) projection as the stores would: upserts
+    replace, then link and node deletes; kinds the analytics do not read are left out.
+
+    Examples
+    --------
+    >>> from govgraph.graph.model import link, node
+    >>> g = nx.MultiDiGraph()
+    >>> apply_batch(g, WriteBatch(nodes=[node("Person", "p1"), node("PartyBranch", "b1")]))
+    >>> apply_batch(g, WriteBatch(links=[link("MEMBER_OF", "p1", "b1", status="full")]))
+    >>> sorted(g.edges(keys=True))
+    [('p1', 'b1', 'p1|MEMBER_OF|b1')]
+    >>> apply_batch(g, WriteBatch(delete_nodes=["b1"]))
+    >>> g.number_of_nodes(), g.number_of_edges()
+    (1, 0)
+    """
+    problems: list[Problem] = []
+    for n in batch.nodes:
+        clean = check_node(n, problems)  # the store checked it; this coerces raw values
+        if clean is None or clean.kind not in _NODE_KINDS:
+            continue
+        if clean.id in graph:
+            attrs = graph.nodes[clean.id]
+            attrs.clear()
+            attrs.update(kind=clean.kind, **clean.props)
+        else:
+            graph.add_node(clean.id, kind=clean.kind, **clean.props)
+    for lk in batch.links:
+        c = check_link(lk, problems)
+        if c is None or c.kind not in _LINK_KINDS:
+            continue
+        if c.source not in graph or c.target not in graph:
+            continue
+        if graph.has_edge(c.source, c.target, key=c.id):
+            graph.remove_edge(c.source, c.target, key=c.id)
+        graph.add_edge(c.source, c.target, key=c.id, kind=c.kind, **c.props)
+    for lid in batch.delete_links:
+        source, _, target, _ = parse_link_id(lid)
+        if graph.has_edge(source, target, key=lid):
+            graph.remove_edge(source, target, key=lid)
+    for nid in batch.delete_nodes:
+        if nid in graph:
+            graph.remove_node(nid)
