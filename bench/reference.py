@@ -1,0 +1,289 @@
+"""The reference queries of the API benchmarks, as GraphQL documents for our schema and for the
+Neo4j GraphQL Library anchor (``bench/neo4j-graphql/typedefs.graphql``), with the variables for
+each data set and the normalizers that bring both answers to one comparable shape.
+
+Six queries, the reference set of issues 4 and 6:
+
+``lookup``      one compound by id, with its scalar properties;
+``filtered``    a filtered, sorted list of compounds (old ones built since 1980, by name, 20);
+``nested3``     three levels below a community: its compounds, their Party branches, and the
+                branches' post holders with the role on the link (department key: names too);
+``connection``  a connection with ``totalCount`` and ``pageInfo`` (Party branches of one form);
+``counts``      a count aggregate: how many nodes of every kind;
+``no_branch``   a relationship filter: compounds with no Party branch (totalCount and a page).
+
+Both sides are asked for the same data. Where the two schemas differ, the normalizers make the
+answers comparable: global ids (``Compound:x``) versus store ids (we ask for ``entityId``),
+edges versus plain lists, the order of nested lists (ours by link id, theirs unordered: both are
+sorted), and parts of a community that are not compounds (our ``parts`` holds every PART_OF
+neighbour; the anchor's ``compounds`` only compounds: ours are filtered to compounds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Json = Any
+
+#: every node kind of the ontology (``graph/ontology.py``) and its root field's plural, which is
+#: the same in both schemas (``peopleConnection``, ``propertyCompaniesConnection``, ...); written
+#: out so that this module imports nothing from the code under test
+KIND_PLURALS: dict[str, str] = {
+    "City": "cities", "Township": "townships", "Community": "communities",
+    "Compound": "compounds", "Building": "buildings", "Unit": "units", "Person": "people",
+    "PartyCommittee": "partyCommittees", "PartyBranch": "partyBranches",
+    "PartyGroup": "partyGroups", "OwnersAssembly": "ownersAssemblies",
+    "OwnersCommittee": "ownersCommittees", "PropertyCompany": "propertyCompanies",
+    "PropertyManagementCommittee": "propertyManagementCommittees",
+    "ServiceStation": "serviceStations", "LeadershipGroup": "leadershipGroups",
+    "ServiceCenter": "serviceCenters", "EnforcementTeam": "enforcementTeams",
+    "Department": "departments", "VolunteerTeam": "volunteerTeams", "Meeting": "meetings",
+    "Appeal": "appeals", "Dispute": "disputes", "VolunteerActivity": "volunteerActivities",
+    "Evaluation": "evaluations",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One reference query: our document, the anchor's, and how to compare their answers."""
+
+    name: str
+    what: str
+    ours: str
+    theirs: str
+    normalize_ours: Callable[[Json], Json]
+    normalize_theirs: Callable[[Json], Json]
+    #: names of the data-set variables the documents use (see :data:`DATASET_VARIABLES`)
+    variables: tuple[str, ...] = ()
+
+
+# --- the data sets' variables ------------------------------------------------------------------
+#: ids and values per data set, chosen from the data: the demo's flagship community (气象街社区)
+#: and compound (云北苑小区); the synthetic set's first community and compound.
+DATASET_VARIABLES: dict[str, dict[str, Any]] = {
+    "demo": {"community": "comm-qixiangjie", "compound": "cmp-yunbeiyuan", "form": "standalone"},
+    "synthetic": {"community": "comm-00000", "compound": "cmp-00000", "form": "standalone"},
+}
+
+
+def variables_for(ref: Reference, dataset: str, *, ours: bool) -> dict[str, Any]:
+    """The variables of ``ref`` on ``dataset``; ours take global ids where the anchor takes ids."""
+    values = DATASET_VARIABLES[dataset]
+    out: dict[str, Any] = {}
+    for name in ref.variables:
+        value = values[name]
+        if ours and name == "community":
+            value = f"Community:{value}"
+        elif ours and name == "compound":
+            value = f"Compound:{value}"
+        out["id" if name in ("community", "compound") else name] = value
+    return out
+
+
+def body(ref: Reference, dataset: str, *, ours: bool) -> str:
+    """The JSON body of the POST request for ``ref`` on ``dataset``."""
+    doc = ref.ours if ours else ref.theirs
+    payload = {"query": doc, "variables": variables_for(ref, dataset, ours=ours)}
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- normalizers -------------------------------------------------------------------------------
+def _renamed(d: dict[str, Any]) -> dict[str, Any]:
+    """Our ``entityId`` as ``id`` (the anchor's id is the store id)."""
+    out = dict(d)
+    if "entityId" in out:
+        out["id"] = out.pop("entityId")
+    return out
+
+
+def _by_id(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda d: str(d.get("id")))
+
+
+def _ours_lookup(data: Json) -> Json:
+    return _renamed(data["node"]) if data["node"] else None
+
+
+def _theirs_lookup(data: Json) -> Json:
+    found = data["compounds"]
+    return found[0] if found else None
+
+
+def _ours_filtered(data: Json) -> Json:
+    return [_renamed(e["node"]) for e in data["compounds"]["edges"]]
+
+
+def _theirs_filtered(data: Json) -> Json:
+    return data["compounds"]
+
+
+def _ours_nested(data: Json) -> Json:
+    community = data["node"]
+    compounds = []
+    for e in community["parts"]["edges"]:
+        node = e["node"]
+        if not node:  # a part that is not a compound (party committee, service centre)
+            continue
+        branches = []
+        for b in node["coveredBy"]["edges"]:
+            branch = b["node"]
+            posts = sorted(
+                (p["role"], p["node"]["entityId"], p["node"]["name"])
+                for p in branch["postHolders"]["edges"]
+            )
+            branches.append({**_renamed(branch), "postHolders": posts})
+        compounds.append({"id": node["entityId"], "name": node["name"], "coveredBy": branches})
+    for c in compounds:
+        c["coveredBy"] = _by_id(c["coveredBy"])
+    return {"id": community["entityId"], "name": community["name"], "compounds": _by_id(compounds)}
+
+
+def _theirs_nested(data: Json) -> Json:
+    found = data["communities"]
+    if not found:
+        return None
+    community = found[0]
+    compounds = []
+    for node in community["compounds"]:
+        branches = []
+        for branch in node["coveredBy"]:
+            posts = sorted(
+                (p["properties"]["role"], p["node"]["id"], p["node"]["name"])
+                for p in branch["postHoldersConnection"]["edges"]
+            )
+            branches.append(
+                {"id": branch["id"], "name": branch["name"], "form": branch["form"],
+                 "postHolders": posts}
+            )  # fmt: skip
+        compounds.append({"id": node["id"], "name": node["name"], "coveredBy": _by_id(branches)})
+    return {"id": community["id"], "name": community["name"], "compounds": _by_id(compounds)}
+
+
+def _ours_connection(data: Json) -> Json:
+    c = data["partyBranches"]
+    return {
+        "totalCount": c["totalCount"],
+        "hasNextPage": c["pageInfo"]["hasNextPage"],
+        "nodes": [_renamed(e["node"]) for e in c["edges"]],
+    }
+
+
+def _theirs_connection(data: Json) -> Json:
+    c = data["partyBranchesConnection"]
+    return {
+        "totalCount": c["totalCount"],
+        "hasNextPage": c["pageInfo"]["hasNextPage"],
+        "nodes": [e["node"] for e in c["edges"]],
+    }
+
+
+def _ours_counts(data: Json) -> Json:
+    return {k["kind"]: k["count"] for k in data["counts"]["nodes"] if k["count"]}
+
+
+def _theirs_counts(data: Json) -> Json:
+    return {
+        k: v["aggregate"]["count"]["nodes"]
+        for k, v in data.items()
+        if v["aggregate"]["count"]["nodes"]
+    }
+
+
+def _ours_no_branch(data: Json) -> Json:
+    c = data["compounds"]
+    return {"totalCount": c["totalCount"], "nodes": [_renamed(e["node"]) for e in c["edges"]]}
+
+
+def _theirs_no_branch(data: Json) -> Json:
+    c = data["compoundsConnection"]
+    return {"totalCount": c["totalCount"], "nodes": [e["node"] for e in c["edges"]]}
+
+
+# --- the documents -----------------------------------------------------------------------------
+_COMPOUND_FIELDS = "name isOld builtYear households deliveredAreaRatio investmentYuan"
+
+_COUNTS_THEIRS = (
+    "query Counts { "
+    + " ".join(
+        f"{kind}: {many}Connection {{ aggregate {{ count {{ nodes }} }} }}"
+        for kind, many in KIND_PLURALS.items()
+    )
+    + " }"
+)
+
+REFERENCES: tuple[Reference, ...] = (
+    Reference(
+        "lookup",
+        "lookup by id (one compound)",
+        f"query Lookup($id: ID!) {{ node(id: $id) {{ ... on Compound {{ entityId "
+        f"{_COMPOUND_FIELDS} }} }} }}",
+        f"query Lookup($id: ID!) {{ compounds(where: {{id: {{eq: $id}}}}) {{ id "
+        f"{_COMPOUND_FIELDS} }} }}",
+        _ours_lookup,
+        _theirs_lookup,
+        ("compound",),
+    ),
+    Reference(
+        "filtered",
+        "filtered list (old compounds built since 1980, by name, 20)",
+        "query Filtered { compounds(first: 20, where: {isOld: {eq: true}, builtYear: {gte: 1980}}, "
+        "orderBy: [{field: NAME, direction: ASC}]) { edges { node { entityId name builtYear "
+        "households } } } }",
+        "query Filtered { compounds(limit: 20, where: {isOld: {eq: true}, builtYear: {gte: 1980}}, "
+        "sort: [{name: ASC}, {id: ASC}]) { id name builtYear households } }",
+        _ours_filtered,
+        _theirs_filtered,
+    ),
+    Reference(
+        "nested3",
+        "three levels: community > compounds > Party branches > post holders (role, name)",
+        "query Nested($id: ID!) { node(id: $id) { ... on Community { entityId name "
+        "parts(first: 50) { edges { node { ... on Compound { entityId name "
+        "coveredBy(first: 10) { edges { node { ... on PartyBranch { entityId name form "
+        "postHolders(first: 30) { edges { role node { ... on Person { entityId name } } } } "
+        "} } } } } } } } } } }",
+        "query Nested($id: ID!) { communities(where: {id: {eq: $id}}) { id name "
+        "compounds { id name coveredBy { id name form "
+        "postHoldersConnection { edges { properties { role } node { id name } } } } } } }",
+        _ours_nested,
+        _theirs_nested,
+        ("community",),
+    ),
+    Reference(
+        "connection",
+        "connection with totalCount and pageInfo (Party branches of one form, 10)",
+        "query Conn($form: String!) { partyBranches(first: 10, where: {form: {eq: $form}}) { "
+        "totalCount pageInfo { hasNextPage endCursor } edges { node { entityId name form } } } }",
+        "query Conn($form: String!) { partyBranchesConnection(first: 10, "
+        "where: {form: {eq: $form}}, sort: [{id: ASC}]) { totalCount pageInfo { hasNextPage "
+        "endCursor } edges { node { id name form } } } }",
+        _ours_connection,
+        _theirs_connection,
+        ("form",),
+    ),
+    Reference(
+        "counts",
+        "count aggregate: nodes of every kind",
+        "query Counts { counts { nodes { kind count } } }",
+        _COUNTS_THEIRS,
+        _ours_counts,
+        _theirs_counts,
+    ),
+    Reference(
+        "no_branch",
+        "relationship filter: compounds with no Party branch (totalCount, first 100)",
+        "query NoBranch { compounds(first: 100, where: {has: [{kind: COVERS, direction: IN, "
+        "exists: false, neighbourKind: PartyBranch}]}) { totalCount edges { node { entityId "
+        "name } } } }",
+        "query NoBranch { compoundsConnection(first: 100, where: {coveredByConnection: "
+        "{aggregate: {count: {nodes: {eq: 0}}}}}, "
+        "sort: [{id: ASC}]) { totalCount edges { node { id name } } } }",
+        _ours_no_branch,
+        _theirs_no_branch,
+    ),
+)
+
+BY_NAME: dict[str, Reference] = {r.name: r for r in REFERENCES}
