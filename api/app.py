@@ -11,17 +11,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from strawberry.fastapi import GraphQLRouter
 
 from .. import __version__
 from ..graph.errors import GovGraphError
 from ..graph.port import GraphStore
-from ..graph.privacy import Role
+from ..schema.analytics import analytics_cache
 from ..schema.build import Limits, build_schema
 from ..schema.context import Context
+from .auth import Authenticator
+from .deadline import RequestDeadline
+from .http_guard import BodyLimit, GuardedGraphQLRouter
 from .settings import Settings
 from .stores import open_store
 
@@ -34,6 +36,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store if store is not None else await open_store(settings)
+        # one projection cache per store, shared by every request (schema/analytics.py)
+        app.state.analytics = analytics_cache(app.state.store, settings.analytics_ttl)
         try:
             yield
         finally:
@@ -55,22 +59,18 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             allow_headers=["*"],
         )
 
-    def role_of(request: Request) -> Role:
-        key = request.headers.get("x-api-key")
-        auth = request.headers.get("authorization", "")
-        if key is None and auth.lower().startswith("bearer "):
-            key = auth[7:].strip()
-        if key is None:
-            return settings.anonymous_role
-        role = settings.api_keys.get(key)
-        if role is None:
-            raise HTTPException(status_code=401, detail="unknown API key")
-        return role
-
+    authenticator = Authenticator.from_settings(settings)  # API keys and JWT: api/auth.py
     secret = settings.pseudonym_secret.get_secret_value().encode()
 
     async def context_getter(request: Request) -> Context:
-        return Context(request.app.state.store, role_of(request), secret, settings.max_page_size)
+        role = authenticator.request_role(request)
+        return Context(
+            request.app.state.store,
+            role,
+            secret,
+            settings.max_page_size,
+            analytics=request.app.state.analytics,
+        )
 
     schema = build_schema(
         Limits(
@@ -82,7 +82,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             introspection=settings.graphql_introspection,
         )
     )
-    app.include_router(GraphQLRouter(schema, context_getter=context_getter), prefix="/graphql")
+    router = GuardedGraphQLRouter(schema, context_getter=context_getter)  # api/http_guard.py
+    app.include_router(router, prefix="/graphql")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    # outermost: a request hanging on the store anywhere inside is cut off (api/deadline.py)
+    app.add_middleware(RequestDeadline, seconds=settings.request_timeout)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

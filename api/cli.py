@@ -228,11 +228,13 @@ def neo4j_status(home: HomeOpt = None) -> None:
 
 def _register_data_commands() -> None:
     from .cli_analytics import register as register_analytics
+    from .cli_auth import register as register_auth
     from .cli_data import register
     from .cli_generate import register as register_generate
 
     register(app)
     register_generate(app)
+    register_auth(app)
     register_analytics(app)
 
 

@@ -33,13 +33,21 @@ class Settings(BaseSettings):
     neo4j_connection_timeout: float = Field(5.0, description="seconds to wait for a connection")
     neo4j_query_timeout: float | None = Field(30.0, description="seconds before a query is cut")
     neo4j_max_retry_time: float = Field(
-        15.0, description="seconds the driver keeps retrying a transaction on transient errors"
+        5.0,
+        description="seconds the driver keeps retrying on transient errors and while Neo4j "
+        "cannot be reached; a request then fails with STORE_UNAVAILABLE (the back-off, 1 s "
+        "doubling, makes that at most about 2x this + 1 s)",
     )
     neo4j_home: Path = Field(
         Path(".govgraph/neo4j"), description="data folder of the local Neo4j (govgraph neo4j)"
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    request_timeout: float | None = Field(
+        30.0,
+        description="seconds an HTTP request may take; past it, it is cancelled and answers 503 "
+        "(GraphQL code TIMEOUT), so a store that hangs never holds a caller longer; null: none",
+    )
     cors_origins: list[str] = Field(default_factory=list)
 
     # -- who sees what (GraphQL) --
@@ -52,6 +60,28 @@ class Settings(BaseSettings):
         SecretStr("dev-only-pseudonym-secret"),
         description="key of the researcher pseudonyms; set your own, keep it stable",
     )
+    # JWT bearer tokens (api/auth.py): accepted once a secret or a public key is set
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256/384/512 shared secret, at least 32 bytes"
+    )
+    jwt_public_key: str | None = Field(
+        None, description="PEM public key, as text or a file path, for RS*/PS*/ES*/EdDSA tokens"
+    )
+    jwt_algorithms: list[str] = Field(
+        default_factory=lambda: ["HS256", "RS256", "ES256"],
+        description="accepted signature algorithms ('none' never is)",
+    )
+    jwt_audience: str | None = Field(None, description="required aud claim, if set")
+    jwt_issuer: str | None = Field(None, description="required iss claim, if set")
+    jwt_role_claim: str = Field("role", description="the claim holding the role; a.b for nested")
+    jwt_leeway: float = Field(30.0, description="seconds of clock skew allowed on exp/nbf/iat")
+
+    # -- analytics (GraphQL) --
+    analytics_ttl: float | None = Field(
+        60.0,
+        description="seconds the analytics projection of a Neo4j store stays valid (writes by "
+        "other processes show after this; writes through this one at once); null: no limit",
+    )
 
     # -- GraphQL limits --
     max_depth: int = 12
@@ -59,4 +89,7 @@ class Settings(BaseSettings):
     max_tokens: int = 2_000
     max_cost: int = 250_000
     max_page_size: int = 100
+    max_request_bytes: int = Field(
+        2 * 1024 * 1024, description="larger request bodies or query strings get 413"
+    )
     graphql_introspection: bool = True

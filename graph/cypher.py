@@ -17,7 +17,20 @@ from typing import Any
 
 from .model import Value
 from .ontology import LINK_KINDS, NODE_KINDS
-from .query import And, Cmp, Direction, Filter, HasLink, Not, Op, Or, SortKey, field_prop
+from .places import Route
+from .query import (
+    And,
+    Cmp,
+    Direction,
+    Filter,
+    HasLink,
+    LinkCount,
+    Not,
+    Op,
+    Or,
+    SortKey,
+    field_prop,
+)
 
 ENTITY = "Entity"
 FULLTEXT_INDEX = "entity_names"
@@ -78,8 +91,11 @@ KINDS_OF = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id, 
 # Nodes: one statement per batch whatever the kinds. Neo4j 5.26's dynamic labels take the kind
 # from the row (a parameter, already checked against the ontology), so a batch of many kinds is
 # one round trip and one cached plan.
+# A new node gets its properties with ``+=`` (nothing to remove, and measured faster than ``=``);
+# an existing one with ``=``, so absent properties are removed (upsert replaces).
 UPSERT_NODES = (
-    f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) SET n = row.props SET n:$(row.kind)"
+    f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) "
+    "ON CREATE SET n += row.props ON MATCH SET n = row.props SET n:$(row.kind)"
 )
 
 
@@ -89,7 +105,8 @@ def upsert_links(kind: str) -> str:
     return (
         f"UNWIND $rows AS row "
         f"MATCH (a:{ENTITY} {{id: row.source}}) MATCH (b:{ENTITY} {{id: row.target}}) "
-        f"MERGE (a)-[r:{rel_type(kind)} {{id: row.id}}]->(b) SET r = row.props"
+        f"MERGE (a)-[r:{rel_type(kind)} {{id: row.id}}]->(b) "
+        "ON CREATE SET r += row.props ON MATCH SET r = row.props"
     )
 
 
@@ -180,16 +197,26 @@ SEARCH = (
     "ORDER BY score DESC"
 )
 
+# The projection is read in pages of nodes in id order (the unique index gives the order), each
+# page one record holding lists: streaming one Bolt record per node or link measured about 10x
+# slower on a busy 2-core machine (one socket wake-up per record), and pages keep the server's
+# memory bounded at any size.
 PROJECTION_NODES = (
-    f"MATCH (n:{ENTITY}) WHERE size($kinds) = 0 OR n.kind IN $kinds "
-    "RETURN n.id AS id, n.kind AS kind, properties(n) AS props"
+    f"MATCH (n:{ENTITY}) WHERE n.id > $after AND (size($kinds) = 0 OR n.kind IN $kinds) "
+    "WITH n ORDER BY n.id LIMIT $limit "
+    "RETURN collect([n.id, n.kind, properties(n)]) AS rows, max(n.id) AS last, "
+    "count(n) AS scanned"
 )
 PROJECTION_LINKS = (
-    f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) "
+    f"MATCH (a:{ENTITY}) WHERE a.id > $after WITH a ORDER BY a.id LIMIT $limit "
+    "WITH collect(a) AS page UNWIND page AS a "
+    f"OPTIONAL MATCH (a)-[r]->(b:{ENTITY}) "
     "WHERE (size($link_kinds) = 0 OR type(r) IN $link_kinds) "
     "AND (size($kinds) = 0 OR (a.kind IN $kinds AND b.kind IN $kinds)) "
     f"AND {valid_on('r')} "
-    "RETURN r.id AS id, type(r) AS kind, a.id AS source, b.id AS target, properties(r) AS props"
+    "WITH page, collect(CASE WHEN r IS NULL THEN null "
+    "ELSE [r.id, type(r), a.id, b.id, properties(r)] END) AS rows "
+    "RETURN rows, page[-1].id AS last, size(page) AS scanned"
 )
 
 
@@ -246,12 +273,37 @@ def _compile_cmp(kind: str, f: Cmp, params: Params, var: str) -> str:
     return f"{ref} {_OPS[f.op]} {p}"
 
 
+def link_counts(keys: Sequence[SortKey], var: str = "n") -> list[str]:
+    """A ``COUNT { }`` subquery for each link-count sort key, in order; :func:`sort_refs` names
+    their values ``c0``, ``c1``, ... (the list query computes them once per row)."""
+    out: list[str] = []
+    for k in keys:
+        if isinstance(k.field, LinkCount):
+            c = k.field
+            left, right = _pattern(Direction(c.direction), f"x:{rel_type(c.kind)}")
+            other = f"(m:{label(c.neighbour_kind)})" if c.neighbour_kind else "(m)"
+            out.append(f"COUNT {{ ({var}){left}{right}{other} WHERE {valid_on('x')} }}")
+    return out
+
+
+def sort_refs(kind: str, keys: Sequence[SortKey], var: str = "n") -> list[tuple[str, bool]]:
+    """(expression, may be null) of each sort key: a property, ``id`` or a link count."""
+    out: list[tuple[str, bool]] = []
+    counted = 0
+    for k in keys:
+        if isinstance(k.field, LinkCount):
+            out.append((f"c{counted}", False))
+            counted += 1
+        else:
+            out.append((f"{var}.{prop(kind, k.field)}", k.field != "id"))
+    return out
+
+
 def order_by(kind: str, keys: Sequence[SortKey], var: str = "n") -> str:
     """Nulls last in both directions, then the key, ``id`` last (a total order)."""
     parts: list[str] = []
-    for k in keys:
-        ref = f"{var}.{prop(kind, k.field)}"
-        if k.field != "id":
+    for k, (ref, nullable) in zip(keys, sort_refs(kind, keys, var), strict=True):
+        if nullable:
             parts.append(f"{ref} IS NULL")
         parts.append(ref + (" DESC" if k.descending else ""))
     return ", ".join(parts)
@@ -267,23 +319,56 @@ def after_cursor(
     """Rows strictly after the cursor row in :func:`order_by` order (a keyset predicate)."""
     ors: list[str] = []
     equal_so_far: list[str] = []
-    for k, v in zip(keys, values, strict=True):
-        ref = f"{var}.{prop(kind, k.field)}"
+    refs = sort_refs(kind, keys, var)
+    for k, v, (ref, nullable) in zip(keys, values, refs, strict=True):
         if v is None:
             equal_so_far.append(f"{ref} IS NULL")  # nothing sorts after a null in this key
             continue
         p = params.add(v)
         op = "<" if k.descending else ">"
-        after = f"({ref} IS NULL OR {ref} {op} {p})" if k.field != "id" else f"{ref} {op} {p}"
+        after = f"({ref} IS NULL OR {ref} {op} {p})" if nullable else f"{ref} {op} {p}"
         ors.append("(" + " AND ".join([*equal_so_far, after]) + ")")
         equal_so_far.append(f"{ref} = {p}")
     return "(" + " OR ".join(ors) + ")" if ors else "false"
 
 
-def list_nodes(kind: str, where: str, order: str) -> str:
+def list_nodes(
+    kind: str, where: str, order: str, counts: Sequence[str] = (), after: str | None = None
+) -> str:
+    """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
+    passes ``where``, before the cursor predicate ``after`` and the order use them."""
+    ret = "RETURN n.id AS id, n.kind AS kind, properties(n) AS props"
+    if not counts:
+        cond = where if after is None else f"{where} AND {after}"
+        return f"MATCH (n:{label(kind)}) WHERE {cond} {ret} ORDER BY {order} LIMIT $limit"
+    named = ", ".join(f"{c} AS c{i}" for i, c in enumerate(counts))
+    listed = ", ".join(f"c{i}" for i in range(len(counts)))
+    keep = "" if after is None else f" WHERE {after}"
     return (
-        f"MATCH (n:{label(kind)}) WHERE {where} "
-        f"RETURN n.id AS id, n.kind AS kind, properties(n) AS props ORDER BY {order} LIMIT $limit"
+        f"MATCH (n:{label(kind)}) WHERE {where} WITH n, {named}{keep} "
+        f"{ret}, [{listed}] AS counts ORDER BY {order} LIMIT $limit"
+    )
+
+
+def aggregate(kind: str, where: str, way: Route) -> str:
+    """Nodes of ``kind`` matching ``where`` under each place of ``way.level``, zeros included,
+    most first, at most ``$limit``; the matching nodes under none; and whether more places
+    follow. One statement, one pass up from the nodes along chains of locating links, every
+    link valid on ``$as_of`` (walking down from the places measured several times more work:
+    below a township lie whole trees of bodies that are not the kind counted)."""
+    rels = "|".join(rel_type(k) for k in way.link_kinds)
+    chain = f"[rs:{rels}*1..{way.max_hops}]"
+    level, nodes = label(way.level), label(kind)
+    return (
+        "CALL () { "
+        f"MATCH (n:{nodes}) WHERE {where} "
+        f"OPTIONAL MATCH (n)-{chain}->(p:{level}) WHERE all(r IN rs WHERE {valid_on('r')}) "
+        "RETURN p, count(DISTINCT n) AS c "  # p is null for the nodes under no place
+        f"UNION ALL MATCH (p:{level}) RETURN p, 0 AS c }} "  # every place, zeros included
+        "WITH p, sum(c) AS c ORDER BY c DESC, p.id "
+        "WITH collect(CASE WHEN p IS NOT NULL THEN {id: p.id, name: p.name, c: c} END) AS places, "
+        "sum(CASE WHEN p IS NULL THEN c ELSE 0 END) AS unplaced "
+        "RETURN places[..$limit] AS places, size(places) > $limit AS has_more, unplaced"
     )
 
 

@@ -36,6 +36,7 @@ import networkx as nx
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CorruptStoreError
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .places import Aggregate, PlaceCount, Route, route
 from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
 from .query import (
     And,
@@ -44,6 +45,7 @@ from .query import (
     Direction,
     Filter,
     HasLink,
+    LinkCount,
     Not,
     Op,
     Or,
@@ -215,6 +217,7 @@ class EmbeddedStore(GraphStore):
         links_deleted = sum(self._drop_link(lid) for lid in batch.delete_links)
         nodes_deleted = sum(self._drop_node(nid) for nid in batch.delete_nodes)
         self.version += 1
+        self._written(batch)
         return WriteResult(len(batch.nodes), len(batch.links), links_deleted, nodes_deleted)
 
     # -- the port: writes -------------------------------------------------------------------------
@@ -265,21 +268,40 @@ class EmbeddedStore(GraphStore):
     ) -> Page[Node]:
         self.stats.count("list_nodes")
         check_page_size(first)
+        node_kind(kind)
         keys = check_sort(kind, order_by)
-        rows = list(self._matching(kind, where, as_of))
+        # each row's sort values once (a count of links is worth computing only once)
+        rows = [(self._sort_values(n, keys, as_of), n) for n in self._matching(kind, where, as_of)]
         compare = functools.partial(_compare_values, keys)
         if after is not None:
             start = decode_cursor(after, keys, kind)
-            rows = [n for n in rows if compare(_sort_values(n, keys), start) > 0]
-        rows.sort(
-            key=functools.cmp_to_key(
-                lambda a, b: compare(_sort_values(a, keys), _sort_values(b, keys))
-            )
-        )
+            rows = [row for row in rows if compare(row[0], start) > 0]
+        by_values = functools.cmp_to_key(compare)
+        rows.sort(key=lambda row: by_values(row[0]))
         page = rows[:first]
-        has_next = len(rows) > first
-        cursor = encode_cursor(_sort_values(page[-1], keys)) if page else None
-        return Page(page, has_next, cursor)
+        cursors = [encode_cursor(values) for values, _ in page]
+        return Page([n for _, n in page], len(rows) > first, cursors[-1] if page else None, cursors)
+
+    def _sort_values(
+        self, n: Node, keys: Sequence[SortKey], as_of: dt.date | None
+    ) -> list[Value | None]:
+        return [
+            self._link_count(n.id, k.field, as_of)
+            if isinstance(k.field, LinkCount)
+            else n.id
+            if k.field == "id"
+            else n.props.get(k.field)
+            for k in keys
+        ]
+
+    def _link_count(self, nid: str, c: LinkCount, as_of: dt.date | None) -> int:
+        return sum(
+            1
+            for lk, other in self._incident(nid, Direction(c.direction))
+            if lk.kind == c.kind
+            and lk.valid_on(as_of)
+            and (c.neighbour_kind is None or self._node(other).kind == c.neighbour_kind)
+        )
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
@@ -302,6 +324,52 @@ class EmbeddedStore(GraphStore):
                 out.links[lk.kind] = out.links.get(lk.kind, 0) + 1
         out.links = dict(sorted(out.links.items()))
         return out
+
+    async def aggregate(
+        self,
+        kind: str,
+        *,
+        group_by: str,
+        where: Filter | None = None,
+        as_of: dt.date | None = None,
+        first: int = 100,
+    ) -> Aggregate:
+        self.stats.count("aggregate")
+        way = route(kind, group_by)
+        check_page_size(first)
+        counts = dict.fromkeys(self._by_kind.get(group_by, ()), 0)
+        unplaced = 0
+        above: dict[str, frozenset[str]] = {}  # places above each node met so far
+        for n in self._matching(kind, where, as_of):
+            places = self._places(n.id, way, as_of, above)
+            unplaced += not places
+            for p in places:
+                counts[p] += 1
+        ranked = sorted(counts.items(), key=lambda pc: (-pc[1], pc[0]))
+        groups = [
+            PlaceCount(pid, _str_or_none(self._node(pid).props.get("name")), c)
+            for pid, c in ranked[:first]
+        ]
+        return Aggregate(kind, group_by, groups, unplaced, len(ranked) > first)
+
+    def _places(
+        self, nid: str, way: Route, as_of: dt.date | None, memo: dict[str, frozenset[str]]
+    ) -> frozenset[str]:
+        """The places of ``way.level`` that valid locating links lead to from ``nid``."""
+        found = memo.get(nid)
+        if found is None:
+            out: set[str] = set()
+            for _, target, lid in self._g.out_edges(nid, keys=True):
+                lk = self._link(lid)
+                if lk.kind not in way.link_kinds or not lk.valid_on(as_of):
+                    continue
+                target_kind = self._node(target).kind
+                if target_kind == way.level:
+                    out.add(target)
+                elif target_kind in way.via:
+                    out |= self._places(target, way, as_of, memo)
+            found = memo[nid] = frozenset(out)
+        return found
 
     def _incident(self, nid: str, direction: Direction) -> Iterable[tuple[Link, str]]:
         if direction in (Direction.OUT, Direction.BOTH):
@@ -462,8 +530,8 @@ def _compare(value: Value | None, f: Cmp) -> bool:
         return False
 
 
-def _sort_values(n: Node, keys: Sequence[SortKey]) -> list[Value | None]:
-    return [n.id if k.field == "id" else n.props.get(k.field) for k in keys]
+def _str_or_none(value: Value | None) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _compare_values(

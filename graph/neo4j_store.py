@@ -20,19 +20,23 @@ from neo4j import AsyncDriver, AsyncManagedTransaction, Query, RoutingControl
 from neo4j.exceptions import (
     ClientError,
     DriverError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
 from . import cypher
 from .errors import StoreUnavailableError
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .places import Aggregate, PlaceCount, route
 from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
 from .query import (
     Counts,
     Direction,
     Filter,
+    LinkCount,
     Page,
     SortKey,
     check_filter,
@@ -42,6 +46,9 @@ from .query import (
     encode_cursor,
 )
 from .search import lucene_query, rank_names
+
+#: nodes per page when the analytics projection is read (see cypher.PROJECTION_NODES)
+PROJECTION_PAGE = 5_000
 
 
 class Neo4jStore(GraphStore):
@@ -60,6 +67,9 @@ class Neo4jStore(GraphStore):
         self._db = database or None
         self._timeout = query_timeout
         self.stats = StoreStats()
+        #: successful writes through this store object (the analytics cache reads it; writes by
+        #: other processes are not counted, see the ``analytics_ttl`` setting)
+        self.version = 0
 
     def _q(self, text: str) -> Query:
         # every statement text comes from cypher.py, built from ontology names only
@@ -69,10 +79,23 @@ class Neo4jStore(GraphStore):
     async def _unavailable_as_error(self) -> AsyncIterator[None]:
         try:
             yield
+        except IncompleteCommit as exc:
+            # the only case where the outcome is unknown: the commit was sent, its answer lost
+            raise StoreUnavailableError(
+                f"Neo4j went away while committing ({exc}); the write may or may not have been "
+                "applied: read it back before writing it again."
+            ) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(
                 f"Neo4j is unavailable ({exc.__class__.__name__}: {exc}); nothing was changed. "
                 "Check that the server is running and GOVGRAPH_NEO4J_URI points at it."
+            ) from exc
+        except TransientError as exc:
+            # still failing when the driver's retries ran out: the database is shutting down,
+            # starting, or has no leader (cluster); the transaction was rolled back
+            raise StoreUnavailableError(
+                f"Neo4j cannot serve the request now ({exc.code}: {exc.message}); nothing was "
+                "changed. Try again shortly."
             ) from exc
         except DriverError as exc:
             raise StoreUnavailableError(f"Neo4j driver error: {exc}") from exc
@@ -95,7 +118,10 @@ class Neo4jStore(GraphStore):
         for lid in batch.delete_links:
             parse_link_id(lid)
         async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
-            return await s.execute_write(self._write, batch)
+            result = await s.execute_write(self._write, batch)
+        self.version += 1
+        self._written(batch)
+        return result
 
     async def _run(
         self, tx: AsyncManagedTransaction, operation: str, text: str, **p: Any
@@ -184,19 +210,33 @@ class Neo4jStore(GraphStore):
         keys = check_sort(kind, order_by)
         params = cypher.Params({"as_of": as_of, "limit": first + 1})
         predicate = self._where(kind, where, params)
+        after_row = None
         if after is not None:
             start = decode_cursor(after, keys, kind)
-            predicate = f"{predicate} AND {cypher.after_cursor(kind, keys, start, params)}"
-        text = cypher.list_nodes(kind, predicate, cypher.order_by(kind, keys))
+            after_row = cypher.after_cursor(kind, keys, start, params)
+        text = cypher.list_nodes(
+            kind, predicate, cypher.order_by(kind, keys), cypher.link_counts(keys), after_row
+        )
         rows = await self._read("list_nodes", text, **params.values)
-        items = [_node(r["id"], r["kind"], r["props"]) for r in rows[:first]]
-        cursor = None
-        if items:
-            last = items[-1]
-            cursor = encode_cursor(
-                [last.id if k.field == "id" else last.props.get(k.field) for k in keys]
+        items: list[Node] = []
+        cursors: list[str] = []
+        for r in rows[:first]:
+            n = _node(r["id"], r["kind"], r["props"])
+            counts = iter(r.get("counts") or ())
+            items.append(n)
+            cursors.append(
+                encode_cursor(
+                    [
+                        int(next(counts))
+                        if isinstance(k.field, LinkCount)
+                        else n.id
+                        if k.field == "id"
+                        else n.props.get(k.field)
+                        for k in keys
+                    ]
+                )
             )
-        return Page(items, len(rows) > first, cursor)
+        return Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors)
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
@@ -220,6 +260,24 @@ class Neo4jStore(GraphStore):
             r["kind"]: int(r["n"]) for r in sorted(links, key=lambda r: r["kind"]) if r["n"]
         }
         return out
+
+    async def aggregate(
+        self,
+        kind: str,
+        *,
+        group_by: str,
+        where: Filter | None = None,
+        as_of: dt.date | None = None,
+        first: int = 100,
+    ) -> Aggregate:
+        way = route(kind, group_by)
+        check_page_size(first)
+        params = cypher.Params({"as_of": as_of, "limit": first})
+        predicate = self._where(kind, where, params)
+        text = cypher.aggregate(kind, predicate, way)
+        (row,) = await self._read("aggregate", text, **params.values)
+        places = [PlaceCount(p["id"], p["name"], int(p["c"])) for p in row["places"]]
+        return Aggregate(kind, group_by, places, int(row["unplaced"]), bool(row["has_more"]))
 
     async def neighbours(
         self,
@@ -287,30 +345,30 @@ class Neo4jStore(GraphStore):
         for k in link_kinds:
             link_kind(k)
         g = nx.MultiDiGraph()
-        async with (
-            self._unavailable_as_error(),
-            self._driver.session(database=self._db, default_access_mode="READ") as s,
-        ):
-            self.stats.count("projection")
-            result = await s.run(self._q(cypher.PROJECTION_NODES), kinds=list(node_kinds))
-            async for r in result:
-                g.add_node(r["id"], kind=r["kind"], **_props(r["props"]))
-            self.stats.count("projection")
-            result = await s.run(
-                self._q(cypher.PROJECTION_LINKS),
-                kinds=list(node_kinds),
-                link_kinds=list(link_kinds),
-                as_of=as_of,
-            )
-            async for r in result:
-                g.add_edge(
-                    r["source"],
-                    r["target"],
-                    key=r["id"],
-                    kind=r["kind"],
-                    **_props(r["props"], drop=("id",)),
-                )
+        params = {"kinds": list(node_kinds), "link_kinds": list(link_kinds), "as_of": as_of}
+        async for row in self._pages("projection", cypher.PROJECTION_NODES, params):
+            nid, kind, props = row
+            g.add_node(nid, kind=kind, **_props(props))
+        async for row in self._pages("projection", cypher.PROJECTION_LINKS, params):
+            lid, kind, source, target, props = row
+            g.add_edge(source, target, key=lid, kind=kind, **_props(props, drop=("id",)))
         return g
+
+    async def _pages(
+        self, operation: str, text: str, params: Mapping[str, Any]
+    ) -> AsyncIterator[list[Any]]:
+        """The rows of a paged statement (``$after``/``$limit`` over node ids, returning
+        ``rows``, ``last`` and ``scanned``), page after page, each in one read."""
+        after, page = "", PROJECTION_PAGE
+        while True:
+            records = await self._read(operation, text, after=after, limit=page, **params)
+            if not records:
+                return
+            for row in records[0]["rows"]:
+                yield row
+            if records[0]["scanned"] < page:
+                return
+            after = records[0]["last"]
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def init_schema(self) -> None:
@@ -338,6 +396,7 @@ class Neo4jStore(GraphStore):
         async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
             self.stats.count("clear")
             await (await s.run(self._q(cypher.CLEAR))).consume()
+        self.version += 1
 
     async def close(self) -> None:
         """Close the driver only if the store was given ownership of it."""

@@ -14,19 +14,22 @@ Semantics every adapter keeps:
   valid on that day (nodes are not dated).
 * **Deleting a node deletes its links.**
 * **Sorting** puts missing values last in both directions, with ``id`` as the final tiebreaker;
-  a range filter never matches a missing value, ``ne`` does.
+  a range filter never matches a missing value, ``ne`` does. A count of links is never missing
+  (zero) and counts the links valid on ``as_of``.
+* **Aggregates by place** follow the ontology's locating links (see :mod:`.places`).
 """
 
 from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from .model import Link, Node
+from .places import Aggregate
 from .query import Counts, Direction, Filter, Page, SortKey
 
 
@@ -71,10 +74,28 @@ class StoreStats:
         self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
 
 
+#: called with a batch and the store's version after the store acknowledged that write
+WriteListener = Callable[[WriteBatch, Hashable], None]
+
+
 class GraphStore(abc.ABC):
     """The storage port. All methods are coroutines; none blocks the event loop for long."""
 
     stats: StoreStats
+
+    # -- the change feed (writes made through this object only) ------------------------------
+    def add_write_listener(self, listener: WriteListener) -> None:
+        """Call ``listener(batch, version)`` after each write this object commits, in order.
+
+        Only writes made through this object are seen (not another process's writes to a
+        shared Neo4j); ``version`` is the store's ``version`` after the write (None for a store
+        without one). A listener must be quick and must not raise: the write is already done.
+        """
+        self.__dict__.setdefault("_write_listeners", []).append(listener)
+
+    def _written(self, batch: WriteBatch) -> None:
+        for listener in self.__dict__.get("_write_listeners", ()):
+            listener(batch, getattr(self, "version", None))
 
     # -- writes -----------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -120,7 +141,9 @@ class GraphStore(abc.ABC):
         """One page of nodes of ``kind``, filtered and sorted, continuing after a cursor.
 
         Pagination is by keyset: the cursor holds the sort values of the last row, so a page
-        costs the same wherever it starts. ``as_of`` applies to link filters.
+        costs the same wherever it starts. ``as_of`` applies to link filters and link counts.
+        A sort key may be a count of links (:class:`~.query.LinkCount`); the list stays one
+        round trip.
         """
 
     @abc.abstractmethod
@@ -132,6 +155,25 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
         """Node counts by kind and link counts by kind (links valid on ``as_of`` if given)."""
+
+    @abc.abstractmethod
+    async def aggregate(
+        self,
+        kind: str,
+        *,
+        group_by: str,
+        where: Filter | None = None,
+        as_of: dt.date | None = None,
+        first: int = 100,
+    ) -> Aggregate:
+        """How many nodes of ``kind`` (matching ``where``) lie under each place of ``group_by``
+        (a level of :data:`~.places.PLACE_LEVELS`), in one round trip.
+
+        A node lies under the places its chains of locating links reach, every link valid on
+        ``as_of``; it counts once per place. Every place of the level is listed, zeros
+        included, most first and then by id, at most ``first``. Raises ValidationError for a
+        kind that cannot lie under that level (see :func:`~.places.route`).
+        """
 
     @abc.abstractmethod
     async def neighbours(

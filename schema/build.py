@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,13 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
 )
 
 from ..graph.errors import GovGraphError
-from .limits import cost_limit_rule
+from .limits import cost_limit_rule, depth_limiter
 from .mutation import Mutation
 from .query import Query
 from .types import NODE_TYPES
@@ -40,7 +43,9 @@ class Limits:
 def _expected(error: GraphQLError) -> bool:
     """Errors the caller caused (bad input, forbidden, store down) are shown as they are."""
     original = error.original_error
-    return original is None or isinstance(original, GovGraphError)
+    # a GraphQLError as the original is graphql-core's own verdict on the input (a variable
+    # that is not a finite Float, say), raised while coercing it
+    return original is None or isinstance(original, GovGraphError | GraphQLError)
 
 
 class MaskWithErrorId(MaskErrors):
@@ -62,6 +67,19 @@ class MaskWithErrorId(MaskErrors):
         )
 
 
+class ErrorCodes(SchemaExtension):
+    """Give every error of ours its machine-readable kind, ``extensions.code`` (for example
+    ``STORE_UNAVAILABLE``), so a client can react by code rather than by parsing the message."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            original = error.original_error
+            if isinstance(original, GovGraphError):
+                error.extensions = {**(error.extensions or {}), "code": original.code}
+
+
 class GovGraphSchema(strawberry.Schema):
     """Strawberry's schema, minus its logging of every error: expected errors (bad input, a
     forbidden field, the store down) are the caller's business, and unexpected ones are logged
@@ -71,14 +89,29 @@ class GovGraphSchema(strawberry.Schema):
         return None
 
 
+#: distinct query texts whose parse and validation are kept (Apollo Server keeps them too)
+QUERY_CACHE_SIZE = 512
+
+
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     limits = limits or Limits()
-    # factories, so every request gets fresh extension instances
+    # The limit rules are made once: the validation cache keys on (schema, document, rules), so
+    # new rule classes per request would never hit. Every rule reads the document only (the
+    # cost rule counts a variable ``first`` as the largest page), so a cached verdict is exact.
+    rules = [
+        *depth_limiter(limits.max_depth).validation_rules,  # QueryDepthLimiter, minus a crash
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        cost_limit_rule(limits.max_cost, limits.max_page),
+    ]
+    # factories, so every request gets fresh extension instances (the two caches are shared
+    # by Strawberry at module level, keyed by their size; bounded, so unique query texts
+    # cannot grow memory without limit)
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules([cost_limit_rule(limits.max_cost, limits.max_page)]),
+        lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
+        ErrorCodes,
         MaskWithErrorId,
     ]
     if not limits.introspection:

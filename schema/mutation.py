@@ -134,7 +134,21 @@ def _link_of(i: LinkInput) -> Link:
     return Link(i.kind.value, entity_id(i.source), entity_id(i.target), props, i.key or "")
 
 
+#: records in one mutation: a bigger write is a bulk load, for ``govgraph import``
+MAX_BATCH = 10_000
+
+
 async def _write(info: Info, batch: WriteBatch) -> Any:
+    if len(batch) > MAX_BATCH:
+        expected = f"at most {MAX_BATCH} records in one mutation (govgraph import takes more)"
+        return ValidationFailed(
+            message=f"{len(batch)} records in one mutation; nothing was written",
+            problems=[
+                FieldProblem(
+                    subject="batch", field="size", value=str(len(batch)), expected=expected
+                )
+            ],
+        )
     try:
         r = await info.context.store.apply(batch)
     except (ValidationError, ConflictError, ForbiddenError) as exc:

@@ -11,7 +11,8 @@ from strawberry.types import Info
 
 from ..graph.errors import Problem, ValidationError
 from ..graph.ontology import NODE_KINDS
-from ..graph.query import check_sort, encode_cursor
+from .aggregate import aggregate
+from .analytics import analytics_fields
 from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
 from .types import (
     NODE_TYPES,
@@ -23,6 +24,10 @@ from .types import (
     plural,
     to_object,
 )
+
+#: names are short; longer search text is refused before it reaches a full-text index
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 20
 
 
 def page_size(info: Info, first: int) -> int:
@@ -88,15 +93,9 @@ def _list_resolver(kind: str) -> Any:
         page = await info.context.store.list_nodes(
             kind, where=f, order_by=keys, first=size, after=after, as_of=as_of
         )
-        full_keys = check_sort(kind, keys)
         edges = [
-            EDGES[kind](
-                cursor=encode_cursor(
-                    [n.id if k.field == "id" else n.props.get(k.field) for k in full_keys]
-                ),
-                node=to_object(n, as_of),
-            )
-            for n in page.items
+            EDGES[kind](cursor=cursor, node=to_object(n, as_of))
+            for n, cursor in zip(page.items, page.cursors, strict=True)
         ]
         return CONNECTIONS[kind](
             edges=edges,
@@ -115,6 +114,10 @@ async def _node(info: Info, id: strawberry.ID) -> NodeInterface | None:
 
 
 async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[NodeInterface | None]:
+    if len(ids) > info.context.max_page:  # as many ids as a page holds
+        raise ValidationError(
+            Problem("nodes", "ids", f"{len(ids)} ids", f"at most {info.context.max_page}")
+        )
     found = await info.context.loaders.nodes.load_many([entity_id(i) for i in ids])
     return [to_object(n) if n is not None else None for n in found]
 
@@ -126,6 +129,10 @@ async def _search(
     first: int = 20,
 ) -> list[NodeInterface]:
     size = page_size(info, first)
+    if len(text) > MAX_SEARCH_CHARS or len(text.split()) > MAX_SEARCH_WORDS:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        expected = f"at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words"
+        raise ValidationError(Problem("search", "text", shown, expected))
     names = [k.value for k in kinds or []]  # type: ignore[attr-defined]  # generated enum
     return [to_object(n) for n in await info.context.store.search(text, kinds=names, limit=size)]
 
@@ -148,6 +155,9 @@ def _query_type() -> type:
         "counts": strawberry.field(
             resolver=_counts, description="Node and link counts by kind (links valid on asOf)."
         ),
+        "aggregate": strawberry.field(
+            resolver=aggregate, description="Counts by place: how many of each kind per place."
+        ),
     }
     for kind, spec in NODE_KINDS.items():
         CONNECTIONS[kind] = _connection(kind)
@@ -155,6 +165,7 @@ def _query_type() -> type:
             resolver=_list_resolver(kind),
             description=f"{spec.label_zh}: a page of {kind} nodes (keyset pagination).",
         )
+    ns.update(analytics_fields())  # coverageGaps, coverageSummary, ... (schema/analytics.py)
     return strawberry.type(type("Query", (), ns))
 
 
