@@ -24,7 +24,6 @@ import asyncio
 import datetime as dt
 import functools
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -58,8 +57,6 @@ class AnalyticsCache:
         ``store.version`` when the store has one.
     ttl
         Seconds a projection stays valid (for stores without a version).
-    max_days
-        How many evaluation days' views to keep (least recently used dropped first).
     clock
         Monotonic seconds (for tests).
 
@@ -86,7 +83,6 @@ class AnalyticsCache:
         *,
         version: Callable[[], Hashable] | None = None,
         ttl: float | None = None,
-        max_days: int = 16,
         max_patch: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -101,13 +97,11 @@ class AnalyticsCache:
         self.stats = CacheStats()
         self._version = version
         self._ttl = ttl
-        self._max_days = max_days
         self._clock = clock
         self._lock = asyncio.Lock()
         self._key: Hashable = None
         self._built_at = 0.0
         self._history: nx.MultiDiGraph | None = None
-        self._days: OrderedDict[dt.date, nx.MultiDiGraph] = OrderedDict()
         #: writes made through ``store`` since the last build, with the version after each;
         #: None once they outgrow ``max_patch`` (the next call rebuilds instead)
         self._pending: list[tuple[Hashable, WriteBatch]] | None = []
@@ -136,13 +130,11 @@ class AnalyticsCache:
                 self.stats.hits += 1
             elif (patched := self._patched()) is not None:
                 self._history, self._key = patched
-                self._days.clear()
                 self.stats.patches += 1
             else:
                 self._pending, self._pending_records = [], 0
                 key = self._version() if self._version is not None else None
                 self._history = nx.freeze(await project(self.store))
-                self._days.clear()
                 self._key, self._built_at = key, self._clock()
                 self.stats.builds += 1
         assert self._history is not None
@@ -150,23 +142,12 @@ class AnalyticsCache:
 
     async def graph(self, as_of: dt.date) -> nx.MultiDiGraph:
         """The projection as of ``as_of`` (links valid that day), for the tie analyses."""
-        history = await self.history()
-        view = self._days.get(as_of)
-        if view is None:
-            view = at(history, as_of)
-            if view is not history:
-                view = nx.freeze(view)
-            self._days[as_of] = view
-            while len(self._days) > self._max_days:
-                self._days.popitem(last=False)
-        else:
-            self._days.move_to_end(as_of)
-        return view
+        # at() keeps the day views of a frozen graph (frozen themselves), a bounded few per graph
+        return at(await self.history(), as_of)
 
     def invalidate(self) -> None:
         """Forget everything: the next call reads the store again."""
         self._history = None
-        self._days.clear()
 
     # -- keeping up with this process's own writes ------------------------------------------------
     def _on_write(self, batch: WriteBatch, version: Hashable) -> None:

@@ -313,10 +313,12 @@ def test_cache_with_a_version_callable_or_a_ttl(store: GraphStore, run: Run) -> 
     now[0] = 61.0
     run(timed.history())
     assert timed.stats.builds == 2
-    small = AnalyticsCache(store, version=lambda: 0, max_days=2)
-    for day in (D(2021, 1, 1), D(2021, 2, 1), D(2021, 3, 1)):
-        run(small.graph(day))
-    assert list(small._days) == [D(2021, 2, 1), D(2021, 3, 1)]
+    fixed = AnalyticsCache(store, version=lambda: 0)
+    days = [D(2021, 1, 1) + dt.timedelta(days=i) for i in range(20)]
+    views = [run(fixed.graph(day)) for day in days]
+    assert all(nx.is_frozen(v) for v in views)
+    assert run(fixed.graph(days[-1])) is views[-1]  # kept
+    assert run(fixed.graph(days[0])) is not views[0]  # the oldest of 20 days was let go
 
 
 def test_cache_needs_a_way_to_see_changes() -> None:
