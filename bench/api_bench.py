@@ -273,7 +273,13 @@ def post(server: Server, data: str) -> Any:
 
 
 def our_server(
-    name: str, store_env: dict[str, str], work: Path, src: Path, app: str = "govgraph.api.app"
+    name: str,
+    store_env: dict[str, str],
+    work: Path,
+    src: Path,
+    app: str = "govgraph.api.app",
+    *,
+    workers: int = 1,
 ) -> Server:
     env = {
         **store_env,
@@ -294,6 +300,7 @@ def our_server(
         "--no-access-log",
         "--log-level",
         "warning",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     # cwd: an empty folder, so that no stray .env is read by the settings
     return Server(name, True, cmd, env, work)
@@ -679,6 +686,18 @@ def run_dataset(
                     args.src,
                 )
             )
+        if "neo4j" in args.stores and args.workers > 1:
+            # the API is stateless on Neo4j: several processes share the load (not the embedded
+            # store, whose file belongs to one process)
+            servers.append(
+                our_server(
+                    f"ours/neo4j x{args.workers}",
+                    {"GOVGRAPH_STORE": "neo4j", "GOVGRAPH_NEO4J_URI": local.uri},
+                    work,
+                    args.src,
+                    workers=args.workers,
+                )
+            )
         if args.anchor:
             servers.append(anchor_server(local.uri))
         try:
@@ -744,6 +763,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=10.0, help="seconds per measured run")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per query")
     p.add_argument("--rounds", type=int, default=1, help="repeat the schedule; medians reported")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run our Neo4j server with this many uvicorn worker processes",
+    )
     p.add_argument("--heap", default="1g")
     p.add_argument("--pagecache", default="512m")
     p.add_argument("--cache-dir", default=str(DEFAULT_CACHE / "bench" / "api"))

@@ -12,11 +12,14 @@ whose ``id`` property is the derived link id.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .expand import Hop
 from .model import Value
-from .ontology import LINK_KINDS, NODE_KINDS
+from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Route
 from .query import (
     And,
@@ -88,26 +91,63 @@ AWAIT_INDEXES = "CALL db.awaitIndexes(300)"
 KINDS_OF = f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) RETURN n.id AS id, n.kind AS kind"
 
 
-# Nodes: one statement per batch whatever the kinds. Neo4j 5.26's dynamic labels take the kind
-# from the row (a parameter, already checked against the ontology), so a batch of many kinds is
-# one round trip and one cached plan.
-# A new node gets its properties with ``+=`` (nothing to remove, and measured faster than ``=``);
-# an existing one with ``=``, so absent properties are removed (upsert replaces).
-UPSERT_NODES = (
-    f"UNWIND $rows AS row MERGE (n:{ENTITY} {{id: row.id}}) "
-    "ON CREATE SET n += row.props ON MATCH SET n = row.props SET n:$(row.kind)"
-)
+# Upserts: one statement per kind, rows as lists (``[id, *values]`` in the order of
+# :func:`node_columns` / :func:`link_columns`: no key strings to send for every row), every
+# declared property set by name. Setting each property, null for an absent one (which removes
+# it), is how upsert replaces; naming them instead of ``SET n = row.props`` keeps the plans free
+# of an Eager (a map could overwrite ``id``, the merged key, so the planner materialized the
+# whole batch before writing). See EXPLAIN in tests/graph/test_contract.py.
+@functools.cache
+def node_columns(kind: str) -> tuple[str, ...]:
+    """The properties of a node row of :func:`upsert_nodes`, after the id."""
+    return tuple(p.name for p in node_props(NODE_KINDS[kind]))
 
 
+@functools.cache
+def link_columns(kind: str) -> tuple[str, ...]:
+    """The properties of a link row of :func:`upsert_links`, after id, source and target."""
+    return tuple(p.name for p in link_props(LINK_KINDS[kind]))
+
+
+@functools.cache
+def upsert_nodes(kind: str) -> str:
+    """Nodes of one kind; returns ``n``, the rows written.
+
+    MERGE on both labels: a stored node of another kind with the same id does not match, so
+    MERGE creates one and the unique constraint on ``Entity.id`` fails the statement (and the
+    transaction). The kind check costs nothing beyond the index seek MERGE does anyway.
+    """
+    sets = "".join(f", n.`{c}` = row[{i}]" for i, c in enumerate(node_columns(kind), 1))
+    return (
+        f"UNWIND $rows AS row MERGE (n:{ENTITY}:{label(kind)} {{id: row[0]}}) "
+        f"SET n.kind = '{kind}'{sets} RETURN count(*) AS n"
+    )
+
+
+@functools.cache
 def upsert_links(kind: str) -> str:
-    """Links: one statement per kind. A literal type lets MERGE seek the relationship id index;
-    a dynamic type (``$(row.kind)``) measured about 40x slower on the demo's first load."""
+    """Links of one kind; returns ``n``, the rows written.
+
+    A literal type lets MERGE seek the relationship id index (a dynamic ``$(row.kind)`` measured
+    about 40x slower on the demo's first load). A row whose end is missing, or whose ends are not
+    a pair of kinds this kind joins (``$pairs``), matches nothing and is not written: the caller
+    compares ``n`` with the rows sent, so a stale endpoint check costs no extra lookup.
+    """
+    cols = link_columns(kind)
+    sets = ", ".join(f"r.`{c}` = row[{i}]" for i, c in enumerate(cols, 3))
     return (
         f"UNWIND $rows AS row "
-        f"MATCH (a:{ENTITY} {{id: row.source}}) MATCH (b:{ENTITY} {{id: row.target}}) "
-        f"MERGE (a)-[r:{rel_type(kind)} {{id: row.id}}]->(b) "
-        "ON CREATE SET r += row.props ON MATCH SET r = row.props"
+        f"MATCH (a:{ENTITY} {{id: row[1]}}) MATCH (b:{ENTITY} {{id: row[2]}}) "
+        "WHERE [a.kind, b.kind] IN $pairs "
+        f"MERGE (a)-[r:{rel_type(kind)} {{id: row[0]}}]->(b) "
+        + (f"SET {sets} " if sets else "")
+        + "RETURN count(*) AS n"
     )
+
+
+def link_pairs(kind: str) -> list[list[str]]:
+    """The ``$pairs`` of :func:`upsert_links`: (source kind, target kind) pairs ``kind`` joins."""
+    return [[s, t] for s, t in LINK_KINDS[kind].endpoints]
 
 
 def delete_links(kind: str) -> str:
@@ -163,6 +203,62 @@ def neighbours(link_kind: str | None, direction: Direction) -> str:
         "endNode(r).id AS target, properties(r) AS lprops, "
         "b.id AS nid, b.kind AS nkind, properties(b) AS nprops"
     )
+
+
+def expand(hops: Sequence[Hop]) -> tuple[str, dict[str, Any]]:
+    """The whole tree of ``hops`` below ``$ids`` as one statement, and its parameters.
+
+    One row per asked id that exists: ``id``, its ``kind`` and ``props`` (so a lookup by id and
+    the pages below are one round trip), and ``pages``, one entry per hop, each
+    ``[total, has_next, items]``; an item is ``[link id, type, source id, target id, link
+    properties, node id, node kind, node properties, [the item's pages of the hops below]]``.
+    Every level is a ``CALL`` subquery per node that aggregates (so a node without links still
+    gives one row, with ``total`` 0): counting, ordering by link id, the cursor and the page size
+    all happen in the database, which sends the pages only.
+    """
+    params = Params()
+    counter = itertools.count()
+    pages = [_expand_hop(h, "n", params, counter) for h in hops]
+    calls = " ".join(text for text, _ in pages)
+    names = ", ".join(name for _, name in pages)
+    text = (
+        f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) {calls} "
+        f"RETURN id, n.kind AS kind, properties(n) AS props, [{names}] AS pages"
+    )
+    return text, params.values
+
+
+def _expand_hop(hop: Hop, var: str, params: Params, counter: Iterator[int]) -> tuple[str, str]:
+    i = next(counter)
+    key = hop.page
+    r, m, x, lr, lm = f"r{i}", f"m{i}", f"x{i}", f"lr{i}", f"lm{i}"
+    left, right = _pattern(key.direction, f"{r}:{rel_type(key.kind)}")
+    day, after = params.add(key.as_of), params.add(key.after)
+    first, beyond = params.add(key.first), params.add(key.first + 1)
+    kinds = ""
+    if hop.on_kinds is not None:
+        kinds = "(" + " OR ".join(f"{var}:{label(k)}" for k in sorted(hop.on_kinds)) + ") AND "
+    valid = (
+        f"({day} IS NULL OR (({r}.since IS NULL OR {r}.since <= {day}) AND "
+        f"({r}.until IS NULL OR {r}.until >= {day})))"
+    )
+    below = [_expand_hop(h, lm, params, counter) for h in hop.below]
+    below_calls = " ".join(text for text, _ in below)
+    below_pages = ", ".join(name for _, name in below)
+    text = (
+        f"CALL ({var}) {{ "
+        f"MATCH ({var}){left}{right}({m}:{ENTITY}) WHERE ({kinds}{valid}) "
+        f"WITH {r}, {m} ORDER BY {r}.id "
+        f"WITH collect([{r}, {m}]) AS all{i} "
+        f"WITH size(all{i}) AS total{i}, "
+        f"[{x} IN all{i} WHERE {after} IS NULL OR {x}[0].id > {after}][0..{beyond}] AS rest{i} "
+        f"CALL (rest{i}) {{ UNWIND rest{i}[0..{first}] AS {x} "
+        f"WITH {x}[0] AS {lr}, {x}[1] AS {lm} {below_calls} "
+        f"RETURN collect([{lr}.id, type({lr}), startNode({lr}).id, endNode({lr}).id, "
+        f"properties({lr}), {lm}.id, {lm}.kind, properties({lm}), [{below_pages}]]) AS items{i} }} "
+        f"RETURN [total{i}, size(rest{i}) > {first}, items{i}] AS page{i} }}"
+    )
+    return text, f"page{i}"
 
 
 def list_links(kind: str | None) -> str:
@@ -333,20 +429,37 @@ def after_cursor(
 
 
 def list_nodes(
-    kind: str, where: str, order: str, counts: Sequence[str] = (), after: str | None = None
+    kind: str,
+    where: str,
+    order: str,
+    counts: Sequence[str] = (),
+    after: str | None = None,
+    *,
+    with_total: bool = False,
 ) -> str:
     """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
-    passes ``where``, before the cursor predicate ``after`` and the order use them."""
-    ret = "RETURN n.id AS id, n.kind AS kind, properties(n) AS props"
+    passes ``where``, before the cursor predicate ``after`` and the order use them.
+
+    ``with_total``: one row instead, ``total`` (how many pass ``where``, whatever the cursor)
+    and ``rows``, the page as maps, so a connection's page and its count are one round trip.
+    """
+    columns = [("id", "n.id"), ("kind", "n.kind"), ("props", "properties(n)")]
     if not counts:
         cond = where if after is None else f"{where} AND {after}"
-        return f"MATCH (n:{label(kind)}) WHERE {cond} {ret} ORDER BY {order} LIMIT $limit"
-    named = ", ".join(f"{c} AS c{i}" for i, c in enumerate(counts))
-    listed = ", ".join(f"c{i}" for i in range(len(counts)))
-    keep = "" if after is None else f" WHERE {after}"
+        body = f"MATCH (n:{label(kind)}) WHERE {cond}"
+    else:
+        named = ", ".join(f"{c} AS c{i}" for i, c in enumerate(counts))
+        keep = "" if after is None else f" WHERE {after}"
+        body = f"MATCH (n:{label(kind)}) WHERE {where} WITH n, {named}{keep}"
+        columns.append(("counts", "[" + ", ".join(f"c{i}" for i in range(len(counts))) + "]"))
+    if not with_total:
+        ret = ", ".join(f"{expr} AS {name}" for name, expr in columns)
+        return f"{body} RETURN {ret} ORDER BY {order} LIMIT $limit"
+    row = ", ".join(f"{name}: {expr}" for name, expr in columns)
     return (
-        f"MATCH (n:{label(kind)}) WHERE {where} WITH n, {named}{keep} "
-        f"{ret}, [{listed}] AS counts ORDER BY {order} LIMIT $limit"
+        f"CALL () {{ MATCH (n:{label(kind)}) WHERE {where} RETURN count(n) AS total }} "
+        f"RETURN total, COLLECT {{ {body} RETURN {{{row}}} AS row "
+        f"ORDER BY {order} LIMIT $limit }} AS rows"
     )
 
 

@@ -36,8 +36,16 @@ import networkx as nx
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CorruptStoreError
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .ontology import LINK_KINDS
 from .places import Aggregate, PlaceCount, Route, route
-from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
+from .port import (
+    GraphStore,
+    Neighbour,
+    StoreStats,
+    WriteBatch,
+    WriteResult,
+    require_upserts_only,
+)
 from .query import (
     And,
     Cmp,
@@ -230,6 +238,44 @@ class EmbeddedStore(GraphStore):
         for lid in batch.delete_links:
             parse_link_id(lid)
         clean = WriteBatch(nodes, links, list(batch.delete_links), list(batch.delete_nodes))
+        return self._commit(clean)
+
+    async def apply_checked(self, batch: WriteBatch) -> WriteResult:
+        self.stats.count("apply_checked")
+        require_upserts_only(batch)
+        if not self._fits(batch):
+            # name every problem the way apply does; this slow path runs on failure only
+            referenced = {n.id for n in batch.nodes}
+            referenced.update(e for lk in batch.links for e in (lk.source, lk.target))
+            kinds_of = {i: self._node(i).kind for i in referenced if i in self._g}
+            validate_batch(batch.nodes, batch.links, kinds_of)
+        return self._commit(WriteBatch(list(batch.nodes), list(batch.links)))
+
+    def _fits(self, batch: WriteBatch) -> bool:
+        """No node id stored as another kind; every link's ends stored or in the batch, of
+        kinds its kind joins (what :meth:`apply_checked` still checks: it depends on the graph)."""
+        stored = self._g.nodes
+        mine: dict[str, str] = {}
+        for n in batch.nodes:
+            old = stored.get(n.id)
+            if old is not None and old["node"].kind != n.kind:
+                return False
+            mine[n.id] = n.kind
+        for lk in batch.links:
+            ends: list[str] = []
+            for end in (lk.source, lk.target):
+                kind = mine.get(end)
+                if kind is None:
+                    old = stored.get(end)
+                    if old is None:
+                        return False
+                    kind = old["node"].kind
+                ends.append(kind)
+            if not LINK_KINDS[lk.kind].allows(ends[0], ends[1]):
+                return False
+        return True
+
+    def _commit(self, clean: WriteBatch) -> WriteResult:
         if not len(clean):
             return WriteResult()
         self._append_journal(clean)  # durable before it is visible or acknowledged
@@ -265,6 +311,7 @@ class EmbeddedStore(GraphStore):
         first: int = 100,
         after: str | None = None,
         as_of: dt.date | None = None,
+        with_total: bool = False,
     ) -> Page[Node]:
         self.stats.count("list_nodes")
         check_page_size(first)
@@ -272,6 +319,7 @@ class EmbeddedStore(GraphStore):
         keys = check_sort(kind, order_by)
         # each row's sort values once (a count of links is worth computing only once)
         rows = [(self._sort_values(n, keys, as_of), n) for n in self._matching(kind, where, as_of)]
+        total = len(rows) if with_total else None
         compare = functools.partial(_compare_values, keys)
         if after is not None:
             start = decode_cursor(after, keys, kind)
@@ -280,7 +328,8 @@ class EmbeddedStore(GraphStore):
         rows.sort(key=lambda row: by_values(row[0]))
         page = rows[:first]
         cursors = [encode_cursor(values) for values, _ in page]
-        return Page([n for _, n in page], len(rows) > first, cursors[-1] if page else None, cursors)
+        end = cursors[-1] if page else None
+        return Page([n for _, n in page], len(rows) > first, end, cursors, total)
 
     def _sort_values(
         self, n: Node, keys: Sequence[SortKey], as_of: dt.date | None

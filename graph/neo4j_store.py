@@ -3,8 +3,8 @@
 The driver is passed in (it is created from settings by the application, never here), so the
 same store works with ``bolt://`` and routing ``neo4j://`` URIs, a cluster or a single server.
 Writes run in managed write transactions (retried by the driver on transient errors), reads in
-managed read transactions or ``execute_query`` with read routing, so a cluster serves them from
-readers. Every statement comes from :mod:`govgraph.graph.cypher`.
+auto-commit read sessions (one round trip each), so a cluster serves them from readers.
+Every statement comes from :mod:`govgraph.graph.cypher`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import networkx as nx
-from neo4j import AsyncDriver, AsyncManagedTransaction, Query, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, Query
 from neo4j.exceptions import (
     ClientError,
+    ConstraintError,
     DriverError,
     IncompleteCommit,
     Neo4jError,
@@ -28,10 +29,18 @@ from neo4j.exceptions import (
 )
 
 from . import cypher
-from .errors import StoreUnavailableError
+from .errors import ConflictError, StoreUnavailableError
+from .expand import Expansion, Hop, LinkPage
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
 from .places import Aggregate, PlaceCount, route
-from .port import GraphStore, Neighbour, StoreStats, WriteBatch, WriteResult
+from .port import (
+    GraphStore,
+    Neighbour,
+    StoreStats,
+    WriteBatch,
+    WriteResult,
+    require_upserts_only,
+)
 from .query import (
     Counts,
     Direction,
@@ -102,14 +111,29 @@ class Neo4jStore(GraphStore):
 
     async def _read(self, operation: str, text: str, **params: Any) -> list[dict[str, Any]]:
         self.stats.count(operation)
+        # An auto-commit query in a read session: RUN and PULL go out together, one round trip
+        # (a managed transaction adds BEGIN and COMMIT: two). The session shares the driver's
+        # bookmark manager with execute_query, so a read still sees this driver's last write on
+        # a cluster; the store's reads are single statements, nothing to retry halfway.
         async with self._unavailable_as_error():
-            result = await self._driver.execute_query(
-                self._q(text),
-                params,
-                database_=self._db,
-                routing_=RoutingControl.READ,
-            )
-        return [r.data() for r in result.records]
+            try:
+                return await self._run_read(text, params)
+            except (ServiceUnavailable, SessionExpired):
+                # a pooled connection to a server that restarted fails once; the driver drops
+                # the pool on that failure, and a read is safe to send again
+                return await self._run_read(text, params)
+
+    async def _run_read(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self._driver.session(
+            database=self._db,
+            default_access_mode=READ_ACCESS,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        ) as session:
+            result = await session.run(self._q(text), params)
+            keys = result.keys()
+            # the statements return plain values, lists and maps (never graph entities), so
+            # Record.data()'s recursive conversion has nothing to convert: skip its cost
+            return [dict(zip(keys, r, strict=True)) async for r in result]
 
     # -- writes -----------------------------------------------------------------------------------
     async def apply(self, batch: WriteBatch) -> WriteResult:
@@ -117,8 +141,12 @@ class Neo4jStore(GraphStore):
             return WriteResult()
         for lid in batch.delete_links:
             parse_link_id(lid)
-        async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
-            result = await s.execute_write(self._write, batch)
+        try:
+            async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
+                result = await s.execute_write(self._write, batch)
+        except (ConstraintError, _RefusedError) as exc:
+            # checked in the transaction, so another writer changed the graph meanwhile
+            raise ConflictError(f"{exc}; nothing was written, try again") from exc
         self.version += 1
         self._written(batch)
         return result
@@ -138,22 +166,7 @@ class Neo4jStore(GraphStore):
             for r in await self._run(tx, "apply", cypher.KINDS_OF, ids=sorted(referenced))
         }
         nodes, links = validate_batch(batch.nodes, batch.links, kinds_of)
-        if nodes:
-            node_rows = [
-                {"id": n.id, "kind": n.kind, "props": {**n.props, "id": n.id, "kind": n.kind}}
-                for n in nodes
-            ]
-            await self._run(tx, "apply", cypher.UPSERT_NODES, rows=node_rows)
-        links_by_kind: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        for lk in links:  # the last write of a link id in a batch wins
-            links_by_kind[lk.kind][lk.id] = {
-                "id": lk.id,
-                "source": lk.source,
-                "target": lk.target,
-                "props": {**lk.props, "id": lk.id},
-            }
-        for kind, by_id in links_by_kind.items():
-            await self._run(tx, "apply", cypher.upsert_links(kind), rows=list(by_id.values()))
+        await self._upsert(tx, "apply", nodes, links)
         deleted_links = 0
         dels: dict[str, list[dict[str, str]]] = defaultdict(list)
         for lid in dict.fromkeys(batch.delete_links):
@@ -169,6 +182,72 @@ class Neo4jStore(GraphStore):
             )
             deleted_nodes = res[0]["n"] if res else 0
         return WriteResult(len(nodes), len(links), deleted_links, deleted_nodes)
+
+    async def apply_checked(self, batch: WriteBatch) -> WriteResult:
+        require_upserts_only(batch)
+        if not len(batch):
+            return WriteResult()
+        try:
+            async with self._unavailable_as_error(), self._driver.session(database=self._db) as s:
+                result = await s.execute_write(self._write_checked, batch)
+        except (ConstraintError, _RefusedError) as exc:
+            # rolled back; say why the way apply would (this slow path runs on failure only)
+            await self._explain_refusal(batch)
+            raise ConflictError(f"{exc}; nothing was written") from exc
+        self.version += 1
+        self._written(batch)
+        return result
+
+    async def _write_checked(self, tx: AsyncManagedTransaction, batch: WriteBatch) -> WriteResult:
+        await self._upsert(tx, "apply_checked", batch.nodes, batch.links)
+        return WriteResult(len(batch.nodes), len(batch.links))
+
+    async def _upsert(
+        self,
+        tx: AsyncManagedTransaction,
+        operation: str,
+        nodes: Sequence[Node],
+        links: Sequence[Link],
+    ) -> None:
+        """Upsert valid records, one statement per kind (see :func:`.cypher.upsert_nodes`).
+
+        A node id stored as another kind fails the transaction (ConstraintError); a link whose
+        ends are missing or of kinds it does not join raises :class:`_RefusedError`.
+        """
+        node_rows: dict[str, list[list[Any]]] = defaultdict(list)
+        for n in nodes:
+            props = n.props
+            cols = cypher.node_columns(n.kind)
+            node_rows[n.kind].append([n.id, *[props.get(c) for c in cols]])
+        for kind, rows in node_rows.items():
+            await self._run(tx, operation, cypher.upsert_nodes(kind), rows=rows)
+        link_rows: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+        for lk in links:  # the last write of a link id in a batch wins
+            props = lk.props
+            cols = cypher.link_columns(lk.kind)
+            lid = lk.id
+            link_rows[lk.kind][lid] = [lid, lk.source, lk.target, *[props.get(c) for c in cols]]
+        for kind, by_id in link_rows.items():
+            res = await self._run(
+                tx,
+                operation,
+                cypher.upsert_links(kind),
+                rows=list(by_id.values()),
+                pairs=cypher.link_pairs(kind),
+            )
+            written = res[0]["n"] if res else 0
+            if written != len(by_id):
+                raise _RefusedError(
+                    f"{len(by_id) - written} {kind} link(s) have an end that is not stored or"
+                    " of a kind this link does not join"
+                )
+
+    async def _explain_refusal(self, batch: WriteBatch) -> None:
+        """Raise what :func:`.model.validate_batch` says of ``batch`` against the graph now."""
+        referenced = {n.id for n in batch.nodes}
+        referenced.update(e for lk in batch.links for e in (lk.source, lk.target))
+        rows = await self._read("apply_checked", cypher.KINDS_OF, ids=sorted(referenced))
+        validate_batch(batch.nodes, batch.links, {r["id"]: r["kind"] for r in rows})
 
     # -- reads ------------------------------------------------------------------------------------
     async def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
@@ -204,6 +283,7 @@ class Neo4jStore(GraphStore):
         first: int = 100,
         after: str | None = None,
         as_of: dt.date | None = None,
+        with_total: bool = False,
     ) -> Page[Node]:
         node_kind(kind)
         check_page_size(first)
@@ -215,9 +295,18 @@ class Neo4jStore(GraphStore):
             start = decode_cursor(after, keys, kind)
             after_row = cypher.after_cursor(kind, keys, start, params)
         text = cypher.list_nodes(
-            kind, predicate, cypher.order_by(kind, keys), cypher.link_counts(keys), after_row
+            kind,
+            predicate,
+            cypher.order_by(kind, keys),
+            cypher.link_counts(keys),
+            after_row,
+            with_total=with_total,
         )
         rows = await self._read("list_nodes", text, **params.values)
+        total = None
+        if with_total:  # one row: the count and the page's rows as maps
+            (row,) = rows
+            total, rows = int(row["total"]), row["rows"]
         items: list[Node] = []
         cursors: list[str] = []
         for r in rows[:first]:
@@ -236,7 +325,7 @@ class Neo4jStore(GraphStore):
                     ]
                 )
             )
-        return Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors)
+        return Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors, total)
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
@@ -311,6 +400,38 @@ class Neo4jStore(GraphStore):
         for found in out.values():
             found.sort(key=lambda nb: nb.link.id)
         return out
+
+    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+        """The whole tree in one statement (:func:`.cypher.expand`): one round trip."""
+        if not ids or not hops:
+            return {}
+        _, out = await self._expand("expand", ids, hops)
+        for i in ids:  # as with neighbours: every asked id has its pages, unknown ones empty
+            for hop in hops:
+                out.setdefault((hop.page, i), LinkPage(0, [], False))
+        return out
+
+    async def lookup(
+        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+    ) -> tuple[dict[str, Node], Expansion]:
+        """The nodes and the whole tree below them in one statement."""
+        if not ids or not hops:
+            return await self.get_nodes(ids), {}
+        return await self._expand("lookup", ids, hops)
+
+    async def _expand(
+        self, operation: str, ids: Sequence[str], hops: Sequence[Hop]
+    ) -> tuple[dict[str, Node], Expansion]:
+        text, params = cypher.expand(hops)
+        rows = await self._read(operation, text, ids=list(dict.fromkeys(ids)), **params)
+        found: dict[str, Node] = {}
+        pages: Expansion = {}
+        for row in rows:
+            found[row["id"]] = _node(row["id"], row["kind"], row["props"])
+            for hop, page in zip(hops, row["pages"], strict=True):
+                if hop.applies_to(row["kind"]):
+                    _take_page(pages, hop, row["id"], page)
+        return found, pages
 
     async def list_links(
         self, *, kind: str | None = None, as_of: dt.date | None = None
@@ -402,6 +523,25 @@ class Neo4jStore(GraphStore):
         """Close the driver only if the store was given ownership of it."""
         if self._owns_driver:
             await self._driver.close()
+
+
+def _take_page(out: Expansion, hop: Hop, parent: str, raw: list[Any]) -> None:
+    """One ``[total, has_next, items]`` of :func:`.cypher.expand` into ``out``, recursively."""
+    total, more, items = raw
+    found: list[Neighbour] = []
+    for lid, kind, source, target, lprops, nid, nkind, nprops, pages in items:
+        lk = _link({"id": lid, "kind": kind, "source": source, "target": target, "props": lprops})
+        found.append(Neighbour(lk, _node(nid, nkind, nprops)))
+        for child, page in zip(hop.below, pages, strict=True):
+            if child.applies_to(nkind):
+                _take_page(out, child, nid, page)
+    found.sort(key=lambda nb: nb.link.id)
+    out[(hop.page, parent)] = LinkPage(total, found, more)
+
+
+class _RefusedError(Exception):
+    """A write statement wrote fewer rows than sent; raised inside the transaction function,
+    so the driver rolls the transaction back."""
 
 
 def _props(raw: Mapping[str, Any], drop: tuple[str, ...] = ("id", "kind")) -> dict[str, Value]:

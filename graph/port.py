@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from .expand import Expansion, Hop, expand_by_level
 from .model import Link, Node
 from .places import Aggregate
 from .query import Counts, Direction, Filter, Page, SortKey
@@ -74,6 +75,12 @@ class StoreStats:
         self.by_operation[operation] = self.by_operation.get(operation, 0) + 1
 
 
+def require_upserts_only(batch: WriteBatch) -> None:
+    """Refuse deletes in a batch for :meth:`GraphStore.apply_checked` (a programming error)."""
+    if batch.delete_links or batch.delete_nodes:
+        raise ValueError("apply_checked writes upserts only; delete through apply")
+
+
 #: called with a batch and the store's version after the store acknowledged that write
 WriteListener = Callable[[WriteBatch, Hashable], None]
 
@@ -107,6 +114,25 @@ class GraphStore(abc.ABC):
         ConflictError (an id already used by a node of another kind).
         """
 
+    async def apply_checked(self, batch: WriteBatch) -> WriteResult:
+        """Write upserts a bulk loader has already validated, in one transaction: all or none.
+
+        The fast path of the importer. The caller promises what :meth:`apply` would otherwise
+        check record by record: every node and link is as :func:`~.model.check_node` /
+        :func:`~.model.check_link` return them (a kind of the ontology, declared and typed
+        properties), and no node id or link id appears twice in the batch. The store then skips
+        that work but still guarantees, cheaply (inside the write, no extra round trip), what
+        depends on the stored graph, which may have changed since the caller looked: a node id
+        stored as another kind raises ConflictError; a link whose end is neither stored nor in
+        the batch, or whose ends are of kinds its kind does not join, raises ValidationError;
+        either way nothing is written. Deletes are not allowed here (ValueError).
+
+        This default validates everything through :meth:`apply` (so wrappers that guard
+        ``apply`` stay guarded); the adapters override it.
+        """
+        require_upserts_only(batch)
+        return await self.apply(batch)
+
     async def upsert(self, nodes: Iterable[Node] = (), links: Iterable[Link] = ()) -> WriteResult:
         return await self.apply(WriteBatch(nodes=list(nodes), links=list(links)))
 
@@ -137,8 +163,12 @@ class GraphStore(abc.ABC):
         first: int = 100,
         after: str | None = None,
         as_of: dt.date | None = None,
+        with_total: bool = False,
     ) -> Page[Node]:
         """One page of nodes of ``kind``, filtered and sorted, continuing after a cursor.
+
+        With ``with_total`` the page's ``total`` is what :meth:`count_nodes` would say for the
+        same filter, from the same round trip (a connection's ``totalCount`` beside its page).
 
         Pagination is by keyset: the cursor holds the sort values of the last row, so a page
         costs the same wherever it starts. ``as_of`` applies to link filters and link counts.
@@ -189,6 +219,32 @@ class GraphStore(abc.ABC):
 
         Every asked id is a key (an empty list when it has none). Lists are sorted by link id.
         """
+
+    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+        """Pages of links below many nodes, several levels deep, for a nested selection.
+
+        Follows every hop from every asked id (and its ``below`` hops from the neighbours
+        found), and returns the page of each (page key, node id) reached. The round trips
+        depend on the hops only, never on how many nodes they reach; an adapter that can
+        answer the whole tree in one statement overrides this level-by-level default.
+        The caller asks each hop only from ids it applies to (``on_kinds`` is for the levels
+        below, where the kinds are found on the way; :meth:`lookup` checks it for the ids).
+        """
+        return await expand_by_level(self, ids, hops)
+
+    async def lookup(
+        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+    ) -> tuple[dict[str, Node], Expansion]:
+        """:meth:`get_nodes` and :meth:`expand` together: the nodes with these ids, and the
+        pages of every hop from those found whose kind it applies to. An adapter that can
+        answer both in one statement overrides this default (two calls or more)."""
+        found = await self.get_nodes(ids)
+        pages: Expansion = {}
+        for hop in hops:
+            asked = [i for i, n in found.items() if hop.applies_to(n.kind)]
+            if asked:
+                pages.update(await self.expand(asked, (hop,)))
+        return found, pages
 
     @abc.abstractmethod
     async def list_links(

@@ -27,6 +27,7 @@ from enum import StrEnum
 import networkx as nx
 
 from .errors import ForbiddenError
+from .expand import Expansion, Hop, expand_by_level
 from .model import Link, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Aggregate
@@ -143,6 +144,7 @@ class RoleView(GraphStore):
         first: int = 100,
         after: str | None = None,
         as_of: dt.date | None = None,
+        with_total: bool = False,
     ) -> Page[Node]:
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if kind == PERSON and self.role is not Role.DEPARTMENT:
@@ -154,10 +156,16 @@ class RoleView(GraphStore):
             if any(k.field in hidden or (kind == PERSON and k.field == "id") for k in order_by):
                 raise ForbiddenError(f"the {self.role.value} role may not sort on personal data")
         page = await self.inner.list_nodes(
-            kind, where=where, order_by=order_by, first=first, after=after, as_of=as_of
+            kind,
+            where=where,
+            order_by=order_by,
+            first=first,
+            after=after,
+            as_of=as_of,
+            with_total=with_total,
         )
         items = [self._node(n) for n in page.items]
-        return Page(items, page.has_next, page.end_cursor, page.cursors)
+        return Page(items, page.has_next, page.end_cursor, page.cursors, page.total)
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None
@@ -224,6 +232,25 @@ class RoleView(GraphStore):
             seen = [Neighbour(self._link(nb.link, kinds), self._node(nb.node)) for nb in nbs]
             out[asked] = sorted(seen, key=lambda nb: nb.link.id)
         return out
+
+    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+        """The department sees the inner store's tree (one round trip where it can). Others go
+        level by level through :meth:`neighbours`: pseudonyms change link ids, so pages must
+        be cut by the ids this view shows, which the inner store does not know."""
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        if self.role is Role.DEPARTMENT:
+            return await self.inner.expand(ids, hops)
+        return await expand_by_level(self, ids, hops)
+
+    async def lookup(
+        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+    ) -> tuple[dict[str, Node], Expansion]:
+        """The department's in one statement where the store can; others through this view's
+        own get_nodes and expand (the default)."""
+        self._need(Role.RESEARCHER, Role.DEPARTMENT)
+        if self.role is Role.DEPARTMENT:
+            return await self.inner.lookup(ids, hops)
+        return await super().lookup(ids, hops)
 
     async def list_links(
         self, *, kind: str | None = None, as_of: dt.date | None = None

@@ -112,6 +112,8 @@ class Page(Generic[T]):
     has_next: bool
     end_cursor: str | None
     cursors: list[str] = field(default_factory=list)
+    #: how many match in all (every page's items), when the caller asked for it
+    total: int | None = None
 
 
 @dataclass(slots=True)

@@ -6,12 +6,17 @@ import datetime as dt
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
+from strawberry.types import Info
 
 from ..graph.analytics import AnalyticsCache
+from ..graph.expand import Expansion, Hop, LinkPage, PageKey
 from ..graph.model import Node
 from ..graph.port import GraphStore, Neighbour
 from ..graph.privacy import Role, RoleView
 from ..graph.query import Direction
+from .prefetch import walk_of
+
+EMPTY_PAGE = LinkPage(0, [], False)
 
 NeighbourKey = tuple[str, Direction, dt.date | None]
 
@@ -20,10 +25,17 @@ class Loaders:
     """DataLoaders for one request: every id asked in one tick becomes one store call, so the
     number of round trips depends on the depth of a query, not on how many rows it returns."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, max_page: int) -> None:
         self._store = store
+        self._max_page = max_page
         self.nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
         self._neighbours: dict[NeighbourKey, DataLoader[str, list[Neighbour]]] = {}
+        #: every page of links fetched so far, by what was asked and from which node
+        self.pages: Expansion = {}
+        self._expansions: dict[Hop, DataLoader[str, LinkPage]] = {}
+        self._plans: dict[tuple[tuple[int, ...], PageKey], Hop] = {}
+        self._roots: dict[tuple[int, ...], tuple[Hop, ...]] = {}
+        self._lookups: dict[tuple[Hop, ...], DataLoader[str, Node | None]] = {}
 
     async def _load_nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self._store.get_nodes(ids)
@@ -45,6 +57,55 @@ class Loaders:
             loader = self._neighbours[key] = DataLoader(load_fn=load)
         return loader
 
+    def plan(self, info: Info, key: PageKey) -> Hop:
+        """The hop of the link field being resolved, with the hops its selection follows
+        (read once per field of the query, whichever sibling asks first)."""
+        memo = (tuple(id(f) for f in info._raw_info.field_nodes), key)
+        hop = self._plans.get(memo)
+        if hop is None:
+            walk, selections = walk_of(info, self._max_page)
+            hop = self._plans[memo] = walk.hop(key, selections)
+        return hop
+
+    def root_hops(self, info: Info) -> tuple[Hop, ...]:
+        """The hops of the link fields selected on the nodes a root field looks up by id."""
+        memo = tuple(id(f) for f in info._raw_info.field_nodes)
+        hops = self._roots.get(memo)
+        if hops is None:
+            walk, selections = walk_of(info, self._max_page)
+            hops = self._roots[memo] = tuple(walk.node_hops(selections, None))
+        return hops
+
+    def lookup(self, hops: tuple[Hop, ...]) -> DataLoader[str, Node | None]:
+        """Nodes by id with the pages of ``hops`` below them, in one ``lookup`` call for the
+        ids asked in one tick (just :attr:`nodes` when there are no hops)."""
+        if not hops:
+            return self.nodes
+        loader = self._lookups.get(hops)
+        if loader is None:
+
+            async def load(ids: list[str]) -> list[Node | None]:
+                found, pages = await self._store.lookup(ids, hops)
+                self.pages.update(pages)
+                return [found.get(i) for i in ids]
+
+            loader = self._lookups[hops] = DataLoader(load_fn=load)
+        return loader
+
+    def expansion(self, hop: Hop) -> DataLoader[str, LinkPage]:
+        """Pages of ``hop`` for the nodes asked in one tick, in one ``expand`` call; the pages
+        of the hops below land in :attr:`pages` for the fields below to find."""
+        loader = self._expansions.get(hop)
+        if loader is None:
+
+            async def load(ids: list[str]) -> list[LinkPage]:
+                found = await self._store.expand(ids, (hop,))
+                self.pages.update(found)
+                return [found.get((hop.page, i), EMPTY_PAGE) for i in ids]
+
+            loader = self._expansions[hop] = DataLoader(load_fn=load)
+        return loader
+
 
 class Context(BaseContext):
     def __init__(
@@ -59,7 +120,7 @@ class Context(BaseContext):
         super().__init__()
         self.role = role
         self.store = RoleView(store, role, secret)
-        self.loaders = Loaders(self.store)
+        self.loaders = Loaders(self.store, max_page)
         self.max_page = max_page
         #: the projection cache of ``store``: the app's one, shared by every request (the
         #: analytics read the store's projection and apply the role to their results)

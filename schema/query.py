@@ -14,6 +14,7 @@ from ..graph.ontology import NODE_KINDS
 from .aggregate import aggregate
 from .analytics import analytics_fields
 from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
+from .prefetch import selects
 from .types import (
     NODE_TYPES,
     NodeInterface,
@@ -58,9 +59,14 @@ def _connection(kind: str) -> type:
     edge_ns: dict[str, Any] = {"__annotations__": {"cursor": str, "node": node_type}}
     edge = EDGES[kind] = strawberry.type(type(f"{kind}Edge", (), edge_ns))
 
-    async def total_count(root: strawberry.Parent[Any], info: Info) -> int:
-        """Counted by the store without fetching the nodes."""
-        return int(await info.context.store.count_nodes(kind, where=root.where, as_of=root.as_of))
+    def total_count(root: strawberry.Parent[Any], info: Info) -> Any:
+        """Counted by the store without fetching the nodes: with the page when the list saw
+        ``totalCount`` asked (one round trip), else on its own."""
+        if root.total is not None:
+            return root.total
+        return info.context.store.count_nodes(kind, where=root.where, as_of=root.as_of)
+
+    total_count.__annotations__["return"] = int
 
     ns: dict[str, Any] = {
         "__annotations__": {
@@ -68,6 +74,7 @@ def _connection(kind: str) -> type:
             "page_info": PageInfo,
             "where": Private[Any],
             "as_of": Private[Optional[dt.date]],
+            "total": Private[Optional[int]],
         },
         "total_count": strawberry.field(resolver=total_count),
     }
@@ -91,7 +98,13 @@ def _list_resolver(kind: str) -> Any:
         f = to_filter(kind, where)
         keys = to_sort(order_by)
         page = await info.context.store.list_nodes(
-            kind, where=f, order_by=keys, first=size, after=after, as_of=as_of
+            kind,
+            where=f,
+            order_by=keys,
+            first=size,
+            after=after,
+            as_of=as_of,
+            with_total=selects(info, "totalCount"),
         )
         edges = [
             EDGES[kind](cursor=cursor, node=to_object(n, as_of))
@@ -102,6 +115,7 @@ def _list_resolver(kind: str) -> Any:
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             where=f,
             as_of=as_of,
+            total=page.total,
         )
 
     resolve.__annotations__["return"] = CONNECTIONS[kind]
@@ -109,7 +123,8 @@ def _list_resolver(kind: str) -> Any:
 
 
 async def _node(info: Info, id: strawberry.ID) -> NodeInterface | None:
-    found = await info.context.loaders.nodes.load(entity_id(id))
+    loaders = info.context.loaders
+    found = await loaders.lookup(loaders.root_hops(info)).load(entity_id(id))
     return to_object(found) if found is not None else None
 
 
@@ -118,7 +133,8 @@ async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[NodeInterface | N
         raise ValidationError(
             Problem("nodes", "ids", f"{len(ids)} ids", f"at most {info.context.max_page}")
         )
-    found = await info.context.loaders.nodes.load_many([entity_id(i) for i in ids])
+    loaders = info.context.loaders
+    found = await loaders.lookup(loaders.root_hops(info)).load_many([entity_id(i) for i in ids])
     return [to_object(n) if n is not None else None for n in found]
 
 

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types import Info
 
+from ..graph.expand import LinkPage, PageKey
 from ..graph.model import Link, Node
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, Prop, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
@@ -150,8 +151,22 @@ def edge_object(
     )
 
 
+def link_connection(lk: LinkKind, direction: Direction, day: dt.date | None, page: LinkPage) -> Any:
+    edges = [edge_object(lk, nb.link, nb.node, direction, day) for nb in page.items]
+    return LINK_CONNECTIONS[lk.name](
+        edges=edges,
+        total_count=page.total,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
 def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
-    async def resolve(
+    # A plain function that returns the connection at once when the page was fetched with the
+    # level above (see schema/prefetch.py), else an awaitable: graphql-core awaits only what
+    # is awaitable, so prefetched levels cost no coroutine and no event-loop turn.
+    def resolve(
         root: strawberry.Parent[Any],
         info: Info,
         first: int = 20,
@@ -160,23 +175,23 @@ def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
     ) -> Any:
         from .query import page_size
 
-        size = page_size(info, first)
         day = as_of if as_of is not None else root.as_of
-        loader = info.context.loaders.neighbours(lk.name, direction, day)
-        found = await loader.load(root.entity_id)
-        rows = [nb for nb in found if after is None or nb.link.id > after]
-        page = rows[:size]
-        edges = [edge_object(lk, nb.link, nb.node, direction, day) for nb in page]
-        return LINK_CONNECTIONS[lk.name](
-            edges=edges,
-            total_count=len(found),
-            page_info=PageInfo(
-                has_next_page=len(rows) > size, end_cursor=page[-1].link.id if page else None
-            ),
-        )
+        key = PageKey(lk.name, direction, day, page_size(info, first), after)
+        loaders = info.context.loaders
+        page = loaders.pages.get((key, root.entity_id))
+        if page is not None:
+            return link_connection(lk, direction, day, page)
+        return _fetch(info, key, root.entity_id, lk, direction)
 
     resolve.__annotations__["return"] = LINK_CONNECTIONS[lk.name]
     return resolve
+
+
+async def _fetch(info: Info, key: PageKey, node_id: str, lk: LinkKind, direction: Direction) -> Any:
+    """This field's page for every sibling node, and every page its selection follows below."""
+    hop = info.context.loaders.plan(info, key)
+    page = await info.context.loaders.expansion(hop).load(node_id)
+    return link_connection(lk, direction, key.as_of, page)
 
 
 def _link_fields(kind: str) -> dict[str, Any]:

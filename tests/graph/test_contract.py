@@ -1426,6 +1426,103 @@ def test_projection_of_empty_store(store: GraphStore, run: Run) -> None:
     assert g.number_of_edges() == 0
 
 
+# --- apply_checked: the bulk path for records validated by the caller -----------------------------
+def test_apply_checked_writes_what_apply_writes_and_is_idempotent(
+    store: GraphStore, run: Run
+) -> None:
+    nodes, links = city_graph()
+    result = run(store.apply_checked(WriteBatch(nodes, links)))
+    assert (result.nodes_written, result.links_written) == (len(nodes), len(links))
+    checked = snapshot(store, run)
+    assert checked[2] == expected_counts(nodes, links)
+    run(store.apply_checked(WriteBatch(nodes, links)))
+    assert snapshot(store, run) == checked
+    run(store.clear())
+    run(store.apply(WriteBatch(nodes, links)))
+    assert snapshot(store, run) == checked
+
+
+def test_apply_checked_replaces_properties(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    cmp = node("Compound", YBY, name="云北苑小区", built_year=1999)
+    post = link("HOLDS_POST", P1, OC1, role="vice_chair", until=D(2024, 5, 19))
+    run(store.apply_checked(WriteBatch([cmp], [post])))
+    assert run(store.get_nodes([YBY]))[YBY].props == {"name": "云北苑小区", "built_year": 1999}
+    assert run(store.get_links([post.id]))[post.id].props == {
+        "role": "vice_chair",
+        "until": D(2024, 5, 19),
+    }
+
+
+def test_apply_checked_refuses_a_stored_id_of_another_kind(store: GraphStore, run: Run) -> None:
+    """The caller looked the ids up, but the graph may have changed since: still checked."""
+    load_city(store, run)
+    before = snapshot(store, run)
+    batch = WriteBatch(
+        [node("Compound", "cmp-new", name="新小区"), node("PartyBranch", YBY, name="示例党支部")],
+        [link("PART_OF", "cmp-new", COMM)],
+    )
+    with pytest.raises(ConflictError, match=YBY):
+        run(store.apply_checked(batch))
+    assert snapshot(store, run) == before
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        link("PART_OF", "cmp-new", "comm-nowhere"),  # an end neither stored nor in the batch
+        link("PART_OF", P1, COMM),  # stored ends of kinds PART_OF does not join
+    ],
+    ids=["missing-end", "wrong-kinds"],
+)
+def test_apply_checked_refuses_links_the_graph_does_not_allow(
+    store: GraphStore, run: Run, bad: Link
+) -> None:
+    load_city(store, run)
+    before = snapshot(store, run)
+    good = [node("Compound", "cmp-new", name="新小区")], [link("PART_OF", "cmp-new", COMM)]
+    with pytest.raises(ValidationError):
+        run(store.apply_checked(WriteBatch(good[0], [*good[1], bad])))
+    assert snapshot(store, run) == before
+
+
+def test_apply_checked_takes_no_deletes(store: GraphStore, run: Run) -> None:
+    load_city(store, run)
+    with pytest.raises(ValueError, match="upserts only"):
+        run(store.apply_checked(WriteBatch(delete_nodes=[YBY])))
+    assert run(store.get_nodes([YBY]))
+
+
+@pytest.mark.neo4j
+def test_neo4j_upserts_seek_the_id_indexes_without_an_eager(
+    neo4j_store: GraphStore, run: Run
+) -> None:
+    """The bulk statements stream: MERGE seeks the unique id indexes, nothing materializes the
+    batch (an Eager did, with ``SET n = row.props``), the link ends are index seeks too."""
+    from govgraph.graph import cypher
+
+    async def plan(text: str) -> list[str]:
+        driver = neo4j_store._driver  # type: ignore[attr-defined]  # the Neo4j adapter's driver
+        async with driver.session() as s:
+            summary = await (await s.run("EXPLAIN " + text, rows=[], pairs=[])).consume()
+        out: list[str] = []
+        todo = [summary.plan]
+        while todo:
+            op = todo.pop()
+            out.append(op["operatorType"].split("@")[0])
+            todo.extend(op.get("children", []))
+        return out
+
+    for text in (cypher.upsert_nodes("Compound"), cypher.upsert_nodes("Person")):
+        ops = run(plan(text))
+        assert "Eager" not in ops and "NodeUniqueIndexSeek(Locking)" in ops, ops
+    for kind in ("HOLDS_POST", "PART_OF"):
+        ops = run(plan(cypher.upsert_links(kind)))
+        assert "Eager" not in ops, ops
+        assert ops.count("NodeUniqueIndexSeek(Locking)") == 2, ops
+        assert "DirectedRelationshipUniqueIndexSeek(Locking)" in ops, ops
+
+
 # --- lifecycle -----------------------------------------------------------------------------------
 def test_ping(store: GraphStore, run: Run) -> None:
     assert run(store.ping()) is None

@@ -55,6 +55,12 @@ class Gql:
         self.store_kind = store_kind
         self.keys = dict(ROLE_KEYS)
 
+    def nested_ops(self, hops: int) -> dict[str, int]:
+        """The store operations of ``hops`` nested link fields below one root field: the Neo4j
+        store compiles the whole tree into one statement, the embedded store walks it one hop
+        at a time (``GraphStore.expand``)."""
+        return {"expand": 1} if self.store_kind == "neo4j" else {"neighbours": hops}
+
     @property
     def app(self) -> FastAPI:
         app: FastAPI = self.client.app  # type: ignore[assignment]

@@ -156,7 +156,8 @@ def test_store_queries_do_not_grow_with_the_result(
 def test_depth_adds_queries_but_size_does_not(
     gql: Gql, scaled: ScaledGraph, sizes: tuple[int, ...]
 ) -> None:
-    """Each level of nesting costs one more round trip, whatever the size."""
+    """On the embedded store each level of nesting costs one more round trip; on Neo4j the
+    levels below the first link field cost none; whatever the size."""
     levels = [
         "{ compounds(first: 100) { edges { node { id } } } }",
         """{ compounds(first: 100) { edges { node {
@@ -177,7 +178,11 @@ def test_depth_adds_queries_but_size_does_not(
         per_size[n] = counts
     first = per_size[sizes[0]]
     assert all(c == first for c in per_size.values()), per_size
-    assert first == sorted(first) and len(set(first)) == len(first), first
+    if gql.store_kind == "neo4j":
+        # the link levels below the list are one compiled statement, however deep
+        assert first == [1, 2, 2], first
+    else:
+        assert first == sorted(first) and len(set(first)) == len(first), first
 
 
 def test_each_level_is_one_round_trip_at_every_size(
@@ -192,4 +197,5 @@ def test_each_level_is_one_round_trip_at_every_size(
     assert data["compounds"]["totalCount"] == graph_size
     after = gql.stats.by_operation
     delta = {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)}
-    assert delta == {"list_nodes": 1, "count_nodes": 1, "neighbours": 2}, delta
+    # the page and its totalCount are one statement
+    assert delta == {"list_nodes": 1, **gql.nested_ops(2)}, delta

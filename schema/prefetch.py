@@ -1,0 +1,173 @@
+"""A link field's nested selection read as a tree of hops (:class:`~govgraph.graph.expand.Hop`),
+so that the store answers every level below it at once.
+
+When the first link field of a request is resolved (say a community's ``parts``), its selection
+is walked: ``edges { node { ... on Compound { coveredBy(first: 10) { edges { node { ... on
+PartyBranch { postHolders { ... } } } } } } } }`` becomes ``parts → coveredBy (on Compound) →
+postHolders (on PartyBranch)``, with each field's page size, cursor and day. One
+:meth:`~govgraph.graph.port.GraphStore.expand` call for all the sibling nodes fetches the tree;
+the link fields below find their pages already there (see ``schema/types.py``).
+
+The walk is only a prediction: a field it cannot read (an argument it cannot evaluate, an
+invalid page size) is left out, and that field fetches its own pages when it resolves, so a
+wrong guess costs a round trip, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionNode,
+    value_from_ast_untyped,
+)
+from strawberry.types import Info
+
+from ..graph.expand import Hop, PageKey
+from ..graph.ontology import LINK_KINDS, NODE_KINDS
+from ..graph.query import Direction
+
+#: GraphQL link field name → (link kind, direction) and the node kinds that have the field
+LINK_FIELDS: dict[str, tuple[str, Direction, frozenset[str]]] = {}
+for _lk in LINK_KINDS.values():
+    for _direction, _name, _ends in (
+        (Direction.OUT, _lk.out_field, {s for s, _ in _lk.endpoints}),
+        (Direction.IN, _lk.in_field, {t for _, t in _lk.endpoints}),
+    ):
+        assert _name not in LINK_FIELDS, f"link field {_name} names two links"
+        LINK_FIELDS[_name] = (_lk.name, _direction, frozenset(_ends))
+
+DEFAULT_FIRST = 20  # the link fields' default page size (schema/types.py)
+
+
+class Walk:
+    """What the walk needs from the request: variables, fragments and the largest page."""
+
+    def __init__(
+        self,
+        variables: Mapping[str, Any] | None,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        max_page: int,
+    ) -> None:
+        self.variables = dict(variables or {})
+        self.fragments = fragments
+        self.max_page = max_page
+
+    def hop(
+        self, key: PageKey, selections: Sequence[SelectionNode], on: frozenset[str] | None = None
+    ) -> Hop:
+        """The hop that fetches ``key`` from the nodes of kinds ``on``, and everything the
+        connection's ``selections`` follow below it."""
+        below: dict[Hop, None] = {}
+        for edges in self.fields(selections, "edges"):
+            for node in self.fields(selections_of(edges), "node"):
+                below.update(dict.fromkeys(self.node_hops(selections_of(node), key.as_of)))
+        return Hop(key, on, tuple(below))
+
+    def node_hops(self, selections: Sequence[SelectionNode], day: dt.date | None) -> list[Hop]:
+        """The hops of the link fields of a selection on a node (their default day ``day``)."""
+        hops = (self._link_hop(f, kinds, day) for f, kinds in self._node_fields(selections, None))
+        return list(dict.fromkeys(h for h in hops if h is not None))
+
+    # -- the walk -------------------------------------------------------------------------------
+    def _link_hop(
+        self, field: FieldNode, kinds: frozenset[str] | None, day: dt.date | None
+    ) -> Hop | None:
+        found = LINK_FIELDS.get(field.name.value)
+        if found is None:
+            return None
+        link, direction, ends = found
+        on = ends if kinds is None else kinds & ends
+        if not on:
+            return None
+        args = {
+            a.name.value: value_from_ast_untyped(a.value, self.variables)
+            for a in field.arguments or ()
+        }
+        first, after, as_of = args.get("first", DEFAULT_FIRST), args.get("after"), args.get("asOf")
+        if not isinstance(first, int) or isinstance(first, bool) or not 0 < first <= self.max_page:
+            return None  # the field itself will refuse it when it resolves
+        if after is not None and not isinstance(after, str):
+            return None
+        if isinstance(as_of, str):
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                return None
+        elif isinstance(as_of, dt.date):  # a variable, already coerced
+            day = as_of
+        elif as_of is not None:
+            return None
+        key = PageKey(link, direction, day, first, after)
+        return self.hop(key, selections_of(field), None if on == ends else on)
+
+    def fields(self, selections: Sequence[SelectionNode], name: str) -> Iterator[FieldNode]:
+        """The fields called ``name`` in a selection on a concrete type (fragments flattened)."""
+        for field, _ in self._node_fields(selections, None):
+            if field.name.value == name:
+                yield field
+
+    def _node_fields(
+        self, selections: Sequence[SelectionNode], kinds: frozenset[str] | None
+    ) -> Iterator[tuple[FieldNode, frozenset[str] | None]]:
+        """Every field of a selection with the node kinds it applies to (``None``: any)."""
+        for sel in selections:
+            if not self._included(sel):
+                continue
+            if isinstance(sel, FieldNode):
+                yield sel, kinds
+            elif isinstance(sel, InlineFragmentNode):
+                condition = sel.type_condition.name.value if sel.type_condition else None
+                inner = _narrow(kinds, condition)
+                if inner != frozenset():
+                    yield from self._node_fields(sel.selection_set.selections, inner)
+            elif isinstance(sel, FragmentSpreadNode):
+                fragment = self.fragments.get(sel.name.value)
+                if fragment is not None:
+                    inner = _narrow(kinds, fragment.type_condition.name.value)
+                    if inner != frozenset():
+                        yield from self._node_fields(fragment.selection_set.selections, inner)
+
+    def _included(self, sel: SelectionNode) -> bool:
+        for d in sel.directives or ():
+            if d.name.value not in ("skip", "include"):
+                continue
+            value = next(
+                (value_from_ast_untyped(a.value, self.variables) for a in d.arguments or ()), None
+            )
+            if bool(value) == (d.name.value == "skip"):
+                return False
+        return True
+
+
+def selections_of(field: FieldNode) -> Sequence[SelectionNode]:
+    return field.selection_set.selections if field.selection_set else ()
+
+
+def _narrow(kinds: frozenset[str] | None, condition: str | None) -> frozenset[str] | None:
+    """The node kinds a fragment on ``condition`` keeps (an empty set: none)."""
+    if condition is None or condition not in NODE_KINDS:
+        return kinds  # the Node interface, or a connection or edge type: no narrowing
+    return frozenset({condition}) if kinds is None or condition in kinds else frozenset()
+
+
+def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
+    """A walk for the request of ``info`` and the selection of the field being resolved."""
+    raw = info._raw_info  # graphql-core's info: Strawberry's does not expose the AST nodes
+    # graphql-core 3.3 keeps the coerced variable values beside their sources
+    values: Any = getattr(raw.variable_values, "coerced", raw.variable_values)
+    selections = [s for f in raw.field_nodes for s in selections_of(f)]
+    return Walk(values, raw.fragments, max_page), selections
+
+
+def selects(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects a field ``name`` directly (fragments included,
+    ``@skip``/``@include`` obeyed)."""
+    walk, selections = walk_of(info, 0)
+    return any(True for _ in walk.fields(selections, name))
