@@ -7,22 +7,30 @@ The guarantees (also in ``docs/formats.md``):
   all. With ``skip_invalid=True`` the valid rows are written and the others are reported (and
   listed in a rejects file); a link to a node whose own row is left out is left out too.
 * **Atomic when it fits one batch.** An import of at most ``batch_size`` records is one
-  :meth:`GraphStore.apply`, one transaction: all of it or none of it.
+  :meth:`GraphStore.apply_checked`, one transaction: all of it or none of it.
 * **Idempotent when it does not.** A bigger import is written as several batches, nodes first
   and then links, each all-or-nothing. Every write is an upsert on a stable id, so if a batch
   fails (a lost connection) running the same import again completes it, with the same result
   as an uninterrupted run; importing the same files twice leaves the graph as it was.
 
-Memory. Rows are parsed lazily, twice or three times instead of being held: a first pass
-collects ids (and checks every row on its own), the store is asked for the kinds of ids it
-already holds, a second pass checks link endpoints, and a last pass writes. What is kept is one
-entry per id (about a hundred bytes), the rows found invalid and the errors — not the rows.
+Memory. Each row is parsed once: the first pass checks every row on its own and collects ids,
+the store is asked for the kinds of the ids it already holds, a second pass checks link
+endpoints, and a last pass writes. The parsed rows are kept between the passes up to
+``keep_rows`` of them (about 650 bytes each, see ``bench/README.md``); tables past that budget
+are read and parsed again in each pass instead, so memory stays bounded at any file size. Beyond
+the kept rows, what is kept is one entry per id (about a hundred bytes), the rows found invalid
+and the errors.
+
+Writing. The records were checked against the ontology, each other and the store, so they go
+through :meth:`GraphStore.apply_checked`, which skips validating them again and checks only
+what may have changed in the store meanwhile (inside the write, without another round trip).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +57,9 @@ from .rows import (
 LOOKUP_CHUNK = 1000
 #: report progress every so many rows
 PROGRESS_EVERY = 500
+#: parsed rows kept between the passes (about 650 bytes each, measured: some 330 MB); past it
+#: tables are parsed again in each pass
+KEEP_ROWS = 500_000
 ERROR_COLUMNS = ("file", "sheet", "row", "column", "value", "expected")
 
 
@@ -143,6 +154,7 @@ async def import_files(
     errors_path: Path | str | None = None,
     progress: ProgressFn | None = None,
     max_cell: int = MAX_CELL_CHARS,
+    keep_rows: int = KEEP_ROWS,
 ) -> ImportReport:
     """Import CSV, Excel, JSON and snapshot files (see :func:`import_tables`)."""
     tables: list[Table] = []
@@ -165,6 +177,7 @@ async def import_files(
         progress=progress,
         max_cell=max_cell,
         file_errors=unreadable,
+        keep_rows=keep_rows,
     )
     report.files = files
     return report
@@ -182,6 +195,7 @@ async def import_tables(
     max_cell: int = MAX_CELL_CHARS,
     file_errors: Sequence[RowError] = (),
     file_order: Sequence[str] = (),
+    keep_rows: int = KEEP_ROWS,
 ) -> ImportReport:
     """Check every row of ``tables`` against the ontology, each other and the store, then write.
 
@@ -189,6 +203,7 @@ async def import_tables(
     ``skip_invalid`` is false; then nothing is written. ``rejects_path`` and ``errors_path``
     (CSV: file, sheet, row, column, value, expected) are written either way when given; they
     hold the same list, the first under the name a ``skip_invalid`` run expects.
+    ``keep_rows`` bounds the parsed rows held between the passes (0: parse in every pass).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -199,6 +214,7 @@ async def import_tables(
         batch_size=batch_size,
         progress=progress,
         max_cell=max_cell,
+        keep_rows=keep_rows,
     )
     run.errors.extend(file_errors)
     await run.check()
@@ -225,6 +241,7 @@ class _Run:
         batch_size: int,
         progress: ProgressFn | None,
         max_cell: int,
+        keep_rows: int,
     ) -> None:
         self.store = store
         self.tables = tables
@@ -238,31 +255,26 @@ class _Run:
         self.broken: set[int] = set()  # tables that could not be read to the end
         self.broken_rows = 0  # valid-looking rows read from those tables before they broke
         self.link_tables: set[int] = set()
+        self.node_tables: set[int] = set()
         self.stored: dict[str, str] = {}  # id -> kind, for the import's ids the store holds
         self.report = ImportReport()
-        # small imports keep their clean records from the checking passes and write them in
-        # one transaction; past ``batch_size`` they are dropped and the files read once more
-        self._kept_nodes: list[tuple[Loc, Node]] | None = []
-        self._kept_links: list[tuple[Loc, Link]] | None = []
+        # table number -> its rows that say who they are (``ref``), parsed in the first pass;
+        # tables absent here are parsed again when a later pass needs them
+        self._kept: dict[int, list[ParsedRow]] = {}
+        self._room = keep_rows
 
     # -- helpers -------------------------------------------------------------------------------
     def _tick(self, phase: str, done: int, total: int | None, *, force: bool = False) -> None:
         if self.progress is not None and (force or done % PROGRESS_EVERY == 0):
             self.progress(Progress(phase, done, total))
 
-    def _rows(self, t: int) -> Iterator[ParsedRow]:
+    def _parse(self, t: int) -> Iterator[ParsedRow]:
         return parse_table(self.tables[t], max_cell=self.max_cell)
 
-    def _keep(self, loc: Loc, record: Node | Link) -> None:
-        nodes, links = self._kept_nodes, self._kept_links
-        if nodes is None or links is None:
-            return
-        if len(nodes) + len(links) >= self.batch_size:
-            self._kept_nodes = self._kept_links = None
-        elif isinstance(record, Node):
-            nodes.append((loc, record))
-        else:
-            links.append((loc, record))
+    def _rows(self, t: int) -> Iterable[ParsedRow]:
+        """The rows of table ``t`` that have a ``ref`` (the only ones the later passes use)."""
+        kept = self._kept.get(t)
+        return kept if kept is not None else (r for r in self._parse(t) if r.ref is not None)
 
     def _reject(self, loc: Loc, errors: Iterable[RowError]) -> None:
         errs = list(errors)
@@ -277,8 +289,9 @@ class _Run:
         for t in range(len(self.tables)):
             seen_ids: list[str] = []
             bad_before, rows_before = len(self.bad), done
+            kept: list[ParsedRow] | None = [] if self._room > 0 else None
             try:
-                for row in self._rows(t):
+                for row in self._parse(t):
                     done += 1
                     self._tick("check", done, None)
                     loc = (t, row.row)
@@ -289,9 +302,17 @@ class _Run:
                     if isinstance(row.ref, Link):
                         self.link_tables.add(t)
                     elif isinstance(row.ref, Node):
+                        self.node_tables.add(t)
                         seen_ids.append(row.ref.id)
-                    if loc not in self.bad and isinstance(row.record, Node):
-                        self._keep(loc, row.record)
+                    if kept is not None and row.ref is not None:
+                        if len(kept) < self._room:
+                            kept.append(row)
+                        else:  # over budget: this table and the ones after it are re-read
+                            kept = None
+                            self._room = 0
+                if kept is not None:
+                    self._kept[t] = kept
+                    self._room -= len(kept)
             except SourceError as exc:
                 self.errors.append(exc.error)
                 self.broken.add(t)
@@ -344,10 +365,7 @@ class _Run:
                     continue
                 done += 1
                 self._tick("links", done, None)
-                loc = (t, row.row)
-                self._reject(loc, endpoint_errors(row, self._kind_of, self._withdrawn))
-                if loc not in self.bad and isinstance(row.record, Link):
-                    self._keep(loc, row.record)  # a later duplicate is in ``bad`` already
+                self._reject((t, row.row), endpoint_errors(row, self._kind_of, self._withdrawn))
         self._tick("links", done, done, force=True)
 
     # -- writing -------------------------------------------------------------------------------
@@ -358,53 +376,56 @@ class _Run:
                 yield rec
 
     def _node_stream(self) -> Iterator[Node | Link]:
-        for t in range(len(self.tables)):
-            if t not in self.broken:
-                yield from self._valid(t, Node)
+        for t in sorted(self.node_tables - self.broken):
+            yield from self._valid(t, Node)
 
     def _link_stream(self) -> Iterator[Node | Link]:
         for t in sorted(self.link_tables - self.broken):
             yield from self._valid(t, Link)
 
     async def write(self) -> None:
-        nodes, links = self._kept_nodes, self._kept_links
-        if nodes is not None and links is not None:
-            ok_nodes = [n for loc, n in nodes if loc not in self.bad]
-            ok_links = [lk for loc, lk in links if loc not in self.bad]
-            total = len(ok_nodes) + len(ok_links)
-            if total:
+        # an import of at most ``batch_size`` records is one transaction: all of it or none
+        records = itertools.chain(self._node_stream(), self._link_stream())
+        head = list(itertools.islice(records, self.batch_size + 1))
+        if len(head) <= self.batch_size:
+            if head:
+                total = len(head)
                 self._tick("write", 0, total, force=True)
-                result = await self.store.apply(WriteBatch(ok_nodes, ok_links))
-                self.report.nodes_written = result.nodes_written
-                self.report.links_written = result.links_written
-                self.report.batches = 1
+                await self._apply(head, 0)
                 self._tick("write", total, total, force=True)
             return
+        del head, records  # counted only; the batches stream the records again
         self.report.atomic = False
-        total = self.report.rows_read - len(self.bad)
+        total = self.report.rows_read - len(self.bad) - self.broken_rows
         done = 0
+        self._tick("write", 0, total, force=True)
         for stream in (self._node_stream(), self._link_stream()):
             for chunk in _chunks(stream, self.batch_size):
-                batch = WriteBatch(
-                    [r for r in chunk if isinstance(r, Node)],
-                    [r for r in chunk if isinstance(r, Link)],
-                )
-                try:
-                    result = await self.store.apply(batch)
-                except GovGraphError as exc:
-                    raise DataImportError(
-                        [],
-                        note=(
-                            f"batch {self.report.batches + 1} failed after {done} records were"
-                            f" written ({exc}); every batch is all-or-nothing and the import is"
-                            " idempotent: run the same import again to complete it"
-                        ),
-                    ) from exc
-                self.report.batches += 1
-                self.report.nodes_written += result.nodes_written
-                self.report.links_written += result.links_written
+                await self._apply(chunk, done)
                 done += len(chunk)
                 self._tick("write", done, total, force=True)
+
+    async def _apply(self, chunk: list[Node | Link], done: int) -> None:
+        batch = WriteBatch(
+            [r for r in chunk if isinstance(r, Node)],
+            [r for r in chunk if isinstance(r, Link)],
+        )
+        try:
+            result = await self.store.apply_checked(batch)
+        except GovGraphError as exc:
+            if self.report.atomic:
+                raise
+            raise DataImportError(
+                [],
+                note=(
+                    f"batch {self.report.batches + 1} failed after {done} records were"
+                    f" written ({exc}); every batch is all-or-nothing and the import is"
+                    " idempotent: run the same import again to complete it"
+                ),
+            ) from exc
+        self.report.batches += 1
+        self.report.nodes_written += result.nodes_written
+        self.report.links_written += result.links_written
 
 
 def _in_file_order(

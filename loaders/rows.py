@@ -487,6 +487,7 @@ class _Parser:
         self._layouts: dict[tuple[str, tuple[str, ...]], Layout] = {}
         self._reported: set[str] = set()
         self._kind_headers: dict[tuple[str, ...], Any] = {}
+        self._plain_keys: dict[tuple[Any, ...], bool] = {}
         #: once a header is broken every row is refused (data under it would be lost)
         self._broken = False
 
@@ -516,8 +517,15 @@ class _Parser:
 
     def parse(self, number: int, row: Row) -> ParsedRow:
         errors: list[RowError] = []
-        headers = tuple(str(h) if h is not None else "" for h in row)
-        cells = {(str(h) if h is not None else ""): v for h, v in row.items()}
+        keys = tuple(row)
+        plain = self._plain_keys.get(keys)
+        if plain is None:  # the same keys on every row of a table: look once
+            plain = self._plain_keys[keys] = all(type(h) is str for h in keys)
+        if plain:  # text headers, as CSV and most sheets give them: no copy
+            headers, cells = keys, row
+        else:
+            headers = tuple(str(h) if h is not None else "" for h in row)
+            cells = {(str(h) if h is not None else ""): v for h, v in row.items()}
         # cells beyond the last header, or under an empty one
         stray = _clean_or_none(cells.get(""))
         if stray is not None:

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,9 @@ from govgraph.loaders.importer import (
     ImportReport,
     Progress,
     import_files,
+    import_tables,
 )
-from govgraph.loaders.rows import resolve_header
+from govgraph.loaders.rows import NumberedRow, Table, numbered, resolve_header
 from govgraph.loaders.template import write_template
 
 Run = Callable[[Awaitable[Any]], Any]
@@ -473,16 +475,75 @@ def test_an_import_that_fits_one_batch_is_one_write(
     store: GraphStore, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[WriteBatch] = []
-    apply = store.apply
+    apply = store.apply_checked
 
     async def counting(batch: WriteBatch) -> WriteResult:
         batches.append(batch)
         return await apply(batch)
 
-    monkeypatch.setattr(store, "apply", counting)
+    monkeypatch.setattr(store, "apply_checked", counting)
     path = workbook(tmp_path / "good.xlsx", good_sheets())
     run(import_files(store, [path], batch_size=9))
     assert [(len(b.nodes), len(b.links)) for b in batches] == [(6, 3)]
+
+
+# --- parsing once, within a memory budget ----------------------------------------------------
+def counted_tables(sheets: dict[str, list[dict[str, Any]]]) -> tuple[list[Table], Counter[str]]:
+    """One table per sheet, counting how often each is opened (parsed from the start)."""
+    opened: Counter[str] = Counter()
+
+    def opener(kind: str, rows: list[dict[str, Any]]) -> Callable[[], Iterable[NumberedRow]]:
+        def open_() -> Iterable[NumberedRow]:
+            opened[kind] += 1
+            return numbered(rows)
+
+        return open_
+
+    tables = [Table("book.xlsx", k, k, opener(k, rows)) for k, rows in sheets.items()]
+    return tables, opened
+
+
+@pytest.mark.parametrize(
+    ("keep_rows", "opens"),
+    [
+        (1_000_000, {"Compound": 1, "Building": 1, "PART_OF": 1}),  # all kept: parsed once
+        (3, {"Compound": 1, "Building": 1, "PART_OF": 3}),  # the links do not fit: re-read
+        # nothing kept: every pass reads, and the node tables once more, to count whether the
+        # import fits one transaction (at most a batch of rows)
+        (0, {"Compound": 3, "Building": 3, "PART_OF": 3}),
+    ],
+)
+def test_rows_are_parsed_once_when_they_fit_the_budget_and_read_again_when_not(
+    store: GraphStore, run: Run, keep_rows: int, opens: dict[str, int]
+) -> None:
+    sheets = {k: good_sheets()[k] for k in ("Compound", "Building", "PART_OF")}
+    tables, opened = counted_tables(sheets)
+    # batch_size 2: three batches, so the write pass streams the tables again
+    report = run(import_tables(store, tables, batch_size=2, keep_rows=keep_rows))
+    assert dict(opened) == opens
+    assert (report.nodes_written, report.links_written, report.batches) == (3, 2, 3)
+    assert graph_data(store, run) == (
+        node_rows([node("Compound", "cmp-yby", name="云北苑小区", is_old=True, households=420)])
+        | node_rows(
+            [node("Building", "bld-1", name="1号楼"), node("Building", "bld-2", name="2号楼")]
+        ),
+        link_rows([link("PART_OF", "bld-1", "cmp-yby"), link("PART_OF", "bld-2", "cmp-yby")]),
+    )
+
+
+@pytest.mark.parametrize("keep_rows", [0, 4])
+def test_the_budget_changes_neither_the_errors_nor_what_is_written(
+    store: GraphStore, run: Run, tmp_path: Path, keep_rows: int
+) -> None:
+    path = workbook(tmp_path / "mistakes.xlsx", mistaken_sheets())
+    kept = run(import_files(store, [path], skip_invalid=True, batch_size=3))
+    written = graph_data(store, run)
+    run(store.clear())
+    reread = run(import_files(store, [path], skip_invalid=True, batch_size=3, keep_rows=keep_rows))
+    assert [str(e) for e in reread.errors] == [str(e) for e in kept.errors]
+    assert len(kept.errors) == 8
+    assert graph_data(store, run) == written
+    assert (reread.rows_rejected, reread.batches) == (kept.rows_rejected, kept.batches)
 
 
 # --- the command line -------------------------------------------------------------------------

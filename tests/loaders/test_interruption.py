@@ -66,18 +66,19 @@ def _store(uri: str) -> tuple[Any, Neo4jStore]:
 
 
 class KillDuringApply(Neo4jStore):
-    """The Neo4j store, except that its n-th apply SIGKILLs the server while the write is in
-    flight: the database really goes away mid-transaction."""
+    """The Neo4j store, except that its n-th write (``apply_checked``, the importer's)
+    SIGKILLs the server while the write is in flight: the database really goes away
+    mid-transaction."""
 
     def __init__(self, driver: Any, server: LocalNeo4j, on_apply: int, delay: float) -> None:
         super().__init__(driver)
         self.server, self.on_apply, self.delay, self.applies = server, on_apply, delay, 0
 
-    async def apply(self, batch: WriteBatch) -> WriteResult:
+    async def apply_checked(self, batch: WriteBatch) -> WriteResult:
         self.applies += 1
         if self.applies != self.on_apply:
-            return await super().apply(batch)
-        write = asyncio.ensure_future(super().apply(batch))
+            return await super().apply_checked(batch)
+        write = asyncio.ensure_future(super().apply_checked(batch))
         await asyncio.sleep(self.delay)
         assert not write.done(), "the write finished before the kill: make the batch bigger"
         assert self.server.pid is not None
