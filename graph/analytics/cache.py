@@ -16,6 +16,12 @@ most recent days. How it knows the store changed:
 The graphs it returns are frozen (``nx.freeze``): callers share them, so they must not (and
 cannot) modify them. One lock serializes rebuilds, so concurrent requests that miss together
 build once.
+
+Writes made through ``store`` by this process are not read back: :func:`carry_over` applies
+them to a new version of the projection that shares everything unchanged with the old one
+(copy on write), and patches the day views and indexes already built for the old version for
+the nodes the write touched, so the first analysis after a write costs the write's
+neighbourhood (plus one C-level copy of a few top-level dicts), not the city.
 """
 
 from __future__ import annotations
@@ -24,15 +30,15 @@ import asyncio
 import datetime as dt
 import functools
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 
-from ..errors import Problem
-from ..model import check_link, check_node, parse_link_id
 from ..port import GraphStore, WriteBatch
-from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, at, project
+from ._facts import keep_facts, known_facts
+from ._patch import Changes, Derived
+from .projection import at, day_views, keep_day_view, project
 
 
 @dataclass(slots=True)
@@ -175,58 +181,47 @@ class AnalyticsCache:
             return None  # a write we did not see (clear(), or another code path)
         # replaying writes the projection may already hold is harmless: upserts replace and
         # deletes are idempotent, so the suffix in order always ends at the current state
-        graph = nx.MultiDiGraph(self._history)
-        for v, batch in self._pending:
-            if isinstance(v, int) and v > self._key:
-                apply_batch(graph, batch)
+        changes = [Changes.of(b) for v, b in self._pending if isinstance(v, int) and v > self._key]
         self._pending, self._pending_records = [], 0
-        return nx.freeze(graph), current
+        return carry_over(self._history, changes), current
 
 
-_NODE_KINDS = frozenset(ANALYTIC_NODE_KINDS)
-_LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)
-
-
-def apply_batch(graph: nx.MultiDiGraph, batch: WriteBatch) -> None:
-    """Apply one acknowledged write to a (mutable) projection as the stores would: upserts
-    replace, then link and node deletes; kinds the analytics do not read are left out.
+def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.MultiDiGraph:
+    """A new frozen version of ``history`` with ``changes`` applied, and with it the day views
+    (:func:`~.projection.at`) and indexes (:class:`~._facts.Facts`) already built for the old
+    one, each patched for the nodes the changes touch rather than rebuilt. The old version and
+    everything built on it stay as they were (requests may still be reading them).
 
     Examples
     --------
-    >>> from govgraph.graph.model import link, node
-    >>> g = nx.MultiDiGraph()
-    >>> apply_batch(g, WriteBatch(nodes=[node("Person", "p1"), node("PartyBranch", "b1")]))
-    >>> apply_batch(g, WriteBatch(links=[link("MEMBER_OF", "p1", "b1", status="full")]))
-    >>> sorted(g.edges(keys=True))
-    [('p1', 'b1', 'p1|MEMBER_OF|b1')]
-    >>> apply_batch(g, WriteBatch(delete_nodes=["b1"]))
-    >>> g.number_of_nodes(), g.number_of_edges()
-    (1, 0)
+    >>> from govgraph.graph.analytics._facts import facts_of
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> from govgraph.graph.model import link
+    >>> old = nx.freeze(tiny_city())
+    >>> before = facts_of(at(old, AS_OF))
+    >>> batch = WriteBatch(links=[link("MEMBER_OF", "p9", "pg1", status="full")])
+    >>> new = carry_over(old, [Changes.of(batch)])
+    >>> known_facts(at(new, AS_OF)) is not None  # patched, not to be rebuilt
+    True
+    >>> "p9" in facts_of(at(new, AS_OF)).members("pg1"), "p9" in before.members("pg1")
+    (True, False)
     """
-    problems: list[Problem] = []
-    for n in batch.nodes:
-        clean = check_node(n, problems)  # the store checked it; this coerces raw values
-        if clean is None or clean.kind not in _NODE_KINDS:
-            continue
-        if clean.id in graph:
-            attrs = graph.nodes[clean.id]
-            attrs.clear()
-            attrs.update(kind=clean.kind, **clean.props)
-        else:
-            graph.add_node(clean.id, kind=clean.kind, **clean.props)
-    for lk in batch.links:
-        c = check_link(lk, problems)
-        if c is None or c.kind not in _LINK_KINDS:
-            continue
-        if c.source not in graph or c.target not in graph:
-            continue
-        if graph.has_edge(c.source, c.target, key=c.id):
-            graph.remove_edge(c.source, c.target, key=c.id)
-        graph.add_edge(c.source, c.target, key=c.id, kind=c.kind, **c.props)
-    for lid in batch.delete_links:
-        source, _, target, _ = parse_link_id(lid)
-        if graph.has_edge(source, target, key=lid):
-            graph.remove_edge(source, target, key=lid)
-    for nid in batch.delete_nodes:
-        if nid in graph:
-            graph.remove_node(nid)
+    d = Derived(history)
+    for c in changes:
+        d.apply(c)
+    new = nx.freeze(d.graph)
+    _carry_facts(history, new, d.touched)
+    for day, view in day_views(history).items():
+        dv = Derived(view)
+        for c in changes:
+            dv.apply(c, as_of=day)
+        new_view = nx.freeze(dv.graph)
+        keep_day_view(new, day, new_view)
+        _carry_facts(view, new_view, dv.touched)
+    return new
+
+
+def _carry_facts(old: nx.MultiDiGraph, new: nx.MultiDiGraph, touched: set[str]) -> None:
+    facts = known_facts(old)
+    if facts is not None:
+        keep_facts(new, facts.patched(new, touched))

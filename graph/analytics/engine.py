@@ -343,9 +343,19 @@ class RuleContext:
     facts: Facts
     history: nx.MultiDiGraph
     rule: Rule | None = None
+    #: the place asked about: rules look only at :meth:`subjects` near it (None: everything)
+    scope: str | None = None
 
     def for_rule(self, rule: Rule) -> RuleContext:
         return replace(self, rule=rule)
+
+    def subjects(self, kind: str) -> list[str]:
+        """The nodes of ``kind`` a rule must look at (sorted): all of them, or under a scope
+        the ones under it and their neighbours, which is every subject a finding kept under
+        the scope can be about, or placed by (see :meth:`Facts.near`). A rule that enumerates
+        with this and computes each subject's findings from the subject's own links costs the
+        scope, not the city."""
+        return self.facts.subjects(kind, self.scope)
 
     def finding(
         self,

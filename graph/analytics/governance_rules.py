@@ -51,7 +51,7 @@ def _level(ctx: RuleContext, body: str) -> str:
 def _hosts(ctx: RuleContext, cadence: Cadence) -> list[str]:
     f = ctx.facts
     out: list[str] = []
-    for h in f.ids(cadence.host_kind):
+    for h in ctx.subjects(cadence.host_kind):
         if cadence.host_level and _level(ctx, h) != cadence.host_level:
             continue
         if cadence.requires == "covers_compound" and not f.out(h, "COVERS", "Compound"):
@@ -77,7 +77,7 @@ def _meetings(ctx: RuleContext) -> dict[tuple[str, str], list[dt.date]]:
     """(host, meeting type) → the days it met, up to the evaluation day."""
     f = ctx.facts
     out: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-    for m in f.ids("Meeting"):
+    for m in ctx.subjects("Meeting"):
         day, kind = f.props(m).get("date"), f.props(m).get("meeting_type")
         if isinstance(day, dt.date) and day <= ctx.as_of and isinstance(kind, str):
             for host in f.out(m, "HELD_BY"):
@@ -207,7 +207,7 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     first_day = ctx.as_of - dt.timedelta(days=s.g2_repeat_days - 1)
     recent: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for a in f.ids("Appeal"):
+    for a in ctx.subjects("Appeal"):
         props = f.props(a)
         received, replied = props.get("received"), props.get("replied")
         if not isinstance(received, dt.date) or received > ctx.as_of:

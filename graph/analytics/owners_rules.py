@@ -27,7 +27,7 @@ _GUIDING_RULES = (
 def _committees(ctx: RuleContext) -> list[str]:
     """The committees in office: those representing a compound on the day."""
     f = ctx.facts
-    return [oc for oc in f.ids("OwnersCommittee") if f.out(oc, "REPRESENTS", "Compound")]
+    return [oc for oc in ctx.subjects("OwnersCommittee") if f.out(oc, "REPRESENTS", "Compound")]
 
 
 def _elected(ctx: RuleContext, oc: str) -> dt.date | None:
@@ -67,7 +67,7 @@ def o1_committee_should_exist(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     """
     f = ctx.facts
     s = ctx.settings
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         if f.committees_of(c):
             continue
         ratio = f.props(c).get("delivered_area_ratio")
@@ -248,7 +248,7 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
     [('p3', 'co1')]
     """
     f = ctx.facts
-    for c in conflicts(f):
+    for c in conflicts(f, ctx.subjects("OwnersCommittee")):
         yield ctx.finding(
             "employed_by_manager",
             c.person,
@@ -353,7 +353,7 @@ def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[F
     []
     """
     f = ctx.facts
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         x = cross_appointment(f, c)
         if not x.committees or not x.branches:
             continue

@@ -65,11 +65,11 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     """
     f = ctx.facts
     people: dict[str, set[str]] = defaultdict(set)
-    for p in f.ids("Person"):
+    for p in ctx.subjects("Person"):
         if f.is_full_member(p):
             for c in {*f.homes(p), *f.out(p, "REGISTERED_AT", "Compound")}:
                 people[c].add(p)
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         members = sorted(people.get(c, ()))
         if len(members) >= ctx.settings.p1_min_full_members and not f.branches_of(c):
             yield ctx.finding("no_branch", c, full_members=len(members), members=members)
@@ -105,7 +105,7 @@ def p2_joint_branch_too_wide(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     """
     f = ctx.facts
     limit = ctx.settings.p2_max_joint_compounds
-    for b in f.ids("PartyBranch"):
+    for b in ctx.subjects("PartyBranch"):
         covered = f.out(b, "COVERS", "Compound")
         form = f.props(b).get("form")
         joint = form == "joint" or (form is None and len(covered) > 1)
@@ -146,7 +146,7 @@ def p3_branch_too_large(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     """
     f = ctx.facts
     limit = ctx.settings.p3_max_branch_members
-    for b in f.ids("PartyBranch"):
+    for b in ctx.subjects("PartyBranch"):
         n = len(f.members(b))
         if n > limit:
             yield ctx.finding("too_many_members", b, members=n, limit=limit)
@@ -190,7 +190,7 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     """
     f = ctx.facts
     s = ctx.settings
-    for b in f.ids("PartyBranch"):
+    for b in ctx.subjects("PartyBranch"):
         committee = f.branch_committee(b)
         if not committee:
             full = sum(1 for p in f.members(b) if f.is_full_member(p))
@@ -240,7 +240,7 @@ def p5_overdue_election(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     ['2026-01-05']
     """
     f = ctx.facts
-    for b in f.ids("PartyBranch"):
+    for b in ctx.subjects("PartyBranch"):
         elected = f.props(b).get("elected_on")
         if not isinstance(elected, dt.date):
             continue
@@ -297,11 +297,11 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     f = ctx.facts
     limit = ctx.settings.p6_max_buildings_without_group
     living: dict[str, set[str]] = defaultdict(set)
-    for p in f.ids("Person"):
+    for p in ctx.subjects("Person"):
         if f.is_member(p):
             for b in f.home_buildings(p):
                 living[b].add(p)
-    for branch in f.ids("PartyBranch"):
+    for branch in ctx.subjects("PartyBranch"):
         bare = sorted(
             {b for p in f.members(branch) for b in f.home_buildings(p) if not f.groups_covering(b)}
         )
@@ -313,7 +313,7 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
                 limit=limit,
                 without_group=bare,
             )
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         if not f.branches_of(c):
             continue
         for b in f.buildings(c):
@@ -366,21 +366,30 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     [('left_no_transfer', 'p10'), ('no_branch', 'p8')]
     """
     f = ctx.facts
-    for p in f.ids("Person"):
+    people = ctx.subjects("Person")
+    for p in people:
         orgs = f.out(p, "MEMBER_OF")
         if orgs and not any(f.kind(o) in ("PartyBranch", "PartyGroup") for o in orgs):
             names = [f.label(o) for o in orgs]
             yield ctx.finding("no_branch", p, orgs=orgs, orgs_names=names)
-    ended: dict[str, tuple[dt.date, str]] = {}
-    for u, v, d in ctx.history.edges(data=True):
-        until = d.get("until")
-        if d.get("kind") != "MEMBER_OF" or not isinstance(until, dt.date) or until >= ctx.as_of:
+    history = ctx.history._succ  # the graph's own adjacency: a view per person costs 2x
+    for p in people:
+        if f.out_edges(p, "MEMBER_OF") or p not in history:
             continue
-        if u not in ended or (until, v) > ended[u]:
-            ended[u] = (until, v)
-    for p in sorted(ended):
-        if p in f and not f.out(p, "MEMBER_OF"):
-            left_on, org = ended[p]
+        # the membership that ended last (by day, then organization) before the day
+        ended = max(
+            (
+                (until, org)
+                for org, keys in history[p].items()
+                for d in keys.values()
+                if d.get("kind") == "MEMBER_OF"
+                and isinstance(until := d.get("until"), dt.date)
+                and until < ctx.as_of
+            ),
+            default=None,
+        )
+        if ended is not None:
+            left_on, org = ended
             yield ctx.finding(
                 "left_no_transfer", p, left_on=left_on, last_org=org, last_org_name=f.label(org)
             )
@@ -417,7 +426,7 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     [('p7', ['c1'])]
     """
     f = ctx.facts
-    for p in f.ids("Person"):
+    for p in ctx.subjects("Person"):
         if not in_service(f, p):
             continue
         homes = f.homes(p)
@@ -460,7 +469,7 @@ def p9_no_station(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]
     ['c2']
     """
     f = ctx.facts
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         if f.stations(c):
             continue
         community = f.place(c).community

@@ -52,7 +52,9 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
     """The graph with only the links valid on ``as_of`` (``since`` and ``until`` inclusive).
 
     Returns ``graph`` itself when every link is valid then (or ``as_of`` is None); otherwise a
-    new graph sharing nothing mutable with it. Nodes are not dated and are all kept.
+    new graph: for a frozen ``graph`` a frozen view, kept per day and sharing its attribute
+    dicts; for a mutable one a copy sharing nothing mutable with it. Nodes are not dated and
+    are all kept.
 
     Examples
     --------
@@ -85,14 +87,36 @@ _VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[dt.date, nx.MultiDiGraph
 _MAX_VIEWS = 16
 
 
+def day_views(graph: nx.MultiDiGraph) -> dict[dt.date, nx.MultiDiGraph]:
+    """The day views :func:`at` keeps for a frozen ``graph`` (oldest asked first)."""
+    return dict(_VIEWS.get(graph, {}))
+
+
+def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph) -> None:
+    """Make ``view`` (frozen) what :func:`at` answers for the frozen ``graph`` on ``as_of``:
+    the cache hands over the day views it patched along with a write."""
+    _VIEWS.setdefault(graph, {})[as_of] = view
+
+
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     stale = [
         (u, v, k)
-        for u, v, k, d in graph.edges(keys=True, data=True)
+        for u, nbrs in graph.succ.items()
+        for v, keys in nbrs.items()
+        for k, d in keys.items()
         if not valid_on(d.get("since"), d.get("until"), as_of)
     ]
     if not stale:
         return graph
+    if nx.is_frozen(graph):
+        # nothing in a frozen graph changes: the view shares its attribute dicts and the
+        # adjacency of every node no stale link touches
+        from ._patch import Derived  # _patch builds on this module
+
+        d = Derived(graph)
+        for u, v, k in stale:
+            d.remove_edge(u, v, k)
+        return d.graph
     out = graph.copy()
     out.remove_edges_from(stale)
     return out

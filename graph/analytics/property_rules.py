@@ -44,7 +44,7 @@ def m1_no_property_service(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
     [('c2', True)]
     """
     f = ctx.facts
-    for c in f.ids("Compound"):
+    for c in ctx.subjects("Compound"):
         old = f.props(c).get("is_old") is True
         if (old or not ctx.settings.m1_old_only) and not f.managers(c):
             yield ctx.finding(
@@ -97,7 +97,7 @@ def m2_company_party_coverage(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     [('co1', ['p9'])]
     """
     f = ctx.facts
-    for co in f.ids("PropertyCompany"):
+    for co in ctx.subjects("PropertyCompany"):
         members = [p for p in f.into(co, "EMPLOYED_BY", "Person") if f.is_member(p)]
         if members and not f.into(co, "PARTY_ORG_OF"):
             yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
@@ -145,10 +145,20 @@ def m3_red_property_grades(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
     f = ctx.facts
     s = ctx.settings
     cities = f.ids("City")
+    # with one city every distribution finding is about that city, so under any other scope
+    # only the exit candidates can be kept: the evaluations of the companies near the scope
+    # (all of each one's evaluations link to it) are all that is needed
+    scope = ctx.scope
+    local = scope is not None and len(cities) == 1 and scope != cities[0]
+    evaluations = (
+        [e for co in ctx.subjects("PropertyCompany") for e in f.into(co, "EVALUATES")]
+        if local
+        else f.ids("Evaluation")
+    )
     graded: dict[str, dict[int, str]] = defaultdict(dict)
     #: (year, city or "") → [(evaluation, grade)]
     by_year: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
-    for ev in f.ids("Evaluation"):
+    for ev in sorted(set(evaluations)) if local else evaluations:
         year, grade = f.props(ev).get("year"), f.props(ev).get("grade")
         if not isinstance(year, int) or year > ctx.as_of.year or grade not in GRADES:
             continue
@@ -157,7 +167,7 @@ def m3_red_property_grades(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
             city = f.place(co).city or (cities[0] if len(cities) == 1 else "")
             by_year[(year, city)].append((ev, str(grade)))
     total_ratio = sum(s.m3_grade_ratio)
-    for (year, city), rows in sorted(by_year.items()):
+    for (year, city), rows in [] if local else sorted(by_year.items()):
         grades = [g for _, g in rows]
         counts = [grades.count(g) for g in GRADES]
         expected = [len(grades) * r / total_ratio for r in s.m3_grade_ratio]

@@ -128,7 +128,7 @@ def run_rules(
     view = at(graph, as_of)
     facts = facts_of(view)
     facts.check_scope(scope)
-    base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph)
+    base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope)
     found: list[Finding] = []
     for r in RULES.values():
         if not r.evaluable or not settings.is_enabled(r.id):

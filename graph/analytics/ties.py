@@ -139,11 +139,8 @@ class MultiPostHolder:
 
 
 def _bodies_in_scope(f: Facts, scope: str | None) -> set[str]:
-    return {
-        n
-        for n in f.graph.nodes
-        if f.kind(n) != "Person" and f.place(n).ids() and f.in_scope(n, scope)
-    }
+    nodes = f.graph.nodes if scope is None else f.under(scope)
+    return {n for n in nodes if f.kind(n) != "Person" and f.place(n).ids()}
 
 
 def _ties(
@@ -152,7 +149,8 @@ def _ties(
     """person → [(body, link id, link data)] for the tie links to bodies in scope, sorted."""
     bodies = _bodies_in_scope(f, scope) if scope else None
     out: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
-    for p in f.ids("Person"):
+    # whoever is tied to a body under the scope is near it
+    for p in f.subjects("Person", scope):
         for link in sorted(link_kinds):
             for e in f.out_edges(p, link):
                 if bodies is None or e.other in bodies:
@@ -251,7 +249,8 @@ def conflicts_of_interest(
             seat_role=c.seat_role,
             job_role=c.job_role,
         )
-        for c in conflicts(f)
+        # a committee representing a compound under the scope is near it
+        for c in conflicts(f, f.subjects("OwnersCommittee", scope))
         if f.in_scope(c.compound, scope)
     ]
 
