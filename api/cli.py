@@ -98,6 +98,7 @@ def demo(store: StoreOpt = None) -> None:
 
 @app.command()
 def serve(
+    *,
     store: StoreOpt = None,
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
@@ -109,6 +110,16 @@ def serve(
             "set, accept the demo keys demo-department and demo-researcher",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="processes serving the one port (Neo4j store only; the API is stateless there)",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="log every request")
+    ] = True,
 ) -> None:
     """Run the web service (FastAPI with GraphQL at /graphql) on the configured store."""
     import uvicorn
@@ -116,6 +127,12 @@ def serve(
     from .app import create_app
 
     settings = _settings(store)
+    if workers > 1 and settings.store != "neo4j":
+        raise typer.BadParameter(
+            f"{workers} workers need the Neo4j store: the {settings.store} store's file belongs "
+            "to one process (set GOVGRAPH_STORE=neo4j, or serve with one worker)",
+            param_hint="--workers",
+        )
     if with_demo:
 
         async def work(s: GraphStore) -> tuple[int, int] | None:
@@ -130,7 +147,19 @@ def serve(
             typer.echo(
                 "demo API keys (local use only): X-API-Key: demo-department | demo-researcher"
             )
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    if workers > 1:
+        from .workers import serve_workers
+
+        serve_workers(
+            settings, host or settings.host, port or settings.port, workers, access_log=access_log
+        )
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=access_log,
+    )
 
 
 @app.command("schema")

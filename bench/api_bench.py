@@ -287,6 +287,12 @@ def our_server(
         "GOVGRAPH_API_KEYS": json.dumps({API_KEY: "department"}),
         "PYTHONUNBUFFERED": "1",
     }
+    if workers > 1:
+        # our own serve command: uvicorn's --workers leaves Nagle on (api/workers.py)
+        serve = "from govgraph.api.cli import main; main()"
+        cmd = [sys.executable, "-c", serve, "serve", "--workers", str(workers)]
+        cmd += ["--host", "127.0.0.1", "--port", "{port}", "--no-access-log"]
+        return Server(name, True, cmd, env, work)
     cmd = [
         sys.executable,
         "-m",
@@ -300,7 +306,6 @@ def our_server(
         "--no-access-log",
         "--log-level",
         "warning",
-        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     # cwd: an empty folder, so that no stray .env is read by the settings
     return Server(name, True, cmd, env, work)
