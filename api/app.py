@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         owned = store is None
         app.state.store = store if store is not None else await open_store(settings)
         # one projection cache per store, shared by every request (schema/analytics.py)
-        app.state.analytics = analytics_cache(app.state.store, settings.analytics_ttl)
+        app.state.analytics = analytics_cache(
+            app.state.store, settings.analytics_ttl, freeze=settings.analytics_gc_freeze
+        )
         try:
             yield
         finally:

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="seconds the analytics projection of a Neo4j store stays valid (writes by "
         "other processes show after this; writes through this one at once); null: no limit",
     )
+    analytics_gc_freeze: bool = Field(
+        True,
+        description="move each built analytics projection out of the garbage collector's scans "
+        "(gc.freeze; released again before each rebuild and every 8 versions)",
+    )
 
     # -- GraphQL limits --
     max_depth: int = 12

@@ -82,6 +82,8 @@ class Timer:
     def __init__(self, store: str) -> None:
         self.store = store
         self.rows: list[tuple[str, float, str]] = []
+        #: step → seconds in the cyclic garbage collector
+        self.gc: dict[str, float] = {}
 
     async def time(
         self, name: str, fn: Callable[[], Awaitable[Any]], detail: str | Callable[[Any], str] = ""
@@ -97,6 +99,7 @@ class Timer:
         if callable(detail):
             detail = detail(out)
         self.rows.append((name, seconds, f"{cpu:.2f}"))
+        self.gc[name] = collected
         print(
             f"  {self.store:<9} {name:<28} {seconds:>9.2f} s  cpu {cpu:>7.2f} s  "
             f"gc {collected:>6.2f} s  {detail}",
@@ -161,9 +164,47 @@ async def _load_direct(store: GraphStore, files: list[Path]) -> int:
     return len(nodes) + len(links)
 
 
+async def _repeat_writes(
+    t: Timer,
+    name: str,
+    cache: AnalyticsCache,
+    new_link: Link,
+    after_write: Callable[[WriteBatch], Awaitable[int]],
+    *,
+    writes: int,
+) -> None:
+    """The write step again ``writes`` times, the link removed and written back in turn; the
+    median's wall, CPU and GC seconds go in the table."""
+    again: list[tuple[float, float, float]] = []  # wall, CPU, GC seconds per write
+    for i in range(writes):
+        batch = WriteBatch(delete_links=[new_link.id]) if i % 2 == 0 else None
+        collected = GC_CLOCK.seconds
+        start, cpu = time.perf_counter(), time.process_time()
+        await after_write(batch or WriteBatch(links=[new_link]))
+        again.append(
+            (
+                time.perf_counter() - start,
+                time.process_time() - cpu,
+                GC_CLOCK.seconds - collected,
+            )
+        )
+    if again:
+        again.sort()
+        wall, cpu, collected = again[len(again) // 2]
+        step = f"after 1 write, median of {len(again)}"
+        t.rows.append((step, wall, f"{cpu:.2f}"))
+        t.gc[step] = collected
+        print(
+            f"  {name:<9} after 1 write x{len(again)}: median {wall:.2f} s (cpu {cpu:.2f}, "
+            f"gc {collected:.2f}), max {again[-1][0]:.2f} s, min {again[0][0]:.2f} s; "
+            f"gc per write {[round(a[2], 2) for a in again]}; cache {cache.stats}",
+            flush=True,
+        )
+
+
 async def measure(
     name: str, store: GraphStore, files: list[Path], args: argparse.Namespace, jvm_pid: int | None
-) -> list[tuple[str, float, str]]:
+) -> Timer:
     t = Timer(name)
     with MemorySampler(jvm_pid) as mem:
         await store.init_schema()
@@ -180,7 +221,8 @@ async def measure(
                 lambda r: f"{r.nodes_written + r.links_written:,} records",
             )
             del report
-        cache = AnalyticsCache(store)  # keyed on store.version, patched by our own writes
+        # keyed on store.version, patched by our own writes; --freeze as a service would run it
+        cache = AnalyticsCache(store, freeze=True) if args.freeze else AnalyticsCache(store)
         graph = await t.time(
             "projection (cold)",
             cache.history,
@@ -248,20 +290,7 @@ async def measure(
         )
         # the same again, the link removed and written back in turn: one figure can land on a
         # full collection of the garbage collector (see the GC seconds)
-        again: list[float] = []
-        for i in range(args.writes):
-            batch = WriteBatch(delete_links=[new_link.id]) if i % 2 == 0 else None
-            start = time.perf_counter()
-            await after_write(batch or WriteBatch(links=[new_link]))
-            again.append(time.perf_counter() - start)
-        if again:
-            again.sort()
-            t.rows.append((f"after 1 write, median of {len(again)}", again[len(again) // 2], "-"))
-            print(
-                f"  {name:<9} after 1 write x{len(again)}: median {again[len(again) // 2]:.2f} s, "
-                f"max {again[-1]:.2f} s, min {again[0]:.2f} s; cache {cache.stats}",
-                flush=True,
-            )
+        await _repeat_writes(t, name, cache, new_link, after_write, writes=args.writes)
         # not timed: the scoped answer must be the whole graph's, restricted to the compound
         g = await cache.history()
         scoped = run_rules(g, as_of=AS_OF, scope=compound)
@@ -277,10 +306,11 @@ async def measure(
         print(f"  {name:<9} scoped findings == whole-graph findings under {compound}: {same}")
         if not same:
             raise SystemExit("scoped findings differ from the whole graph's")
+    t.rows.append(("GC seconds, whole run", GC_CLOCK.seconds, "-"))
     t.rows.append(("peak RSS Python", mem.peak_self / 1024, "MiB"))
     if jvm_pid is not None:
         t.rows.append(("peak RSS JVM", mem.peak_other / 1024, "MiB"))
-    return t.rows
+    return t
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -293,7 +323,7 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.compounds} compounds, {data.rows:,} records",
         flush=True,
     )
-    results: dict[str, list[tuple[str, float, str]]] = {}
+    results: dict[str, Timer] = {}
     for name in args.stores:
         if name == "embedded":
             results[name] = await measure(name, EmbeddedStore(), files, args, None)
@@ -316,15 +346,18 @@ async def run(args: argparse.Namespace) -> None:
                 local.stop()
     print()
     names = list(results)
-    print("| step (wall, CPU of this process) | " + " | ".join(names) + " |")
+    print("| step (wall, CPU of this process, of which GC) | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
-    steps = [row[0] for row in results[names[0]]]
+    steps = [row[0] for row in results[names[0]].rows]
     for i, step in enumerate(steps):
         cells = []
         for n in names:
-            _, value, unit = results[n][i]
+            _, value, unit = results[n].rows[i]
+            collected = results[n].gc.get(step)
             if unit == "MiB":
                 cells.append(f"{value:,.0f} {unit}")
+            elif collected is not None:
+                cells.append(f"{value:,.2f} s ({unit}, gc {collected:.2f})")
             else:
                 cells.append(f"{value:,.2f} s" + ("" if unit == "-" else f" ({unit})"))
         print(f"| {step} | " + " | ".join(cells) + " |")
@@ -344,6 +377,11 @@ def main() -> None:
     )
     p.add_argument("--broker-k", type=int, default=200, help="betweenness sample size")
     p.add_argument("--writes", type=int, default=5, help="writes timed after the first one")
+    p.add_argument(
+        "--freeze",
+        action="store_true",
+        help="AnalyticsCache(freeze=True): each built version frozen out of the cyclic GC's sight",
+    )
     p.add_argument("--heap", default="4g")
     p.add_argument("--pagecache", default="2g")
     p.add_argument("--data-dir", default=str(default_cache_dir() / "bench"))

@@ -10,9 +10,6 @@ projection it is given (see :func:`~govgraph.graph.analytics.projection.at`).
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
-import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -22,6 +19,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from ..errors import NotFoundError, Problem, ValidationError
+from ._heap import collector_paused, settle
 
 #: the levels a finding or a row rolls up to, from the bottom
 LEVELS = ("compound", "community", "township", "city")
@@ -137,7 +135,10 @@ def facts_of(graph: nx.MultiDiGraph) -> Facts:
         return Facts(graph)
     found = _FACTS.get(graph)
     if found is None:
-        found = _FACTS[graph] = Facts(graph)
+        with collector_paused():  # ~2 tuples per link and no cycles (see collector_paused)
+            found = Facts(graph)
+        keep_facts(graph, found)
+        settle()  # a long-lived index: later collections can skip it
     return found
 
 
@@ -149,6 +150,7 @@ def known_facts(graph: nx.MultiDiGraph) -> Facts | None:
 def keep_facts(graph: nx.MultiDiGraph, facts: Facts) -> None:
     """Make ``facts`` what :func:`facts_of` answers for the frozen ``graph`` (a patched index
     handed over with a write)."""
+    facts._hold_weakly(graph)
     _FACTS[graph] = facts
 
 
@@ -166,7 +168,8 @@ class Facts:
     """
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
-        self.graph = graph
+        self._graph: nx.MultiDiGraph | None = graph
+        self._weak: weakref.ref[nx.MultiDiGraph] | None = None
         self._kind: dict[str, str] = {n: str(d.get("kind", "")) for n, d in graph.nodes(data=True)}
         by_kind: dict[str, list[str]] = defaultdict(list)
         for n, k in self._kind.items():
@@ -198,7 +201,7 @@ class Facts:
         (True, False, 'px')
         """
         new = object.__new__(Facts)
-        new.graph = graph
+        new._graph, new._weak = graph, None
         new._kind = dict(self._kind)
         changed_kinds: set[str] = set()
         nodes = graph.nodes
@@ -239,6 +242,37 @@ class Facts:
             new._place.pop(n, None)
         new._under, new._near = {}, {}
         return new
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The projection this index was built for."""
+        if self._graph is not None:
+            return self._graph
+        assert self._weak is not None
+        found = self._weak()
+        if found is None:  # dropped while this index was still in use
+            found = self._shell
+        return found
+
+    def _hold_weakly(self, graph: nx.MultiDiGraph) -> None:
+        """Keep ``graph`` by a weak reference (and its data dicts by strong ones).
+
+        Why. The index of a frozen graph is kept in a weak-keyed map, as long as the graph
+        lives; holding the graph strongly from there would keep every version alive forever
+        (a value keeping its own key), and storing it on the graph would make a cycle that only
+        the garbage collector frees (and never once frozen). A reader still using the index
+        after the graph was dropped gets a frozen graph over the same data."""
+        self._weak = weakref.ref(graph)
+        parts = (graph.graph, graph._node, graph._succ, graph._pred)
+        self._parts: tuple[Any, ...] = parts
+        self._graph = None
+
+    @property
+    def _shell(self) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        g.graph, g._node, g._succ, g._pred = self._parts
+        g._adj = g._succ
+        return nx.freeze(g)
 
     def _anchored_through(self, nodes: Iterable[str]) -> set[str]:
         """``nodes`` and everything whose anchor links lead (at any depth) to one of them."""
@@ -565,41 +599,6 @@ def _index(
                     grouped[(n, d["kind"])].append(make(Edge, (other, key, d)))
         # (other, id) is unique per side of a node, so tuple order never compares the data
         return {k: tuple(v) if len(v) == 1 else tuple(sorted(v)) for k, v in grouped.items()}
-
-
-class _Pause:
-    """How many :func:`collector_paused` blocks are running (threads may run analyses
-    together), and whether the collector was running before the first one began."""
-
-    lock = threading.Lock()
-    depth = 0
-    was_enabled = False
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run a block with Python's cyclic garbage collector paused.
-
-    Why. Building an index allocates one tuple per link end (680,000 at 1,000 compounds) and
-    no reference cycles, and all of them live on; with the collector running, the young
-    objects are scanned over and over and the growth sets off full scans of the long-lived heap
-    (the store, the projection). Measured at 1,000 compounds: 3.0-3.1 s of CPU paused against
-    5.5-7.9 s running. (Evaluating the rules gained nothing, so it runs with the collector.)
-    Garbage is still freed by reference counting meanwhile; the collector runs again when the
-    last paused block ends.
-    """
-    with _Pause.lock:
-        if _Pause.depth == 0:
-            _Pause.was_enabled = gc.isenabled()
-            gc.disable()
-        _Pause.depth += 1
-    try:
-        yield
-    finally:
-        with _Pause.lock:
-            _Pause.depth -= 1
-            if _Pause.depth == 0 and _Pause.was_enabled:
-                gc.enable()
 
 
 def _repatch(

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ..port import GraphStore, WriteBatch
+from . import _heap
 from ._facts import keep_facts, known_facts
 from ._patch import Changes, Derived
 from .projection import at, day_views, keep_day_view, project
@@ -63,6 +64,12 @@ class AnalyticsCache:
         ``store.version`` when the store has one.
     ttl
         Seconds a projection stays valid (for stores without a version).
+    freeze
+        Freeze each version once built (``gc.freeze()``, process-wide: see
+        :mod:`~govgraph.graph.analytics._heap`), so Python's cyclic garbage collector stops
+        walking it; dropped versions are still freed, by reference counting, and an unfreeze
+        with a full collection runs before every rebuild and every few freezes. Meant for a
+        service's one long-lived cache (the app factory decides).
     clock
         Monotonic seconds (for tests).
 
@@ -90,6 +97,7 @@ class AnalyticsCache:
         version: Callable[[], Hashable] | None = None,
         ttl: float | None = None,
         max_patch: int = 50_000,
+        freeze: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if version is None and hasattr(store, "version"):
@@ -116,6 +124,8 @@ class AnalyticsCache:
         self._patchable = version is None or (
             isinstance(version, functools.partial) and version.args == (store, "version")
         )
+        if freeze:
+            _heap.enable()
         store.add_write_listener(self._on_write)
 
     def _fresh(self) -> bool:
@@ -135,12 +145,19 @@ class AnalyticsCache:
             if self._fresh():  # another request brought it up to date meanwhile
                 self.stats.hits += 1
             elif (patched := self._patched()) is not None:
+                self._drop()
                 self._history, self._key = patched
                 self.stats.patches += 1
             else:
                 self._pending, self._pending_records = [], 0
                 key = self._version() if self._version is not None else None
-                self._history = nx.freeze(await project(self.store))
+                if self._drop():
+                    _heap.release()  # what was frozen with the old version, now garbage
+                # millions of long-lived dicts and no cycles: see _heap
+                with _heap.collector_paused():
+                    history = nx.freeze(await project(self.store))
+                self._history = history
+                _heap.settle()
                 self._key, self._built_at = key, self._clock()
                 self.stats.builds += 1
         assert self._history is not None
@@ -153,7 +170,19 @@ class AnalyticsCache:
 
     def invalidate(self) -> None:
         """Forget everything: the next call reads the store again."""
-        self._history = None
+        self._drop()
+
+    def _drop(self) -> bool:
+        """Let the held version go (True if there was one). Requests may still be reading it;
+        it is freed by reference counting when they are done, once the views NetworkX cached
+        on it (cycles, see :func:`~._heap.uncycle`) are dropped."""
+        old, self._history = self._history, None
+        if old is None:
+            return False
+        for view in day_views(old).values():
+            _heap.uncycle(view)
+        _heap.uncycle(old)
+        return True
 
     # -- keeping up with this process's own writes ------------------------------------------------
     def _on_write(self, batch: WriteBatch, version: Hashable) -> None:

@@ -69,19 +69,20 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
         return graph
     if nx.is_frozen(graph):  # shared views of a frozen graph: one per day, made once
         views = _VIEWS.setdefault(graph, {})
-        view = views.get(as_of)
-        if view is None:
-            view = views[as_of] = _at(graph, as_of)
-            if view is not graph:
-                nx.freeze(view)
-            while len(views) > _MAX_VIEWS:  # the oldest asked day goes first
-                del views[next(iter(views))]
+        if as_of in views:
+            kept = views[as_of]
+            return graph if kept is None else kept
+        view = _at(graph, as_of)
+        # a value holding its own weak key would never go: "the same graph" is kept as None
+        views[as_of] = None if view is graph else nx.freeze(view)
+        while len(views) > _MAX_VIEWS:  # the oldest asked day goes first
+            del views[next(iter(views))]
         return view
     return _at(graph, as_of)
 
 
 #: the day views of each frozen projection (see :func:`at`)
-_VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[dt.date, nx.MultiDiGraph]] = (
+_VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[dt.date, nx.MultiDiGraph | None]] = (
     weakref.WeakKeyDictionary()
 )
 _MAX_VIEWS = 16
@@ -89,13 +90,13 @@ _MAX_VIEWS = 16
 
 def day_views(graph: nx.MultiDiGraph) -> dict[dt.date, nx.MultiDiGraph]:
     """The day views :func:`at` keeps for a frozen ``graph`` (oldest asked first)."""
-    return dict(_VIEWS.get(graph, {}))
+    return {day: graph if v is None else v for day, v in _VIEWS.get(graph, {}).items()}
 
 
 def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph) -> None:
     """Make ``view`` (frozen) what :func:`at` answers for the frozen ``graph`` on ``as_of``:
     the cache hands over the day views it patched along with a write."""
-    _VIEWS.setdefault(graph, {})[as_of] = view
+    _VIEWS.setdefault(graph, {})[as_of] = None if view is graph else view
 
 
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
