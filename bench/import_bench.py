@@ -24,6 +24,18 @@ Contenders:
 
 Memory: the peak resident set size of this Python process and of the server's JVM, sampled every
 50 ms during each contender (``--tracemalloc`` also traces the Python heap, at a cost in speed).
+
+``--check-only`` runs no server and no contender: only the importer's checking (every pass
+before writing: rows, ids, duplicates, the store lookup, link endpoints) over the data set (or
+over ``--dataset DIR``, CSV files as ``govgraph generate`` writes them), against an empty
+in-memory embedded store, and reports its time and peak RSS. Run with ``PYTHONPATH`` pointing at
+another checkout's ``src`` it measures that importer, for before/after figures.
+
+``--ids-only {dicts,digests}`` measures the id bookkeeping alone, at any size in minutes: only
+the id columns of the CSV files are read (no parsing, no checks), and every node and link id
+goes into ``dicts``, the :class:`~govgraph.loaders.rows.ImportIndex` the importer used to keep
+(id -> kind and row, link id -> row, the set of link ends), or ``digests``, the importer's
+compact arrays (``_Nodes``, ``_Digests``, sorted as after the first pass).
 """
 
 from __future__ import annotations
@@ -49,6 +61,7 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 
 from govgraph.graph import cypher
+from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import Link, Node
 from govgraph.graph.neo4j_local import LocalNeo4j, default_cache_dir
 from govgraph.graph.neo4j_store import Neo4jStore
@@ -405,6 +418,94 @@ async def run_load_csv(local: LocalNeo4j, files: list[Path], total: int) -> Resu
         await driver.close()
 
 
+async def run_check_only(files: list[Path]) -> None:
+    """The importer's checking passes alone: what an import holds before its first write."""
+    # _Run is the importer's private pass runner; import_files would go on to write
+    from govgraph.loaders import importer
+
+    start = time.perf_counter()
+    tables = [t for f in files for t in read_tables(f)]
+    phases: dict[str, float] = {}
+    last: list[Any] = [None, start]
+
+    def progress(p: Progress) -> None:
+        now = time.perf_counter()
+        if last[0] is not None:
+            phases[last[0]] = phases.get(last[0], 0.0) + now - last[1]
+        last[0], last[1] = p.phase, now
+
+    run = importer._Run(
+        EmbeddedStore(),
+        tables,
+        skip_invalid=False,
+        batch_size=5000,
+        progress=progress,
+        max_cell=importer.MAX_CELL_CHARS,
+        keep_rows=importer.KEEP_ROWS,
+    )
+    before = _rss_kib("self") / 1024
+    with MemorySampler(None) as mem:
+        await run.check()
+    seconds = time.perf_counter() - start
+    if last[0] is not None:
+        phases[last[0]] = phases.get(last[0], 0.0) + time.perf_counter() - last[1]
+    print(
+        f"importer {importer.__file__}\n"
+        f"checked {run.report.rows_read:,} rows in {len(files)} files in {seconds:,.1f} s"
+        f" ({run.report.rows_read / seconds:,.0f} rows/s), {len(run.errors)} errors;\n"
+        f"RSS {before:,.0f} MiB before checking, peak {mem.peak_self / 1024:,.0f} MiB,"
+        f" at the end {_rss_kib('self') / 1024:,.0f} MiB"
+    )
+    for k, v in phases.items():
+        print(f"  phase {k:<10} {v:>8,.1f} s")
+
+
+def run_ids_only(files: list[Path], how: str) -> None:
+    """Peak RSS of holding every id of the data set, the old way or the compact way."""
+    import csv
+
+    from govgraph.graph.model import link_id
+    from govgraph.loaders import importer
+    from govgraph.loaders.rows import ImportIndex
+
+    old = ImportIndex()
+    nodes, links = importer._Nodes(importer.id_digest), importer._Digests(importer.id_digest)
+    before = _rss_kib("self") / 1024
+    start = time.perf_counter()
+    count = 0
+    with MemorySampler(None) as mem:
+        for t, f in enumerate(files):
+            kind = f.stem
+            with f.open(encoding="utf-8", newline="") as fh:
+                rows = csv.reader(fh)
+                head = next(rows)
+                if kind in NODE_KINDS:
+                    at = head.index("id")
+                    for number, rec in enumerate(rows, start=2):
+                        if how == "dicts":  # what ImportIndex.register kept per node row
+                            old.nodes[rec[at]] = (kind, (t, number))
+                        else:
+                            nodes.add(rec[at], kind, (t, number), invalid=False)
+                        count += 1
+                    continue
+                src, dst, key = (head.index(c) for c in ("source_id", "target_id", "key"))
+                for number, rec in enumerate(rows, start=2):
+                    lid = link_id(rec[src], kind, rec[dst], rec[key])
+                    if how == "dicts":  # ... and per link row
+                        old.endpoints.update((rec[src], rec[dst]))
+                        old.links[lid] = (t, number)
+                    else:
+                        links.add(lid, t)
+                    count += 1
+        if how == "digests":
+            nodes.digests.sort()
+            links.repeated()
+    print(
+        f"{how}: {count:,} ids ({len(files)} files) in {time.perf_counter() - start:,.1f} s;"
+        f" RSS {before:,.0f} MiB before, peak {mem.peak_self / 1024:,.0f} MiB"
+    )
+
+
 # --- the run --------------------------------------------------------------------------------------
 def table(results: Sequence[Result]) -> str:
     base = next((r.rate for r in results if r.name == "LOAD CSV"), 0.0)
@@ -425,8 +526,17 @@ def table(results: Sequence[Result]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    if args.ids_only:
+        run_ids_only(ordered(sorted(Path(args.dataset).glob("*.csv"))), args.ids_only)
+        return
+    if args.check_only and args.dataset:
+        await run_check_only(ordered(sorted(Path(args.dataset).glob("*.csv"))))
+        return
     root = Path(args.data_dir).expanduser()
     data = dataset(root, args.compounds, args.seed)
+    if args.check_only:
+        await run_check_only(ordered(data.files))
+        return
     files = ordered(data.files)
     total = data.rows
     results: list[Result] = []
@@ -490,6 +600,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pagecache", default="1g")
     p.add_argument("--data-dir", default=str(default_cache_dir() / "bench"))
     p.add_argument("--work-dir", default=None, help="where the temporary servers live")
+    p.add_argument(
+        "--check-only",
+        action="store_true",
+        help="only the importer's checking passes, no server (peak RSS, time)",
+    )
+    p.add_argument(
+        "--dataset", default=None, help="with --check-only or --ids-only: a folder of CSV files"
+    )
+    p.add_argument(
+        "--ids-only",
+        choices=("dicts", "digests"),
+        default=None,
+        help="only hold every id of --dataset, as dicts (before) or digests (now): peak RSS",
+    )
     return p.parse_args(argv)
 
 

@@ -14,12 +14,18 @@ The guarantees (also in ``docs/formats.md``):
   as an uninterrupted run; importing the same files twice leaves the graph as it was.
 
 Memory. Each row is parsed once: the first pass checks every row on its own and collects ids,
-the store is asked for the kinds of the ids it already holds, a second pass checks link
-endpoints, and a last pass writes. The parsed rows are kept between the passes up to
-``keep_rows`` of them (about 650 bytes each, see ``bench/README.md``); tables past that budget
-are read and parsed again in each pass instead, so memory stays bounded at any file size. Beyond
-the kept rows, what is kept is one entry per id (about a hundred bytes), the rows found invalid
-and the errors.
+duplicates are confirmed, the store is asked for the kinds of the import's node ids, a second
+pass checks link endpoints (asking the store, a chunk of rows at a time, for ends the import
+lacks), and a last pass writes. The parsed rows are kept between the passes up to ``keep_rows``
+of them (about 650 bytes each, see ``bench/README.md``); tables past that budget are read and
+parsed again in each pass instead, so memory stays bounded at any file size. Beyond the kept
+rows, the ids are kept compactly: a link id as a 64-bit digest and its table number (12 bytes),
+a node as its id in one UTF-8 buffer, its digest, kind, row and flags in arrays (about 50
+bytes), where dicts of the ids cost about 250 bytes a link. Digests only *suggest*: a digest
+seen twice is confirmed on the full ids (node ids are at hand; link tables holding a repeated
+digest are read once more, keeping just those ids), and an endpoint found by digest is compared
+in full, so a hash collision never changes an outcome. Also kept: the rows found invalid and
+the errors.
 
 Writing. The records were checked against the ontology, each other and the store, so they go
 through :meth:`GraphStore.apply_checked`, which skips validating them again and checks only
@@ -28,9 +34,12 @@ what may have changed in the store meanwhile (inside the write, without another 
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import itertools
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,6 +205,7 @@ async def import_tables(
     file_errors: Sequence[RowError] = (),
     file_order: Sequence[str] = (),
     keep_rows: int = KEEP_ROWS,
+    digest: Digest | None = None,
 ) -> ImportReport:
     """Check every row of ``tables`` against the ontology, each other and the store, then write.
 
@@ -204,6 +214,8 @@ async def import_tables(
     (CSV: file, sheet, row, column, value, expected) are written either way when given; they
     hold the same list, the first under the name a ``skip_invalid`` run expects.
     ``keep_rows`` bounds the parsed rows held between the passes (0: parse in every pass).
+    ``digest`` (default :data:`id_digest`) digests ids for the duplicate and endpoint checks;
+    the outcome never depends on it (tests pass a tiny one to force collisions).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -215,6 +227,7 @@ async def import_tables(
         progress=progress,
         max_cell=max_cell,
         keep_rows=keep_rows,
+        digest=digest or id_digest,
     )
     run.errors.extend(file_errors)
     await run.check()
@@ -227,6 +240,143 @@ async def import_tables(
         raise DataImportError(report.errors)
     await run.write()
     return report
+
+
+#: a 64-bit digest of an id; only its speed depends on its quality, never an outcome
+Digest = Callable[[str], int]
+#: digests are kept in this many buckets (by their low bits), so each is sorted in little room
+DIGEST_BUCKETS = 1 << 12
+
+
+#: the default digest: Python's own string hash (SipHash, 64 bits), cached on the string object
+id_digest: Digest = hash
+
+
+class _Digests:
+    """Ids as fixed-size digests, each with a number (``tag``): 12 bytes an id in arrays, where a
+    dict of the ids costs about 250. A digest seen twice is only a *suspect*: the caller confirms
+    it on the full ids, so a hash collision can never make a false duplicate."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.digest = digest
+        self._keys = [array("q") for _ in range(DIGEST_BUCKETS)]
+        self._tags = [array("I") for _ in range(DIGEST_BUCKETS)]
+
+    def add(self, text: str, tag: int) -> None:
+        d = self.digest(text)
+        self._keys[d & (DIGEST_BUCKETS - 1)].append(d)
+        self._tags[d & (DIGEST_BUCKETS - 1)].append(tag)
+
+    def repeated(self) -> tuple[set[int], set[int]]:
+        """The digests added more than once, and the tags they came with."""
+        digests: set[int] = set()
+        tags: set[int] = set()
+        for keys, bucket_tags in zip(self._keys, self._tags, strict=True):
+            if len(set(keys)) == len(keys):
+                continue
+            twice = {d for d, n in Counter(keys).items() if n > 1}
+            digests |= twice
+            tags.update(tag for d, tag in zip(keys, bucket_tags, strict=True) if d in twice)
+        return digests, tags
+
+    def sort(self) -> list[list[int]]:
+        """Sort every bucket for :meth:`tags_of`; return the tags of each repeated digest, each
+        group in the order added."""
+        groups: list[list[int]] = []
+        for b, unsorted in enumerate(self._keys):
+            # sorted() is stable: equal digests keep the order they were added in
+            order = sorted(range(len(unsorted)), key=unsorted.__getitem__)
+            keys = self._keys[b] = array("q", [unsorted[i] for i in order])
+            tags = self._tags[b] = array("I", [self._tags[b][i] for i in order])
+            if len(set(keys)) == len(keys):
+                continue
+            start = 0
+            for i in range(1, len(keys) + 1):
+                if i == len(keys) or keys[i] != keys[start]:
+                    if i - start > 1:
+                        groups.append(list(tags[start:i]))
+                    start = i
+        return groups
+
+    def tags_of(self, text: str) -> Iterator[int]:
+        """The tags added with ``text``'s digest (after :meth:`sort`): it, or a collision."""
+        d = self.digest(text)
+        bucket = d & (DIGEST_BUCKETS - 1)
+        keys, tags = self._keys[bucket], self._tags[bucket]
+        i = bisect.bisect_left(keys, d)
+        while i < len(keys) and keys[i] == d:
+            yield tags[i]
+            i += 1
+
+
+# what is known of a node row of the import (bits of ``_Nodes.flags``)
+_INVALID = 1  # its row is invalid
+_BROKEN = 2  # its file could not be read to the end
+_CONFLICT = 4  # the store holds its id as another kind
+_REPEAT = 8  # an earlier row gave the same id: this row is not the node
+_REJECTED = _INVALID | _BROKEN | _CONFLICT
+
+
+class _Nodes:
+    """The import's node rows in arrays, numbered in the order read: the id (UTF-8 in one
+    buffer), its kind and stored kind (as small codes), the row, and flags; found by digest, and
+    then by comparing the full id. About 50 bytes a node (ids of 20 characters)."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.digests = _Digests(digest)
+        self._text = bytearray()
+        self._ends = array("Q", [0])  # node n's id is _text[_ends[n] : _ends[n + 1]]
+        self.kind = array("H")
+        self.stored = array("H")  # 0: not in the store
+        self.flags = array("B")
+        self.table = array("I")
+        self.row = array("I")
+        self._kinds = [""]
+        self._codes = {"": 0}
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def code(self, kind: str) -> int:
+        code = self._codes.get(kind)
+        if code is None:
+            code = self._codes[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        return code
+
+    def add(self, nid: str, kind: str, loc: Loc, *, invalid: bool) -> None:
+        self.digests.add(nid, len(self.kind))
+        self._text += nid.encode()
+        self._ends.append(len(self._text))
+        code = self._codes.get(kind)
+        self.kind.append(self.code(kind) if code is None else code)
+        self.stored.append(0)
+        self.flags.append(_INVALID if invalid else 0)
+        self.table.append(loc[0])
+        self.row.append(loc[1])
+
+    def id(self, n: int) -> str:
+        return self._text[self._ends[n] : self._ends[n + 1]].decode()
+
+    def kind_of(self, n: int) -> str:
+        return self._kinds[self.kind[n]]
+
+    def stored_kind(self, n: int) -> str | None:
+        return self._kinds[self.stored[n]] if self.stored[n] else None
+
+    def rejected(self, n: int) -> bool:
+        return bool(self.flags[n] & _REJECTED)
+
+    def find(self, nid: str) -> int | None:
+        """The node that ``nid`` names (its first row), if the import has one."""
+        raw: bytes | None = None
+        for n in self.digests.tags_of(nid):
+            if self.flags[n] & _REPEAT:
+                continue
+            raw = nid.encode() if raw is None else raw
+            if self._text[self._ends[n] : self._ends[n + 1]] == raw:
+                return n
+        return None
 
 
 class _Run:
@@ -242,6 +392,7 @@ class _Run:
         progress: ProgressFn | None,
         max_cell: int,
         keep_rows: int,
+        digest: Digest = id_digest,
     ) -> None:
         self.store = store
         self.tables = tables
@@ -249,14 +400,18 @@ class _Run:
         self.batch_size = batch_size
         self.progress = progress
         self.max_cell = max_cell
+        # only its table labels (``tables``, ``where``) and the duplicate messages are used: the
+        # ids themselves are kept compactly, below
         self.index = ImportIndex()
+        self.nodes = _Nodes(digest)
+        self.links = _Digests(digest)  # link ids, tagged with their table
+        self._id_headers: dict[Loc, str] = {}  # a node row's id header, where not its table's
         self.errors: list[RowError] = []
         self.bad: set[Loc] = set()  # rows that are not written
         self.broken: set[int] = set()  # tables that could not be read to the end
         self.broken_rows = 0  # valid-looking rows read from those tables before they broke
         self.link_tables: set[int] = set()
         self.node_tables: set[int] = set()
-        self.stored: dict[str, str] = {}  # id -> kind, for the import's ids the store holds
         self.report = ImportReport()
         # table number -> its rows that say who they are (``ref``), parsed in the first pass;
         # tables absent here are parsed again when a later pass needs them
@@ -282,12 +437,18 @@ class _Run:
             self.errors.extend(errs)
             self.bad.add(loc)
 
+    def _reject_late(self, loc: Loc, errors: Sequence[RowError]) -> None:
+        """Reject a row after the first pass (a duplicate found on the full ids)."""
+        if errors and loc[0] in self.broken and loc not in self.bad:
+            self.broken_rows -= 1  # counted as valid-looking when its table broke
+        self._reject(loc, errors)
+
     # -- checking ------------------------------------------------------------------------------
     async def check(self) -> None:
-        """Pass 1 (rows and ids), the store lookup, pass 2 (link endpoints)."""
+        """Pass 1 (rows, ids), duplicates confirmed, the store lookup, pass 2 (link endpoints)."""
         done = 0
         for t in range(len(self.tables)):
-            seen_ids: list[str] = []
+            first_node = len(self.nodes)
             bad_before, rows_before = len(self.bad), done
             kept: list[ParsedRow] | None = [] if self._room > 0 else None
             try:
@@ -295,15 +456,10 @@ class _Run:
                     done += 1
                     self._tick("check", done, None)
                     loc = (t, row.row)
-                    errs = [*row.errors, *self.index.register(t, row)]
-                    self._reject(loc, errs)
+                    self._reject(loc, row.errors)
                     if row.record is None:
                         self.bad.add(loc)
-                    if isinstance(row.ref, Link):
-                        self.link_tables.add(t)
-                    elif isinstance(row.ref, Node):
-                        self.node_tables.add(t)
-                        seen_ids.append(row.ref.id)
+                    self._register(t, row)
                     if kept is not None and row.ref is not None:
                         if len(kept) < self._room:
                             kept.append(row)
@@ -317,56 +473,149 @@ class _Run:
                 self.errors.append(exc.error)
                 self.broken.add(t)
                 # nothing of a file that cannot be read to the end is written
-                self.index.rejected.update(seen_ids)
+                for n in range(first_node, len(self.nodes)):
+                    self.nodes.flags[n] |= _BROKEN
                 self.broken_rows += (done - rows_before) - (len(self.bad) - bad_before)
         self.report.rows_read = done
         self._tick("check", done, done, force=True)
 
+        self._confirm_node_repeats()
+        self._confirm_link_repeats()
         await self._lookup_stored()
-        self._check_conflicts()
         await self._check_links()
         self.report.rows_rejected = len(self.bad) + self.broken_rows
 
+    def _register(self, t: int, row: ParsedRow) -> None:
+        """Note a row's ids (duplicates are found once every id is in)."""
+        ref = row.ref
+        if ref is None:
+            return
+        id_header = self.index.tables.setdefault(t, (row.file, row.sheet, row.column("id")))[2]
+        if isinstance(ref, Link):
+            self.link_tables.add(t)
+            self.links.add(ref.id, t)
+        else:
+            self.node_tables.add(t)
+            if row.column("id") != id_header:  # rows of a JSON table may name it differently
+                self._id_headers[t, row.row] = row.column("id")
+            self.nodes.add(ref.id, ref.kind, (t, row.row), invalid=row.record is None)
+
+    def _confirm_node_repeats(self) -> None:
+        """Node rows whose id digest repeats: compare the full ids, report real duplicates."""
+        exact = ImportIndex(tables=self.index.tables)  # gives the duplicate messages
+        nodes = self.nodes
+        for group in nodes.digests.sort():
+            first: dict[str, int] = {}
+            for n in group:
+                nid, loc = nodes.id(n), (nodes.table[n], nodes.row[n])
+                file, sheet, id_header = self.index.tables[loc[0]]
+                probe = ParsedRow(
+                    file,
+                    sheet,
+                    loc[1],
+                    None,
+                    Node(nid, nodes.kind_of(n)),
+                    (),
+                    {"id": self._id_headers.get(loc, id_header)},
+                )
+                errs = exact.register(loc[0], probe)
+                if not errs:
+                    first[nid] = n
+                    continue
+                nodes.flags[n] |= _REPEAT
+                if nodes.flags[n] & _BROKEN:  # the id was read from a broken file: not written
+                    nodes.flags[first[nid]] |= _BROKEN
+                self._reject_late(loc, errs)
+
+    def _confirm_link_repeats(self) -> None:
+        """Link rows whose id digest repeats: read their tables again, keeping only those ids in
+        full, and report real duplicates exactly as the first pass would have."""
+        suspects, tables = self.links.repeated()
+        if not suspects:
+            return
+        exact = ImportIndex(tables=self.index.tables)
+        digest = self.links.digest
+        for t in sorted(tables):
+            try:
+                for row in self._rows(t):
+                    ref = row.ref
+                    if isinstance(ref, Link) and digest(ref.id) in suspects:
+                        self._reject_late((t, row.row), exact.register(t, row))
+            except SourceError:
+                pass  # reported by the first pass, which read the same rows up to there
+
     async def _lookup_stored(self) -> None:
-        """Ask the store for the kinds of every id the import defines or links to."""
-        wanted = sorted(set(self.index.nodes) | self.index.endpoints)
-        for i in range(0, len(wanted), LOOKUP_CHUNK):
-            found = await self.store.get_nodes(wanted[i : i + LOOKUP_CHUNK])
-            self.stored.update({nid: n.kind for nid, n in found.items()})
+        """Ask the store for the kinds of the import's node ids; an import may update a stored
+        node but not turn it into another kind."""
+        nodes = self.nodes
+        entries = (n for n in range(len(nodes)) if not nodes.flags[n] & _REPEAT)
+        while chunk := list(itertools.islice(entries, LOOKUP_CHUNK)):
+            ids = [nodes.id(n) for n in chunk]
+            found = await self.store.get_nodes(ids)
+            for n, nid in zip(chunk, ids, strict=True):
+                got = found.get(nid)
+                if got is not None:
+                    nodes.stored[n] = nodes.code(got.kind)
+                    self._check_conflict(n, nid, got.kind)
 
-    def _check_conflicts(self) -> None:
-        """An import may update a stored node but not turn it into another kind."""
-        for nid, (kind, loc) in self.index.nodes.items():
-            stored = self.stored.get(nid)
-            if stored is None or stored == kind:
-                continue
-            file, sheet, id_header = self.index.tables[loc[0]]
-            row = ParsedRow(file, sheet, loc[1], None, Node(nid, kind), (), {"id": id_header})
-            err = conflict_error(row, stored)
-            if err is not None:
-                self._reject(loc, [err])
-                self.index.rejected.add(nid)
-
-    def _kind_of(self, nid: str) -> str | None:
-        mine = self.index.nodes.get(nid)
-        if mine is not None and (not self.skip_invalid or nid not in self.index.rejected):
-            return mine[0]
-        return self.stored.get(nid)
-
-    def _withdrawn(self, nid: str) -> bool:
-        """A node row left out (skip_invalid) that the store does not hold either."""
-        return self.skip_invalid and nid in self.index.rejected and nid not in self.stored
+    def _check_conflict(self, n: int, nid: str, stored: str) -> None:
+        kind = self.nodes.kind_of(n)
+        if stored == kind:
+            return
+        loc = (self.nodes.table[n], self.nodes.row[n])
+        file, sheet, id_header = self.index.tables[loc[0]]
+        row = ParsedRow(file, sheet, loc[1], None, Node(nid, kind), (), {"id": id_header})
+        err = conflict_error(row, stored)
+        if err is not None:
+            self._reject(loc, [err])
+            self.nodes.flags[n] |= _CONFLICT
 
     async def _check_links(self) -> None:
         done = 0
+        chunk: list[tuple[int, ParsedRow]] = []
         for t in sorted(self.link_tables - self.broken):
             for row in self._rows(t):
-                if not isinstance(row.ref, Link):
-                    continue
-                done += 1
-                self._tick("links", done, None)
-                self._reject((t, row.row), endpoint_errors(row, self._kind_of, self._withdrawn))
+                if isinstance(row.ref, Link):
+                    chunk.append((t, row))
+                if len(chunk) == LOOKUP_CHUNK:
+                    done = await self._check_ends(chunk, done)
+                    chunk = []
+        done = await self._check_ends(chunk, done)
         self._tick("links", done, done, force=True)
+
+    async def _check_ends(self, chunk: list[tuple[int, ParsedRow]], done: int) -> int:
+        """Check the endpoints of some link rows; ends the import lacks are asked of the store."""
+        nodes = self.nodes
+        mine: dict[str, int | None] = {}
+        for _, row in chunk:
+            assert isinstance(row.ref, Link)
+            for end in (row.ref.source, row.ref.target):
+                if end not in mine:
+                    mine[end] = nodes.find(end)
+        elsewhere: dict[str, str] = {}  # id -> kind, of the store's nodes the import lacks
+        outside = [end for end, n in mine.items() if n is None]
+        for i in range(0, len(outside), LOOKUP_CHUNK):
+            found = await self.store.get_nodes(outside[i : i + LOOKUP_CHUNK])
+            elsewhere.update({nid: node.kind for nid, node in found.items()})
+
+        def kind_of(nid: str) -> str | None:
+            n = mine[nid]
+            if n is None:
+                return elsewhere.get(nid)
+            if not self.skip_invalid or not nodes.rejected(n):
+                return nodes.kind_of(n)
+            return nodes.stored_kind(n)
+
+        def withdrawn(nid: str) -> bool:
+            """A node row left out (skip_invalid) that the store does not hold either."""
+            n = mine[nid]
+            return self.skip_invalid and n is not None and nodes.rejected(n) and not nodes.stored[n]
+
+        for t, row in chunk:
+            done += 1
+            self._tick("links", done, None)
+            self._reject((t, row.row), endpoint_errors(row, kind_of, withdrawn))
+        return done
 
     # -- writing -------------------------------------------------------------------------------
     def _valid(self, t: int, want: type[Node] | type[Link]) -> Iterator[Node | Link]:
