@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
@@ -11,25 +9,22 @@ from strawberry.types import Info
 from ..graph.analytics import AnalyticsCache
 from ..graph.expand import Expansion, Hop, LinkPage, PageKey
 from ..graph.model import Node
-from ..graph.port import GraphStore, Neighbour
+from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
-from ..graph.query import Direction
 from .prefetch import walk_of
 
 EMPTY_PAGE = LinkPage(0, [], False)
 
-NeighbourKey = tuple[str, Direction, dt.date | None]
-
 
 class Loaders:
-    """DataLoaders for one request: every id asked in one tick becomes one store call, so the
-    number of round trips depends on the depth of a query, not on how many rows it returns."""
+    """DataLoaders for one request: every id asked in one tick becomes one store call, and a
+    link field fetches the levels below it with it (``expand``/``lookup``), so the number of
+    round trips depends on the shape of a query, never on how many rows it returns."""
 
     def __init__(self, store: GraphStore, max_page: int) -> None:
         self._store = store
         self._max_page = max_page
         self.nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
-        self._neighbours: dict[NeighbourKey, DataLoader[str, list[Neighbour]]] = {}
         #: every page of links fetched so far, by what was asked and from which node
         self.pages: Expansion = {}
         self._expansions: dict[Hop, DataLoader[str, LinkPage]] = {}
@@ -40,22 +35,6 @@ class Loaders:
     async def _load_nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self._store.get_nodes(ids)
         return [found.get(i) for i in ids]
-
-    def neighbours(
-        self, link_kind: str, direction: Direction, as_of: dt.date | None
-    ) -> DataLoader[str, list[Neighbour]]:
-        key = (link_kind, direction, as_of)
-        loader = self._neighbours.get(key)
-        if loader is None:
-
-            async def load(ids: list[str]) -> list[list[Neighbour]]:
-                found = await self._store.neighbours(
-                    ids, link_kind=link_kind, direction=direction, as_of=as_of
-                )
-                return [found.get(i, []) for i in ids]
-
-            loader = self._neighbours[key] = DataLoader(load_fn=load)
-        return loader
 
     def plan(self, info: Info, key: PageKey) -> Hop:
         """The hop of the link field being resolved, with the hops its selection follows
