@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
-import pytest
 
 from govgraph.graph.analytics import (
     AnalyticsCache,
@@ -27,17 +26,9 @@ from govgraph.graph.analytics._facts import Facts, facts_of, known_facts
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 from govgraph.graph.port import WriteBatch
-from govgraph.loaders.demo import SNAPSHOT, load_demo
+from govgraph.loaders.demo import SNAPSHOT
 
 Run = Callable[[Awaitable[Any]], Any]
-
-
-@pytest.fixture
-def demo(run: Run) -> Iterator[EmbeddedStore]:
-    store = EmbeddedStore()
-    run(load_demo(store))
-    yield store
-    run(store.close())
 
 
 def _restricted(findings: list[Finding], scope: str, facts: Facts) -> list[dict[str, Any]]:

@@ -29,17 +29,9 @@ from govgraph.graph.analytics._facts import facts_of
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import Link, link
 from govgraph.graph.port import WriteBatch
-from govgraph.loaders.demo import SNAPSHOT, load_demo
+from govgraph.loaders.demo import SNAPSHOT
 
 Run = Callable[[Awaitable[Any]], Any]
-
-
-@pytest.fixture
-def demo(run: Run) -> Iterator[EmbeddedStore]:
-    store = EmbeddedStore()
-    run(load_demo(store))
-    yield store
-    run(store.close())
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "frozen"])
