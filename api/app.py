@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             max_cost=settings.max_cost,
             max_page=settings.max_page_size,
             introspection=settings.graphql_introspection,
+            fast_execution=settings.graphql_fast_execution,
         )
     )
     router = GuardedGraphQLRouter(schema, context_getter=context_getter)  # api/http_guard.py

@@ -98,3 +98,6 @@ class Settings(BaseSettings):
         2 * 1024 * 1024, description="larger request bodies or query strings get 413"
     )
     graphql_introspection: bool = True
+    graphql_fast_execution: bool = Field(
+        True, description="complete plain data fields without graphql-core's per-field work"
+    )

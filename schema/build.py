@@ -22,6 +22,7 @@ from strawberry.extensions import (
 )
 
 from ..graph.errors import GovGraphError
+from .execution import FastExecution
 from .limits import cost_limit_rule, depth_limiter
 from .mutation import Mutation
 from .query import Query
@@ -38,6 +39,8 @@ class Limits:
     max_cost: int = 250_000
     max_page: int = 100
     introspection: bool = True
+    #: complete plain data fields directly (``schema/execution.py``); off: graphql-core's way
+    fast_execution: bool = True
 
 
 def _expected(error: GraphQLError) -> bool:
@@ -121,6 +124,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
         extensions=extensions,
+        execution_context_class=FastExecution if limits.fast_execution else None,
     )
 
 

@@ -1,0 +1,176 @@
+"""Plain fields completed directly (``schema/execution.py``) answer exactly as graphql-core does.
+
+Every query of the corpus below runs, for each role, through two schemas on the same store:
+one with :class:`FastExecution` (the default) and one with Strawberry's own execution context;
+the data and the errors (messages, paths, locations, extensions) must be equal. The corpus
+covers what the fast path handles (properties of every scalar type, enums, edges, the ``Node``
+interface, ``pageInfo``, link fields answered from prefetched pages) and what it must hand back
+(link pages not fetched yet, page sizes out of range, forbidden fields, nulls, aliases with other
+arguments, fragments, ``@skip``/``@include``, ``__typename``, cursors, ``asOf``), and a count of
+the fields that took the fast path shows the comparison is not vacuous.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from graphql import GraphQLObjectType
+
+from govgraph.api.settings import Settings
+from govgraph.graph.privacy import Role
+from govgraph.schema.build import Limits, build_schema
+from govgraph.schema.context import Context
+from govgraph.schema.execution import FastExecution, fast_plan_fields
+
+if TYPE_CHECKING:
+    from conftest import Gql, Seed
+
+ROLES = (Role.PUBLIC, Role.RESEARCHER, Role.DEPARTMENT)
+
+NESTED = """query Nested($id: ID!, $day: Date, $n: Int = 10, $withPosts: Boolean = true) {
+  node(id: $id) { __typename id ... on Community { entityId name
+    parts(first: 20) { totalCount pageInfo { hasNextPage endCursor }
+      edges { cursor linkId direction since until source
+        node { __typename ... on Compound { entityId name isOld builtYear households
+          coveredBy(first: 3, asOf: $day) { edges { since node { ... Branch } } }
+          managedBy(first: 3) { edges { mode node { entityId ... on PropertyCompany { name } } } }
+          parts(first: 1) { pageInfo { hasNextPage endCursor } edges { node { id } } }
+        } } } } } }
+}
+fragment Branch on PartyBranch {
+  entityId name form electedOn termYears
+  postHolders(first: $n) @include(if: $withPosts) { totalCount edges { role since until
+    node { ... on Person { entityId name phone birthYear gender } } } }
+  members(first: 5) { edges { status category node { id } } }
+}"""
+
+CORPUS: list[tuple[str, dict[str, Any]]] = [
+    (NESTED, {"id": "Community:comm-qixiangjie"}),
+    (NESTED, {"id": "Community:comm-qixiangjie", "day": "2019-06-01", "withPosts": False}),
+    (NESTED, {"id": "Community:comm-qixiangjie", "n": 1000}),  # a page too big, nested
+    (NESTED, {"id": "Compound:cmp-yunbeiyuan"}),  # not a community: only id and __typename
+    (NESTED, {"id": "Community:nobody"}),  # null
+    # aliases of one link field with other arguments; a cursor; asOf given inline
+    (
+        """{ node(id: "PartyBranch:branch-yby") { ... on PartyBranch {
+          a: postHolders(first: 1) { pageInfo { hasNextPage endCursor } edges { cursor role } }
+          b: postHolders(first: 2, asOf: "2019-01-01") { edges { role node { id } } }
+          c: postHolders(first: 1, after: "zzzz") { edges { role } }
+          d: postHolders(first: 0) { edges { role } }
+          coverage: covers { edges { node { ... on Compound { name
+            representedBy { edges { node { ... on OwnersCommittee { name electedOn
+              postHolders { edges { role node { ... on Person { name } } } } } } } } } } } }
+        } } }""",
+        {},
+    ),
+    # many nodes at once, missing ones included, with @skip
+    (
+        """query Many($skip: Boolean!) { nodes(ids: ["Compound:cmp-yunbeiyuan", "Compound:none",
+          "Person:person-test-1", "Building:bld-yby-1", "cmp-demo-garden"]) {
+            __typename id
+            ... on Compound { name households managedBy @skip(if: $skip) { totalCount } }
+            ... on Person { name phone address holdsPost { edges { role node { __typename id } } } }
+            ... on Building { name partOf { edges { node { ... on Compound { name } } } } }
+        } }""",
+        {"skip": True},
+    ),
+    # lists: filters, sorting, totalCount, cursors
+    (
+        """{ compounds(first: 2, where: {isOld: {eq: true}}, orderBy: [{field: NAME}]) {
+          totalCount pageInfo { hasNextPage endCursor }
+          edges { cursor node { id name builtYear coveredBy { totalCount } } } } }""",
+        {},
+    ),
+    (
+        """{ people(first: 3) { edges { node { id name birthYear
+          holdsPost(first: 5) { edges { role since node { id } } } } } } }""",
+        {},
+    ),
+    ("""{ search(text: "云北苑") { __typename id ... on Compound { name } } }""", {}),
+    ("""{ counts { nodes { kind count } links { kind count } } }""", {}),
+    ("""{ __typename a: __typename }""", {}),
+]
+
+
+class Counting(FastExecution):
+    """Counts the values completed the fast way (so the comparison is not vacuous)."""
+
+    completed = 0
+
+    def _complete(self, *args: Any, **kwargs: Any) -> Any:
+        Counting.completed += 1
+        return super()._complete(*args, **kwargs)
+
+
+def _answer(result: Any) -> dict[str, Any]:
+    errors = [e.formatted for e in result.errors or ()]
+    for e in errors:
+        assert "errorId" not in (e.get("extensions") or {}), e  # no unexpected error
+    return {"data": result.data, "errors": errors}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_fast_execution_answers_as_graphql_core_does(seeded: Gql, role: Role) -> None:
+    fast, normal = build_schema(Limits()), build_schema(Limits(fast_execution=False))
+    fast.execution_context_class = Counting
+    secret = Settings().pseudonym_secret.get_secret_value().encode()
+    app = seeded.app
+
+    async def both(query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
+        answers = []
+        for schema in (fast, normal):  # a fresh context each: nothing cached between them
+            context = Context(app.state.store, role, secret, 100, analytics=app.state.analytics)
+            answers.append(
+                await schema.execute(query, variable_values=variables, context_value=context)
+            )
+        return answers[0], answers[1]
+
+    Counting.completed = 0
+    for query, variables in CORPUS:
+        got, expected = seeded.call(both, query, variables)
+        assert all(e.path for e in expected.errors or ()), expected.errors  # it ran
+        assert _answer(got) == _answer(expected), (query, variables)
+    if role is Role.PUBLIC:
+        assert Counting.completed >= 2  # counts only; every other root field is forbidden
+    else:
+        assert Counting.completed > 100
+
+
+def test_the_nested_corpus_query_mostly_takes_the_fast_path(seeded: Gql, seed: Seed) -> None:
+    """On the first corpus query, nearly every value is completed the fast way: only the root
+    field and link fields whose pages were not prefetched go through graphql-core."""
+    schema = build_schema(Limits())
+    schema.execution_context_class = Counting
+    app = seeded.app
+    context = Context(app.state.store, Role.DEPARTMENT, b"s", 100, analytics=app.state.analytics)
+    query, variables = CORPUS[0]
+    Counting.completed = 0
+    result = seeded.call(lambda: schema.execute(query, variables, context_value=context))
+    assert not result.errors
+    leaves = _leaves(result.data)
+    assert leaves > 50
+    assert Counting.completed >= leaves
+
+
+def _leaves(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1
+
+
+def test_the_plan_covers_plain_and_link_fields_only() -> None:
+    schema = build_schema(Limits())
+    plan = fast_plan_fields(schema._schema)
+    assert {"name", "isOld", "builtYear", "parts", "coveredBy", "id", "entityId"} <= plan[
+        "Compound"
+    ]
+    assert {"edges", "pageInfo"} <= plan["PartOfConnection"]
+    assert "node" not in plan.get("Query", frozenset())  # root fields have resolvers
+    assert "compounds" not in plan.get("Query", frozenset())
+    compound = schema._schema.type_map["Compound"]
+    assert isinstance(compound, GraphQLObjectType)
+    for name in plan["Compound"]:
+        assert name in compound.fields
