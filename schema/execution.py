@@ -23,6 +23,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
     GraphQLID,
     GraphQLInterfaceType,
@@ -60,6 +61,10 @@ class _Plain:
 
     attr: str
     type: GraphQLOutputType
+    #: the Python type whose values the field's scalar returns unchanged (str for String and
+    #: ID, bool for Boolean), if any; such values and nulls skip even :meth:`execute_field`
+    same: type | None = None
+    nullable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,11 @@ class _Plan:
     runtime: dict[tuple[GraphQLOutputType, type], Any] = field(default_factory=dict)
 
 
+#: graphql-core's scalars that return values of these types unchanged
+_BUILT_IN = (GraphQLString, GraphQLID, GraphQLBoolean)
+_SAME: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
+_MISSING = object()
+
 _PLANS: WeakKeyDictionary[GraphQLSchema, _Plan] = WeakKeyDictionary()
 
 
@@ -103,7 +113,10 @@ def _plan(schema: GraphQLSchema) -> _Plan:
             strawberry_field = (f.extensions or {}).get(DEFINITION)
             basic = getattr(f.resolve, "_is_default", False) and not f.args
             if basic and strawberry_field is not None:
-                own[name] = _Plain(strawberry_field.python_name, f.type)
+                named = f.type.of_type if isinstance(f.type, GraphQLNonNull) else f.type
+                same = _SAME.get(named.name) if named in _BUILT_IN else None
+                nullable = not isinstance(f.type, GraphQLNonNull)
+                own[name] = _Plain(strawberry_field.python_name, f.type, same, nullable)
             elif name in LINK_FIELDS:
                 link, direction, ends = LINK_FIELDS[name]
                 if t.name in ends:
@@ -126,6 +139,63 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self._fast = not (middleware and middleware.middlewares)
         self._runtime = self._plan.runtime
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's, with text, booleans, nulls and ``__typename`` filled in at once."""
+        own = self._plan.fields.get(parent_type) if self._fast else None
+        if not own:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        waiting: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                node = field_details_list[0].node
+                name = node.name.value
+                spec = own.get(name)
+                if not node.directives:
+                    if isinstance(spec, _Plain):
+                        value = getattr(source_value, spec.attr, _MISSING)
+                        if type(value) is spec.same or (value is None and spec.nullable):
+                            results[response_name] = value
+                            continue
+                    elif name == "__typename":
+                        results[response_name] = parent_type.name
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if self.is_awaitable(result):
+                        waiting.append(response_name)
+        except Exception:
+            if waiting:  # settle the fields already started, as graphql-core does
+                self.settle_in_background([results[f] for f in waiting])
+            raise
+        if not waiting:
+            return results
+        return self._gather_fields(results, waiting)
+
+    async def _gather_fields(self, results: dict[str, Any], waiting: list[str]) -> dict[str, Any]:
+        if len(waiting) == 1:
+            results[waiting[0]] = await results[waiting[0]]
+        else:
+            done = await gather_with_cancel(*(results[f] for f in waiting))
+            results.update(zip(waiting, done, strict=True))
+        return results
 
     def execute_field(
         self,

@@ -100,12 +100,23 @@ EDGE_TYPES: dict[str, type] = {}
 LINK_CONNECTIONS: dict[str, type] = {}
 
 
+#: per node kind: its GraphQL class and property names (read for every node answered)
+_NODE_SHAPES: dict[str, tuple[type, tuple[str, ...]]] = {}
+
+
 def to_object(n: Node, as_of: dt.date | None = None) -> Any:
     """A stored node as an instance of its GraphQL type."""
-    cls = NODE_TYPES[n.kind]
-    spec = NODE_KINDS[n.kind]
-    values = {p.name: n.props.get(p.name) for p in node_props(spec)}
-    return cls(id=global_id(n.kind, n.id), entity_id=n.id, as_of=as_of, **values)
+    cls, names = _NODE_SHAPES[n.kind]
+    props = n.props
+    # the dataclass's fields set directly: its __init__ with keywords costs several times more
+    obj = object.__new__(cls)
+    values = obj.__dict__
+    for name in names:
+        values[name] = props.get(name)
+    values["id"] = f"{n.kind}:{n.id}"
+    values["entity_id"] = n.id
+    values["as_of"] = as_of
+    return obj
 
 
 def _prop_field(p: Prop) -> Any:
@@ -138,17 +149,23 @@ def _connection_type(lk: LinkKind, edge: type) -> type:
     return strawberry.type(cls, description=f"{lk.name} links of one node, by link id.")
 
 
+#: per link kind: its edge class and property names
+_EDGE_SHAPES: dict[str, tuple[type, tuple[str, ...]]] = {}
+
+
 def edge_object(
     lk: LinkKind, link: Link, other: Node, direction: Direction, as_of: dt.date | None
 ) -> Any:
-    values = {p.name: link.props.get(p.name) for p in all_link_props(lk)}
-    return EDGE_TYPES[lk.name](
-        cursor=link.id,
-        link_id=link.id,
-        direction=LinkDirection(direction.value),
-        node=to_object(other, as_of),
-        **values,
-    )
+    cls, names = _EDGE_SHAPES[lk.name]
+    props = link.props
+    obj = object.__new__(cls)  # as in to_object
+    values = obj.__dict__
+    for name in names:
+        values[name] = props.get(name)
+    values["cursor"] = values["link_id"] = link.id
+    values["direction"] = _DIRECTIONS[direction]
+    values["node"] = to_object(other, as_of)
+    return obj
 
 
 def link_connection(lk: LinkKind, direction: Direction, day: dt.date | None, page: LinkPage) -> Any:
@@ -225,8 +242,11 @@ def _node_type(spec: NodeKind) -> type:
     return strawberry.type(cls, description=f"{spec.label_zh}. {spec.doc}".strip())
 
 
+_DIRECTIONS = {d: LinkDirection(d.value) for d in Direction}
 for _lk in LINK_KINDS.values():
     EDGE_TYPES[_lk.name] = _edge_type(_lk)
     LINK_CONNECTIONS[_lk.name] = _connection_type(_lk, EDGE_TYPES[_lk.name])
+    _EDGE_SHAPES[_lk.name] = (EDGE_TYPES[_lk.name], tuple(p.name for p in all_link_props(_lk)))
 for _spec in NODE_KINDS.values():
     NODE_TYPES[_spec.name] = _node_type(_spec)
+    _NODE_SHAPES[_spec.name] = (NODE_TYPES[_spec.name], tuple(p.name for p in node_props(_spec)))
