@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import strawberry
 from graphql import GraphQLObjectType
 
 from govgraph.api.settings import Settings
@@ -174,3 +175,61 @@ def test_the_plan_covers_plain_and_link_fields_only() -> None:
     assert isinstance(compound, GraphQLObjectType)
     for name in plan["Compound"]:
         assert name in compound.fields
+
+
+# --- errors in plain fields, on a schema of its own ---------------------------------------------
+@strawberry.type
+class Thing:
+    name: str  # non-null: a missing name is an error that nulls the nearest nullable parent
+    note: str | None = None
+    flag: bool = False
+    count: int = 0
+
+
+@strawberry.type
+class Holder:
+    things: list[Thing]  # non-null items in a non-null list
+    maybe: list[Thing | None] | None = None
+
+
+def _broken(name: Any) -> Thing:
+    thing = Thing(name="x")
+    thing.name = name  # what a store with bad data could hand back
+    return thing
+
+
+@strawberry.type
+class BrokenQuery:
+    @strawberry.field
+    def holders(self) -> list[Holder | None]:
+        good, bad = _broken("好"), _broken(None)
+        wrong_type = _broken(12)  # a number where text is expected: String coerces it
+        return [
+            Holder(things=[good, wrong_type], maybe=[good, None]),
+            Holder(things=[good, bad], maybe=[bad, good]),
+            None,
+        ]
+
+    @strawberry.field
+    def holder(self) -> Holder:
+        return Holder(things=[_broken(None)])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ holders { things { name note flag count __typename } maybe { name flag } } }",
+        "{ holders { maybe { note } things { count } } }",
+        "{ holder { things { name } } }",  # the error climbs to the root: data is null
+        "{ a: holders { things { n: name } } b: holders { maybe { name @skip(if: true) flag } } }",
+    ],
+)
+def test_errors_in_plain_fields_are_the_same_both_ways(query: str) -> None:
+    """A null in a non-null field, a value the scalar must coerce: same data, same errors."""
+    fast = strawberry.Schema(query=BrokenQuery, execution_context_class=Counting)
+    normal = strawberry.Schema(query=BrokenQuery)
+    Counting.completed = 0
+    got, expected = fast.execute_sync(query), normal.execute_sync(query)
+    assert expected.errors or "maybe { note }" in query  # the corpus has errors to compare
+    assert _answer(got) == _answer(expected)
+    assert Counting.completed > 0
