@@ -88,8 +88,21 @@ def _rss_kib(pid: int | str) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux ``/proc/<pid>/stat``), 0 when it
+    cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemorySampler:
-    """Peak RSS of this process and of one other (the JVM), sampled on a thread.
+    """Peak RSS of this process and of one other (the JVM), sampled on a thread; also the CPU
+    time both used in between (on a shared machine, CPU seconds a record vary far less with
+    the load than records a second do).
 
     ``getrusage`` only gives the lifetime peak, which cannot be reset between contenders.
     """
@@ -98,6 +111,7 @@ class MemorySampler:
         self.other_pid = other_pid
         self.every = every
         self.peak_self = self.peak_other = 0
+        self.cpu_self = self.cpu_other = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -109,6 +123,8 @@ class MemorySampler:
             self._stop.wait(self.every)
 
     def __enter__(self) -> MemorySampler:
+        self.cpu_self = -time.process_time()
+        self.cpu_other = -_cpu_seconds(self.other_pid) if self.other_pid is not None else 0.0
         self._thread.start()
         return self
 
@@ -116,6 +132,9 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
         self._loop_once()
+        self.cpu_self += time.process_time()
+        if self.other_pid is not None:
+            self.cpu_other += _cpu_seconds(self.other_pid)
 
     def _loop_once(self) -> None:
         self.peak_self = max(self.peak_self, _rss_kib("self"))
@@ -180,7 +199,12 @@ class Result:
     peak_rss_mib: float
     peak_jvm_mib: float
     peak_heap_mib: float | None = None
+    #: CPU seconds used by this process and by the JVM while the contender ran
+    cpu_python: float = 0.0
+    cpu_jvm: float = 0.0
     extrapolated: bool = False
+    #: the 1-minute load average when the contender started and when it ended
+    load: tuple[float, float] = (0.0, 0.0)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -293,6 +317,8 @@ async def run_importer(
             mem.peak_self / 1024,
             mem.peak_other / 1024,
             heap,
+            mem.cpu_self,
+            mem.cpu_other,
         )
         if (nodes, links) != (report.nodes_written, report.links_written):
             res.notes.append(f"store holds {nodes}+{links}, importer wrote {records}")
@@ -351,6 +377,8 @@ async def run_naive(local: LocalNeo4j, files: list[Path], sample: int, total: in
             total / rate,
             mem.peak_self / 1024,
             mem.peak_other / 1024,
+            cpu_python=mem.cpu_self * total / len(records),
+            cpu_jvm=mem.cpu_other * total / len(records),
             extrapolated=True,
         )
         n_links = sum(isinstance(r, Link) for r in records)
@@ -409,7 +437,13 @@ async def run_load_csv(local: LocalNeo4j, files: list[Path], total: int) -> Resu
             seconds = time.perf_counter() - start
         nodes, links = await _count(driver)
         res = Result(
-            "LOAD CSV", nodes + links, seconds, mem.peak_self / 1024, mem.peak_other / 1024
+            "LOAD CSV",
+            nodes + links,
+            seconds,
+            mem.peak_self / 1024,
+            mem.peak_other / 1024,
+            cpu_python=mem.cpu_self,
+            cpu_jvm=mem.cpu_other,
         )
         if nodes + links != total:
             res.notes.append(f"store holds {nodes + links}, data set has {total}")
@@ -507,20 +541,26 @@ def run_ids_only(files: list[Path], how: str) -> None:
 
 
 # --- the run --------------------------------------------------------------------------------------
+def _per_record(seconds: float, records: int) -> str:
+    return f"{1e6 * seconds / records:,.0f}" if records else "-"
+
+
 def table(results: Sequence[Result]) -> str:
     base = next((r.rate for r in results if r.name == "LOAD CSV"), 0.0)
     head = (
         "| contender | records | seconds | records/s | vs LOAD CSV | peak RSS (Python) | "
-        "peak heap (Python) | peak RSS (JVM) |"
+        "peak heap (Python) | peak RSS (JVM) | CPU µs a record (Python / JVM) | load |"
     )
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         ratio = f"{r.rate / base:.2f}x" if base else "n/a"
         heap = f"{r.peak_heap_mib:,.0f} MiB" if r.peak_heap_mib is not None else "-"
         secs = f"{r.seconds:,.1f}" + (" (extrapolated)" if r.extrapolated else "")
         lines.append(
             f"| {r.name} | {r.records:,} | {secs} | {r.rate:,.0f} | {ratio} | "
-            f"{r.peak_rss_mib:,.0f} MiB | {heap} | {r.peak_jvm_mib:,.0f} MiB |"
+            f"{r.peak_rss_mib:,.0f} MiB | {heap} | {r.peak_jvm_mib:,.0f} MiB | "
+            f"{_per_record(r.cpu_python, r.records)} / {_per_record(r.cpu_jvm, r.records)} | "
+            f"{r.load[0]:.1f}-{r.load[1]:.1f} |"
         )
     return "\n".join(lines)
 
@@ -550,12 +590,16 @@ async def main_async(args: argparse.Namespace) -> None:
     if not args.skip_load_csv:
         print("LOAD CSV ...", flush=True)
         with server(args, import_dir=data.out_dir) as local:
+            load = os.getloadavg()[0]
             results.append(await run_load_csv(local, files, total))
+            results[-1].load = (load, os.getloadavg()[0])
         print(f"  {results[-1].rate:,.0f} records/s", flush=True)
     for bs in args.batch_sizes:
         print(f"importer batch size {bs} ...", flush=True)
         with server(args) as local:
+            load = os.getloadavg()[0]
             res, breakdown = await run_importer(local, files, bs, args.tracemalloc)
+            res.load = (load, os.getloadavg()[0])
         results.append(res)
         breakdowns[res.name] = breakdown
         print(f"  {res.rate:,.0f} records/s", flush=True)
@@ -564,7 +608,9 @@ async def main_async(args: argparse.Namespace) -> None:
         small = dataset(root, n_small, args.seed)
         print(f"naive writer on {args.naive_sample} records ...", flush=True)
         with server(args) as local:
+            load = os.getloadavg()[0]
             results.append(await run_naive(local, ordered(small.files), args.naive_sample, total))
+            results[-1].load = (load, os.getloadavg()[0])
         print(f"  {results[-1].rate:,.0f} records/s", flush=True)
     print()
     print(table(results))

@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import IO, Any, Final, Self
 
 __all__ = [
+    "FULL_JIT",
     "NEO4J_VERSION",
     "LocalNeo4j",
     "Neo4jLocalError",
@@ -81,8 +82,12 @@ JVM_ADD_OPENS: Final = (
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
 )
 # C1 only: on a busy 2-core machine this starts Neo4j about 40% sooner and ran a short test
-# workload faster too (C2 warm-up never pays off for a dev/test server). To get C2 back, pass
-# jvm_options=("-XX:TieredStopAtLevel=4",) (the last occurrence of a -XX flag wins).
+# workload faster too (C2 warm-up never pays off for a short-lived test server). To get C2 back,
+# pass jvm_options=FULL_JIT (the last occurrence of a -XX flag wins).
+FULL_JIT: Final = ("-XX:TieredStopAtLevel=4",)
+"""The usual tiered JIT (C1, then C2). A background server lives long enough to repay C2's
+warm-up: writing 718k records (bench/import_bench.py's statements, 1,000 compounds), C1 alone
+used 312 µs of JVM CPU a record in the second half of the run, C2 132 (bench/README.md)."""
 _JVM_FLAGS: Final = (
     "-XX:TieredStopAtLevel=1",
     "-XX:+UseG1GC",
@@ -711,7 +716,8 @@ def start_background(
     ``heap``, ``pagecache``, ``background``, ``started_at``) is also written to
     ``<data_dir>/neo4j.json``. If a server already runs there, its state is returned instead
     (with ``already_running`` true; otherwise false). Other arguments are as for
-    :class:`LocalNeo4j`.
+    :class:`LocalNeo4j`, except that the JIT is the full tiered one (:data:`FULL_JIT`; a
+    ``-XX:TieredStopAtLevel`` in ``jvm_options`` still wins).
 
     Raises:
         Neo4jLocalError: as :meth:`LocalNeo4j.start`.
@@ -720,7 +726,13 @@ def start_background(
     if running is not None:
         return {**running, "already_running": True}
     server = LocalNeo4j(
-        data_dir, port, cache_dir, heap, pagecache, settings=settings, jvm_options=jvm_options
+        data_dir,
+        port,
+        cache_dir,
+        heap,
+        pagecache,
+        settings=settings,
+        jvm_options=(*FULL_JIT, *jvm_options),  # long-lived: the full JIT pays off
     )
     server._background = True
     server.start(timeout)

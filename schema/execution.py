@@ -60,7 +60,7 @@ class _Plain:
     """A field that returns an attribute of its parent as it is."""
 
     attr: str
-    type: GraphQLOutputType
+    return_type: GraphQLOutputType
     #: the Python type whose values the field's scalar returns unchanged (str for String and
     #: ID, bool for Boolean), if any; such values and nulls skip even :meth:`execute_field`
     same: type | None = None
@@ -209,7 +209,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         node = field_details_list[0].node
         spec = own.get(node.name.value) if own else None
         if spec is not None and not node.directives:
-            return_type = spec.type if isinstance(spec, _Plain) else spec.field.type
+            return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
             where = (parent_type, node.name.value)
             try:
                 if isinstance(spec, _Plain):

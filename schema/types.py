@@ -109,7 +109,7 @@ def to_object(n: Node, as_of: dt.date | None = None) -> Any:
     cls, names = _NODE_SHAPES[n.kind]
     props = n.props
     # the dataclass's fields set directly: its __init__ with keywords costs several times more
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     values = obj.__dict__
     for name in names:
         values[name] = props.get(name)
@@ -158,7 +158,7 @@ def edge_object(
 ) -> Any:
     cls, names = _EDGE_SHAPES[lk.name]
     props = link.props
-    obj = object.__new__(cls)  # as in to_object
+    obj: Any = object.__new__(cls)  # as in to_object
     values = obj.__dict__
     for name in names:
         values[name] = props.get(name)
