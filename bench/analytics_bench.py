@@ -102,7 +102,7 @@ class Timer:
         self.gc[name] = collected
         print(
             f"  {self.store:<9} {name:<28} {seconds:>9.2f} s  cpu {cpu:>7.2f} s  "
-            f"gc {collected:>6.2f} s  {detail}",
+            f"gc {collected:>6.2f} s  load {os.getloadavg()[0]:.1f}  {detail}",
             flush=True,
         )
         return out
@@ -197,7 +197,8 @@ async def _repeat_writes(
         print(
             f"  {name:<9} after 1 write x{len(again)}: median {wall:.2f} s (cpu {cpu:.2f}, "
             f"gc {collected:.2f}), max {again[-1][0]:.2f} s, min {again[0][0]:.2f} s; "
-            f"gc per write {[round(a[2], 2) for a in again]}; cache {cache.stats}",
+            f"gc per write {[round(a[2], 2) for a in again]}; load {os.getloadavg()[0]:.1f}; "
+            f"cache {cache.stats}",
             flush=True,
         )
 

@@ -4,7 +4,9 @@ every analysis needs (who lives where, who sits on which body, which branch cove
 Internal to :mod:`govgraph.graph.analytics`. Built once per projection (one pass over the links)
 and shared by the rules, the coverage roll-ups and the tie analyses, so a fact such as "the
 compound a person lives in" is computed in one place. It never filters by date: it reads the
-projection it is given (see :func:`~govgraph.graph.analytics.projection.at`).
+projection it is given (see :func:`~govgraph.graph.analytics.projection.at`). After a write,
+the new version's index is the old one's tables with layers of changes on top
+(:meth:`Facts.patched`, :mod:`~._layers`), until a whole-graph pass flattens them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import networkx as nx
 
 from ..errors import NotFoundError, Problem, ValidationError
 from ._heap import collector_paused, settle
+from ._layers import Layered, Memo, Table, flat
+from ._patch import Adjacency, rebuild, tables
 
 #: the levels a finding or a row rolls up to, from the bottom
 LEVELS = ("compound", "community", "township", "city")
@@ -170,19 +174,25 @@ class Facts:
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self._graph: nx.MultiDiGraph | None = graph
         self._weak: weakref.ref[nx.MultiDiGraph] | None = None
-        self._kind: dict[str, str] = {n: str(d.get("kind", "")) for n, d in graph.nodes(data=True)}
+        kinds = {n: str(d.get("kind", "")) for n, d in graph.nodes(data=True)}
         by_kind: dict[str, list[str]] = defaultdict(list)
-        for n, k in self._kind.items():
+        for n, k in kinds.items():
             by_kind[k].append(n)
         self._by_kind = {k: sorted(v) for k, v in by_kind.items()}
         # one pass over each side of the graph's own adjacency dicts (its views cost 2x)
-        self._out = _index(graph._succ)
-        self._in = _index(graph._pred)
-        self._link_kinds = frozenset(k for _, k in self._out)
-        self._anchors: dict[str, tuple[Place, ...]] = {}
-        self._place: dict[str, Place] = {}
+        out = _index(graph._succ)
+        self._link_kinds = frozenset(k for _, k in out)
+        # the tables below are layered over the previous version's in a patched index (see
+        # patched() and _layers); the graph's own, read node by node, likewise (_patch.tables)
+        self._nodes, self._succ, self._pred = tables(graph)
+        self._kind: Table[str, str] = kinds
+        self._out: Table[tuple[str, str], tuple[Edge, ...]] = out
+        self._in: Table[tuple[str, str], tuple[Edge, ...]] = _index(graph._pred)
+        self._anchors: Memo[str, tuple[Place, ...]] = {}
+        self._place: Memo[str, Place] = {}
         self._under: dict[str, frozenset[str]] = {}
         self._near: dict[str, frozenset[str]] = {}
+        self._near_by_kind: dict[str, dict[str, list[str]]] = {}
 
     def patched(self, graph: nx.MultiDiGraph, touched: Collection[str]) -> Facts:
         """The index of ``graph``, a version of this one's graph in which only the nodes of
@@ -202,9 +212,10 @@ class Facts:
         """
         new = object.__new__(Facts)
         new._graph, new._weak = graph, None
-        new._kind = dict(self._kind)
+        nodes, succ, pred = tables(graph)
+        new._nodes, new._succ, new._pred = nodes, succ, pred
+        new._kind = Layered.over(self._kind)
         changed_kinds: set[str] = set()
-        nodes = graph.nodes
         for n in touched:
             old_kind = self._kind.get(n)
             kind = str(nodes[n].get("kind", "")) if n in nodes else None
@@ -213,7 +224,7 @@ class Facts:
             if old_kind is not None:
                 changed_kinds.add(old_kind)
             if kind is None:
-                del new._kind[n]
+                new._kind.discard(n)
             else:
                 new._kind[n] = kind
                 changed_kinds.add(kind)
@@ -228,20 +239,32 @@ class Facts:
                 elif not present and new._kind.get(n) == k:
                     ids.insert(i, n)
             new._by_kind[k] = ids
-        new._out = _repatch(self._out, graph._succ, touched, self._link_kinds)
-        new._in = _repatch(self._in, graph._pred, touched, self._link_kinds)
+        new._out = _repatch(self._out, succ, touched, self._link_kinds)
+        new._in = _repatch(self._in, pred, touched, self._link_kinds)
         new._link_kinds = self._link_kinds | {
-            d["kind"] for n in touched if n in nodes for _, _, d in graph.out_edges(n, data=True)
+            d["kind"]
+            for n in touched
+            if n in succ
+            for keys in succ[n].values()
+            for d in keys.values()
         }
         # a node's place follows its anchor links up to the places: whatever anchors through a
         # touched node, before or after the change, must find its place again
         stale = self._anchored_through(touched) | new._anchored_through(touched)
-        new._anchors, new._place = dict(self._anchors), dict(self._place)
+        new._anchors, new._place = Layered.over(self._anchors), Layered.over(self._place)
         for n in stale:
-            new._anchors.pop(n, None)
-            new._place.pop(n, None)
-        new._under, new._near = {}, {}
+            new._anchors.discard(n)
+            new._place.discard(n)
+        new._under, new._near, new._near_by_kind = {}, {}, {}
         return new
+
+    def _flatten(self) -> None:
+        """Read plain tables from now on (a whole-graph pass: see :meth:`ids`), the graph's
+        too (reading its dicts flattens a :class:`~._patch.Version`)."""
+        graph = self.graph
+        self._nodes, self._succ, self._pred = graph._node, graph._succ, graph._pred
+        self._kind, self._out, self._in = flat(self._kind), flat(self._out), flat(self._in)
+        self._anchors, self._place = flat(self._anchors), flat(self._place)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -263,16 +286,12 @@ class Facts:
         the garbage collector frees (and never once frozen). A reader still using the index
         after the graph was dropped gets a frozen graph over the same data."""
         self._weak = weakref.ref(graph)
-        parts = (graph.graph, graph._node, graph._succ, graph._pred)
-        self._parts: tuple[Any, ...] = parts
+        self._rebuild = rebuild(graph)
         self._graph = None
 
     @property
     def _shell(self) -> nx.MultiDiGraph:
-        g = nx.MultiDiGraph()
-        g.graph, g._node, g._succ, g._pred = self._parts
-        g._adj = g._succ
-        return nx.freeze(g)
+        return self._rebuild()
 
     def _anchored_through(self, nodes: Iterable[str]) -> set[str]:
         """``nodes`` and everything whose anchor links lead (at any depth) to one of them."""
@@ -300,21 +319,28 @@ class Facts:
         return node_id in self._kind
 
     def ids(self, kind: str) -> list[str]:
-        """The ids of every node of ``kind``, sorted."""
-        return self._by_kind.get(kind, [])
+        """The ids of every node of ``kind``, sorted.
+
+        Listing a kind holding more than ~1/64 of the nodes starts a whole-graph pass: a
+        patched index flattens its layered tables first (a plain lookup is ~5x cheaper)."""
+        found = self._by_kind.get(kind, [])
+        kinds = self._kind
+        if isinstance(kinds, Layered) and len(found) * 64 > len(kinds.base):
+            self._flatten()
+        return found
 
     def kind(self, node_id: str) -> str:
         return self._kind.get(node_id, "")
 
     def props(self, node_id: str) -> Mapping[str, Any]:
-        data: Mapping[str, Any] = self.graph.nodes[node_id]
+        data: Mapping[str, Any] = self._nodes[node_id]
         return data
 
     def name(self, node_id: str) -> str | None:
         """The display name; None for people (their names are personal data) and unnamed nodes."""
         if self.kind(node_id) == "Person":
             return None
-        value = self.graph.nodes[node_id].get("name") if node_id in self._kind else None
+        value = self._nodes[node_id].get("name") if node_id in self._kind else None
         return value if isinstance(value, str) else None
 
     def label(self, node_id: str) -> str:
@@ -455,7 +481,7 @@ class Facts:
         if found is None:
             inside = self.under(scope)
             out: set[str] = set(inside)
-            succ, pred = self.graph.succ, self.graph.pred
+            succ, pred = self._succ, self._pred
             for n in inside:
                 out.update(succ[n])
                 out.update(pred[n])
@@ -467,7 +493,14 @@ class Facts:
         without a scope, else those :meth:`near` it."""
         if scope is None:
             return self.ids(kind)
-        return sorted(n for n in self.near(scope) if self._kind.get(n) == kind)
+        by_kind = self._near_by_kind.get(scope)
+        if by_kind is None:  # one pass for every kind: each rule asks for several
+            grouped: dict[str, list[str]] = defaultdict(list)
+            kinds = self._kind
+            for n in self.near(scope):
+                grouped[kinds.get(n, "")].append(n)
+            by_kind = self._near_by_kind[scope] = {k: sorted(v) for k, v in grouped.items()}
+        return list(by_kind.get(kind, ()))
 
     def check_scope(self, scope: str | None) -> None:
         """Raise unless ``scope`` is None or the id of a city, township, community or compound."""
@@ -602,18 +635,18 @@ def _index(
 
 
 def _repatch(
-    index: dict[tuple[str, str], tuple[Edge, ...]],
-    adjacency: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    index: Table[tuple[str, str], tuple[Edge, ...]],
+    adjacency: Table[str, Adjacency],
     touched: Collection[str],
     link_kinds: Collection[str],
-) -> dict[tuple[str, str], tuple[Edge, ...]]:
+) -> Layered[tuple[str, str], tuple[Edge, ...]]:
     """``index`` (from :func:`_index`) with the entries of the ``touched`` nodes rebuilt from
-    ``adjacency``, given every link kind the old entries may have; a copy, ``index`` is left as
-    it was."""
-    out = dict(index)
+    ``adjacency``, given every link kind the old entries may have: a layer over it, ``index``
+    is left as it was."""
+    out = Layered.over(index)
     for n in touched:
         for link in link_kinds:
-            out.pop((n, link), None)
+            out.discard((n, link))
     out.update(_index({n: adjacency[n] for n in touched if n in adjacency}))
     return out
 

@@ -21,7 +21,8 @@ Writes made through ``store`` by this process are not read back: :func:`carry_ov
 them to a new version of the projection that shares everything unchanged with the old one
 (copy on write), and patches the day views and indexes already built for the old version for
 the nodes the write touched, so the first analysis after a write costs the write's
-neighbourhood (plus one C-level copy of a few top-level dicts), not the city.
+neighbourhood, not the city: the new version's graphs and index tables are layers over the old
+ones (see :mod:`~._patch` and :mod:`~._layers`), flattened on the first whole-graph read.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ class AnalyticsCache:
             else:
                 self._pending, self._pending_records = [], 0
                 key = self._version() if self._version is not None else None
-                if self._drop():
+                if self._drop() or self.stats.builds:  # dropped now, or by invalidate()
                     _heap.release()  # what was frozen with the old version, now garbage
                 # millions of long-lived dicts and no cycles: see _heap
                 with _heap.collector_paused():
@@ -238,13 +239,13 @@ def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.Multi
     d = Derived(history)
     for c in changes:
         d.apply(c)
-    new = nx.freeze(d.graph)
+    new = d.build()
     _carry_facts(history, new, d.touched)
     for day, view in day_views(history).items():
         dv = Derived(view)
         for c in changes:
             dv.apply(c, as_of=day)
-        new_view = nx.freeze(dv.graph)
+        new_view = dv.build()
         keep_day_view(new, day, new_view)
         _carry_facts(view, new_view, dv.touched)
     return new

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from ._dates import ONE_DAY, add_working_days, calendar_windows
+from ._patch import tables
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -65,9 +66,11 @@ def _hosts(ctx: RuleContext, cadence: Cadence) -> list[str]:
 def _started(ctx: RuleContext, body: str) -> dt.date | None:
     """When a body came into being: the earliest ``since`` of its PART_OF / COVERS links, read
     from the history (a body whose links all start after the day has not started yet)."""
+    links = tables(ctx.history)[1].get(body, {})  # not a view: a new version stays layered
     days = [
         d["since"]
-        for _, _, d in ctx.history.out_edges(body, data=True)
+        for keys in links.values()
+        for d in keys.values()
         if d.get("kind") in ("PART_OF", "COVERS") and isinstance(d.get("since"), dt.date)
     ]
     return min(days) if days else None

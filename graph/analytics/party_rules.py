@@ -15,6 +15,7 @@ import networkx as nx
 
 from ._dates import add_years
 from ._facts import employer_of, in_service
+from ._patch import tables
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -372,7 +373,8 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
         if orgs and not any(f.kind(o) in ("PartyBranch", "PartyGroup") for o in orgs):
             names = [f.label(o) for o in orgs]
             yield ctx.finding("no_branch", p, orgs=orgs, orgs_names=names)
-    history = ctx.history._succ  # the graph's own adjacency: a view per person costs 2x
+    # the graph's own adjacency (a view per person costs 2x), or a new version's layers
+    history = tables(ctx.history)[1]
     for p in people:
         if f.out_edges(p, "MEMBER_OF") or p not in history:
             continue

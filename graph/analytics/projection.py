@@ -114,10 +114,10 @@ def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
         # adjacency of every node no stale link touches
         from ._patch import Derived  # _patch builds on this module
 
-        d = Derived(graph)
+        d = Derived(graph, flat=True)  # stale links touch a good share of the nodes
         for u, v, k in stale:
             d.remove_edge(u, v, k)
-        return d.graph
+        return d.build()
     out = graph.copy()
     out.remove_edges_from(stale)
     return out

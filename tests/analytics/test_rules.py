@@ -58,6 +58,7 @@ UPDATE_DOC = "GOVGRAPH_UPDATE_DOCS=1 ./dev test tests/analytics/test_rules.py -k
 MODULES = (
     "_dates",
     "_facts",
+    "_layers",
     "_patch",
     "engine",
     "examples",

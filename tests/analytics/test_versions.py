@@ -148,3 +148,29 @@ def test_an_index_outliving_its_graph_still_reads_the_same_data(run: Run) -> Non
     assert sorted((u, v, k) for u, v, k in facts.graph.edges(keys=True)) == edges
     assert nx.is_frozen(facts.graph)
     assert facts.secretary("pb1") == "p1"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_rebuild_after_invalidate_releases_what_was_frozen(demo: EmbeddedStore, run: Run) -> None:
+    """Every rebuild unfreezes and collects, also when ``invalidate()`` dropped the version
+    first (it used not to: frozen cyclic garbage then stayed until the 8th freeze)."""
+    was = _heap.enabled()
+    try:
+        cache = AnalyticsCache(demo, freeze=True)
+        run(cache.history())
+        junk = _Cycle()
+        ref = weakref.ref(junk)
+        gc.freeze()  # as the cache's settle() freezes whatever is alive then
+        del junk
+        cache.invalidate()
+        run(cache.history())
+        assert cache.stats.builds == 2
+        assert ref() is None
+    finally:
+        _heap._State.enabled = was
+        _heap._State.freezes = 0
+        gc.unfreeze()
