@@ -310,7 +310,7 @@ class Lens:
 
     def __init__(self, role: Role, history: nx.MultiDiGraph, view: RoleView) -> None:
         self.role = role
-        self._nodes = history.nodes
+        self._nodes = an.node_table(history)  # not history.nodes: that copies a new version
         self._pseudonym = view.pseudonym
 
     @property

@@ -15,6 +15,7 @@ Every function returns dataclasses, lists and dicts, and takes an optional ``sco
 of a city, township, community or compound, restricting it to the places under that one.
 """
 
+from ._patch import node_table
 from .cache import AnalyticsCache, CacheStats
 from .coverage import (
     CommunityGaps,
@@ -93,6 +94,7 @@ __all__ = [
     "ego_network",
     "interlocks",
     "multi_post_holders",
+    "node_table",
     "not_evaluable",
     "project",
     "registration_by_employer",

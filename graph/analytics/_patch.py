@@ -144,6 +144,12 @@ class Version(nx.MultiDiGraph):  # type: ignore[misc]  # networkx is untyped
 _FLATTENING = threading.Lock()
 
 
+def node_table(graph: nx.MultiDiGraph) -> Table[str, Attrs]:
+    """The node attributes of ``graph`` by id, read without flattening a :class:`Version`
+    (``graph.nodes`` copies its node layers into a dict, once per version)."""
+    return tables(graph)[0]
+
+
 def tables(
     graph: nx.MultiDiGraph,
 ) -> tuple[Table[str, Attrs], Table[str, Adjacency], Table[str, Adjacency]]:
