@@ -7,6 +7,8 @@ number of stateless API processes can run side by side against Neo4j.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,6 +30,16 @@ from .settings import Settings
 from .stores import open_store
 
 
+@functools.cache  # once per process
+def freeze_startup_heap() -> None:
+    """Move what exists once the app is up (modules, the schema, an embedded store's data) out
+    of the garbage collector's scans, once per process. Without it a full collection walks
+    ~150,000 long-lived objects and stalls every request in flight for 115-150 ms (measured on
+    ``nested3`` over Neo4j, two such collections per 1,000 requests): the p95 under load."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """Build the app. With ``store`` given the app uses it and leaves closing it to the caller."""
     settings = settings or Settings()
@@ -40,6 +52,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.state.analytics = analytics_cache(
             app.state.store, settings.analytics_ttl, freeze=settings.analytics_gc_freeze
         )
+        if settings.gc_freeze_at_start:
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="seconds the analytics projection of a Neo4j store stays valid (writes by "
         "other processes show after this; writes through this one at once); null: no limit",
     )
+    gc_freeze_at_start: bool = Field(
+        True,
+        description="once the app is up, move what exists out of the garbage collector's scans "
+        "(gc.freeze, once per process): full collections then take milliseconds, not 100+",
+    )
     analytics_gc_freeze: bool = Field(
         True,
         description="move each built analytics projection out of the garbage collector's scans "
