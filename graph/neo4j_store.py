@@ -544,14 +544,8 @@ class _RefusedError(Exception):
     so the driver rolls the transaction back."""
 
 
-#: property values the driver hands back as Python's own (most of them: no conversion)
-_PLAIN = frozenset({str, int, float, bool})
-
-
 def _props(raw: Mapping[str, Any], drop: tuple[str, ...] = ("id", "kind")) -> dict[str, Value]:
-    return {
-        k: v if type(v) in _PLAIN else cypher.native(v) for k, v in raw.items() if k not in drop
-    }
+    return {k: cypher.native(v) for k, v in raw.items() if k not in drop}
 
 
 def _node(nid: str, kind: str, props: Mapping[str, Any]) -> Node:

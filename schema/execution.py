@@ -42,10 +42,9 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from ..graph.expand import PageKey
-from ..graph.ontology import LINK_KINDS
-from .prefetch import LINK_FIELDS
-from .types import link_connection
+from ..graph.ontology import LINK_KINDS, LinkKind
+from .prefetch import DEFAULT_FIRST, LINK_FIELDS
+from .types import prefetched
 
 #: Strawberry's back-reference from a graphql-core type or field to its own definition
 DEFINITION = "strawberry-definition"
@@ -72,7 +71,7 @@ class _LinkField:
     """A link field of a node type (its pages may be in the request's cache)."""
 
     field: GraphQLField
-    link: str
+    link: LinkKind
     direction: Any
 
 
@@ -120,7 +119,7 @@ def _plan(schema: GraphQLSchema) -> _Plan:
             elif name in LINK_FIELDS:
                 link, direction, ends = LINK_FIELDS[name]
                 if t.name in ends:
-                    own[name] = _LinkField(f, link, direction)
+                    own[name] = _LinkField(f, LINK_KINDS[link], direction)
         fields[t] = own
     types = {cls: t for t, cls in classes.items()}
     if len(types) != len(classes):  # two types share a class: the class cannot tell them apart
@@ -263,15 +262,15 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             )
         except Exception:
             raise _NormalWayError from None  # the normal way reports it
-        first, after, as_of = args.get("first", 20), args.get("after"), args.get("asOf")
+        first = args.get("first", DEFAULT_FIRST)
         if not isinstance(first, int) or not 0 < first <= context.max_page:
+            raise _NormalWayError  # the resolver refuses it
+        _, found = prefetched(
+            loaders, spec.link, spec.direction, source, first, args.get("after"), args.get("asOf")
+        )
+        if found is None:
             raise _NormalWayError
-        day = as_of if as_of is not None else source.as_of
-        key = PageKey(spec.link, spec.direction, day, first, after)
-        page = loaders.pages.get((key, entity))
-        if page is None:
-            raise _NormalWayError
-        return link_connection(LINK_KINDS[spec.link], spec.direction, day, page)
+        return found
 
     def _complete(
         self,

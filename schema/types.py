@@ -17,6 +17,7 @@ from ..graph.model import Link, Node
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, Prop, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
 from ..graph.query import Direction
+from .prefetch import DEFAULT_FIRST
 
 PY_TYPES: dict[PropType, type] = {
     PropType.STR: str,
@@ -113,7 +114,7 @@ def to_object(n: Node, as_of: dt.date | None = None) -> Any:
     values = obj.__dict__
     for name in names:
         values[name] = props.get(name)
-    values["id"] = f"{n.kind}:{n.id}"
+    values["id"] = global_id(n.kind, n.id)
     values["entity_id"] = n.id
     values["as_of"] = as_of
     return obj
@@ -179,6 +180,23 @@ def link_connection(lk: LinkKind, direction: Direction, day: dt.date | None, pag
     )
 
 
+def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver gets them
+    loaders: Any,
+    lk: LinkKind,
+    direction: Direction,
+    root: Any,
+    first: int,
+    after: str | None,
+    as_of: dt.date | None,
+) -> tuple[PageKey, Any]:
+    """The key of a link field's page below ``root``, and its connection if the page was
+    fetched with the level above (``schema/prefetch.py``), else ``None``."""
+    day = as_of if as_of is not None else root.as_of
+    key = PageKey(lk.name, direction, day, first, after)
+    page = loaders.pages.get((key, root.entity_id))
+    return key, link_connection(lk, direction, day, page) if page is not None else None
+
+
 def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
     # A plain function that returns the connection at once when the page was fetched with the
     # level above (see schema/prefetch.py), else an awaitable: graphql-core awaits only what
@@ -186,18 +204,16 @@ def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
     def resolve(
         root: strawberry.Parent[Any],
         info: Info,
-        first: int = 20,
+        first: int = DEFAULT_FIRST,
         after: str | None = None,
         as_of: dt.date | None = None,
     ) -> Any:
         from .query import page_size
 
-        day = as_of if as_of is not None else root.as_of
-        key = PageKey(lk.name, direction, day, page_size(info, first), after)
-        loaders = info.context.loaders
-        page = loaders.pages.get((key, root.entity_id))
-        if page is not None:
-            return link_connection(lk, direction, day, page)
+        size = page_size(info, first)
+        key, found = prefetched(info.context.loaders, lk, direction, root, size, after, as_of)
+        if found is not None:
+            return found
         return _fetch(info, key, root.entity_id, lk, direction)
 
     resolve.__annotations__["return"] = LINK_CONNECTIONS[lk.name]
