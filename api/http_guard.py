@@ -8,7 +8,9 @@
   (``"\\ud800"`` decodes to a string no store or UTF-8 encoder accepts), no nesting deep enough to
   exhaust the parser's recursion, no array of more than 10 000 items, and a body that is an
   object. Strawberry would otherwise answer
-  some of these with a 500 or pass them on to the resolvers.
+  some of these with a 500 or pass them on to the resolvers. It encodes answers with ``orjson``
+  (UTF-8 text as it is, about ten times quicker than ``json.dumps``), and with ``json`` for what
+  orjson refuses (an integer beyond 64 bits).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
@@ -160,3 +163,9 @@ class GuardedGraphQLRouter(GraphQLRouter[Any, Any]):
 
     def decode_json(self, data: str | bytes) -> object:
         return strict_json(data)
+
+    def encode_json(self, data: object) -> bytes:
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

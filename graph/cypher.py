@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .expand import Hop
+from .expand import EVERYTHING, Hop, Wanted
 from .model import Value
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Route
@@ -205,7 +205,7 @@ def neighbours(link_kind: str | None, direction: Direction) -> str:
     )
 
 
-def expand(hops: Sequence[Hop]) -> tuple[str, dict[str, Any]]:
+def expand(hops: Sequence[Hop], wanted: Wanted = EVERYTHING) -> tuple[str, dict[str, Any]]:
     """The whole tree of ``hops`` below ``$ids`` as one statement, and its parameters.
 
     One row per asked id that exists: ``id``, its ``kind`` and ``props`` (so a lookup by id and
@@ -214,21 +214,34 @@ def expand(hops: Sequence[Hop]) -> tuple[str, dict[str, Any]]:
     properties, node id, node kind, node properties, [the item's pages of the hops below]]``.
     Every level is a ``CALL`` subquery per node that aggregates (so a node without links still
     gives one row, with ``total`` 0): counting, ordering by link id, the cursor and the page size
-    all happen in the database, which sends the pages only.
+    all happen in the database, which sends the pages only. The properties are those ``wanted``
+    names (a map projection), or all of them.
     """
     params = Params()
     counter = itertools.count()
-    pages = [_expand_hop(h, "n", params, counter) for h in hops]
+    pages = [_expand_hop(h, "n", params, counter, wanted) for h in hops]
     calls = " ".join(text for text, _ in pages)
     names = ", ".join(name for _, name in pages)
     text = (
         f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) {calls} "
-        f"RETURN id, n.kind AS kind, properties(n) AS props, [{names}] AS pages"
+        f"RETURN id, n.kind AS kind, {_properties('n', wanted.node)} AS props, [{names}] AS pages"
     )
     return text, params.values
 
 
-def _expand_hop(hop: Hop, var: str, params: Params, counter: Iterator[int]) -> tuple[str, str]:
+def _properties(var: str, names: frozenset[str] | None) -> str:
+    """All properties of ``var`` (``None``), or a map of those named."""
+    if names is None:
+        return f"properties({var})"
+    if not names:
+        return "{}"
+    quoted = (f".`{name.replace('`', '``')}`" for name in sorted(names))
+    return f"{var} {{{', '.join(quoted)}}}"
+
+
+def _expand_hop(
+    hop: Hop, var: str, params: Params, counter: Iterator[int], wanted: Wanted
+) -> tuple[str, str]:
     i = next(counter)
     key = hop.page
     r, m, x, lr, lm = f"r{i}", f"m{i}", f"x{i}", f"lr{i}", f"lm{i}"
@@ -242,7 +255,7 @@ def _expand_hop(hop: Hop, var: str, params: Params, counter: Iterator[int]) -> t
         f"({day} IS NULL OR (({r}.since IS NULL OR {r}.since <= {day}) AND "
         f"({r}.until IS NULL OR {r}.until >= {day})))"
     )
-    below = [_expand_hop(h, lm, params, counter) for h in hop.below]
+    below = [_expand_hop(h, lm, params, counter, wanted) for h in hop.below]
     below_calls = " ".join(text for text, _ in below)
     below_pages = ", ".join(name for _, name in below)
     text = (
@@ -255,7 +268,8 @@ def _expand_hop(hop: Hop, var: str, params: Params, counter: Iterator[int]) -> t
         f"CALL (rest{i}) {{ UNWIND rest{i}[0..{first}] AS {x} "
         f"WITH {x}[0] AS {lr}, {x}[1] AS {lm} {below_calls} "
         f"RETURN collect([{lr}.id, type({lr}), startNode({lr}).id, endNode({lr}).id, "
-        f"properties({lr}), {lm}.id, {lm}.kind, properties({lm}), [{below_pages}]]) AS items{i} }} "
+        f"{_properties(lr, wanted.link)}, {lm}.id, {lm}.kind, {_properties(lm, wanted.node)}, "
+        f"[{below_pages}]]) AS items{i} }} "
         f"RETURN [total{i}, size(rest{i}) > {first}, items{i}] AS page{i} }}"
     )
     return text, f"page{i}"

@@ -30,7 +30,7 @@ from neo4j.exceptions import (
 
 from . import cypher
 from .errors import ConflictError, StoreUnavailableError
-from .expand import Expansion, Hop, LinkPage
+from .expand import EVERYTHING, Expansion, Hop, LinkPage, Wanted
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
 from .places import Aggregate, PlaceCount, route
 from .port import (
@@ -401,28 +401,30 @@ class Neo4jStore(GraphStore):
             found.sort(key=lambda nb: nb.link.id)
         return out
 
-    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+    async def expand(
+        self, ids: Sequence[str], hops: Sequence[Hop], wanted: Wanted = EVERYTHING
+    ) -> Expansion:
         """The whole tree in one statement (:func:`.cypher.expand`): one round trip."""
         if not ids or not hops:
             return {}
-        _, out = await self._expand("expand", ids, hops)
+        _, out = await self._expand("expand", ids, hops, wanted)
         for i in ids:  # as with neighbours: every asked id has its pages, unknown ones empty
             for hop in hops:
                 out.setdefault((hop.page, i), LinkPage(0, [], False))
         return out
 
     async def lookup(
-        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+        self, ids: Sequence[str], hops: Sequence[Hop] = (), wanted: Wanted = EVERYTHING
     ) -> tuple[dict[str, Node], Expansion]:
         """The nodes and the whole tree below them in one statement."""
         if not ids or not hops:
             return await self.get_nodes(ids), {}
-        return await self._expand("lookup", ids, hops)
+        return await self._expand("lookup", ids, hops, wanted)
 
     async def _expand(
-        self, operation: str, ids: Sequence[str], hops: Sequence[Hop]
+        self, operation: str, ids: Sequence[str], hops: Sequence[Hop], wanted: Wanted
     ) -> tuple[dict[str, Node], Expansion]:
-        text, params = cypher.expand(hops)
+        text, params = cypher.expand(hops, wanted)
         rows = await self._read(operation, text, ids=list(dict.fromkeys(ids)), **params)
         found: dict[str, Node] = {}
         pages: Expansion = {}

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .expand import Expansion, Hop, expand_by_level
+from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
 from .model import Link, Node
 from .places import Aggregate
 from .query import Counts, Direction, Filter, Page, SortKey
@@ -220,7 +220,9 @@ class GraphStore(abc.ABC):
         Every asked id is a key (an empty list when it has none). Lists are sorted by link id.
         """
 
-    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+    async def expand(
+        self, ids: Sequence[str], hops: Sequence[Hop], wanted: Wanted = EVERYTHING
+    ) -> Expansion:
         """Pages of links below many nodes, several levels deep, for a nested selection.
 
         Follows every hop from every asked id (and its ``below`` hops from the neighbours
@@ -229,15 +231,18 @@ class GraphStore(abc.ABC):
         answer the whole tree in one statement overrides this level-by-level default.
         The caller asks each hop only from ids it applies to (``on_kinds`` is for the levels
         below, where the kinds are found on the way; :meth:`lookup` checks it for the ids).
+        The nodes and links found carry at least the properties ``wanted`` names (this
+        default: all of them).
         """
         return await expand_by_level(self, ids, hops)
 
     async def lookup(
-        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+        self, ids: Sequence[str], hops: Sequence[Hop] = (), wanted: Wanted = EVERYTHING
     ) -> tuple[dict[str, Node], Expansion]:
         """:meth:`get_nodes` and :meth:`expand` together: the nodes with these ids, and the
-        pages of every hop from those found whose kind it applies to. An adapter that can
-        answer both in one statement overrides this default (two calls or more)."""
+        pages of every hop from those found whose kind it applies to, with at least the
+        properties ``wanted`` names. An adapter that can answer both in one statement
+        overrides this default (two calls or more, every property)."""
         found = await self.get_nodes(ids)
         pages: Expansion = {}
         for hop in hops:

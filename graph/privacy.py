@@ -27,7 +27,7 @@ from enum import StrEnum
 import networkx as nx
 
 from .errors import ForbiddenError
-from .expand import Expansion, Hop, expand_by_level
+from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
 from .model import Link, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Aggregate
@@ -233,23 +233,25 @@ class RoleView(GraphStore):
             out[asked] = sorted(seen, key=lambda nb: nb.link.id)
         return out
 
-    async def expand(self, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+    async def expand(
+        self, ids: Sequence[str], hops: Sequence[Hop], wanted: Wanted = EVERYTHING
+    ) -> Expansion:
         """The department sees the inner store's tree (one round trip where it can). Others go
         level by level through :meth:`neighbours`: pseudonyms change link ids, so pages must
         be cut by the ids this view shows, which the inner store does not know."""
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if self.role is Role.DEPARTMENT:
-            return await self.inner.expand(ids, hops)
+            return await self.inner.expand(ids, hops, wanted)
         return await expand_by_level(self, ids, hops)
 
     async def lookup(
-        self, ids: Sequence[str], hops: Sequence[Hop] = ()
+        self, ids: Sequence[str], hops: Sequence[Hop] = (), wanted: Wanted = EVERYTHING
     ) -> tuple[dict[str, Node], Expansion]:
         """The department's in one statement where the store can; others through this view's
         own get_nodes and expand (the default)."""
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if self.role is Role.DEPARTMENT:
-            return await self.inner.lookup(ids, hops)
+            return await self.inner.lookup(ids, hops, wanted)
         return await super().lookup(ids, hops)
 
     async def list_links(

@@ -7,11 +7,11 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from ..graph.analytics import AnalyticsCache
-from ..graph.expand import Expansion, Hop, LinkPage, PageKey
+from ..graph.expand import EVERYTHING, Expansion, Hop, LinkPage, PageKey, Wanted
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
-from .prefetch import walk_of
+from .prefetch import walk_of, wanted_in
 
 EMPTY_PAGE = LinkPage(0, [], False)
 
@@ -31,6 +31,8 @@ class Loaders:
         self._plans: dict[tuple[tuple[int, ...], PageKey], Hop] = {}
         self._roots: dict[tuple[int, ...], tuple[Hop, ...]] = {}
         self._lookups: dict[tuple[Hop, ...], DataLoader[str, Node | None]] = {}
+        #: the properties the request reads (``schema/prefetch.py``): the pages carry those
+        self.wanted: Wanted = EVERYTHING
 
     async def _load_nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self._store.get_nodes(ids)
@@ -42,6 +44,7 @@ class Loaders:
         memo = (tuple(id(f) for f in info._raw_info.field_nodes), key)
         hop = self._plans.get(memo)
         if hop is None:
+            self.wanted = wanted_in(info)
             walk, selections = walk_of(info, self._max_page)
             hop = self._plans[memo] = walk.hop(key, selections)
         return hop
@@ -51,6 +54,7 @@ class Loaders:
         memo = tuple(id(f) for f in info._raw_info.field_nodes)
         hops = self._roots.get(memo)
         if hops is None:
+            self.wanted = wanted_in(info)
             walk, selections = walk_of(info, self._max_page)
             hops = self._roots[memo] = tuple(walk.node_hops(selections, None))
         return hops
@@ -64,7 +68,7 @@ class Loaders:
         if loader is None:
 
             async def load(ids: list[str]) -> list[Node | None]:
-                found, pages = await self._store.lookup(ids, hops)
+                found, pages = await self._store.lookup(ids, hops, self.wanted)
                 self.pages.update(pages)
                 return [found.get(i) for i in ids]
 
@@ -78,7 +82,7 @@ class Loaders:
         if loader is None:
 
             async def load(ids: list[str]) -> list[LinkPage]:
-                found = await self._store.expand(ids, (hop,))
+                found = await self._store.expand(ids, (hop,), self.wanted)
                 self.pages.update(found)
                 return [found.get((hop.page, i), EMPTY_PAGE) for i in ids]
 

@@ -13,16 +13,31 @@ Anything else, or anything unexpected (an object of another class, a directive o
 middleware, a page not fetched yet), goes the normal way, before any work is done on it, so
 answers and errors never depend on which way a field took: ``tests/schema/test_execution.py``
 runs queries both ways and compares.
+
+**Compiled subtrees.** Below an object whose whole selection is plain and link fields (a
+``node(id)`` answer and everything nested under it, say), even that per-field dispatch is more
+than needed: the selection is the same on every request of a query text (the parse cache keeps
+its document), so it is compiled once, per object type, into a :class:`_Tree` of steps (read an
+attribute, coerce a leaf, complete a list, look a prefetched page up, walk the tree of the
+object found), and the object is answered by walking that tree into the result dict. The walk
+reads and builds only: whatever it does not expect (a null in a non-null field, a value a scalar
+refuses, an unknown class, a page not prefetched) abandons it and the object is completed field
+by field as above, which gives the errors, so the answer is the same either way. Documents with
+directives or fragment variables are not compiled (what a selection holds would then depend on
+the variables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    BREAK,
+    FragmentDefinitionNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
@@ -35,7 +50,9 @@ from graphql import (
     GraphQLString,
     GraphQLUnionType,
     Undefined,
+    Visitor,
     is_leaf_type,
+    visit,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
@@ -52,6 +69,10 @@ DEFINITION = "strawberry-definition"
 
 class _NormalWayError(Exception):
     """This field takes the normal way (raised before any work is done on it)."""
+
+
+class _FallbackError(Exception):
+    """A compiled walk met what it does not expect: the object is completed field by field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +150,135 @@ def _plan(schema: GraphQLSchema) -> _Plan:
     return plan
 
 
+#: a compiled step: the value of one field of a parent object, completed
+_Complete = Callable[[Any, "FastExecution"], Any]
+
+
+class _Tree:
+    """One object type's compiled selection: (response name, step), in the selection's order."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: list[tuple[str, _Complete]]) -> None:
+        self.steps = steps
+
+    def __call__(self, source: Any, ex: FastExecution) -> dict[str, Any]:
+        return {name: step(source, ex) for name, step in self.steps}
+
+
+class _Compiled:
+    """The compiled trees of one operation, kept as long as its parsed document is."""
+
+    __slots__ = ("allowed", "trees")
+
+    def __init__(self, allowed: bool) -> None:
+        self.allowed = allowed
+        #: (object type, the ids of the grouped field nodes) → its tree, or None: not compiled
+        self.trees: dict[tuple[Any, ...], _Tree | None] = {}
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+class _DirectiveFinder(Visitor):
+    found = False
+
+    def enter_directive(self, *_: Any) -> Any:
+        self.found = True
+        return BREAK
+
+
+def _compiled_of(operation: Any, fragments: Mapping[str, Any]) -> _Compiled:
+    key = id(operation)
+    found = _COMPILED.get(key)
+    if found is None:
+        finder = _DirectiveFinder()
+        definitions: list[Any] = [operation, *(f.definition for f in fragments.values())]
+        for definition in definitions:
+            visit(definition, finder)
+        fragment_variables = any(
+            isinstance(d, FragmentDefinitionNode) and d.variable_definitions for d in definitions
+        )
+        found = _COMPILED[key] = _Compiled(not (finder.found or fragment_variables))
+        weakref.finalize(operation, _COMPILED.pop, key, None)
+    return found
+
+
+def _leaf(return_type: Any) -> _Complete:
+    same = _SAME.get(return_type.name) if return_type in _BUILT_IN else None
+    coerce = return_type.coerce_output_value
+
+    def leaf(value: Any, _ex: FastExecution) -> Any:
+        if type(value) is same or value is None:
+            return value
+        try:
+            out = coerce(value)
+        except Exception:
+            raise _FallbackError from None
+        if out is None or out is Undefined or value is Undefined:
+            raise _FallbackError
+        return out
+
+    return leaf
+
+
+def _non_null(inner: _Complete) -> _Complete:
+    def non_null(value: Any, ex: FastExecution) -> Any:
+        out = None if value is None else inner(value, ex)
+        if out is None:
+            raise _FallbackError  # the field by field way reports it
+        return out
+
+    return non_null
+
+
+def _as_list(inner: _Complete) -> _Complete:
+    def as_list(value: Any, ex: FastExecution) -> Any:
+        if value is None:
+            return None
+        if type(value) is not list:
+            raise _FallbackError
+        return [inner(item, ex) for item in value]
+
+    return as_list
+
+
+def _as_object(trees: dict[type, _Tree]) -> _Complete:
+    def as_object(value: Any, ex: FastExecution) -> Any:
+        if value is None:
+            return None
+        tree = trees.get(type(value))
+        if tree is None:
+            raise _FallbackError
+        return tree(value, ex)
+
+    return as_object
+
+
+def _attribute(attr: str, complete: _Complete) -> _Complete:
+    def attribute(source: Any, ex: FastExecution) -> Any:
+        value = getattr(source, attr, _MISSING)
+        if value is _MISSING:
+            raise _FallbackError
+        return complete(value, ex)
+
+    return attribute
+
+
+def _link(spec: _LinkField, details: Any, complete: _Complete) -> _Complete:
+    def link(source: Any, ex: FastExecution) -> Any:
+        return complete(ex._prefetched(spec, details, source), ex)
+
+    return link
+
+
+def _constant(value: str) -> _Complete:
+    def constant(_source: Any, _ex: FastExecution) -> Any:
+        return value
+
+    return constant
+
+
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, with plain fields completed directly (module doc)."""
 
@@ -138,6 +288,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self._fast = not (middleware and middleware.middlewares)
         self._runtime = self._plan.runtime
+        self._compiled: _Compiled | None = None
+        #: a link field's page arguments, evaluated once per request (by its field node)
+        self._link_args: dict[int, tuple[int, Any, Any]] = {}
 
     def execute_fields(
         self,
@@ -153,6 +306,13 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        if position_context is None:
+            tree = self._tree(parent_type, grouped_field_set)
+            if tree is not None:
+                try:
+                    return tree(source_value, self)
+                except _FallbackError:
+                    pass  # the walk built nothing anyone sees: field by field instead
         results: dict[str, Any] = {}
         waiting: list[str] = []
         try:
@@ -246,11 +406,20 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
 
     def _page(self, spec: _LinkField, source: Any, field_details_list: FieldDetailsList) -> Any:
         """The connection of a link field whose page is in the request's cache."""
-        context = self.context_value
-        loaders = getattr(context, "loaders", None)
-        entity = getattr(source, "entity_id", None)
-        if loaders is None or entity is None:
+        loaders = getattr(self.context_value, "loaders", None)
+        if loaders is None or getattr(source, "entity_id", None) is None:
             raise _NormalWayError
+        _, found = prefetched(
+            loaders, spec.link, spec.direction, source, *self._page_args(spec, field_details_list)
+        )
+        if found is None:
+            raise _NormalWayError
+        return found
+
+    def _page_args(
+        self, spec: _LinkField, field_details_list: FieldDetailsList
+    ) -> tuple[int, Any, Any]:
+        """``first``, ``after`` and ``asOf`` of a link field, if its resolver would take them."""
         details = field_details_list[0]
         try:
             args = get_argument_values(
@@ -263,14 +432,94 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         except Exception:
             raise _NormalWayError from None  # the normal way reports it
         first = args.get("first", DEFAULT_FIRST)
-        if not isinstance(first, int) or not 0 < first <= context.max_page:
+        if not isinstance(first, int) or not 0 < first <= self.context_value.max_page:
             raise _NormalWayError  # the resolver refuses it
-        _, found = prefetched(
-            loaders, spec.link, spec.direction, source, first, args.get("after"), args.get("asOf")
-        )
+        return first, args.get("after"), args.get("asOf")
+
+    # -- compiled subtrees (module doc) ---------------------------------------------------------
+    def _prefetched(
+        self, spec: _LinkField, field_details_list: FieldDetailsList, source: Any
+    ) -> Any:
+        """:meth:`_page` for a compiled walk, the arguments evaluated once per request."""
+        key = id(field_details_list[0].node)
+        args = self._link_args.get(key)
+        loaders = getattr(self.context_value, "loaders", None)
+        if loaders is None or getattr(source, "entity_id", None) is None:
+            raise _FallbackError
+        if args is None:
+            try:
+                args = self._link_args[key] = self._page_args(spec, field_details_list)
+            except _NormalWayError:
+                raise _FallbackError from None
+        _, found = prefetched(loaders, spec.link, spec.direction, source, *args)
         if found is None:
-            raise _NormalWayError
+            raise _FallbackError
         return found
+
+    def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
+        """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = _compiled_of(self.operation, self.fragments)
+        if not compiled.allowed:
+            return None
+        key = (object_type, *(id(d.node) for details in grouped.values() for d in details))
+        tree = compiled.trees.get(key, _MISSING)
+        if tree is _MISSING:
+            tree = compiled.trees[key] = self._compile(object_type, grouped)
+        return tree  # type: ignore[return-value]
+
+    def _compile(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
+        own = self._plan.fields.get(object_type)
+        if own is None:
+            return None
+        steps: list[tuple[str, _Complete]] = []
+        for response_name, details in grouped.items():
+            name = details[0].node.name.value
+            spec = own.get(name)
+            if name == "__typename":
+                steps.append((response_name, _constant(object_type.name)))
+                continue
+            if spec is None:
+                return None
+            return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
+            complete = self._completer(return_type, details)
+            if complete is None:
+                return None
+            if isinstance(spec, _Plain):
+                steps.append((response_name, _attribute(spec.attr, complete)))
+            else:
+                steps.append((response_name, _link(spec, details, complete)))
+        return _Tree(steps)
+
+    def _completer(self, return_type: GraphQLOutputType, details: Any) -> _Complete | None:
+        """What completes a value of ``return_type`` selected by ``details``, compiled."""
+        if isinstance(return_type, GraphQLNonNull | GraphQLList):
+            inner = self._completer(return_type.of_type, details)
+            if inner is None:
+                return None
+            return _non_null(inner) if isinstance(return_type, GraphQLNonNull) else _as_list(inner)
+        if is_leaf_type(return_type):
+            return _leaf(return_type)
+        plan = self._plan
+        possible: list[GraphQLObjectType] = (
+            [return_type]
+            if isinstance(return_type, GraphQLObjectType)
+            else self.schema.get_possible_types(return_type)  # type: ignore[arg-type]
+        )
+        trees: dict[type, _Tree] = {}
+        for object_type in possible:
+            cls = plan.classes.get(object_type)
+            if cls is None or (
+                object_type is not return_type and plan.types.get(cls) is not object_type
+            ):
+                continue  # at run time an object of that class abandons the walk
+            grouped, deferred, _ = self.collect_subfields(object_type, details)
+            tree = None if deferred else self._compile(object_type, grouped)
+            if tree is None:
+                return None
+            trees[cls] = tree
+        return _as_object(trees)
 
     def _complete(
         self,

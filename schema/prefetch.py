@@ -11,11 +11,16 @@ the link fields below find their pages already there (see ``schema/types.py``).
 The walk is only a prediction: a field it cannot read (an argument it cannot evaluate, an
 invalid page size) is left out, and that field fetches its own pages when it resolves, so a
 wrong guess costs a round trip, never a wrong answer.
+
+:func:`wanted_of` says which properties a request can read at all: those of every field its
+document names anywhere (a superset: directives and type conditions are not looked at), so
+every page of a request carries the same properties, enough for any field that reads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -23,14 +28,19 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     SelectionNode,
+    Undefined,
+    Visitor,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.types import Info
 
-from ..graph.expand import Hop, PageKey
-from ..graph.ontology import LINK_KINDS, NODE_KINDS
+from ..graph.expand import Hop, PageKey, Wanted
+from ..graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from ..graph.query import Direction
 
 #: GraphQL link field name → (link kind, direction) and the node kinds that have the field
@@ -90,6 +100,8 @@ class Walk:
             a.name.value: value_from_ast_untyped(a.value, self.variables)
             for a in field.arguments or ()
         }
+        # a variable the request leaves out leaves its argument out (its default applies)
+        args = {name: value for name, value in args.items() if value is not Undefined}
         first, after, as_of = args.get("first", DEFAULT_FIRST), args.get("after"), args.get("asOf")
         if not isinstance(first, int) or isinstance(first, bool) or not 0 < first <= self.max_page:
             return None  # the field itself will refuse it when it resolves
@@ -171,3 +183,71 @@ def selects(info: Info, name: str) -> bool:
     ``@skip``/``@include`` obeyed)."""
     walk, selections = walk_of(info, 0)
     return any(True for _ in walk.fields(selections, name))
+
+
+# -- the properties a request reads ---------------------------------------------------------------
+_NODE_PROPS = frozenset(p.name for spec in NODE_KINDS.values() for p in node_props(spec))
+_LINK_PROPS = frozenset(p.name for lk in LINK_KINDS.values() for p in link_props(lk))
+#: Strawberry's back-reference from a graphql-core field to its own definition
+_DEFINITION = "strawberry-definition"
+
+#: per schema: GraphQL field name → the node and the link properties fields of that name read
+_FIELD_PROPS: weakref.WeakKeyDictionary[
+    GraphQLSchema, dict[str, tuple[frozenset[str], frozenset[str]]]
+] = weakref.WeakKeyDictionary()
+#: per operation (alive as long as its parsed document is): what it can read
+_WANTED: dict[int, Wanted] = {}
+
+
+def _field_props(schema: GraphQLSchema) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    found = _FIELD_PROPS.get(schema)
+    if found is None:
+        nodes: dict[str, set[str]] = {}
+        links: dict[str, set[str]] = {}
+        for t in schema.type_map.values():
+            if not isinstance(t, GraphQLObjectType):
+                continue
+            for name, f in t.fields.items():
+                python = getattr((f.extensions or {}).get(_DEFINITION), "python_name", None)
+                if python in _NODE_PROPS:
+                    nodes.setdefault(name, set()).add(python)
+                if python in _LINK_PROPS:
+                    links.setdefault(name, set()).add(python)
+        found = _FIELD_PROPS[schema] = {
+            name: (frozenset(nodes.get(name, ())), frozenset(links.get(name, ())))
+            for name in nodes.keys() | links.keys()
+        }
+    return found
+
+
+class _FieldNames(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        self.names.add(node.name.value)
+
+
+def wanted_of(schema: GraphQLSchema, operation: Any, fragments: Mapping[str, Any]) -> Wanted:
+    """The node and link properties that some field of ``operation`` (or of a fragment it may
+    spread) reads, by name; kept per operation."""
+    key = id(operation)
+    found = _WANTED.get(key)
+    if found is None:
+        names = _FieldNames()
+        visit(operation, names)
+        for fragment in fragments.values():  # graphql-core's FragmentDetails, or the definition
+            visit(getattr(fragment, "definition", fragment), names)
+        props = _field_props(schema)
+        node = frozenset(p for n in names.names for p in props.get(n, ((), ()))[0])
+        link = frozenset(p for n in names.names for p in props.get(n, ((), ()))[1])
+        found = _WANTED[key] = Wanted(node, link)
+        weakref.finalize(operation, _WANTED.pop, key, None)
+    return found
+
+
+def wanted_in(info: Info) -> Wanted:
+    """:func:`wanted_of` the request of ``info``."""
+    raw = info._raw_info
+    return wanted_of(raw.schema, raw.operation, raw.fragments)

@@ -34,7 +34,7 @@ from builders import (
 )
 
 from govgraph.graph.embedded import EmbeddedStore
-from govgraph.graph.expand import Expansion, Hop, PageKey, expand_by_level
+from govgraph.graph.expand import Expansion, Hop, PageKey, Wanted, expand_by_level
 from govgraph.graph.model import link_id
 from govgraph.graph.port import GraphStore
 from govgraph.graph.query import Direction
@@ -204,3 +204,46 @@ def test_lookup_is_get_nodes_and_expand_together(city: GraphStore, run: Run[Expa
     alone, none = run(city.lookup([YBY]))
     assert none == {} and set(alone) == {YBY}
     assert city.stats.queries - before == 1
+
+
+def test_wanted_properties_come_with_their_values_and_nothing_is_lost(
+    city: GraphStore, run: Run[Expansion]
+) -> None:
+    """Asked for some properties, a store gives at least those, with the values a full answer
+    has; Neo4j sends only those (so the statement moves less), the embedded store all."""
+    hops = (
+        Hop(PageKey("PART_OF", IN, None, 10), None, ()),
+        Hop(
+            PageKey("COVERS", IN, None, 10),
+            frozenset({"Compound"}),
+            (Hop(PageKey("HOLDS_POST", IN, None, 10), None, ()),),
+        ),
+    )
+    ids = [COMM, YBY, CMP4]
+    wanted = Wanted(frozenset({"name", "form"}), frozenset({"role"}))
+    full_nodes, full = run(city.lookup(ids, hops))
+    some_nodes, some = run(city.lookup(ids, hops, wanted))
+    assert _plain(some) == _plain(full)
+    exact = not isinstance(city, EmbeddedStore)
+
+    def check(got: dict[str, object], every: dict[str, object], names: frozenset[str]) -> None:
+        for name in names:
+            assert got.get(name) == every.get(name)
+        if exact:
+            assert set(got) <= names
+        else:
+            assert got == every
+
+    for i, node in some_nodes.items():
+        check(node.props, full_nodes[i].props, wanted.node or frozenset())
+    for key, page in some.items():
+        for mine, theirs in zip(page.items, full[key].items, strict=True):
+            check(mine.node.props, theirs.node.props, wanted.node or frozenset())
+            check(mine.link.props, theirs.link.props, wanted.link or frozenset())
+    assert any(nb.link.props.get("role") for p in some.values() for nb in p.items)
+    assert any("since" in nb.link.props for p in full.values() for nb in p.items)
+    # nothing asked: no property at all (the ids, kinds and pages still)
+    none_nodes, none = run(city.lookup(ids, hops, Wanted(frozenset(), frozenset())))
+    assert _plain(none) == _plain(full)
+    if exact:
+        assert all(not n.props for n in none_nodes.values())

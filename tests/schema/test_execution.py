@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, parse
 
 from govgraph.api.settings import Settings
+from govgraph.graph.expand import EVERYTHING
 from govgraph.graph.privacy import Role
+from govgraph.schema import context as context_module
 from govgraph.schema.build import Limits, build_schema
 from govgraph.schema.context import Context
 from govgraph.schema.execution import FastExecution, fast_plan_fields
+from govgraph.schema.prefetch import wanted_of
 
 if TYPE_CHECKING:
     from conftest import Gql, Seed
@@ -46,7 +49,16 @@ fragment Branch on PartyBranch {
   members(first: 5) { edges { status category node { id } } }
 }"""
 
+#: the same without a directive: compiled once and walked (``schema/execution.py``)
+COMPILED = NESTED.replace(", $withPosts: Boolean = true", "").replace(
+    " @include(if: $withPosts)", ""
+)
+
 CORPUS: list[tuple[str, dict[str, Any]]] = [
+    (COMPILED, {"id": "Community:comm-qixiangjie"}),
+    (COMPILED, {"id": "Community:comm-qixiangjie", "day": "2019-06-01"}),
+    (COMPILED, {"id": "Community:comm-qixiangjie", "n": 1000}),  # the walk is abandoned
+    (COMPILED, {"id": "Compound:cmp-yunbeiyuan"}),
     (NESTED, {"id": "Community:comm-qixiangjie"}),
     (NESTED, {"id": "Community:comm-qixiangjie", "day": "2019-06-01", "withPosts": False}),
     (NESTED, {"id": "Community:comm-qixiangjie", "n": 1000}),  # a page too big, nested
@@ -95,13 +107,28 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
 
 
 class Counting(FastExecution):
-    """Counts the values completed the fast way (so the comparison is not vacuous)."""
+    """Counts the values completed the fast way (so the comparison is not vacuous): one by one,
+    and in compiled walks (``compiled``: the leaves of the objects a walk answered)."""
 
     completed = 0
+    compiled = 0
 
     def _complete(self, *args: Any, **kwargs: Any) -> Any:
         Counting.completed += 1
         return super()._complete(*args, **kwargs)
+
+    def _tree(self, *args: Any) -> Any:
+        tree = super()._tree(*args)
+        if tree is None:
+            return None
+
+        def counted(source: Any, ex: Any) -> Any:
+            out = tree(source, ex)  # raises, uncounted, when the walk is abandoned
+            Counting.completed += _leaves(out)
+            Counting.compiled += _leaves(out)
+            return out
+
+        return counted
 
 
 def _answer(result: Any) -> dict[str, Any]:
@@ -152,6 +179,31 @@ def test_the_nested_corpus_query_mostly_takes_the_fast_path(seeded: Gql, seed: S
     leaves = _leaves(result.data)
     assert leaves > 50
     assert Counting.completed >= leaves
+
+
+@pytest.mark.parametrize("role", [Role.RESEARCHER, Role.DEPARTMENT], ids=lambda r: r.value)
+def test_a_query_without_directives_is_answered_by_compiled_walks(seeded: Gql, role: Role) -> None:
+    """Every value below the root field comes from a compiled walk, the same on a second
+    request of the same text (the compiled trees are kept), and not with a directive."""
+    schema = build_schema(Limits())
+    schema.execution_context_class = Counting
+    app = seeded.app
+
+    def run(query: str, variables: dict[str, Any]) -> Any:
+        context = Context(app.state.store, role, b"s", 100, analytics=app.state.analytics)
+        Counting.compiled = 0
+        result = seeded.call(lambda: schema.execute(query, variables, context_value=context))
+        assert not result.errors
+        return result.data
+
+    variables = {"id": "Community:comm-qixiangjie"}
+    first = run(COMPILED, variables)
+    assert _leaves(first) > 50
+    assert Counting.compiled == _leaves(first["node"])
+    assert run(COMPILED, variables) == first
+    assert Counting.compiled == _leaves(first["node"])
+    run(NESTED, variables)
+    assert Counting.compiled == 0
 
 
 def _leaves(value: Any) -> int:
@@ -233,3 +285,40 @@ def test_errors_in_plain_fields_are_the_same_both_ways(query: str) -> None:
     assert expected.errors or "maybe { note }" in query  # the corpus has errors to compare
     assert _answer(got) == _answer(expected)
     assert Counting.completed > 0
+
+
+# --- pages with only the properties the request reads -------------------------------------------
+@pytest.mark.parametrize("role", [Role.RESEARCHER, Role.DEPARTMENT], ids=lambda r: r.value)
+def test_pages_with_only_the_wanted_properties_answer_as_with_all(
+    seeded: Gql, role: Role, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus answered with the store sending only the properties the document names
+    (``wanted_of``) equals the corpus answered with every property sent."""
+    schema = build_schema(Limits())
+    app = seeded.app
+
+    async def answer(query: str, variables: dict[str, Any]) -> Any:
+        context = Context(app.state.store, role, b"s", 100, analytics=app.state.analytics)
+        return await schema.execute(query, variable_values=variables, context_value=context)
+
+    def corpus() -> list[dict[str, Any]]:
+        return [_answer(seeded.call(answer, q, v)) for q, v in CORPUS]
+
+    some = corpus()
+    monkeypatch.setattr(context_module, "wanted_in", lambda info: EVERYTHING)
+    assert corpus() == some
+
+
+def test_wanted_of_names_the_properties_a_document_reads() -> None:
+    schema = build_schema(Limits())._schema
+    document = parse(COMPILED)
+    operation = document.definitions[0]
+    fragments = {d.name.value: d for d in document.definitions[1:]}
+    wanted = wanted_of(schema, operation, fragments)
+    assert wanted.node is not None and wanted.link is not None
+    # node properties by their GraphQL names (builtYear: built_year), fragments included
+    assert {"name", "is_old", "built_year", "households", "form", "elected_on"} <= wanted.node
+    assert {"term_years", "phone", "birth_year", "gender"} <= wanted.node
+    assert "address" not in wanted.node and "area_m2" not in wanted.node
+    assert {"since", "until", "source", "role", "mode", "status", "category"} == wanted.link
+    assert wanted_of(schema, operation, fragments) is wanted  # kept per operation
