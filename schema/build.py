@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 
 from ..graph.errors import GovGraphError
@@ -83,6 +83,36 @@ class ErrorCodes(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": original.code}
 
 
+class DocumentValidationCache(SchemaExtension):
+    """Strawberry's ``ValidationCache``, keyed by the parsed document itself rather than by its
+    hash: a graphql-core document hashes (and compares) by its whole tree, which cost every
+    request a walk of its query; :class:`~strawberry.extensions.ParserCache` hands the same
+    document back for the same text, so its identity is the key. An entry goes with its
+    document (so the parse cache bounds this one), and holds for one schema and rule set."""
+
+    def __init__(self, cache: dict[int, tuple[Any, tuple[Any, ...], Any]]) -> None:
+        super().__init__()
+        self._cache = cache
+
+    def on_validate(self) -> Iterator[None]:
+        from strawberry.schema.schema import validate_document
+
+        context = self.execution_context
+        document, schema = context.graphql_document, context.schema._schema
+        rules = tuple(context.validation_rules)
+        key = id(document)
+        found = self._cache.get(key)
+        if found is not None and found[0] is schema and found[1] == rules:
+            errors = found[2]
+        else:
+            errors = validate_document(schema, document, rules)
+            if found is None:
+                weakref.finalize(document, self._cache.pop, key, None)
+            self._cache[key] = (schema, rules, errors)
+        context.pre_execution_errors = errors
+        yield
+
+
 class GovGraphSchema(strawberry.Schema):
     """Strawberry's schema, minus its logging of every error: expected errors (bad input, a
     forbidden field, the store down) are the caller's business, and unexpected ones are logged
@@ -106,14 +136,15 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
         cost_limit_rule(limits.max_cost, limits.max_page),
     ]
-    # factories, so every request gets fresh extension instances (the two caches are shared
-    # by Strawberry at module level, keyed by their size; bounded, so unique query texts
-    # cannot grow memory without limit)
+    # factories, so every request gets fresh extension instances (the parse cache is shared by
+    # Strawberry at module level, keyed by its size; bounded, so unique query texts cannot grow
+    # memory without limit; the validation cache holds what the parse cache holds)
+    validated: dict[int, tuple[Any, tuple[Any, ...], Any]] = {}
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
+        lambda: DocumentValidationCache(validated),
         ErrorCodes,
         MaskWithErrorId,
     ]

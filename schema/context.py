@@ -11,7 +11,7 @@ from ..graph.expand import EVERYTHING, Expansion, Hop, LinkPage, PageKey, Wanted
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
-from .prefetch import walk_of, wanted_in
+from .prefetch import root_hops, walk_of, wanted_in
 
 EMPTY_PAGE = LinkPage(0, [], False)
 
@@ -55,8 +55,7 @@ class Loaders:
         hops = self._roots.get(memo)
         if hops is None:
             self.wanted = wanted_in(info)
-            walk, selections = walk_of(info, self._max_page)
-            hops = self._roots[memo] = tuple(walk.node_hops(selections, None))
+            hops = self._roots[memo] = root_hops(info, self._max_page)
         return hops
 
     def lookup(self, hops: tuple[Hop, ...]) -> DataLoader[str, Node | None]:

@@ -178,6 +178,39 @@ def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
     return Walk(values, raw.fragments, max_page), selections
 
 
+#: per operation (alive as long as its parsed document is): a root field's hops by its field
+#: nodes, the largest page and the variables' values
+_ROOT_HOPS: dict[int, dict[tuple[Any, ...], tuple[Hop, ...]]] = {}
+
+
+def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
+    """The hops of the link fields selected on the nodes a root field looks up by id; kept per
+    query text and variables (a request of the same shape does not walk its query again)."""
+    walk, selections = walk_of(info, max_page)
+    raw = info._raw_info
+    try:
+        values = tuple(sorted(walk.variables.items()))
+        key: tuple[Any, ...] | None = (*(id(f) for f in raw.field_nodes), max_page, values)
+        hash(key)
+    except TypeError:  # a list or an object among the variables: not kept
+        key = None
+    kept = _ROOT_HOPS.get(id(raw.operation))
+    if key is not None and kept is not None and key in kept:
+        return kept[key]
+    hops = tuple(walk.node_hops(selections, None))
+    if key is not None:
+        if kept is None:
+            kept = _ROOT_HOPS[id(raw.operation)] = {}
+            weakref.finalize(raw.operation, _ROOT_HOPS.pop, id(raw.operation), None)
+        if len(kept) < ROOT_HOPS_KEPT:
+            kept[key] = hops
+    return hops
+
+
+#: variants of one query text whose hops are kept (they differ by their variables)
+ROOT_HOPS_KEPT = 64
+
+
 def selects(info: Info, name: str) -> bool:
     """Whether the field being resolved selects a field ``name`` directly (fragments included,
     ``@skip``/``@include`` obeyed)."""
