@@ -99,6 +99,7 @@ class DocumentValidationCache(SchemaExtension):
 
         context = self.execution_context
         document, schema = context.graphql_document, context.schema._schema
+        assert document is not None  # parsed before validation
         rules = tuple(context.validation_rules)
         key = id(document)
         found = self._cache.get(key)
