@@ -25,6 +25,7 @@ from ..schema.build import Limits, build_schema
 from ..schema.context import Context
 from .auth import Authenticator
 from .deadline import RequestDeadline
+from .fast_lane import FastLane
 from .http_guard import BodyLimit, GuardedGraphQLRouter
 from .settings import Settings
 from .stores import open_store
@@ -67,14 +68,17 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["*"],
+    schema = build_schema(
+        Limits(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_cost,
+            max_page=settings.max_page_size,
+            introspection=settings.graphql_introspection,
+            fast_execution=settings.graphql_fast_execution,
         )
-
+    )
     authenticator = Authenticator.from_settings(settings)  # API keys and JWT: api/auth.py
     secret = settings.pseudonym_secret.get_secret_value().encode()
 
@@ -88,19 +92,20 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             analytics=request.app.state.analytics,
         )
 
-    schema = build_schema(
-        Limits(
-            max_depth=settings.max_depth,
-            max_aliases=settings.max_aliases,
-            max_tokens=settings.max_tokens,
-            max_cost=settings.max_cost,
-            max_page=settings.max_page_size,
-            introspection=settings.graphql_introspection,
-            fast_execution=settings.graphql_fast_execution,
-        )
-    )
     router = GuardedGraphQLRouter(schema, context_getter=context_getter)  # api/http_guard.py
     app.include_router(router, prefix="/graphql")
+    if settings.graphql_fast_lane:  # added first: innermost, so CORS and the limits wrap it
+        app.add_middleware(
+            FastLane, path="/graphql", schema=schema, router=router, context_getter=context_getter
+        )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+        )
+
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     # outermost: a request hanging on the store anywhere inside is cut off (api/deadline.py)
     app.add_middleware(RequestDeadline, seconds=settings.request_timeout)

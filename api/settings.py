@@ -106,3 +106,8 @@ class Settings(BaseSettings):
     graphql_fast_execution: bool = Field(
         True, description="complete plain data fields without graphql-core's per-field work"
     )
+    graphql_fast_lane: bool = Field(
+        True,
+        description="answer POST /graphql with a JSON body without FastAPI's routing and "
+        "Strawberry's HTTP view (api/fast_lane.py); anything else goes the normal way",
+    )

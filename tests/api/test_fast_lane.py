@@ -1,0 +1,230 @@
+"""The fast lane (``api/fast_lane.py``) answers exactly as the normal way does.
+
+The same requests, in the same order, go to two apps on their own embedded stores, one with the
+fast lane and one without; status, content type and body must be equal for each. The requests
+cover the lane's common case (queries, a mutation, variables, errors, roles) and everything it
+hands on (bad JSON, other keys, streams, tokens refused, GET, other media types, batches), and a
+count shows the lane answered the common ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from govgraph.api import fast_lane
+from govgraph.api.app import create_app
+from govgraph.api.settings import Settings
+
+KEY = {"x-api-key": "k"}
+JSON = {"content-type": "application/json"}
+CREATE = (
+    'mutation { createNode(input: {kind: Compound, id: "cmp-lane", props: {name: "示例小区"}}) '
+    "{ __typename ... on NodePayload { node { id ... on Compound { name } } } } }"
+)
+NESTED = (
+    "query Q($id: ID!, $n: Int) { node(id: $id) { id ... on Compound { name builtYear "
+    "partOf(first: $n) { totalCount edges { since node { id } } } } } }"
+)
+
+#: (method, path, headers, body, answered by the lane)
+REQUESTS: list[tuple[str, str, dict[str, str], Any, bool]] = [
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ __typename }"}, True),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": CREATE}, True),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": CREATE}, True),  # a conflict now
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY},
+        {"query": NESTED, "variables": {"id": "Compound:cmp-lane", "n": 5}},
+        True,
+    ),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": NESTED, "variables": {"n": 5}}, True),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ node(id: 1 }"}, True),  # syntax
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ noSuchField }"}, True),
+    ("POST", "/graphql", JSON, {"query": "{ people { edges { node { id } } } }"}, True),  # public
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY},
+        {"query": "query A { __typename } query B { __typename }", "operationName": "B"},
+        True,
+    ),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY},
+        {"query": "query A { __typename }", "operationName": "C"},
+        False,
+    ),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY},
+        {"query": "query A { a: __typename } query B { b }"},
+        True,
+    ),
+    ("POST", "/graphql/", {**JSON, **KEY}, {"query": "{ __typename }"}, True),
+    ("POST", "/graphql", {**JSON, **KEY}, b'{"query": "{ __typename }"', False),  # bad JSON
+    ("POST", "/graphql", {**JSON, **KEY}, b'{"query": NaN}', False),
+    ("POST", "/graphql", {**JSON, **KEY}, [{"query": "{ __typename }"}], False),  # a batch
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": None}, False),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": 12}, False),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ __typename }", "variables": [1]}, False),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY},
+        {"query": "{ __typename }", "extensions": {"persistedQuery": {}}},
+        False,
+    ),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ __typename }", "operationName": 3}, False),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY, "accept": "multipart/mixed"},
+        {"query": "{ __typename }"},
+        False,
+    ),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, **KEY, "accept": "application/json"},
+        {"query": "{ __typename }"},
+        True,
+    ),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, "authorization": "Bearer not.a.token"},
+        {"query": "{ __typename }"},
+        False,
+    ),
+    ("POST", "/graphql", {**KEY, "content-type": "text/plain"}, {"query": "{ __typename }"}, False),
+    ("POST", "/graphql?x=1", {**JSON, **KEY}, {"query": "{ __typename }"}, False),
+    ("GET", "/graphql?query={__typename}", KEY, None, False),
+    ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ __schema { queryType { name } } }"}, True),
+]
+
+
+@pytest.fixture
+def clients(tmp_path: Path) -> Iterator[tuple[TestClient, TestClient]]:
+    def settings(name: str, lane: bool) -> Settings:
+        return Settings(
+            store="embedded",
+            data_path=tmp_path / f"{name}.jsonl",
+            api_keys={"k": "department"},
+            jwt_secret="a-secret-long-enough-for-hs256-tokens",
+            graphql_fast_lane=lane,
+        )
+
+    with (
+        TestClient(create_app(settings("lane", True))) as lane,
+        TestClient(create_app(settings("normal", False))) as normal,
+    ):
+        yield lane, normal
+
+
+def _send(client: TestClient, method: str, path: str, headers: dict[str, str], body: Any) -> Any:
+    content = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    r = client.request(method, path, headers=headers, content=content)
+    kind = r.headers.get("content-type", "")
+    payload = r.json() if kind.startswith("application/json") else r.text
+    return r.status_code, kind, payload, r.headers.get("www-authenticate")
+
+
+def test_the_fast_lane_answers_as_the_normal_way(
+    clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lane, normal = clients
+    answered: list[bytes] = []
+    real = fast_lane.FastLane._answer
+
+    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes) -> bytes:
+        out = await real(self, scope, body)
+        answered.append(body)
+        return out
+
+    monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
+    for method, path, headers, body, by_lane in REQUESTS:
+        before = len(answered)
+        got = _send(lane, method, path, headers, body)
+        expected = _send(normal, method, path, headers, body)
+        assert got == expected, (method, path, body)
+        assert (len(answered) > before) == by_lane, (method, path, body)
+    assert len(answered) == sum(r[4] for r in REQUESTS)
+
+
+def test_a_body_in_several_parts_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lane reads every ``http.request`` message of a body; a disconnect in the middle
+    hands the request on with what was read."""
+    import asyncio
+
+    import httpx
+
+    answered: list[bytes] = []
+    real = fast_lane.FastLane._answer
+
+    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes) -> bytes:
+        answered.append(body)
+        return await real(self, scope, body)
+
+    monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
+    app = create_app(
+        Settings(store="embedded", data_path=tmp_path / "g.jsonl", api_keys={"k": "department"})
+    )
+    text = json.dumps({"query": "{ __typename a: __typename }"}).encode()
+
+    async def parts() -> Any:
+        for i in range(0, len(text), 7):
+            yield text[i : i + 7]
+
+    async def main() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                return await client.post("/graphql", content=parts(), headers={**JSON, **KEY})
+
+    r = asyncio.run(main())
+    assert r.status_code == 200
+    assert r.json() == {"data": {"__typename": "Query", "a": "Query"}}
+    assert answered == [text]
+
+    # a disconnect before the body is complete: handed on (and nothing answered by the lane)
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": text[:5], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    seen: list[dict[str, Any]] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(await receive())
+        seen.append(await receive())
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: Any) -> None:
+        raise AssertionError("the lane answered a request it did not read whole")
+
+    lane = fast_lane.FastLane(inner, path="/graphql", schema=None, router=None, context_getter=None)  # type: ignore[arg-type]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    asyncio.run(lane(scope, receive, send))
+    assert seen == [
+        {"type": "http.request", "body": text[:5], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    assert answered == [text]
