@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = Field(None, description="database name; empty = the default")
     neo4j_connection_timeout: float = Field(5.0, description="seconds to wait for a connection")
+    neo4j_max_connections: int = Field(
+        32,
+        ge=1,
+        description="the driver's connection pool per API process; statements beyond it wait for "
+        "a connection in the API instead of being refused by a server with fewer Bolt threads "
+        "than statements in flight (govgraph neo4j start: 64)",
+    )
     neo4j_query_timeout: float | None = Field(30.0, description="seconds before a query is cut")
     neo4j_max_retry_time: float = Field(
         5.0,

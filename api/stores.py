@@ -21,6 +21,7 @@ async def open_store(settings: Settings) -> GraphStore:
         auth=(settings.neo4j_user, password) if password else None,
         connection_timeout=settings.neo4j_connection_timeout,
         connection_acquisition_timeout=settings.neo4j_connection_timeout * 2,
+        max_connection_pool_size=settings.neo4j_max_connections,
         max_transaction_retry_time=settings.neo4j_max_retry_time,
         # the store checks its own queries; planner hints such as "unknown label" are noise
         notifications_min_severity="OFF",

@@ -9,6 +9,7 @@ Every statement comes from :mod:`govgraph.graph.cypher`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -58,6 +59,10 @@ from .search import lucene_query, rank_names
 
 #: nodes per page when the analytics projection is read (see cypher.PROJECTION_NODES)
 PROJECTION_PAGE = 5_000
+
+
+#: seconds between sending a read again that the server refused for now (``TransientError``)
+READ_RETRY_PAUSES = (0.05, 0.2, 0.5)
 
 
 class Neo4jStore(GraphStore):
@@ -122,6 +127,17 @@ class Neo4jStore(GraphStore):
                 # a pooled connection to a server that restarted fails once; the driver drops
                 # the pool on that failure, and a read is safe to send again
                 return await self._run_read(text, params)
+            except TransientError:
+                # the server refused it for now (NoThreadsAvailable when more statements are in
+                # flight than it has Bolt threads, a leader switch): the driver retries only
+                # managed transactions, so an auto-commit read is sent again here, a few times
+                for pause in READ_RETRY_PAUSES:
+                    await asyncio.sleep(pause)
+                    try:
+                        return await self._run_read(text, params)
+                    except TransientError:
+                        continue
+                raise
 
     async def _run_read(self, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         async with self._driver.session(
