@@ -13,9 +13,11 @@ sets by configuration (``RuleSettings.model_validate_json(...)``), not by code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import string
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
@@ -357,6 +359,15 @@ class RuleContext:
         scope, not the city."""
         return self.facts.subjects(kind, self.scope)
 
+    def subjects_having(self, kind: str, link: str) -> Sequence[str]:
+        """:meth:`subjects` of ``kind`` with at least one ``link`` out of them (sorted): for a
+        rule that finds nothing about the others (every person who is no Party member, for a
+        rule about members), so a whole-graph pass reads only those."""
+        if self.scope is None:
+            return self.facts.having(kind, link)
+        f = self.facts
+        return [n for n in self.subjects(kind) if f.out_edges(n, link)]
+
     def finding(
         self,
         check: str,
@@ -388,17 +399,34 @@ class RuleContext:
             community=place.community,
             township=place.township,
             city=place.city,
-            explanation_zh=c.zh.format(name=label, **_texts(details, "、")),
-            explanation_en=c.en.format(name=label, **_texts(details, ", ")),
+            explanation_zh=c.zh.format(name=label, **_texts(details, "、", _fields(c.zh))),
+            explanation_en=c.en.format(name=label, **_texts(details, ", ", _fields(c.en))),
             source=self.rule.source,
             details=details,
         )
 
 
-def _texts(details: Mapping[str, Any], sep: str) -> dict[str, Any]:
-    """Details ready for a template: lists joined with ``sep``, dates as ISO text."""
+_ABSENT: Any = object()
+
+
+@functools.cache
+def _fields(template: str) -> frozenset[str]:
+    """The names of the details ``template`` reads (``{share:.0%}`` reads ``share``)."""
+    return frozenset(
+        re.split(r"[.\[]", name, maxsplit=1)[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name is not None
+    )
+
+
+def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dict[str, Any]:
+    """The details a template reads (``fields``; the others are never shown, and a list of
+    members can be long): lists joined with ``sep``, dates as ISO text."""
     out: dict[str, Any] = {}
-    for key, value in details.items():
+    for key in fields:
+        value = details.get(key, _ABSENT)
+        if value is _ABSENT:  # "name", or a field the template lacks (format() will say so)
+            continue
         if isinstance(value, list | tuple):
             out[key] = sep.join(str(_jsonable(v)) for v in value)
         elif isinstance(value, dt.date):

@@ -77,7 +77,17 @@ def _started(ctx: RuleContext, body: str) -> dt.date | None:
 
 
 def _meetings(ctx: RuleContext) -> dict[tuple[str, str], list[dt.date]]:
-    """(host, meeting type) → the days it met, up to the evaluation day."""
+    """(host, meeting type) → the days it met, up to the evaluation day (G1 and G3 both read
+    it: on the whole graph it is kept with the index, per day)."""
+    if ctx.scope is None:
+        found: dict[tuple[str, str], list[dt.date]] = ctx.facts.memo(
+            ("meetings", ctx.as_of), lambda: dict(_met(ctx))
+        )
+        return found
+    return _met(ctx)
+
+
+def _met(ctx: RuleContext) -> dict[tuple[str, str], list[dt.date]]:
     f = ctx.facts
     out: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
     for m in ctx.subjects("Meeting"):

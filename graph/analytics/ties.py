@@ -146,11 +146,27 @@ def _bodies_in_scope(f: Facts, scope: str | None) -> set[str]:
 def _ties(
     f: Facts, scope: str | None, link_kinds: Collection[str]
 ) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
-    """person → [(body, link id, link data)] for the tie links to bodies in scope, sorted."""
+    """person → [(body, link id, link data)] for the tie links to bodies in scope, sorted.
+    On the whole graph, with the default link kinds, it is kept with the index (the holders,
+    the interlocks and the tie graph all read it): not to be modified."""
+    if scope is None and set(link_kinds) == set(TIE_LINKS):  # a bounded few kept: the default
+        found: dict[str, list[tuple[str, str, dict[str, Any]]]] = f.memo(
+            ("ties", TIE_LINKS), lambda: dict(_read_ties(f, None, link_kinds))
+        )
+        return found
+    return _read_ties(f, scope, link_kinds)
+
+
+def _read_ties(
+    f: Facts, scope: str | None, link_kinds: Collection[str]
+) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
     bodies = _bodies_in_scope(f, scope) if scope else None
     out: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
-    # whoever is tied to a body under the scope is near it
-    for p in f.subjects("Person", scope):
+    if scope is None:  # the people with a tie link, read from the link kinds' tables
+        people: Sequence[str] = sorted({p for lk in link_kinds for p in f.having("Person", lk)})
+    else:  # whoever is tied to a body under the scope is near it
+        people = f.subjects("Person", scope)
+    for p in people:
         for link in sorted(link_kinds):
             for e in f.out_edges(p, link):
                 if bodies is None or e.other in bodies:
