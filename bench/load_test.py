@@ -7,8 +7,10 @@ never the server itself. Each client loops until the deadline, picking an operat
 latency figures; errors are counted from the first request to the last.
 
 Recorded: every error (HTTP status, GraphQL ``errors``, a mutation answering anything but its
-payload), p50/p95/p99 latency and throughput per operation, and the API process's resident set
-size (RSS, from ``/proc/<pid>/status``) every second. Memory is judged on the samples after the
+payload), p50/p95/p99 latency and throughput per operation, the API process's resident set
+size (RSS, from ``/proc/<pid>/status``) every second, and the CPU time the API process and the
+Neo4j JVM used over the measured window (``/proc/<pid>/stat``; on a shared machine the CPU per
+request says more than wall time). Memory is judged on the samples after the
 warm-up: the least-squares slope times the measured duration is the growth trend, and it must stay
 within ``--rss-tolerance`` MiB.
 
@@ -112,6 +114,9 @@ class ApiProcess:
                 return int(line.split()[1])
         raise RuntimeError("no VmRSS line")  # pragma: no cover
 
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -132,6 +137,12 @@ class ApiProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_ready(client: httpx.AsyncClient, timeout: float) -> None:
@@ -293,6 +304,8 @@ class LoadResult:
     errors: Counter[str] = field(default_factory=Counter)
     rss: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, KiB)
     loadavg: list[float] = field(default_factory=list)  # the machine's 1-minute load average
+    #: CPU seconds each watched process (``api``, ``neo4j``) used in the measured window
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def error_count(self) -> int:
@@ -345,6 +358,15 @@ class LoadResult:
             f"trend {self.rss_trend_mib():+.1f} MiB over the measured window "
             f"({len(self.rss)} samples, 1 s apart)",
         ]
+        measured = sum(len(v) for v in self.latencies.values())
+        if self.cpu and measured:
+            lines.append(
+                "CPU in the measured window: "
+                + "; ".join(
+                    f"{name} {sec:.1f} s = {sec / measured * 1000:.1f} ms per request"
+                    for name, sec in self.cpu.items()
+                )
+            )
         if self.loadavg:
             lines.append(
                 f"machine load average (1 min) during the run: {min(self.loadavg):.1f} to "
@@ -368,6 +390,7 @@ class LoadResult:
             ],
             "rss_mib": [[round(t, 1), round(k / 1024, 1)] for t, k in self.rss],
             "rss_trend_mib": self.rss_trend_mib(),
+            "cpu_s": self.cpu,
             "loadavg": self.loadavg,
         }
 
@@ -387,8 +410,12 @@ async def run_load(
     rss_kib: Callable[[], int] | None = None,
     seed: int = 1,
     request_timeout: float = 45.0,
+    cpu: Mapping[str, Callable[[], float]] | None = None,
 ) -> LoadResult:
-    """Run ``clients`` concurrent clients for ``warmup + duration`` seconds against ``url``."""
+    """Run ``clients`` concurrent clients for ``warmup + duration`` seconds against ``url``.
+
+    ``cpu``: name → a function giving a process's CPU seconds so far, read at the start and the
+    end of the measured window."""
     limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
     async with httpx.AsyncClient(
         base_url=url,
@@ -419,13 +446,21 @@ async def run_load(
                 elif start >= measure_from:
                     result.latencies[op].append(end - start)
 
+        async def cpu_window() -> None:
+            if not cpu:
+                return
+            await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
+            start = {name: read() for name, read in cpu.items()}
+            await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+            result.cpu = {name: read() - start[name] for name, read in cpu.items()}
+
         async def sample() -> None:
             while rss_kib is not None and time.monotonic() < stop_at:
                 result.rss.append((time.monotonic() - t0, rss_kib()))
                 result.loadavg.append(os.getloadavg()[0])
                 await asyncio.sleep(1.0)
 
-        await asyncio.gather(sample(), *(client(n) for n in range(clients)))
+        await asyncio.gather(sample(), cpu_window(), *(client(n) for n in range(clients)))
         result.measured = time.monotonic() - measure_from
         if rss_kib is not None:
             result.rss.append((time.monotonic() - t0, rss_kib()))
@@ -486,14 +521,15 @@ async def load_data(
 
 
 @contextlib.contextmanager
-def neo4j(uri: str | None, work: Path) -> Iterator[str]:
+def neo4j(uri: str | None, work: Path) -> Iterator[tuple[str, int | None]]:
+    """The Bolt URI and, when this script started the server, the JVM's pid."""
     if uri:
-        yield uri
+        yield uri, None
         return
     # the normal tiered JIT: LocalNeo4j stops at C1 for quick test start-ups, which a run of a
     # minute or more pays for (as in bench/import_bench.py)
     with LocalNeo4j(work / "neo4j", jvm_options=("-XX:TieredStopAtLevel=4",)) as server:
-        yield server.uri
+        yield server.uri, server.pid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -520,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         work.mkdir(parents=True, exist_ok=True)
         t = time.monotonic()
-        uri = stack.enter_context(neo4j(args.neo4j_uri, work))
+        uri, jvm_pid = stack.enter_context(neo4j(args.neo4j_uri, work))
         print(f"neo4j: {uri} (ready in {time.monotonic() - t:.0f} s)", flush=True)
         nodes, took = asyncio.run(load_data(uri))
         print(f"data: {nodes:,} nodes (load {took:.0f} s)", flush=True)
@@ -531,6 +567,11 @@ def main(argv: list[str] | None = None) -> int:
         }
         api = stack.enter_context(ApiProcess(env, work / "api.log"))
         print(f"api: {api.url} pid {api.pid}; load for {args.warmup + args.duration:.0f} s")
+        cpu: dict[str, Callable[[], float]] = {"api": api.cpu_seconds}
+        if jvm_pid is not None:
+            cpu["neo4j"] = lambda: cpu_seconds(jvm_pid)
+        load1, load5, load15 = os.getloadavg()
+        print(f"load average before the load: {load1:.2f}, {load5:.2f}, {load15:.2f}")
         result = asyncio.run(
             run_load(
                 api.url,
@@ -541,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
                 rss_kib=api.rss_kib,
                 seed=args.seed,
                 request_timeout=args.request_timeout + 15,
+                cpu=cpu,
             )
         )
     load1, load5, load15 = os.getloadavg()

@@ -33,6 +33,7 @@ from . import cypher
 from .errors import ConflictError, StoreUnavailableError
 from .expand import EVERYTHING, Expansion, Hop, LinkPage, Wanted
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .ontology import LINK_KINDS, NODE_KINDS
 from .places import Aggregate, PlaceCount, route
 from .port import (
     GraphStore,
@@ -353,17 +354,11 @@ class Neo4jStore(GraphStore):
         return int(rows[0]["n"])
 
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
+        # one statement, one record, every undated count from the count store (cypher.counts)
+        (row,) = await self._read("counts", cypher.counts(as_of is not None), as_of=as_of)
         out = Counts()
-        for r in await self._read("counts", cypher.count_nodes_by_kind()):
-            if r["n"]:
-                out.nodes[r["kind"]] = int(r["n"])
-        out.nodes = dict(sorted(out.nodes.items()))
-        links = await self._read(
-            "counts", cypher.count_links_by_kind(as_of is not None), as_of=as_of
-        )
-        out.links = {
-            r["kind"]: int(r["n"]) for r in sorted(links, key=lambda r: r["kind"]) if r["n"]
-        }
+        out.nodes = {k: int(n) for k, n in sorted(zip(NODE_KINDS, row["nodes"], strict=True)) if n}
+        out.links = {k: int(n) for k, n in sorted(zip(LINK_KINDS, row["links"], strict=True)) if n}
         return out
 
     async def aggregate(
@@ -467,10 +462,10 @@ class Neo4jStore(GraphStore):
             return []
         # the full-text index finds candidates (cjk bigrams); the shared ranking orders them the
         # same way the embedded store does
-        rows = await self._read(
+        (row,) = await self._read(
             "search", cypher.SEARCH, q=q, kinds=list(kinds), limit=max(100, limit * 20)
         )
-        return rank_names(text, (_node(r["id"], r["kind"], r["props"]) for r in rows), limit)
+        return rank_names(text, (_node(i, k, p) for i, k, p in row["rows"]), limit)
 
     async def projection(
         self,
