@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from ..graph.analytics import AnalyticsCache
+from ..graph.errors import GovGraphError
 from ..graph.expand import EVERYTHING, Expansion, Hop, LinkPage, PageKey, Wanted
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
-from .prefetch import root_hops, walk_of, wanted_in
+from .prefetch import list_hops, root_hops, walk_of, wanted_in
 
 EMPTY_PAGE = LinkPage(0, [], False)
 
@@ -57,6 +60,21 @@ class Loaders:
             self.wanted = wanted_in(info)
             hops = self._roots[memo] = root_hops(info, self._max_page)
         return hops
+
+    async def prefetch_below(self, info: Info, ids: list[str], day: dt.date | None) -> None:
+        """Every page the selection of a list's nodes follows, for all of them, in one
+        ``expand`` call, so the link fields below find their pages (one round trip for the
+        whole tree instead of one per link field). If the store refuses (a role that may not
+        follow links, the store down), nothing is fetched and each field asks for itself, so
+        its error comes where it would have."""
+        hops = list_hops(info, self._max_page, day)
+        if not hops or not ids:
+            return
+        self.wanted = wanted_in(info)
+        try:
+            self.pages.update(await self._store.expand(ids, hops, self.wanted))
+        except GovGraphError:
+            return
 
     def lookup(self, hops: tuple[Hop, ...]) -> DataLoader[str, Node | None]:
         """Nodes by id with the pages of ``hops`` below them, in one ``lookup`` call for the

@@ -207,6 +207,17 @@ def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
     return hops
 
 
+def list_hops(info: Info, max_page: int, day: dt.date | None) -> tuple[Hop, ...]:
+    """The hops of the link fields selected on a list's nodes (``edges { node { ... } }``),
+    valid on ``day`` unless a field says otherwise."""
+    walk, selections = walk_of(info, max_page)
+    below: dict[Hop, None] = {}
+    for edges in walk.fields(selections, "edges"):
+        for node in walk.fields(selections_of(edges), "node"):
+            below.update(dict.fromkeys(walk.node_hops(selections_of(node), day)))
+    return tuple(below)
+
+
 #: variants of one query text whose hops are kept (they differ by their variables)
 ROOT_HOPS_KEPT = 64
 

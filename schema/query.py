@@ -106,6 +106,7 @@ def _list_resolver(kind: str) -> Any:
             as_of=as_of,
             with_total=selects(info, "totalCount"),
         )
+        await info.context.loaders.prefetch_below(info, [n.id for n in page.items], as_of)
         edges = [
             EDGES[kind](cursor=cursor, node=to_object(n, as_of))
             for n, cursor in zip(page.items, page.cursors, strict=True)
