@@ -475,8 +475,10 @@ def list_nodes(
     """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
     passes ``where``, before the cursor predicate ``after`` and the order use them.
 
-    ``with_total``: one row instead, ``total`` (how many pass ``where``, whatever the cursor)
-    and ``rows``, the page as maps, so a connection's page and its count are one round trip.
+    One record: ``rows``, the page as maps (a record per node cost the API a few event-loop
+    turns each, which under load wait behind every request in flight); ``with_total`` adds
+    ``total`` (how many pass ``where``, whatever the cursor), so a connection's page and its
+    count are one round trip.
     """
     columns = [("id", "n.id"), ("kind", "n.kind"), ("props", "properties(n)")]
     if not counts:
@@ -487,14 +489,13 @@ def list_nodes(
         keep = "" if after is None else f" WHERE {after}"
         body = f"MATCH (n:{label(kind)}) WHERE {where} WITH n, {named}{keep}"
         columns.append(("counts", "[" + ", ".join(f"c{i}" for i in range(len(counts))) + "]"))
-    if not with_total:
-        ret = ", ".join(f"{expr} AS {name}" for name, expr in columns)
-        return f"{body} RETURN {ret} ORDER BY {order} LIMIT $limit"
     row = ", ".join(f"{name}: {expr}" for name, expr in columns)
+    page = f"COLLECT {{ {body} RETURN {{{row}}} AS row ORDER BY {order} LIMIT $limit }} AS rows"
+    if not with_total:
+        return f"RETURN {page}"
     return (
         f"CALL () {{ MATCH (n:{label(kind)}) WHERE {where} RETURN count(n) AS total }} "
-        f"RETURN total, COLLECT {{ {body} RETURN {{{row}}} AS row "
-        f"ORDER BY {order} LIMIT $limit }} AS rows"
+        f"RETURN total, {page}"
     )
 
 

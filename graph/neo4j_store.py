@@ -319,11 +319,9 @@ class Neo4jStore(GraphStore):
             after_row,
             with_total=with_total,
         )
-        rows = await self._read("list_nodes", text, **params.values)
-        total = None
-        if with_total:  # one row: the count and the page's rows as maps
-            (row,) = rows
-            total, rows = int(row["total"]), row["rows"]
+        (row,) = await self._read("list_nodes", text, **params.values)
+        rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)
+        total = int(row["total"]) if with_total else None
         items: list[Node] = []
         cursors: list[str] = []
         for r in rows[:first]:

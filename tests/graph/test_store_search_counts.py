@@ -97,6 +97,20 @@ def test_counts_is_one_statement_answering_one_record(
 
 
 @pytest.mark.neo4j
+@pytest.mark.parametrize("with_total", [False, True], ids=["page", "page+total"])
+def test_a_list_page_is_one_statement_answering_one_record(
+    neo4j: GraphStore, run: Run, reads: Reads, with_total: bool
+) -> None:
+    nodes, links = wide_graph()
+    run(neo4j.upsert(nodes, links))
+    reads.clear()
+    page = run(neo4j.list_nodes("Compound", first=20, with_total=with_total))
+    assert len(page.items) == 20 and page.has_next
+    assert (page.total is not None) == with_total
+    assert [records for _, records in reads] == [1], reads
+
+
+@pytest.mark.neo4j
 def test_undated_counts_come_from_the_count_store(
     neo4j: GraphStore, run: Run, reads: Reads
 ) -> None:
