@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from strawberry.extensions import (
 )
 
 from ..graph.errors import GovGraphError
+from .documents import PerDocument
 from .execution import FastExecution
 from .limits import cost_limit_rule, depth_limiter
 from .mutation import Mutation
@@ -90,7 +90,7 @@ class DocumentValidationCache(SchemaExtension):
     document back for the same text, so its identity is the key. An entry goes with its
     document (so the parse cache bounds this one), and holds for one schema and rule set."""
 
-    def __init__(self, cache: dict[int, tuple[Any, tuple[Any, ...], Any]]) -> None:
+    def __init__(self, cache: PerDocument[tuple[Any, tuple[Any, ...], Any]]) -> None:
         super().__init__()
         self._cache = cache
 
@@ -101,15 +101,12 @@ class DocumentValidationCache(SchemaExtension):
         document, schema = context.graphql_document, context.schema._schema
         assert document is not None  # parsed before validation
         rules = tuple(context.validation_rules)
-        key = id(document)
-        found = self._cache.get(key)
+        found = self._cache.get(document)
         if found is not None and found[0] is schema and found[1] == rules:
             errors = found[2]
         else:
             errors = validate_document(schema, document, rules)
-            if found is None:
-                weakref.finalize(document, self._cache.pop, key, None)
-            self._cache[key] = (schema, rules, errors)
+            self._cache.put(document, (schema, rules, errors))
         context.pre_execution_errors = errors
         yield
 
@@ -140,7 +137,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     # factories, so every request gets fresh extension instances (the parse cache is shared by
     # Strawberry at module level, keyed by its size; bounded, so unique query texts cannot grow
     # memory without limit; the validation cache holds what the parse cache holds)
-    validated: dict[int, tuple[Any, tuple[Any, ...], Any]] = {}
+    validated: PerDocument[tuple[Any, tuple[Any, ...], Any]] = PerDocument()
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),

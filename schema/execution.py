@@ -29,7 +29,6 @@ the variables).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +59,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from ..graph.ontology import LINK_KINDS, LinkKind
+from .documents import PerDocument
 from .prefetch import DEFAULT_FIRST, LINK_FIELDS
 from .types import prefetched
 
@@ -177,7 +177,7 @@ class _Compiled:
         self.trees: dict[tuple[Any, ...], _Tree | None] = {}
 
 
-_COMPILED: dict[int, _Compiled] = {}
+_COMPILED: PerDocument[_Compiled] = PerDocument()
 
 
 class _DirectiveFinder(Visitor):
@@ -189,9 +189,7 @@ class _DirectiveFinder(Visitor):
 
 
 def _compiled_of(operation: Any, fragments: Mapping[str, Any]) -> _Compiled:
-    key = id(operation)
-    found = _COMPILED.get(key)
-    if found is None:
+    def make() -> _Compiled:
         finder = _DirectiveFinder()
         definitions: list[Any] = [operation, *(f.definition for f in fragments.values())]
         for definition in definitions:
@@ -199,9 +197,9 @@ def _compiled_of(operation: Any, fragments: Mapping[str, Any]) -> _Compiled:
         fragment_variables = any(
             isinstance(d, FragmentDefinitionNode) and d.variable_definitions for d in definitions
         )
-        found = _COMPILED[key] = _Compiled(not (finder.found or fragment_variables))
-        weakref.finalize(operation, _COMPILED.pop, key, None)
-    return found
+        return _Compiled(not (finder.found or fragment_variables))
+
+    return _COMPILED.obtain(operation, make)
 
 
 def _leaf(return_type: Any) -> _Complete:
@@ -290,7 +288,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         self._runtime = self._plan.runtime
         self._compiled: _Compiled | None = None
         #: a link field's page arguments, evaluated once per request (by its field node)
-        self._link_args: dict[int, tuple[int, Any, Any]] = {}
+        self._link_args: dict[tuple[int, int], tuple[int, Any, Any]] = {}
 
     def execute_fields(
         self,
@@ -405,13 +403,17 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             return None
 
     def _page(self, spec: _LinkField, source: Any, field_details_list: FieldDetailsList) -> Any:
-        """The connection of a link field whose page is in the request's cache."""
+        """The connection of a link field whose page is in the request's cache (its arguments
+        evaluated once per request)."""
         loaders = getattr(self.context_value, "loaders", None)
         if loaders is None or getattr(source, "entity_id", None) is None:
             raise _NormalWayError
-        _, found = prefetched(
-            loaders, spec.link, spec.direction, source, *self._page_args(spec, field_details_list)
-        )
+        details = field_details_list[0]
+        key = (id(details.node), id(details.fragment_variable_values))
+        args = self._link_args.get(key)
+        if args is None:
+            args = self._link_args[key] = self._page_args(spec, field_details_list)
+        _, found = prefetched(loaders, spec.link, spec.direction, source, *args)
         if found is None:
             raise _NormalWayError
         return found
@@ -440,21 +442,11 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     def _prefetched(
         self, spec: _LinkField, field_details_list: FieldDetailsList, source: Any
     ) -> Any:
-        """:meth:`_page` for a compiled walk, the arguments evaluated once per request."""
-        key = id(field_details_list[0].node)
-        args = self._link_args.get(key)
-        loaders = getattr(self.context_value, "loaders", None)
-        if loaders is None or getattr(source, "entity_id", None) is None:
-            raise _FallbackError
-        if args is None:
-            try:
-                args = self._link_args[key] = self._page_args(spec, field_details_list)
-            except _NormalWayError:
-                raise _FallbackError from None
-        _, found = prefetched(loaders, spec.link, spec.direction, source, *args)
-        if found is None:
-            raise _FallbackError
-        return found
+        """:meth:`_page` for a compiled walk."""
+        try:
+            return self._page(spec, source, field_details_list)
+        except _NormalWayError:
+            raise _FallbackError from None
 
     def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
         """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""

@@ -42,6 +42,7 @@ from strawberry.types import Info
 from ..graph.expand import Hop, PageKey, Wanted
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from ..graph.query import Direction
+from .documents import PerDocument
 
 #: GraphQL link field name → (link kind, direction) and the node kinds that have the field
 LINK_FIELDS: dict[str, tuple[str, Direction, frozenset[str]]] = {}
@@ -180,7 +181,7 @@ def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
 
 #: per operation (alive as long as its parsed document is): a root field's hops by its field
 #: nodes, the largest page and the variables' values
-_ROOT_HOPS: dict[int, dict[tuple[Any, ...], tuple[Hop, ...]]] = {}
+_ROOT_HOPS: PerDocument[dict[tuple[Any, ...], tuple[Hop, ...]]] = PerDocument()
 
 
 def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
@@ -194,16 +195,12 @@ def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
         hash(key)
     except TypeError:  # a list or an object among the variables: not kept
         key = None
-    kept = _ROOT_HOPS.get(id(raw.operation))
-    if key is not None and kept is not None and key in kept:
+    kept = _ROOT_HOPS.obtain(raw.operation, dict)
+    if key is not None and key in kept:
         return kept[key]
     hops = tuple(walk.node_hops(selections, None))
-    if key is not None:
-        if kept is None:
-            kept = _ROOT_HOPS[id(raw.operation)] = {}
-            weakref.finalize(raw.operation, _ROOT_HOPS.pop, id(raw.operation), None)
-        if len(kept) < ROOT_HOPS_KEPT:
-            kept[key] = hops
+    if key is not None and len(kept) < ROOT_HOPS_KEPT:
+        kept[key] = hops
     return hops
 
 
@@ -240,7 +237,7 @@ _FIELD_PROPS: weakref.WeakKeyDictionary[
     GraphQLSchema, dict[str, tuple[frozenset[str], frozenset[str]]]
 ] = weakref.WeakKeyDictionary()
 #: per operation (alive as long as its parsed document is): what it can read
-_WANTED: dict[int, Wanted] = {}
+_WANTED: PerDocument[Wanted] = PerDocument()
 
 
 def _field_props(schema: GraphQLSchema) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
@@ -276,9 +273,8 @@ class _FieldNames(Visitor):
 def wanted_of(schema: GraphQLSchema, operation: Any, fragments: Mapping[str, Any]) -> Wanted:
     """The node and link properties that some field of ``operation`` (or of a fragment it may
     spread) reads, by name; kept per operation."""
-    key = id(operation)
-    found = _WANTED.get(key)
-    if found is None:
+
+    def make() -> Wanted:
         names = _FieldNames()
         visit(operation, names)
         for fragment in fragments.values():  # graphql-core's FragmentDetails, or the definition
@@ -286,9 +282,9 @@ def wanted_of(schema: GraphQLSchema, operation: Any, fragments: Mapping[str, Any
         props = _field_props(schema)
         node = frozenset(p for n in names.names for p in props.get(n, ((), ()))[0])
         link = frozenset(p for n in names.names for p in props.get(n, ((), ()))[1])
-        found = _WANTED[key] = Wanted(node, link)
-        weakref.finalize(operation, _WANTED.pop, key, None)
-    return found
+        return Wanted(node, link)
+
+    return _WANTED.obtain(operation, make)
 
 
 def wanted_in(info: Info) -> Wanted:
