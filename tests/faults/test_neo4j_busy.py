@@ -1,14 +1,15 @@
 """A read the server refuses for want of Bolt threads (``NoThreadsAvailable``, a transient error)
 is sent again (``Neo4jStore._read``), so a busy server slows a read down instead of failing it.
 
-A real Neo4j with one Bolt thread: a long statement holds the thread, and a store read sent
-meanwhile is refused; without the retries it fails, with them it answers once the thread is free.
+A real Neo4j with one Bolt thread: an open explicit transaction keeps that thread bound to its
+connection, and a store read sent meanwhile is refused; without the retries the read fails, with
+them it answers once the transaction has ended. The transaction, not a long statement, holds the
+thread, so the test does not depend on how fast the machine is.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -22,30 +23,35 @@ from govgraph.graph.neo4j_store import Neo4jStore
 
 pytestmark = pytest.mark.neo4j
 
-#: a statement that keeps the server's one Bolt thread busy for a while
-SLOW = "UNWIND range(1, $n) AS x RETURN sum(x) AS s"
 
+async def _read_while_held(uri: str, hold_for: float | None) -> object:
+    """A store read while another connection holds the server's one Bolt thread in a transaction.
 
-async def _hold_and_read(uri: str, n: int) -> tuple[float, object]:
-    """Run SLOW on one connection and, while it runs, a store read on another."""
+    ``hold_for`` None: the transaction ends after the read; a number: it ends after that many
+    seconds, whether or not the read has come back.
+    """
     driver = AsyncGraphDatabase.driver(uri, max_connection_pool_size=4)
     store = Neo4jStore(driver, None, owns_driver=False)
     try:
         await store.upsert([node("Compound", "c1", name="示例小区")], [])
+        async with driver.session() as session:
+            tx = await session.begin_transaction()
+            await (await tx.run("RETURN 1")).consume()
 
-        async def slow() -> float:
-            started = time.perf_counter()
-            async with driver.session() as s:
-                await (await s.run(SLOW, n=n)).consume()
-            return time.perf_counter() - started
+            async def release() -> None:
+                await asyncio.sleep(hold_for or 0)
+                await tx.rollback()
 
-        holder = asyncio.create_task(slow())
-        await asyncio.sleep(0.05)
-        try:
-            read: object = await store.get_nodes(["c1"])
-        except StoreUnavailableError as exc:
-            read = exc
-        return await holder, read
+            releaser = asyncio.create_task(release()) if hold_for is not None else None
+            try:
+                read: object = await store.get_nodes(["c1"])
+            except StoreUnavailableError as exc:
+                read = exc
+            if releaser is None:
+                await tx.rollback()
+            else:
+                await releaser
+        return read
     finally:
         await driver.close()
 
@@ -62,19 +68,12 @@ def test_a_read_refused_for_want_of_threads_is_sent_again(
     )
     local.start(timeout=180)
     try:
-        # a statement long enough to overlap the read, short enough for the retries to outlast
-        n = 200_000
-        for _ in range(8):
-            took, _ = asyncio.run(_hold_and_read(local.uri, n))
-            if took > 0.25:
-                break
-            n *= 2
         monkeypatch.setattr(neo4j_store, "READ_RETRY_PAUSES", ())
-        took, refused = asyncio.run(_hold_and_read(local.uri, n))
-        assert isinstance(refused, StoreUnavailableError), (took, refused)
+        refused = asyncio.run(_read_while_held(local.uri, None))
+        assert isinstance(refused, StoreUnavailableError), refused
         assert "NoThreadsAvailable" in str(refused)
         monkeypatch.setattr(neo4j_store, "READ_RETRY_PAUSES", (0.1,) * 40)
-        took, answered = asyncio.run(_hold_and_read(local.uri, n))
-        assert isinstance(answered, dict) and set(answered) == {"c1"}, (took, answered)
+        answered = asyncio.run(_read_while_held(local.uri, 0.5))
+        assert isinstance(answered, dict) and set(answered) == {"c1"}, answered
     finally:
         local.stop()
