@@ -1251,6 +1251,35 @@ def test_counts_on_empty_store(store: GraphStore, run: Run) -> None:
     assert plain_counts(run(store.counts())) == ({}, {})
 
 
+def test_counts_follow_every_write(store: GraphStore, run: Run) -> None:
+    """Counts asked again after each kind of write see it (the embedded store keeps its counts
+    until the next write), on every day asked, and changing an answer changes no later one."""
+    days = [None, D(2022, 6, 1), D(2024, 6, 1)]
+    nodes, links = load_city(store, run)
+
+    def check() -> None:
+        for day in days:
+            got = run(store.counts(as_of=day))
+            assert plain_counts(got) == expected_counts(nodes, links, day), day
+            got.nodes.clear()
+            got.links["COVERS"] = -1
+
+    check()
+    check()
+    extra = node("Compound", "cmp-new", name="新小区")
+    covers = link("COVERS", PB1, "cmp-new", since=D(2023, 1, 1))
+    run(store.upsert([extra], [covers]))
+    nodes, links = [*nodes, extra], [*links, covers]
+    check()
+    run(store.delete(link_ids=[covers.id]))
+    links = [lk for lk in links if lk.id != covers.id]
+    check()
+    run(store.delete(node_ids=[YBY]))
+    nodes = [n for n in nodes if n.id != YBY]
+    links = [lk for lk in links if YBY not in (lk.source, lk.target)]
+    check()
+
+
 NEIGHBOUR_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "out, by link kind, many ids": ([PB1, PB2, PB3, "cmp-ghost"], {"link_kind": "COVERS"}),
     "out, all kinds": ([P1, P2, P3], {}),
