@@ -471,16 +471,18 @@ def list_nodes(
     after: str | None = None,
     *,
     with_total: bool = False,
+    props: frozenset[str] | None = None,
 ) -> str:
     """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
-    passes ``where``, before the cursor predicate ``after`` and the order use them.
+    passes ``where``, before the cursor predicate ``after`` and the order use them; ``props``
+    names the properties sent (None: all of them).
 
     One record: ``rows``, the page as maps (a record per node cost the API a few event-loop
     turns each, which under load wait behind every request in flight); ``with_total`` adds
     ``total`` (how many pass ``where``, whatever the cursor), so a connection's page and its
     count are one round trip.
     """
-    columns = [("id", "n.id"), ("kind", "n.kind"), ("props", "properties(n)")]
+    columns = [("id", "n.id"), ("kind", "n.kind"), ("props", _properties("n", props))]
     if not counts:
         cond = where if after is None else f"{where} AND {after}"
         body = f"MATCH (n:{label(kind)}) WHERE {cond}"

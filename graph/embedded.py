@@ -35,6 +35,7 @@ import networkx as nx
 
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CorruptStoreError
+from .expand import EVERYTHING, Wanted
 from .model import (
     LINK_ID_SEP,
     Link,
@@ -325,6 +326,7 @@ class EmbeddedStore(GraphStore):
         after: str | None = None,
         as_of: dt.date | None = None,
         with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
     ) -> Page[Node]:
         self.stats.count("list_nodes")
         check_page_size(first)

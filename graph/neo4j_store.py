@@ -301,6 +301,7 @@ class Neo4jStore(GraphStore):
         after: str | None = None,
         as_of: dt.date | None = None,
         with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
     ) -> Page[Node]:
         node_kind(kind)
         check_page_size(first)
@@ -311,6 +312,9 @@ class Neo4jStore(GraphStore):
         if after is not None:
             start = decode_cursor(after, keys, kind)
             after_row = cypher.after_cursor(kind, keys, start, params)
+        props = wanted.node
+        if props is not None:  # the cursor reads the sort keys' values from the properties
+            props = props | {k.field for k in keys if isinstance(k.field, str) and k.field != "id"}
         text = cypher.list_nodes(
             kind,
             predicate,
@@ -318,6 +322,7 @@ class Neo4jStore(GraphStore):
             cypher.link_counts(keys),
             after_row,
             with_total=with_total,
+            props=props,
         )
         (row,) = await self._read("list_nodes", text, **params.values)
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)

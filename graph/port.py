@@ -164,6 +164,7 @@ class GraphStore(abc.ABC):
         after: str | None = None,
         as_of: dt.date | None = None,
         with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
     ) -> Page[Node]:
         """One page of nodes of ``kind``, filtered and sorted, continuing after a cursor.
 
@@ -173,7 +174,8 @@ class GraphStore(abc.ABC):
         Pagination is by keyset: the cursor holds the sort values of the last row, so a page
         costs the same wherever it starts. ``as_of`` applies to link filters and link counts.
         A sort key may be a count of links (:class:`~.query.LinkCount`); the list stays one
-        round trip.
+        round trip. The nodes carry at least the properties ``wanted.node`` names (an adapter
+        may send only those, as :meth:`expand` does).
         """
 
     @abc.abstractmethod

@@ -145,6 +145,7 @@ class RoleView(GraphStore):
         after: str | None = None,
         as_of: dt.date | None = None,
         with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
     ) -> Page[Node]:
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if kind == PERSON and self.role is not Role.DEPARTMENT:
@@ -163,6 +164,7 @@ class RoleView(GraphStore):
             after=after,
             as_of=as_of,
             with_total=with_total,
+            wanted=wanted,
         )
         items = [self._node(n) for n in page.items]
         return Page(items, page.has_next, page.end_cursor, page.cursors, page.total)

@@ -37,6 +37,11 @@ class Loaders:
         #: the properties the request reads (``schema/prefetch.py``): the pages carry those
         self.wanted: Wanted = EVERYTHING
 
+    def wanted_in(self, info: Info) -> Wanted:
+        """The properties the request of ``info`` reads (kept for the loaders' store calls)."""
+        self.wanted = wanted_in(info)
+        return self.wanted
+
     async def _load_nodes(self, ids: list[str]) -> list[Node | None]:
         found = await self._store.get_nodes(ids)
         return [found.get(i) for i in ids]
@@ -47,7 +52,7 @@ class Loaders:
         memo = (tuple(id(f) for f in info._raw_info.field_nodes), key)
         hop = self._plans.get(memo)
         if hop is None:
-            self.wanted = wanted_in(info)
+            self.wanted_in(info)
             walk, selections = walk_of(info, self._max_page)
             hop = self._plans[memo] = walk.hop(key, selections)
         return hop
@@ -57,7 +62,7 @@ class Loaders:
         memo = tuple(id(f) for f in info._raw_info.field_nodes)
         hops = self._roots.get(memo)
         if hops is None:
-            self.wanted = wanted_in(info)
+            self.wanted_in(info)
             hops = self._roots[memo] = root_hops(info, self._max_page)
         return hops
 
@@ -70,7 +75,7 @@ class Loaders:
         hops = list_hops(info, self._max_page, day)
         if not hops or not ids:
             return
-        self.wanted = wanted_in(info)
+        self.wanted_in(info)
         try:
             self.pages.update(await self._store.expand(ids, hops, self.wanted))
         except GovGraphError:

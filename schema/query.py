@@ -105,6 +105,7 @@ def _list_resolver(kind: str) -> Any:
             after=after,
             as_of=as_of,
             with_total=selects(info, "totalCount"),
+            wanted=info.context.loaders.wanted_in(info),
         )
         await info.context.loaders.prefetch_below(info, [n.id for n in page.items], as_of)
         edges = [
