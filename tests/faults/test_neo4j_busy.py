@@ -10,10 +10,13 @@ thread, so the test does not depend on how fast the machine is.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from neo4j import AsyncGraphDatabase
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncTransaction
+from neo4j.exceptions import TransientError
 
 from govgraph.graph import neo4j_store
 from govgraph.graph.errors import StoreUnavailableError
@@ -34,9 +37,7 @@ async def _read_while_held(uri: str, hold_for: float | None) -> object:
     store = Neo4jStore(driver, None, owns_driver=False)
     try:
         await store.upsert([node("Compound", "c1", name="示例小区")], [])
-        async with driver.session() as session:
-            tx = await session.begin_transaction()
-            await (await tx.run("RETURN 1")).consume()
+        async with _holding_the_thread(driver) as tx:
 
             async def release() -> None:
                 await asyncio.sleep(hold_for or 0)
@@ -54,6 +55,28 @@ async def _read_while_held(uri: str, hold_for: float | None) -> object:
         return read
     finally:
         await driver.close()
+
+
+@asynccontextmanager
+async def _holding_the_thread(driver: AsyncDriver) -> AsyncIterator[AsyncTransaction]:
+    """An open transaction holding the server's one Bolt thread. The thread may still be
+    finishing the connection used just before (the upsert's), so a refusal here is waited out
+    on a fresh session: the test needs the thread held, not refused."""
+    for _ in range(100):
+        session = driver.session()
+        try:
+            tx = await session.begin_transaction()
+            await (await tx.run("RETURN 1")).consume()
+        except TransientError:
+            await session.close()
+            await asyncio.sleep(0.05)
+            continue
+        try:
+            yield tx
+        finally:
+            await session.close()
+        return
+    raise AssertionError("the one Bolt thread stayed busy for 5 s before the test began")
 
 
 def test_a_read_refused_for_want_of_threads_is_sent_again(
