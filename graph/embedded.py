@@ -35,16 +35,7 @@ import networkx as nx
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CorruptStoreError
 from .expand import EVERYTHING, Wanted
-from .model import (
-    LINK_ID_SEP,
-    Link,
-    Node,
-    Value,
-    link_kind,
-    node_kind,
-    parse_link_id,
-    validate_batch,
-)
+from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
 from .ontology import LINK_KINDS
 from .places import Aggregate, PlaceCount, Route, route
 from .port import (
@@ -396,7 +387,7 @@ class EmbeddedStore(GraphStore):
                 out.nodes[kind] = len(ids)
         links: Counter[str] = Counter()
         if as_of is None:  # the kind is in the link's id: no link object to read
-            links.update(lid.split(LINK_ID_SEP, 2)[1] for lid in self._links)
+            links.update(parse_link_id(lid)[1] for lid in self._links)
         else:
             links.update(lk.kind for lid in self._links if (lk := self._link(lid)).valid_on(as_of))
         out.links = dict(sorted(links.items()))
