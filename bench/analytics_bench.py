@@ -28,6 +28,12 @@ run:
 
 Memory: peak RSS of this process (sampled every 50 ms) and of the Neo4j JVM.
 
+``--keep-db DIR`` keeps the Neo4j server's home in ``DIR`` instead of a temporary folder: the
+first run loads it (and writes ``DIR/loaded.json`` with the data set, the record count and the
+load's seconds), later runs with the same data set start that server and skip the load (the
+table then shows the first run's load). At the province the load takes most of an hour here;
+the analytics steps can be run again without it. The writes of "after 1 write" are undone.
+
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 300 --stores embedded,neo4j
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 1000 --stores embedded \
         --load direct
@@ -37,13 +43,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,25 +211,57 @@ async def _repeat_writes(
         )
 
 
+async def _load(
+    t: Timer,
+    name: str,
+    store: GraphStore,
+    files: list[Path],
+    args: argparse.Namespace,
+    *,
+    kept: KeptDb | None,
+) -> None:
+    """The load step: kept from an earlier run (``--keep-db``), direct, or ``import_files``."""
+    if kept is not None and kept.loaded is not None:
+        seconds, records = kept.loaded["seconds"], kept.loaded["records"]
+        t.rows.append(("load (import_files)", seconds, kept.loaded["cpu"]))
+        print(
+            f"  {name:<9} load kept in {kept.home} from {kept.loaded['when']}: "
+            f"{records:,} records in {seconds:,.1f} s ({records / seconds:,.0f} records/s)",
+            flush=True,
+        )
+    elif args.load == "direct" and name == "embedded":  # one batch: too big a Neo4j transaction
+        await t.time(
+            "load (direct)",
+            lambda: _load_direct(store, files),
+            lambda n: f"{n:,} records",
+        )
+    else:
+        report = await t.time(
+            "load (import_files)",
+            lambda: import_files(store, files, batch_size=args.batch_size),
+            lambda r: f"{r.nodes_written + r.links_written:,} records",
+        )
+        if kept is not None:
+            _, seconds, cpu = t.rows[-1]
+            kept.mark(seconds, cpu, report.nodes_written + report.links_written)
+        del report
+
+
 async def measure(
-    name: str, store: GraphStore, files: list[Path], args: argparse.Namespace, jvm_pid: int | None
+    name: str,
+    store: GraphStore,
+    files: list[Path],
+    args: argparse.Namespace,
+    jvm_pid: int | None,
+    *,
+    kept: KeptDb | None = None,
 ) -> Timer:
     t = Timer(name)
     with MemorySampler(jvm_pid) as mem:
         await store.init_schema()
-        if args.load == "direct" and name == "embedded":  # one batch: too big a Neo4j transaction
-            await t.time(
-                "load (direct)",
-                lambda: _load_direct(store, files),
-                lambda n: f"{n:,} records",
-            )
-        else:
-            report = await t.time(
-                "load (import_files)",
-                lambda: import_files(store, files, batch_size=args.batch_size),
-                lambda r: f"{r.nodes_written + r.links_written:,} records",
-            )
-            del report
+        await _load(t, name, store, files, args, kept=kept)
+        if args.load_only:
+            return t
         # keyed on store.version, patched by our own writes; --freeze as a service would run it
         cache = AnalyticsCache(store, freeze=True) if args.freeze else AnalyticsCache(store)
         graph = await t.time(
@@ -292,6 +332,8 @@ async def measure(
         # the same again, the link removed and written back in turn: one figure can land on a
         # full collection of the garbage collector (see the GC seconds)
         await _repeat_writes(t, name, cache, new_link, after_write, writes=args.writes)
+        if args.writes % 2 == 0:  # written back last: leave the data set as loaded
+            await store.apply(WriteBatch(delete_links=[new_link.id]))
         # not timed: the scoped answer must be the whole graph's, restricted to the compound
         g = await cache.history()
         scoped = run_rules(g, as_of=AS_OF, scope=compound)
@@ -314,6 +356,45 @@ async def measure(
     return t
 
 
+class KeptDb:
+    """A Neo4j home kept between runs (``--keep-db``) and whether it holds the data set."""
+
+    def __init__(self, home: Path, compounds: int, seed: int) -> None:
+        self.home = home
+        self._marker = home / "loaded.json"
+        self._key = {"compounds": compounds, "seed": seed}
+        self.loaded: dict[str, Any] | None = None
+        if self._marker.exists():
+            found = json.loads(self._marker.read_text())
+            if {k: found.get(k) for k in self._key} != self._key:
+                raise SystemExit(
+                    f"{home} holds {found.get('compounds')} compounds (seed {found.get('seed')}), "
+                    f"not {compounds} (seed {seed}): use another --keep-db folder"
+                )
+            self.loaded = found
+        elif home.exists() and any(home.iterdir()):
+            raise SystemExit(
+                f"{home} is not empty and has no {self._marker.name}: not loading into it"
+            )
+
+    def mark(self, seconds: float, cpu: str, records: int) -> None:
+        when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        record = {**self._key, "seconds": seconds, "cpu": cpu, "records": records, "when": when}
+        self._marker.write_text(json.dumps(record, indent=1))
+
+
+@contextlib.contextmanager
+def _neo4j_home(args: argparse.Namespace) -> Iterator[tuple[Path, KeptDb | None]]:
+    if args.keep_db:
+        home = Path(args.keep_db).expanduser().resolve()
+        kept = KeptDb(home, args.compounds, args.seed)
+        home.mkdir(parents=True, exist_ok=True)
+        yield home, kept
+        return
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        yield Path(tmp), None
+
+
 async def run(args: argparse.Namespace) -> None:
     data = dataset(Path(args.data_dir).expanduser(), args.compounds, args.seed)
     files = ordered(data.files)
@@ -329,9 +410,9 @@ async def run(args: argparse.Namespace) -> None:
         if name == "embedded":
             results[name] = await measure(name, EmbeddedStore(), files, args, None)
             continue
-        with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        with _neo4j_home(args) as (home, kept):
             local = LocalNeo4j(
-                Path(tmp),
+                home,
                 heap=args.heap,
                 pagecache=args.pagecache,
                 jvm_options=("-XX:TieredStopAtLevel=4",),
@@ -341,7 +422,9 @@ async def run(args: argparse.Namespace) -> None:
                 local.uri, auth=None, notifications_min_severity="OFF"
             )
             try:
-                results[name] = await measure(name, Neo4jStore(driver), files, args, local.pid)
+                results[name] = await measure(
+                    name, Neo4jStore(driver), files, args, local.pid, kept=kept
+                )
             finally:
                 await driver.close()
                 local.stop()
@@ -387,6 +470,12 @@ def main() -> None:
     p.add_argument("--pagecache", default="2g")
     p.add_argument("--data-dir", default=str(default_cache_dir() / "bench"))
     p.add_argument("--work-dir", default=None)
+    p.add_argument(
+        "--keep-db",
+        default=None,
+        help="Neo4j home kept between runs: loaded once, the load skipped when run again",
+    )
+    p.add_argument("--load-only", action="store_true", help="stop after the load (--keep-db)")
     asyncio.run(run(p.parse_args()))
 
 
