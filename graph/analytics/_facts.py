@@ -419,22 +419,28 @@ class Facts:
     # -- places -----------------------------------------------------------------------------------
     def compound_of(self, node_id: str) -> str | None:
         """The compound of a compound, building or unit."""
-        kind = self.kind(node_id)
+        kind = self._kind.get(node_id, "")
         if kind == "Compound":
             return node_id
-        if kind in ("Building", "Unit"):
-            for up in self.out(node_id, "PART_OF"):
+        if kind in {"Building", "Unit"}:
+            entry = self._out.get("PART_OF", _NONE).get(node_id, _NO_EDGES)
+            if isinstance(entry, Edge):  # most buildings and units are part of one thing
+                return self.compound_of(entry.other)
+            for up in _unique(e.other for e in entry):
                 found = self.compound_of(up)
                 if found:
                     return found
         return None
 
     def building_of(self, node_id: str) -> str | None:
-        kind = self.kind(node_id)
+        kind = self._kind.get(node_id, "")
         if kind == "Building":
             return node_id
         if kind == "Unit":
-            return next(iter(self.out(node_id, "PART_OF", "Building")), None)
+            entry = self._out.get("PART_OF", _NONE).get(node_id, _NO_EDGES)
+            if isinstance(entry, Edge):
+                return entry.other if self._kind.get(entry.other) == "Building" else None
+            return next(iter(self._ends(entry, "Building")), None)
         return None
 
     def buildings(self, compound: str) -> list[str]:
@@ -576,27 +582,30 @@ class Facts:
     # -- people -----------------------------------------------------------------------------------
     def homes(self, person: str) -> list[str]:
         """The compounds ``person`` lives in (RESIDES_IN a unit, a building or a compound)."""
-        return _unique(
-            c for e in self.out_edges(person, "RESIDES_IN") if (c := self.compound_of(e.other))
-        )
+        return self._ends_via(person, "RESIDES_IN", self.compound_of)
 
     def home_buildings(self, person: str) -> list[str]:
-        return _unique(
-            b for e in self.out_edges(person, "RESIDES_IN") if (b := self.building_of(e.other))
-        )
+        return self._ends_via(person, "RESIDES_IN", self.building_of)
 
     def owned_compounds(self, person: str) -> list[str]:
-        return _unique(
-            c for e in self.out_edges(person, "OWNS") if (c := self.compound_of(e.other))
-        )
+        return self._ends_via(person, "OWNS", self.compound_of)
+
+    def _ends_via(self, node_id: str, link: str, up: Callable[[str], str | None]) -> list[str]:
+        """The distinct ``up(other)`` of the ``link`` links out of ``node_id`` (None left out),
+        sorted; most people have one home: no set, no sort for them."""
+        entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
+        if isinstance(entry, Edge):
+            found = up(entry.other)
+            return [found] if found else []
+        return _unique(found for e in entry if (found := up(e.other)))
 
     def is_member(self, person: str, *, probationary: bool = True) -> bool:
         """A Party member: a MEMBER_OF link to any Party organization (one without a status, as
         in a pseudonymized view, counts too)."""
-        return any(
-            probationary or e.data.get("status", "full") == "full"
-            for e in self.out_edges(person, "MEMBER_OF")
-        )
+        entry = self._out.get("MEMBER_OF", _NONE).get(person, _NO_EDGES)
+        if probationary:
+            return bool(entry)  # an Edge is a non-empty tuple
+        return any(e.data.get("status", "full") == "full" for e in _edges(entry))
 
     def is_full_member(self, person: str) -> bool:
         """A full (正式) Party member: a MEMBER_OF link whose status is ``full``."""
@@ -650,6 +659,31 @@ class Facts:
         """The Party groups covering ``building`` or one of its units."""
         targets = [building, *self.units(building)]
         return _unique(g for t in targets for g in self.into(t, "COVERS", "PartyGroup"))
+
+    def grouped_buildings(self) -> frozenset[str]:
+        """Every node :meth:`groups_covering` finds a group for: read from the groups' own
+        COVERS links (one group for ~10 buildings), kept with the index.
+
+        Examples
+        --------
+        >>> from govgraph.graph.analytics.examples import tiny_city
+        >>> f = Facts(tiny_city())
+        >>> sorted(f.grouped_buildings()) == [b for b in f.ids("Building") if f.groups_covering(b)]
+        True
+        """
+
+        def compute() -> frozenset[str]:
+            kinds = self._kind
+            out: set[str] = set()
+            for g in self.ids("PartyGroup"):
+                for e in self.out_edges(g, "COVERS"):
+                    out.add(e.other)  # the building itself (or anything it covers)
+                    if kinds.get(e.other) == "Unit":  # and the buildings a unit is part of
+                        out.update(up.other for up in self.out_edges(e.other, "PART_OF"))
+            return frozenset(out)
+
+        found: frozenset[str] = self.memo("grouped_buildings", compute)
+        return found
 
 
 #: the link kinds anchors follow, and per node kind the ones it anchors by

@@ -10,6 +10,7 @@ every window the body existed in must have its meeting.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,7 @@ MEETING_ZH = {
     "party_lecture": "党课",
     "theme_party_day": "主题党日",
 }
+_MISSING: Any = object()
 APPEAL_ZH = {"urgent": "紧急", "enquiry": "咨询", "complaint": "投诉"}
 
 
@@ -104,17 +106,28 @@ def _cadence_findings(
     """One finding per (body, meeting type) that missed a window of its cadence."""
     met = _meetings(ctx)
     grace = dt.timedelta(days=ctx.settings.cadence_grace_days)
+    founded: dict[str, dt.date | None] = {}
     for cadence in cadences:
         windows = calendar_windows(ctx.as_of, cadence.months)
+        if not windows:
+            continue
+        # the windows tile the year from 1 January: a day's window is found by bisection
+        starts = [start for start, _ in windows]
+        last = windows[-1][1]
+        #: a body founded after a window's end less the grace is excused from it
+        due = [end - grace for _, end in windows]
+        labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
         for host in _hosts(ctx, cadence):
-            started = _started(ctx, host)
-            days = met.get((host, cadence.meeting_type), [])
-            missed = [
-                f"{start.isoformat()}/{end.isoformat()}"
-                for start, end in windows
-                if (started is None or started <= end - grace)
-                and not any(start <= d <= end for d in days)
-            ]
+            started = founded.get(host, _MISSING)
+            if started is _MISSING:  # a branch has several cadences
+                started = founded[host] = _started(ctx, host)
+            held = {
+                bisect.bisect_right(starts, d) - 1
+                for d in met.get((host, cadence.meeting_type), ())
+                if starts[0] <= d <= last
+            }
+            first = 0 if started is None else bisect.bisect_left(due, started)
+            missed = [labels[i] for i in range(first, len(windows)) if i not in held]
             if missed:
                 yield ctx.finding(
                     check,

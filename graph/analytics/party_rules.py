@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -316,12 +316,17 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
             found = grouped[b] = bool(f.groups_covering(b))
         return found
 
+    # the whole graph: read from the groups' side (a tenth of the lookups)
+    covered: Callable[[str], bool] = (
+        f.grouped_buildings().__contains__ if ctx.scope is None else has_group
+    )
+
     for p in ctx.subjects_having("Person", "MEMBER_OF"):  # no member without one
         if f.is_member(p):
             for b in home_buildings(p):
                 living[b].add(p)
     for branch in ctx.subjects("PartyBranch"):
-        bare = sorted({b for p in f.members(branch) for b in home_buildings(p) if not has_group(b)})
+        bare = sorted({b for p in f.members(branch) for b in home_buildings(p) if not covered(b)})
         if len(bare) > limit:
             yield ctx.finding(
                 "branch_buildings_without_group",
@@ -335,7 +340,7 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
             continue
         for b in f.buildings(c):
             members = sorted(living.get(b, ()))
-            if members and not has_group(b):
+            if members and not covered(b):
                 yield ctx.finding(
                     "building_without_group",
                     b,

@@ -17,6 +17,7 @@ import networkx as nx
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
 from ._facts import Facts, facts_of
+from ._heap import collector_paused
 from .engine import (
     SEVERITIES,
     Check,
@@ -130,12 +131,16 @@ def run_rules(
     facts.check_scope(scope)
     base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope)
     found: list[Finding] = []
-    for r in RULES.values():
-        if not r.evaluable or not settings.is_enabled(r.id):
-            continue
-        for finding in r.evaluate(view, base.for_rule(r)):
-            if scope is None or _under(finding, scope, facts):
-                found.append(finding)
+    # no reference cycles are made here, and at the province a run keeps ~240,000 findings:
+    # with the collector running, their growth sets off full scans of every unfrozen object
+    # (1.6 s of a 9.8 s run at 10,000 compounds)
+    with collector_paused():
+        for r in RULES.values():
+            if not r.evaluable or not settings.is_enabled(r.id):
+                continue
+            for finding in r.evaluate(view, base.for_rule(r)):
+                if scope is None or _under(finding, scope, facts):
+                    found.append(finding)
     codes = {(r.id, c.code): i for r in RULES.values() for i, c in enumerate(r.checks)}
     found.sort(key=lambda x: (_ORDER[x.rule], x.subject, codes[(x.rule, x.check)], x.id))
     return found
