@@ -208,6 +208,10 @@ class Facts:
         self._under: dict[str, frozenset[str]] = {}
         self._near: dict[str, frozenset[str]] = {}
         self._near_by_kind: dict[str, dict[str, list[str]]] = {}
+        #: each person's home compounds and buildings, found once per index (P1, P6, P8 and
+        #: the owners' rules all ask; a new version's index starts with none)
+        self._homes: dict[str, list[str]] = {}
+        self._home_buildings: dict[str, list[str]] = {}
 
     def patched(self, graph: nx.MultiDiGraph, touched: Collection[str]) -> Facts:
         """The index of ``graph``, a version of this one's graph in which only the nodes of
@@ -265,6 +269,7 @@ class Facts:
             new._anchors.discard(n)
             new._place.discard(n)
         new._under, new._near, new._near_by_kind = {}, {}, {}
+        new._homes, new._home_buildings = {}, {}
         return new
 
     def _flatten(self) -> None:
@@ -581,11 +586,21 @@ class Facts:
 
     # -- people -----------------------------------------------------------------------------------
     def homes(self, person: str) -> list[str]:
-        """The compounds ``person`` lives in (RESIDES_IN a unit, a building or a compound)."""
-        return self._ends_via(person, "RESIDES_IN", self.compound_of)
+        """The compounds ``person`` lives in (RESIDES_IN a unit, a building or a compound).
+        Not to be modified (it is kept)."""
+        found = self._homes.get(person)
+        if found is None:
+            found = self._homes[person] = self._ends_via(person, "RESIDES_IN", self.compound_of)
+        return found
 
     def home_buildings(self, person: str) -> list[str]:
-        return self._ends_via(person, "RESIDES_IN", self.building_of)
+        """The buildings ``person`` lives in (or in one of their units). Not to be modified."""
+        found = self._home_buildings.get(person)
+        if found is None:
+            found = self._home_buildings[person] = self._ends_via(
+                person, "RESIDES_IN", self.building_of
+            )
+        return found
 
     def owned_compounds(self, person: str) -> list[str]:
         return self._ends_via(person, "OWNS", self.compound_of)

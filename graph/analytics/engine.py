@@ -20,7 +20,8 @@ import string
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -106,15 +107,21 @@ class Rule:
         return {name: getattr(settings, name) for name in self.settings}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+#: the details of a finding that has none
+_NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Finding(NamedTuple):
     """One thing a rule found, with the place it rolls up to.
 
     ``id`` is unique within a run (``rule:check:subject`` plus a part when one subject can be
     found twice, such as a branch missing two kinds of meeting). ``details`` holds plain values
-    (numbers, text, dates, lists of ids). The explanations are written when read, not when
-    found: a whole-graph run at the province finds ~240,000 things and most are counted,
-    filtered or paged, not shown (writing both texts eagerly was ~10% of the rules' time).
+    (numbers, text, dates, lists of ids).
+
+    Why a named tuple, and the explanations written when read. A whole-graph run at the
+    province finds ~240,000 things, most of them counted, filtered or paged, not shown:
+    writing both texts eagerly was ~10% of the rules' time, and a frozen dataclass is built
+    through a ``object.__setattr__`` call per field (2.3 µs a finding against 0.6 µs).
     """
 
     id: str
@@ -130,8 +137,14 @@ class Finding:
     city: str | None
     source: str
     #: the check found: the explanations are written from its templates when read
-    found_by: Check = field(repr=False)
-    details: Mapping[str, Any] = field(default_factory=dict)
+    found_by: Check
+    details: Mapping[str, Any] = _NO_DETAILS
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{k}={v!r}" for k, v in zip(self._fields, self, strict=True) if k != "found_by"
+        )
+        return f"Finding({shown})"
 
     @property
     def explanation_zh(self) -> str:
@@ -397,21 +410,22 @@ class RuleContext:
         c = self.rule.check(check)
         f = self.facts
         place = f.place(place_of or subject)
-        return Finding(
-            id=":".join([self.rule.id, check, subject] + ([part] if part else [])),
-            rule=self.rule.id,
-            check=check,
-            severity=c.severity,
-            subject=subject,
-            subject_kind=f.kind(subject),
-            subject_name=f.name(subject),
-            compound=place.compound,
-            community=place.community,
-            township=place.township,
-            city=place.city,
-            source=self.rule.source,
-            found_by=c,
-            details=details,
+        rid = self.rule.id
+        return Finding(  # by position: ~2x quicker than by keyword
+            f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
+            rid,
+            check,
+            c.severity,
+            subject,
+            f.kind(subject),
+            f.name(subject),
+            place.compound,
+            place.community,
+            place.township,
+            place.city,
+            self.rule.source,
+            c,
+            details,
         )
 
 

@@ -300,15 +300,9 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     f = ctx.facts
     limit = ctx.settings.p6_max_buildings_without_group
     living: dict[str, set[str]] = defaultdict(set)
-    #: each member's home buildings and each building's "a group covers it", looked up once
-    homes: dict[str, list[str]] = {}
+    home_buildings = f.home_buildings  # kept by the index
+    #: each building's "a group covers it", looked up once
     grouped: dict[str, bool] = {}
-
-    def home_buildings(p: str) -> list[str]:
-        found = homes.get(p)
-        if found is None:
-            found = homes[p] = f.home_buildings(p)
-        return found
 
     def has_group(b: str) -> bool:
         found = grouped.get(b)
