@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeAlias
 import networkx as nx
 
 from ..errors import NotFoundError, Problem, ValidationError
+from ..ontology import LINK_KINDS
 from ._heap import collector_paused, settle
 from ._layers import Layered, Memo, Table, flat
 from ._patch import Adjacency, rebuild, tables
@@ -212,6 +213,8 @@ class Facts:
         #: the owners' rules all ask; a new version's index starts with none)
         self._homes: dict[str, list[str]] = {}
         self._home_buildings: dict[str, list[str]] = {}
+        #: each body's posts (the Party rules, the owners' rules and the ties all ask)
+        self._posts: dict[str, dict[str, str]] = {}
 
     def patched(self, graph: nx.MultiDiGraph, touched: Collection[str]) -> Facts:
         """The index of ``graph``, a version of this one's graph in which only the nodes of
@@ -269,7 +272,7 @@ class Facts:
             new._anchors.discard(n)
             new._place.discard(n)
         new._under, new._near, new._near_by_kind = {}, {}, {}
-        new._homes, new._home_buildings = {}, {}
+        new._homes, new._home_buildings, new._posts = {}, {}, {}
         return new
 
     def _flatten(self) -> None:
@@ -396,18 +399,26 @@ class Facts:
 
     def out_edges(self, node_id: str, link: str, kind: str | None = None) -> tuple[Edge, ...]:
         edges = _edges(self._out.get(link, _NONE).get(node_id, _NO_EDGES))
-        return edges if kind is None else tuple(e for e in edges if self.kind(e.other) == kind)
+        if kind is None or _ONLY_TARGET.get(link) == kind:
+            return edges
+        return tuple(e for e in edges if self.kind(e.other) == kind)
 
     def in_edges(self, node_id: str, link: str, kind: str | None = None) -> tuple[Edge, ...]:
         edges = _edges(self._in.get(link, _NONE).get(node_id, _NO_EDGES))
-        return edges if kind is None else tuple(e for e in edges if self.kind(e.other) == kind)
+        if kind is None or _ONLY_SOURCE.get(link) == kind:
+            return edges
+        return tuple(e for e in edges if self.kind(e.other) == kind)
 
     def out(self, node_id: str, link: str, kind: str | None = None) -> list[str]:
         """The distinct nodes ``node_id`` links to by ``link`` (of ``kind``), sorted."""
+        if kind is not None and _ONLY_TARGET.get(link) == kind:
+            kind = None  # the ontology allows no other kind there (the stores check it)
         return self._ends(self._out.get(link, _NONE).get(node_id, _NO_EDGES), kind)
 
     def into(self, node_id: str, link: str, kind: str | None = None) -> list[str]:
         """The distinct nodes linking to ``node_id`` by ``link`` (of ``kind``), sorted."""
+        if kind is not None and _ONLY_SOURCE.get(link) == kind:
+            kind = None
         return self._ends(self._in.get(link, _NONE).get(node_id, _NO_EDGES), kind)
 
     def _ends(self, edges: Entry, kind: str | None) -> list[str]:
@@ -633,8 +644,12 @@ class Facts:
 
     # -- bodies -----------------------------------------------------------------------------------
     def posts(self, body: str) -> dict[str, str]:
-        """person → role for the posts held in ``body`` (the senior role if several)."""
-        out: dict[str, str] = {}
+        """person → role for the posts held in ``body`` (the senior role if several). Not to be
+        modified (it is kept)."""
+        out = self._posts.get(body)
+        if out is not None:
+            return out
+        out = self._posts[body] = {}
         for e in self.in_edges(body, "HOLDS_POST", "Person"):
             role = str(e.data.get("role", ""))
             if e.other not in out or _rank(role) < _rank(out[e.other]):
@@ -655,7 +670,7 @@ class Facts:
         return self.holder(committee, "chair")
 
     def seats(self, committee: str) -> dict[str, str]:
-        """person → role on an owners' committee."""
+        """person → role on an owners' committee. Not to be modified."""
         return self.posts(committee)
 
     def branches_of(self, compound: str) -> list[str]:
@@ -700,6 +715,19 @@ class Facts:
         found: frozenset[str] = self.memo("grouped_buildings", compute)
         return found
 
+
+#: link kind → the one node kind the ontology allows at its source / target, where it allows
+#: one (every MEMBER_OF starts at a Person): a filter by that kind keeps everything
+_ONLY_SOURCE = {
+    k.name: next(iter(ends))
+    for k in LINK_KINDS.values()
+    if len(ends := {s for s, _ in k.endpoints}) == 1
+}
+_ONLY_TARGET = {
+    k.name: next(iter(ends))
+    for k in LINK_KINDS.values()
+    if len(ends := {t for _, t in k.endpoints}) == 1
+}
 
 #: the link kinds anchors follow, and per node kind the ones it anchors by
 _ANCHOR_OUT: dict[str, frozenset[str]] = {

@@ -27,11 +27,16 @@ Freezing is a choice for the whole process: it is off until an
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
 
 import networkx as nx
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: freezes between two full collections (see :func:`settle`)
 COLLECT_EVERY = 8
@@ -121,3 +126,16 @@ def collector_paused() -> Iterator[None]:
             _State.depth -= 1
             if _State.depth == 0 and _State.was_enabled:
                 gc.enable()
+
+
+def paused(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` run with the collector paused (:func:`collector_paused`): for an analysis that
+    builds many result objects and no reference cycles (the tie analyses spent ~40% of their
+    time in the collector at 10,000 compounds)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collector_paused():
+            return fn(*args, **kwargs)
+
+    return run
