@@ -284,7 +284,9 @@ async def measure(
             lambda: _sync(
                 lambda: (
                     coverage_summary(graph, AS_OF, findings=findings),
-                    uncovered_communities(graph, findings),
+                    # the day's view the findings were made on, as the API and the CLI pass
+                    # (the history's own index would be built for it otherwise)
+                    uncovered_communities(at(graph, AS_OF), findings),
                 )
             ),
             lambda r: f"{len(r[0]):,} places, {len(r[1]):,} communities",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -106,7 +106,7 @@ def _one(flag: bool) -> Ratio:
     return Ratio(int(flag), 1)
 
 
-def _compound_tally(f: Facts, c: str, as_of: dt.date) -> _Tally:
+def _compound_tally(f: Facts, c: str, as_of: dt.date, grouped: Callable[[str], bool]) -> _Tally:
     buildings = f.buildings(c)
     x = cross_appointment(f, c)
     received: set[str] = set()
@@ -123,7 +123,7 @@ def _compound_tally(f: Facts, c: str, as_of: dt.date) -> _Tally:
         owners_committee=_one(bool(f.committees_of(c))),
         property_service=_one(bool(f.managers(c))),
         service_station=_one(bool(f.stations(c))),
-        party_groups=Ratio(sum(1 for b in buildings if f.groups_covering(b)), len(buildings)),
+        party_groups=Ratio(sum(1 for b in buildings if grouped(b)), len(buildings)),
         cross_appointment=Ratio(len(x.cross), len(x.seats)),
         party_share=Ratio(sum(1 for p in x.seats if f.is_member(p)), len(x.seats)),
         received=received,
@@ -181,16 +181,22 @@ def coverage_summary(
         findings = run_rules(graph, as_of=as_of, scope=scope)
     wanted = [lv for lv in reversed(LEVELS) if lv in set(levels)]
     tallies: dict[str, _Tally] = defaultdict(_Tally)
+    # the whole graph: which buildings a group covers, read from the groups' side
+    grouped: Callable[[str], bool] = (
+        f.grouped_buildings().__contains__
+        if scope is None
+        else lambda b: bool(f.groups_covering(b))
+    )
     for c in f.compounds(scope):
-        t = _compound_tally(f, c, as_of)
+        t = _compound_tally(f, c, as_of, grouped)
         for place in dict.fromkeys(f.place(c).ids()):
             tallies[place].add(t)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for fd in findings:
-        for level in LEVELS:
-            at_level = fd.place(level)
+        severity = Severity(fd.severity).value
+        for at_level in (fd.compound, fd.community, fd.township, fd.city):
             if at_level:
-                counts[at_level][Severity(fd.severity).value] += 1
+                counts[at_level][severity] += 1
     rows: list[CoverageRow] = []
     for level in wanted:
         for place in f.ids(LEVEL_KINDS[level]):
@@ -268,7 +274,9 @@ def uncovered_communities(
     Parameters
     ----------
     graph
-        A projection, for the communities and their names.
+        A projection, for the communities and their names: the day's view the findings were
+        made on (``at(history, as_of)``), whose index :func:`~.rules.run_rules` built; another
+        graph has its own index built first.
     findings
         Findings from :func:`~.rules.run_rules`; each counts for the community it rolls up to.
     scope
