@@ -215,6 +215,7 @@ class Facts:
         self._home_buildings: dict[str, list[str]] = {}
         #: each body's posts (the Party rules, the owners' rules and the ties all ask)
         self._posts: dict[str, dict[str, str]] = {}
+        self._members: dict[str, list[str]] = {}
 
     def patched(self, graph: nx.MultiDiGraph, touched: Collection[str]) -> Facts:
         """The index of ``graph``, a version of this one's graph in which only the nodes of
@@ -272,7 +273,7 @@ class Facts:
             new._anchors.discard(n)
             new._place.discard(n)
         new._under, new._near, new._near_by_kind = {}, {}, {}
-        new._homes, new._home_buildings, new._posts = {}, {}, {}
+        new._homes, new._home_buildings, new._posts, new._members = {}, {}, {}, {}
         return new
 
     def _flatten(self) -> None:
@@ -635,12 +636,27 @@ class Facts:
 
     def is_full_member(self, person: str) -> bool:
         """A full (正式) Party member: a MEMBER_OF link whose status is ``full``."""
-        return any(e.data.get("status") == "full" for e in self.out_edges(person, "MEMBER_OF"))
+        return self.has_link_with(person, "MEMBER_OF", "status", "full")
+
+    def has_link_with(self, node_id: str, link: str, prop: str, value: Any) -> bool:
+        """True when a ``link`` out of ``node_id`` has ``prop`` equal to ``value`` (asked of
+        every Party member by several rules: one lookup, no tuple for the usual one link)."""
+        entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
+        if isinstance(entry, Edge):
+            return bool(entry.data.get(prop) == value)
+        return any(e.data.get(prop) == value for e in entry)
 
     def members(self, org: str) -> list[str]:
-        """The members of a Party organization; for a branch, its groups' members too."""
-        groups = self.into(org, "PART_OF", "PartyGroup") if self.kind(org) == "PartyBranch" else []
-        return _unique(p for o in (org, *groups) for p in self.into(o, "MEMBER_OF", "Person"))
+        """The members of a Party organization; for a branch, its groups' members too. Not to
+        be modified (it is kept: P3, P4 and P6 ask for every branch's)."""
+        found = self._members.get(org)
+        if found is None:
+            kind = self._kind.get(org)
+            groups = self.into(org, "PART_OF", "PartyGroup") if kind == "PartyBranch" else []
+            found = self._members[org] = _unique(
+                p for o in (org, *groups) for p in self.into(o, "MEMBER_OF", "Person")
+            )
+        return found
 
     # -- bodies -----------------------------------------------------------------------------------
     def posts(self, body: str) -> dict[str, str]:
@@ -912,7 +928,7 @@ def cross_appointment(f: Facts, compound: str) -> CrossAppointment:
 
 def in_service(f: Facts, person: str) -> bool:
     """True for an in-service (在职) Party member: a MEMBER_OF link of category in_service."""
-    return any(e.data.get("category") == "in_service" for e in f.out_edges(person, "MEMBER_OF"))
+    return f.has_link_with(person, "MEMBER_OF", "category", "in_service")
 
 
 def employer_of(f: Facts, person: str) -> str:

@@ -22,6 +22,8 @@ from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
 
+#: the organizations a member must belong to one of (P7)
+_BRANCH_KINDS = frozenset(("PartyBranch", "PartyGroup"))
 _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》"
 
 
@@ -384,7 +386,7 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     f = ctx.facts
     for p in ctx.subjects_having("Person", "MEMBER_OF"):
         orgs = f.out(p, "MEMBER_OF")
-        if orgs and not any(f.kind(o) in ("PartyBranch", "PartyGroup") for o in orgs):
+        if orgs and not any(f.kind(o) in _BRANCH_KINDS for o in orgs):
             names = [f.label(o) for o in orgs]
             yield ctx.finding("no_branch", p, orgs=orgs, orgs_names=names)
     ended_of: Mapping[str, list[tuple[dt.date, str]]] | _EndedOf
