@@ -75,8 +75,9 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
             for c in {*f.homes(p), *f.out(p, "REGISTERED_AT", "Compound")}:
                 people[c].add(p)
     for c in ctx.subjects("Compound"):
-        members = sorted(people.get(c, ()))
-        if len(members) >= ctx.settings.p1_min_full_members and not f.branches_of(c):
+        living = people.get(c, ())
+        if len(living) >= ctx.settings.p1_min_full_members and not f.branches_of(c):
+            members = sorted(living)
             yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
 
