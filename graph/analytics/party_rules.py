@@ -318,10 +318,10 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
         f.grouped_buildings().__contains__ if ctx.scope is None else has_group
     )
 
-    for p in ctx.subjects_having("Person", "MEMBER_OF"):  # no member without one
-        if f.is_member(p):
-            for b in home_buildings(p):
-                living[b].add(p)
+    # every one of them is a member (is_member: any MEMBER_OF link)
+    for p in ctx.subjects_having("Person", "MEMBER_OF"):
+        for b in home_buildings(p):
+            living[b].add(p)
     for branch in ctx.subjects("PartyBranch"):
         bare = sorted({b for p in f.members(branch) for b in home_buildings(p) if not covered(b)})
         if len(bare) > limit:
