@@ -233,6 +233,7 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     first_day = ctx.as_of - dt.timedelta(days=s.g2_repeat_days - 1)
     recent: dict[tuple[str, str], list[str]] = defaultdict(list)
+    deadlines: dict[tuple[dt.date, str], dt.date] = {}
     for a in ctx.subjects("Appeal"):
         props = f.props(a)
         received, replied = props.get("received"), props.get("replied")
@@ -247,7 +248,11 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
         kind = props.get("appeal_type") or s.g2_untyped_as
         if kind not in s.g2_deadline_working_days:
             continue
-        deadline = add_working_days(received, s.g2_deadline_working_days[kind], s.holidays)
+        deadline = deadlines.get((received, kind))
+        if deadline is None:  # ~365 days x 3 types, for any number of appeals
+            deadline = deadlines[received, kind] = add_working_days(
+                received, s.g2_deadline_working_days[kind], s.holidays
+            )
         details: dict[str, Any] = {
             "received": received,
             "deadline": deadline,
