@@ -395,6 +395,16 @@ class Facts:
         value = self._nodes[node_id].get("name") if node_id in self._kind else None
         return value if isinstance(value, str) else None
 
+    def kind_and_name(self, node_id: str) -> tuple[str, str | None]:
+        """:meth:`kind` and :meth:`name` in one lookup (every finding asks both)."""
+        kind = self._kind.get(node_id)
+        if kind is None:
+            return "", None
+        if kind == "Person":
+            return kind, None
+        value = self._nodes[node_id].get("name")
+        return kind, value if isinstance(value, str) else None
+
     def label(self, node_id: str) -> str:
         return self.name(node_id) or node_id
 
@@ -638,13 +648,28 @@ class Facts:
         """A full (正式) Party member: a MEMBER_OF link whose status is ``full``."""
         return self.has_link_with(person, "MEMBER_OF", "status", "full")
 
+    def links_to(self, node_id: str, link: str, kinds: Collection[str]) -> bool:
+        """True when a ``link`` out of ``node_id`` reaches a node of one of ``kinds`` (asked of
+        every Party member: no list of the organizations made to answer it)."""
+        entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
+        kind = self._kind.get
+        if isinstance(entry, Edge):
+            return kind(entry.other) in kinds
+        for e in entry:  # noqa: SIM110 (a loop, not any(): no generator made per person)
+            if kind(e.other) in kinds:
+                return True
+        return False
+
     def has_link_with(self, node_id: str, link: str, prop: str, value: Any) -> bool:
         """True when a ``link`` out of ``node_id`` has ``prop`` equal to ``value`` (asked of
         every Party member by several rules: one lookup, no tuple for the usual one link)."""
         entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
         if isinstance(entry, Edge):
             return bool(entry.data.get(prop) == value)
-        return any(e.data.get(prop) == value for e in entry)
+        for e in entry:  # noqa: SIM110 (see links_to)
+            if e.data.get(prop) == value:
+                return True
+        return False
 
     def members(self, org: str) -> list[str]:
         """The members of a Party organization; for a branch, its groups' members too. Not to

@@ -76,6 +76,22 @@ def settle() -> None:
         gc.freeze()
 
 
+def keep() -> None:
+    """After a whole-graph result meant to live as long as its version is made (every rule's
+    findings: ~1 million objects at the province): freeze every tracked object (when
+    enabled), as :func:`settle` does but without counting toward its full collections.
+
+    Why. Made inside a :func:`collector_paused` block, such a result is not scanned while it
+    is made, but it would be as soon as the block ends: once as young objects, once more as
+    middle-aged ones, then with every unfrozen object in a full collection (2.2 s of an 8.4 s
+    warm run of the rules at the province). Frozen, it is never scanned, and still freed by
+    reference counting when dropped."""
+    if not _State.enabled:
+        return
+    with _State.lock:
+        gc.freeze()
+
+
 def release() -> None:
     """Unfreeze everything and run a full collection (when enabled): frees what was frozen and
     has become cyclic garbage since. The cache calls it before a rebuild, once the old

@@ -386,8 +386,10 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     """
     f = ctx.facts
     for p in ctx.subjects_having("Person", "MEMBER_OF"):
+        if f.links_to(p, "MEMBER_OF", _BRANCH_KINDS):
+            continue
         orgs = f.out(p, "MEMBER_OF")
-        if orgs and not any(f.kind(o) in _BRANCH_KINDS for o in orgs):
+        if orgs:
             names = [f.label(o) for o in orgs]
             yield ctx.finding("no_branch", p, orgs=orgs, orgs_names=names)
     ended_of: Mapping[str, list[tuple[dt.date, str]]] | _EndedOf

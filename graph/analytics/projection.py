@@ -17,6 +17,7 @@ import networkx as nx
 from ..model import valid_on
 from ..ontology import LINK_KINDS, NODE_KINDS
 from ..port import GraphStore
+from ._heap import paused
 
 #: node kinds no analysis reads
 UNUSED_NODE_KINDS = ("Dispute", "VolunteerActivity")
@@ -158,6 +159,7 @@ def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph)
     _VIEWS.setdefault(graph, {})[as_of] = None if view is graph else view
 
 
+@paused  # a view of the province holds millions of new dicts and no cycles
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     stale = [
         (u, v, k)

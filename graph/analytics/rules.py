@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 
 from ..errors import Problem, ValidationError
-from . import governance_rules, owners_rules, party_rules, property_rules
+from . import _heap, governance_rules, owners_rules, party_rules, property_rules
 from ._facts import Facts, facts_of
 from ._heap import collector_paused
 from .engine import (
@@ -141,8 +141,10 @@ def run_rules(
             for finding in r.evaluate(view, base.for_rule(r)):
                 if scope is None or _under(finding, scope, facts):
                     found.append(finding)
-    codes = {(r.id, c.code): i for r in RULES.values() for i, c in enumerate(r.checks)}
-    found.sort(key=lambda x: (_ORDER[x.rule], x.subject, codes[(x.rule, x.check)], x.id))
+        codes = {(r.id, c.code): i for r in RULES.values() for i, c in enumerate(r.checks)}
+        found.sort(key=lambda x: (_ORDER[x.rule], x.subject, codes[(x.rule, x.check)], x.id))
+        if scope is None:  # kept with the version (a service keeps the whole graph's findings)
+            _heap.keep()
     return found
 
 

@@ -355,6 +355,7 @@ class Broker:
     constraint: float | None
 
 
+@paused
 def brokers(
     graph: nx.MultiDiGraph,
     scope: str | None = None,
