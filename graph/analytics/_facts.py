@@ -216,6 +216,9 @@ class Facts:
         #: each body's posts (the Party rules, the owners' rules and the ties all ask)
         self._posts: dict[str, dict[str, str]] = {}
         self._members: dict[str, list[str]] = {}
+        #: each unit's and building's compound (the people's homes and flats are read by
+        #: P1, P6, P8, O4 and the coverage)
+        self._compound: dict[str, str | None] = {}
 
     def patched(self, graph: nx.MultiDiGraph, touched: Collection[str]) -> Facts:
         """The index of ``graph``, a version of this one's graph in which only the nodes of
@@ -274,6 +277,7 @@ class Facts:
             new._place.discard(n)
         new._under, new._near, new._near_by_kind = {}, {}, {}
         new._homes, new._home_buildings, new._posts, new._members = {}, {}, {}, {}
+        new._compound = {}
         return new
 
     def _flatten(self) -> None:
@@ -445,7 +449,13 @@ class Facts:
 
     # -- places -----------------------------------------------------------------------------------
     def compound_of(self, node_id: str) -> str | None:
-        """The compound of a compound, building or unit."""
+        """The compound of a compound, building or unit (kept once found)."""
+        found = self._compound.get(node_id, _MISSING)
+        if found is _MISSING:
+            found = self._compound[node_id] = self._find_compound(node_id)
+        return found  # type: ignore[no-any-return]
+
+    def _find_compound(self, node_id: str) -> str | None:
         kind = self._kind.get(node_id, "")
         if kind == "Compound":
             return node_id

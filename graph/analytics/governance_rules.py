@@ -106,7 +106,11 @@ def _cadence_findings(
     """One finding per (body, meeting type) that missed a window of its cadence."""
     met = _meetings(ctx)
     grace = dt.timedelta(days=ctx.settings.cadence_grace_days)
-    founded: dict[str, dt.date | None] = {}
+    # when each body began (read from the history, fixed for a version): on the whole graph
+    # kept with the index, since G1 and G3 ask every run
+    founded: dict[str, dt.date | None] = (
+        ctx.facts.memo("founded", dict) if ctx.scope is None else {}
+    )
     for cadence in cadences:
         windows = calendar_windows(ctx.as_of, cadence.months)
         if not windows:
