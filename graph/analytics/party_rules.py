@@ -72,7 +72,8 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     people: dict[str, set[str]] = defaultdict(set)
     for p in ctx.subjects_having("Person", "MEMBER_OF"):  # no full member without one
         if f.is_full_member(p):
-            for c in {*f.homes(p), *f.out(p, "REGISTERED_AT", "Compound")}:
+            registered = f.out(p, "REGISTERED_AT", "Compound")
+            for c in {*f.homes(p), *registered} if registered else f.homes(p):
                 people[c].add(p)
     for c in ctx.subjects("Compound"):
         living = people.get(c, ())
@@ -501,7 +502,8 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
         if not in_service(f, p):
             continue
         homes = f.homes(p)
-        if homes and not set(homes) & set(f.out(p, "REGISTERED_AT")):
+        registered = f.out(p, "REGISTERED_AT")
+        if homes and (not registered or set(homes).isdisjoint(registered)):
             yield ctx.finding(
                 "not_registered",
                 p,
