@@ -110,6 +110,23 @@ def common_place(places: Sequence[Place]) -> Place:
     return Place(**kept)
 
 
+class Membership(NamedTuple):
+    """What the Party rules ask of every Party member, read from their MEMBER_OF links in one
+    pass (see :meth:`Facts.memberships`)."""
+
+    person: str
+    #: a membership with status ``full`` (正式党员)
+    full: bool
+    #: a membership of category ``in_service`` (在职党员)
+    in_service: bool
+    #: a membership of a Party branch or group
+    in_branch: bool
+
+
+#: the organizations every member must belong to one of (rule P7)
+BRANCH_KINDS = frozenset(("PartyBranch", "PartyGroup"))
+
+
 class Edge(NamedTuple):
     """A link seen from one end: the node at the other end, the link id and its attributes."""
 
@@ -657,6 +674,36 @@ class Facts:
     def is_full_member(self, person: str) -> bool:
         """A full (正式) Party member: a MEMBER_OF link whose status is ``full``."""
         return self.has_link_with(person, "MEMBER_OF", "status", "full")
+
+    def memberships(self, people: Iterable[str]) -> list[Membership]:
+        """A :class:`Membership` for each of ``people`` with a MEMBER_OF link, in order.
+
+        Why. P1, P6, P7 and P8 each look at every Party member (~200,000 at the province);
+        reading each member's links once for all of them, instead of once per rule and
+        question, was ~15% of a warm run of the rules there.
+
+        Examples
+        --------
+        >>> from govgraph.graph.analytics.examples import tiny_city
+        >>> f = Facts(tiny_city())
+        >>> [tuple(m) for m in f.memberships(["p7", "p8", "c1"])]  # c1: no membership
+        [('p7', False, True, True), ('p8', True, False, False)]
+        """
+        table = self._out.get("MEMBER_OF", _NONE)
+        kind = self._kind.get
+        out: list[Membership] = []
+        for p in people:
+            entry = table.get(p)
+            if not entry:
+                continue
+            full = in_service = in_branch = False
+            for e in (entry,) if isinstance(entry, Edge) else entry:
+                data = e.data
+                full = full or data.get("status") == "full"
+                in_service = in_service or data.get("category") == "in_service"
+                in_branch = in_branch or kind(e.other) in BRANCH_KINDS
+            out.append(Membership(p, full, in_service, in_branch))
+        return out
 
     def links_to(self, node_id: str, link: str, kinds: Collection[str]) -> bool:
         """True when a ``link`` out of ``node_id`` reaches a node of one of ``kinds`` (asked of

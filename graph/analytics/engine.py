@@ -27,7 +27,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from ._facts import Facts
+from ._facts import Facts, Membership
 
 
 class Severity(StrEnum):
@@ -392,6 +392,18 @@ class RuleContext:
             return self.facts.having(kind, link)
         f = self.facts
         return [n for n in self.subjects(kind) if f.out_edges(n, link)]
+
+    def memberships(self) -> Sequence[Membership]:
+        """What the Party rules ask of each Party member among :meth:`subjects` (people with
+        a MEMBER_OF link), sorted by person: on the whole graph read once per index and
+        kept, under a scope read for the people near it."""
+        f = self.facts
+        if self.scope is None:
+            found: list[Membership] = f.memo(
+                "memberships", lambda: f.memberships(f.having("Person", "MEMBER_OF"))
+            )
+            return found
+        return f.memberships(self.subjects_having("Person", "MEMBER_OF"))
 
     def finding(
         self,

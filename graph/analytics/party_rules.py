@@ -15,15 +15,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import networkx as nx
 
 from ._dates import add_years
-from ._facts import employer_of, in_service
+from ._facts import employer_of
 from ._layers import Table
 from ._patch import Adjacency, tables
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
 
-#: the organizations a member must belong to one of (P7)
-_BRANCH_KINDS = frozenset(("PartyBranch", "PartyGroup"))
 _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》"
 
 
@@ -70,8 +68,9 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     """
     f = ctx.facts
     people: dict[str, set[str]] = defaultdict(set)
-    for p in ctx.subjects_having("Person", "MEMBER_OF"):  # no full member without one
-        if f.is_full_member(p):
+    for m in ctx.memberships():  # no full member without a membership
+        if m.full:
+            p = m.person
             registered = f.out(p, "REGISTERED_AT", "Compound")
             for c in {*f.homes(p), *registered} if registered else f.homes(p):
                 people[c].add(p)
@@ -320,9 +319,9 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     )
 
     # every one of them is a member (is_member: any MEMBER_OF link)
-    for p in ctx.subjects_having("Person", "MEMBER_OF"):
-        for b in home_buildings(p):
-            living[b].add(p)
+    for m in ctx.memberships():
+        for b in home_buildings(m.person):
+            living[b].add(m.person)
     for branch in ctx.subjects("PartyBranch"):
         bare = sorted({b for p in f.members(branch) for b in home_buildings(p) if not covered(b)})
         if len(bare) > limit:
@@ -386,9 +385,10 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     [('left_no_transfer', 'p10'), ('no_branch', 'p8')]
     """
     f = ctx.facts
-    for p in ctx.subjects_having("Person", "MEMBER_OF"):
-        if f.links_to(p, "MEMBER_OF", _BRANCH_KINDS):
+    for m in ctx.memberships():
+        if m.in_branch:
             continue
+        p = m.person
         orgs = f.out(p, "MEMBER_OF")
         if orgs:
             names = [f.label(o) for o in orgs]
@@ -498,9 +498,10 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     [('p7', ['c1'])]
     """
     f = ctx.facts
-    for p in ctx.subjects_having("Person", "MEMBER_OF"):  # no in-service member without one
-        if not in_service(f, p):
+    for m in ctx.memberships():  # no in-service member without a membership
+        if not m.in_service:
             continue
+        p = m.person
         homes = f.homes(p)
         registered = f.out(p, "REGISTERED_AT")
         if homes and (not registered or set(homes).isdisjoint(registered)):
