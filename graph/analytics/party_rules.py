@@ -336,8 +336,9 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
         if not f.branches_of(c):
             continue
         for b in f.buildings(c):
-            members = sorted(living.get(b, ()))
-            if members and not covered(b):
+            residents = living.get(b)
+            if residents and not covered(b):
+                members = sorted(residents)
                 yield ctx.finding(
                     "building_without_group",
                     b,
