@@ -121,25 +121,27 @@ def _cadence_findings(
         #: a body founded after a window's end less the grace is excused from it
         due = [end - grace for _, end in windows]
         labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
+        kind = cadence.meeting_type
+        zh, en = MEETING_ZH.get(kind, kind), kind.replace("_", " ")
         for host in _hosts(ctx, cadence):
             started = founded.get(host, _MISSING)
             if started is _MISSING:  # a branch has several cadences
                 started = founded[host] = _started(ctx, host)
-            held = {
-                bisect.bisect_right(starts, d) - 1
-                for d in met.get((host, cadence.meeting_type), ())
-                if starts[0] <= d <= last
-            }
             first = 0 if started is None else bisect.bisect_left(due, started)
-            missed = [labels[i] for i in range(first, len(windows)) if i not in held]
+            days = met.get((host, kind))
+            if days:
+                held = {bisect.bisect_right(starts, d) - 1 for d in days if starts[0] <= d <= last}
+                missed = [labels[i] for i in range(first, len(windows)) if i not in held]
+            else:  # never met: every window it was due in
+                missed = labels[first:]
             if missed:
                 yield ctx.finding(
                     check,
                     host,
-                    part=cadence.meeting_type,
-                    meeting_type=cadence.meeting_type,
-                    meeting_zh=MEETING_ZH.get(cadence.meeting_type, cadence.meeting_type),
-                    meeting_en=cadence.meeting_type.replace("_", " "),
+                    part=kind,
+                    meeting_type=kind,
+                    meeting_zh=zh,
+                    meeting_en=en,
                     months=cadence.months,
                     missed=missed,
                     windows=len(missed),
