@@ -124,7 +124,7 @@ class Membership(NamedTuple):
 
 
 #: the organizations every member must belong to one of (rule P7)
-BRANCH_KINDS = frozenset(("PartyBranch", "PartyGroup"))
+_BRANCH_KINDS = frozenset(("PartyBranch", "PartyGroup"))
 
 
 class Edge(NamedTuple):
@@ -226,8 +226,12 @@ class Facts:
         self._under: dict[str, frozenset[str]] = {}
         self._near: dict[str, frozenset[str]] = {}
         self._near_by_kind: dict[str, dict[str, list[str]]] = {}
+        self._forget_kept()
+
+    def _forget_kept(self) -> None:
+        """Start without the answers kept per node (a new index, or a new version's)."""
         #: each person's home compounds and buildings, found once per index (P1, P6, P8 and
-        #: the owners' rules all ask; a new version's index starts with none)
+        #: the owners' rules all ask)
         self._homes: dict[str, list[str]] = {}
         self._home_buildings: dict[str, list[str]] = {}
         #: each body's posts (the Party rules, the owners' rules and the ties all ask)
@@ -293,8 +297,7 @@ class Facts:
             new._anchors.discard(n)
             new._place.discard(n)
         new._under, new._near, new._near_by_kind = {}, {}, {}
-        new._homes, new._home_buildings, new._posts, new._members = {}, {}, {}, {}
-        new._compound = {}
+        new._forget_kept()
         return new
 
     def _flatten(self) -> None:
@@ -697,25 +700,13 @@ class Facts:
             if not entry:
                 continue
             full = in_service = in_branch = False
-            for e in (entry,) if isinstance(entry, Edge) else entry:
+            for e in _edges(entry):
                 data = e.data
                 full = full or data.get("status") == "full"
                 in_service = in_service or data.get("category") == "in_service"
-                in_branch = in_branch or kind(e.other) in BRANCH_KINDS
+                in_branch = in_branch or kind(e.other) in _BRANCH_KINDS
             out.append(Membership(p, full, in_service, in_branch))
         return out
-
-    def links_to(self, node_id: str, link: str, kinds: Collection[str]) -> bool:
-        """True when a ``link`` out of ``node_id`` reaches a node of one of ``kinds`` (asked of
-        every Party member: no list of the organizations made to answer it)."""
-        entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
-        kind = self._kind.get
-        if isinstance(entry, Edge):
-            return kind(entry.other) in kinds
-        for e in entry:  # noqa: SIM110 (a loop, not any(): no generator made per person)
-            if kind(e.other) in kinds:
-                return True
-        return False
 
     def has_link_with(self, node_id: str, link: str, prop: str, value: Any) -> bool:
         """True when a ``link`` out of ``node_id`` has ``prop`` equal to ``value`` (asked of
@@ -723,7 +714,7 @@ class Facts:
         entry = self._out.get(link, _NONE).get(node_id, _NO_EDGES)
         if isinstance(entry, Edge):
             return bool(entry.data.get(prop) == value)
-        for e in entry:  # noqa: SIM110 (see links_to)
+        for e in entry:  # noqa: SIM110 (a loop, not any(): no generator made per person)
             if e.data.get(prop) == value:
                 return True
         return False
@@ -812,6 +803,14 @@ class Facts:
 
         found: frozenset[str] = self.memo("grouped_buildings", compute)
         return found
+
+    def group_covers(self, scope: str | None) -> Callable[[str], bool]:
+        """Whether a Party group covers a building (:meth:`groups_covering`): on the whole
+        graph read from :meth:`grouped_buildings` (a tenth of the lookups), under a scope one
+        building at a time (the scope's cost, not the city's)."""
+        if scope is None:
+            return self.grouped_buildings().__contains__
+        return lambda building: bool(self.groups_covering(building))
 
 
 #: link kind → the one node kind the ontology allows at its source / target, where it allows

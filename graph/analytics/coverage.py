@@ -181,12 +181,7 @@ def coverage_summary(
         findings = run_rules(graph, as_of=as_of, scope=scope)
     wanted = [lv for lv in reversed(LEVELS) if lv in set(levels)]
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    # the whole graph: which buildings a group covers, read from the groups' side
-    grouped: Callable[[str], bool] = (
-        f.grouped_buildings().__contains__
-        if scope is None
-        else lambda b: bool(f.groups_covering(b))
-    )
+    grouped = f.group_covers(scope)
     for c in f.compounds(scope):
         t = _compound_tally(f, c, as_of, grouped)
         for place in dict.fromkeys(f.place(c).ids()):

@@ -38,7 +38,6 @@ MEETING_ZH = {
     "party_lecture": "党课",
     "theme_party_day": "主题党日",
 }
-_MISSING: Any = object()
 APPEAL_ZH = {"urgent": "紧急", "enquiry": "咨询", "complaint": "投诉"}
 
 
@@ -124,9 +123,9 @@ def _cadence_findings(
         kind = cadence.meeting_type
         zh, en = MEETING_ZH.get(kind, kind), kind.replace("_", " ")
         for host in _hosts(ctx, cadence):
-            started = founded.get(host, _MISSING)
-            if started is _MISSING:  # a branch has several cadences
-                started = founded[host] = _started(ctx, host)
+            if host not in founded:  # a branch has several cadences
+                founded[host] = _started(ctx, host)
+            started = founded[host]
             first = 0 if started is None else bisect.bisect_left(due, started)
             days = met.get((host, kind))
             if days:

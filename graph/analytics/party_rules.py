@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import networkx as nx
 
@@ -304,21 +304,7 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     limit = ctx.settings.p6_max_buildings_without_group
     living: dict[str, set[str]] = defaultdict(set)
     home_buildings = f.home_buildings  # kept by the index
-    #: each building's "a group covers it", looked up once
-    grouped: dict[str, bool] = {}
-
-    def has_group(b: str) -> bool:
-        found = grouped.get(b)
-        if found is None:
-            found = grouped[b] = bool(f.groups_covering(b))
-        return found
-
-    # the whole graph: read from the groups' side (a tenth of the lookups)
-    covered: Callable[[str], bool] = (
-        f.grouped_buildings().__contains__ if ctx.scope is None else has_group
-    )
-
-    # every one of them is a member (is_member: any MEMBER_OF link)
+    covered = f.group_covers(ctx.scope)
     for m in ctx.memberships():
         for b in home_buildings(m.person):
             living[b].add(m.person)
