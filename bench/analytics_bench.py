@@ -75,12 +75,12 @@ from govgraph.graph.analytics import (
 from govgraph.graph.analytics._facts import facts_of
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import Link, Node, link
-from govgraph.graph.neo4j_local import LocalNeo4j, default_cache_dir
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.port import GraphStore, WriteBatch
 from govgraph.loaders.importer import import_files
 from govgraph.loaders.readers import read_tables
 from govgraph.loaders.rows import parse_table
+from govgraph.ops.neo4j_local import LocalNeo4j, default_cache_dir
 
 AS_OF = dt.date(2021, 6, 30)
 

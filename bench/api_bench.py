@@ -54,8 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference import BY_NAME, REFERENCES, Reference, body  # after the path fix
 
 if TYPE_CHECKING:  # govgraph is imported once the code under test is chosen (--code)
-    from govgraph.graph.neo4j_local import LocalNeo4j
     from govgraph.graph.port import GraphStore
+    from govgraph.ops.neo4j_local import LocalNeo4j
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -147,8 +147,8 @@ def neo4j_with(ds: Dataset, cache: Path, heap: str, pagecache: str) -> Iterator[
     """A local Neo4j on the cached data folder of ``ds``, loading the data the first time."""
     from neo4j import AsyncGraphDatabase
 
-    from govgraph.graph.neo4j_local import LocalNeo4j
     from govgraph.graph.neo4j_store import Neo4jStore
+    from govgraph.ops.neo4j_local import LocalNeo4j
 
     home = cache / f"neo4j-{ds.key}"
     marker = home / LOAD_MARKER
@@ -289,7 +289,7 @@ def our_server(
     }
     if workers > 1:
         # our own serve command: uvicorn's --workers leaves Nagle on (api/workers.py)
-        serve = "from govgraph.api.cli import main; main()"
+        serve = "from govgraph.cli.main import main; main()"
         cmd = [sys.executable, "-c", serve, "serve", "--workers", str(workers)]
         cmd += ["--host", "127.0.0.1", "--port", "{port}", "--no-access-log"]
         return Server(name, True, cmd, env, work)

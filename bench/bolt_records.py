@@ -18,7 +18,7 @@ from pathlib import Path
 
 from neo4j import AsyncGraphDatabase
 
-from govgraph.graph.neo4j_local import LocalNeo4j
+from govgraph.ops.neo4j_local import LocalNeo4j
 
 ROWS = 30_000
 ROW = "['n' + i, 'Person', {id: 'n' + i, name: 'x' + i, since: date('2021-01-01'), n: i}]"

@@ -63,7 +63,6 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from govgraph.graph import cypher
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import Link, Node
-from govgraph.graph.neo4j_local import LocalNeo4j, default_cache_dir
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, PropType, link_props, node_props
 from govgraph.loaders import synthetic
@@ -71,6 +70,7 @@ from govgraph.loaders.importer import Progress, import_files
 from govgraph.loaders.readers import read_tables
 from govgraph.loaders.rows import parse_table
 from govgraph.loaders.synthetic import GenerationReport, generate
+from govgraph.ops.neo4j_local import LocalNeo4j, default_cache_dir
 
 LOAD_CSV_TX_ROWS = 10_000
 

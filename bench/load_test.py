@@ -46,7 +46,7 @@ from typing import Any
 
 import httpx
 
-from govgraph.graph.neo4j_local import LocalNeo4j, free_port
+from govgraph.ops.neo4j_local import LocalNeo4j, free_port
 
 DEPARTMENT_KEY = "load-test-department"
 API_KEYS = json.dumps({DEPARTMENT_KEY: "department"})

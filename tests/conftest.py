@@ -42,7 +42,7 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    from govgraph.graph.neo4j_local import LocalNeo4j
+    from govgraph.ops.neo4j_local import LocalNeo4j
 
     server = LocalNeo4j(tmp_path_factory.mktemp("neo4j"))
     uri = server.start()

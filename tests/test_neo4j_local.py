@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 
-from govgraph.graph.neo4j_local import (
+from govgraph.ops.neo4j_local import (
     NEO4J_VERSION,
     LocalNeo4j,
     Neo4jLocalError,
@@ -94,7 +94,7 @@ def test_background_server_outlives_its_launcher(tmp_path: Path) -> None:
         f"""
         import json
         from pathlib import Path
-        from govgraph.graph.neo4j_local import start_background
+        from govgraph.ops.neo4j_local import start_background
         print(json.dumps(start_background(Path({str(data_dir)!r}), port={port})))
         """
     )

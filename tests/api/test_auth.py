@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 
 from govgraph.api.app import create_app
 from govgraph.api.auth import AuthConfigError, Authenticator, AuthError, mint_token
-from govgraph.api.cli import app as cli_app
 from govgraph.api.settings import Settings
+from govgraph.cli.main import app as cli_app
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 from govgraph.graph.port import WriteBatch

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from govgraph.api.cli import app
+from govgraph.cli.main import app
 
 runner = CliRunner()
 

@@ -15,10 +15,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from govgraph.api import cli
-from govgraph.api.cli_analytics import gap_rows, tie_rows
 from govgraph.api.settings import Settings
 from govgraph.api.stores import open_store
+from govgraph.cli import main as cli
+from govgraph.cli.analytics import gap_rows, tie_rows
 from govgraph.graph.analytics import (
     at,
     conflicts_of_interest,
@@ -35,7 +35,7 @@ DAY = AS_OF.isoformat()
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    """The govgraph CLI; api/cli.py registers the analytics commands on it."""
+    """The govgraph CLI; cli/main.py registers the analytics commands on it."""
     assert any(c.name == "gaps" for c in cli.app.registered_commands)
     return cli.app
 

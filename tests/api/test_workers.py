@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from govgraph.api.cli import app
 from govgraph.api.workers import listening_socket
-from govgraph.graph.neo4j_local import free_port
+from govgraph.cli.main import app
+from govgraph.ops.neo4j_local import free_port
 
 
 async def _nodelay_of_accepted(sock: socket.socket) -> int:
@@ -83,7 +83,7 @@ def test_two_workers_serve_the_neo4j_store(neo4j_uri: str, tmp_path: Path) -> No
     cmd = [
         sys.executable,
         "-c",
-        "from govgraph.api.cli import main; main()",
+        "from govgraph.cli.main import main; main()",
         "serve",
         "--store",
         "neo4j",

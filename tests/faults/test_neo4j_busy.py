@@ -21,8 +21,8 @@ from neo4j.exceptions import TransientError
 from govgraph.graph import neo4j_store
 from govgraph.graph.errors import StoreUnavailableError
 from govgraph.graph.model import node
-from govgraph.graph.neo4j_local import LocalNeo4j
 from govgraph.graph.neo4j_store import Neo4jStore
+from govgraph.ops.neo4j_local import LocalNeo4j
 
 pytestmark = pytest.mark.neo4j
 

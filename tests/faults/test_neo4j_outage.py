@@ -45,8 +45,8 @@ from harness import (
 from neo4j import AsyncGraphDatabase, GraphDatabase
 
 from govgraph.graph.model import node
-from govgraph.graph.neo4j_local import LocalNeo4j, free_port
 from govgraph.graph.neo4j_store import Neo4jStore
+from govgraph.ops.neo4j_local import LocalNeo4j, free_port
 
 pytestmark = pytest.mark.neo4j
 

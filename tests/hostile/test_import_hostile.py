@@ -18,7 +18,7 @@ import pytest
 from hostile_service import fingerprint
 from import_cases import CASES, ImportCase, workbook
 
-from govgraph.api.cli_analytics import write_csv, write_excel
+from govgraph.cli.analytics import write_csv, write_excel
 from govgraph.graph.model import link, node
 from govgraph.graph.port import GraphStore, WriteBatch
 from govgraph.loaders.exporters import export_csv

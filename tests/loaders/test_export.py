@@ -17,7 +17,7 @@ import typer
 from test_import import expected_data, graph_data, sample_links, sample_nodes
 from typer.testing import CliRunner
 
-from govgraph.api.cli_data import register
+from govgraph.cli.data import register
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import node
 from govgraph.graph.port import GraphStore

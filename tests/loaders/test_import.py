@@ -21,7 +21,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from govgraph.api.cli_data import register
+from govgraph.cli.data import register
 from govgraph.graph.model import Link, Node, link, node
 from govgraph.graph.ontology import NODE_KINDS
 from govgraph.graph.port import GraphStore, WriteBatch, WriteResult

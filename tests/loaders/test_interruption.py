@@ -21,12 +21,12 @@ from neo4j import AsyncGraphDatabase
 
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.errors import GovGraphError
-from govgraph.graph.neo4j_local import LocalNeo4j
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.port import WriteBatch, WriteResult
 from govgraph.loaders.demo import load_demo
 from govgraph.loaders.exporters import export
 from govgraph.loaders.importer import import_files
+from govgraph.ops.neo4j_local import LocalNeo4j
 
 pytestmark = pytest.mark.neo4j
 

@@ -14,7 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from govgraph.api.cli_generate import register
+from govgraph.cli.generate import register
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.ontology import LINK_KINDS, MANAGE_MODES, NODE_KINDS
 from govgraph.loaders.importer import import_files

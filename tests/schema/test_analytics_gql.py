@@ -27,8 +27,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from govgraph.api.app import create_app
-from govgraph.api.cli_analytics import gap_rows, severity_counts, summary_rows, tie_rows
 from govgraph.api.settings import Settings
+from govgraph.cli.analytics import gap_rows, severity_counts, summary_rows, tie_rows
 from govgraph.graph.analytics import RuleSettings, Severity, project, rule_set, run_rules
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from govgraph.api.app import create_app
-from govgraph.api.cli import DEMO_KEYS
 from govgraph.api.settings import Settings
+from govgraph.cli.service import DEMO_KEYS
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.loaders.demo import load_demo
 

@@ -1,9 +1,8 @@
 """The data commands of the CLI: ``import``, ``template`` and ``export``.
 
 They are thin: each calls the same loader functions a program would (``loaders.importer``,
-``loaders.template``, ``loaders.exporters``) and only adds printing. ``api/cli.py`` adds them to
-its app with :func:`register`; the helpers that open a store are imported from there lazily,
-so either module may import the other first.
+``loaders.template``, ``loaders.exporters``) and only adds printing. ``cli/main.py`` adds them to
+its app with :func:`register`; the store helpers come from ``cli/stores.py``.
 """
 
 from __future__ import annotations
@@ -29,14 +28,11 @@ from ..graph.port import GraphStore
 from ..loaders import importer as imp
 from ..loaders.exporters import FORMATS, export
 from ..loaders.template import write_template
+from .stores import StoreOpt, settings_for, with_store
 
 #: errors printed to the terminal; the rest go to --errors FILE
 MAX_SHOWN = 200
 PHASES = {"check": "checking rows", "links": "checking links", "write": "writing"}
-
-StoreOpt = Annotated[
-    str | None, typer.Option("--store", help="embedded or neo4j (default: GOVGRAPH_STORE)")
-]
 
 
 class _RowsPerSecond(ProgressColumn):
@@ -108,7 +104,6 @@ def import_command(
     store: StoreOpt = None,
 ) -> None:
     """Import files into the store: all rows or, if any is invalid, none (see --skip-invalid)."""
-    from .cli import _settings, _with_store
 
     async def work(s: GraphStore) -> imp.ImportReport | imp.DataImportError:
         try:
@@ -125,7 +120,7 @@ def import_command(
             return exc
 
     with _Bar() as bar:
-        outcome = _with_store(_settings(store), work)
+        outcome = with_store(settings_for(store), work)
     if isinstance(outcome, imp.DataImportError):
         _print_errors(outcome.errors, errors)
         if outcome.errors:
@@ -166,7 +161,6 @@ def export_command(
 ) -> None:
     """Export the graph: graphml, gexf or cytoscape for graph tools; csv, json or snapshot to
     import again."""
-    from .cli import _settings, _with_store
 
     if fmt not in FORMATS:
         raise typer.BadParameter(
@@ -178,7 +172,7 @@ def export_command(
         c = await s.counts()
         return sum(c.nodes.values()), sum(c.links.values())
 
-    nodes, links = _with_store(_settings(store), work)
+    nodes, links = with_store(settings_for(store), work)
     typer.echo(f"exported {nodes} nodes and {links} links as {fmt} to {out}")
 
 

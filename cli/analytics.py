@@ -5,8 +5,7 @@ Each command is thin: it opens the configured store, builds the projection, and 
 pure function returning plain, JSON-ready dicts (:func:`gap_rows`, :func:`summary_rows`,
 :func:`tie_rows`), which call the same :mod:`govgraph.graph.analytics` functions the GraphQL
 layer calls. The command only prints the rows with rich and writes them as CSV or Excel.
-``api/cli.py`` adds the commands to its app with :func:`register`; the helpers that open a
-store are imported from there lazily, so either module may import the other first.
+``cli/main.py`` adds the commands to its app with :func:`register`.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ from ..graph.analytics import (
 from ..graph.errors import GovGraphError, Problem, ValidationError
 from ..loaders.exporters import append_as_text
 from ..loaders.rows import escape_formula
+from .stores import StoreOpt, settings_for, with_store
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -115,9 +115,6 @@ TIE_ANALYSES: dict[
     "brokers": (lambda g, scope, top: brokers(g, scope, top=top), Broker),
 }
 
-StoreOpt = Annotated[
-    str | None, typer.Option("--store", help="embedded or neo4j (default: GOVGRAPH_STORE)")
-]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="the evaluation day, YYYY-MM-DD (default: today)")
 ]
@@ -386,9 +383,8 @@ def _write(
 
 def _history(store: str | None) -> nx.MultiDiGraph:
     """The projection of the configured store with the whole history."""
-    from .cli import _settings, _with_store
 
-    graph: nx.MultiDiGraph = _with_store(_settings(store), project)
+    graph: nx.MultiDiGraph = with_store(settings_for(store), project)
     return graph
 
 

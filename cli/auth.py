@@ -2,7 +2,7 @@
 
 For a department that runs its own API: it sets ``GOVGRAPH_JWT_SECRET`` once and hands each
 frontend or colleague a token that expires, instead of a long-lived API key. The token goes to
-standard output alone, so ``TOKEN=$(govgraph token researcher)`` works; ``api/cli.py`` adds the
+standard output alone, so ``TOKEN=$(govgraph token researcher)`` works; ``cli/main.py`` adds the
 command to its app with :func:`register`.
 """
 
@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
+from ..api.auth import HMAC_ALGORITHMS, AuthConfigError, mint_token
+from ..api.settings import Settings
 from ..graph.privacy import Role
-from .auth import HMAC_ALGORITHMS, AuthConfigError, mint_token
-from .settings import Settings
 
 
 def token_command(

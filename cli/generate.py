@@ -3,7 +3,7 @@
 Thin on purpose: it calls :func:`govgraph.loaders.synthetic.generate`, the function the tests
 and the import benchmark use, and only adds a progress bar (compounds done, rows per second:
 the numbers that tell whether a province-sized run of several minutes is on its way).
-``api/cli.py`` adds it to its app with :func:`register`.
+``cli/main.py`` adds it to its app with :func:`register`.
 """
 
 from __future__ import annotations
