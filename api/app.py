@@ -15,7 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..graph.errors import GovGraphError
@@ -27,6 +28,7 @@ from .auth import Authenticator
 from .deadline import RequestDeadline
 from .fast_lane import FastLane
 from .http_guard import BodyLimit, GuardedGraphQLRouter
+from .ide import STATIC_DIR, STATIC_URL, LocalGraphiQL
 from .settings import Settings
 from .stores import open_store
 
@@ -41,9 +43,19 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+#: the console may load and ask only this origin (data: for its icon and PNG export)
+CONSOLE_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """Build the app. With ``store`` given the app uses it and leaves closing it to the caller."""
     settings = settings or Settings()
+    settings.refuse_unsafe()  # a built-in or short secret outside demo mode (api/settings.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +78,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         version=__version__,
         description="The governance network of residential compounds (党支部+业委会+物业).",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load from a CDN; the API is GraphQL, whose IDE is at /graphql
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     schema = build_schema(
@@ -92,8 +107,12 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             analytics=request.app.state.analytics,
         )
 
-    router = GuardedGraphQLRouter(schema, context_getter=context_getter)  # api/http_guard.py
+    router = GuardedGraphQLRouter(  # api/http_guard.py
+        schema, context_getter=context_getter, ide=LocalGraphiQL.from_settings(settings)
+    )
     app.include_router(router, prefix="/graphql")
+    # GraphiQL's files (api/ide.py), from this origin: the IDE works without internet
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     if settings.graphql_fast_lane:  # added first: innermost, so CORS and the limits wrap it
         app.add_middleware(
             FastLane, path="/graphql", schema=schema, router=router, context_getter=context_getter
@@ -125,8 +144,18 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
         return JSONResponse({"status": "ready", "store": settings.store})
 
-    @app.get("/")
-    async def index(request: Request) -> dict[str, Any]:
+    console_page = (STATIC_DIR / "console" / "index.html").read_bytes()
+
+    @app.get("/", include_in_schema=False)
+    async def console() -> Response:
+        """The department's console (api/static/console/): a GraphQL client like any other."""
+        return Response(
+            console_page, media_type="text/html; charset=utf-8", headers=CONSOLE_HEADERS
+        )
+
+    @app.get("/api/counts")
+    async def counts(request: Request) -> dict[str, Any]:
+        """The service, its store and its node and link counts, as JSON."""
         s: GraphStore = request.app.state.store
         counts = await s.counts()
         return {

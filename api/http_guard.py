@@ -9,7 +9,7 @@
   exhaust the parser's recursion, no array of more than 10 000 items, and a body that is an
   object. Strawberry would otherwise answer
   some of these with a 500 or pass them on to the resolvers. It encodes answers with ``orjson``
-  (UTF-8 text as it is, about ten times quicker than ``json.dumps``), and with ``json`` for what
+  (UTF-8 text as it is, in native code rather than ``json.dumps``), and with ``json`` for what
   orjson refuses (an integer beyond 64 bits).
 """
 
@@ -21,8 +21,12 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
+
+from .ide import LocalGraphiQL
 
 #: how many JSON values :func:`check_json` looks at before it gives up looking (the body limit
 #: bounds this anyway; this keeps the walk cheap)
@@ -159,7 +163,17 @@ def strict_json(data: str | bytes) -> object:
 
 
 class GuardedGraphQLRouter(GraphQLRouter[Any, Any]):
-    """Strawberry's router with :func:`strict_json` as its JSON decoder."""
+    """Strawberry's router with :func:`strict_json` as its JSON decoder, and with ``ide`` (the
+    GraphiQL page from local files, api/ide.py) in place of Strawberry's CDN page."""
+
+    def __init__(self, *args: Any, ide: LocalGraphiQL | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ide = ide
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        if self.ide is None:
+            return await super().render_graphql_ide(request)
+        return self.ide.response(request)
 
     def decode_json(self, data: str | bytes) -> object:
         return strict_json(data)

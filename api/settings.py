@@ -8,7 +8,21 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ..graph.errors import GovGraphError
 from ..graph.privacy import Role
+
+#: the pseudonym secret of a checkout that set none: fine for the demo, never for real data
+DEV_PSEUDONYM_SECRET = "dev-only-pseudonym-secret"
+#: the shortest secret accepted outside demo mode (RFC 7518 §3.2 for HMAC keys)
+MIN_SECRET_BYTES = 32
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class UnsafeSettingsError(GovGraphError, ValueError):
+    """Settings that would serve real data with a known or guessable secret (raised when the
+    app is built, so no entry point can start with them)."""
+
+    code = "UNSAFE_SETTINGS"
 
 
 class Settings(BaseSettings):
@@ -17,6 +31,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOVGRAPH_", env_file=".env", extra="ignore")
 
+    demo: bool = Field(
+        False,
+        description="demo mode (govgraph serve --demo): the built-in pseudonym secret is "
+        "accepted; outside it the service refuses to start without secrets of its own",
+    )
     store: Literal["embedded", "neo4j"] = Field(
         "embedded", description="which storage adapter to use"
     )
@@ -64,7 +83,7 @@ class Settings(BaseSettings):
     )
     anonymous_role: Role = Field(Role.PUBLIC, description="the role of a request with no key")
     pseudonym_secret: SecretStr = Field(
-        SecretStr("dev-only-pseudonym-secret"),
+        SecretStr(DEV_PSEUDONYM_SECRET),
         description="key of the researcher pseudonyms; set your own, keep it stable",
     )
     # JWT bearer tokens (api/auth.py): accepted once a secret or a public key is set
@@ -118,3 +137,32 @@ class Settings(BaseSettings):
         description="answer POST /graphql with a JSON body without FastAPI's routing and "
         "Strawberry's HTTP view (api/fast_lane.py); anything else goes the normal way",
     )
+
+    def production_problems(self) -> list[str]:
+        """What keeps these settings from serving real data (nothing in demo mode): a built-in
+        or short pseudonym secret (researchers' pseudonyms could be recomputed from person
+        ids), a short JWT secret (tokens could be forged)."""
+        if self.demo:
+            return []
+        problems = []
+        pseudonym = self.pseudonym_secret.get_secret_value()
+        if pseudonym == DEV_PSEUDONYM_SECRET:
+            problems.append("GOVGRAPH_PSEUDONYM_SECRET is not set (the built-in one is public)")
+        elif len(pseudonym.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"GOVGRAPH_PSEUDONYM_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        jwt = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else ""
+        if jwt and len(jwt.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"GOVGRAPH_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes")
+        return problems
+
+    def refuse_unsafe(self) -> None:
+        """:class:`UnsafeSettingsError` listing :meth:`production_problems` and how to fix them."""
+        problems = self.production_problems()
+        if problems:
+            raise UnsafeSettingsError(
+                "refusing to start outside demo mode: "
+                + "; ".join(problems)
+                + f". Set each to a secret of your own, for example the output of {MAKE_SECRET}"
+                " (keep the pseudonym secret stable: changing it changes every pseudonym), or"
+                " run the demo with govgraph serve --demo (GOVGRAPH_DEMO=true)."
+            )

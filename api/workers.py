@@ -3,10 +3,9 @@ requests there; the embedded store's file belongs to one process).
 
 uvicorn's own ``--workers`` binds the listening socket with ``proto`` 0; accepted connections
 inherit it, and asyncio turns ``TCP_NODELAY`` on only for sockets that say ``IPPROTO_TCP``. Nagle's
-algorithm then holds every keep-alive response's body until the client's delayed ACK: about 40 ms
-per request on Linux (uvicorn issue 3149). Measured here with wrk, one client, ``{ __typename }``:
-1.4 ms median in one process, 44 ms with ``uvicorn --workers 2``. :func:`listening_socket` makes
-the socket the way asyncio would for a host and port.
+algorithm then holds every keep-alive response's body until the client's delayed ACK, a wait
+added to every request on Linux (uvicorn issue 3149; figures in bench/README.md).
+:func:`listening_socket` makes the socket the way asyncio would for a host and port.
 """
 
 from __future__ import annotations
@@ -46,6 +45,7 @@ def serve_workers(
     # every worker builds its app from the environment (create_app() reads Settings()), so
     # what the command line changed goes there
     os.environ["GOVGRAPH_STORE"] = settings.store
+    os.environ["GOVGRAPH_DEMO"] = "true" if settings.demo else "false"
     os.environ["GOVGRAPH_API_KEYS"] = json.dumps({k: r.value for k, r in settings.api_keys.items()})
     config = uvicorn.Config(
         APP, factory=True, host=host, port=port, workers=workers, access_log=access_log

@@ -38,6 +38,15 @@ the analytics steps can be run again without it. The writes of "after 1 write" a
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 300 --stores embedded,neo4j
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 1000 --stores embedded \
         --load direct
+
+``--versions-heap`` measures something else, on the demo data set: 12 versions of the projection
+(2 of them full rebuilds) built, used and dropped must grow the Python heap (``tracemalloc``) by
+less than a tenth of what the same 12 versions take when something keeps them, with and without
+``freeze``; the exit status is 1 otherwise. (It was a test; a heap bound belongs here. The tests
+keep the behaviour: ``tests/analytics/test_versions.py`` checks, with weak references, that a
+dropped version is freed by reference counting alone.)
+
+    /work/main/.venv/bin/python bench/analytics_bench.py --versions-heap
 """
 
 from __future__ import annotations
@@ -456,6 +465,82 @@ async def run(args: argparse.Namespace) -> None:
         print(f"| {step} | " + " | ".join(cells) + " |")
 
 
+async def _versions_heap(freeze: bool) -> tuple[int, int]:
+    """Bytes the heap grew by over 12 versions dropped, then over 12 kept (after a warm-up)."""
+    import tracemalloc
+
+    from govgraph.graph.analytics import _heap
+    from govgraph.loaders.demo import SNAPSHOT, load_demo
+
+    store = EmbeddedStore()
+    await load_demo(store)
+
+    async def use() -> None:
+        """What a service does with a version: the rules, and the tie analyses on the day."""
+        run_rules(await cache.history(), as_of=SNAPSHOT)
+        day = await cache.graph(SNAPSHOT)
+        cross_appointments(day)
+        conflicts_of_interest(day)
+        interlocks(day)
+        brokers(day, k=5, top=3)
+
+    async def write(i: int) -> None:  # a membership the demo lacks, added and removed in turn
+        await store.apply(
+            WriteBatch(links=[lk]) if i % 2 == 0 else WriteBatch(delete_links=[lk.id])
+        )
+
+    async def versions(held: list[nx.MultiDiGraph] | None) -> int:
+        # a frozen version is out of the collector's reach, so collecting cannot hide a kept one
+        gc.collect()
+        start = tracemalloc.get_traced_memory()[0]
+        for i in range(12):
+            if i % 6 == 5:
+                cache.invalidate()  # a full rebuild now and then
+            await use()
+            if held is not None:
+                held.extend((await cache.history(), await cache.graph(SNAPSHOT)))
+            await write(i)
+        await use()
+        gc.collect()
+        return int(tracemalloc.get_traced_memory()[0] - start)
+
+    was = _heap.enabled()
+    tracemalloc.start()  # before the first build: a rebuild frees only what was traced
+    try:
+        cache = AnalyticsCache(store, freeze=freeze)
+        f = facts_of(at(await cache.history(), SNAPSHOT))
+        branch = f.ids("PartyBranch")[0]
+        person = next(p for p in f.ids("Person") if p not in f.members(branch))
+        lk = link("MEMBER_OF", person, branch, status="full", since=dt.date(2020, 1, 1))
+        del f  # it holds the first version's day view
+        for i in range(4):  # warm up: memos, interned strings, the first patched versions
+            await use()
+            await write(i)
+        dropped = await versions(None)
+        held: list[nx.MultiDiGraph] = []
+        kept = await versions(held)
+    finally:
+        tracemalloc.stop()
+        _heap._State.enabled = was
+        _heap._State.freezes = 0
+        gc.unfreeze()
+    return dropped, kept
+
+
+def versions_heap() -> int:
+    """``--versions-heap``: the exit status."""
+    ok = True
+    for freeze in (False, True):
+        dropped, kept = asyncio.run(_versions_heap(freeze))
+        within = kept > 5_000_000 and dropped < kept / 10
+        ok = ok and within
+        print(
+            f"freeze={freeze}: 12 versions dropped grew the heap {dropped / 2**20:,.1f} MiB, "
+            f"kept {kept / 2**20:,.1f} MiB: {'PASS' if within else 'FAIL'} (under a tenth)"
+        )
+    return 0 if ok else 1
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--compounds", type=int, default=300)
@@ -485,7 +570,15 @@ def main() -> None:
         help="Neo4j home kept between runs: loaded once, the load skipped when run again",
     )
     p.add_argument("--load-only", action="store_true", help="stop after the load (--keep-db)")
-    asyncio.run(run(p.parse_args()))
+    p.add_argument(
+        "--versions-heap",
+        action="store_true",
+        help="only the heap growth of dropped analytics versions, on the demo (exit status)",
+    )
+    args = p.parse_args()
+    if args.versions_heap:
+        raise SystemExit(versions_heap())
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

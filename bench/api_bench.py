@@ -181,10 +181,12 @@ def neo4j_with(ds: Dataset, cache: Path, heap: str, pagecache: str) -> Iterator[
 
 
 # --- the code under test ------------------------------------------------------------------------
-def code_under_test(ref: str, cache: Path) -> tuple[Path, str]:
-    """The ``src`` folder to import ``govgraph`` from, and a label naming the code."""
+def code_under_test(ref: str, cache: Path) -> tuple[Path | None, str]:
+    """The folder to import ``govgraph`` from (None: the working tree, as installed in this
+    virtualenv), and a label naming the code. A commit is installed into a folder of its own:
+    its top-level folders map to ``govgraph.*`` only once installed."""
     if ref == "worktree":
-        return REPO / "src", "the working tree"
+        return None, "the working tree"
     sha = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", "--verify", f"{ref}^{{commit}}"],
         capture_output=True,
@@ -194,13 +196,15 @@ def code_under_test(ref: str, cache: Path) -> tuple[Path, str]:
     folder = cache / f"code-{sha[:12]}"
     if not (folder / ".complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        (folder / "tree").mkdir(parents=True)
         archive = subprocess.run(
             ["git", "-C", str(REPO), "archive", sha], capture_output=True, check=True
         ).stdout
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder / "tree")], input=archive, check=True)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
+        subprocess.run([*pip, "--target", str(folder / "site"), str(folder / "tree")], check=True)
         (folder / ".complete").write_text(sha, encoding="utf-8")
-    return folder / "src", f"commit {sha[:12]}"
+    return folder / "site", f"commit {sha[:12]}"
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -276,14 +280,14 @@ def our_server(
     name: str,
     store_env: dict[str, str],
     work: Path,
-    src: Path,
+    src: Path | None,
     app: str = "govgraph.api.app",
     *,
     workers: int = 1,
 ) -> Server:
     env = {
         **store_env,
-        "PYTHONPATH": os.pathsep.join((str(src), str(HERE))),
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (src, HERE) if p is not None),
         "GOVGRAPH_API_KEYS": json.dumps({API_KEY: "department"}),
         "PYTHONUNBUFFERED": "1",
     }
@@ -818,7 +822,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     refs = [BY_NAME[q] for q in args.queries.split(",")]
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     args.src, code = code_under_test(args.code, Path(args.cache_dir))
-    sys.path.insert(0, str(args.src))
+    if args.src is not None:
+        sys.path.insert(0, str(args.src))
     started = dt.datetime.now(dt.UTC)
     print(
         f"api_bench {started:%Y-%m-%d %H:%M} UTC on {platform.node()}: {os.cpu_count()} CPUs, "

@@ -36,6 +36,10 @@ the id columns of the CSV files are read (no parsing, no checks), and every node
 goes into ``dicts``, the :class:`~govgraph.loaders.rows.ImportIndex` the importer used to keep
 (id -> kind and row, link id -> row, the set of link ends), or ``digests``, the importer's
 compact arrays (``_Nodes``, ``_Digests``, sorted as after the first pass).
+
+``--generator-heap`` checks that the synthetic generator streams: its peak traced Python heap
+(``tracemalloc``) generating 300 compounds exceeds that for 30 by less than 2 MiB; the exit
+status is 1 otherwise. (It was a test; a memory bound belongs here.)
 """
 
 from __future__ import annotations
@@ -623,6 +627,28 @@ async def main_async(args: argparse.Namespace) -> None:
             print(f"  {k:<40} {v:>10,.1f}" + ("" if k == "batches" else " s"))
 
 
+def generator_heap() -> int:
+    """``--generator-heap``: the synthetic generator's peak heap at two sizes; the exit status."""
+
+    def peak(out: Path, compounds: int) -> int:
+        tracemalloc.start()
+        try:
+            generate(out, compounds=compounds)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp) / "warm", compounds=5)  # imports and caches outside the measurement
+        small, big = peak(Path(tmp) / "small", 30), peak(Path(tmp) / "big", 300)
+    flat = big - small < 2 * 2**20
+    print(
+        f"generator peak heap: 30 compounds {small / 2**20:.2f} MiB, 300 compounds "
+        f"{big / 2**20:.2f} MiB: {'PASS' if flat else 'FAIL'} (less than 2 MiB apart)"
+    )
+    return 0 if flat else 1
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--compounds", type=int, default=500)
@@ -660,11 +686,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="only hold every id of --dataset, as dicts (before) or digests (now): peak RSS",
     )
+    p.add_argument(
+        "--generator-heap",
+        action="store_true",
+        help="only the synthetic generator's peak heap at 30 and 300 compounds (exit status)",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    asyncio.run(main_async(parse_args(argv)))
+    args = parse_args(argv)
+    if args.generator_heap:
+        raise SystemExit(generator_heap())
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ class ApiProcess:
             "GOVGRAPH_HOST": "127.0.0.1",
             "GOVGRAPH_PORT": str(self.port),
             "GOVGRAPH_API_KEYS": API_KEYS,
+            "GOVGRAPH_DEMO": "true",  # synthetic data: the built-in pseudonym secret will do
             **env,
         }
         self.log_file = log_file

@@ -4,8 +4,10 @@
 Each command is thin: it opens the configured store, builds the projection, and hands it to a
 pure function returning plain, JSON-ready dicts (:func:`gap_rows`, :func:`summary_rows`,
 :func:`tie_rows`), which call the same :mod:`govgraph.graph.analytics` functions the GraphQL
-layer calls. The command only prints the rows with rich and writes them as CSV or Excel.
-``cli/main.py`` adds the commands to its app with :func:`register`.
+layer calls. The command only prints the rows with rich and writes them as CSV or Excel, their
+columns headed in Chinese (:data:`HEADINGS_ZH`). Without ``--as-of`` they evaluate the data as
+of the latest day it records (:func:`~govgraph.graph.analytics.data_span`), not today: a ledger
+is a snapshot of its own day. ``cli/main.py`` adds the commands to its app with :func:`register`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ..graph.analytics import (
     conflicts_of_interest,
     coverage_summary,
     cross_appointments,
+    data_span,
     interlocks,
     multi_post_holders,
     project,
@@ -45,6 +48,7 @@ from ..graph.analytics import (
     uncovered_communities,
 )
 from ..graph.errors import GovGraphError, Problem, ValidationError
+from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
 from ..loaders.exporters import append_as_text
 from ..loaders.rows import escape_formula
 from .stores import StoreOpt, settings_for, with_store
@@ -96,6 +100,20 @@ RATIOS = (
     "appeals_replied",
 )
 LEVELS = ("city", "township", "community", "compound")
+#: the columns of a level's coverage table (``gaps --summary``)
+COVERAGE_COLUMNS = ("place", "name", "compounds", *RATIOS, "gaps", "findings")
+#: the columns of the uncovered-communities table (``gaps --summary``)
+UNCOVERED_COLUMNS = (
+    "rank",
+    "community",
+    "name",
+    "township",
+    "compounds",
+    "compounds_with_gaps",
+    "gaps",
+    "findings",
+    "reasons",
+)
 SEVERITY_STYLES = {
     "error": "bold red",
     "conflict": "magenta",
@@ -115,8 +133,98 @@ TIE_ANALYSES: dict[
     "brokers": (lambda g, scope, top: brokers(g, scope, top=top), Broker),
 }
 
+
+def _kind_zh(kind: str) -> str:
+    return NODE_KINDS[kind].label_zh
+
+
+#: the Chinese heading of every column ``gaps`` and ``ties`` print or write, by its key (the
+#: field of the row); places, bodies and roles are named as the ontology names them. The
+#: terminal shows the heading, CSV and Excel files show it beside the key (see :func:`write_csv`)
+HEADINGS_ZH: dict[str, str] = {
+    # a finding (Finding.to_dict)
+    "id": "编号",
+    "rule": "规则",
+    "check": "检查项",
+    "severity": "严重程度",
+    "subject": "对象",
+    "subject_kind": "对象种类",
+    "subject_name": "对象名称",
+    "compound": _kind_zh("Compound"),
+    "community": _kind_zh("Community"),
+    "township": _kind_zh("Township"),
+    "city": _kind_zh("City"),
+    "explanation_zh": "说明",
+    "explanation_en": "说明(英文)",
+    "source": "依据",
+    "details": "详情",
+    # a place's coverage (CoverageRow) and the uncovered communities (CommunityGaps)
+    "level": "层级",
+    "place": "地点",
+    "name": NAME.label_zh,
+    "parent": "上级",
+    "compounds": "小区数",
+    "branch": "党支部覆盖",
+    "owners_committee": "业委会覆盖",
+    "property_service": "物业服务覆盖",
+    "service_station": "党群服务站点覆盖",
+    "party_groups": "党小组覆盖楼栋",
+    "cross_appointment": "交叉任职",
+    "party_share": "业委会党员比例",
+    "appeals_replied": "诉求回复",
+    "gaps": "缺口",
+    "findings": "问题",
+    "rank": "排名",
+    "compounds_with_gaps": "有缺口的小区",
+    "reasons": "原因",
+    # cross-appointment per compound (CompoundTies)
+    "branches": _kind_zh("PartyBranch"),
+    "committees": _kind_zh("OwnersCommittee"),
+    "seats": "业委会席位",
+    "cross_appointed": "交叉任职人员",
+    "rate": "交叉任职率",
+    "secretaries": CHOICE_LABELS_ZH["secretary"],
+    "chairs": CHOICE_LABELS_ZH["chair"],
+    "secretary_chairs": "书记兼任主任",
+    # people with several posts (MultiPostHolder), conflicts of interest (ConflictOfInterest)
+    "person": _kind_zh("Person"),
+    "bodies": "组织数",
+    "posts": "职务",
+    "committee": _kind_zh("OwnersCommittee"),
+    "committee_name": "业委会名称",
+    "compound_name": "小区名称",
+    "company": _kind_zh("PropertyCompany"),
+    "company_name": "企业名称",
+    "seat_role": "业委会职务",
+    "job_role": "物业岗位",
+    # interlocks (Interlock) and brokers (Broker)
+    "a": "组织甲",
+    "a_kind": "组织甲种类",
+    "a_name": "组织甲名称",
+    "b": "组织乙",
+    "b_kind": "组织乙种类",
+    "b_name": "组织乙名称",
+    "shared": "共有人数",
+    "people": "共有人员",
+    "node": "节点",
+    "kind": "种类",
+    "degree": "连接数",
+    "betweenness": "中介中心性",
+    "constraint": "结构约束",
+}
+
+
+def heading(key: str) -> str:
+    """The Chinese heading of a column (the key itself for a column without one)."""
+    return HEADINGS_ZH.get(key, key)
+
+
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="the evaluation day, YYYY-MM-DD (default: today)")
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="the evaluation day, YYYY-MM-DD (default: the latest date in the data)",
+    ),
 ]
 ScopeOpt = Annotated[
     str | None,
@@ -257,13 +365,32 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def _as_of(text: str | None) -> dt.date:
+def _as_of(text: str | None) -> dt.date | None:
     if text is None:
-        return dt.date.today()
+        return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         _fail(f"--as-of {text!r} is not a date (expected YYYY-MM-DD)", code=2)
+
+
+def _evaluation_day(as_of: dt.date | None, history: nx.MultiDiGraph) -> dt.date:
+    """``as_of``, or the latest day the data records, said on stderr: a ledger is a snapshot of
+    its own day, and "as of today" would find every term overdue since."""
+    if as_of is not None:
+        return as_of
+    last = data_span(history).last
+    if last is None:
+        today = dt.date.today()
+        typer.echo(
+            f"as of {today.isoformat()}: the data holds no date (数据中没有日期，默认取今天)",
+            err=True,
+        )
+        return today
+    typer.echo(
+        f"as of {last.isoformat()}, the latest date in the data (默认取数据中的最近日期)", err=True
+    )
+    return last
 
 
 def _cell(value: Any) -> str | int | float | bool | None:
@@ -294,11 +421,20 @@ def _shown(value: Any) -> str:
     return "" if out is None else str(out)
 
 
-def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
-    """``rows`` as CSV with a header row (UTF-8 with a BOM, which Excel needs for Chinese)."""
+def write_csv(
+    path: Path,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    headings: Mapping[str, str] | None = None,
+) -> None:
+    """``rows`` as CSV with a header row (UTF-8 with a BOM, which Excel needs for Chinese).
+
+    With ``headings`` each header is the heading and the key, as the import template writes
+    them (``严重程度 severity``): a clerk reads Chinese, a program takes the last word.
+    """
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(columns)
+        w.writerow([f"{headings[c]} {c}" if headings and c in headings else c for c in columns])
         for r in rows:
             cells = ["" if (c := _cell(r.get(k))) is None else c for k in columns]
             # names come from the data: never let a spreadsheet run one as a formula
@@ -306,22 +442,37 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[s
 
 
 def write_excel(
-    path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], sheet: str
+    path: Path,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    sheet: str,
+    headings: Mapping[str, str] | None = None,
 ) -> None:
-    """``rows`` as one sheet with a bold, frozen, filterable header row."""
+    """``rows`` as one sheet with a bold, frozen, filterable header row.
+
+    With ``headings`` the headings head the sheet and the keys follow in a second, grey header
+    row, which is the one filtered on: clerks read the first, programs the second.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
+    if headings:
+        ws.append([headings.get(c, c) for c in columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
     ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    keys = ws.max_row
+    key_font = Font(color="666666") if headings else Font(bold=True)
+    for cell in ws[keys]:
+        cell.font = key_font
     for r in rows:
         append_as_text(ws, [_cell(r.get(k)) for k in columns])  # formulas stay text
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.freeze_panes = f"A{keys + 1}"
+    ws.auto_filter.ref = f"A{keys}:{get_column_letter(max(len(columns), 1))}{ws.max_row}"
     wb.save(path)
 
 
@@ -344,7 +495,7 @@ def _table(
 
     table = Table(title=title, title_justify="left")
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(heading(c), overflow="fold")
     styles = styles or {}
     for r in rows:
         table.add_row(
@@ -372,10 +523,10 @@ def _write(
 ) -> None:
     try:
         if csv_path is not None:
-            write_csv(csv_path, rows, columns)
+            write_csv(csv_path, rows, columns, HEADINGS_ZH)
             typer.echo(f"wrote {len(rows)} row(s) to {csv_path}")
         if excel_path is not None:
-            write_excel(excel_path, rows, columns, sheet)
+            write_excel(excel_path, rows, columns, sheet, HEADINGS_ZH)
             typer.echo(f"wrote {len(rows)} row(s) to {excel_path}")
     except OSError as exc:
         _fail(_one_line(exc))
@@ -421,13 +572,14 @@ def gaps_command(
     store: StoreOpt = None,
 ) -> None:
     """Run the coverage and compliance rules and list what they find (应建未建, overdue, ...)."""
-    day = _as_of(as_of)
+    asked = _as_of(as_of)
     try:
         settings = load_settings(rules, settings_file)
     except (GovGraphError, OSError, pydantic.ValidationError) as exc:
         where = f"--settings {settings_file}: " if settings_file else ""
         _fail(where + _one_line(exc), code=2)
     graph = _history(store)
+    day = _evaluation_day(asked, graph)
     try:
         rows = gap_rows(graph, day, scope, settings, severities=severity)
         rollups = (
@@ -443,12 +595,12 @@ def gaps_command(
         for level in LEVELS:
             at_level = [r for r in rollups["coverage"] if r["level"] == level]
             if at_level:
-                columns = ["place", "name", "compounds", *RATIOS, "gaps", "findings"]
                 shown = [
                     {**r, "gaps": r["findings"]["gap"], "findings": sum(r["findings"].values())}
                     for r in at_level
                 ]
-                _table(console, f"Coverage by {level} as of {day.isoformat()}", shown, columns)
+                title = f"Coverage by {level} as of {day.isoformat()}"
+                _table(console, title, shown, COVERAGE_COLUMNS)
         _table(
             console,
             "Uncovered communities",
@@ -456,17 +608,7 @@ def gaps_command(
                 {**c, "compounds_with_gaps": len(c["compounds_with_gaps"])}
                 for c in rollups["uncovered"]
             ],
-            [
-                "rank",
-                "community",
-                "name",
-                "township",
-                "compounds",
-                "compounds_with_gaps",
-                "gaps",
-                "findings",
-                "reasons",
-            ],
+            UNCOVERED_COLUMNS,
         )
     typer.echo(_counts_line(rows, day))
     _write(rows, FINDING_COLUMNS, csv_path, excel_path, sheet="findings")
@@ -487,10 +629,11 @@ def ties_command(
 ) -> None:
     """Who links which bodies: cross-appointment, multi-post holders, conflicts of interest,
     interlocks, brokers (people by id only)."""
-    day = _as_of(as_of)
+    asked = _as_of(as_of)
     if what not in TIE_ANALYSES:
         _fail(f"--what {what!r}: expected one of {', '.join(TIE_ANALYSES)}", code=2)
     graph = _history(store)
+    day = _evaluation_day(asked, graph)
     try:
         rows = tie_rows(graph, day, scope, what, top)
     except GovGraphError as exc:

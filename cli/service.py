@@ -11,6 +11,7 @@ import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from ..api.app import create_app
+from ..api.settings import MAKE_SECRET
 from ..api.workers import serve_workers
 from ..graph.port import GraphStore
 from ..graph.privacy import Role
@@ -82,6 +83,14 @@ def serve(
     """Run the web service (FastAPI with GraphQL at /graphql) on the configured store."""
 
     settings = settings_for(store)
+    if with_demo:
+        settings = settings.model_copy(update={"demo": True})
+    if problems := settings.production_problems():
+        raise typer.BadParameter(
+            "; ".join(problems) + f". Set each to a secret of your own ({MAKE_SECRET}), or "
+            "serve the demo with --demo",
+            param_hint="GOVGRAPH_PSEUDONYM_SECRET / GOVGRAPH_JWT_SECRET",
+        )
     if workers > 1 and settings.store != "neo4j":
         raise typer.BadParameter(
             f"{workers} workers need the Neo4j store: the {settings.store} store's file belongs "

@@ -128,8 +128,8 @@ def upsert_nodes(kind: str) -> str:
 def upsert_links(kind: str) -> str:
     """Links of one kind; returns ``n``, the rows written.
 
-    A literal type lets MERGE seek the relationship id index (a dynamic ``$(row.kind)`` measured
-    about 40x slower on the demo's first load). A row whose end is missing, or whose ends are not
+    A literal type lets MERGE seek the relationship id index (a dynamic ``$(row.kind)`` type
+    gives the planner no index to seek). A row whose end is missing, or whose ends are not
     a pair of kinds this kind joins (``$pairs``), matches nothing and is not written: the caller
     compares ``n`` with the rows sent, so a stale endpoint check costs no extra lookup.
     """
@@ -320,8 +320,8 @@ def counts(dated: bool) -> str:
 # The full-text index finds the candidates (at most $limit, best score first, inside the
 # procedure); they travel as one record of [id, kind, properties] lists, in no particular order:
 # the store ranks them itself (search.rank_names: exact, prefix, length, id). One record rather
-# than one per candidate: a page of 100 records measured ~600 event-loop turns in the API against
-# ~25 for one record, and under load every turn waits behind all other requests in flight.
+# than one per candidate: each record costs the API several event-loop turns, and under load
+# every turn waits behind all other requests in flight.
 SEARCH = (
     f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $q, {{limit: $limit}}) "
     "YIELD node WHERE size($kinds) = 0 OR node.kind IN $kinds "
@@ -329,9 +329,8 @@ SEARCH = (
 )
 
 # The projection is read in pages of nodes in id order (the unique index gives the order), each
-# page one record holding lists: streaming one Bolt record per node or link measured about 10x
-# slower on a busy 2-core machine (one socket wake-up per record), and pages keep the server's
-# memory bounded at any size.
+# page one record holding lists: one Bolt record per node or link costs a socket wake-up each
+# (bench/bolt_records.py), and pages keep the server's memory bounded at any size.
 PROJECTION_NODES = (
     f"MATCH (n:{ENTITY}) WHERE n.id > $after AND (size($kinds) = 0 OR n.kind IN $kinds) "
     "WITH n ORDER BY n.id LIMIT $limit "
@@ -505,8 +504,8 @@ def aggregate(kind: str, where: str, way: Route) -> str:
     """Nodes of ``kind`` matching ``where`` under each place of ``way.level``, zeros included,
     most first, at most ``$limit``; the matching nodes under none; and whether more places
     follow. One statement, one pass up from the nodes along chains of locating links, every
-    link valid on ``$as_of`` (walking down from the places measured several times more work:
-    below a township lie whole trees of bodies that are not the kind counted)."""
+    link valid on ``$as_of`` (not down from the places: below a township lie whole trees of
+    bodies that are not the kind counted)."""
     rels = "|".join(rel_type(k) for k in way.link_kinds)
     chain = f"[rs:{rels}*1..{way.max_hops}]"
     level, nodes = label(way.level), label(kind)

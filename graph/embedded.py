@@ -366,8 +366,8 @@ class EmbeddedStore(GraphStore):
 
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
         """Kept per day asked until the next write: counting the links reads every one of them
-        (~2 µs each: 30 ms at the demo, seconds at a few thousand compounds), and a dashboard
-        asks the same counts again and again."""
+        (a cost that grows with the graph), and a dashboard asks the same counts again and
+        again."""
         self.stats.count("counts")
         version, kept = self._counts_kept
         if version != self.version:
@@ -441,8 +441,8 @@ class EmbeddedStore(GraphStore):
 
     def _incident(self, nid: str, direction: Direction) -> Iterable[tuple[Link, str]]:
         """The links at ``nid`` with the node at their other end, read straight from the
-        adjacency dicts (in the order ``out_edges``/``in_edges`` give): through NetworkX's edge
-        views a link cost ~3 µs more, and a link filter reads every link at every node of a
+        adjacency dicts (in the order ``out_edges``/``in_edges`` give): NetworkX's edge views
+        add Python-level calls per link, and a link filter reads every link at every node of a
         kind (a compound has hundreds at prefecture scale)."""
         if direction in (Direction.OUT, Direction.BOTH):
             for v, keyed in self._g._succ.get(nid, {}).items():
@@ -610,8 +610,8 @@ def _str_or_none(value: Value | None) -> str | None:
 
 def _sort_rows(keys: Sequence[SortKey], rows: list[tuple[list[Value | None], Node]]) -> None:
     """Sort ``(sort values, node)`` rows in the order of :func:`_compare_values`: one stable
-    sort per key, the last key first, each on a key function (a comparison function called
-    from Python for every pair cost ~10 ms for a thousand rows)."""
+    sort per key, the last key first, each on a key function (one call per row, where a
+    comparison function is a Python call for every pair of rows)."""
     for i in reversed(range(len(keys))):
         if keys[i].descending:  # nulls last here too: (False, None) after every (True, value)
             rows.sort(key=lambda row: (row[0][i] is not None, row[0][i]), reverse=True)

@@ -109,6 +109,24 @@ def parse_link_id(value: str) -> tuple[str, str, str, str]:
 
 
 # --- coercion and validation -----------------------------------------------------------------
+#: the days a date may hold, anywhere (stored properties, GraphQL's ``Date``): far enough from
+#: ``datetime``'s years 1 and 9999 that the analytics' month, year and term arithmetic never
+#: overflows, and wide enough for any record of a person or a body
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2200, 12, 31)
+DAY_RANGE = (
+    f"日期须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 (a date from {EARLIEST_DAY} to {LATEST_DAY})"
+)
+
+
+def in_day_range(day: dt.date) -> dt.date:
+    """``day`` if it lies within :data:`EARLIEST_DAY`..:data:`LATEST_DAY`; ``ValueError``
+    saying the range otherwise."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(DAY_RANGE)
+    return day
+
+
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 
@@ -216,6 +234,8 @@ def _check_props(
             typed = coerce(prop, value)
             if isinstance(typed, str):
                 storable_text(typed)
+            elif isinstance(typed, dt.date):  # checked on write, as text is
+                in_day_range(typed)
         except ValueError as exc:
             problems.append(Problem(subject, name, value, str(exc)))
             continue

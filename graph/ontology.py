@@ -99,45 +99,117 @@ COMMON_NODE_PROPS = (SOURCE,)
 COMMON_LINK_PROPS = (SOURCE,)
 TEMPORAL_PROPS = (SINCE, UNTIL)
 
-BRANCH_FORMS = ("standalone", "joint", "combined")  # 单建 / 联建 / 兼合式
-MEMBER_STATUS = ("full", "probationary")  # 正式 / 预备
-MEMBER_CATEGORY = ("in_service", "retired", "floating")  # 在职 / 退休 / 流动
+#: the Chinese label of every enumerated value (a code in some ``Prop.choices``): the template's
+#: drop-downs show it, the importer accepts it for the code, messages name both. One table for
+#: every property, so a code reads the same wherever it appears; terms from DOMAIN.md and the
+#: seed article
+CHOICE_LABELS_ZH: dict[str, str] = {
+    # PartyBranch.form
+    "standalone": "单建",
+    "joint": "联建",
+    "combined": "兼合式",
+    # MEMBER_OF.status, MEMBER_OF.category
+    "full": "正式",
+    "probationary": "预备",
+    "in_service": "在职",
+    "retired": "退休",
+    "floating": "流动",
+    # HOLDS_POST.role
+    "secretary": "书记",
+    "deputy_secretary": "副书记",
+    "committee_member": "支委委员",
+    "group_leader": "党小组长",
+    "central_household": "党员中心户",
+    "chair": "主任",
+    "vice_chair": "副主任",
+    "member": "委员",
+    "head": "组长",
+    "deputy_head": "副组长",
+    # MANAGES.mode: the four ways the article names for old compounds
+    "recruited_company": "社招物业企业接管",
+    "existing_company": "现有服务较好的物业企业接管",
+    "community_company": "社区物业公司接管",
+    "owners_self_managed": "居民业委会接管",
+    # Meeting.meeting_type
+    "compound_joint_meeting": "小区治理联席会",  # monthly
+    "township_joint_meeting": "乡镇小区治理联席会议",  # every two months
+    "city_leadership_meeting": "小区治理工作领导小组专题会议",  # quarterly
+    "service_center_meeting": "社区小区治理工作会议",  # monthly
+    "residents_council": "居民议事会",
+    "hearing": "听证会",
+    "branch_assembly": "支部党员大会",
+    "branch_committee": "支委会",
+    "group_meeting": "党小组会",
+    "party_lecture": "党课",
+    "theme_party_day": "主题党日",
+    # Appeal.channel, Appeal.appeal_type
+    "minsheng_e_huairen": "民生e怀仁",
+    "secretary_mailbox": "书记信箱",
+    "hotline": "热线电话",
+    "other": "其他",
+    "urgent": "紧急",
+    "enquiry": "咨询",
+    "complaint": "投诉",
+    # Evaluation.grade
+    "A": "甲",
+    "B": "乙",
+    "C": "丙",
+    # PartyCommittee.level, LeadershipGroup.level
+    "city": "市级",
+    "township": "乡镇级",
+    "community": "社区级",
+    # ServiceStation.station_type
+    "station": "党群服务站",
+    "point": "服务点",
+    # Person.gender
+    "female": "女",
+    "male": "男",
+}
+
+BRANCH_FORMS = ("standalone", "joint", "combined")
+MEMBER_STATUS = ("full", "probationary")
+MEMBER_CATEGORY = ("in_service", "retired", "floating")
 POST_ROLES = (
-    "secretary",  # 书记
-    "deputy_secretary",  # 副书记
-    "committee_member",  # 支委委员
-    "group_leader",  # 党小组长
-    "central_household",  # 党员中心户
-    "chair",  # 主任
-    "vice_chair",  # 副主任
-    "member",  # 委员 / 成员
-    "head",  # 组长
-    "deputy_head",  # 副组长
+    "secretary",
+    "deputy_secretary",
+    "committee_member",
+    "group_leader",
+    "central_household",
+    "chair",
+    "vice_chair",
+    "member",
+    "head",
+    "deputy_head",
 )
-MANAGE_MODES = (
-    "recruited_company",  # 社招物业企业接管
-    "existing_company",  # 现有服务较好的物业企业接管
-    "community_company",  # 社区物业公司接管
-    "owners_self_managed",  # 居民业委会接管
-)
+MANAGE_MODES = ("recruited_company", "existing_company", "community_company", "owners_self_managed")
 MEETING_KINDS = (
-    "compound_joint_meeting",  # 小区治理联席会 (monthly)
-    "township_joint_meeting",  # 乡镇小区治理联席会议 (every two months)
-    "city_leadership_meeting",  # 市委小区治理工作领导小组专题会议 (quarterly)
-    "service_center_meeting",  # 社区小区治理工作会议 (monthly)
-    "residents_council",  # 居民议事会
-    "hearing",  # 听证会
-    "branch_assembly",  # 支部党员大会
-    "branch_committee",  # 支委会
-    "group_meeting",  # 党小组会
-    "party_lecture",  # 党课
-    "theme_party_day",  # 主题党日
+    "compound_joint_meeting",
+    "township_joint_meeting",
+    "city_leadership_meeting",
+    "service_center_meeting",
+    "residents_council",
+    "hearing",
+    "branch_assembly",
+    "branch_committee",
+    "group_meeting",
+    "party_lecture",
+    "theme_party_day",
 )
 APPEAL_CHANNELS = ("minsheng_e_huairen", "secretary_mailbox", "hotline", "other")
 APPEAL_TYPES = ("urgent", "enquiry", "complaint")
-GRADES = ("A", "B", "C")  # 甲 / 乙 / 丙
+GRADES = ("A", "B", "C")
 LEVELS = ("city", "township", "community")
-STATION_TYPES = ("station", "point")  # 党群服务站 / 服务点
+STATION_TYPES = ("station", "point")
+GENDERS = ("female", "male")
+
+
+def choice_label(code: str) -> str:
+    """The Chinese label of an enumerated value (the code itself if it has none).
+
+    >>> choice_label("secretary"), choice_label("standalone")
+    ('书记', '单建')
+    """
+    return CHOICE_LABELS_ZH.get(code, code)
 
 
 S, INT, F, B, D = PropType.STR, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.DATE
@@ -175,7 +247,7 @@ _NODE_KINDS: tuple[NodeKind, ...] = (
             Prop("name", S, "姓名", personal=True),
             Prop("phone", S, "电话", personal=True),
             Prop("address", S, "住址", personal=True),
-            Prop("gender", S, "性别", choices=("female", "male")),
+            Prop("gender", S, "性别", choices=GENDERS),
             Prop("birth_year", INT, "出生年份", personal=True),
             Prop("employer", S, "工作单位", doc="for in-service Party members (P8 roll-up)"),
         ),

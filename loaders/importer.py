@@ -66,8 +66,8 @@ from .rows import (
 LOOKUP_CHUNK = 1000
 #: report progress every so many rows
 PROGRESS_EVERY = 500
-#: parsed rows kept between the passes (about 650 bytes each, measured: some 330 MB); past it
-#: tables are parsed again in each pass
+#: parsed rows kept between the passes, so that memory stays bounded at any size (bytes a row:
+#: bench/README.md); past it tables are parsed again in each pass
 KEEP_ROWS = 500_000
 ERROR_COLUMNS = ("file", "sheet", "row", "column", "value", "expected")
 

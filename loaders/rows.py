@@ -17,6 +17,7 @@ errors.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -28,6 +29,7 @@ from typing import Any
 from ..graph.errors import GovGraphError, Problem
 from ..graph.model import ID_EXPECTED, ID_PATTERN, Link, Node, check_link, check_node
 from ..graph.ontology import (
+    CHOICE_LABELS_ZH,
     LINK_KINDS,
     NODE_KINDS,
     LinkKind,
@@ -61,6 +63,8 @@ class RowError:
 
     ``row`` is the row or line number as a spreadsheet program or editor shows it (the header
     is row 1); 0 means the whole file or sheet. ``column`` is the header as written in the file.
+    ``expected`` written Chinese first carries its own words in both languages
+    (``应为以下之一 / expected one of: …``), so the message does not add "expected".
     """
 
     file: str
@@ -76,7 +80,8 @@ class RowError:
         return ":".join(p for p in parts if p)
 
     def __str__(self) -> str:
-        return f"{self.where}: {show_value(self.value)} — expected {self.expected}"
+        lead = "expected " if self.expected[:1].isascii() else ""
+        return f"{self.where}: {show_value(self.value)} — {lead}{self.expected}"
 
 
 def show_value(value: Any, limit: int = 60) -> str:
@@ -361,15 +366,56 @@ def _clean_text(value: Any, spreadsheet: bool, limit: int) -> Any:
 
 
 @cache
-def _folded(choices: tuple[str, ...]) -> dict[str, str]:
-    return {c.casefold(): c for c in choices}
+def _choice_aliases(choices: tuple[str, ...]) -> dict[str, str]:
+    """Normalized code or Chinese label → code, for one property's choices."""
+    out = {_norm(c): c for c in choices}
+    out.update({_norm(CHOICE_LABELS_ZH[c]): c for c in choices if c in CHOICE_LABELS_ZH})
+    return out
+
+
+def resolve_choice(choices: tuple[str, ...], value: str) -> str | None:
+    """The code a cell names among ``choices``: by code or Chinese label, or both as the
+    template's help row shows them (``书记 (secretary)``); None if it names none.
+
+    >>> roles = ("secretary", "deputy_secretary")
+    >>> resolve_choice(roles, "书记"), resolve_choice(roles, " Secretary ")
+    ('secretary', 'secretary')
+    >>> resolve_choice(roles, "副书记 (deputy_secretary)")
+    'deputy_secretary'
+    >>> resolve_choice(roles, "boss") is None
+    True
+    """
+    if value in choices:  # snapshots and exports hold the codes: no folding needed
+        return value
+    aliases = _choice_aliases(choices)
+    whole = aliases.get(_norm(value))
+    if whole is not None:
+        return whole
+    spaced = unicodedata.normalize("NFKC", value).replace("(", " (")
+    found = {aliases.get(tok.strip("()[]{}<>")) for tok in _tokens(spaced)}
+    return found.pop() if len(found) == 1 else None
+
+
+def choices_expected(choices: tuple[str, ...]) -> str:
+    """What a cell of an enumerated property may hold, in Chinese and English.
+
+    >>> choices_expected(("standalone", "joint"))
+    '应为以下之一 / expected one of: 单建 (standalone), 联建 (joint)'
+    """
+    named = ", ".join(f"{CHOICE_LABELS_ZH.get(c, c)} ({c})" for c in choices)
+    return f"应为以下之一 / expected one of: {named}"
 
 
 def _typed(prop: Prop, value: Any, spreadsheet: bool) -> Any:
-    """Smooth what spreadsheets do to values before the model's own coercion sees them."""
+    """Smooth what spreadsheets do to values before the model's own coercion sees them; a
+    value that can be nothing the property holds raises :class:`_BadCellError`."""
     if prop.type is PropType.STR:
-        if prop.choices and isinstance(value, str):
-            return _folded(prop.choices).get(value.strip().casefold(), value)
+        if prop.choices:
+            # a code or its Chinese label; a number typed in the cell names no choice either
+            code = resolve_choice(prop.choices, str(value))
+            if code is None:
+                raise _BadCellError(choices_expected(prop.choices))
+            return code
         if spreadsheet and isinstance(value, int | float) and not isinstance(value, bool):
             # a phone number or credit code typed into a number cell
             return str(int(value)) if float(value).is_integer() else repr(value)
@@ -378,8 +424,22 @@ def _typed(prop: Prop, value: Any, spreadsheet: bool) -> Any:
         m = _DATE_LIKE.match(value)
         if m:
             y, mo, d = (int(g) for g in m.groups())
+            _check_day(y, mo, d)
             return f"{y:04d}-{mo:02d}-{d:02d}"
     return value
+
+
+def _check_day(year: int, month: int, day: int) -> None:
+    """Raise :class:`_BadCellError` naming what is wrong with a well-formed date that does not
+    exist (``2021-02-30``): a generic "not a date" would send the user looking at the format."""
+    if not 1 <= year <= 9999:
+        raise _BadCellError(f"没有这一年 / no such year: {year} (years run from 1 to 9999)")
+    if not 1 <= month <= 12:
+        raise _BadCellError(f"没有这个月 / no such month: {month} (months run from 1 to 12)")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        month_name = calendar.month_name[month]
+        raise _BadCellError(f"没有这一天 / no such day: {month_name} {year} has {last} days")
 
 
 def _id_cell(value: Any) -> str | None:
@@ -643,18 +703,24 @@ class _Parser:
         errors: list[RowError],
     ) -> Node | Link | None:
         props: dict[str, Any] = {}
+        unusable: set[str] = set()
         for p in declared:
             v = values.get(p.name)
             if v is _INVALID:
-                continue
-            if v is not None:
-                props[p.name] = _typed(p, v, self.spreadsheet)
+                unusable.add(p.name)
+            elif v is not None:
+                try:
+                    props[p.name] = _typed(p, v, self.spreadsheet)
+                except _BadCellError as bad:
+                    header = lay.headers.get(p.name, p.name)
+                    errors.append(self._err(number, header, _preview(v), bad.expected))
+                    unusable.add(p.name)
         problems: list[Problem] = []
         clean = check(props, problems)
-        failed = {pr.field for pr in problems}
+        failed = {pr.field for pr in problems} | unusable
         for pr in problems:
             # a required property whose cell held something unusable was already reported
-            if pr.value is None and values.get(pr.field) is _INVALID:
+            if pr.value is None and pr.field in unusable:
                 continue
             errors.append(
                 self._err(number, lay.headers.get(pr.field, pr.field), pr.value, pr.expected)

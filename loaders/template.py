@@ -2,8 +2,9 @@
 
 One sheet per node kind and per link kind, named by the kind. Row 1 holds the headers, the
 Chinese label and the English name together (``名称 name``), which the importer reads back;
-row 2 is a help row (type, required, allowed values) that the importer skips; enumerated and
-yes/no columns get drop-down lists. A README sheet explains the rest, in Chinese and English.
+row 2 is a help row (type, required, allowed values as ``书记 (secretary)``) that the importer
+skips; enumerated and yes/no columns get drop-down lists of the Chinese labels, which the
+importer reads back as the codes. A README sheet explains the rest, in Chinese and English.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph.model import ID_EXPECTED
-from ..graph.ontology import LINK_KINDS, NODE_KINDS, PropType
+from ..graph.ontology import LINK_KINDS, NODE_KINDS, PropType, choice_label
 from .rows import (
     HELP_PREFIX,
     KEY_COL,
@@ -30,10 +31,11 @@ TYPE_HELP = {
     PropType.STR: "文本 text",
     PropType.INT: "整数 whole number",
     PropType.FLOAT: "数字 number",
-    PropType.BOOL: "是/否 true/false",
+    PropType.BOOL: "是/否 yes/no",
     PropType.DATE: "日期 date YYYY-MM-DD",
 }
-BOOL_CHOICES = ("true", "false")
+#: what a yes/no drop-down offers (the importer also reads true/false)
+BOOL_CHOICES = ("是", "否")
 #: the last row drop-down lists reach (Excel's last row)
 LAST_ROW = 1_048_576
 
@@ -56,7 +58,8 @@ def column_help(kind: str, col: Column) -> str:
     assert prop is not None
     parts = [TYPE_HELP[prop.type], "必填 required" if prop.required else "可选 optional"]
     if prop.choices:
-        parts.append("可选值 one of: " + " / ".join(prop.choices))
+        named = " / ".join(f"{choice_label(c)} ({c})" for c in prop.choices)
+        parts.append("可选值 one of: " + named)
     if prop.personal:
         parts.append("个人信息 personal data")
     if prop.doc:
@@ -72,12 +75,14 @@ def kind_sheets() -> Iterator[tuple[str, str, tuple[Column, ...]]]:
         yield lk.name, lk.label_zh, columns(lk.name)
 
 
-def _choices(col: Column) -> tuple[str, ...]:
+def drop_down(col: Column) -> tuple[str, ...]:
+    """What a column's drop-down list offers: the Chinese labels of its choices, 是/否 for a
+    yes/no column, nothing for a free column."""
     if col.prop is None:
         return ()
     if col.prop.type is PropType.BOOL:
         return BOOL_CHOICES
-    return col.prop.choices
+    return tuple(choice_label(c) for c in col.prop.choices)
 
 
 def write_template(path: Path | str) -> Path:
@@ -120,7 +125,7 @@ def write_template(path: Path | str) -> Path:
             help_cell = ws.cell(row=2, column=i, value=f"{HELP_PREFIX} {text}" if i == 1 else text)
             help_cell.font, help_cell.alignment = help_font, wrap
             ws.column_dimensions[letter].width = max(14, min(40, len(col.header) * 2))
-            choices = _choices(col)
+            choices = drop_down(col)
             if choices:
                 dv = DataValidation(
                     type="list",
@@ -128,7 +133,7 @@ def write_template(path: Path | str) -> Path:
                     allow_blank=True,
                     showErrorMessage=True,
                     errorTitle=col.header,
-                    error="one of: " + ", ".join(choices),
+                    error="请从下拉列表中选择 / one of: " + ", ".join(choices),
                 )
                 dv.add(f"{letter}3:{letter}{LAST_ROW}")
                 ws.add_data_validation(dv)
@@ -152,8 +157,10 @@ def readme_lines() -> list[list[Any]]:
         ["编号 id：稳定唯一，不含空格和 '|'。"],
         ["关系用 起点 source_id / 终点 target_id 指向节点编号。"],
         ["Ids are stable and unique, without spaces or '|'. Links name their ends by node id."],
-        ["日期写作 YYYY-MM-DD（如 2021-03-01）；是/否 写 true/false（或 是/否）。"],
-        ["Dates as YYYY-MM-DD; yes/no as true/false. Drop-down lists show allowed values."],
+        ["日期写作 YYYY-MM-DD（如 2021-03-01）；是/否 写 是/否（或 true/false）。"],
+        ["下拉列表给出中文选项；导入时中文选项和英文代码（如 书记 或 secretary）都可以。"],
+        ["Dates as YYYY-MM-DD; yes/no as 是/否 or true/false. Drop-down lists show the Chinese"],
+        ["labels; the importer reads a label or its English code (书记 or secretary) alike."],
         ["单元格不能以 '=' 开头（公式不会被计算）；每格最多 " + str(MAX_CELL_CHARS) + " 个字符。"],
         [f"Cells must not start with '=' (formulas are never evaluated); at most {MAX_CELL_CHARS}"],
         ["characters per cell. A file with any invalid row imports nothing (one error per"],
@@ -178,6 +185,18 @@ def _fill_readme(ws: Any, bold: Any) -> None:
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 120
+
+
+def choices_markdown() -> str:
+    """The allowed-values table of ``docs/formats.md``: every enumerated column, each value's
+    Chinese label and code, generated like :func:`formats_markdown` (a test compares them)."""
+    lines = ["| sheet / file | column | 中文 (code) |", "|---|---|---|"]
+    for name, _label, cols in kind_sheets():
+        for c in cols:
+            if c.prop is not None and c.prop.choices:
+                named = ", ".join(f"{choice_label(v)} (`{v}`)" for v in c.prop.choices)
+                lines.append(f"| `{name}` | {c.header} | {named} |")
+    return "\n".join(lines) + "\n"
 
 
 def formats_markdown() -> str:

@@ -81,13 +81,13 @@ JVM_ADD_OPENS: Final = (
     "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
 )
-# C1 only: on a busy 2-core machine this starts Neo4j about 40% sooner and ran a short test
-# workload faster too (C2 warm-up never pays off for a short-lived test server). To get C2 back,
-# pass jvm_options=FULL_JIT (the last occurrence of a -XX flag wins).
+# C1 only: a test server starts sooner and runs a short workload faster without C2, whose
+# warm-up never pays off for a short-lived server. To get C2 back, pass jvm_options=FULL_JIT
+# (the last occurrence of a -XX flag wins).
 FULL_JIT: Final = ("-XX:TieredStopAtLevel=4",)
 """The usual tiered JIT (C1, then C2). A background server lives long enough to repay C2's
-warm-up: writing 718k records (bench/import_bench.py's statements, 1,000 compounds), C1 alone
-used 312 µs of JVM CPU a record in the second half of the run, C2 132 (bench/README.md)."""
+warm-up: for bulk writes C1 alone costs the JVM far more CPU a record than C2 once warm
+(figures in bench/README.md, import benchmark)."""
 _JVM_FLAGS: Final = (
     "-XX:TieredStopAtLevel=1",
     "-XX:+UseG1GC",

@@ -18,6 +18,7 @@ from ..graph.places import PLACE_LEVELS, levels_of
 from .analytics import PlaceLevel
 from .filters import WHERE_INPUTS, to_filter
 from .limits import COST
+from .paging import page_size
 from .types import Private, global_id, plural
 
 #: the fixed cost (schema/limits.py) of one kind's counts: the store reads every node of the
@@ -56,8 +57,6 @@ def _kind_resolver(kind: str) -> Any:
         where: where_type | None = None,  # type: ignore[valid-type]  # generated
         first: int = 20,
     ) -> PlaceCounts:
-        from .query import page_size  # the root Query imports this module
-
         found = await info.context.store.aggregate(
             kind,
             group_by=root.group_by,

@@ -78,6 +78,7 @@ from .analytics_types import (
     to_tie_community,
 )
 from .limits import COST
+from .paging import page_size
 from .types import LinkKindEnum, NodeKindEnum, PageInfo, entity_id
 
 #: PlaceLevel and SeverityLevel are the schema's one place-level and severity enums (the
@@ -225,7 +226,7 @@ RulesArg = Annotated[
     strawberry.argument(description="only these rules of the rule set (ids such as P1, O5)"),
 ]
 LinkKindsArg = Annotated[
-    Optional[list[LinkKindEnum]],  # type: ignore[valid-type]  # a generated enum
+    Optional[list[LinkKindEnum]],  # a generated enum
     strawberry.argument(description="follow only these kinds of link (default: every kind)"),
 ]
 
@@ -235,8 +236,6 @@ def _day(as_of: dt.date | None) -> dt.date:
 
 
 def _size(info: Info, first: int) -> int:
-    from .query import page_size  # query.py imports this module
-
     return page_size(info, first)
 
 
@@ -540,7 +539,7 @@ async def brokers(
     scope: ScopeArg = None,
     as_of: AsOfArg = None,
     kinds: Annotated[
-        Optional[list[NodeKindEnum]],  # type: ignore[valid-type]  # a generated enum
+        Optional[list[NodeKindEnum]],  # a generated enum
         strawberry.argument(description="the kinds of node ranked (default: Person)"),
     ] = None,
     sample: Annotated[
@@ -554,7 +553,7 @@ async def brokers(
 ) -> Page[Broker]:
     if sample is not None and sample < 1:
         raise ValidationError(Problem("brokers", "sample", sample, "at least 1"))
-    names = {k.value for k in kinds or []}  # type: ignore[attr-defined]  # a generated enum
+    names = {k.value for k in kinds or []}
     ranked = tuple(sorted(names)) if names else (PERSON,)
     return await _ties(
         info,

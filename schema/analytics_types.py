@@ -22,6 +22,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..graph import analytics as an
+from ..graph.analytics.discreet import Discreet, discreet
 from ..graph.errors import ForbiddenError
 from ..graph.model import link_id, parse_link_id
 from ..graph.privacy import PERSON, Role, RoleView
@@ -94,6 +95,13 @@ class Finding:
     explanation_en: str
     source: str = strawberry.field(description="the rule's citation")
     details: JSON = strawberry.field(description="the numbers and ids behind the finding")
+    responsible: str = strawberry.field(
+        description="the body responsible for fixing it, in Chinese (e.g. 社区党委)"
+    )
+    responsible_en: str = strawberry.field(description="the same body in English")
+    deadline_days: Optional[int] = strawberry.field(
+        description="suggested days to fix it (the rule's setting, else its severity's default)"
+    )
 
 
 @strawberry.type(description="The findings of the coverage and compliance rules.")
@@ -328,11 +336,17 @@ class Lens:
     def ids(self, ids: Sequence[str]) -> list[str]:
         return [self.id(i) for i in ids]
 
-    def subjects(self, ids: Sequence[str]) -> list[str]:
-        """Subjects of a reason: people left out for the public, pseudonyms for researchers."""
-        if self.role is Role.PUBLIC:
+    def subjects(self, ids: Sequence[str], rule: str = "", check: str = "") -> list[str]:
+        """Subjects of a reason: people left out for the public (and for researchers where the
+        check picks people by membership status or category), pseudonyms for researchers."""
+        if self.role is Role.PUBLIC or self.wording(rule, check) is not None:
             return [i for i in ids if not self.is_person(i)]
         return sorted(self.ids(ids))
+
+    def wording(self, rule: str, check: str) -> Discreet | None:
+        """A check's wording without membership status or category, for a role that may not
+        learn them (``graph/analytics/discreet.py``); None: the check's own will do."""
+        return discreet(rule, check) if self.masks else None
 
     def name(self, node_id: str, name: str | None) -> str | None:
         """A node's name: a person's for the department only (analytics never return them)."""
@@ -371,10 +385,16 @@ def _texts(details: Mapping[str, Any], sep: str) -> dict[str, Any]:
     }
 
 
-def explain(finding: an.Finding, subject: str, details: Mapping[str, Any]) -> tuple[str, str]:
+def explain(
+    finding: an.Finding,
+    subject: str,
+    details: Mapping[str, Any],
+    wording: Discreet | None = None,
+) -> tuple[str, str]:
     """The finding's explanations (zh, en) with ``subject`` and JSON-ready ``details``: its own
-    when given its own, a researcher's with pseudonyms in place of person ids."""
-    check = an.RULES[finding.rule].check(finding.check)
+    when given its own, a researcher's with pseudonyms in place of person ids (and in
+    ``wording``, when the check's own would tell membership status or category)."""
+    check = wording or an.RULES[finding.rule].check(finding.check)
     label = finding.subject_name or subject
     return (
         check.zh.format(name=label, **_texts(details, "、")),
@@ -384,11 +404,15 @@ def explain(finding: an.Finding, subject: str, details: Mapping[str, Any]) -> tu
 
 def to_finding(f: an.Finding, lens: Lens) -> Finding:
     raw = f.to_dict()
+    rule = an.RULES[f.rule]
     details = lens.value(raw["details"])
     subject = lens.id(f.subject)
     zh, en = f.explanation_zh, f.explanation_en
-    if subject != f.subject or details != raw["details"]:
-        zh, en = explain(f, subject, details)
+    wording = lens.wording(f.rule, f.check)
+    if wording is not None:
+        details = {k: v for k, v in details.items() if k not in wording.hidden}
+    if wording is not None or subject != f.subject or details != raw["details"]:
+        zh, en = explain(f, subject, details, wording)
     return Finding(
         id=lens.finding_id(f.id),
         rule=f.rule,
@@ -405,6 +429,9 @@ def to_finding(f: an.Finding, lens: Lens) -> Finding:
         explanation_en=en,
         source=f.source,
         details=details,
+        responsible=rule.responsible.zh,
+        responsible_en=rule.responsible.en,
+        deadline_days=rule.deadline_days(f.severity),
     )
 
 
@@ -453,7 +480,7 @@ def to_community_gaps(c: an.CommunityGaps, lens: Lens) -> CommunityGaps:
                 title_zh=r.title_zh,
                 title_en=r.title_en,
                 count=r.count,
-                subjects=lens.subjects(r.subjects),
+                subjects=lens.subjects(r.subjects, r.rule, r.check),
             )
             for r in c.reasons
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
@@ -9,26 +10,34 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from ..graph.errors import GovGraphError
 from .documents import PerDocument
 from .execution import FastExecution
-from .limits import cost_limit_rule, depth_limiter
+from .limits import TOO_MANY_TOKENS, alias_limit_rules, cost_limit_rule, depth_limiter
 from .mutation import Mutation
 from .query import Query
+from .scalars import Date
 from .types import NODE_TYPES
 
 log = logging.getLogger("govgraph.graphql")
+
+#: ``extensions.code`` of a document that is not GraphQL, of one (or variables) that does not
+#: fit the schema, and of several operations with no ``operationName`` to pick one
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 
 
 @dataclass(frozen=True)
@@ -70,17 +79,78 @@ class MaskWithErrorId(MaskErrors):
         )
 
 
+def _cause(error: GraphQLError) -> BaseException | None:
+    """What raised ``error``, below the GraphQL errors that wrap it (a variable's coercion
+    wraps the scalar's error twice)."""
+    cause = error.original_error
+    while isinstance(cause, GraphQLError):
+        cause = cause.original_error
+    return cause
+
+
+def with_code(error: GraphQLError, default: str | None) -> GraphQLError:
+    """``error`` with ``extensions.code``: the one it has, its cause's (a :class:`GovGraphError`),
+    or ``default``."""
+    if "code" in (error.extensions or {}):
+        return error
+    cause = _cause(error)
+    code = cause.code if isinstance(cause, GovGraphError) else default
+    if code is not None:
+        error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
 class ErrorCodes(SchemaExtension):
-    """Give every error of ours its machine-readable kind, ``extensions.code`` (for example
-    ``STORE_UNAVAILABLE``), so a client can react by code rather than by parsing the message."""
+    """Give every expected error its machine-readable kind, ``extensions.code`` (for example
+    ``STORE_UNAVAILABLE``), so a client can react by code rather than by parsing the message.
+    An error outside any field (no path) and without a cause is a request error: variables
+    that do not fit their types."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         for error in getattr(result, "errors", None) or ():
-            original = error.original_error
-            if isinstance(original, GovGraphError):
-                error.extensions = {**(error.extensions or {}), "code": original.code}
+            request_error = error.path is None and _cause(error) is None
+            with_code(error, GRAPHQL_VALIDATION_FAILED if request_error else None)
+
+
+class CodedParserCache(ParserCache):
+    """Strawberry's parse cache, its syntax errors coded: :data:`~.limits.TOO_MANY_TOKENS` past
+    the token limit, :data:`GRAPHQL_PARSE_FAILED` otherwise. (A parse error ends the operation
+    before :class:`ErrorCodes` sees the result, so it is coded where it is raised.)"""
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as error:
+            # graphql-core's words for the token limit (graphql/language/parser.py)
+            too_long = "tokens. Parsing aborted." in error.message
+            with_code(error, TOO_MANY_TOKENS if too_long else GRAPHQL_PARSE_FAILED)
+            raise
+
+
+def _request_named_operation(context: ExecutionContext) -> bool:
+    """Whether the request gave an ``operationName``. Strawberry 0.341 keeps it only here; its
+    ``operation_name`` falls back to the document's first operation."""
+    return context._provided_operation_name is not None
+
+
+class OneOperation(SchemaExtension):
+    """A document with several operations needs ``operationName`` to say which to run (GraphQL
+    spec, "GetOperation"); Strawberry would run the first one."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None  # parsed before validation
+        operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+        if operations > 1 and not _request_named_operation(context):
+            error = GraphQLError(
+                "Must provide operation name if query contains multiple operations.",
+                extensions={"code": OPERATION_NAME_REQUIRED},
+            )
+            context.pre_execution_errors = [*(context.pre_execution_errors or ()), error]
+        yield
 
 
 class DocumentValidationCache(SchemaExtension):
@@ -106,6 +176,7 @@ class DocumentValidationCache(SchemaExtension):
             errors = found[2]
         else:
             errors = validate_document(schema, document, rules)
+            errors = [with_code(e, GRAPHQL_VALIDATION_FAILED) for e in errors]
             self._cache.put(document, (schema, rules, errors))
         context.pre_execution_errors = errors
         yield
@@ -131,7 +202,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     # cost rule counts a variable ``first`` as the largest page), so a cached verdict is exact.
     rules = [
         *depth_limiter(limits.max_depth).validation_rules,  # QueryDepthLimiter, minus a crash
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        *alias_limit_rules(limits.max_aliases),
         cost_limit_rule(limits.max_cost, limits.max_page),
     ]
     # factories, so every request gets fresh extension instances (the parse cache is shared by
@@ -140,9 +211,10 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     validated: PerDocument[tuple[Any, tuple[Any, ...], Any]] = PerDocument()
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
+        lambda: CodedParserCache(maxsize=QUERY_CACHE_SIZE),
         lambda: AddValidationRules(rules),
         lambda: DocumentValidationCache(validated),
+        OneOperation,
         ErrorCodes,
         MaskWithErrorId,
     ]
@@ -154,6 +226,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         extensions=extensions,
         execution_context_class=FastExecution if limits.fast_execution else None,
+        # Date held to the accepted days (schema/scalars.py)
+        config=StrawberryConfig(scalar_map={dt.date: Date}),
     )
 
 

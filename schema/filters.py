@@ -55,10 +55,10 @@ class BooleanFilter:
     "{kind: COVERS, direction: IN, exists: false, neighbourKind: PartyBranch}."
 )
 class LinkCondition:
-    kind: LinkKindEnum  # type: ignore[valid-type]  # generated
+    kind: LinkKindEnum  # generated
     direction: LinkDirection = LinkDirection.OUT
     exists: bool = True
-    neighbour_kind: NodeKindEnum | None = None  # type: ignore[valid-type]  # generated
+    neighbour_kind: NodeKindEnum | None = None  # generated
 
 
 @strawberry.input(
@@ -68,9 +68,9 @@ class LinkCondition:
     "{kind: PART_OF, direction: IN, neighbourKind: Building}.",
 )
 class LinkCountInput:
-    kind: LinkKindEnum  # type: ignore[valid-type]  # generated
+    kind: LinkKindEnum  # generated
     direction: LinkDirection = LinkDirection.OUT
-    neighbour_kind: NodeKindEnum | None = None  # type: ignore[valid-type]  # generated
+    neighbour_kind: NodeKindEnum | None = None  # generated
 
 
 @strawberry.enum

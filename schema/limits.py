@@ -9,9 +9,10 @@ on top: ``strawberry.field(..., metadata={COST: n})``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -28,10 +29,49 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 #: the metadata key under which a Strawberry field declares its fixed cost
 COST = "cost"
+
+#: ``extensions.code`` of each limit's refusal
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+
+
+class _CodingContext:
+    """A validation context that puts ``code`` in ``extensions`` of every error reported
+    through it (Strawberry's limit rules report to their context, not through the rule)."""
+
+    def __init__(self, context: ValidationContext, code: str) -> None:
+        self._context = context
+        self._code = code
+
+    def report_error(self, error: GraphQLError) -> None:
+        error.extensions = {**(error.extensions or {}), "code": self._code}
+        self._context.report_error(error)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+def coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
+    """``rule``, with ``code`` as ``extensions.code`` of every error it reports."""
+
+    class Coded(rule):  # type: ignore[misc, valid-type]  # a rule class given at runtime
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(cast(ValidationContext, _CodingContext(context, code)))
+
+    Coded.__name__ = Coded.__qualname__ = rule.__name__
+    return Coded
+
+
+def alias_limit_rules(max_aliases: int) -> list[type[ASTValidationRule]]:
+    """Strawberry's alias limit, its refusals coded :data:`TOO_MANY_ALIASES`."""
+    rules = MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules
+    return [coded(rule, TOO_MANY_ALIASES) for rule in rules]
 
 
 def declared_cost(field: GraphQLField) -> int:
@@ -61,6 +101,7 @@ def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                         f"query cost {cost} exceeds the limit of {max_cost}: ask for smaller "
                         "pages (first) or fewer nested lists",
                         node,
+                        extensions={"code": QUERY_TOO_COSTLY},
                     )
                 )
 
@@ -109,9 +150,10 @@ def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
 
 
 def depth_limiter(max_depth: int) -> QueryDepthLimiter:
-    """Strawberry's depth limit, minus its crash on a spread of an unknown fragment (a KeyError
-    whose text, ``'Nope'``, became the error message); such a document is left to graphql-core's
-    own rule, which says "Unknown fragment 'Nope'."."""
+    """Strawberry's depth limit, its refusals coded :data:`QUERY_TOO_DEEP`, minus its crash on
+    a spread of an unknown fragment (a KeyError whose text, ``'Nope'``, became the error
+    message); such a document is left to graphql-core's own rule, which says "Unknown fragment
+    'Nope'."."""
     limiter = QueryDepthLimiter(max_depth=max_depth)
     (rule,) = limiter.validation_rules
 
@@ -122,5 +164,5 @@ def depth_limiter(max_depth: int) -> QueryDepthLimiter:
             except KeyError:
                 ValidationRule.__init__(self, context)
 
-    limiter.validation_rules = [DepthLimit]
+    limiter.validation_rules = [coded(DepthLimit, QUERY_TOO_DEEP)]
     return limiter

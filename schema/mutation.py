@@ -134,6 +134,21 @@ def _link_of(i: LinkInput) -> Link:
     return Link(i.kind.value, entity_id(i.source), entity_id(i.target), props, i.key or "")
 
 
+def batch_of(
+    nodes: list[NodeInput] | None,
+    links: list[LinkInput] | None,
+    delete_link_ids: list[strawberry.ID] | None,
+    delete_node_ids: list[strawberry.ID] | None,
+) -> WriteBatch:
+    """The batch applyBatch writes (``whatIf`` evaluates the same one, schema/console.py)."""
+    return WriteBatch(
+        nodes=[_node_of(n) for n in nodes or []],
+        links=[_link_of(lk) for lk in links or []],
+        delete_links=[str(i) for i in delete_link_ids or []],
+        delete_nodes=[entity_id(i) for i in delete_node_ids or []],
+    )
+
+
 #: records in one mutation: a bigger write is a bulk load, for ``govgraph import``
 MAX_BATCH = 10_000
 
@@ -224,12 +239,7 @@ class Mutation:
         delete_link_ids: list[strawberry.ID] | None = None,
         delete_node_ids: list[strawberry.ID] | None = None,
     ) -> WriteResult:
-        batch = WriteBatch(
-            nodes=[_node_of(n) for n in nodes or []],
-            links=[_link_of(lk) for lk in links or []],
-            delete_links=[str(i) for i in delete_link_ids or []],
-            delete_nodes=[entity_id(i) for i in delete_node_ids or []],
-        )
+        batch = batch_of(nodes, links, delete_link_ids, delete_node_ids)
         try:
             for lid in batch.delete_links:
                 parse_link_id(lid)

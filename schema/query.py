@@ -13,7 +13,9 @@ from ..graph.errors import Problem, ValidationError
 from ..graph.ontology import NODE_KINDS
 from .aggregate import aggregate
 from .analytics import analytics_fields
+from .console import console_fields
 from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
+from .paging import page_size
 from .prefetch import selects
 from .types import (
     NODE_TYPES,
@@ -22,20 +24,16 @@ from .types import (
     PageInfo,
     Private,
     entity_id,
+    of_kind_named,
     plural,
     to_object,
 )
+from .viewer import viewer_fields
+from .vocabulary import vocabulary_fields
 
 #: names are short; longer search text is refused before it reaches a full-text index
 MAX_SEARCH_CHARS = 200
 MAX_SEARCH_WORDS = 20
-
-
-def page_size(info: Info, first: int) -> int:
-    limit: int = info.context.max_page
-    if not 0 < first <= limit:
-        raise ValidationError(Problem("page", "first", first, f"1 to {limit}"))
-    return first
 
 
 @strawberry.type(description="How many of one kind.")
@@ -126,7 +124,7 @@ def _list_resolver(kind: str) -> Any:
 
 async def _node(info: Info, id: strawberry.ID) -> NodeInterface | None:
     loaders = info.context.loaders
-    found = await loaders.lookup(loaders.root_hops(info)).load(entity_id(id))
+    found = of_kind_named(await loaders.lookup(loaders.root_hops(info)).load(entity_id(id)), id)
     return to_object(found) if found is not None else None
 
 
@@ -137,13 +135,14 @@ async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[NodeInterface | N
         )
     loaders = info.context.loaders
     found = await loaders.lookup(loaders.root_hops(info)).load_many([entity_id(i) for i in ids])
-    return [to_object(n) if n is not None else None for n in found]
+    named = [of_kind_named(n, i) for n, i in zip(found, ids, strict=True)]
+    return [to_object(n) if n is not None else None for n in named]
 
 
 async def _search(
     info: Info,
     text: str,
-    kinds: list[NodeKindEnum] | None = None,  # type: ignore[valid-type]
+    kinds: list[NodeKindEnum] | None = None,
     first: int = 20,
 ) -> list[NodeInterface]:
     size = page_size(info, first)
@@ -151,7 +150,7 @@ async def _search(
         shown = text if len(text) <= 40 else text[:39] + "…"
         expected = f"at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words"
         raise ValidationError(Problem("search", "text", shown, expected))
-    names = [k.value for k in kinds or []]  # type: ignore[attr-defined]  # generated enum
+    names = [k.value for k in kinds or []]
     return [to_object(n) for n in await info.context.store.search(text, kinds=names, limit=size)]
 
 
@@ -184,6 +183,9 @@ def _query_type() -> type:
             description=f"{spec.label_zh}: a page of {kind} nodes (keyset pagination).",
         )
     ns.update(analytics_fields())  # coverageGaps, coverageSummary, ... (schema/analytics.py)
+    ns.update(console_fields())  # dataSpan, coverageTrend, whatIf, ... (schema/console.py)
+    ns.update(vocabulary_fields())  # labels for frontends (schema/vocabulary.py)
+    ns.update(viewer_fields())
     return strawberry.type(type("Query", (), ns))
 
 

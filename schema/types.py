@@ -17,6 +17,7 @@ from ..graph.model import Link, Node
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, Prop, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
 from ..graph.query import Direction
+from .paging import page_size
 from .prefetch import DEFAULT_FIRST
 
 PY_TYPES: dict[PropType, type] = {
@@ -60,6 +61,19 @@ def entity_id(value: str) -> str:
     """The store id inside a global id (``Kind:id``); a plain store id passes unchanged."""
     kind, sep, rest = value.partition(":")
     return rest if sep and kind in NODE_KINDS else value
+
+
+def id_kind(value: str) -> str | None:
+    """The kind a global id (``Kind:id``) names; None for a plain store id."""
+    kind, sep, _ = value.partition(":")
+    return kind if sep and kind in NODE_KINDS else None
+
+
+def of_kind_named(found: Node | None, value: str) -> Node | None:
+    """``found`` unless ``value`` is a global id naming another kind (``Building:`` does not
+    reach a Compound: a global id means that node of that kind)."""
+    kind = id_kind(value)
+    return None if found is None or (kind is not None and found.kind != kind) else found
 
 
 @strawberry.interface(name="Node", description="Anything with a global id (Relay).")
@@ -208,8 +222,6 @@ def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
         after: str | None = None,
         as_of: dt.date | None = None,
     ) -> Any:
-        from .query import page_size
-
         size = page_size(info, first)
         key, found = prefetched(info.context.loaders, lk, direction, root, size, after, as_of)
         if found is not None:

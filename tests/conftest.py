@@ -21,7 +21,61 @@ from govgraph.graph.port import GraphStore
 T = TypeVar("T")
 Run = Callable[[Awaitable[T]], T]
 
+# Outside demo mode the app refuses the built-in pseudonym secret (Settings.production_problems);
+# the tests serve synthetic data as the demo does, and so does every server they start (the
+# variable is inherited). A test of the refusal sets demo=False itself.
+os.environ.setdefault("GOVGRAPH_DEMO", "true")
+
 STORE_KINDS = ("embedded", "neo4j")
+#: the store parameters: the Neo4j one carries its mark
+STORE_PARAMS = ("embedded", pytest.param("neo4j", marks=pytest.mark.neo4j))
+#: fixtures that reach the session's Neo4j
+SESSION_NEO4J = frozenset({"neo4j_uri", "neo4j_driver", "neo4j_store"})
+#: the xdist group of every test on the session's Neo4j: they share one database, which each
+#: empties as it likes, so they run one after the other on one worker (./dev test: --dist loadgroup)
+SESSION_NEO4J_GROUP = "session-neo4j"
+
+
+def _on_session_neo4j(item: pytest.Item) -> bool:
+    """Asks for a Neo4j fixture, or is a store parameter named neo4j… (those fixtures ask for
+    the server with request.getfixturevalue, which pytest cannot see when it collects)."""
+    if SESSION_NEO4J & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return any(isinstance(v, str) and v.startswith("neo4j") for v in params)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects, and before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the session's Neo4j carries the ``neo4j`` mark (so ``-m "not neo4j"`` is
+    the fast loop) and, unless it names one of its own, its xdist group; the browser tests have
+    theirs."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
+            # after every other test of their process (tests/browser/conftest.py): one last unit
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        if not _on_session_neo4j(item):
+            continue
+        if item.get_closest_marker("neo4j") is None:
+            item.add_marker(pytest.mark.neo4j)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(SESSION_NEO4J_GROUP))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop a parallel run in which the groups above would not hold (xdist renames each grouped
+    test ``<id>@<group>``; on pytest 9.2, xdist 3.8 cannot: pytest-xdist#1386)."""
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist's workers only
+        return
+    for item in session.items:
+        group = item.get_closest_marker("xdist_group")
+        if group is not None and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            raise pytest.UsageError(
+                f"pytest-xdist did not group {item.nodeid} (--dist loadgroup): tests on the "
+                "session's Neo4j would run on both workers at once. Install the locked versions "
+                "(./dev test does), or run without xdist: -n 0."
+            )
 
 
 @pytest.fixture(scope="session")
@@ -37,19 +91,22 @@ def run(runner: asyncio.Runner) -> Callable[[Awaitable[Any]], Any]:
 
 
 @pytest.fixture(scope="session")
-def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> str:
+    """One server for the whole run, however many xdist workers share it (tests/shared_neo4j.py).
+
+    It is let go when pytest unconfigures, after the session's last teardown, so the owner's wait
+    for the other workers is not counted in any test's duration.
+    """
     external = os.environ.get("GOVGRAPH_TEST_NEO4J_URI")
     if external:
-        yield external
-        return
-    from govgraph.ops.neo4j_local import LocalNeo4j
+        return external
+    from shared_neo4j import SharedNeo4j
 
-    server = LocalNeo4j(tmp_path_factory.mktemp("neo4j"))
-    uri = server.start()
-    try:
-        yield uri
-    finally:
-        server.stop()
+    base = tmp_path_factory.getbasetemp()
+    # an xdist worker's basetemp is <the controller's basetemp>/<worker id>
+    shared = SharedNeo4j(base.parent if hasattr(pytestconfig, "workerinput") else base)
+    pytestconfig.add_cleanup(shared.release)
+    return shared.acquire()
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +146,7 @@ def make_store(
     return store
 
 
-@pytest.fixture(params=STORE_KINDS)
+@pytest.fixture(params=STORE_PARAMS)
 def store(request: pytest.FixtureRequest, run: Run[Any], tmp_path: Path) -> Iterator[GraphStore]:
     """An empty store of each kind; every test using it runs once per adapter."""
     s = make_store(request.param, request, run, tmp_path)

@@ -28,7 +28,8 @@ from govgraph.ops.neo4j_local import (
     stop_background,
 )
 
-pytestmark = pytest.mark.neo4j
+# its own server (killed, restarted or set up apart): one such module at a time, on one worker
+pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("own-neo4j")]
 
 
 def test_jars_are_fetched_once_and_complete() -> None:

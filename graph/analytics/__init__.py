@@ -10,6 +10,8 @@
   interlocks, brokers, tie communities, ego networks and shortest paths.
 * :mod:`.projection` and :mod:`.cache` — the projection they read (:func:`project`, :func:`at`)
   and :class:`AnalyticsCache`, which keeps it until the store changes.
+* :mod:`.span` — :func:`data_span`, the first and last day the data records (the evaluation
+  day to default to: a ledger is a snapshot of its own day, not of today).
 
 Every function returns dataclasses, lists and dicts, and takes an optional ``scope``: the id
 of a city, township, community or compound, restricting it to the places under that one.
@@ -27,9 +29,19 @@ from .coverage import (
     registration_by_employer,
     uncovered_communities,
 )
-from .engine import Cadence, Check, Finding, Rule, RuleContext, RuleSettings, Severity
+from .engine import (
+    Cadence,
+    Check,
+    Finding,
+    Responsible,
+    Rule,
+    RuleContext,
+    RuleSettings,
+    Severity,
+)
 from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, at, project
 from .rules import RULE_SETS, RULES, count_by_severity, not_evaluable, rule_set, run_rule, run_rules
+from .span import DataSpan, data_span
 from .ties import (
     TIE_LINKS,
     Broker,
@@ -52,10 +64,13 @@ from .ties import (
     multi_post_holders,
     shortest_path,
 )
+from .trend import MAX_TREND_MONTHS, TrendPoint, coverage_trend
+from .whatif import WhatIf, what_if
 
 __all__ = [
     "ANALYTIC_LINK_KINDS",
     "ANALYTIC_NODE_KINDS",
+    "MAX_TREND_MONTHS",
     "RULES",
     "RULE_SETS",
     "TIE_LINKS",
@@ -68,6 +83,7 @@ __all__ = [
     "CompoundTies",
     "ConflictOfInterest",
     "CoverageRow",
+    "DataSpan",
     "EgoNetwork",
     "EmployerRegistration",
     "Finding",
@@ -79,18 +95,23 @@ __all__ = [
     "Post",
     "Ratio",
     "Reason",
+    "Responsible",
     "Rule",
     "RuleContext",
     "RuleSettings",
     "Severity",
     "TieCommunity",
+    "TrendPoint",
+    "WhatIf",
     "at",
     "brokers",
     "communities",
     "conflicts_of_interest",
     "count_by_severity",
     "coverage_summary",
+    "coverage_trend",
     "cross_appointments",
+    "data_span",
     "ego_network",
     "interlocks",
     "multi_post_holders",
@@ -103,4 +124,5 @@ __all__ = [
     "run_rules",
     "shortest_path",
     "uncovered_communities",
+    "what_if",
 ]

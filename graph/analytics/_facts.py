@@ -215,7 +215,8 @@ class Facts:
         self._nodes, self._succ, self._pred = tables(graph)
         self._kind: Table[str, str] = kinds
         #: link kind → node → its links of that kind (out of it / into it), one table per kind,
-        #: both built in one pass over the graph's own successor dicts (its views cost 2x)
+        #: both built in one pass over the graph's own successor dicts (its views add a Python
+        #: call per item)
         out, into = _index_both(graph._succ)
         self._out: dict[str, Table[str, Entry]] = out
         self._in: dict[str, Table[str, Entry]] = into
@@ -366,7 +367,8 @@ class Facts:
         """The ids of every node of ``kind``, sorted.
 
         Listing a kind holding more than ~1/64 of the nodes starts a whole-graph pass: a
-        patched index flattens its layered tables first (a plain lookup is ~5x cheaper)."""
+        patched index flattens its layered tables first (a plain dict lookup is a C call, a
+        layered one a Python call)."""
         found = self._by_kind.get(kind, [])
         kinds = self._kind
         if isinstance(kinds, Layered) and len(found) * 64 > len(kinds.base):
@@ -681,9 +683,9 @@ class Facts:
     def memberships(self, people: Iterable[str]) -> list[Membership]:
         """A :class:`Membership` for each of ``people`` with a MEMBER_OF link, in order.
 
-        Why. P1, P6, P7 and P8 each look at every Party member (~200,000 at the province);
-        reading each member's links once for all of them, instead of once per rule and
-        question, was ~15% of a warm run of the rules there.
+        Why. P1, P6, P7 and P8 each look at every Party member; reading each member's links
+        once for all of them, instead of once per rule and question, saves repeating the same
+        walk over the largest group of people the rules look at.
 
         Examples
         --------
@@ -848,7 +850,7 @@ def _index(
     #: the entries holding more than one link: made lists, sorted into tuples at the end (most
     #: entries hold one link, stored as it is: see :data:`Entry`)
     several: list[tuple[dict[str, Any], str]] = []
-    make = tuple.__new__  # Edge(...) goes through a Python-level __new__, 3x slower
+    make = tuple.__new__  # Edge(...) goes through a Python-level __new__; this is one C call
     with collector_paused():
         for n, nbrs in adjacency.items():
             for other, keys in nbrs.items():

@@ -4,8 +4,8 @@
 Why. A projection at 3,000 compounds is ~700,000 nodes and ~1,000,000 links of dicts, and its
 index as many tuples again. The collector finds nothing to free in them (they hold no reference
 cycles), yet every full collection walks all of them, and building them sets off full
-collections as the heap grows: 12-13 s of each cold step at 3,000 compounds went to it. Two
-remedies, each measured in ``bench/analytics_bench.py``:
+collections as the heap grows, a large share of each cold step. Two remedies, each measured by
+``bench/analytics_bench.py`` (figures in ``bench/README.md``):
 
 * :func:`collector_paused` around a build that allocates many long-lived objects and no cycles;
 * :func:`settle` once a version is built: ``gc.freeze()`` moves every object the collector
@@ -83,8 +83,8 @@ def keep() -> None:
 
     Why. Made inside a :func:`collector_paused` block, such a result is not scanned while it
     is made, but it would be as soon as the block ends: once as young objects, once more as
-    middle-aged ones, then with every unfrozen object in a full collection (2.2 s of an 8.4 s
-    warm run of the rules at the province). Frozen, it is never scanned, and still freed by
+    middle-aged ones, then with every unfrozen object in a full collection, none of which
+    frees anything. Frozen, it is never scanned, and still freed by
     reference counting when dropped."""
     if not _State.enabled:
         return
@@ -122,11 +122,10 @@ def uncycle(graph: nx.Graph) -> None:
 def collector_paused() -> Iterator[None]:
     """Run a block with Python's cyclic garbage collector paused.
 
-    Why. Building an index allocates one tuple per link end (680,000 at 1,000 compounds) and
-    no reference cycles, and all of them live on; with the collector running, the young
-    objects are scanned over and over and the growth sets off full scans of the long-lived heap
-    (the store, the projection). Measured at 1,000 compounds: 3.0-3.1 s of CPU paused against
-    5.5-7.9 s running. Evaluating the rules runs paused too (its findings pile up and set off
+    Why. Building an index allocates one tuple per link end and no reference cycles, and all
+    of them live on; with the collector running, the young objects are scanned over and over
+    and the growth sets off full scans of the long-lived heap (the store, the projection), all
+    for nothing to free. Evaluating the rules runs paused too (its findings pile up and set off
     full scans). Garbage is still freed by reference counting meanwhile; the collector runs
     again when the last paused block ends. Blocks may nest and run in several threads together.
     """

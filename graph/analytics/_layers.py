@@ -2,11 +2,11 @@
 :mod:`govgraph.graph.analytics`.
 
 Why. Each write makes a new version of the projection and of its index, and the old versions
-must stay as they were (requests may still be reading them). Copying a table of 0.7-1.4 million
-entries costs ~0.1-0.2 s (and as much again to free it), ten of them per write at 3,000
-compounds. A :class:`Layered` table shares its base with the version it came from and holds
+must stay as they were (requests may still be reading them). Copying a table costs time in
+proportion to the city (and as much again to free it), and a write needs about ten of them.
+A :class:`Layered` table shares its base with the version it came from and holds
 only what changed since, so a new version costs its changes. A lookup costs a Python call
-instead of a C one (~5x), so a pass over the whole graph reads a flattened table instead
+instead of a C one, so a pass over the whole graph reads a flattened table instead
 (:meth:`Layered.flat`, once per version), and the changes are folded into a new base once they
 outgrow a sixteenth of it (:meth:`Layered.over`).
 """

@@ -3,9 +3,9 @@ one. Internal to :mod:`govgraph.graph.analytics`.
 
 Why. After a write the analytics need the projection with that write applied, while requests
 still reading the old version (in worker threads, with their results kept per version) must see
-it unchanged. Copying the graph costs the whole city, and so did copying only the top-level
-dicts of a NetworkX graph (node → attributes, node → successors, node → predecessors: ~0.1 s
-each at 3,000 compounds, and as much to free them). A new version is a :class:`Version`: those
+it unchanged. Copying the graph costs the whole city, and so does copying only the top-level
+dicts of a NetworkX graph (node → attributes, node → successors, node → predecessors: each as
+large as the graph, and as costly again to free). A new version is a :class:`Version`: those
 three dicts as layers (:class:`~._layers.Layered`) holding only the nodes a change touches over
 the old version's, and below them only the adjacency of those nodes is copied. Attribute dicts
 are shared, never modified: a changed node or link gets a new one. The first whole-graph read
@@ -96,7 +96,7 @@ class Version(nx.MultiDiGraph):  # type: ignore[misc]  # networkx is untyped
     analyses after a write read only the nodes near it (through :class:`~._facts.Facts`, which
     reads the layers with :func:`tables`). NetworkX, and any whole-graph pass, reads the
     graph's dicts directly: the first read of one flattens its layers into a plain dict, once
-    per version (what every version cost before; ``graph.nodes`` needs only the nodes'), and
+    per version (``graph.nodes`` needs only the nodes'), and
     once all three are flat the graph becomes a plain :class:`networkx.MultiDiGraph` (its class
     too). Constructing the class as NetworkX does to make an empty graph of the same kind
     (``G.__class__()``) makes a plain one."""

@@ -43,6 +43,15 @@ class Severity(StrEnum):
 #: severities from the most to the least serious (the order reports use)
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 
+#: how each severity reads in Chinese (the console, the rectification list, the CLI)
+SEVERITY_LABELS_ZH: dict[Severity, str] = {
+    Severity.ERROR: "数据错误",
+    Severity.CONFLICT: "利益冲突",
+    Severity.GAP: "缺口",
+    Severity.WARNING: "预警",
+    Severity.ADVICE: "建议",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Check:
@@ -66,6 +75,14 @@ RuleFunc = Callable[[nx.MultiDiGraph, "RuleContext"], Iterable["Finding"]]
 
 
 @dataclass(frozen=True, slots=True)
+class Responsible:
+    """The body responsible for fixing what a rule finds (see :mod:`.remedies`)."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A rule's declaration and its function."""
 
@@ -81,6 +98,8 @@ class Rule:
     #: the fields of :class:`RuleSettings` the rule reads
     settings: tuple[str, ...]
     evaluate: RuleFunc = field(repr=False)
+    #: who fixes its findings: set for every rule from :data:`.remedies.RESPONSIBLE`
+    responsible: Responsible = Responsible("", "")
 
     @property
     def evaluable(self) -> bool:
@@ -106,6 +125,13 @@ class Rule:
         """The settings this rule reads, with their values in ``settings``."""
         return {name: getattr(settings, name) for name in self.settings}
 
+    def deadline_days(self, severity: Severity | str, settings: RuleSettings | None = None) -> int:
+        """Suggested days to fix a finding of this rule: the rule's own ``deadline_days``
+        setting where it has one, else the default for the finding's severity."""
+        s = settings or _DEFAULT_SETTINGS
+        own = s.deadline_days.get(self.id)
+        return own if own is not None else s.deadline_days_by_severity[Severity(severity).value]
+
 
 #: the details of a finding that has none
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
@@ -119,9 +145,9 @@ class Finding(NamedTuple):
     (numbers, text, dates, lists of ids).
 
     Why a named tuple, and the explanations written when read. A whole-graph run at the
-    province finds ~240,000 things, most of them counted, filtered or paged, not shown:
-    writing both texts eagerly was ~10% of the rules' time, and a frozen dataclass is built
-    through a ``object.__setattr__`` call per field (2.3 µs a finding against 0.6 µs).
+    province finds hundreds of thousands of things, most of them counted, filtered or paged,
+    not shown: writing both texts for each would be wasted work, and a frozen dataclass is
+    built through an ``object.__setattr__`` call per field, a named tuple in one call.
     """
 
     id: str
@@ -342,6 +368,25 @@ class RuleSettings(BaseModel):
     holidays: frozenset[dt.date] = Field(
         frozenset(), description="G2: public holidays (not working days)"
     )
+    # what a rectification list suggests (RULES.md sets no deadlines: these are defaults)
+    deadline_days: dict[str, int] = Field(
+        # O8: the filing window of art. 16; G1, G3: the next monthly window; G2: an overdue
+        # appeal is answered within an enquiry's five days
+        default_factory=lambda: {"O8": 30, "G1": 30, "G2": 5, "G3": 30},
+        description="days to fix a finding, by rule id (rules not named: by severity)",
+    )
+    deadline_days_by_severity: dict[str, int] = Field(
+        # errors and conflicts are corrected in a month; a missing body is built or elected in
+        # a quarter; warnings in two months; advice in half a year
+        default_factory=lambda: {
+            "error": 30,
+            "conflict": 30,
+            "gap": 90,
+            "warning": 60,
+            "advice": 180,
+        },
+        description="days to fix a finding of each severity, for rules without deadline_days",
+    )
 
     @field_validator("g2_deadline_working_days")
     @classmethod
@@ -351,8 +396,20 @@ class RuleSettings(BaseModel):
             raise ValueError(f"appeal types {unknown}: expected {', '.join(APPEAL_TYPES)}")
         return value
 
+    @field_validator("deadline_days_by_severity")
+    @classmethod
+    def _every_severity(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = [s.value for s in SEVERITIES if s.value not in value]
+        if missing or set(value) - {s.value for s in SEVERITIES}:
+            raise ValueError(f"one number of days for each of {', '.join(SEVERITIES)}")
+        return value
+
     def is_enabled(self, rule_id: str) -> bool:
         return (self.enabled is None or rule_id in self.enabled) and rule_id not in self.disabled
+
+
+#: the defaults, for :meth:`Rule.deadline_days` called without settings
+_DEFAULT_SETTINGS = RuleSettings()
 
 
 # --- the context a rule function receives ---------------------------------------------------------
@@ -424,7 +481,7 @@ class RuleContext:
         place = f.place(place_of or subject)
         kind, name = f.kind_and_name(subject)
         rid = self.rule.id
-        return Finding(  # by position: ~2x quicker than by keyword
+        return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,
             check,

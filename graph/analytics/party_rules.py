@@ -433,7 +433,8 @@ def _ended_memberships(history: nx.MultiDiGraph) -> dict[str, list[tuple[dt.date
     version (P7 reads it on every whole-graph run; they differ only in the day).
 
     Why. P7 looks for people with no membership on the day and one that ended before it;
-    reading every person's links from the history cost ~0.6 s at 1,000 compounds per run."""
+    reading every person's links from the history on every run repeats a walk whose answer
+    only changes with the version."""
     if nx.is_frozen(history):
         found = _ENDED.get(history)
         if found is not None:

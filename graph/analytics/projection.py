@@ -56,13 +56,13 @@ def slim(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     per equal text or date value in the attributes of nodes and links.
 
     Why. A store builds the projection record by record, so every link's attribute dict, and
-    every ``source`` text and date, is its own object. Measured at 1,000 compounds (236,000
-    nodes, 339,000 links, 27,000 distinct link attribute dicts): the projection's own objects
-    went from 476 to 347 MiB (shared link dicts -90, node values -38), for ~2.2 s of CPU. Nothing
-    changes attribute dicts (a new version of the projection makes new dicts for what a write
-    changed, see :mod:`~._patch`), so equal ones can be shared. Not done here, as it would cost
-    more than it saves (rebuilding every adjacency dict): each link end's own copy of a node
-    id string (another -34 MiB); a store could give the node's own id when building.
+    every ``source`` text and date, is its own object, though only a small fraction of the
+    link attribute dicts are distinct: sharing them (and equal node values) takes a good part
+    off the projection's memory for one pass over it. Nothing changes attribute dicts (a new
+    version of the projection makes new dicts for what a write changed, see :mod:`~._patch`),
+    so equal ones can be shared. Not done here, as it would cost more than it saves
+    (rebuilding every adjacency dict): each link end's own copy of a node id string; a store
+    could give the node's own id when building. Figures: ``bench/README.md``.
 
     Examples
     --------

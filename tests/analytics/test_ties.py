@@ -4,7 +4,6 @@ on a hand-built pair of compounds (both stores) and on the demo data set."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -340,7 +339,6 @@ def demo_today(run: Run) -> nx.MultiDiGraph:
 
 def test_demo_ties(demo_today: nx.MultiDiGraph) -> None:
     g = demo_today
-    started = time.perf_counter()
     rows = cross_appointments(g)
     with_committee = [r for r in rows if r.committees and r.branches]
     chaired = [r for r in with_committee if r.secretary_chairs]
@@ -365,4 +363,3 @@ def test_demo_ties(demo_today: nx.MultiDiGraph) -> None:
     assert sum(c.size for c in groups) == len(tied) and len(groups) > 1
     path = shortest_path(g, "pb-01", "co-01", TIE_LINKS)
     assert path is None or path.links[0].kind in TIE_LINKS
-    assert time.perf_counter() - started < 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,10 +43,23 @@ def test_readyz_when_store_answers(client: TestClient, settings: Settings) -> No
     assert r.json() == {"status": "ready", "store": settings.store}
 
 
-def test_index_reports_counts(client: TestClient) -> None:
-    body = client.get("/").json()
+def test_counts_are_json_at_api_counts(client: TestClient) -> None:
+    body = client.get("/api/counts").json()
     assert body["service"] == "governance-graph"
     assert isinstance(body["nodes"], dict)
+
+
+def test_the_console_is_served_at_the_root_from_this_origin(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert '<html lang="zh-CN">' in page
+    # every script and stylesheet the page names is served here, and none from elsewhere
+    for ref in re.findall(r'(?:src|href)="([^"#]+)"', page):
+        assert ref.startswith(("/static/", "data:")), ref
+        if ref.startswith("/static/"):
+            assert client.get(ref).status_code == 200, ref
 
 
 def _closed_port() -> int:

@@ -18,7 +18,17 @@ from typer.testing import CliRunner
 from govgraph.api.settings import Settings
 from govgraph.api.stores import open_store
 from govgraph.cli import main as cli
-from govgraph.cli.analytics import gap_rows, tie_rows
+from govgraph.cli.analytics import (
+    COVERAGE_COLUMNS,
+    FINDING_COLUMNS,
+    HEADINGS_ZH,
+    TABLE_COLUMNS,
+    TIE_ANALYSES,
+    UNCOVERED_COLUMNS,
+    gap_rows,
+    tie_columns,
+    tie_rows,
+)
 from govgraph.graph.analytics import (
     at,
     conflicts_of_interest,
@@ -82,8 +92,11 @@ def _counts(output: str) -> dict[str, int]:
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV the commands wrote, by key (each header is ``中文 key``)."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        header, *body = list(csv.reader(fh))
+    keys = [h.rsplit(" ", 1)[-1] for h in header]
+    return [dict(zip(keys, row, strict=True)) for row in body]
 
 
 def test_gaps_counts_match_run_rules(env: Path, app: typer.Typer, history: nx.MultiDiGraph) -> None:
@@ -114,10 +127,54 @@ def test_gaps_csv_and_excel(env: Path, app: typer.Typer, history: nx.MultiDiGrap
     (ws,) = wb.worksheets
     table = list(ws.iter_rows(values_only=True))
     wb.close()
-    header, body = table[0], table[1:]
-    assert header[0] == "id" and "explanation_zh" in header
+    headings, keys, body = table[0], table[1], table[2:]
+    assert keys == FINDING_COLUMNS  # the machine-readable row under the Chinese one
+    assert headings[:4] == ("编号", "规则", "检查项", "严重程度")
     assert len(body) == len(findings)
     assert [row[0] for row in body] == [f.id for f in findings]
+
+
+def test_every_column_has_a_chinese_heading() -> None:
+    every = {*FINDING_COLUMNS, *TABLE_COLUMNS, *COVERAGE_COLUMNS, *UNCOVERED_COLUMNS}
+    every |= {c for what in TIE_ANALYSES for c in tie_columns(what)}
+    assert every <= set(HEADINGS_ZH)
+    assert all(h and not h.isascii() for h in HEADINGS_ZH.values())
+    assert (HEADINGS_ZH["owners_committee"], HEADINGS_ZH["cross_appointment"]) == (
+        "业委会覆盖",
+        "交叉任职",
+    )
+
+
+def test_tables_and_csv_headers_are_in_chinese(env: Path, app: typer.Typer) -> None:
+    out_csv = env / "cross.csv"
+    r = runner.invoke(app, ["gaps", "--as-of", DAY, "--summary"])
+    assert r.exit_code == 0, r.output
+    heads = "\n".join(line for line in r.output.splitlines() if line.startswith("┃"))
+    assert "业委会覆盖" in heads and "交叉任职" in heads
+    assert "owners_committee" not in heads and "cross_appointment" not in heads
+    r = runner.invoke(app, ["ties", "--as-of", DAY, "--csv", str(out_csv)])
+    assert r.exit_code == 0, r.output
+    heads = "\n".join(line for line in r.output.splitlines() if line.startswith("┃"))
+    assert "交叉任职率" in heads and "cross_appointed" not in heads
+    with out_csv.open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:3] == ["小区 compound", "名称 name", "党支部 branches"]
+
+
+def test_without_as_of_the_commands_read_the_data_as_of_its_latest_day(
+    env: Path, app: typer.Typer, history: nx.MultiDiGraph
+) -> None:
+    """The demo is a snapshot of 2021-05-31: "as of today" would find every term overdue."""
+    note = "as of 2021-05-31, the latest date in the data (默认取数据中的最近日期)"
+    r = runner.invoke(app, ["gaps"])
+    assert r.exit_code == 0, r.output
+    assert note in r.stderr and note not in r.stdout
+    assert _counts(r.stdout) == count_by_severity(run_rules(history, as_of=AS_OF))
+    assert sum(_counts(r.stdout).values()) == 563  # as docs/analytics.md describes
+    r = runner.invoke(app, ["ties", "--what", "conflicts"])
+    assert r.exit_code == 0, r.output
+    assert note in r.stderr and "conflicts as of 2021-05-31" in r.stdout
+    assert "3 row(s)" in r.stdout
 
 
 def test_gap_rows_are_to_dict(history: nx.MultiDiGraph) -> None:

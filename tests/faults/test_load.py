@@ -1,7 +1,7 @@
 """The CI version of ``bench/load_test.py``: 20 clients for 10 s of mixed reads and writes (80/20)
-against the API as its own process on the Neo4j store: no errors at all, and the API's memory
-does not grow once warm. The full run (50 clients, 60 s, the whole demo set) is in
-``bench/README.md``.
+against the API as its own process on the Neo4j store: no errors at all. Whether the API's
+memory stays flat once warm is judged by the full run (``bench/load_test.py``, 50 clients, 60 s,
+the whole demo set, ``--rss-tolerance``), not here: ten seconds on a shared machine say little.
 
 The data is a slice of the demo set (places, Party organizations, the people in their posts),
 written into the session's Neo4j after emptying it, so the run does not wait for the full demo.
@@ -22,11 +22,9 @@ pytestmark = pytest.mark.neo4j
 CLIENTS = 20
 SECONDS = 10.0
 WARMUP = 3.0
-#: the most the API's RSS may grow over the measured window (least-squares trend), in MiB
-RSS_TOLERANCE = 24.0
 
 
-def test_short_load_has_no_errors_and_flat_memory(neo4j_uri: str, tmp_path: Path) -> None:
+def test_short_load_has_no_errors(neo4j_uri: str, tmp_path: Path) -> None:
     password = os.environ.get("GOVGRAPH_TEST_NEO4J_PASSWORD", "")
     database = os.environ.get("GOVGRAPH_TEST_NEO4J_DATABASE", "")
     neo4j = {
@@ -58,6 +56,3 @@ def test_short_load_has_no_errors_and_flat_memory(neo4j_uri: str, tmp_path: Path
     # every client got answers, and the mix held reads and writes
     assert result.requests >= CLIENTS, result.report()
     assert result.done["create"] and sum(result.done[op] for op in load_test.READS)
-    assert result.rss_trend_mib() <= RSS_TOLERANCE, result.report()
-    start, _, end = result.rss_points()
-    assert end - start <= RSS_TOLERANCE, result.report()

@@ -24,7 +24,8 @@ from govgraph.graph.model import node
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.ops.neo4j_local import LocalNeo4j
 
-pytestmark = pytest.mark.neo4j
+# its own server (killed, restarted or set up apart): one such module at a time, on one worker
+pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("own-neo4j")]
 
 
 async def _read_while_held(uri: str, hold_for: float | None) -> object:

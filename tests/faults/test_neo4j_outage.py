@@ -48,7 +48,8 @@ from govgraph.graph.model import node
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.ops.neo4j_local import LocalNeo4j, free_port
 
-pytestmark = pytest.mark.neo4j
+# its own server (killed, restarted or set up apart): one such module at a time, on one worker
+pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("own-neo4j")]
 
 #: the API's settings under test: the driver retries for RETRY seconds (back-off 1 s, doubling,
 #: +-20%), a connection attempt may take CONNECT seconds, a request at most REQUEST seconds

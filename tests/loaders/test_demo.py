@@ -693,9 +693,7 @@ def test_load_in_batches_reports_progress(run: Run, demo: tuple[list[Node], list
     nodes, links = demo
     store = EmbeddedStore()
     seen: list[int] = []
-    started = time.perf_counter()
     written = run(load_demo(store, batch_size=3000, progress=seen.append))
-    assert time.perf_counter() - started < 15  # seconds, building included
     assert written == (len(nodes), len(links))
     assert store.stats.by_operation["apply"] == math.ceil(len(nodes) / 3000) + math.ceil(
         len(links) / 3000

@@ -230,8 +230,11 @@ def test_a_workbook_with_mistakes_is_rejected_with_one_error_each_and_nothing_wr
     text = [str(e) for e in caught.value.errors]
     assert text[0].startswith(f"{path}:Building:4:编号 id: 'bld-1' — expected an id used once")
     assert "formula" in text[1]
-    assert text[2].endswith("expected one of standalone, joint, combined")
-    assert text[3].endswith("expected a date YYYY-MM-DD")
+    assert text[2].endswith(
+        "'independent' — 应为以下之一 / expected one of: 单建 (standalone), 联建 (joint),"
+        " 兼合式 (combined)"
+    )
+    assert text[3].endswith("'2021-02-30' — 没有这一天 / no such day: February 2021 has 28 days")
     assert "required" in text[4]
     assert text[5].endswith("'bld-9' — expected the id of a node in this import or already stored")
     assert graph_data(store, run) == before
@@ -348,6 +351,63 @@ def test_a_kind_column_lets_one_csv_hold_several_kinds(
     )
     report = run(import_files(store, [path]))
     assert (report.nodes_written, report.links_written) == (2, 1)
+
+
+#: a branch and its secretary, the enumerated cells in Chinese, as a clerk types them
+CHINESE_ENUMS: dict[str, list[dict[str, Any]]] = {
+    "PartyBranch": [{"id": "br-yby", "name": "云北苑小区党支部", "form": "单建"}],
+    "Person": [{"id": "p-1", "name": "测试人员1", "gender": "女"}],
+    "HOLDS_POST": [{"source_id": "p-1", "target_id": "br-yby", "role": "书记"}],
+    "MEMBER_OF": [
+        {"source_id": "p-1", "target_id": "br-yby", "status": "正式", "category": "退休"}
+    ],
+}
+
+
+def enum_files(tmp_path: Path, form: str, sheets: dict[str, list[dict[str, Any]]]) -> Path:
+    """``sheets`` as one CSV file per kind (a folder) or as the filled-in template."""
+    if form == "xlsx":
+        return workbook(tmp_path / "ledger.xlsx", sheets)
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    for kind, rows in sheets.items():
+        header = list(rows[0])
+        write_csv(folder / f"{kind}.csv", header, [[r.get(h) for h in header] for r in rows])
+    return folder
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_chinese_labels_of_enum_values_import_as_the_codes(
+    store: GraphStore, run: Run, tmp_path: Path, form: str
+) -> None:
+    run(import_files(store, [enum_files(tmp_path, form, CHINESE_ENUMS)]))
+    nodes = run(store.get_nodes(["br-yby", "p-1"]))
+    assert nodes["br-yby"].props["form"] == "standalone"
+    assert nodes["p-1"].props["gender"] == "female"
+    [post] = run(store.list_links(kind="HOLDS_POST"))
+    [member] = run(store.list_links(kind="MEMBER_OF"))
+    assert post.props == {"role": "secretary"}
+    assert member.props == {"status": "full", "category": "retired"}
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_bad_label_or_an_impossible_date_is_named_in_both_languages(
+    store: GraphStore, run: Run, tmp_path: Path, form: str
+) -> None:
+    sheets = {kind: [dict(r) for r in rows] for kind, rows in CHINESE_ENUMS.items()}
+    sheets["PartyBranch"][0].update(form="单独建", elected_on="2021-02-30")
+    sheets["HOLDS_POST"][0].update(since="2021-3-1")  # a valid date, however written
+    with pytest.raises(DataImportError) as caught:
+        run(import_files(store, [enum_files(tmp_path, form, sheets)]))
+    form_error, date_error = caught.value.errors
+    where = "ledger.xlsx:PartyBranch:3" if form == "xlsx" else "PartyBranch.csv:2"
+    column = "组建方式 form" if form == "xlsx" else "form"
+    assert str(form_error).endswith(
+        f"{where}:{column}: '单独建' — 应为以下之一 / expected one of: 单建 (standalone),"
+        " 联建 (joint), 兼合式 (combined)"
+    )
+    assert (date_error.row, date_error.value) == (form_error.row, "2021-02-30")
+    assert date_error.expected == "没有这一天 / no such day: February 2021 has 28 days"
 
 
 def test_a_gbk_file_gets_a_clear_encoding_error(
@@ -567,7 +627,7 @@ def test_cli_import_prints_one_line_per_error_and_a_summary(
     bad = workbook(tmp_path / "mistakes.xlsx", mistaken_sheets())
     r = CliRunner().invoke(cli, ["import", str(bad)])
     assert r.exit_code == 1
-    assert f"{bad}:PartyBranch:3:组建方式 form: 'independent' — expected one of" in r.output
+    assert f"{bad}:PartyBranch:3:组建方式 form: 'independent' — 应为以下之一" in r.output
     assert "6 problem(s) found; nothing was imported" in r.output
 
     good = workbook(tmp_path / "good.xlsx", good_sheets())

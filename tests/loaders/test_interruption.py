@@ -4,7 +4,8 @@
 * A batched import leaves whole batches; running it again completes it, and the graph is then
   identical to one imported without interruption.
 
-Each test runs its own Neo4j (the session's shared server must not be killed).
+The module runs its own Neo4j (the session's shared server must not be killed), emptied before
+each test.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from govgraph.loaders.exporters import export
 from govgraph.loaders.importer import import_files
 from govgraph.ops.neo4j_local import LocalNeo4j
 
-pytestmark = pytest.mark.neo4j
+# its own server (killed, restarted or set up apart): one such module at a time, on one worker
+pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("own-neo4j")]
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +47,31 @@ def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LocalNeo4j]:
-    s = LocalNeo4j(tmp_path / "neo4j")
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNeo4j]:
+    s = LocalNeo4j(tmp_path_factory.mktemp("interruption") / "neo4j")
     s.start()
     try:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture
+def server(module_server: LocalNeo4j) -> LocalNeo4j:
+    """The module's server, running (a test before may have killed it) and empty."""
+    if not module_server.is_running:
+        _restart(module_server)
+
+    async def empty() -> None:
+        driver, store = _store(module_server.uri)
+        try:
+            await store.clear()
+        finally:
+            await driver.close()
+
+    asyncio.run(empty())
+    return module_server
 
 
 def _store(uri: str) -> tuple[Any, Neo4jStore]:

@@ -12,7 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govgraph.graph.model import Link, Node
-from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind
+from govgraph.graph.ontology import (
+    CHOICE_LABELS_ZH,
+    LINK_KINDS,
+    NODE_KINDS,
+    LinkKind,
+    NodeKind,
+    Prop,
+    link_props,
+    node_props,
+)
 from govgraph.loaders.rows import (
     MAX_CELL_CHARS,
     ImportIndex,
@@ -26,6 +35,7 @@ from govgraph.loaders.rows import (
     layout,
     numbered,
     parse_rows,
+    resolve_choice,
     resolve_header,
     resolve_kind,
     unescape_formula,
@@ -141,8 +151,11 @@ def test_every_mistake_in_a_row_is_reported_in_column_order() -> None:
     messages = [e.expected for e in p.errors]
     assert "without spaces" in messages[0]
     assert "formula" in messages[1]
-    assert messages[2] == "one of standalone, joint, combined"
-    assert messages[3] == "a date YYYY-MM-DD"
+    assert (
+        messages[2]
+        == "应为以下之一 / expected one of: 单建 (standalone), 联建 (joint), 兼合式 (combined)"
+    )
+    assert messages[3] == "没有这一天 / no such day: February 2021 has 28 days"
     assert messages[4] == "a whole number"
     assert p.record is None
     assert p.ref is None  # the id itself is unusable
@@ -211,6 +224,66 @@ def test_enum_values_are_matched_without_regard_to_case() -> None:
     [p] = parse([row], "HOLDS_POST")
     assert isinstance(p.record, Link)
     assert p.record.props["role"] == "secretary"
+
+
+ENUM_PROPS: list[tuple[str, Prop]] = [
+    (k.name, p)
+    for k in ALL_KINDS
+    for p in (node_props(k) if isinstance(k, NodeKind) else link_props(k))
+    if p.choices
+]
+
+
+@pytest.mark.parametrize(("kind", "prop"), ENUM_PROPS, ids=lambda x: getattr(x, "name", x))
+def test_every_enum_value_has_one_chinese_label_read_back_as_its_code(
+    kind: str, prop: Prop
+) -> None:
+    labels = [CHOICE_LABELS_ZH[c] for c in prop.choices]  # a KeyError names a missing one
+    assert len(set(labels)) == len(labels)  # each label names one code
+    assert not set(labels) & set(prop.choices)  # and no label is another value's code
+    for code, label in zip(prop.choices, labels, strict=True):
+        assert resolve_choice(prop.choices, code) == code
+        assert resolve_choice(prop.choices, label) == code
+        assert resolve_choice(prop.choices, f"{label} ({code})") == code
+    assert resolve_choice(prop.choices, "nonsense") is None
+
+
+def test_a_row_of_chinese_labels_imports_as_the_codes() -> None:
+    branch = {"编号": "br-1", "组建方式": "单建"}
+    post = {"起点": "p1", "终点": "br-1", "职务": "书记"}
+    member = {"起点": "p1", "终点": "br-1", "党员状态": "预备", "党员类别": "在职"}
+    [b] = parse([branch], "PartyBranch")
+    [p] = parse([post], "HOLDS_POST")
+    [m] = parse([member], "MEMBER_OF")
+    assert b.record == Node("br-1", "PartyBranch", {"form": "standalone"})
+    assert p.record == Link("HOLDS_POST", "p1", "br-1", {"role": "secretary"})
+    assert m.record == Link(
+        "MEMBER_OF", "p1", "br-1", {"status": "probationary", "category": "in_service"}
+    )
+
+
+def test_a_bad_enum_value_is_named_with_labels_and_codes() -> None:
+    [p] = parse([{"起点": "p1", "终点": "b1", "职务": "书计"}], "HOLDS_POST")
+    [err] = p.errors
+    assert err.expected.startswith(
+        "应为以下之一 / expected one of: 书记 (secretary), 副书记 (deputy_secretary), "
+    )
+    assert str(err).startswith("t.csv:2:职务: '书计' — 应为以下之一 / expected one of: 书记")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2021-02-30", "没有这一天 / no such day: February 2021 has 28 days"),
+        ("2020年2月30日", "没有这一天 / no such day: February 2020 has 29 days"),
+        ("2021/4/31", "没有这一天 / no such day: April 2021 has 30 days"),
+        ("2021-13-01", "没有这个月 / no such month: 13 (months run from 1 to 12)"),
+        ("2021-03-x", "a date YYYY-MM-DD"),  # not a date at all: the format is what is wrong
+    ],
+)
+def test_an_impossible_date_says_what_is_wrong_with_it(value: str, message: str) -> None:
+    [p] = parse([{"编号": "br-1", "换届日期": value}], "PartyBranch")
+    assert [(e.column, e.value, e.expected) for e in p.errors] == [("换届日期", value, message)]
 
 
 def test_a_link_row_keeps_its_identity_when_a_property_is_wrong() -> None:

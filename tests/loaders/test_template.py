@@ -8,7 +8,15 @@ from typing import Any
 import openpyxl
 import pytest
 
-from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, PropType
+from govgraph.graph.model import Link, Node
+from govgraph.graph.ontology import (
+    CHOICE_LABELS_ZH,
+    LINK_KINDS,
+    NODE_KINDS,
+    LinkKind,
+    NodeKind,
+    PropType,
+)
 from govgraph.loaders.readers import read_tables
 from govgraph.loaders.rows import (
     HELP_PREFIX,
@@ -18,7 +26,7 @@ from govgraph.loaders.rows import (
     layout,
     parse_table,
 )
-from govgraph.loaders.template import formats_markdown, write_template
+from govgraph.loaders.template import choices_markdown, formats_markdown, write_template
 
 ALL_KINDS: list[NodeKind | LinkKind] = [*NODE_KINDS.values(), *LINK_KINDS.values()]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
@@ -66,7 +74,7 @@ def test_the_help_row_says_type_required_and_choices(book: Any) -> None:
     station = help_row(book, "ServiceStation")
     assert station["编号 id"].startswith(HELP_PREFIX)
     assert "必填 required" in station["类型 station_type"]
-    assert "station / point" in station["类型 station_type"]
+    assert "党群服务站 (station) / 服务点 (point)" in station["类型 station_type"]
     assert "可选 optional" in station["名称 name"]
     assert "YYYY-MM-DD" in help_row(book, "PartyBranch")["换届日期 elected_on"]
     assert "Person" in help_row(book, "HOLDS_POST")["起点 source_id"]
@@ -89,7 +97,7 @@ def _list_values(book: Any, formula: str) -> list[str]:
     return [c.value for row in book[LISTS_SHEET][ref] for c in row]
 
 
-def test_enumerated_and_yes_no_columns_have_drop_down_lists(book: Any) -> None:
+def test_enumerated_and_yes_no_columns_have_chinese_drop_down_lists(book: Any) -> None:
     for kind in (*NODE_KINDS, *LINK_KINDS):
         ws = book[kind]
         found = _validations(ws)
@@ -97,10 +105,38 @@ def test_enumerated_and_yes_no_columns_have_drop_down_lists(book: Any) -> None:
             letter = openpyxl.utils.get_column_letter(i)
             prop = col.prop
             if prop is not None and prop.choices:
-                assert _list_values(book, found.pop(letter)) == list(prop.choices), (kind, col)
+                labels = [CHOICE_LABELS_ZH[c] for c in prop.choices]
+                assert _list_values(book, found.pop(letter)) == labels, (kind, col)
             elif prop is not None and prop.type is PropType.BOOL:
-                assert _list_values(book, found.pop(letter)) == ["true", "false"]
+                assert _list_values(book, found.pop(letter)) == ["是", "否"]
         assert found == {}, kind  # no drop-down on free columns
+    assert _list_values(book, _validations(book["HOLDS_POST"])["D"])[:2] == ["书记", "副书记"]
+
+
+def test_what_the_drop_downs_offer_imports_as_the_codes(template: Path, tmp_path: Path) -> None:
+    """Every label a drop-down offers, picked in the template and imported, gives its code."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb["HOLDS_POST"]
+    roles = _list_values(wb, _validations(ws)["D"])
+    for i, label in enumerate(roles):
+        ws.append([f"p{i}", "br1", "", label])
+    wb["PartyBranch"].append(["br1", "云北苑小区党支部", "单建", "2021-03-01"])
+    wb["Compound"].append(["c1", "云北苑小区", "是"])
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+
+    records = {
+        t.sheet: [p.record for p in parse_table(t)]
+        for t in read_tables(filled)
+        if t.sheet in ("HOLDS_POST", "PartyBranch", "Compound")
+    }
+    assert [r.props["role"] for r in records["HOLDS_POST"] if isinstance(r, Link)] == list(
+        LINK_KINDS["HOLDS_POST"].props[0].choices
+    )
+    [branch] = records["PartyBranch"]
+    assert isinstance(branch, Node) and branch.props["form"] == "standalone"
+    [compound] = records["Compound"]
+    assert isinstance(compound, Node) and compound.props["is_old"] is True
 
 
 def test_the_empty_template_imports_as_nothing(template: Path) -> None:
@@ -121,3 +157,8 @@ def test_docs_formats_table_is_current() -> None:
     changes: ``python -c "from govgraph.loaders.template import formats_markdown as f;
     print(f())"``."""
     assert formats_markdown() in DOCS.read_text(encoding="utf-8")
+
+
+def test_docs_allowed_values_table_is_current() -> None:
+    """Likewise the table of enumerated values (``choices_markdown()``)."""
+    assert choices_markdown() in DOCS.read_text(encoding="utf-8")

@@ -138,7 +138,7 @@ def _neo4j_schema_state() -> _SchemaState:
     return _SchemaState()
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store_kind(request: pytest.FixtureRequest) -> str:
     kind: str = request.param
     return kind

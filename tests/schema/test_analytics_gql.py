@@ -30,6 +30,7 @@ from govgraph.api.app import create_app
 from govgraph.api.settings import Settings
 from govgraph.cli.analytics import gap_rows, severity_counts, summary_rows, tie_rows
 from govgraph.graph.analytics import RuleSettings, Severity, project, rule_set, run_rules
+from govgraph.graph.analytics.discreet import discreet
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link
 from govgraph.graph.privacy import Role, RoleView
@@ -311,7 +312,8 @@ def test_tie_communities_and_a_researchers_view_of_the_demo(
     demo: Gql, history: nx.MultiDiGraph
 ) -> None:
     """A researcher's findings are the department's with every person id replaced by its
-    pseudonym (in ids, subjects, details and explanations) and no name, on the whole demo."""
+    pseudonym (in ids, subjects, details and explanations) and no name, on the whole demo; a
+    check that would tell Party membership status or category is told without it."""
     pseudonym = RoleView(demo.store, Role.RESEARCHER, SECRET).pseudonym
     people = {p: pseudonym(p) for p in person_names(history)}
     department = every(
@@ -337,10 +339,21 @@ def test_tie_communities_and_a_researchers_view_of_the_demo(
             return {k: anonymized(v) for k, v in value.items()}
         return value
 
+    def told(template: str, values: dict[str, Any], sep: str) -> str:
+        texts = {k: sep.join(map(str, v)) if isinstance(v, list) else v for k, v in values.items()}
+        return template.format(**texts)
+
     expected = [anonymized(row) for row in department]
     for row in expected:
         if row["subjectKind"] == "Person":
             row["subjectName"] = None
+        wording = discreet(row["rule"], row["check"])
+        if wording is not None:
+            details = {k: v for k, v in row["details"].items() if k not in wording.hidden}
+            values = {**details, "name": row["subjectName"] or row["subject"]}
+            row["details"] = details
+            row["explanationZh"] = told(wording.zh, values, "、")
+            row["explanationEn"] = told(wording.en, values, ", ")
     assert researcher == expected
     text = json.dumps(researcher, ensure_ascii=False)
     assert not person_id.search(text) and "示例居民" not in text and "示例工作人员" not in text

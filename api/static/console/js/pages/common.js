@@ -1,0 +1,32 @@
+// What several pages share: the as-of date bar and the severity badge.
+
+import { h } from "../dom.js";
+import { label, t } from "../i18n.js";
+
+/** The day a page analyses: the URL's, else the latest date the data holds. */
+export function asOf(ctx) {
+  return ctx.params.get("asOf") || ctx.span.last || new Date().toISOString().slice(0, 10);
+}
+
+/** The as-of date input; changing it rewrites the URL (the page then renders again). */
+export function asOfBar(ctx, page, extra = {}) {
+  const day = asOf(ctx);
+  const input = h("input", {
+    type: "date", id: "asof", value: day, min: ctx.span.first ?? null, max: ctx.span.last ?? null,
+    onchange: (e) => ctx.go(page, { ...paramsOf(ctx), ...extra, asOf: e.target.value }),
+  });
+  const note = !ctx.params.get("asOf") && ctx.span.last === day ? `（${t("asOf.note")}）` : "";
+  return h("label", { for: "asof" }, `${t("asOf")}${note}`, input);
+}
+
+export function paramsOf(ctx) {
+  return Object.fromEntries(ctx.params.entries());
+}
+
+export function severityBadge(code) {
+  return h("span", { class: `sev sev-${code}` }, label.severity(code));
+}
+
+export function section(title, ...children) {
+  return h("section", { class: "panel", "aria-label": title }, h("h2", null, title), ...children);
+}

@@ -1,0 +1,87 @@
+// Overview: coverage cards for the as-of day, findings by severity, red-property grades and
+// the month-by-month trend of the coverage rates.
+
+import { gql } from "../gql.js";
+import { h } from "../dom.js";
+import { bars, lineChart, PALETTE } from "../charts.js";
+import { label, pct, t } from "../i18n.js";
+import { asOf, asOfBar, section } from "./common.js";
+
+export const RATES = [
+  "branch", "partyGroups", "ownersCommittee", "propertyService", "serviceStation", "crossAppointment", "appealsReplied",
+];
+const RATIO = "{ count total rate }";
+
+// red-property grades: the GraphQL alias and the filter of each
+const GRADES = [
+  ["gradeA", 'grade: { eq: "A" }'], ["gradeB", 'grade: { eq: "B" }'], ["gradeC", 'grade: { eq: "C" }'], ["gold", "gold: { eq: true }"],
+];
+
+const QUERY = `query Overview($asOf: Date, $year: Int, $before: Int) {
+  coverageSummary(level: CITY, asOf: $asOf, first: 1) {
+    items { place name compounds ${RATES.map((r) => `${r} ${RATIO}`).join(" ")} }
+  }
+  coverageGaps(asOf: $asOf) { totalCount bySeverity { severity count } }
+  coverageTrend(months: 24, until: $asOf) { date ${RATES.map((r) => `${r} { rate }`).join(" ")} }
+  aggregate(groupBy: CITY) {
+${GRADES.map(([alias, where]) => `    ${alias}: evaluations(where: { ${where}, year: { eq: $year } }) { places { count } }
+    ${alias}Before: evaluations(where: { ${where}, year: { eq: $before } }) { places { count } }`).join("\n")}
+  }
+}`;
+
+const total = (counts) => counts.places.reduce((a, p) => a + p.count, 0);
+
+export async function render(ctx) {
+  const day = asOf(ctx);
+  const thisYear = Number(day.slice(0, 4));
+  const data = await gql(QUERY, { asOf: day, year: thisYear, before: thisYear - 1 });
+  const city = data.coverageSummary.items[0];
+  const cards = h(
+    "div",
+    { class: "cards", id: "coverage-cards" },
+    h("div", { class: "card", "data-figure": "compounds" }, h("div", { class: "k" }, t("ov.compounds")), h("div", { class: "v" }, city?.compounds ?? 0)),
+    h("div", { class: "card", "data-figure": "findings" }, h("div", { class: "k" }, t("ov.findings")), h("div", { class: "v" }, data.coverageGaps.totalCount)),
+    RATES.map((r) =>
+      h(
+        "div",
+        { class: "card", "data-figure": r },
+        h("div", { class: "k" }, t(`cov.${r}`)),
+        h("div", { class: "v" }, pct(city?.[r])),
+        h("div", { class: "s" }, city ? `${city[r].count} / ${city[r].total}` : ""),
+      ),
+    ),
+  );
+  const sev = data.coverageGaps.bySeverity.map((s) => ({
+    label: label.severity(s.severity), value: s.count, color: getComputedStyle(document.documentElement).getPropertyValue(`--sev-${s.severity.toLowerCase()}`).trim() || "#0b5cad",
+  }));
+  // this year's evaluations once there are any, else last year's
+  const current = GRADES.some(([alias]) => total(data.aggregate[alias]) > 0);
+  const year = current ? thisYear : thisYear - 1;
+  const count = (alias) => total(data.aggregate[current ? alias : `${alias}Before`]);
+  const grades = h(
+    "div",
+    { class: "cards", id: "red-property", "data-year": year },
+    ["A", "B", "C"].map((g) =>
+      h("div", { class: "card", "data-figure": `grade-${g}` }, h("div", { class: "k" }, label.choice(g)), h("div", { class: "v" }, count(`grade${g}`))),
+    ),
+    h("div", { class: "card", "data-figure": "gold" }, h("div", { class: "k" }, t("ov.gold")), h("div", { class: "v" }, count("gold"))),
+  );
+  const trend = data.coverageTrend;
+  const chart = lineChart({
+    title: t("ov.trend"),
+    labels: trend.map((p) => p.date.slice(0, 7)),
+    series: RATES.map((r) => ({ name: t(`cov.${r}`), values: trend.map((p) => p[r].rate) })),
+  });
+  const legend = h("div", { class: "legend" }, RATES.map((r, k) => h("span", null, h("i", { class: `c${k % PALETTE.length}` }), t(`cov.${r}`))));
+  return h(
+    "div",
+    { "data-page": "overview", "data-as-of": day },
+    h("h1", null, `${t("ov.title")}${city?.name ? ` · ${city.name}` : ""}`),
+    h("div", { class: "bar" }, asOfBar(ctx, "overview"), h("span", { class: "muted", id: "as-of-shown" }, `${t("asOf")}：${day}`)),
+    section(t("ov.cards"), cards),
+    h("div", { class: "grid2" },
+      section(t("ov.severity"), h("div", { class: "chart", id: "severity-chart" }, bars(sev, t("ov.severity")))),
+      section(`${t("ov.red")}（${t("ov.year")} ${year}）`, grades)),
+    section(t("ov.trend"), h("div", { class: "chart", id: "trend-chart" }, chart), legend),
+  );
+}

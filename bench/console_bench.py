@@ -1,0 +1,165 @@
+"""Console benchmark: how soon the department's console shows its figures, in a real Chromium.
+
+Why. Issue 14 sets, measured in the browser: the overview's figures on screen in under 1 s on
+the demo and under 2 s on the 2,000-compound set, the compound page in under 0.5 s, and the
+console's files under 500 KB compressed. See ``bench/README.md``.
+
+    /work/main/.venv/bin/python bench/console_bench.py                  # demo and 2,000 compounds
+    /work/main/.venv/bin/python bench/console_bench.py --datasets demo --runs 5
+
+What runs. For each data set an embedded store file is prepared once (the demo through
+``govgraph demo``; the synthetic set through ``govgraph generate`` and ``govgraph import``) and
+kept under ``--cache-dir``; ``govgraph serve --demo`` serves it on a free port as its own
+process, and Chromium (``/usr/bin/chromium``, headless, driven by Playwright) opens each page
+in a fresh browser context (no cache: a first visit) signed in with the department key. A time
+is ``performance.now()`` when the page's figures are in the DOM: from the start of navigation,
+so it includes fetching the console's files and every GraphQL request. The first overview
+after the server starts is reported apart (``cold``: the analytics projection is built then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSOLE = ROOT / "api" / "static" / "console"
+GOVGRAPH = Path(sys.executable).with_name("govgraph")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+COMPOUND = {"demo": "cmp-yunbeiyuan", "synthetic": None}  # None: the first compound listed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(name: str, compounds: int, cache: Path) -> Path:
+    """The data set's embedded store file, built once."""
+    path = cache / f"console-{name}-{compounds if name == 'synthetic' else 'demo'}.jsonl"
+    if path.exists():
+        return path
+    env = {**os.environ, "GOVGRAPH_STORE": "embedded", "GOVGRAPH_DATA_PATH": str(path)}
+    if name == "demo":
+        subprocess.run([GOVGRAPH, "demo"], env=env, check=True)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([GOVGRAPH, "generate", tmp, "--compounds", str(compounds)], check=True)
+            files = sorted(Path(tmp).glob("*.csv"))
+            subprocess.run([GOVGRAPH, "import", *map(str, files)], env=env, check=True)
+    return path
+
+
+def serve(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "GOVGRAPH_STORE": "embedded", "GOVGRAPH_DATA_PATH": str(path)}
+    args = [GOVGRAPH, "serve", "--demo", "--port", str(port), "--no-access-log"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"the app on {url} did not start")
+
+
+def timed(browser: Browser, url: str, hash_: str, ready: str) -> float:
+    """Milliseconds from navigation start until ``ready`` is in the DOM, in a fresh context."""
+    context = browser.new_context()
+    context.add_init_script(
+        "sessionStorage.setItem('govgraph.session', "
+        "JSON.stringify({kind: 'key', value: 'demo-department'}))"
+    )
+    page = context.new_page()
+    page.goto(f"{url}/{hash_}")
+    page.wait_for_selector(ready, state="attached", timeout=120_000)
+    ms = float(page.evaluate("performance.now()"))
+    context.close()
+    return ms
+
+
+def first_compound(url: str) -> str:
+    body = json.dumps({"query": "{ compounds(first: 1) { edges { node { entityId } } } }"})
+    req = urllib.request.Request(
+        f"{url}/graphql",
+        body.encode(),
+        {"content-type": "application/json", "x-api-key": "demo-department"},
+    )
+    data = json.load(urllib.request.urlopen(req))
+    return str(data["data"]["compounds"]["edges"][0]["node"]["entityId"])
+
+
+def bundle() -> tuple[int, int]:
+    """The console's own files: bytes raw and gzipped (each file compressed on its own, as an
+    HTTP server would send it)."""
+    files = [p for p in CONSOLE.rglob("*") if p.is_file()]
+    raw = sum(p.stat().st_size for p in files)
+    packed = sum(len(gzip.compress(p.read_bytes(), 9)) for p in files)
+    return raw, packed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["demo", "synthetic"])
+    ap.add_argument("--compounds", type=int, default=2000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache/govgraph/bench")
+    args = ap.parse_args()
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    raw, packed = bundle()
+    print(f"console files: {raw / 1024:.1f} KiB raw, {packed / 1024:.1f} KiB gzipped")
+    print(
+        "| data set | overview cold (ms) | overview warm, median (ms) "
+        "| compound page, median (ms) |"
+    )
+    print("|---|---:|---:|---:|")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for name in args.datasets:
+            path = prepare(name, args.compounds, args.cache_dir)
+            proc, url = serve(path)
+            try:
+                ready = '[data-figure="findings"] .v'
+                cold = timed(browser, url, "#/overview", ready)
+                warm = [timed(browser, url, "#/overview", ready) for _ in range(args.runs)]
+                cmp = COMPOUND[name] or first_compound(url)
+                compound_ready = "#network [role=button] >> nth=0"
+                timed(browser, url, f"#/compound?id={cmp}", compound_ready)  # its analyses kept
+                page = [
+                    timed(browser, url, f"#/compound?id={cmp}", compound_ready)
+                    for _ in range(args.runs)
+                ]
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:  # a request still running: no need to wait
+                    proc.kill()
+                    proc.wait()
+            label = "demo" if name == "demo" else f"synthetic, {args.compounds:,} compounds"
+            print(
+                f"| {label} | {cold:.0f} | {statistics.median(warm):.0f} "
+                f"({min(warm):.0f}-{max(warm):.0f}) | {statistics.median(page):.0f} "
+                f"({min(page):.0f}-{max(page):.0f}) |"
+            )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The days a data set covers: the evaluation day to default to when a caller names none.
+
+A ledger is a snapshot of some day, often months past; analysing it "as of today" finds every
+term overdue and every monthly meeting missed since the snapshot. :func:`data_span` reads the
+span from the data itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import networkx as nx
+
+
+@dataclass(frozen=True, slots=True)
+class DataSpan:
+    """The first and the last day a graph records; both None when it records no day."""
+
+    first: dt.date | None
+    last: dt.date | None
+
+
+def data_span(history: nx.MultiDiGraph) -> DataSpan:
+    """The span of days ``history`` (a projection, best with the whole history) records.
+
+    ``last`` is the latest day on which something is recorded as having happened: a dated
+    property of a node (a meeting's or activity's ``date``, an appeal's ``received`` and
+    ``replied``, an election, a filing) or a link's ``since``. A link's ``until`` is left out of
+    ``last``: it is as often a planned end (a term running to 2026) or an open-end sentinel
+    (9999-12-31) as a day that has passed, and either would put the snapshot's day in the
+    future. ``first`` is the earliest of every day, ``until`` included.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("m1", kind="Meeting", date=dt.date(2021, 5, 20))
+    >>> g.add_node("p1", kind="Person")
+    >>> g.add_node("b1", kind="PartyBranch", elected_on=dt.date(2019, 3, 1))
+    >>> _ = g.add_edge("p1", "b1", kind="HOLDS_POST", since=dt.date(2019, 3, 1),
+    ...                until=dt.date(9999, 12, 31))
+    >>> data_span(g)
+    DataSpan(first=datetime.date(2019, 3, 1), last=datetime.date(2021, 5, 20))
+    >>> data_span(nx.MultiDiGraph())
+    DataSpan(first=None, last=None)
+    """
+    happened: list[dt.date] = [
+        v for _, attrs in history.nodes(data=True) for v in attrs.values() if _is_day(v)
+    ]
+    ends: list[dt.date] = []
+    for _, _, attrs in history.edges(data=True):
+        since, until = attrs.get("since"), attrs.get("until")
+        if _is_day(since):
+            happened.append(since)
+        if _is_day(until):
+            ends.append(until)
+    every = happened + ends
+    return DataSpan(first=min(every) if every else None, last=max(happened) if happened else None)
+
+
+def _is_day(value: object) -> bool:
+    # a datetime is a date too but does not compare with one; the stores keep days only
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)

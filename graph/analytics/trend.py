@@ -1,0 +1,105 @@
+"""Coverage month by month: the roll-up of :func:`~.coverage.coverage_summary` at each month's
+end, for the console's trend lines.
+
+Each point is the place's coverage on that day, read from the links valid then (a projection
+with the whole history answers for any day it holds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..errors import Problem, ValidationError
+from ._dates import add_months, month_end
+from .coverage import Ratio, coverage_summary
+
+#: the longest trend asked at once: each point reads the projection on its own day
+MAX_TREND_MONTHS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """The coverage of one place (or the whole data) on one day."""
+
+    day: dt.date
+    compounds: int
+    branch: Ratio
+    party_groups: Ratio
+    owners_committee: Ratio
+    property_service: Ratio
+    service_station: Ratio
+    cross_appointment: Ratio
+    appeals_replied: Ratio
+
+
+def month_ends(until: dt.date, months: int) -> list[dt.date]:
+    """The last day of each of the ``months`` months ending with ``until``'s, oldest first;
+    the last point is ``until`` itself (its month so far).
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in month_ends(dt.date(2021, 5, 31), 3)]
+    ['2021-03-31', '2021-04-30', '2021-05-31']
+    >>> [d.isoformat() for d in month_ends(dt.date(2021, 3, 15), 2)]
+    ['2021-02-28', '2021-03-15']
+    """
+    first = until.replace(day=1)
+    ends = [month_end(add_months(first, -i)) for i in range(months - 1, 0, -1)]
+    return [*ends, until]
+
+
+def coverage_trend(
+    graph: nx.MultiDiGraph, until: dt.date, months: int = 24, scope: str | None = None
+) -> list[TrendPoint]:
+    """The coverage rates of ``scope`` (or of every city together) at each of
+    :func:`month_ends`.
+
+    Parameters
+    ----------
+    graph
+        A projection with the history (see :func:`~.projection.project`).
+    until
+        The last day; the points before it are the ends of the months before its month.
+    months
+        How many points (1 to :data:`MAX_TREND_MONTHS`).
+    scope
+        A city, township, community or compound id; None: the whole data (its cities summed).
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> [(p.day.isoformat(), p.branch.count, p.compounds) for p in coverage_trend(
+    ...     tiny_city(), AS_OF, 2)]
+    [('2021-04-30', 1, 2), ('2021-05-31', 1, 2)]
+    """
+    if not 1 <= months <= MAX_TREND_MONTHS:
+        raise ValidationError(
+            Problem("coverage trend", "months", months, f"1 to {MAX_TREND_MONTHS}")
+        )
+    return [_point(graph, day, scope) for day in month_ends(until, months)]
+
+
+def _point(graph: nx.MultiDiGraph, day: dt.date, scope: str | None) -> TrendPoint:
+    # findings=(): the rates only, no rule runs; the whole data is the sum of its cities
+    if scope is None:
+        rows = coverage_summary(graph, day, findings=(), levels=("city",))
+    else:
+        rows = [r for r in coverage_summary(graph, day, scope, findings=()) if r.place == scope]
+    zero = Ratio(0, 0)
+    total = TrendPoint(day, 0, zero, zero, zero, zero, zero, zero, zero)
+    for r in rows:
+        total = TrendPoint(
+            day,
+            total.compounds + r.compounds,
+            total.branch + r.branch,
+            total.party_groups + r.party_groups,
+            total.owners_committee + r.owners_committee,
+            total.property_service + r.property_service,
+            total.service_station + r.service_station,
+            total.cross_appointment + r.cross_appointment,
+            total.appeals_replied + r.appeals_replied,
+        )
+    return total
