@@ -24,6 +24,7 @@ from ..graph.port import GraphStore
 from ..schema.analytics import analytics_cache
 from ..schema.build import Limits, build_schema
 from ..schema.context import Context
+from .admission import Admission
 from .auth import Authenticator
 from .deadline import RequestDeadline
 from .fast_lane import FastLane
@@ -117,6 +118,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         app.add_middleware(
             FastLane, path="/graphql", schema=schema, router=router, context_getter=context_getter
         )
+    # around the fast lane and the router: one caller cannot take every request slot
+    app.add_middleware(
+        Admission,
+        path="/graphql",
+        per_key=settings.max_requests_per_key,
+        anonymous=settings.max_anonymous_requests,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

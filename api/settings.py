@@ -76,6 +76,25 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list)
 
+    # -- bounded work per request (api/admission.py, graph/read_lane.py) --
+    max_requests_per_key: int = Field(
+        8, ge=1, description="GraphQL requests in flight per API key or token subject; more: 429"
+    )
+    max_anonymous_requests: int = Field(
+        16, ge=1, description="GraphQL requests in flight without a key, all callers together"
+    )
+    embedded_read_threads: int = Field(
+        2,
+        ge=1,
+        description="the embedded store's heavy reads at once, each in a thread (abandoned ones "
+        "count until they end): the event loop keeps a share of the CPU for everyone else",
+    )
+    embedded_busy_after: float = Field(
+        20.0,
+        description="seconds a read waits for a thread before STORE_BUSY (retry): under "
+        "GOVGRAPH_REQUEST_TIMEOUT, so a full lane says so rather than TIMEOUT",
+    )
+
     # -- who sees what (GraphQL) --
     api_keys: dict[str, Role] = Field(
         default_factory=dict,

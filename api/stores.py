@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from ..graph.embedded import EmbeddedStore
 from ..graph.port import GraphStore
+from ..graph.read_lane import ReadLane
 from .settings import Settings
 
 
 async def open_store(settings: Settings) -> GraphStore:
     """Open the store the settings name; ``await store.close()`` releases it."""
     if settings.store == "embedded":
-        return EmbeddedStore(settings.data_path)
+        lane = ReadLane(settings.embedded_read_threads, settings.embedded_busy_after)
+        return EmbeddedStore(settings.data_path, lane=lane)
     from neo4j import AsyncGraphDatabase
 
     from ..graph.neo4j_store import Neo4jStore

@@ -220,7 +220,9 @@ class Result:
 def dataset(root: Path, compounds: int, seed: int) -> GenerationReport:
     """Generate the data set once; reuse it when a complete one is cached."""
     # the generator's source is part of the key: an edited generator never reuses stale files
-    version = hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:10]
+    loaders = Path(synthetic.__file__).parent
+    sources = sorted([*loaders.glob("synthetic*.py"), loaders / "records.py"])
+    version = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:10]
     out = root / f"synthetic-c{compounds}-s{seed}-{version}"
     marker = out / "generated.json"
     if marker.exists():

@@ -71,6 +71,8 @@ class ApiProcess:
             "GOVGRAPH_PORT": str(self.port),
             "GOVGRAPH_API_KEYS": API_KEYS,
             "GOVGRAPH_DEMO": "true",  # synthetic data: the built-in pseudonym secret will do
+            # the clients share one key here; in service each user has their own
+            "GOVGRAPH_MAX_REQUESTS_PER_KEY": "1000",
             **env,
         }
         self.log_file = log_file

@@ -25,8 +25,9 @@ from rich.progress import (
 from rich.text import Text
 
 from ..graph.port import GraphStore
+from ..graph.privacy import Role
 from ..loaders import importer as imp
-from ..loaders.exporters import FORMATS, export
+from ..loaders.exporters import FORMATS, PUBLIC_FORMATS, export
 from ..loaders.template import write_template
 from .stores import StoreOpt, settings_for, with_store
 
@@ -157,23 +158,58 @@ def export_command(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="one of: " + ", ".join(FORMATS))
     ] = "json",
+    role: Annotated[
+        Role,
+        typer.Option(
+            "--role",
+            help="what the export may hold, as the GraphQL API shows that role: department "
+            "everything (the default: this command runs on the department's own machine, "
+            "with its store); researcher people as the API's pseudonyms (needs "
+            "GOVGRAPH_PSEUDONYM_SECRET outside demo mode) with birth years, dates and homes "
+            "coarsened; public counts per kind and place only (csv or json)",
+            case_sensitive=False,
+        ),
+    ] = Role.DEPARTMENT,
     store: StoreOpt = None,
 ) -> None:
     """Export the graph: graphml, gexf or cytoscape for graph tools; csv, json or snapshot to
-    import again."""
+    import again. --role researcher or public writes only what that role may see."""
 
     if fmt not in FORMATS:
         raise typer.BadParameter(
             f"{fmt!r}; expected one of: {', '.join(FORMATS)}", param_hint="--format"
         )
+    if role is Role.PUBLIC and fmt not in PUBLIC_FORMATS:
+        raise typer.BadParameter(
+            f"{fmt!r} is a graph, and the public role has counts only;"
+            f" use one of: {', '.join(PUBLIC_FORMATS)}",
+            param_hint="--format",
+        )
+    settings = settings_for(store)
+    if role is Role.RESEARCHER:
+        # the API's own check: with a known secret anyone could recompute the pseudonyms
+        problems = settings.production_problems()
+        if problems:
+            typer.secho(
+                "refusing a researcher export outside demo mode: " + "; ".join(problems) + ".",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1)
+    secret = settings.pseudonym_secret.get_secret_value().encode()
 
     async def work(s: GraphStore) -> tuple[int, int]:
-        await export(s, fmt, out)
+        await export(s, fmt, out, role=role, secret=secret)
         c = await s.counts()
         return sum(c.nodes.values()), sum(c.links.values())
 
-    nodes, links = with_store(settings_for(store), work)
-    typer.echo(f"exported {nodes} nodes and {links} links as {fmt} to {out}")
+    nodes, links = with_store(settings, work)
+    what = {
+        Role.DEPARTMENT: f"exported {nodes} nodes and {links} links",
+        Role.RESEARCHER: f"exported {nodes} nodes and {links} links as a researcher sees them",
+        Role.PUBLIC: f"exported the public counts of {nodes} nodes and {links} links",
+    }[role]
+    typer.echo(f"{what} as {fmt} to {out}")
 
 
 def register(app: typer.Typer) -> None:

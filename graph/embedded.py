@@ -22,6 +22,7 @@ list queries scan the nodes of one kind. It is meant for up to about a million n
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import zlib
@@ -65,6 +66,7 @@ from .query import (
     decode_cursor,
     encode_cursor,
 )
+from .read_lane import ReadLane
 from .search import rank_names
 
 SNAPSHOT_FORMAT = "govgraph-snapshot"
@@ -76,8 +78,16 @@ COUNTS_KEPT = 8
 class EmbeddedStore(GraphStore):
     """A :class:`GraphStore` in memory, persisted to ``path`` when one is given."""
 
-    def __init__(self, path: Path | str | None = None, *, compact_bytes: int = 16 << 20) -> None:
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        compact_bytes: int = 16 << 20,
+        lane: ReadLane | None = None,
+    ) -> None:
         self.stats = StoreStats()
+        #: heavy reads run in its threads, writes wait for them (graph/read_lane.py)
+        self.lane = lane if lane is not None else ReadLane()
         self._g = nx.MultiDiGraph()
         self._by_kind: dict[str, set[str]] = defaultdict(set)
         self._links: dict[str, tuple[str, str]] = {}
@@ -235,6 +245,10 @@ class EmbeddedStore(GraphStore):
     # -- the port: writes -------------------------------------------------------------------------
     async def apply(self, batch: WriteBatch) -> WriteResult:
         self.stats.count("apply")
+        # checked and applied at once, so no other write comes between
+        return await self.lane.write(self._apply_now, batch)
+
+    def _apply_now(self, batch: WriteBatch) -> WriteResult:
         referenced = {n.id for n in batch.nodes}
         referenced.update(e for lk in batch.links for e in (lk.source, lk.target))
         kinds_of = {i: self._node(i).kind for i in referenced if i in self._g}
@@ -247,6 +261,9 @@ class EmbeddedStore(GraphStore):
     async def apply_checked(self, batch: WriteBatch) -> WriteResult:
         self.stats.count("apply_checked")
         require_upserts_only(batch)
+        return await self.lane.write(self._apply_checked_now, batch)
+
+    def _apply_checked_now(self, batch: WriteBatch) -> WriteResult:
         if not self._fits(batch):
             # name every problem the way apply does; this slow path runs on failure only
             referenced = {n.id for n in batch.nodes}
@@ -322,6 +339,19 @@ class EmbeddedStore(GraphStore):
         check_page_size(first)
         node_kind(kind)
         keys = check_sort(kind, order_by)
+        page = functools.partial(self._page, kind, where, keys, first, after, as_of, with_total)
+        return await self.lane.read(page)
+
+    def _page(  # noqa: PLR0917  # list_nodes' arguments, run in a read thread
+        self,
+        kind: str,
+        where: Filter | None,
+        keys: list[SortKey],
+        first: int,
+        after: str | None,
+        as_of: dt.date | None,
+        with_total: bool,
+    ) -> Page[Node]:
         # each row's sort values once (a count of links is worth computing only once)
         rows = [(self._sort_values(n, keys, as_of), n) for n in self._matching(kind, where, as_of)]
         total = len(rows) if with_total else None
@@ -362,7 +392,7 @@ class EmbeddedStore(GraphStore):
         if where is None:
             node_kind(kind)
             return len(self._by_kind.get(kind, ()))
-        return sum(1 for _ in self._matching(kind, where, as_of))
+        return await self.lane.read(lambda: sum(1 for _ in self._matching(kind, where, as_of)))
 
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
         """Kept per day asked until the next write: counting the links reads every one of them
@@ -375,9 +405,11 @@ class EmbeddedStore(GraphStore):
             self._counts_kept = (self.version, kept)
         found = kept.get(as_of)
         if found is None:
-            if len(kept) >= COUNTS_KEPT:  # the day asked first goes first
-                del kept[next(iter(kept))]
-            found = kept[as_of] = self._count(as_of)
+            found = await self.lane.read(self._count, as_of)
+            if self._counts_kept[1] is kept:  # no write since: still the counts of this version
+                if len(kept) >= COUNTS_KEPT:  # the day asked first goes first
+                    del kept[next(iter(kept))]
+                kept[as_of] = found
         return Counts(dict(found.nodes), dict(found.links))
 
     def _count(self, as_of: dt.date | None) -> Counts:
@@ -405,6 +437,12 @@ class EmbeddedStore(GraphStore):
         self.stats.count("aggregate")
         way = route(kind, group_by)
         check_page_size(first)
+        return await self.lane.read(self._aggregate, kind, way, where, as_of, first)
+
+    def _aggregate(
+        self, kind: str, way: Route, where: Filter | None, as_of: dt.date | None, first: int
+    ) -> Aggregate:
+        group_by = way.level
         counts = dict.fromkeys(self._by_kind.get(group_by, ()), 0)
         unplaced = 0
         above: dict[str, frozenset[str]] = {}  # places above each node met so far
@@ -486,24 +524,32 @@ class EmbeddedStore(GraphStore):
     ) -> list[Link]:
         self.stats.count("list_links")
         _check_kinds(kind, None)
-        links = (self._link(lid) for lid in self._links)
-        return sorted(
-            (lk for lk in links if (kind is None or lk.kind == kind) and lk.valid_on(as_of)),
-            key=lambda lk: lk.id,
-        )
+
+        def matching() -> list[Link]:
+            links = (self._link(lid) for lid in self._links)
+            return sorted(
+                (lk for lk in links if (kind is None or lk.kind == kind) and lk.valid_on(as_of)),
+                key=lambda lk: lk.id,
+            )
+
+        return await self.lane.read(matching)
 
     async def search(self, text: str, *, kinds: Sequence[str] = (), limit: int = 20) -> list[Node]:
         self.stats.count("search")
         for k in kinds:
             node_kind(k)
         wanted = set(kinds)
-        candidates = (
-            self._node(nid)
-            for kind, ids in self._by_kind.items()
-            if not wanted or kind in wanted
-            for nid in ids
-        )
-        return rank_names(text, candidates, limit)
+
+        def ranked() -> list[Node]:
+            candidates = (
+                self._node(nid)
+                for kind, ids in self._by_kind.items()
+                if not wanted or kind in wanted
+                for nid in ids
+            )
+            return rank_names(text, candidates, limit)
+
+        return await self.lane.read(ranked)
 
     async def projection(
         self,
@@ -517,6 +563,11 @@ class EmbeddedStore(GraphStore):
             node_kind(k)
         for k in link_kinds:
             link_kind(k)
+        return await self.lane.read(self._project, node_kinds, link_kinds, as_of)
+
+    def _project(
+        self, node_kinds: Sequence[str], link_kinds: Sequence[str], as_of: dt.date | None
+    ) -> nx.MultiDiGraph:
         g = nx.MultiDiGraph()
         keep_kinds = set(node_kinds)
         for kind, ids in self._by_kind.items():
@@ -541,6 +592,9 @@ class EmbeddedStore(GraphStore):
         return None
 
     async def clear(self) -> None:
+        await self.lane.write(self._clear_now)
+
+    def _clear_now(self) -> None:
         self._g.clear()
         self._by_kind.clear()
         self._links.clear()
@@ -550,7 +604,7 @@ class EmbeddedStore(GraphStore):
 
     async def close(self) -> None:
         if self._journal is not None:
-            self.compact()
+            await self.lane.write(self.compact)
             self._journal.close()
             self._journal = None
 

@@ -5,12 +5,16 @@ DataLoaders, analytics) gets the same protection whatever query shape it builds:
 
 * ``department`` sees everything and may write.
 * ``researcher`` sees the whole structure, but people are pseudonymized: a Person's id becomes a
-  stable keyed hash (the same person has the same pseudonym in every request), and every
-  ``personal`` property of the ontology (names, phones, addresses, Party membership status) is
-  removed from nodes and links. Filters and sorts on personal properties are refused, so they
-  cannot be used as an oracle. No writes.
+  stable keyed hash (the same person has the same pseudonym in every request), and the
+  quasi-identifier policy of :mod:`.disclosure` applies to people and the links about them
+  (names and phones dropped, birth years as decades, dates as years, homes as compounds, ...).
+  Filters and sorts on any Person property not kept as it is are refused, so they cannot be
+  used as an oracle. No writes.
 * ``public`` sees aggregates only: counts by kind and by place, without filters on people.
   No writes.
+
+For both, ``asOf`` is read as the last day of its year (:func:`.disclosure.year_of_day`): dates
+about people are shown by year, and asking day by day must not tell the day.
 
 Sorting by a count of links is structure (how many buildings, posts or members), so whoever may
 list a kind may sort it by any count of its links.
@@ -26,6 +30,7 @@ from enum import StrEnum
 
 import networkx as nx
 
+from . import disclosure as dis
 from .errors import ForbiddenError
 from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
 from .model import Link, Node, Value, parse_link_id
@@ -34,7 +39,8 @@ from .places import Aggregate
 from .port import GraphStore, Neighbour, WriteBatch, WriteResult
 from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, SortKey
 
-PERSON = "Person"
+PERSON = dis.PERSON
+_HOMES = ("Unit", "Building")
 
 
 class Role(StrEnum):
@@ -45,6 +51,18 @@ class Role(StrEnum):
 
 _PERSONAL_NODE = {k: {p.name for p in node_props(s) if p.personal} for k, s in NODE_KINDS.items()}
 _PERSONAL_LINK = {k: {p.name for p in link_props(s) if p.personal} for k, s in LINK_KINDS.items()}
+
+
+def _hidden_fields(kind: str) -> set[str]:
+    """Fields a researcher may neither filter nor sort on (personal or not kept as they are)."""
+    return _PERSONAL_NODE.get(kind, set()) | dis.unfilterable(kind)
+
+
+def pseudonym(secret: bytes, person_id: str) -> str:
+    """The researcher's stable name for a person: a keyed hash, the same in the API and in
+    exports made with the same secret."""
+    digest = hmac.new(secret, person_id.encode(), hashlib.sha256).hexdigest()
+    return "anon-" + digest[:16]
 
 
 class RoleView(GraphStore):
@@ -61,8 +79,7 @@ class RoleView(GraphStore):
 
     # -- the transformations ----------------------------------------------------------------------
     def pseudonym(self, person_id: str) -> str:
-        digest = hmac.new(self._secret, person_id.encode(), hashlib.sha256).hexdigest()
-        return "anon-" + digest[:16]
+        return pseudonym(self._secret, person_id)
 
     def _id(self, node_id: str, kind: str) -> str:
         if kind != PERSON or self.role is Role.DEPARTMENT:
@@ -75,21 +92,27 @@ class RoleView(GraphStore):
         """The real id behind a pseudonym this view handed out (other ids pass unchanged)."""
         return self._real.get(node_id, node_id)
 
+    def _day(self, as_of: dt.date | None) -> dt.date | None:
+        return as_of if self.role is Role.DEPARTMENT else dis.year_of_day(as_of)
+
     def _node(self, n: Node) -> Node:
         if self.role is Role.DEPARTMENT:
             return n
+        if n.kind == PERSON:
+            return Node(self._id(n.id, n.kind), n.kind, dis.person_props(n.props))
         hidden = _PERSONAL_NODE[n.kind]
-        props = {k: v for k, v in n.props.items() if k not in hidden}
-        return Node(self._id(n.id, n.kind), n.kind, props)
+        return Node(n.id, n.kind, {k: v for k, v in n.props.items() if k not in hidden})
 
-    def _link(self, lk: Link, kinds: dict[str, str]) -> Link:
+    def _link(self, lk: Link, home: dict[str, str]) -> Link | None:
+        """The link as this role sees it; None when the policy drops it. ``home`` maps the
+        units and buildings people reside in to their compounds."""
         if self.role is Role.DEPARTMENT:
             return lk
+        if lk.kind in dis.PERSON_LINK_KINDS:
+            return dis.shown_link(lk, home, lambda person: self._id(person, PERSON))
         hidden = _PERSONAL_LINK[lk.kind]
         props: dict[str, Value] = {k: v for k, v in lk.props.items() if k not in hidden}
-        src = self._id(lk.source, kinds.get(lk.source, ""))
-        dst = self._id(lk.target, kinds.get(lk.target, ""))
-        return Link(lk.kind, src, dst, props, lk.key)
+        return Link(lk.kind, lk.source, lk.target, props, lk.key)
 
     def _need(self, *allowed: Role) -> None:
         if self.role not in allowed:
@@ -104,9 +127,7 @@ class RoleView(GraphStore):
                 self._check_filter(kind, item)
         elif isinstance(f, Not):
             self._check_filter(kind, f.item)
-        elif isinstance(f, Cmp) and (
-            f.field in _PERSONAL_NODE.get(kind, set()) or (kind == PERSON and f.field == "id")
-        ):
+        elif isinstance(f, Cmp) and f.field in _hidden_fields(kind):
             raise ForbiddenError(f"the {self.role.value} role may not filter on {kind}.{f.field}")
         elif isinstance(f, HasLink) and _PERSONAL_LINK.get(f.kind):
             # the existence of a link is structure, not personal data; its properties are hidden
@@ -153,8 +174,8 @@ class RoleView(GraphStore):
             raise ForbiddenError("the researcher role may not list people; follow links instead")
         self._check_filter(kind, where)
         if self.role is not Role.DEPARTMENT:
-            hidden = _PERSONAL_NODE.get(kind, set())
-            if any(k.field in hidden or (kind == PERSON and k.field == "id") for k in order_by):
+            hidden = _hidden_fields(kind)
+            if any(isinstance(k.field, str) and k.field in hidden for k in order_by):
                 raise ForbiddenError(f"the {self.role.value} role may not sort on personal data")
         page = await self.inner.list_nodes(
             kind,
@@ -162,7 +183,7 @@ class RoleView(GraphStore):
             order_by=order_by,
             first=first,
             after=after,
-            as_of=as_of,
+            as_of=self._day(as_of),
             with_total=with_total,
             wanted=wanted,
         )
@@ -175,10 +196,10 @@ class RoleView(GraphStore):
         if self.role is Role.PUBLIC and where is not None and kind == PERSON:
             raise ForbiddenError("the public role may count people only without filters")
         self._check_filter(kind, where)
-        return await self.inner.count_nodes(kind, where=where, as_of=as_of)
+        return await self.inner.count_nodes(kind, where=where, as_of=self._day(as_of))
 
     async def counts(self, *, as_of: dt.date | None = None) -> Counts:
-        return await self.inner.counts(as_of=as_of)
+        return await self.inner.counts(as_of=self._day(as_of))
 
     async def aggregate(
         self,
@@ -196,7 +217,7 @@ class RoleView(GraphStore):
             raise ForbiddenError("the public role may aggregate people only without filters")
         self._check_filter(kind, where)
         return await self.inner.aggregate(
-            kind, group_by=group_by, where=where, as_of=as_of, first=first
+            kind, group_by=group_by, where=where, as_of=self._day(as_of), first=first
         )
 
     async def neighbours(
@@ -218,21 +239,84 @@ class RoleView(GraphStore):
                 as_of=as_of,
             )
         real = {i: self.real_id(i) for i in ids}
+        day = self._day(as_of)
         found = await self.inner.neighbours(
             list(real.values()),
             link_kind=link_kind,
             direction=direction,
             neighbour_kind=neighbour_kind,
-            as_of=as_of,
+            as_of=day,
         )
+        places = [x for x in real.values() if x not in self._real.values()]
+        homes_asked = link_kind in (None, "RESIDES_IN") and neighbour_kind in (None, PERSON)
+        place_kinds: dict[str, str] = {}
+        extra: dict[str, list[Neighbour]] = {}
+        if homes_asked and direction is not Direction.OUT and places:
+            place_kinds = {i: n.kind for i, n in (await self.inner.get_nodes(places)).items()}
+            compounds = [i for i, k in place_kinds.items() if k == dis.HOME_LEVEL]
+            extra = await self._residents_below(compounds, day)
+        home = await self._homes([*found.values(), *extra.values()])
+        # a person's home unit or building is shown as its compound, which is then the neighbour
+        moved = {home[p] for p in home if home[p] != p}
+        home_nodes = await self.inner.get_nodes(sorted(moved)) if moved else {}
         out: dict[str, list[Neighbour]] = {}
         for asked, real_id in real.items():
-            nbs = found.get(real_id, [])
-            kinds = {nb.node.id: nb.node.kind for nb in nbs}
-            # the asked node is a person exactly when it was asked by its pseudonym
-            kinds[real_id] = PERSON if asked != real_id else kinds.get(real_id, "")
-            seen = [Neighbour(self._link(nb.link, kinds), self._node(nb.node)) for nb in nbs]
-            out[asked] = sorted(seen, key=lambda nb: nb.link.id)
+            shown: dict[str, Neighbour] = {}
+            for nb in [*found.get(real_id, []), *extra.get(real_id, [])]:
+                if nb.link.kind == "RESIDES_IN" and place_kinds.get(real_id) in _HOMES:
+                    continue  # who lives in one unit or building is not for researchers
+                lk = self._link(nb.link, home)
+                if lk is None:
+                    continue
+                node = nb.node
+                if lk.target not in (nb.link.target, real_id):
+                    node = home_nodes[lk.target]
+                before = shown.get(lk.id)
+                if before is not None:
+                    lk = dis.merge_links([before.link, lk])[0]
+                shown[lk.id] = Neighbour(lk, self._node(node))
+            out[asked] = sorted(shown.values(), key=lambda nb: nb.link.id)
+        return out
+
+    async def _homes(self, found: Sequence[list[Neighbour]]) -> dict[str, str]:
+        """The compound of every unit, building or compound reached by a RESIDES_IN link."""
+        places = {nb.link.target for nbs in found for nb in nbs if nb.link.kind == "RESIDES_IN"}
+        if not places:
+            return {}
+        home = await dis.compounds_of(self.inner, sorted(places))
+        # a compound is its own home; a compound has no compound above it
+        stranded = [p for p in places if p not in home]
+        for i, n in (await self.inner.get_nodes(stranded)).items():
+            if n.kind == dis.HOME_LEVEL:
+                home[i] = i
+        return home
+
+    async def _residents_below(
+        self, compounds: list[str], day: dt.date | None
+    ) -> dict[str, list[Neighbour]]:
+        """The RESIDES_IN links into the buildings and units of each compound: a researcher sees
+        those people as residents of the compound."""
+        if not compounds:
+            return {}
+        below: dict[str, str] = {}  # building or unit → compound
+        buildings = await self.inner.neighbours(
+            compounds, link_kind="PART_OF", direction=Direction.IN, neighbour_kind="Building"
+        )
+        for c, nbs in buildings.items():
+            below.update({nb.node.id: c for nb in nbs})
+        units = await self.inner.neighbours(
+            sorted(below), link_kind="PART_OF", direction=Direction.IN, neighbour_kind="Unit"
+        )
+        for b, nbs in units.items():
+            below.update({nb.node.id: below[b] for nb in nbs})
+        if not below:
+            return {}
+        residents = await self.inner.neighbours(
+            sorted(below), link_kind="RESIDES_IN", direction=Direction.IN, as_of=day
+        )
+        out: dict[str, list[Neighbour]] = {}
+        for place, nbs in residents.items():
+            out.setdefault(below[place], []).extend(nbs)
         return out
 
     async def expand(
@@ -278,19 +362,33 @@ class RoleView(GraphStore):
         as_of: dt.date | None = None,
     ) -> nx.MultiDiGraph:
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
-        g = await self.inner.projection(node_kinds=node_kinds, link_kinds=link_kinds, as_of=as_of)
+        day = self._day(as_of)
+        g = await self.inner.projection(node_kinds=node_kinds, link_kinds=link_kinds, as_of=day)
         if self.role is Role.DEPARTMENT:
             return g
+        nodes = [
+            Node(n, d["kind"], {k: v for k, v in d.items() if k != "kind"})
+            for n, d in g.nodes(data=True)
+        ]
+        links = [
+            Link(
+                d["kind"], u, v, {k: x for k, x in d.items() if k != "kind"}, parse_link_id(key)[3]
+            )
+            for u, v, key, d in g.edges(keys=True, data=True)
+        ]
+        places = sorted({lk.target for lk in links if lk.kind == "RESIDES_IN"})
+        home = await dis.compounds_of(self.inner, places) if places else {}
+        home.update({p: p for p in places if g.nodes[p]["kind"] == dis.HOME_LEVEL})
+        shown_nodes, shown_links = dis.researcher_records(
+            nodes, links, home, lambda person: self._id(person, PERSON)
+        )
         out = nx.MultiDiGraph()
-        kinds = {n: d["kind"] for n, d in g.nodes(data=True)}
-        for n, d in g.nodes(data=True):
-            hidden = _PERSONAL_NODE[d["kind"]]
-            out.add_node(self._id(n, d["kind"]), **{k: v for k, v in d.items() if k not in hidden})
-        for u, v, key, d in g.edges(keys=True, data=True):
-            hidden = _PERSONAL_LINK[d["kind"]]
-            lk = self._link(Link(d["kind"], u, v, {}, parse_link_id(key)[3]), kinds)
-            attrs = {k: val for k, val in d.items() if k not in hidden}
-            out.add_edge(lk.source, lk.target, key=lk.id, **attrs)
+        for n in shown_nodes:
+            hidden = _PERSONAL_NODE[n.kind] if n.kind != PERSON else set()
+            out.add_node(n.id, kind=n.kind, **{k: v for k, v in n.props.items() if k not in hidden})
+        for lk in shown_links:
+            if lk.source in out and lk.target in out:
+                out.add_edge(lk.source, lk.target, key=lk.id, kind=lk.kind, **lk.props)
         return out
 
     # -- lifecycle --------------------------------------------------------------------------------

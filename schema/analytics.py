@@ -29,9 +29,11 @@ No ``from __future__ import annotations`` here: Strawberry reads these annotatio
 import asyncio
 import base64
 import datetime as dt
+import inspect
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Optional, TypeVar
 
 import networkx as nx
@@ -231,6 +233,69 @@ LinkKindsArg = Annotated[
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What every paged analysis is asked: where (``scope``), on which day (``asOf``), and which
+    page (``first``, ``after``)."""
+
+    scope: Optional[strawberry.ID]
+    as_of: Optional[dt.date]
+    first: int
+    after: Optional[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChoice:
+    """Which rules an analysis of findings runs (``ruleSet``, ``rules``)."""
+
+    rule_set: RuleSet
+    rules: Optional[list[str]]
+
+
+def _arguments(*declared: tuple[str, Any, Any]) -> list[inspect.Parameter]:
+    kind = inspect.Parameter.KEYWORD_ONLY
+    return [inspect.Parameter(n, kind, default=d, annotation=a) for n, a, d in declared]
+
+
+#: the GraphQL arguments a Window or a RuleChoice parameter stands for: where it stands (scope,
+#: asOf; ruleSet, rules) and last (first, after)
+_SHARED: dict[Any, tuple[list[inspect.Parameter], list[inspect.Parameter]]] = {
+    Window: (
+        _arguments(("scope", ScopeArg, None), ("as_of", AsOfArg, None)),
+        _arguments(("first", FirstArg, 20), ("after", AfterArg, None)),
+    ),
+    RuleChoice: (_arguments(("rule_set", RuleSetArg, RuleSet.ALL), ("rules", RulesArg, None)), []),
+}
+
+
+def shared_arguments(
+    resolver: Callable[..., Awaitable[T]],
+) -> Callable[..., Awaitable[T]]:
+    """``resolver`` with each parameter annotated :class:`Window` or :class:`RuleChoice` taken
+    as the GraphQL arguments it stands for (:data:`_SHARED`), so they are declared once; the
+    schema sees the arguments (Strawberry reads a resolver's ``inspect.signature``)."""
+    own = inspect.signature(resolver)
+    params: list[inspect.Parameter] = []
+    last: list[inspect.Parameter] = []
+    bundles: list[tuple[str, Any, list[inspect.Parameter]]] = []
+    for p in own.parameters.values():
+        here, after = _SHARED.get(p.annotation, ([p], []))
+        params.extend(here)
+        last.extend(after)
+        if p.annotation in _SHARED:
+            bundles.append((p.name, p.annotation, [*here, *after]))
+
+    async def resolve(*args: Any, **kwargs: Any) -> T:
+        for name, bundle, shared in bundles:
+            kwargs[name] = bundle(*(kwargs.pop(q.name, q.default) for q in shared))
+        return await resolver(*args, **kwargs)
+
+    resolve.__signature__ = own.replace(parameters=[*params, *last])  # type: ignore[attr-defined]
+    resolve.__name__, resolve.__qualname__ = resolver.__name__, resolver.__qualname__
+    resolve.__doc__, resolve.__module__ = resolver.__doc__, resolver.__module__
+    return resolve
+
+
 def _day(as_of: dt.date | None) -> dt.date:
     return as_of if as_of is not None else dt.date.today()
 
@@ -322,13 +387,12 @@ async def _findings(
 
 
 # --- the root fields -----------------------------------------------------------------------------
+@shared_arguments
 async def coverage_gaps(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
-    rule_set: RuleSetArg = RuleSet.ALL,
-    rules: RulesArg = None,
+    window: Window,
+    chosen: RuleChoice,
     severities: Annotated[
         Optional[list[SeverityLevel]], strawberry.argument(description="only these severities")
     ] = None,
@@ -336,12 +400,11 @@ async def coverage_gaps(
         Optional[SeverityLevel],
         strawberry.argument(description="only this severity and the more serious ones"),
     ] = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
 ) -> CoverageGaps:
-    size = _size(info, first)
+    size = _size(info, window.first)
     req = await _request(info)
-    key, found = await _findings(req, await req.scope_id(scope), _day(as_of), rule_set, rules)
+    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     wanted = set(severities) if severities else set(SeverityLevel)
     if min_severity is not None:
         wanted = {s for s in wanted if SEVERITY_RANK[s] <= SEVERITY_RANK[min_severity]}
@@ -356,28 +419,25 @@ async def coverage_gaps(
         total_count=sum(n for s, n in counts.items() if SeverityLevel(s) in wanted),
         by_severity=severity_counts({s.value: counts[s.value] for s in wanted}),
         rows=rows,
-        page=_pager(size, after, lambda f: f.id),
+        page=_pager(size, window.after, lambda f: f.id),
         role=req.role,
     )
 
 
+@shared_arguments
 async def coverage_summary(
     info: Info,
     *,
     level: Annotated[
         Optional[PlaceLevel], strawberry.argument(description="only this level (default: all)")
     ] = None,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
-    rule_set: RuleSetArg = RuleSet.ALL,
-    rules: RulesArg = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
+    window: Window,
+    chosen: RuleChoice,
 ) -> Page[CoverageRow]:
-    size = _size(info, first)
+    size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(scope), _day(as_of)
-    rules_key, found = await _findings(req, place, day, rule_set, rules)
+    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     history = req.history
     key = ("summary", rules_key)
     summary = await _memo(
@@ -386,158 +446,129 @@ async def coverage_summary(
     rows: list[CoverageRow] = await req.shown(key, lambda: summary, to_coverage_row)
     if level is not None:
         rows = [r for r in rows if r.level is level]
-    return _pager(size, after, lambda r: f"{r.level.value}:{r.place}")(rows)
+    return _pager(size, window.after, lambda r: f"{r.level.value}:{r.place}")(rows)
 
 
+@shared_arguments
 async def uncovered_communities(
-    info: Info,
-    *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
-    rule_set: RuleSetArg = RuleSet.ALL,
-    rules: RulesArg = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
+    info: Info, *, window: Window, chosen: RuleChoice
 ) -> Page[CommunityGaps]:
-    size = _size(info, first)
+    size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(scope), _day(as_of)
-    rules_key, found = await _findings(req, place, day, rule_set, rules)
+    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     view = await req.day(day)
     key = ("uncovered", rules_key)
     ranking = await _memo(req.history, key, lambda: an.uncovered_communities(view, found, place))
     rows: list[CommunityGaps] = await req.shown(key, lambda: ranking, to_community_gaps)
-    return _pager(size, after, lambda c: c.community)(rows)
+    return _pager(size, window.after, lambda c: c.community)(rows)
 
 
 async def _ties(
     info: Info,
     field: str,
+    window: Window,
     *,
-    scope: strawberry.ID | None,
-    as_of: dt.date | None,
     compute: Callable[[nx.MultiDiGraph, str | None], Sequence[Any]],
     params: Hashable,
     convert: Callable[[Any, Lens], T],
     identity: Callable[[T], str],
-    first: int,
-    after: str | None,
 ) -> Page[T]:
     """A tie analysis on the projection as of the day: people-level, so not for the public."""
     need_people(info.context.role, field)
-    size = _size(info, first)
+    size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(scope), _day(as_of)
+    place, day = await req.scope_id(window.scope), _day(window.as_of)
     view = await req.day(day)
     key = (field, day, place, params)
     found = await _memo(req.history, key, lambda: compute(view, place))
     rows: list[T] = await req.shown(key, lambda: found, convert)
-    return _pager(size, after, identity)(rows)
+    return _pager(size, window.after, identity)(rows)
 
 
+@shared_arguments
 async def cross_appointments(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
+    window: Window,
 ) -> Page[CompoundTies]:
     return await _ties(
         info,
         "crossAppointments",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=an.cross_appointments,
         params=None,
         convert=to_compound_ties,
         identity=lambda t: t.compound,
-        first=first,
-        after=after,
     )
 
 
+@shared_arguments
 async def multi_post_holders(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
+    window: Window,
     min_bodies: Annotated[
         int, strawberry.argument(description="the fewest bodies a person is tied to")
     ] = 2,
-    first: FirstArg = 20,
-    after: AfterArg = None,
 ) -> Page[MultiPostHolder]:
     if min_bodies < 1:
         raise ValidationError(Problem("multiPostHolders", "minBodies", min_bodies, "at least 1"))
     return await _ties(
         info,
         "multiPostHolders",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=lambda g, place: an.multi_post_holders(g, place, min_bodies=min_bodies),
         params=min_bodies,
         convert=to_holder,
         identity=lambda h: h.person,
-        first=first,
-        after=after,
     )
 
 
+@shared_arguments
 async def conflicts_of_interest(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
+    window: Window,
 ) -> Page[ConflictOfInterest]:
     return await _ties(
         info,
         "conflictsOfInterest",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=an.conflicts_of_interest,
         params=None,
         convert=to_conflict,
         identity=lambda c: f"{c.person}|{c.committee}|{c.company}",
-        first=first,
-        after=after,
     )
 
 
+@shared_arguments
 async def interlocks(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
+    window: Window,
     min_shared: Annotated[
         int, strawberry.argument(description="the fewest people two bodies share")
     ] = 1,
-    first: FirstArg = 20,
-    after: AfterArg = None,
 ) -> Page[Interlock]:
     if min_shared < 1:
         raise ValidationError(Problem("interlocks", "minShared", min_shared, "at least 1"))
     return await _ties(
         info,
         "interlocks",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=lambda g, place: an.interlocks(g, place, min_shared=min_shared),
         params=min_shared,
         convert=to_interlock,
         identity=lambda i: f"{i.a}|{i.b}",
-        first=first,
-        after=after,
     )
 
 
+@shared_arguments
 async def brokers(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
+    window: Window,
     kinds: Annotated[
         Optional[list[NodeKindEnum]],  # a generated enum
         strawberry.argument(description="the kinds of node ranked (default: Person)"),
@@ -548,8 +579,6 @@ async def brokers(
             description="estimate betweenness from this many sources (faster, approximate)"
         ),
     ] = None,
-    first: FirstArg = 20,
-    after: AfterArg = None,
 ) -> Page[Broker]:
     if sample is not None and sample < 1:
         raise ValidationError(Problem("brokers", "sample", sample, "at least 1"))
@@ -558,41 +587,33 @@ async def brokers(
     return await _ties(
         info,
         "brokers",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=lambda g, place: an.brokers(g, place, kinds=ranked, k=sample),
         params=(ranked, sample),
         convert=to_broker,
         identity=lambda b: b.node,
-        first=first,
-        after=after,
     )
 
 
+@shared_arguments
 async def tie_communities(
     info: Info,
     *,
-    scope: ScopeArg = None,
-    as_of: AsOfArg = None,
+    window: Window,
     resolution: Annotated[
         float, strawberry.argument(description="above 1: smaller communities")
     ] = 1.0,
-    first: FirstArg = 20,
-    after: AfterArg = None,
 ) -> Page[TieCommunity]:
     if resolution <= 0:
         raise ValidationError(Problem("tieCommunities", "resolution", resolution, "above 0"))
     return await _ties(
         info,
         "tieCommunities",
-        scope=scope,
-        as_of=as_of,
+        window,
         compute=lambda g, place: an.communities(g, place, resolution=resolution),
         params=resolution,
         convert=to_tie_community,
         identity=lambda c: str(c.index),
-        first=first,
-        after=after,
     )
 
 
@@ -614,7 +635,7 @@ async def ego_network(
     size = _size(info, first)
     req = await _request(info)
     center, place, day = await req.node_id(id), await req.scope_id(scope), _day(as_of)
-    kinds = _kinds(link_kinds)
+    kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     ego = await _memo(
         req.history,
@@ -645,7 +666,8 @@ async def path(
     need_people(info.context.role, "path")
     req = await _request(info)
     a, b = await req.node_id(from_), await req.node_id(to)
-    place, day, kinds = await req.scope_id(scope), _day(as_of), _kinds(link_kinds)
+    place, day = await req.scope_id(scope), _day(as_of)
+    kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     found = await _memo(
         req.history,

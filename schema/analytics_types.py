@@ -13,7 +13,6 @@ No ``from __future__ import annotations`` here: Strawberry reads these annotatio
 """
 
 import datetime as dt
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, Optional, TypeVar
 
@@ -23,37 +22,36 @@ from strawberry.scalars import JSON
 
 from ..graph import analytics as an
 from ..graph.analytics.discreet import Discreet, discreet
+from ..graph.analytics.engine import SEVERITIES
+from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened
 from ..graph.errors import ForbiddenError
 from ..graph.model import link_id, parse_link_id
+from ..graph.ontology import LINK_KINDS
+from ..graph.places import PLACE_LEVELS
 from ..graph.privacy import PERSON, Role, RoleView
-from .types import PageInfo
+from .types import PageInfo, make_enum
 
 T = TypeVar("T")
 
 
 # --- enums ---------------------------------------------------------------------------------------
-@strawberry.enum(name="Severity", description="How serious a finding is, most serious first.")
-class SeverityLevel(enum.Enum):
-    ERROR = "error"
-    CONFLICT = "conflict"
-    GAP = "gap"
-    WARNING = "warning"
-    ADVICE = "advice"
-
-
-@strawberry.enum(description="A level of the place hierarchy.")
-class PlaceLevel(enum.Enum):
-    CITY = "city"
-    TOWNSHIP = "township"
-    COMMUNITY = "community"
-    COMPOUND = "compound"
-
-
-@strawberry.enum(description="Which rules run: all, those resting on national rules, or local.")
-class RuleSet(enum.Enum):
-    ALL = "all"
-    NATIONAL = "national"
-    LOCAL = "local"
+#: the domain's severities (graph/analytics/engine.py), place levels (graph/places.py) and rule
+#: sets (graph/analytics/rules.py), as GraphQL enums: one definition each, the domain's
+SeverityLevel = make_enum(
+    "Severity",
+    {s.value.upper(): s.value for s in SEVERITIES},
+    "How serious a finding is, most serious first.",
+)
+PlaceLevel = make_enum(
+    "PlaceLevel",
+    {level.upper(): level.lower() for level in PLACE_LEVELS},
+    "A level of the place hierarchy.",
+)
+RuleSet = make_enum(
+    "RuleSet",
+    {name.upper(): name for name in an.RULE_SETS},
+    "Which rules run: all, those resting on national rules, or local.",
+)
 
 
 SEVERITY_RANK = {s: i for i, s in enumerate(SeverityLevel)}
@@ -69,7 +67,7 @@ class Page(Generic[T]):
 
 @strawberry.type(description="How many findings of one severity.")
 class SeverityCount:
-    severity: SeverityLevel
+    severity: SeverityLevel  # type: ignore[valid-type]  # a generated enum
     count: int
 
 
@@ -81,7 +79,7 @@ class Finding:
     id: str = strawberry.field(description="rule:check:subject[:part], unique within a run")
     rule: str
     check: str
-    severity: SeverityLevel
+    severity: SeverityLevel  # type: ignore[valid-type]  # a generated enum
     subject: str
     subject_kind: str
     subject_name: Optional[str] = strawberry.field(
@@ -135,7 +133,7 @@ class Ratio:
 
 @strawberry.type(description="The coverage roll-up of one place.")
 class CoverageRow:
-    level: PlaceLevel
+    level: PlaceLevel  # type: ignore[valid-type]  # a generated enum
     place: str
     name: Optional[str]
     parent: Optional[str] = strawberry.field(description="the place one level up")
@@ -157,7 +155,7 @@ class CoverageRow:
 class Reason:
     rule: str
     check: str
-    severity: SeverityLevel
+    severity: SeverityLevel  # type: ignore[valid-type]  # a generated enum
     title_zh: str
     title_en: str
     count: int
@@ -355,6 +353,22 @@ class Lens:
             return value if isinstance(value, str) else None
         return name
 
+    def dates(
+        self, kind: str, since: dt.date | None, until: dt.date | None
+    ) -> tuple[dt.date | None, dt.date | None]:
+        """A link's period as this role sees it: widened to whole years on links about people
+        unless department (the disclosure table, ``graph/disclosure.py``)."""
+        if not self.masks or kind not in PERSON_LINK_KINDS:
+            return since, until
+        return widened(since, until)
+
+    def link_kinds(self, kinds: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        """The link kinds an ego network or path may follow for this role: a person's home unit
+        is one household, so RESIDES_IN and OWNS are the department's alone."""
+        if not self.masks:
+            return kinds
+        return tuple(k for k in kinds or LINK_KINDS if k not in HOUSEHOLD_LINKS)
+
     def link_id(self, value: str) -> str:
         """A link id with its ends as this role sees them (as the node fields give it)."""
         if not self.masks:
@@ -514,10 +528,11 @@ def to_holder(h: an.MultiPostHolder, lens: Lens) -> MultiPostHolder:
                 body_name=p.body_name,
                 role=p.role,
                 link=p.link,
-                since=p.since,
-                until=p.until,
+                since=period[0],
+                until=period[1],
             )
             for p in h.posts
+            for period in [lens.dates(p.link, p.since, p.until)]
         ],
     )
 
@@ -577,12 +592,13 @@ def to_graph_node(n: an.GraphNode, lens: Lens) -> GraphNode:
 
 
 def to_graph_link(lk: an.GraphLink, lens: Lens) -> GraphLink:
+    since, until = lens.dates(lk.kind, lk.since, lk.until)
     return GraphLink(
         id=lens.link_id(lk.id),
         kind=lk.kind,
         source=lens.id(lk.source),
         target=lens.id(lk.target),
         role=lk.role,
-        since=lk.since,
-        until=lk.until,
+        since=since,
+        until=until,
     )

@@ -23,8 +23,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from ..graph.errors import GovGraphError
+from .bounded_input import BoundedVariables
 from .documents import PerDocument
 from .execution import FastExecution
+from .internals import graphql_schema, provided_operation_name
 from .limits import TOO_MANY_TOKENS, alias_limit_rules, cost_limit_rule, depth_limiter
 from .mutation import Mutation
 from .query import Query
@@ -130,9 +132,9 @@ class CodedParserCache(ParserCache):
 
 
 def _request_named_operation(context: ExecutionContext) -> bool:
-    """Whether the request gave an ``operationName``. Strawberry 0.341 keeps it only here; its
-    ``operation_name`` falls back to the document's first operation."""
-    return context._provided_operation_name is not None
+    """Whether the request gave an ``operationName`` (Strawberry's ``operation_name`` falls
+    back to the document's first operation)."""
+    return provided_operation_name(context) is not None
 
 
 class OneOperation(SchemaExtension):
@@ -168,7 +170,7 @@ class DocumentValidationCache(SchemaExtension):
         from strawberry.schema.schema import validate_document
 
         context = self.execution_context
-        document, schema = context.graphql_document, context.schema._schema
+        document, schema = context.graphql_document, graphql_schema(context.schema)
         assert document is not None  # parsed before validation
         rules = tuple(context.validation_rules)
         found = self._cache.get(document)
@@ -215,6 +217,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         lambda: DocumentValidationCache(validated),
         OneOperation,
+        BoundedVariables,  # filters and sort keys in the variables, before coercion
         ErrorCodes,
         MaskWithErrorId,
     ]

@@ -14,6 +14,7 @@ from ..graph.expand import EVERYTHING, Expansion, Hop, LinkPage, PageKey, Wanted
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
+from .internals import core_info
 from .prefetch import list_hops, root_hops, walk_of, wanted_in
 
 EMPTY_PAGE = LinkPage(0, [], False)
@@ -49,7 +50,7 @@ class Loaders:
     def plan(self, info: Info, key: PageKey) -> Hop:
         """The hop of the link field being resolved, with the hops its selection follows
         (read once per field of the query, whichever sibling asks first)."""
-        memo = (tuple(id(f) for f in info._raw_info.field_nodes), key)
+        memo = (tuple(id(f) for f in core_info(info).field_nodes), key)
         hop = self._plans.get(memo)
         if hop is None:
             self.wanted_in(info)
@@ -59,7 +60,7 @@ class Loaders:
 
     def root_hops(self, info: Info) -> tuple[Hop, ...]:
         """The hops of the link fields selected on the nodes a root field looks up by id."""
-        memo = tuple(id(f) for f in info._raw_info.field_nodes)
+        memo = tuple(id(f) for f in core_info(info).field_nodes)
         hops = self._roots.get(memo)
         if hops is None:
             self.wanted_in(info)

@@ -54,18 +54,19 @@ from graphql import (
     is_leaf_type,
     visit,
 )
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from ..graph.ontology import LINK_KINDS, LinkKind
 from .documents import PerDocument
+from .internals import (
+    CoreExecutor,
+    FieldDetailsList,
+    Path,
+    definition_of,
+    gather,
+    is_default_resolver,
+)
 from .prefetch import DEFAULT_FIRST, LINK_FIELDS
 from .types import prefetched
-
-#: Strawberry's back-reference from a graphql-core type or field to its own definition
-DEFINITION = "strawberry-definition"
 
 
 class _NormalWayError(Exception):
@@ -125,14 +126,14 @@ def _plan(schema: GraphQLSchema) -> _Plan:
     for t in schema.type_map.values():
         if not isinstance(t, GraphQLObjectType) or t.name.startswith("__"):
             continue
-        definition = (t.extensions or {}).get(DEFINITION)
+        definition = definition_of(t)
         if definition is None:
             continue
         classes[t] = definition.origin
         own: dict[str, _Plain | _LinkField] = {}
         for name, f in t.fields.items():
-            strawberry_field = (f.extensions or {}).get(DEFINITION)
-            basic = getattr(f.resolve, "_is_default", False) and not f.args
+            strawberry_field = definition_of(f)
+            basic = f.resolve is not None and is_default_resolver(f.resolve) and not f.args
             if basic and strawberry_field is not None:
                 named = f.type.of_type if isinstance(f.type, GraphQLNonNull) else f.type
                 same = _SAME.get(named.name) if named in _BUILT_IN else None
@@ -192,7 +193,7 @@ class _DirectiveFinder(Visitor):
 def _compiled_of(operation: Any, fragments: Mapping[str, Any]) -> _Compiled:
     def make() -> _Compiled:
         finder = _DirectiveFinder()
-        definitions: list[Any] = [operation, *(f.definition for f in fragments.values())]
+        definitions: list[Any] = [operation, *fragments.values()]
         for definition in definitions:
             visit(definition, finder)
         fragment_variables = any(
@@ -278,20 +279,19 @@ def _constant(value: str) -> _Complete:
     return constant
 
 
-class FastExecution(StrawberryGraphQLCoreExecutionContext):
+class FastExecution(CoreExecutor):
     """Strawberry's execution context, with plain fields completed directly (module doc)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plan = _plan(self.schema)
-        middleware = self.middleware_manager
-        self._fast = not (middleware and middleware.middlewares)
+        self._plan = _plan(self.graphql_schema)
+        self._fast = not self.has_middleware
         self._runtime = self._plan.runtime
         self._compiled: _Compiled | None = None
         #: a link field's page arguments, evaluated once per request (by its field node)
         self._link_args: dict[tuple[int, int], tuple[int, Any, Any]] = {}
 
-    def execute_fields(
+    def fields(
         self,
         parent_type: GraphQLObjectType,
         source_value: Any,
@@ -302,7 +302,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's, with text, booleans, nulls and ``__typename`` filled in at once."""
         own = self._plan.fields.get(parent_type) if self._fast else None
         if not own:
-            return super().execute_fields(
+            return self.normal_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         if position_context is None:
@@ -328,7 +328,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                     elif name == "__typename":
                         results[response_name] = parent_type.name
                         continue
-                result = self.execute_field(
+                result = self.field(
                     parent_type,
                     source_value,
                     field_details_list,
@@ -337,11 +337,11 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 )
                 if result is not Undefined:
                     results[response_name] = result
-                    if self.is_awaitable(result):
+                    if self.awaitable(result):
                         waiting.append(response_name)
         except Exception:
             if waiting:  # settle the fields already started, as graphql-core does
-                self.settle_in_background([results[f] for f in waiting])
+                self.settle_later([results[f] for f in waiting])
             raise
         if not waiting:
             return results
@@ -351,11 +351,11 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         if len(waiting) == 1:
             results[waiting[0]] = await results[waiting[0]]
         else:
-            done = await gather_with_cancel(*(results[f] for f in waiting))
+            done = await gather(*(results[f] for f in waiting))
             results.update(zip(waiting, done, strict=True))
         return results
 
-    def execute_field(
+    def field(
         self,
         parent_type: GraphQLObjectType,
         source: Any,
@@ -380,15 +380,13 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             except _NormalWayError:
                 pass
             except Exception as raw_error:
-                self.handle_field_error(raw_error, return_type, field_details_list, path)
+                self.field_error(raw_error, return_type, field_details_list, path)
                 return None
             else:
-                if self.is_awaitable(completed):
+                if self.awaitable(completed):
                     return self._settle(completed, return_type, field_details_list, path)
                 return completed
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        return self.normal_field(parent_type, source, field_details_list, path, position_context)
 
     async def _settle(
         self,
@@ -400,17 +398,16 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         try:
             return await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            self.field_error(raw_error, return_type, field_details_list, path)
             return None
 
     def _page(self, spec: _LinkField, source: Any, field_details_list: FieldDetailsList) -> Any:
         """The connection of a link field whose page is in the request's cache (its arguments
         evaluated once per request)."""
-        loaders = getattr(self.context_value, "loaders", None)
+        loaders = getattr(self.request_context, "loaders", None)
         if loaders is None or getattr(source, "entity_id", None) is None:
             raise _NormalWayError
-        details = field_details_list[0]
-        key = (id(details.node), id(details.fragment_variable_values))
+        key = self.selection_key(field_details_list)
         args = self._link_args.get(key)
         if args is None:
             args = self._link_args[key] = self._page_args(spec, field_details_list)
@@ -423,19 +420,12 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         self, spec: _LinkField, field_details_list: FieldDetailsList
     ) -> tuple[int, Any, Any]:
         """``first``, ``after`` and ``asOf`` of a link field, if its resolver would take them."""
-        details = field_details_list[0]
         try:
-            args = get_argument_values(
-                spec.field,
-                details.node,
-                self.variable_values,
-                details.fragment_variable_values,
-                self.hide_suggestions,
-            )
+            args = self.argument_values(spec.field, field_details_list)
         except Exception:
             raise _NormalWayError from None  # the normal way reports it
         first = args.get("first", DEFAULT_FIRST)
-        if not isinstance(first, int) or not 0 < first <= self.context_value.max_page:
+        if not isinstance(first, int) or not 0 < first <= self.request_context.max_page:
             raise _NormalWayError  # the resolver refuses it
         return first, args.get("after"), args.get("asOf")
 
@@ -453,7 +443,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = _compiled_of(self.operation, self.fragments)
+            compiled = self._compiled = _compiled_of(self.operation_node, self.fragment_nodes)
         if not compiled.allowed:
             return None
         key = (object_type, *(id(d.node) for details in grouped.values() for d in details))
@@ -498,7 +488,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         possible: list[GraphQLObjectType] = (
             [return_type]
             if isinstance(return_type, GraphQLObjectType)
-            else self.schema.get_possible_types(return_type)  # type: ignore[arg-type]
+            else self.graphql_schema.get_possible_types(return_type)  # type: ignore[arg-type]
         )
         trees: dict[type, _Tree] = {}
         for object_type in possible:
@@ -507,7 +497,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 object_type is not return_type and plan.types.get(cls) is not object_type
             ):
                 continue  # at run time an object of that class abandons the walk
-            grouped, deferred, _ = self.collect_subfields(object_type, details)
+            grouped, deferred = self.subfields(object_type, details)
             tree = None if deferred else self._compile(object_type, grouped)
             if tree is None:
                 return None
@@ -543,14 +533,14 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         if is_leaf_type(return_type):
             if type(result) is str and (return_type is GraphQLString or return_type is GraphQLID):
                 return result
-            return self.complete_leaf_value(return_type, result)
+            return self.complete_leaf(return_type, result)
         object_type = self._object_type(return_type, result)
-        grouped, deferred, _ = self.collect_subfields(object_type, field_details_list)
+        grouped, deferred = self.subfields(object_type, field_details_list)
         if deferred or position_context is not None:  # @defer: the incremental executor's way
-            return self.execute_collected_subfields(
-                object_type, result, path, grouped, deferred, position_context
+            return self.execute_subfields(
+                object_type, result, path, grouped, deferred, position=position_context
             )
-        return self.execute_fields(object_type, result, path, grouped, None)
+        return self.fields(object_type, result, path, grouped, None)
 
     def _object_type(self, return_type: GraphQLOutputType, result: Any) -> GraphQLObjectType:
         """The object type ``result`` completes as, if its class says so unambiguously."""
@@ -569,7 +559,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 return return_type
         elif isinstance(return_type, GraphQLInterfaceType | GraphQLUnionType):
             runtime = self._plan.types.get(cls)
-            if runtime is not None and self.schema.is_sub_type(return_type, runtime):
+            if runtime is not None and self.graphql_schema.is_sub_type(return_type, runtime):
                 return runtime
         return False
 
@@ -599,9 +589,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                     item_type, field_details_list, item_path, item, position_context, where=where
                 )
             except Exception as raw_error:
-                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                self.field_error(raw_error, item_type, field_details_list, item_path)
                 value = None
-            if self.is_awaitable(value):
+            if self.awaitable(value):
                 value = self._settle(value, item_type, field_details_list, item_path)
                 waiting.append(index)
             completed.append(value)
@@ -611,7 +601,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
 
     async def _gather(self, completed: list[Any], waiting: list[int]) -> list[Any]:
         # all at once, so that DataLoaders batch the items' fetches into one store call
-        done = await gather_with_cancel(*(completed[i] for i in waiting))
+        done = await gather(*(completed[i] for i in waiting))
         for index, value in zip(waiting, done, strict=True):
             completed[index] = value
         return completed

@@ -14,6 +14,7 @@ from strawberry import UNSET
 from ..graph.errors import Problem, ValidationError
 from ..graph.ontology import NODE_KINDS, NodeKind, PropType, node_props
 from ..graph.query import And, Cmp, Direction, Filter, HasLink, LinkCount, Not, Op, Or, SortKey
+from .bounded_input import FilterBudget, sort_keys
 from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum
 
 
@@ -99,9 +100,6 @@ _OPS = {
     "is_null": Op.IS_NULL,
 }
 
-#: values in one ``in`` list: a longer list is a bulk job for an export, not a query
-MAX_IN = 1000
-
 WHERE_INPUTS: dict[str, type] = {}
 ORDER_INPUTS: dict[str, type] = {}
 
@@ -146,49 +144,61 @@ def _order_input(spec: NodeKind) -> type:
 
 
 def to_filter(kind: str, where: Any) -> Filter | None:
-    """A ``<Kind>Where`` input as the port's filter tree (None when empty)."""
-    if where is None or where is UNSET:
-        return None
-    parts: list[Filter] = []
-    for fname in ["id", *(p.name for p in node_props(NODE_KINDS[kind]))]:
-        cond = getattr(where, fname, UNSET)
-        if cond is None or cond is UNSET:
-            continue
-        for attr, op in _OPS.items():
-            value = getattr(cond, attr, UNSET)
-            if value is UNSET or value is None:
+    """A ``<Kind>Where`` input as the port's filter tree (None when empty); a tree over one of
+    the caps of :mod:`.limits` is refused before anything of it is built."""
+    return _FilterBuilder(kind).build(where, 1)
+
+
+class _FilterBuilder:
+    """One ``where`` translated, counted against the caps as it goes (schema/bounded_input.py)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.fields = ["id", *(p.name for p in node_props(NODE_KINDS[kind]))]
+        self.budget = FilterBudget(kind)
+
+    def build(self, where: Any, depth: int) -> Filter | None:
+        if where is None or where is UNSET:
+            return None
+        has, and_, or_ = where.has or [], where.and_ or [], where.or_ or []
+        self.budget.level(depth, len(has), len(and_), len(or_))
+        parts: list[Filter] = []
+        for fname in self.fields:
+            cond = getattr(where, fname, UNSET)
+            if cond is None or cond is UNSET:
                 continue
-            if op is Op.IN and len(value) > MAX_IN:
-                subject = f"filter on {kind}.{fname}"
-                raise ValidationError(
-                    Problem(subject, "in", f"{len(value)} values", f"at most {MAX_IN}")
+            for attr, op in _OPS.items():
+                value = getattr(cond, attr, UNSET)
+                if value is UNSET or value is None:
+                    continue
+                self.budget.add(1)
+                if op is Op.IN:
+                    self.budget.values(fname, len(value))
+                parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
+        for cond in has:
+            parts.append(
+                HasLink(
+                    cond.kind.value,
+                    Direction(cond.direction.value),
+                    cond.exists,
+                    cond.neighbour_kind.value if cond.neighbour_kind else None,
                 )
-            parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
-    for cond in where.has or []:
-        parts.append(
-            HasLink(
-                cond.kind.value,
-                Direction(cond.direction.value),
-                cond.exists,
-                cond.neighbour_kind.value if cond.neighbour_kind else None,
             )
-        )
-    if where.and_:
-        parts.extend(f for f in (to_filter(kind, w) for w in where.and_) if f is not None)
-    if where.or_:
-        alternatives = [to_filter(kind, w) for w in where.or_]
-        parts.append(Or(tuple(a if a is not None else And(()) for a in alternatives)))
-    if where.not_:
-        inner = to_filter(kind, where.not_)
+        parts.extend(f for f in (self.build(w, depth + 1) for w in and_) if f is not None)
+        if or_:
+            alternatives = [self.build(w, depth + 1) for w in or_]
+            parts.append(Or(tuple(a if a is not None else And(()) for a in alternatives)))
+        inner = self.build(where.not_, depth + 1)
         if inner is not None:
             parts.append(Not(inner))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else And(tuple(parts))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def to_sort(order_by: list[Any] | None) -> list[SortKey]:
     """``<Kind>Order`` inputs as the port's sort keys (each names a field or a link count)."""
+    sort_keys(len(order_by or ()))
     keys: list[SortKey] = []
     for o in order_by or []:
         descending = o.direction is SortDirection.DESC

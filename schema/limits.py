@@ -31,6 +31,8 @@ from graphql import (
 )
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
+from ..graph.errors import Problem, ValidationError
+
 #: the metadata key under which a Strawberry field declares its fixed cost
 COST = "cost"
 
@@ -39,6 +41,50 @@ QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+
+# -- caps on the lists of a request's input, literal or from variables --
+# The token limit bounds literals only: a variable can carry thousands of OR branches or sort
+# keys in a 2 MiB body, and each multiplies the store's work on every node of a kind. They are
+# checked as the input is translated (schema/filters.py, the id lists), before any store call.
+#: AND/OR/NOT levels in one ``where``
+MAX_FILTER_DEPTH = 10
+#: items of one AND or OR list, and link conditions of one ``has``
+MAX_BRANCHES = 50
+#: conditions in a whole ``where`` (property conditions, link conditions and branches)
+MAX_CONDITIONS = 200
+#: values in one ``in`` list: a longer list is a bulk job for an export, not a query
+MAX_IN = 500
+#: keys of one ``orderBy``
+MAX_SORT_KEYS = 20
+#: ids of one ``deleteNodes`` or ``unlink`` (``nodes(ids)`` takes at most a page)
+MAX_IDS = 1_000
+
+FILTER_TOO_DEEP = "FILTER_TOO_DEEP"
+FILTER_TOO_LARGE = "FILTER_TOO_LARGE"
+TOO_MANY_VALUES = "TOO_MANY_VALUES"
+TOO_MANY_SORT_KEYS = "TOO_MANY_SORT_KEYS"
+TOO_MANY_IDS = "TOO_MANY_IDS"
+
+
+class InputTooLargeError(ValidationError):
+    """A list of the input over its cap: refused before the store is asked anything. The
+    message says what and how much in English, then in Chinese."""
+
+    def __init__(self, code: str, problem: Problem, zh: str) -> None:
+        super().__init__(problem)
+        self.code = code  # type: ignore[misc]  # one class, a code per cap
+        self.args = (f"{problem} ({zh})",)
+
+
+def too_many(code: str, count: int, cap: int, *, subject: str, field: str, zh: str) -> None:
+    """Raise :class:`InputTooLargeError` when ``count`` passes ``cap``; ``zh`` names the list
+    in Chinese (例如 "排序键")."""
+    if count > cap:
+        raise InputTooLargeError(
+            code,
+            Problem(subject, field, count, f"at most {cap}"),
+            f"{zh}共 {count} 个，上限为 {cap} 个",
+        )
 
 
 class _CodingContext:

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from ..graph.errors import ConflictError, ForbiddenError, Problem, ValidationError
 from ..graph.model import Link, Node, parse_link_id
 from ..graph.port import WriteBatch
+from .limits import MAX_IDS, TOO_MANY_IDS, too_many
 from .types import LinkKindEnum, NodeInterface, NodeKindEnum, entity_id, to_object
 
 
@@ -213,6 +214,7 @@ class Mutation:
 
     @strawberry.mutation(description="Delete nodes and their links; unknown ids are ignored.")
     async def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
+        too_many(TOO_MANY_IDS, len(ids), MAX_IDS, subject="deleteNodes", field="ids", zh="节点 id")
         return await _write(info, WriteBatch(delete_nodes=[entity_id(i) for i in ids]))  # type: ignore[no-any-return]
 
     @strawberry.mutation(description="Create or replace links (all or none).")
@@ -221,6 +223,9 @@ class Mutation:
 
     @strawberry.mutation(description="Delete links by link id; unknown ids are ignored.")
     async def unlink(self, info: Info, link_ids: list[strawberry.ID]) -> WriteResult:
+        too_many(
+            TOO_MANY_IDS, len(link_ids), MAX_IDS, subject="unlink", field="linkIds", zh="连接 id"
+        )
         try:
             for lid in link_ids:
                 parse_link_id(lid)

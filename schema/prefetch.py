@@ -43,6 +43,7 @@ from ..graph.expand import Hop, PageKey, Wanted
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from ..graph.query import Direction
 from .documents import PerDocument
+from .internals import core_info, definition_of
 
 #: GraphQL link field name → (link kind, direction) and the node kinds that have the field
 LINK_FIELDS: dict[str, tuple[str, Direction, frozenset[str]]] = {}
@@ -172,11 +173,9 @@ def _narrow(kinds: frozenset[str] | None, condition: str | None) -> frozenset[st
 
 def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
     """A walk for the request of ``info`` and the selection of the field being resolved."""
-    raw = info._raw_info  # graphql-core's info: Strawberry's does not expose the AST nodes
-    # graphql-core 3.3 keeps the coerced variable values beside their sources
-    values: Any = getattr(raw.variable_values, "coerced", raw.variable_values)
+    raw = core_info(info)  # graphql-core's info: Strawberry's does not expose the AST nodes
     selections = [s for f in raw.field_nodes for s in selections_of(f)]
-    return Walk(values, raw.fragments, max_page), selections
+    return Walk(info.variable_values, raw.fragments, max_page), selections
 
 
 #: per operation (alive as long as its parsed document is): a root field's hops by its field
@@ -188,14 +187,14 @@ def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
     """The hops of the link fields selected on the nodes a root field looks up by id; kept per
     query text and variables (a request of the same shape does not walk its query again)."""
     walk, selections = walk_of(info, max_page)
-    raw = info._raw_info
+    raw = core_info(info)
     try:
         values = tuple(sorted(walk.variables.items()))
         key: tuple[Any, ...] | None = (*(id(f) for f in raw.field_nodes), max_page, values)
         hash(key)
     except TypeError:  # a list or an object among the variables: not kept
         key = None
-    kept = _ROOT_HOPS.obtain(raw.operation, dict)
+    kept = _ROOT_HOPS.obtain(info.operation, dict)
     if key is not None and key in kept:
         return kept[key]
     hops = tuple(walk.node_hops(selections, None))
@@ -229,8 +228,6 @@ def selects(info: Info, name: str) -> bool:
 # -- the properties a request reads ---------------------------------------------------------------
 _NODE_PROPS = frozenset(p.name for spec in NODE_KINDS.values() for p in node_props(spec))
 _LINK_PROPS = frozenset(p.name for lk in LINK_KINDS.values() for p in link_props(lk))
-#: Strawberry's back-reference from a graphql-core field to its own definition
-_DEFINITION = "strawberry-definition"
 
 #: per schema: GraphQL field name → the node and the link properties fields of that name read
 _FIELD_PROPS: weakref.WeakKeyDictionary[
@@ -249,7 +246,7 @@ def _field_props(schema: GraphQLSchema) -> dict[str, tuple[frozenset[str], froze
             if not isinstance(t, GraphQLObjectType):
                 continue
             for name, f in t.fields.items():
-                python = getattr((f.extensions or {}).get(_DEFINITION), "python_name", None)
+                python = getattr(definition_of(f), "python_name", None)
                 if python in _NODE_PROPS:
                     nodes.setdefault(name, set()).add(python)
                 if python in _LINK_PROPS:
@@ -289,5 +286,5 @@ def wanted_of(schema: GraphQLSchema, operation: Any, fragments: Mapping[str, Any
 
 def wanted_in(info: Info) -> Wanted:
     """:func:`wanted_of` the request of ``info``."""
-    raw = info._raw_info
-    return wanted_of(raw.schema, raw.operation, raw.fragments)
+    raw = core_info(info)
+    return wanted_of(raw.schema, info.operation, raw.fragments)

@@ -15,6 +15,7 @@ from .aggregate import aggregate
 from .analytics import analytics_fields
 from .console import console_fields
 from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
+from .limits import TOO_MANY_IDS, too_many
 from .paging import page_size
 from .prefetch import selects
 from .types import (
@@ -129,10 +130,8 @@ async def _node(info: Info, id: strawberry.ID) -> NodeInterface | None:
 
 
 async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[NodeInterface | None]:
-    if len(ids) > info.context.max_page:  # as many ids as a page holds
-        raise ValidationError(
-            Problem("nodes", "ids", f"{len(ids)} ids", f"at most {info.context.max_page}")
-        )
+    # as many ids as a page holds
+    too_many(TOO_MANY_IDS, len(ids), info.context.max_page, subject="nodes", field="ids", zh="id")
     loaders = info.context.loaders
     found = await loaders.lookup(loaders.root_hops(info)).load_many([entity_id(i) for i in ids])
     named = [of_kind_named(n, i) for n, i in zip(found, ids, strict=True)]

@@ -18,27 +18,12 @@ from typing import Any
 
 import networkx as nx
 
+from ..ontology import choice_label
 from ._dates import ONE_DAY, add_working_days, calendar_windows
 from ._patch import tables
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
-
-#: Chinese names of the meeting and appeal types, for the explanations
-MEETING_ZH = {
-    "compound_joint_meeting": "小区治理联席会",
-    "township_joint_meeting": "乡镇小区治理联席会议",
-    "city_leadership_meeting": "领导小组专题会议",
-    "service_center_meeting": "社区小区治理工作会议",
-    "residents_council": "居民议事会",
-    "hearing": "听证会",
-    "branch_assembly": "支部党员大会",
-    "branch_committee": "支委会",
-    "group_meeting": "党小组会",
-    "party_lecture": "党课",
-    "theme_party_day": "主题党日",
-}
-APPEAL_ZH = {"urgent": "紧急", "enquiry": "咨询", "complaint": "投诉"}
 
 
 def _level(ctx: RuleContext, body: str) -> str:
@@ -121,7 +106,7 @@ def _cadence_findings(
         due = [end - grace for _, end in windows]
         labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
         kind = cadence.meeting_type
-        zh, en = MEETING_ZH.get(kind, kind), kind.replace("_", " ")
+        zh, en = choice_label(kind), kind.replace("_", " ")
         for host in _hosts(ctx, cadence):
             if host not in founded:  # a branch has several cadences
                 founded[host] = _started(ctx, host)
@@ -262,7 +247,7 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
             "received": received,
             "deadline": deadline,
             "appeal_type": kind,
-            "appeal_zh": APPEAL_ZH.get(kind, kind),
+            "appeal_zh": choice_label(kind),
             "topic": topic or "?",
         }
         if ctx.as_of > deadline:

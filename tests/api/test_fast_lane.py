@@ -3,8 +3,10 @@
 The same requests, in the same order, go to two apps on their own embedded stores, one with the
 fast lane and one without; status, content type and body must be equal for each. The requests
 cover the lane's common case (queries, a mutation, variables, errors, roles) and everything it
-hands on (bad JSON, other keys, streams, tokens refused, GET, other media types, batches), and a
-count shows the lane answered the common ones.
+hands on (bad JSON, other keys, streams, tokens refused, GET, other media types, batches), each
+media type an Accept header may ask for (``application/graphql-response+json``, whose request
+errors are 400 without ``data``, ``application/json``, or neither: 406), and a count shows the
+lane answered the common ones.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from govgraph.api.settings import Settings
 
 KEY = {"x-api-key": "k"}
 JSON = {"content-type": "application/json"}
+#: a client of the GraphQL-over-HTTP spec
+GQL = {**JSON, **KEY, "accept": "application/graphql-response+json"}
 CREATE = (
     'mutation { createNode(input: {kind: Compound, id: "cmp-lane", props: {name: "示例小区"}}) '
     "{ __typename ... on NodePayload { node { id ... on Compound { name } } } } }"
@@ -109,6 +113,59 @@ REQUESTS: list[tuple[str, str, dict[str, str], Any, bool]] = [
     ("POST", "/graphql?x=1", {**JSON, **KEY}, {"query": "{ __typename }"}, False),
     ("GET", "/graphql?query={__typename}", KEY, None, False),
     ("POST", "/graphql", {**JSON, **KEY}, {"query": "{ __schema { queryType { name } } }"}, True),
+    # application/graphql-response+json: results 200, request errors 400 without data
+    ("POST", "/graphql", GQL, {"query": "{ __typename }"}, True),
+    ("POST", "/graphql", GQL, {"query": CREATE}, True),  # a conflict: a result, 200
+    ("POST", "/graphql", GQL, {"query": "{ node(id: 1 }"}, True),  # syntax
+    ("POST", "/graphql", GQL, {"query": "{ noSuchField }"}, True),  # validation
+    ("POST", "/graphql", GQL, {"query": NESTED, "variables": {"n": 5}}, True),  # $id missing
+    (
+        "POST",
+        "/graphql",
+        GQL,
+        {"query": NESTED, "variables": {"id": "Compound:cmp-lane", "n": "five"}},
+        True,
+    ),  # a variable of the wrong type
+    ("POST", "/graphql", GQL, {"query": "{ a: __typename " + "b: __typename " * 20 + "}"}, True),
+    (
+        "POST",
+        "/graphql",
+        {**JSON, "accept": GQL["accept"]},
+        {"query": '{ conflictsOfInterest(asOf: "2021-05-31") { totalCount } }'},
+        True,
+    ),  # forbidden to the public: a field error, 200
+    ("POST", "/graphql", GQL, {"query": "query A { __typename } query B { b }"}, True),
+    ("POST", "/graphql", GQL, {"query": "query A { __typename }", "operationName": "C"}, False),
+    ("POST", "/graphql", GQL, b'{"query": "{ __typename }"', False),  # bad JSON
+    ("POST", "/graphql", GQL, {"query": None}, False),
+    ("GET", "/graphql?query={__typename}", GQL, None, False),
+    ("GET", "/graphql?query={noSuchField}", GQL, None, False),
+    # the Accept header's choice
+    *(
+        ("POST", "/graphql", {**JSON, **KEY, "accept": accept}, {"query": "{ noSuchField }"}, True)
+        for accept in (
+            "application/json, application/graphql-response+json",
+            "application/graphql-response+json;q=0.9, application/json",
+            "application/graphql-response+json;q=0.5, */*;q=0.1",
+            "application/graphql-response+json; charset=utf-8",
+            "*/*",
+            "application/*",
+            "text/html, */*;q=0.8",
+            "multipart/mixed;deferSpec=20220824, application/json",
+            "application/graphql-response+json;q=2, application/json",
+        )
+    ),
+    *(
+        ("POST", "/graphql", {**JSON, **KEY, "accept": accept}, {"query": "{ __typename }"}, False)
+        for accept in (
+            "text/html",
+            "application/json;q=0",
+            "application/graphql-response+json;q=0, text/plain",
+            "application/xml",
+        )
+    ),
+    ("POST", "/graphql", {**JSON, "accept": "text/html"}, b"{not json", False),
+    ("GET", "/graphql?query={__typename}", {**KEY, "accept": "text/html"}, None, False),
 ]
 
 
@@ -145,8 +202,8 @@ def test_the_fast_lane_answers_as_the_normal_way(
     answered: list[bytes] = []
     real = fast_lane.FastLane._answer
 
-    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes) -> bytes:
-        out = await real(self, scope, body)
+    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes, media: str) -> Any:
+        out = await real(self, scope, body, media)
         answered.append(body)
         return out
 
@@ -172,9 +229,9 @@ def test_a_body_in_several_parts_is_read_whole(
     answered: list[bytes] = []
     real = fast_lane.FastLane._answer
 
-    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes) -> bytes:
+    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes, media: str) -> Any:
         answered.append(body)
-        return await real(self, scope, body)
+        return await real(self, scope, body, media)
 
     monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
     app = create_app(

@@ -22,6 +22,8 @@ from govgraph.graph.analytics import project
 from govgraph.loaders.demo import build_demo
 
 pytestmark = pytest.mark.browser
+# an analysis for a new day is computed when first asked: more than Playwright's 5 s default
+expect.set_options(timeout=30_000)
 
 DAY = "2021-05-31"  # the demo's snapshot: the latest date its data holds
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -63,7 +65,8 @@ def api(
 def open_console(page: Page, hash_: str, key: str | None = "demo-department") -> None:
     """Open the console signed in with ``key`` (through the sign-in dialog), then go to a page."""
     page.goto("/")
-    page.wait_for_selector("body[data-ready]", state="attached")
+    # the first page of a session may wait for the analytics to be built
+    page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
     if key:
         page.get_by_role("button", name="登录").click()
         page.fill("#signin-key", key)
@@ -73,11 +76,14 @@ def open_console(page: Page, hash_: str, key: str | None = "demo-department") ->
     page.wait_for_selector("[data-page]")
 
 
-@pytest.mark.parametrize("hash_", PAGES)
 @pytest.mark.parametrize("key", ["demo-department", "demo-researcher", None])
-def test_every_page_loads_for_every_role(page: Page, hash_: str, key: str | None) -> None:
-    open_console(page, hash_, key)
-    expect(page.locator("main .error")).to_have_count(0)
+def test_every_page_loads_for_every_role(page: Page, key: str | None) -> None:
+    open_console(page, PAGES[0], key)
+    for hash_ in PAGES[1:]:  # the page fixture fails the test on any console error
+        page.goto(f"/{hash_}")
+        page.wait_for_selector(f'[data-page="{hash_[2:].split("?")[0]}"]')
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("main .error")).to_have_count(0)
 
 
 def test_overview_shows_the_latest_date_and_the_apis_figures(page: Page, live_app: LiveApp) -> None:
@@ -105,8 +111,7 @@ def test_overview_shows_the_latest_date_and_the_apis_figures(page: Page, live_ap
 
 def test_changing_the_date_lives_in_the_url(page: Page, live_app: LiveApp) -> None:
     open_console(page, "#/overview", key=None)
-    page.fill("#asof", "2020-12-31")
-    page.dispatch_event("#asof", "change")
+    page.fill("#asof", "2020-12-31")  # a date input's fill fires its change event
     expect(page).to_have_url(re.compile(r"asOf=2020-12-31"))
     total = api(live_app, '{ coverageGaps(asOf: "2020-12-31") { totalCount } }', key=None)
     expect(page.locator('[data-figure="findings"] .v')).to_have_text(

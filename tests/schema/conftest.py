@@ -30,6 +30,7 @@ from govgraph.api.settings import Settings
 from govgraph.graph.model import Link, Node, link, node
 from govgraph.graph.port import GraphStore, StoreStats, WriteBatch
 from govgraph.graph.privacy import Role
+from govgraph.loaders.demo import load_demo
 
 T = TypeVar("T")
 D = dt.date
@@ -392,3 +393,37 @@ ScaledGraph = Callable[[int], tuple[list[Node], list[Link]]]
 def scaled() -> ScaledGraph:
     """The generator: ``scaled(n)`` is the graph with ``n`` compounds."""
     return scaled_graph
+
+
+# --- the Huairen demo, once per store and module ----------------------------------------------
+#: people in the demo: a store holding another number has been emptied or changed by a test
+DEMO_PEOPLE = 2452
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def demo_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gql]:
+    """The app on each store, shared by a module's tests (they read, or undo what they write)."""
+    kind: str = request.param
+    if kind == "embedded":
+        path = tmp_path_factory.mktemp("demo") / "graph.jsonl"
+        settings = Settings(store="embedded", data_path=path, api_keys=API_KEYS)
+    else:
+        uri = request.getfixturevalue("neo4j_uri")
+        settings = Settings(store="neo4j", neo4j_uri=uri, api_keys=API_KEYS)
+    with TestClient(create_app(settings)) as client:
+        gql = Gql(client, kind)
+        if kind == "neo4j":
+            gql.call(gql.store.init_schema)
+        yield gql
+
+
+@pytest.fixture
+def demo(demo_app: Gql) -> Gql:
+    """The app with the demo loaded (again, if a test on the shared Neo4j emptied it)."""
+    counts = demo_app.call(demo_app.store.counts)
+    if counts.nodes.get("Person") != DEMO_PEOPLE or counts.nodes.get("PartyBranch", 0) == 0:
+        demo_app.clear()
+        demo_app.call(load_demo, demo_app.store)
+    return demo_app

@@ -18,15 +18,12 @@ import importlib.util
 import json
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pytest
-from fastapi.testclient import TestClient
 
-from govgraph.api.app import create_app
 from govgraph.api.settings import Settings
 from govgraph.cli.analytics import gap_rows, severity_counts, summary_rows, tie_rows
 from govgraph.graph.analytics import RuleSettings, Severity, project, rule_set, run_rules
@@ -34,13 +31,12 @@ from govgraph.graph.analytics.discreet import discreet
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link
 from govgraph.graph.privacy import Role, RoleView
-from govgraph.loaders.demo import load_demo
 from govgraph.schema.analytics import SeverityLevel, analytics_cache, explain
 
 if TYPE_CHECKING:
     from conftest import Gql, MakeGql, Seed
 
-from conftest import API_KEYS, DEPARTMENT_KEY, RESEARCHER_KEY, Gql, seed_graph
+from conftest import DEPARTMENT_KEY, RESEARCHER_KEY, Gql, seed_graph
 
 
 def _builders() -> Any:
@@ -60,7 +56,6 @@ b = _builders()
 AS_OF = dt.date(2021, 5, 31)
 DAY = AS_OF.isoformat()
 #: people in the demo data set (to tell whether a store still holds it)
-DEMO_PEOPLE = 2452
 SECRET = Settings().pseudonym_secret.get_secret_value().encode()
 PSEUDONYM = re.compile(r"anon-[0-9a-f]{16}")
 
@@ -164,35 +159,6 @@ def drop_names(rows: list[dict[str, Any]], key: str, field: str, names: dict[str
 def forbidden(body: dict[str, Any], role: str) -> bool:
     errors = body.get("errors") or []
     return bool(errors) and all(f"the {role} role may" in e["message"] for e in errors)
-
-
-# --- the demo, once per store --------------------------------------------------------------------
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
-def demo_app(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gql]:
-    kind: str = request.param
-    if kind == "embedded":
-        path = tmp_path_factory.mktemp("demo") / "graph.jsonl"
-        settings = Settings(store="embedded", data_path=path, api_keys=API_KEYS)
-    else:
-        uri = request.getfixturevalue("neo4j_uri")
-        settings = Settings(store="neo4j", neo4j_uri=uri, api_keys=API_KEYS)
-    with TestClient(create_app(settings)) as client:
-        gql = Gql(client, kind)
-        if kind == "neo4j":
-            gql.call(gql.store.init_schema)
-        yield gql
-
-
-@pytest.fixture
-def demo(demo_app: Gql) -> Gql:
-    """The app with the demo loaded (again, if a test on the shared Neo4j emptied it)."""
-    counts = demo_app.call(demo_app.store.counts)
-    if counts.nodes.get("Person") != DEMO_PEOPLE:
-        demo_app.clear()
-        demo_app.call(load_demo, demo_app.store)
-    return demo_app
 
 
 @pytest.fixture(scope="module")

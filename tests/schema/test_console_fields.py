@@ -12,25 +12,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_KEYS, Gql
-from fastapi.testclient import TestClient
+from conftest import Gql
 from openpyxl import load_workbook
 
-from govgraph.api.app import create_app
-from govgraph.api.settings import Settings
 from govgraph.graph.analytics import RULES
-from govgraph.loaders.demo import load_demo
 from govgraph.loaders.exporters import export_json
 from govgraph.loaders.rectification import HEADERS
 
 AS_OF = dt.date(2021, 5, 31)
 DAY = AS_OF.isoformat()
-DEMO_PEOPLE = 2452
 RATIO = "{ count total rate }"
 RATES = ("branch", "partyGroups", "ownersCommittee", "propertyService", "serviceStation")
 TREND = "date compounds " + " ".join(
@@ -39,35 +33,6 @@ TREND = "date compounds " + " ".join(
 FINDING = """id rule check severity subject subjectName explanationZh source responsible
   responsibleEn deadlineDays"""
 DRAFT_BRANCH = "draft-joint-branch"
-
-
-# --- the demo, once per store --------------------------------------------------------------------
-@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def demo_app(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Gql]:
-    kind: str = request.param
-    if kind == "embedded":
-        path = tmp_path_factory.mktemp("console") / "graph.jsonl"
-        settings = Settings(store="embedded", data_path=path, api_keys=API_KEYS)
-    else:
-        uri = request.getfixturevalue("neo4j_uri")
-        settings = Settings(store="neo4j", neo4j_uri=uri, api_keys=API_KEYS)
-    with TestClient(create_app(settings)) as client:
-        gql = Gql(client, kind)
-        if kind == "neo4j":
-            gql.call(gql.store.init_schema)
-        yield gql
-
-
-@pytest.fixture
-def demo(demo_app: Gql) -> Gql:
-    """The app with the demo loaded (again, if a test on the shared Neo4j emptied it)."""
-    counts = demo_app.call(demo_app.store.counts)
-    if counts.nodes.get("Person") != DEMO_PEOPLE or counts.nodes.get("PartyBranch", 0) == 0:
-        demo_app.clear()
-        demo_app.call(load_demo, demo_app.store)
-    return demo_app
 
 
 def error_codes(body: dict[str, Any]) -> list[str]:

@@ -25,6 +25,7 @@ from govgraph.schema import context as context_module
 from govgraph.schema.build import Limits, build_schema
 from govgraph.schema.context import Context
 from govgraph.schema.execution import FastExecution, fast_plan_fields
+from govgraph.schema.internals import graphql_schema
 from govgraph.schema.prefetch import wanted_of
 
 if TYPE_CHECKING:
@@ -216,14 +217,14 @@ def _leaves(value: Any) -> int:
 
 def test_the_plan_covers_plain_and_link_fields_only() -> None:
     schema = build_schema(Limits())
-    plan = fast_plan_fields(schema._schema)
+    plan = fast_plan_fields(graphql_schema(schema))
     assert {"name", "isOld", "builtYear", "parts", "coveredBy", "id", "entityId"} <= plan[
         "Compound"
     ]
     assert {"edges", "pageInfo"} <= plan["PartOfConnection"]
     assert "node" not in plan.get("Query", frozenset())  # root fields have resolvers
     assert "compounds" not in plan.get("Query", frozenset())
-    compound = schema._schema.type_map["Compound"]
+    compound = graphql_schema(schema).type_map["Compound"]
     assert isinstance(compound, GraphQLObjectType)
     for name in plan["Compound"]:
         assert name in compound.fields
@@ -310,7 +311,7 @@ def test_pages_with_only_the_wanted_properties_answer_as_with_all(
 
 
 def test_wanted_of_names_the_properties_a_document_reads() -> None:
-    schema = build_schema(Limits())._schema
+    schema = graphql_schema(build_schema(Limits()))
     document = parse(COMPILED)
     operation = document.definitions[0]
     fragments = {d.name.value: d for d in document.definitions[1:]}

@@ -1,0 +1,213 @@
+"""Every use of Strawberry's and graphql-core's private parts, in one place.
+
+Written for **strawberry-graphql 0.341.2** and **graphql-core 3.3.2** (the versions
+:data:`TESTED` names; ``tests/schema/test_internals.py`` fails on any other, so an upgrade
+starts with a review of this module). What is private here, and why it is worth it:
+
+* :class:`CoreExecutor`: graphql-core 3.3's executor (``Executor``, as Strawberry's execution
+  context extends it) is a public class, but the methods :mod:`.execution` overrides and calls
+  (``execute_fields``, ``execute_field``, ``collect_subfields``, ``handle_field_error``,
+  ``settle_in_background``, ``complete_leaf_value``, ``execute_collected_subfields``) and their
+  signatures are its internals; they changed from 3.2 to 3.3. The fast executor saves most of
+  a nested read's time, so it stays, talking to graphql-core only through this class.
+* :func:`core_info`: Strawberry's ``Info`` does not expose graphql-core's resolve info (the field
+  nodes and the fragments the prefetch walk reads); ``info.selected_fields`` converts the whole
+  selection on every call and loses the nodes' identity, which the per-document caches key on.
+* :func:`graphql_schema`: Strawberry keeps its graphql-core schema as ``Schema._schema`` (its own
+  extensions read it there); there is no public accessor.
+* :func:`provided_operation_name`: Strawberry's ``ExecutionContext.operation_name`` falls back to
+  the document's first operation, so whether the request named one is only in
+  ``_provided_operation_name``.
+
+Everything else the schema layer uses is public: ``strawberry.resolvers.is_default_resolver``,
+graphql-core's ``GraphQLResolveInfo`` fields, ``get_argument_values``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from typing import Any
+
+import strawberry
+from graphql import GraphQLField, GraphQLObjectType, GraphQLOutputType, GraphQLSchema
+from graphql import GraphQLResolveInfo as CoreInfo
+from graphql.execution import get_argument_values
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.resolvers import is_default_resolver
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import ExecutionContext, Info
+
+#: the versions this module was written for and tested with (package name → version)
+TESTED = {"strawberry-graphql": "0.341.2", "graphql-core": "3.3.2"}
+
+__all__ = [
+    "TESTED",
+    "CoreExecutor",
+    "CoreInfo",
+    "FieldDetailsList",
+    "Path",
+    "core_info",
+    "definition_of",
+    "gather",
+    "graphql_schema",
+    "is_default_resolver",
+    "provided_operation_name",
+]
+
+#: Strawberry's back-reference from a graphql-core type or field to its own definition
+_DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+
+#: several awaitables at once; if one fails the others are cancelled (graphql-core's helper)
+gather = gather_with_cancel
+
+
+def definition_of(graphql_thing: Any) -> Any:
+    """Strawberry's definition of a graphql-core type or field (None: not Strawberry's)."""
+    return (graphql_thing.extensions or {}).get(_DEFINITION)
+
+
+def core_info(info: Info) -> CoreInfo[Any]:
+    """graphql-core's resolve info behind Strawberry's ``info`` (field nodes, fragments)."""
+    return info._raw_info
+
+
+def graphql_schema(schema: strawberry.Schema) -> GraphQLSchema:
+    """The graphql-core schema Strawberry built."""
+    return schema._schema
+
+
+def provided_operation_name(context: ExecutionContext) -> str | None:
+    """The ``operationName`` the request gave, if any (not the document's first operation)."""
+    return context._provided_operation_name
+
+
+class CoreExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with graphql-core's internals behind stable names.
+
+    A subclass overrides :meth:`fields` (an object's selection) and :meth:`field` (one field),
+    which graphql-core calls for every object and field, and falls back on
+    :meth:`normal_fields` and :meth:`normal_field`. ``grouped`` is graphql-core's grouped field
+    set (response name → :data:`FieldDetailsList`); ``position`` is opaque (incremental
+    delivery's, passed on as it came).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the request's context, and whether a value is awaitable (graphql-core's test)
+        self.request_context: Any = self.context_value
+        self.awaitable = self.is_awaitable
+        #: the operation run and the fragment definitions of its document, by name
+        self.operation_node = self.operation
+        self.fragment_nodes: Mapping[str, Any] = self.fragment_definitions
+        self.graphql_schema: GraphQLSchema = self.schema
+        middleware = self.middleware_manager
+        self.has_middleware = bool(middleware and middleware.middlewares)
+
+    # -- graphql-core's hooks, handed to ours --------------------------------------------------
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        return self.fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        return self.field(parent_type, source, field_details_list, path, position_context)
+
+    # -- graphql-core's way --------------------------------------------------------------------
+    def normal_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        grouped: Any,
+        position: Any,
+    ) -> Any:
+        """An object's selection completed by graphql-core (each field through :meth:`field`)."""
+        return super().execute_fields(parent_type, source, path, grouped, position)
+
+    def normal_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        position: Any,
+    ) -> Any:
+        """One field resolved and completed by graphql-core."""
+        return super().execute_field(parent_type, source, details, path, position)
+
+    #: ours, to override (by default, graphql-core's way)
+    fields = normal_fields
+    field = normal_field
+
+    def field_error(
+        self,
+        error: Exception,
+        return_type: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        """Record ``error`` at ``path`` (or raise it on, if the field is non-null)."""
+        self.handle_field_error(error, return_type, details, path)
+
+    def settle_later(self, awaitables: list[Awaitable[Any]]) -> None:
+        """Let started fields finish in the background (an error ends their object)."""
+        self.settle_in_background(awaitables)
+
+    def subfields(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Any, Any]:
+        """The grouped field set of ``details``' selections on ``object_type``, and the
+        deferred fragments among them (memoized by graphql-core)."""
+        grouped, deferred, _ = self.collect_subfields(object_type, details)
+        return grouped, deferred
+
+    def execute_subfields(
+        self,
+        object_type: GraphQLObjectType,
+        source: Any,
+        path: Path,
+        grouped: Any,
+        deferred: Any,
+        *,
+        position: Any,
+    ) -> Any:
+        """An object's collected selection, with incremental delivery (``@defer``)."""
+        return self.execute_collected_subfields(
+            object_type, source, path, grouped, deferred, position
+        )
+
+    def complete_leaf(self, return_type: Any, value: Any) -> Any:
+        """A scalar's or an enum's output value (raises if it refuses ``value``)."""
+        return self.complete_leaf_value(return_type, value)
+
+    @staticmethod
+    def selection_key(details: FieldDetailsList) -> tuple[int, int]:
+        """What tells one selection of a field from another in a request: its node and the
+        fragment variables it is under (their identities)."""
+        first = details[0]
+        return id(first.node), id(first.fragment_variable_values)
+
+    def argument_values(self, field: GraphQLField, details: FieldDetailsList) -> dict[str, Any]:
+        """The coerced arguments of a field as ``details`` selects it (raises if invalid)."""
+        first = details[0]
+        return get_argument_values(
+            field,
+            first.node,
+            self.variable_values,
+            first.fragment_variable_values,
+            self.hide_suggestions,
+        )
