@@ -88,7 +88,7 @@ def timed(browser: Browser, url: str, hash_: str, ready: str) -> float:
     )
     page = context.new_page()
     page.goto(f"{url}/{hash_}")
-    page.wait_for_selector(ready, state="attached", timeout=120_000)
+    page.wait_for_selector(ready, state="attached", timeout=900_000)  # a cold start builds it all
     ms = float(page.evaluate("performance.now()"))
     context.close()
     return ms
