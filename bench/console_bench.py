@@ -12,8 +12,9 @@ What runs. For each data set an embedded store file is prepared once (the demo t
 kept under ``--cache-dir``; ``govgraph serve --demo`` serves it on a free port as its own
 process, and Chromium (``/usr/bin/chromium``, headless, driven by Playwright) opens each page
 in a fresh browser context (no cache: a first visit) signed in with the department key. A time
-is ``performance.now()`` when the page's figures are in the DOM: from the start of navigation,
-so it includes fetching the console's files and every GraphQL request. The first overview
+is the wall time from the start of navigation until the page's figures are in the DOM,
+so it includes fetching the console's files and every GraphQL request (and, on a cold start
+that outlasts the request deadline, the reloads until the figures come). The first overview
 after the server starts is reported apart (``cold``: the analytics projection is built then).
 """
 
@@ -80,16 +81,23 @@ def serve(path: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def timed(browser: Browser, url: str, hash_: str, ready: str) -> float:
-    """Milliseconds from navigation start until ``ready`` is in the DOM, in a fresh context."""
+    """Milliseconds from the first navigation until ``ready`` is in the DOM, in a fresh context.
+    A page that shows an error (a cold start past the request deadline) is reloaded until its
+    figures come: the time counts every attempt."""
     context = browser.new_context()
     context.add_init_script(
         "sessionStorage.setItem('govgraph.session', "
         "JSON.stringify({kind: 'key', value: 'demo-department'}))"
     )
     page = context.new_page()
+    started = time.perf_counter()
     page.goto(f"{url}/{hash_}")
-    page.wait_for_selector(ready, state="attached", timeout=900_000)  # a cold start builds it all
-    ms = float(page.evaluate("performance.now()"))
+    while True:
+        page.wait_for_selector(f"{ready}, main .error", state="attached", timeout=900_000)
+        if page.locator(ready).count():
+            break
+        page.reload()
+    ms = (time.perf_counter() - started) * 1000
     context.close()
     return ms
 

@@ -234,8 +234,13 @@ def test_a_body_in_several_parts_is_read_whole(
         return await real(self, scope, body, media)
 
     monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
-    app = create_app(
-        Settings(store="embedded", data_path=tmp_path / "g.jsonl", api_keys={"k": "department"})
+    app = create_app(  # the fast lane on, whatever the environment says: it is under test
+        Settings(
+            store="embedded",
+            data_path=tmp_path / "g.jsonl",
+            api_keys={"k": "department"},
+            graphql_fast_lane=True,
+        )
     )
     text = json.dumps({"query": "{ __typename a: __typename }"}).encode()
 
