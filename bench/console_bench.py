@@ -80,6 +80,15 @@ def serve(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"the app on {url} did not start")
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:  # a request still running: no need to wait
+        proc.kill()
+        proc.wait()
+
+
 def timed(browser: Browser, url: str, hash_: str, ready: str) -> float:
     """Milliseconds from the first navigation until ``ready`` is in the DOM, in a fresh context.
     A page that shows an error (a cold start past the request deadline) is reloaded until its
@@ -128,6 +137,9 @@ def main() -> None:
     ap.add_argument("--compounds", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache/govgraph/bench")
+    ap.add_argument(
+        "--url", help="measure a server already running there (one data set: --datasets NAME)"
+    )
     args = ap.parse_args()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     raw, packed = bundle()
@@ -140,8 +152,10 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name in args.datasets:
-            path = prepare(name, args.compounds, args.cache_dir)
-            proc, url = serve(path)
+            if args.url:
+                proc, url = None, args.url
+            else:
+                proc, url = serve(prepare(name, args.compounds, args.cache_dir))
             try:
                 ready = '[data-figure="findings"] .v'
                 cold = timed(browser, url, "#/overview", ready)
@@ -154,12 +168,8 @@ def main() -> None:
                     for _ in range(args.runs)
                 ]
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:  # a request still running: no need to wait
-                    proc.kill()
-                    proc.wait()
+                if proc is not None:
+                    stop(proc)
             label = "demo" if name == "demo" else f"synthetic, {args.compounds:,} compounds"
             print(
                 f"| {label} | {cold:.0f} | {statistics.median(warm):.0f} "
