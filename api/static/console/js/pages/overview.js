@@ -22,11 +22,15 @@ const QUERY = `query Overview($asOf: Date, $year: Int, $before: Int) {
     items { place name compounds ${RATES.map((r) => `${r} ${RATIO}`).join(" ")} }
   }
   coverageGaps(asOf: $asOf) { totalCount bySeverity { severity count } }
-  coverageTrend(months: 24, until: $asOf) { date ${RATES.map((r) => `${r} { rate }`).join(" ")} }
   aggregate(groupBy: CITY) {
 ${GRADES.map(([alias, where]) => `    ${alias}: evaluations(where: { ${where}, year: { eq: $year } }) { places { count } }
     ${alias}Before: evaluations(where: { ${where}, year: { eq: $before } }) { places { count } }`).join("\n")}
   }
+}`;
+
+// its own request: 24 monthly roll-ups may take a while on a cold start, the cards need not wait
+const TREND = `query Trend($asOf: Date) {
+  coverageTrend(months: 24, until: $asOf) { date ${RATES.map((r) => `${r} { rate }`).join(" ")} }
 }`;
 
 const total = (counts) => counts.places.reduce((a, p) => a + p.count, 0);
@@ -66,12 +70,14 @@ export async function render(ctx) {
     ),
     h("div", { class: "card", "data-figure": "gold" }, h("div", { class: "k" }, t("ov.gold")), h("div", { class: "v" }, count("gold"))),
   );
-  const trend = data.coverageTrend;
-  const chart = lineChart({
-    title: t("ov.trend"),
-    labels: trend.map((p) => p.date.slice(0, 7)),
-    series: RATES.map((r) => ({ name: t(`cov.${r}`), values: trend.map((p) => p[r].rate) })),
-  });
+  const chartBox = h("div", { class: "chart", id: "trend-chart" }, h("p", { class: "muted" }, t("loading")));
+  gql(TREND, { asOf: day })
+    .then(({ coverageTrend: trend }) => chartBox.replaceChildren(lineChart({
+      title: t("ov.trend"),
+      labels: trend.map((p) => p.date.slice(0, 7)),
+      series: RATES.map((r) => ({ name: t(`cov.${r}`), values: trend.map((p) => p[r].rate) })),
+    })))
+    .catch((err) => chartBox.replaceChildren(h("p", { class: "error", role: "alert" }, `${t("error")}: ${err.message}`)));
   const legend = h("div", { class: "legend" }, RATES.map((r, k) => h("span", null, h("i", { class: `c${k % PALETTE.length}` }), t(`cov.${r}`))));
   return h(
     "div",
@@ -82,6 +88,6 @@ export async function render(ctx) {
     h("div", { class: "grid2" },
       section(t("ov.severity"), h("div", { class: "chart", id: "severity-chart" }, bars(sev, t("ov.severity")))),
       section(`${t("ov.red")}（${t("ov.year")} ${year}）`, grades)),
-    section(t("ov.trend"), h("div", { class: "chart", id: "trend-chart" }, chart), legend),
+    section(t("ov.trend"), chartBox, legend),
   );
 }
