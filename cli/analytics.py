@@ -47,6 +47,8 @@ from ..graph.analytics import (
     run_rules,
     uncovered_communities,
 )
+from ..graph.analytics.coverage import RATIOS
+from ..graph.analytics.engine import FINDING_FIELDS
 from ..graph.errors import GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
 from ..loaders.exporters import append_as_text
@@ -61,6 +63,7 @@ Row = dict[str, Any]
 #: the severities, most serious first (the order of every count)
 SEVERITIES = tuple(s.value for s in Severity)
 #: the columns of a finding in CSV and Excel (every field of ``Finding.to_dict``)
+FINDING_COLUMNS = FINDING_FIELDS
 FINDING_COLUMNS = (
     "id",
     "rule",
@@ -87,17 +90,6 @@ TABLE_COLUMNS = (
     "community",
     "township",
     "explanation_zh",
-)
-#: the ratios of a coverage row, in the order the summary prints them
-RATIOS = (
-    "branch",
-    "owners_committee",
-    "property_service",
-    "service_station",
-    "party_groups",
-    "cross_appointment",
-    "party_share",
-    "appeals_replied",
 )
 LEVELS = ("city", "township", "community", "compound")
 #: the columns of a level's coverage table (``gaps --summary``)

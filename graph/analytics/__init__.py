@@ -39,7 +39,8 @@ from .engine import (
     RuleSettings,
     Severity,
 )
-from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, at, project
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
+from .projection import at, project
 from .rules import RULE_SETS, RULES, count_by_severity, not_evaluable, rule_set, run_rule, run_rules
 from .span import DataSpan, data_span
 from .ties import (

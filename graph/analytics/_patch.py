@@ -29,7 +29,7 @@ from ..errors import Problem
 from ..model import check_link, check_node, parse_link_id, valid_on
 from ..port import WriteBatch
 from ._layers import Layered, Memo, Table, flat
-from .projection import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 _NODE_KINDS = frozenset(ANALYTIC_NODE_KINDS)
 _LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)

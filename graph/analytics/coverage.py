@@ -73,6 +73,20 @@ class CoverageRow:
     findings: dict[str, int] = field(default_factory=dict)
 
 
+#: the ratios a place's roll-up adds up from its compounds
+TALLIED = (
+    "branch",
+    "owners_committee",
+    "property_service",
+    "service_station",
+    "party_groups",
+    "cross_appointment",
+    "party_share",
+)
+#: every ratio of a coverage row, in the order reports print them
+RATIOS = (*TALLIED, "appeals_replied")
+
+
 @dataclass(slots=True)
 class _Tally:
     compounds: int = 0
@@ -88,15 +102,7 @@ class _Tally:
 
     def add(self, other: _Tally) -> None:
         self.compounds += other.compounds
-        for name in (
-            "branch",
-            "owners_committee",
-            "property_service",
-            "service_station",
-            "party_groups",
-            "cross_appointment",
-            "party_share",
-        ):
+        for name in TALLIED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.received |= other.received
         self.replied |= other.replied

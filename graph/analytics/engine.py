@@ -137,6 +137,27 @@ class Rule:
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
+#: a finding's fields as ``Finding.to_dict`` writes them, in the order reports print them
+FINDING_FIELDS = (
+    "id",
+    "rule",
+    "check",
+    "severity",
+    "subject",
+    "subject_kind",
+    "subject_name",
+    "compound",
+    "community",
+    "township",
+    "city",
+    "explanation_zh",
+    "explanation_en",
+    "source",
+    "details",
+)
+_PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "details"))
+
+
 class Finding(NamedTuple):
     """One thing a rule found, with the place it rolls up to.
 
@@ -198,24 +219,7 @@ class Finding(NamedTuple):
         >>> d["severity"], d["subject"], d["details"]["elected_on"]
         ('warning', 'oc1', '2021-01-10')
         """
-        out = {
-            name: getattr(self, name)
-            for name in (
-                "id",
-                "rule",
-                "check",
-                "subject",
-                "subject_kind",
-                "subject_name",
-                "compound",
-                "community",
-                "township",
-                "city",
-                "explanation_zh",
-                "explanation_en",
-                "source",
-            )
-        }
+        out = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         out["severity"] = self.severity.value
         out["details"] = {k: _jsonable(v) for k, v in self.details.items()}
         return out

@@ -15,16 +15,10 @@ from typing import Any
 import networkx as nx
 
 from ..model import valid_on
-from ..ontology import LINK_KINDS, NODE_KINDS
 from ..port import GraphStore
 from ._heap import paused
-
-#: node kinds no analysis reads
-UNUSED_NODE_KINDS = ("Dispute", "VolunteerActivity")
-#: link kinds no analysis reads
-UNUSED_LINK_KINDS = ("ATTENDED", "MEDIATED_BY", "CONDUCTED_BY")
-ANALYTIC_NODE_KINDS = tuple(k for k in NODE_KINDS if k not in UNUSED_NODE_KINDS)
-ANALYTIC_LINK_KINDS = tuple(k for k in LINK_KINDS if k not in UNUSED_LINK_KINDS)
+from ._patch import Derived
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 
 async def project(store: GraphStore, as_of: dt.date | None = None) -> nx.MultiDiGraph:
@@ -174,8 +168,6 @@ def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     if nx.is_frozen(graph):
         # nothing in a frozen graph changes: the view shares its attribute dicts and the
         # adjacency of every node no stale link touches
-        from ._patch import Derived  # _patch builds on this module
-
         d = Derived(graph, flat=True)  # stale links touch a good share of the nodes
         for u, v, k in stale:
             d.remove_edge(u, v, k)
