@@ -32,6 +32,7 @@ from .http_guard import BodyLimit, GuardedGraphQLRouter
 from .ide import STATIC_DIR, STATIC_URL, LocalGraphiQL
 from .settings import Settings
 from .stores import open_store
+from .warm import Warm, Warming, warming
 
 
 @functools.cache  # once per process
@@ -69,7 +70,13 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         if settings.gc_freeze_at_start:
             freeze_startup_heap()
         try:
-            yield
+            # the console's first page, worked out before it is asked (api/warm.py)
+            async with warming(
+                settings.warm_analytics,
+                Warm(schema, app.state.store, app.state.analytics, settings.max_page_size),
+                status,
+            ):
+                yield
         finally:
             if owned:
                 await app.state.store.close()
@@ -84,6 +91,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         redoc_url=None,
     )
     app.state.settings = settings
+    status = app.state.warming = Warming()
     schema = build_schema(
         Limits(
             max_depth=settings.max_depth,
@@ -144,13 +152,19 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """The store answers: 200, or 503 with the reason."""
+        """The store answers: 200 (with how far the analytics warm-up is), or 503 with the
+        reason."""
         s: GraphStore = request.app.state.store
         try:
             await s.ping()
         except GovGraphError as exc:
-            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ready", "store": settings.store})
+            return JSONResponse(
+                {"status": "unavailable", "reason": str(exc), "analytics": status.as_dict()},
+                status_code=503,
+            )
+        return JSONResponse(
+            {"status": "ready", "store": settings.store, "analytics": status.as_dict()}
+        )
 
     console_page = (STATIC_DIR / "console" / "index.html").read_bytes()
 

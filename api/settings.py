@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         description="seconds the analytics projection of a Neo4j store stays valid (writes by "
         "other processes show after this; writes through this one at once); null: no limit",
     )
+    warm_analytics: bool = Field(
+        True,
+        description="at start, work out in the background what the console's first page asks "
+        "(the projection, every rule on the data's last day, the 24-month trend; api/warm.py)",
+    )
     gc_freeze_at_start: bool = Field(
         True,
         description="once the app is up, move what exists out of the garbage collector's scans "

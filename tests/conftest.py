@@ -25,6 +25,9 @@ Run = Callable[[Awaitable[T]], T]
 # the tests serve synthetic data as the demo does, and so does every server they start (the
 # variable is inherited). A test of the refusal sets demo=False itself.
 os.environ.setdefault("GOVGRAPH_DEMO", "true")
+# Most tests build an app and ask it something else: no background analytics at each start
+# (api/warm.py; its own tests switch it on).
+os.environ.setdefault("GOVGRAPH_WARM_ANALYTICS", "false")
 
 STORE_KINDS = ("embedded", "neo4j")
 #: the store parameters: the Neo4j one carries its mark

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_support import closed_port, warmed
 from fastapi.testclient import TestClient
 
 from govgraph.api.app import create_app
@@ -40,7 +40,8 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_when_store_answers(client: TestClient, settings: Settings) -> None:
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "store": settings.store}
+    # the tests switch the analytics warm-up off (tests/conftest.py): idle
+    assert r.json() == {"status": "ready", "store": settings.store, "analytics": {"state": "idle"}}
 
 
 def test_counts_are_json_at_api_counts(client: TestClient) -> None:
@@ -62,19 +63,17 @@ def test_the_console_is_served_at_the_root_from_this_origin(client: TestClient) 
             assert client.get(ref).status_code == 200, ref
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_readyz_is_503_when_neo4j_is_down() -> None:
+def test_readyz_is_503_when_neo4j_is_down_and_says_the_warm_up_failed() -> None:
     settings = Settings(
         store="neo4j",
-        neo4j_uri=f"bolt://127.0.0.1:{_closed_port()}",
+        neo4j_uri=f"bolt://127.0.0.1:{closed_port()}",
         neo4j_connection_timeout=1.0,
+        neo4j_max_retry_time=0,
+        warm_analytics=True,
     )
     with TestClient(create_app(settings)) as c:
+        status = warmed(c)
+        assert status["state"] == "failed" and "GOVGRAPH_NEO4J_URI" in status["problem"]
         r = c.get("/readyz")
         assert r.status_code == 503
         body = r.json()

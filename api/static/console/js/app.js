@@ -1,7 +1,7 @@
 // The console's shell: navigation, sign-in, language, and a router that keeps every page's
 // state in the URL (#/page?key=value), so any view can be bookmarked and sent on.
 
-import { credentials, gql, setCredentials } from "./gql.js";
+import { credentials, gql, patiently, setCredentials } from "./gql.js";
 import { h } from "./dom.js";
 import { lang, loadVocabulary, setLang, t } from "./i18n.js";
 import * as overview from "./pages/overview.js";
@@ -114,12 +114,20 @@ async function rerender() {
   const el = h("div", null, h("p", { class: "muted" }, t("loading")));
   view.replaceChildren(el);
   const ctx = { params, go, role: state.role, span: state.span, rerender };
+  const shown = location.hash;
   try {
-    const content = await PAGES[page].render(ctx);
-    if (route().page === page) el.replaceChildren(content);
+    const content = await patiently(() => PAGES[page].render(ctx), (n, s) => {
+      if (location.hash === shown) el.replaceChildren(preparing(n, s));
+    });
+    if (location.hash === shown) el.replaceChildren(content);
   } catch (err) {
     el.replaceChildren(h("p", { class: "error", role: "alert" }, `${t("error")}: ${err.message}`));
   }
+}
+
+/** What a page shows while the service is still working out its analyses. */
+function preparing(attempt, seconds) {
+  return h("p", { class: "muted", role: "status", id: "preparing" }, t("preparing", { attempt, seconds }));
 }
 
 const START = `{
@@ -134,12 +142,14 @@ const START = `{
 
 async function start() {
   setLang(lang());
-  const data = await gql(START).catch(async (err) => {
-      // stored credentials that no longer work: fall back to the public role
-      setCredentials(null);
-      if (err.codes?.includes("UNAUTHENTICATED") || err.codes?.includes("HTTP_401")) return gql(START);
-      throw err;
-    });
+  const view = document.getElementById("view");
+  const ask = () => patiently(() => gql(START), (n, s) => view.replaceChildren(preparing(n, s)));
+  const data = await ask().catch((err) => {
+    // stored credentials that no longer work: fall back to the public role
+    if (!err.codes?.includes("UNAUTHENTICATED") && !err.codes?.includes("HTTP_401")) throw err;
+    setCredentials(null);
+    return ask();
+  });
   state.role = data.viewer.role;
   state.span = data.dataSpan;
   loadVocabulary(data.vocabulary);

@@ -67,3 +67,25 @@ export async function gql(query, variables = {}) {
   }
   return body.data;
 }
+
+/** Codes that mean "not now": the service is still working out its analyses, or is busy. */
+const BUSY = ["TIMEOUT", "STORE_BUSY", "TOO_MANY_REQUESTS", "HTTP_503"];
+
+export const isBusy = (err) => err instanceof GraphQLFailure && err.codes.some((c) => BUSY.includes(c));
+
+/**
+ * `work()` again while the service answers "busy" (a cold start works out every analysis
+ * once, which can outlast the request deadline), with `waiting(attempt, seconds)` called
+ * before each pause so the page can say so; other errors go through at once.
+ */
+export async function patiently(work, waiting, { pause = 5, attempts = 60 } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isBusy(err) || attempt >= attempts) throw err;
+      waiting(attempt, pause);
+      await new Promise((resolve) => setTimeout(resolve, pause * 1000));
+    }
+  }
+}

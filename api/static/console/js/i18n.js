@@ -13,10 +13,11 @@ const ZH = {
   "signin.bad": "密钥或令牌无效",
   lang: "EN", "lang.name": "Switch to English",
   asOf: "统计日期", "asOf.latest": "数据中的最近日期", "asOf.note": "默认取数据中的最近日期",
-  loading: "加载中…", error: "出错了", none: "无", more: "加载更多",
+  loading: "加载中…", error: "出错了",
+  preparing: "服务正在准备分析数据（启动后首次需要几分钟），{seconds} 秒后自动重试（第 {attempt} 次）…", none: "无", more: "加载更多",
   "ov.title": "覆盖概览", "ov.cards": "各项覆盖率", "ov.severity": "发现问题（按严重程度）",
   "ov.trend": "覆盖率逐月趋势", "ov.red": "红色物业考评", "ov.year": "年度",
-  "ov.gold": "金牌红色物业", "ov.compounds": "小区数", "ov.findings": "问题总数",
+  "ov.gold": "金牌红色物业", "ov.compounds": "小区数", "ov.findings": "问题总数", "ov.allCities": "全部城市", "ov.trendPreparing": "逐月趋势计算中，稍候自动显示…",
   "cov.branch": "党支部覆盖小区", "cov.partyGroups": "党小组覆盖楼栋", "cov.ownersCommittee": "成立业委会",
   "cov.propertyService": "物业服务覆盖", "cov.serviceStation": "党群服务站点覆盖",
   "cov.crossAppointment": "交叉任职率", "cov.appealsReplied": "诉求回复率", "cov.partyShare": "业委会党员比例",
@@ -57,10 +58,11 @@ const EN = {
   "signin.bad": "The key or token was not accepted",
   lang: "中文", "lang.name": "切换到中文",
   asOf: "As of", "asOf.latest": "the latest date in the data", "asOf.note": "defaults to the latest date in the data",
-  loading: "Loading…", error: "Error", none: "None", more: "Load more",
+  loading: "Loading…", error: "Error",
+  preparing: "The service is still working out its analyses (the first time after a start takes a few minutes); trying again in {seconds} s (attempt {attempt})…", none: "None", more: "Load more",
   "ov.title": "Coverage overview", "ov.cards": "Coverage", "ov.severity": "Findings by severity",
   "ov.trend": "Coverage month by month", "ov.red": "Red-property evaluations", "ov.year": "Year",
-  "ov.gold": "Gold red property", "ov.compounds": "Compounds", "ov.findings": "Findings",
+  "ov.gold": "Gold red property", "ov.compounds": "Compounds", "ov.findings": "Findings", "ov.allCities": "All cities", "ov.trendPreparing": "Working out the month-by-month trend; it shows here when ready…",
   "cov.branch": "Compounds with a Party branch", "cov.partyGroups": "Buildings with a Party group",
   "cov.ownersCommittee": "Owners' committees", "cov.propertyService": "Property service",
   "cov.serviceStation": "Service stations", "cov.crossAppointment": "Cross-appointment rate",
@@ -103,9 +105,10 @@ export function setLang(value) {
 }
 
 /** @param {string} key */
-export function t(key) {
+export function t(key, vars = {}) {
   const table = lang() === "en" ? EN : ZH;
-  return table[key] ?? ZH[key] ?? key;
+  const text = table[key] ?? ZH[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
 }
 
 /** Labels of the data's codes, filled from the API's `vocabulary` at start. */

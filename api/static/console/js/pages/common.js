@@ -30,3 +30,11 @@ export function severityBadge(code) {
 export function section(title, ...children) {
   return h("section", { class: "panel", "aria-label": title }, h("h2", null, title), ...children);
 }
+
+/** The city picker of data with several cities: "all" and each city (rows: place, name). */
+export function citySelect(ctx, page, rows, chosen) {
+  return h("label", { for: "f-city" }, t("level.CITY"),
+    h("select", { id: "f-city", onchange: (e) => ctx.go(page, { ...paramsOf(ctx), city: e.target.value }) },
+      h("option", { value: "" }, t("ov.allCities")),
+      rows.map((r) => h("option", { value: r.place, selected: r.place === chosen }, r.name ?? r.place))));
+}

@@ -1,12 +1,13 @@
 // Where the gaps are: city → township → community → compound, with the places below, the
-// ranking of uncovered communities and the findings, filtered by rule and severity.
+// ranking of uncovered communities and the findings, filtered by rule and severity. Data with
+// one city opens on its townships; with several, on the cities.
 
 import { gql } from "../gql.js";
 import { base64Blob, h, saveBlob, table, toCSV } from "../dom.js";
 import { label, lang, pct, t, vocab } from "../i18n.js";
 import { asOf, asOfBar, paramsOf, section, severityBadge } from "./common.js";
 
-const CHILD = { "": "TOWNSHIP", town: "COMMUNITY", comm: "COMPOUND" };
+const CHILD = { city: "TOWNSHIP", town: "COMMUNITY", comm: "COMPOUND" };
 const RATIO = "{ count total rate }";
 const ROW = `place name parent compounds branch ${RATIO} partyGroups ${RATIO} ownersCommittee ${RATIO}
   propertyService ${RATIO} serviceStation ${RATIO} findings { severity count }`;
@@ -14,8 +15,9 @@ const FINDING = `id rule check severity subject subjectKind subjectName compound
   explanationZh explanationEn source responsible responsibleEn deadlineDays`;
 
 const QUERY = `query Gaps($level: PlaceLevel!, $scope: ID, $asOf: Date, $rules: [String!], $severities: [Severity!],
-    $town: ID, $comm: ID, $hasTown: Boolean!, $hasComm: Boolean!, $detail: Boolean!) {
+    $town: ID, $comm: ID, $hasTown: Boolean!, $hasComm: Boolean!, $detail: Boolean!, $top: Boolean!) {
   places: coverageSummary(level: $level, scope: $scope, asOf: $asOf, first: 100) { totalCount items { ${ROW} } }
+  cities: coverageSummary(level: CITY, asOf: $asOf, first: 100) @include(if: $top) { items { ${ROW} } }
   townRow: coverageSummary(level: TOWNSHIP, scope: $town, asOf: $asOf, first: 1) @include(if: $hasTown) { items { place name } }
   commRow: coverageSummary(level: COMMUNITY, scope: $comm, asOf: $asOf, first: 1) @include(if: $hasComm) { items { place name } }
   ranking: uncoveredCommunities(scope: $scope, asOf: $asOf, rules: $rules, first: 10) {
@@ -44,21 +46,28 @@ const responsible = (f) => (lang() === "en" ? f.responsibleEn : f.responsible);
 export async function render(ctx) {
   const p = paramsOf(ctx);
   const day = asOf(ctx);
-  const depth = p.comm ? "comm" : p.town ? "town" : "";
-  const scope = p.comm || p.town || null;
+  const scope = p.comm || p.town || p.city || null;
   const detail = ctx.role !== "public";
+  // the top asks for the townships and the cities: with one city its townships are shown
+  const top = !p.town && !p.comm;
+  const depth = p.comm ? "comm" : p.town ? "town" : "city";
   const vars = {
     level: CHILD[depth], scope, asOf: day,
     rules: p.rule ? [p.rule] : null, severities: p.severity ? [p.severity] : null,
-    town: p.town ?? null, comm: p.comm ?? null, hasTown: !!p.town, hasComm: !!p.comm, detail,
+    town: p.town ?? null, comm: p.comm ?? null, hasTown: !!p.town, hasComm: !!p.comm, detail, top,
   };
   const data = await gql(QUERY, vars);
+  const cityName = data.cities?.items.find((c) => c.place === p.city)?.name ?? p.city;
   const townName = data.townRow?.items[0]?.name ?? p.town;
   const commName = data.commRow?.items[0]?.name ?? p.comm;
+  const several = (data.cities?.items.length ?? 2) > 1;
+  const atCities = several && top && !p.city;
 
+  const link = (text, params) => h("a", { href: "#", onclick: (e) => { e.preventDefault(); ctx.go("gaps", { ...p, ...params }); } }, text);
   const crumbs = h("nav", { class: "crumbs", "aria-label": t("gaps.place") },
-    h("a", { href: "#", onclick: (e) => { e.preventDefault(); ctx.go("gaps", { ...p, town: null, comm: null }); } }, t("gaps.city")),
-    p.town && [h("span", { class: "sep" }, "›"), h("a", { href: "#", onclick: (e) => { e.preventDefault(); ctx.go("gaps", { ...p, comm: null }); } }, townName)],
+    several ? link(t("ov.allCities"), { city: null, town: null, comm: null }) : link(t("gaps.city"), { town: null, comm: null }),
+    several && p.city && [h("span", { class: "sep" }, "›"), link(cityName, { town: null, comm: null })],
+    p.town && [h("span", { class: "sep" }, "›"), link(townName, { comm: null })],
     p.comm && [h("span", { class: "sep" }, "›"), h("span", { "aria-current": "page" }, commName)],
   );
 
@@ -74,9 +83,10 @@ export async function render(ctx) {
         vocab.severityOrder.map((s) => h("option", { value: s, selected: p.severity === s }, label.severity(s))))),
   );
 
-  const childLevel = CHILD[depth];
+  const childLevel = atCities ? "CITY" : CHILD[depth];
   const openPlace = (row) => {
-    if (childLevel === "TOWNSHIP") ctx.go("gaps", { ...p, town: row.place, comm: null });
+    if (childLevel === "CITY") ctx.go("gaps", { ...p, city: row.place, town: null, comm: null });
+    else if (childLevel === "TOWNSHIP") ctx.go("gaps", { ...p, town: row.place, comm: null });
     else if (childLevel === "COMMUNITY") ctx.go("gaps", { ...p, comm: row.place });
     else ctx.go("compound", { id: row.place, asOf: p.asOf });
   };
@@ -92,7 +102,7 @@ export async function render(ctx) {
       { title: t("cov.partyGroups"), num: true, cell: (r) => pct(r.partyGroups) },
       { title: t("ov.findings"), num: true, cell: (r) => nFindings(r) },
     ],
-    data.places.items,
+    atCities ? data.cities.items : data.places.items,
     openPlace,
   );
   places.id = "places";

@@ -1,11 +1,12 @@
 // Overview: coverage cards for the as-of day, findings by severity, red-property grades and
-// the month-by-month trend of the coverage rates.
+// the month-by-month trend of the coverage rates, for one city or (data with several) all of
+// them together.
 
-import { gql } from "../gql.js";
+import { gql, patiently } from "../gql.js";
 import { h } from "../dom.js";
 import { bars, lineChart, PALETTE } from "../charts.js";
 import { label, pct, t } from "../i18n.js";
-import { asOf, asOfBar, section } from "./common.js";
+import { asOf, asOfBar, citySelect, paramsOf, section } from "./common.js";
 
 export const RATES = [
   "branch", "partyGroups", "ownersCommittee", "propertyService", "serviceStation", "crossAppointment", "appealsReplied",
@@ -17,34 +18,63 @@ const GRADES = [
   ["gradeA", 'grade: { eq: "A" }'], ["gradeB", 'grade: { eq: "B" }'], ["gradeC", 'grade: { eq: "C" }'], ["gold", "gold: { eq: true }"],
 ];
 
+// every city's row: one city's cards are its row, all cities' the sum of the rows (as the
+// trend sums them); the findings of all come from coverageGaps (some have no city)
 const QUERY = `query Overview($asOf: Date, $year: Int, $before: Int) {
-  coverageSummary(level: CITY, asOf: $asOf, first: 1) {
-    items { place name compounds ${RATES.map((r) => `${r} ${RATIO}`).join(" ")} }
+  coverageSummary(level: CITY, asOf: $asOf, first: 100) {
+    items { place name compounds findings { severity count } ${RATES.map((r) => `${r} ${RATIO}`).join(" ")} }
   }
   coverageGaps(asOf: $asOf) { totalCount bySeverity { severity count } }
   aggregate(groupBy: CITY) {
-${GRADES.map(([alias, where]) => `    ${alias}: evaluations(where: { ${where}, year: { eq: $year } }) { places { count } }
-    ${alias}Before: evaluations(where: { ${where}, year: { eq: $before } }) { places { count } }`).join("\n")}
+${GRADES.map(([alias, where]) => `    ${alias}: evaluations(where: { ${where}, year: { eq: $year } }, first: 100) { places { entityId count } }
+    ${alias}Before: evaluations(where: { ${where}, year: { eq: $before } }, first: 100) { places { entityId count } }`).join("\n")}
   }
 }`;
 
 // its own request: 24 monthly roll-ups may take a while on a cold start, the cards need not wait
-const TREND = `query Trend($asOf: Date) {
-  coverageTrend(months: 24, until: $asOf) { date ${RATES.map((r) => `${r} { rate }`).join(" ")} }
+const TREND = `query Trend($asOf: Date, $scope: ID) {
+  coverageTrend(months: 24, until: $asOf, scope: $scope) { date ${RATES.map((r) => `${r} { rate }`).join(" ")} }
 }`;
 
-const total = (counts) => counts.places.reduce((a, p) => a + p.count, 0);
+const sumRatios = (rows, r) => {
+  const count = rows.reduce((a, row) => a + row[r].count, 0);
+  const all = rows.reduce((a, row) => a + row[r].total, 0);
+  return { count, total: all, rate: all ? count / all : null };
+};
+
+/** The cards' figures: the chosen city's row, or every row summed. */
+function figures(rows, city) {
+  if (city) return rows.find((row) => row.place === city) ?? null;
+  if (!rows.length) return null;
+  const sum = { compounds: rows.reduce((a, row) => a + row.compounds, 0) };
+  for (const r of RATES) sum[r] = sumRatios(rows, r);
+  return sum;
+}
 
 export async function render(ctx) {
   const day = asOf(ctx);
+  const p = paramsOf(ctx);
   const thisYear = Number(day.slice(0, 4));
   const data = await gql(QUERY, { asOf: day, year: thisYear, before: thisYear - 1 });
-  const city = data.coverageSummary.items[0];
+  const rows = data.coverageSummary.items;
+  // one city: it is the page's; several: the one in the URL, else all of them
+  const only = rows.length === 1 ? rows[0].place : null;
+  const cityId = p.city || only;
+  const city = figures(rows, cityId);
+  // a city picked among several: its row's findings; else the whole data's (the one city's)
+  const picked = p.city || null;
+  const findingsTotal = picked
+    ? (city?.findings ?? []).reduce((a, f) => a + f.count, 0)
+    : data.coverageGaps.totalCount;
+  const bySeverity = picked ? (city?.findings ?? []) : data.coverageGaps.bySeverity;
+  const total = (counts) => counts.places
+    .filter((pl) => !cityId || pl.entityId === cityId)
+    .reduce((a, pl) => a + pl.count, 0);
   const cards = h(
     "div",
     { class: "cards", id: "coverage-cards" },
     h("div", { class: "card", "data-figure": "compounds" }, h("div", { class: "k" }, t("ov.compounds")), h("div", { class: "v" }, city?.compounds ?? 0)),
-    h("div", { class: "card", "data-figure": "findings" }, h("div", { class: "k" }, t("ov.findings")), h("div", { class: "v" }, data.coverageGaps.totalCount)),
+    h("div", { class: "card", "data-figure": "findings" }, h("div", { class: "k" }, t("ov.findings")), h("div", { class: "v" }, findingsTotal)),
     RATES.map((r) =>
       h(
         "div",
@@ -55,7 +85,7 @@ export async function render(ctx) {
       ),
     ),
   );
-  const sev = data.coverageGaps.bySeverity.map((s) => ({
+  const sev = bySeverity.map((s) => ({
     label: label.severity(s.severity), value: s.count, color: getComputedStyle(document.documentElement).getPropertyValue(`--sev-${s.severity.toLowerCase()}`).trim() || "#0b5cad",
   }));
   // this year's evaluations once there are any, else last year's
@@ -71,7 +101,9 @@ export async function render(ctx) {
     h("div", { class: "card", "data-figure": "gold" }, h("div", { class: "k" }, t("ov.gold")), h("div", { class: "v" }, count("gold"))),
   );
   const chartBox = h("div", { class: "chart", id: "trend-chart" }, h("p", { class: "muted" }, t("loading")));
-  gql(TREND, { asOf: day })
+  // the trend reads every month's links: after a start or a write it can outlast the request
+  // deadline, and the page asks again until it comes (the service keeps working on it)
+  patiently(() => gql(TREND, { asOf: day, scope: picked }), () => chartBox.replaceChildren(h("p", { class: "muted", role: "status" }, t("ov.trendPreparing"))))
     .then(({ coverageTrend: trend }) => chartBox.replaceChildren(lineChart({
       title: t("ov.trend"),
       labels: trend.map((p) => p.date.slice(0, 7)),
@@ -82,8 +114,11 @@ export async function render(ctx) {
   return h(
     "div",
     { "data-page": "overview", "data-as-of": day },
-    h("h1", null, `${t("ov.title")}${city?.name ? ` · ${city.name}` : ""}`),
-    h("div", { class: "bar" }, asOfBar(ctx, "overview"), h("span", { class: "muted", id: "as-of-shown" }, `${t("asOf")}：${day}`)),
+    h("h1", null, `${t("ov.title")} · ${city?.name ?? t("ov.allCities")}`),
+    h("div", { class: "bar" },
+      asOfBar(ctx, "overview"),
+      !only && rows.length > 1 && citySelect(ctx, "overview", rows, cityId),
+      h("span", { class: "muted", id: "as-of-shown" }, `${t("asOf")}：${day}`)),
     section(t("ov.cards"), cards),
     h("div", { class: "grid2" },
       section(t("ov.severity"), h("div", { class: "chart", id: "severity-chart" }, bars(sev, t("ov.severity")))),
