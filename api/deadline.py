@@ -49,7 +49,8 @@ class RequestDeadline:
         reason = (
             f"no answer within {self.seconds:g} s (GOVGRAPH_REQUEST_TIMEOUT), so the request was "
             "cancelled: the store may be unreachable or overloaded. A write in this request may "
-            "or may not have been applied; read it back before sending it again."
+            "or may not have been applied; every mutation may be sent again as it was "
+            "(docs/graphql.md, Retrying a write)."
         )
         body: object
         if str(scope.get("path", "")).startswith("/graphql"):

@@ -21,20 +21,22 @@ list queries scan the nodes of one kind. It is meant for up to about a million n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import networkx as nx
 
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
-from .errors import CorruptStoreError
+from .errors import CommitOutcomeUnknownError, CorruptStoreError, StoreUnavailableError
 from .expand import EVERYTHING, Wanted
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
 from .ontology import LINK_KINDS
@@ -68,6 +70,8 @@ from .query import (
 )
 from .read_lane import ReadLane
 from .search import rank_names
+
+log = logging.getLogger("govgraph.store")
 
 SNAPSHOT_FORMAT = "govgraph-snapshot"
 SNAPSHOT_VERSION = 1
@@ -181,16 +185,47 @@ class EmbeddedStore(GraphStore):
         os.fsync(self._journal.fileno())
 
     def _append_journal(self, batch: WriteBatch) -> None:
+        # The commit point: a write whose line is fsynced is stored, any other is not. Its
+        # outcome is unknown only if a failed append cannot be taken back (_take_back).
         if self._journal is None:
             return
+        if self._journal.closed:  # a failed append or compaction could not reopen it
+            raise StoreUnavailableError(
+                f"the journal {self._journal_path} cannot be written; nothing was changed. "
+                "Restart the service (the store reopens its files) once the disk is fixed."
+            )
         payload = json.dumps(
             {"seq": self._seq + 1, "batch": _batch_to_dict(batch)},
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
-        self._journal.write(b"%08x " % zlib.crc32(payload) + payload + b"\n")
-        self._journal.flush()
-        os.fsync(self._journal.fileno())
+        start = self._journal.tell()
+        try:
+            self._journal.write(b"%08x " % zlib.crc32(payload) + payload + b"\n")
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+        except OSError as exc:
+            self._take_back(start, exc)
+
+    def _take_back(self, start: int, exc: OSError) -> NoReturn:
+        """Cut the journal back to ``start`` after a failed append: the line may have reached
+        the disk anyway, and a whole one would be replayed when the store is next opened."""
+        path = self._journal_path
+        with contextlib.suppress(OSError):
+            self._journal.close()  # its buffer may still hold the line: written now or never
+        try:
+            with path.open("r+b") as fh:
+                fh.truncate(start)
+                os.fsync(fh.fileno())
+            self._journal = path.open("ab")
+        except OSError as again:
+            raise CommitOutcomeUnknownError(
+                f"writing the journal {path} failed ({exc}) and the write could not be taken "
+                f"back ({again}): it may or may not be there when the store is next opened"
+            ) from exc
+        raise StoreUnavailableError(
+            f"could not write the journal {path} ({exc}); nothing was changed"
+        ) from exc
 
     # -- in-memory primitives -------------------------------------------------------------------
     def _node(self, nid: str) -> Node:
@@ -303,7 +338,14 @@ class EmbeddedStore(GraphStore):
         self._seq += 1
         result = self._apply_memory(clean)
         if self._journal is not None and self._journal.tell() > self._compact_bytes:
-            self.compact()
+            try:
+                self.compact()
+            except OSError:
+                # the write is stored (journaled) and applied: it must not be reported as
+                # failed; the journal keeps it, and the next write tries the fold again
+                log.warning(
+                    "compacting %s failed; the journal keeps every write", self._path, exc_info=True
+                )
         return result
 
     # -- the port: reads --------------------------------------------------------------------------

@@ -63,10 +63,18 @@ class ConflictError(GovGraphError):
 
 
 class StoreUnavailableError(GovGraphError):
-    """The storage backend cannot be reached or cannot serve now; the message says whether
-    the operation may have happened (only a commit whose answer was lost leaves it unknown)."""
+    """The storage backend cannot be reached or cannot serve now, and the operation did not
+    happen (a write that may have happened is :class:`CommitOutcomeUnknownError`)."""
 
     code = "STORE_UNAVAILABLE"
+
+
+class CommitOutcomeUnknownError(StoreUnavailableError):
+    """The store went away after a write's commit was sent and before its answer came: the
+    write may or may not be stored. Every mutation may be sent again as it was (docs/graphql.md,
+    "Retrying a write"); a store error of its own, so a client need not parse the message."""
+
+    code = "COMMIT_OUTCOME_UNKNOWN"
 
 
 class CorruptStoreError(GovGraphError):

@@ -30,7 +30,7 @@ from neo4j.exceptions import (
 )
 
 from . import cypher
-from .errors import ConflictError, StoreUnavailableError
+from .errors import CommitOutcomeUnknownError, ConflictError, StoreUnavailableError
 from .expand import EVERYTHING, Expansion, Hop, LinkPage, Wanted
 from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
 from .ontology import LINK_KINDS, NODE_KINDS
@@ -91,26 +91,31 @@ class Neo4jStore(GraphStore):
         return Query(text, timeout=self._timeout)
 
     @asynccontextmanager
-    async def _unavailable_as_error(self) -> AsyncIterator[None]:
+    async def _unavailable_as_error(self, *, writing: bool = True) -> AsyncIterator[None]:
+        # a read changes nothing, so only a write's message says that nothing was changed (a
+        # read that fails after a committed write must not sound like the write failed)
+        unchanged = "; nothing was changed" if writing else ""
         try:
             yield
         except IncompleteCommit as exc:
-            # the only case where the outcome is unknown: the commit was sent, its answer lost
-            raise StoreUnavailableError(
+            # the only case where the outcome is unknown: the commit was sent, its answer lost;
+            # the analytics cache must read the store again rather than trust what it was told
+            self.version += 1
+            raise CommitOutcomeUnknownError(
                 f"Neo4j went away while committing ({exc}); the write may or may not have been "
-                "applied: read it back before writing it again."
+                "applied. Send the same write again: one applied twice leaves what one leaves."
             ) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailableError(
-                f"Neo4j is unavailable ({exc.__class__.__name__}: {exc}); nothing was changed. "
+                f"Neo4j is unavailable ({exc.__class__.__name__}: {exc}){unchanged}. "
                 "Check that the server is running and GOVGRAPH_NEO4J_URI points at it."
             ) from exc
         except TransientError as exc:
             # still failing when the driver's retries ran out: the database is shutting down,
-            # starting, or has no leader (cluster); the transaction was rolled back
+            # starting, or has no leader (cluster); a transaction was rolled back
             raise StoreUnavailableError(
-                f"Neo4j cannot serve the request now ({exc.code}: {exc.message}); nothing was "
-                "changed. Try again shortly."
+                f"Neo4j cannot serve the request now ({exc.code}: {exc.message}){unchanged}. "
+                "Try again shortly."
             ) from exc
         except DriverError as exc:
             raise StoreUnavailableError(f"Neo4j driver error: {exc}") from exc
@@ -121,7 +126,7 @@ class Neo4jStore(GraphStore):
         # (a managed transaction adds BEGIN and COMMIT: two). The session shares the driver's
         # bookmark manager with execute_query, so a read still sees this driver's last write on
         # a cluster; the store's reads are single statements, nothing to retry halfway.
-        async with self._unavailable_as_error():
+        async with self._unavailable_as_error(writing=False):
             try:
                 return await self._run_read(text, params)
             except (ServiceUnavailable, SessionExpired):
@@ -523,7 +528,7 @@ class Neo4jStore(GraphStore):
 
     async def ping(self) -> None:
         self.stats.count("ping")
-        async with self._unavailable_as_error():
+        async with self._unavailable_as_error(writing=False):
             try:
                 await self._driver.verify_connectivity()
             except Neo4jError as exc:

@@ -1,6 +1,10 @@
 """Mutations. Each is all-or-nothing (one store batch), and expected failures are part of the
 schema as union members, so clients handle them by type rather than by parsing messages.
 
+Each may be sent again as it was after an unknown outcome (``COMMIT_OUTCOME_UNKNOWN``, a
+``TIMEOUT``): a second application leaves what the first left and answers with the payload
+(upserts replace, deletes ignore what is gone, ``createNode`` accepts the same node again).
+
 No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
 """
 
@@ -12,7 +16,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ..graph.errors import ConflictError, ForbiddenError, Problem, ValidationError
-from ..graph.model import Link, Node, parse_link_id
+from ..graph.model import Link, Node, node, parse_link_id
 from ..graph.port import WriteBatch
 from .limits import MAX_IDS, TOO_MANY_IDS, too_many
 from .types import LinkKindEnum, NodeInterface, NodeKindEnum, entity_id, to_object
@@ -53,7 +57,10 @@ class NodePayload:
     node: NodeInterface
 
 
-@strawberry.type(description="What a write did.")
+@strawberry.type(
+    description="What a write did: every record upserted, and the links and nodes this call "
+    "deleted (none that an earlier attempt of the same write deleted already)."
+)
 class WritePayload:
     nodes_written: int
     links_written: int
@@ -127,6 +134,12 @@ def _node_of(i: NodeInput) -> Node:
     return Node(i.id, i.kind.value, _object(i.props, f"{i.kind.value} {i.id!r}"))
 
 
+def _checked(n: Node) -> Node:
+    """``n`` as the store writes it (typed properties, empty ones dropped); ValidationError
+    listing what is wrong otherwise."""
+    return node(n.kind, n.id, **n.props)
+
+
 def _link_of(i: LinkInput) -> Link:
     props = _object(i.props, f"{i.kind.value} link")
     for name, value in (("since", i.since), ("until", i.until), ("source", i.source_ref)):
@@ -142,12 +155,29 @@ def batch_of(
     delete_node_ids: list[strawberry.ID] | None,
 ) -> WriteBatch:
     """The batch applyBatch writes (``whatIf`` evaluates the same one, schema/console.py)."""
-    return WriteBatch(
+    batch = WriteBatch(
         nodes=[_node_of(n) for n in nodes or []],
         links=[_link_of(lk) for lk in links or []],
         delete_links=[str(i) for i in delete_link_ids or []],
         delete_nodes=[entity_id(i) for i in delete_node_ids or []],
     )
+    _no_link_to_deleted(batch)
+    return batch
+
+
+def _no_link_to_deleted(batch: WriteBatch) -> None:
+    """Refuse a link to a node the same batch deletes. It would go with the node, and such a
+    batch could not be sent again once applied: the link's end would be missing."""
+    deleted = set(batch.delete_nodes)
+    expected = "a node this batch does not delete (deleteNodeIds)"
+    problems = [
+        Problem(f"{lk.kind} {lk.source!r}->{lk.target!r}", "endpoint", end, expected)
+        for lk in batch.links
+        for end in dict.fromkeys((lk.source, lk.target))
+        if end in deleted
+    ]
+    if problems:
+        raise ValidationError(problems)
 
 
 #: records in one mutation: a bigger write is a bulk load, for ``govgraph import``
@@ -179,22 +209,32 @@ async def _write(info: Info, batch: WriteBatch) -> Any:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a node; Conflict if the id is taken.")
+    @strawberry.mutation(
+        description="Create a node; Conflict if the id holds another node. The same node "
+        "(kind and properties) stored already is answered as created, so a create whose "
+        "answer was lost may be sent again."
+    )
     async def create_node(self, info: Info, input: NodeInput) -> NodeResult:
         store = info.context.store
         try:
             store.ensure_can_write()
-            if await store.get_nodes([input.id]):
-                return Conflict(message=f"a node with id {input.id!r} exists; use updateNode")
-            node = _node_of(input)
-            await store.apply(WriteBatch(nodes=[node]))
+            new = _checked(_node_of(input))
+            old = (await store.get_nodes([new.id])).get(new.id)
+            if old is not None:
+                if old.kind == new.kind and dict(old.props) == dict(new.props):
+                    return NodePayload(node=to_object(old))  # this create, sent again
+                return Conflict(
+                    message=f"a node with id {new.id!r} exists, of another kind or with other "
+                    "properties; use updateNode"
+                )
+            await store.apply(WriteBatch(nodes=[new]))
         except (ValidationError, ConflictError, ForbiddenError) as exc:
             return _failure(exc)  # type: ignore[no-any-return]
-        stored = (await store.get_nodes([input.id]))[input.id]
-        return NodePayload(node=to_object(stored))
+        return NodePayload(node=to_object(new))
 
     @strawberry.mutation(
-        description="Change some properties of a node; a null value removes that property."
+        description="Change some properties of a node; a null value removes that property. "
+        "The same change sent again leaves the same node."
     )
     async def update_node(self, info: Info, id: strawberry.ID, props: JSON) -> NodeResult:
         store = info.context.store
@@ -205,23 +245,32 @@ class Mutation:
             if key not in found:
                 return NotFound(message=f"no node with id {key!r}", ids=[key])
             old = found[key]
-            merged = {**old.props, **_object(props, f"{old.kind} {key!r}")}
-            merged = {k: v for k, v in merged.items() if v is not None}
-            await store.apply(WriteBatch(nodes=[Node(key, old.kind, merged)]))
+            # a null value is dropped as absent, so it removes the property
+            new = _checked(
+                Node(key, old.kind, {**old.props, **_object(props, f"{old.kind} {key!r}")})
+            )
+            await store.apply(WriteBatch(nodes=[new]))
         except (ValidationError, ConflictError, ForbiddenError) as exc:
             return _failure(exc)  # type: ignore[no-any-return]
-        return NodePayload(node=to_object((await store.get_nodes([key]))[key]))
+        return NodePayload(node=to_object(new))
 
-    @strawberry.mutation(description="Delete nodes and their links; unknown ids are ignored.")
+    @strawberry.mutation(
+        description="Delete nodes and their links; unknown ids are ignored (so it may be sent "
+        "again)."
+    )
     async def delete_nodes(self, info: Info, ids: list[strawberry.ID]) -> WriteResult:
         too_many(TOO_MANY_IDS, len(ids), MAX_IDS, subject="deleteNodes", field="ids", zh="节点 id")
         return await _write(info, WriteBatch(delete_nodes=[entity_id(i) for i in ids]))  # type: ignore[no-any-return]
 
-    @strawberry.mutation(description="Create or replace links (all or none).")
+    @strawberry.mutation(
+        description="Create or replace links (all or none); the same links again change nothing."
+    )
     async def link(self, info: Info, links: list[LinkInput]) -> WriteResult:
         return await _write(info, WriteBatch(links=[_link_of(i) for i in links]))  # type: ignore[no-any-return]
 
-    @strawberry.mutation(description="Delete links by link id; unknown ids are ignored.")
+    @strawberry.mutation(
+        description="Delete links by link id; unknown ids are ignored (so it may be sent again)."
+    )
     async def unlink(self, info: Info, link_ids: list[strawberry.ID]) -> WriteResult:
         too_many(
             TOO_MANY_IDS, len(link_ids), MAX_IDS, subject="unlink", field="linkIds", zh="连接 id"
@@ -234,7 +283,9 @@ class Mutation:
         return await _write(info, WriteBatch(delete_links=[str(i) for i in link_ids]))  # type: ignore[no-any-return]
 
     @strawberry.mutation(
-        description="One all-or-nothing batch: upsert nodes and links, then delete links and nodes."
+        description="One all-or-nothing batch: upsert nodes and links, then delete links and "
+        "nodes. No link may end at a node the batch deletes; the same batch sent again leaves "
+        "what it left once."
     )
     async def apply_batch(
         self,
@@ -244,8 +295,8 @@ class Mutation:
         delete_link_ids: list[strawberry.ID] | None = None,
         delete_node_ids: list[strawberry.ID] | None = None,
     ) -> WriteResult:
-        batch = batch_of(nodes, links, delete_link_ids, delete_node_ids)
         try:
+            batch = batch_of(nodes, links, delete_link_ids, delete_node_ids)
             for lid in batch.delete_links:
                 parse_link_id(lid)
         except ValidationError as exc:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from govgraph.api.app import create_app
 from govgraph.api.settings import Settings
 from govgraph.graph.embedded import EmbeddedStore
-from govgraph.graph.errors import StoreUnavailableError
+from govgraph.graph.errors import CommitOutcomeUnknownError, StoreUnavailableError
 from govgraph.graph.model import node
 from govgraph.graph.privacy import Role
 
@@ -48,6 +48,21 @@ def test_store_unavailable_has_its_code(
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "STORE_UNAVAILABLE"
     assert "nothing was changed" in error["message"]
+
+
+def test_an_unknown_commit_outcome_has_its_own_code(
+    client: TestClient, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def lost(*_: Any, **__: Any) -> Any:
+        raise CommitOutcomeUnknownError("Neo4j went away while committing (test)")
+
+    monkeypatch.setattr(store, "apply", lost)
+    create = 'mutation { createNode(input: {kind: Compound, id: "c2"}) { __typename } }'
+    r = client.post("/graphql", json={"query": create}, headers=DEPARTMENT)
+    body = r.json()
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "COMMIT_OUTCOME_UNKNOWN"
+    assert error["path"] == ["createNode"] and body["data"] is None
 
 
 def test_other_errors_have_their_codes(client: TestClient) -> None:

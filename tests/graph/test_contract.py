@@ -359,6 +359,53 @@ def test_batch_upserts_before_deletes(store: GraphStore, run: Run) -> None:
     assert run(store.get_links([new_link.id, covers.id])) == {}
 
 
+#: writes of every sort (what each mutation sends), for the test below
+WRITES_SENT_AGAIN = {
+    "upsert-nodes": WriteBatch(
+        nodes=[
+            node("Compound", YBY, name="云北苑小区", built_year=1999),
+            node("Building", "bld-new", name="3号楼"),
+        ]
+    ),
+    "upsert-links": WriteBatch(
+        links=[
+            link("HOLDS_POST", P1, OC1, role="vice_chair", since=D(2024, 1, 1)),
+            link("PART_OF", BLD1, CMP2, key="2024", since=D(2024, 1, 1)),
+        ]
+    ),
+    "delete-nodes": WriteBatch(delete_nodes=[YBY, "cmp-ghost"]),
+    "delete-links": WriteBatch(delete_links=[link_id(PB1, "COVERS", YBY)]),
+    "mixed": WriteBatch(
+        nodes=[node("Building", "bld-new", name="3号楼")],
+        links=[link("PART_OF", "bld-new", YBY)],
+        delete_links=[link_id(PB1, "COVERS", YBY)],
+        delete_nodes=[BLD2],
+    ),
+    "upsert-then-delete": WriteBatch(
+        nodes=[node("Building", "bld-new", name="3号楼")],
+        links=[link("PART_OF", "bld-new", YBY)],
+        delete_nodes=["bld-new"],
+    ),
+}
+
+
+@pytest.mark.parametrize("batch", WRITES_SENT_AGAIN.values(), ids=list(WRITES_SENT_AGAIN))
+def test_a_write_applied_again_leaves_what_it_left_once(
+    store: GraphStore, run: Run, batch: WriteBatch
+) -> None:
+    """What lets a client send a write again when it cannot know whether the first one was
+    applied (``COMMIT_OUTCOME_UNKNOWN``): the second raises nothing and changes nothing."""
+    load_city(store, run)
+    first = run(store.apply(batch))
+    once = snapshot(store, run)
+    again = run(store.apply(batch))
+    assert snapshot(store, run) == once
+    assert (again.nodes_written, again.links_written) == (first.nodes_written, first.links_written)
+    # deletions count what each application found to delete
+    assert again.links_deleted <= first.links_deleted
+    assert again.nodes_deleted <= first.nodes_deleted
+
+
 def test_delete_everything_node_by_node(store: GraphStore, run: Run) -> None:
     nodes, _ = load_city(store, run)
     run(store.delete(node_ids=ids(nodes)))
