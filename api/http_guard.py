@@ -303,7 +303,12 @@ class GuardedGraphQLRouter(GraphQLRouter[Any, Any]):
             accept = accept_header(request.headers.getlist("accept"))
             if answer_media_type(accept) is None:
                 raise HTTPException(406, NOT_ACCEPTABLE)
-        response = await super().run(request, context, root_value)
+        return self.negotiated(request, await super().run(request, context, root_value))
+
+    def negotiated(self, request: Request, response: Response) -> Response:
+        """``response`` (the view's) with the Content-Type and status :meth:`process_result`
+        decided for an answer in ``application/graphql-response+json``; the fast lane's answers
+        pass here too."""
         decided: list[tuple[int, str]] = getattr(request.state, "graphql_answers", [])
         # one JSON answer: a stream keeps its own status and type
         single = isinstance(response, Response) and not isinstance(response, StreamingResponse)

@@ -6,22 +6,33 @@ cover the lane's common case (queries, a mutation, variables, errors, roles) and
 hands on (bad JSON, other keys, streams, tokens refused, GET, other media types, batches), each
 media type an Accept header may ask for (``application/graphql-response+json``, whose request
 errors are 400 without ``data``, ``application/json``, or neither: 406), and a count shows the
-lane answered the common ones.
+lane answered the common ones. A small app of the same parts over a schema whose resolver uses
+the context's request, sub-response and background tasks shows the lane gives it the same
+context, applies the sub-response alike and runs the tasks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pytest
+import strawberry
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info
 
 from govgraph.api import fast_lane
 from govgraph.api.app import create_app
+from govgraph.api.http_guard import GuardedGraphQLRouter
 from govgraph.api.settings import Settings
+
+#: the versions whose private code the lane mirrors (api/fast_lane.py's ``TESTED``)
+VERSIONS = {"strawberry-graphql": "0.341.2", "fastapi": "0.165.0"}
 
 KEY = {"x-api-key": "k"}
 JSON = {"content-type": "application/json"}
@@ -170,6 +181,31 @@ REQUESTS: list[tuple[str, str, dict[str, str], Any, bool]] = [
 
 
 @pytest.fixture
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The bodies of the requests the fast lane answered itself."""
+    bodies: list[bytes] = []
+    real = fast_lane.FastLane._answer
+
+    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes, receive: Any) -> Any:
+        out = await real(self, scope, body, receive)
+        bodies.append(body)
+        return out
+
+    monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
+    return bodies
+
+
+def test_the_tested_versions_are_installed() -> None:
+    installed = {name: version(name) for name in VERSIONS}
+    assert fast_lane.TESTED == VERSIONS
+    assert installed == VERSIONS, (
+        f"api/fast_lane.py mirrors private code of {VERSIONS}, but {installed} is installed: "
+        "review _sub_response, _view_answer and the call of router.context_getter against the "
+        "new versions, then update TESTED there and VERSIONS here"
+    )
+
+
+@pytest.fixture
 def clients(tmp_path: Path) -> Iterator[tuple[TestClient, TestClient]]:
     def settings(name: str, lane: bool) -> Settings:
         return Settings(
@@ -196,18 +232,9 @@ def _send(client: TestClient, method: str, path: str, headers: dict[str, str], b
 
 
 def test_the_fast_lane_answers_as_the_normal_way(
-    clients: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+    clients: tuple[TestClient, TestClient], answered: list[bytes]
 ) -> None:
     lane, normal = clients
-    answered: list[bytes] = []
-    real = fast_lane.FastLane._answer
-
-    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes, media: str) -> Any:
-        out = await real(self, scope, body, media)
-        answered.append(body)
-        return out
-
-    monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
     for method, path, headers, body, by_lane in REQUESTS:
         before = len(answered)
         got = _send(lane, method, path, headers, body)
@@ -217,23 +244,13 @@ def test_the_fast_lane_answers_as_the_normal_way(
     assert len(answered) == sum(r[4] for r in REQUESTS)
 
 
-def test_a_body_in_several_parts_is_read_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_body_in_several_parts_is_read_whole(tmp_path: Path, answered: list[bytes]) -> None:
     """The lane reads every ``http.request`` message of a body; a disconnect in the middle
     hands the request on with what was read."""
     import asyncio
 
     import httpx
 
-    answered: list[bytes] = []
-    real = fast_lane.FastLane._answer
-
-    async def counted(self: fast_lane.FastLane, scope: Any, body: bytes, media: str) -> Any:
-        answered.append(body)
-        return await real(self, scope, body, media)
-
-    monkeypatch.setattr(fast_lane.FastLane, "_answer", counted)
     app = create_app(  # the fast lane on, whatever the environment says: it is under test
         Settings(
             store="embedded",
@@ -290,3 +307,93 @@ def test_a_body_in_several_parts_is_read_whole(
         {"type": "http.disconnect"},
     ]
     assert answered == [text]
+
+
+#: what the background tasks of the probe app's requests did, in order
+done: list[str] = []
+
+
+class ProbeContext(BaseContext):
+    def __init__(self, caller: str) -> None:
+        super().__init__()
+        self.caller = caller
+
+
+async def object_context(request: Request) -> ProbeContext:
+    return ProbeContext(request.headers.get("x-caller", "nobody"))
+
+
+async def dict_context(request: Request) -> dict[str, Any]:
+    return {"caller": request.headers.get("x-caller", "nobody")}
+
+
+@strawberry.type
+class ProbeQuery:
+    @strawberry.field
+    async def probe(self, info: Info, status: int | None = None) -> str:
+        """Uses each part of the context the router gives: its request (a header and the
+        body), its sub-response (a header, a status) and its background tasks."""
+        context = info.context
+        part = context.get if isinstance(context, dict) else lambda name: getattr(context, name)
+        request, response = part("request"), part("response")
+        tag = request.headers["x-tag"]
+        response.headers["x-probe"] = f"seen {tag}"
+        if status is not None:
+            response.status_code = status
+        part("background_tasks").add_task(done.append, tag)
+        body = json.loads(await request.body())
+        return f"{part('caller')} {tag} {request.method} {request.url.path} {sorted(body)}"
+
+    @strawberry.field
+    def fails(self) -> str:
+        raise ValueError("a field error")
+
+
+def probe_app(getter: Callable[[Request], Awaitable[Any]], lane: bool) -> FastAPI:
+    """The app's GraphQL parts (api/app.py) over the probe schema, with or without the lane."""
+    schema = strawberry.Schema(query=ProbeQuery)
+    app = FastAPI()
+    router = GuardedGraphQLRouter(schema, context_getter=getter)
+    app.include_router(router, prefix="/graphql")
+    if lane:
+        app.add_middleware(
+            fast_lane.FastLane, path="/graphql", schema=schema, router=router, context_getter=getter
+        )
+    return app
+
+
+@pytest.mark.parametrize("getter", [object_context, dict_context])
+def test_the_lane_gives_the_routers_context(
+    getter: Callable[[Request], Awaitable[Any]], answered: list[bytes]
+) -> None:
+    """Same status, headers (in order) and body both ways, and the background task ran once
+    each way, for results, a field error and a request error, in each media type."""
+    lane, normal = TestClient(probe_app(getter, True)), TestClient(probe_app(getter, False))
+    requests: list[tuple[dict[str, str], dict[str, Any]]] = [
+        ({}, {"query": "{ probe }"}),
+        ({"x-caller": "ana"}, {"query": "{ probe(status: 202) }"}),
+        ({}, {"query": "query P($s: Int) { probe(status: $s) }", "variables": {"s": 299}}),
+        ({}, {"query": "{ probe fails }"}),
+        ({}, {"query": "{ nothing }"}),  # a request error: no resolver runs, no task
+    ]
+    media_types = ("application/json", "application/graphql-response+json")
+    for i, (headers, payload) in enumerate(requests):
+        for accept in media_types:
+            tag = f"{i}-{accept}"
+            sent = {**headers, "x-tag": tag, "accept": accept}
+            done.clear()
+            got = lane.post("/graphql", json=payload, headers=sent)
+            expected = normal.post("/graphql", json=payload, headers=sent)
+            assert got.status_code == expected.status_code, (payload, accept)
+            assert got.headers.multi_items() == expected.headers.multi_items(), (payload, accept)
+            assert got.content == expected.content, (payload, accept)
+            assert done == ([] if "nothing" in payload["query"] else [tag, tag])
+    assert len(answered) == len(requests) * len(media_types)
+    # what the resolver saw and did, through the lane
+    r = lane.post(
+        "/graphql",
+        json={"query": "{ probe(status: 202) }"},
+        headers={"x-tag": "t", "x-caller": "ana"},
+    )
+    assert (r.status_code, r.headers["x-probe"]) == (202, "seen t")
+    assert r.json() == {"data": {"probe": "ana t POST /graphql ['query']"}}
