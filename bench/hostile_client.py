@@ -7,10 +7,11 @@ port). Each phase lasts ``--duration`` seconds: eight normal clients loop the ``
 and in the hostile phases one client (a separate process, so its JSON work does not slow the
 measuring one) keeps as many of the heaviest accepted requests in flight as its limit allows:
 
-* public role (no key, 16 in flight): an ``aggregate`` count of units with a ``where`` at the
-  caps (50 OR branches of three link conditions: 200 conditions);
-* researcher (its key, 8 in flight): a ``units`` page of 100 sorted by 20 link counts, with the
-  same ``where`` and ``totalCount``.
+* public role (no key, 16 in flight): ``aggregate`` counts of units, each with a ``where`` at the
+  caps (50 OR branches of three link conditions: 200 conditions), as many as the request's
+  budget of conditions allows (2 at 400);
+* researcher (its key, 8 in flight): ``units`` pages of 100 sorted by 20 link counts, with the
+  same ``where`` and ``totalCount``, as many as the budgets allow.
 
     .venv/bin/python bench/hostile_client.py [--duration 25] [--clients 8]
 
@@ -36,26 +37,35 @@ from typing import Any
 
 import httpx
 
+from govgraph.schema.limits import (
+    MAX_BRANCHES,
+    MAX_CONDITIONS,
+    MAX_REQUEST_CONDITIONS,
+    MAX_REQUEST_SORT_KEYS,
+    MAX_SORT_KEYS,
+)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference import BY_NAME, variables_for  # the bench folder's own module
 
 RESEARCHER_KEY = "demo-researcher"
-#: one counted field a request: 15 (GOVGRAPH_MAX_ALIASES) of them are accepted too, but one such
-#: request then holds both read threads past GOVGRAPH_EMBEDDED_BUSY_AFTER on its own (README)
-ALIASES = 1
 LINKS = ("OWNS", "PART_OF", "RESIDES_IN")
+#: a where at the caps: MAX_BRANCHES OR branches of len(LINKS) link conditions each
 WHERE = {
     "OR": [
         {"has": [{"kind": kind, "direction": "IN", "exists": i % 2 == 0} for kind in LINKS]}
-        for i in range(50)
+        for i in range(MAX_BRANCHES)
     ]
 }
+assert MAX_BRANCHES * (1 + len(LINKS)) == MAX_CONDITIONS  # each level's list counts as well
 SORTABLE = [("OWNS", "IN"), ("PART_OF", "OUT"), ("RESIDES_IN", "IN"), ("COVERS", "IN")]
 ORDER = [
     {"linkCount": {"kind": kind, "direction": direction}}
-    for i in range(20)
+    for i in range(MAX_SORT_KEYS)
     for kind, direction in [SORTABLE[i % len(SORTABLE)]]
 ]
+#: counted fields a request: as many as the request's budgets allow (the aliases limit is 15)
+ALIASES = min(MAX_REQUEST_CONDITIONS // MAX_CONDITIONS, MAX_REQUEST_SORT_KEYS // MAX_SORT_KEYS)
 PUBLIC_HEAVY = (
     "query($w: UnitWhere) {"
     + " ".join(

@@ -1,6 +1,10 @@
 """The analytics commands of the CLI: ``gaps`` (the coverage and compliance rules) and ``ties``
 (cross-appointment, multi-post holders, conflicts of interest, interlocks, brokers).
 
+``gaps --role researcher|public`` writes what that role gets over GraphQL: a researcher the
+findings of a discreet run (``graph/analytics/discreet.py``) with people as the API's pseudonyms,
+the public counts only; the department's full findings are the default.
+
 Each command is thin: it opens the configured store, builds the projection, and hands it to a
 pure function returning plain, JSON-ready dicts (:func:`gap_rows`, :func:`summary_rows`,
 :func:`tie_rows`), which call the same :mod:`govgraph.graph.analytics` functions the GraphQL
@@ -17,6 +21,7 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -43,17 +48,19 @@ from ..graph.analytics import (
     data_span,
     interlocks,
     multi_post_holders,
+    node_table,
     project,
     run_rules,
     uncovered_communities,
 )
 from ..graph.analytics.coverage import RATIOS
 from ..graph.analytics.engine import FINDING_FIELDS
-from ..graph.errors import GovGraphError, Problem, ValidationError
+from ..graph.errors import ForbiddenError, GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
+from ..graph.privacy import PERSON, Role, pseudonym
 from ..loaders.exporters import append_as_text
 from ..loaders.rows import escape_formula
-from .stores import StoreOpt, settings_for, with_store
+from .stores import StoreOpt, researcher_secret, settings_for, with_store
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -264,10 +271,64 @@ def _findings(
     scope: str | None,
     settings: RuleSettings | None,
     severities: Collection[str] | None,
+    *,
+    role: Role,
 ) -> list[Any]:
     wanted = _severities(severities)
-    found = run_rules(graph, settings, as_of=as_of, scope=scope)
+    # anyone but the department is told only what follows from what they may read
+    discreet = role is not Role.DEPARTMENT
+    found = run_rules(graph, settings, as_of=as_of, scope=scope, discreet=discreet)
     return [f for f in found if wanted is None or Severity(f.severity).value in wanted]
+
+
+Reader = Callable[[str], str | None]
+
+
+def _reader(graph: nx.MultiDiGraph, role: Role, secret: bytes) -> Reader | None:
+    """How ``role`` reads an id of ``graph``: as it is (None: the department), a person's as
+    the API's pseudonym for the same ``secret`` (researcher), a person's not at all (public)."""
+    if role is Role.DEPARTMENT:
+        return None
+    if role is Role.RESEARCHER and not secret:
+        raise ValueError("a researcher's rows need the pseudonym secret")
+    nodes = node_table(graph)
+
+    def read(node_id: str) -> str | None:
+        data = nodes.get(node_id)
+        if data is None or data.get("kind") != PERSON:
+            return node_id
+        return pseudonym(secret, node_id) if role is Role.RESEARCHER else None
+
+    return read
+
+
+def _finding_rows(found: Sequence[Any], read: Reader | None) -> list[Row]:
+    if read is None:
+        return [f.to_dict() for f in found]
+    return [f.renamed(lambda i: read(i) or i).to_dict() for f in found]
+
+
+def _rollups(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    scope: str | None,
+    found: Sequence[Any],
+    read: Reader | None,
+) -> dict[str, list[Row]]:
+    coverage: list[CoverageRow] = coverage_summary(graph, as_of, scope, findings=found)
+    ranking = uncovered_communities(at(graph, as_of), found, scope)
+    if read is not None:
+        ranking = [
+            replace(
+                c, reasons=[replace(r, subjects=_read_all(read, r.subjects)) for r in c.reasons]
+            )
+            for c in ranking
+        ]
+    return {"coverage": [plain(r) for r in coverage], "uncovered": [plain(c) for c in ranking]}
+
+
+def _read_all(read: Reader, ids: Sequence[str]) -> list[str]:
+    return sorted(shown for i in ids if (shown := read(i)) is not None)
 
 
 def gap_rows(
@@ -277,11 +338,18 @@ def gap_rows(
     settings: RuleSettings | None = None,
     *,
     severities: Collection[str] | None = None,
+    role: Role = Role.DEPARTMENT,
+    secret: bytes = b"",
 ) -> list[Row]:
     """The findings of :func:`~govgraph.graph.analytics.run_rules` on ``graph`` (a projection,
     best with the whole history) as of ``as_of``, as ``Finding.to_dict()`` rows in run_rules'
-    order; only those of ``severities`` when given."""
-    return [f.to_dict() for f in _findings(graph, as_of, scope, settings, severities)]
+    order; only those of ``severities`` when given. For a researcher: a discreet run, people
+    as the pseudonyms of ``secret`` (as ``coverageGaps`` gives them); the public has counts
+    only (:class:`~govgraph.graph.errors.ForbiddenError`)."""
+    if role is Role.PUBLIC:
+        raise ForbiddenError("the public role has counts only: use gaps --summary, without a file")
+    read = _reader(graph, role, secret)
+    return _finding_rows(_findings(graph, as_of, scope, settings, severities, role=role), read)
 
 
 def summary_rows(
@@ -291,14 +359,17 @@ def summary_rows(
     settings: RuleSettings | None = None,
     *,
     severities: Collection[str] | None = None,
+    role: Role = Role.DEPARTMENT,
+    secret: bytes = b"",
 ) -> dict[str, list[Row]]:
     """The department's roll-ups of the same findings: ``coverage`` (one row per place, from
     :func:`~govgraph.graph.analytics.coverage_summary`, every ratio as count, total and rate)
-    and ``uncovered`` (the :func:`~govgraph.graph.analytics.uncovered_communities` ranking)."""
-    found = _findings(graph, as_of, scope, settings, severities)
-    coverage: list[CoverageRow] = coverage_summary(graph, as_of, scope, findings=found)
-    ranking = uncovered_communities(at(graph, as_of), found, scope)
-    return {"coverage": [plain(r) for r in coverage], "uncovered": [plain(c) for c in ranking]}
+    and ``uncovered`` (the :func:`~govgraph.graph.analytics.uncovered_communities` ranking).
+    For another role, those of its findings, a reason's people as it reads them (pseudonyms;
+    left out for the public)."""
+    read = _reader(graph, role, secret)
+    found = _findings(graph, as_of, scope, settings, severities, role=role)
+    return _rollups(graph, as_of, scope, found, read)
 
 
 def tie_rows(
@@ -561,29 +632,46 @@ def gaps_command(
             "--summary", help="print the roll-ups per place and the uncovered communities instead"
         ),
     ] = False,
+    role: Annotated[
+        Role,
+        typer.Option(
+            "--role",
+            help="who the output is for, as the GraphQL API shows that role: department "
+            "everything (the default: this command runs on the department's own machine); "
+            "researcher the findings of a discreet run (no rule picking people by Party "
+            "membership category; P1 and P4 count every member) with people as the API's "
+            "pseudonyms (needs GOVGRAPH_PSEUDONYM_SECRET outside demo mode); public the counts "
+            "only (no --csv or --excel)",
+            case_sensitive=False,
+        ),
+    ] = Role.DEPARTMENT,
     store: StoreOpt = None,
 ) -> None:
     """Run the coverage and compliance rules and list what they find (应建未建, overdue, ...)."""
     asked = _as_of(as_of)
+    if role is Role.PUBLIC and (csv_path or excel_path):
+        raise typer.BadParameter(
+            "the public role has counts only: no file of findings", param_hint="--role"
+        )
     try:
         settings = load_settings(rules, settings_file)
     except (GovGraphError, OSError, pydantic.ValidationError) as exc:
         where = f"--settings {settings_file}: " if settings_file else ""
         _fail(where + _one_line(exc), code=2)
+    secret = b""
+    if role is Role.RESEARCHER:
+        secret = researcher_secret(settings_for(store), "a researcher's findings")
     graph = _history(store)
     day = _evaluation_day(asked, graph)
     try:
-        rows = gap_rows(graph, day, scope, settings, severities=severity)
-        rollups = (
-            summary_rows(graph, day, scope, settings, severities=severity) if summary else None
-        )
+        found = _findings(graph, day, scope, settings, severity, role=role)
+        read = _reader(graph, role, secret)
+        rows = [] if role is Role.PUBLIC else _finding_rows(found, read)
+        rollups = _rollups(graph, day, scope, found, read) if summary else None
     except GovGraphError as exc:
         _fail(_one_line(exc))
     console = _console()
-    if rollups is None:
-        styles = {"severity": SEVERITY_STYLES}
-        _table(console, f"Findings as of {day.isoformat()}", rows, TABLE_COLUMNS, styles)
-    else:
+    if rollups is not None:
         for level in LEVELS:
             at_level = [r for r in rollups["coverage"] if r["level"] == level]
             if at_level:
@@ -602,7 +690,10 @@ def gaps_command(
             ],
             UNCOVERED_COLUMNS,
         )
-    typer.echo(_counts_line(rows, day))
+    elif role is not Role.PUBLIC:  # the public: the counts below only
+        styles = {"severity": SEVERITY_STYLES}
+        _table(console, f"Findings as of {day.isoformat()}", rows, TABLE_COLUMNS, styles)
+    typer.echo(_counts_line([{"severity": f.severity} for f in found], day))
     _write(rows, FINDING_COLUMNS, csv_path, excel_path, sheet="findings")
 
 

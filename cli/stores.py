@@ -42,3 +42,18 @@ def with_store(settings: Settings, work: Callable[[GraphStore], Awaitable[T]]) -
     except GovGraphError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
+
+
+def researcher_secret(settings: Settings, what: str) -> bytes:
+    """The pseudonym secret for a researcher's file, or exit with 1 outside demo mode while it
+    is the built-in or a short one (the API's own check: with a known secret anyone could
+    recompute the pseudonyms). ``what`` names the file, for the message."""
+    problems = settings.production_problems()
+    if problems:
+        typer.secho(
+            f"refusing {what} outside demo mode: " + "; ".join(problems) + ".",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    return settings.pseudonym_secret.get_secret_value().encode()

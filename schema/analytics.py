@@ -18,7 +18,8 @@ How a field answers:
    * ``researcher``: every Person id becomes the pseudonym the node fields give the same person
      (:meth:`RoleView.pseudonym`), in ids, details, explanations and link ids; people's names
      never come back. Inputs accept those pseudonyms (and refuse real person ids, as the node
-     fields do).
+     fields do). Findings come from a discreet run (``graph/analytics/discreet.py``), as the
+     public's counts do: none follows from a person's membership status or category.
    * ``department``: everything, people's names included.
 
 Results use store ids (``entityId``: ``cmp-01``, ``anon-…``); inputs take store or global ids.
@@ -41,8 +42,9 @@ import strawberry
 from strawberry.types import Info
 
 from ..graph import analytics as an
+from ..graph.analytics.discreet import WITHHELD, withheld
 from ..graph.embedded import EmbeddedStore
-from ..graph.errors import NotFoundError, Problem, ValidationError
+from ..graph.errors import ForbiddenError, NotFoundError, Problem, ValidationError
 from ..graph.port import GraphStore
 from ..graph.privacy import PERSON, Role, RoleView
 from .analytics_types import (
@@ -64,7 +66,6 @@ from .analytics_types import (
     RuleSet,
     SeverityLevel,
     TieCommunity,
-    explain,
     need_people,
     severity_counts,
     to_broker,
@@ -84,8 +85,8 @@ from .paging import page_size
 from .types import LinkKindEnum, NodeKindEnum, PageInfo, entity_id
 
 #: PlaceLevel and SeverityLevel are the schema's one place-level and severity enums (the
-#: aggregate fields use them too); explain re-renders a finding's texts
-__all__ = ["PlaceLevel", "SeverityLevel", "analytics_cache", "analytics_fields", "explain"]
+#: aggregate fields use them too)
+__all__ = ["PlaceLevel", "SeverityLevel", "analytics_cache", "analytics_fields"]
 
 T = TypeVar("T")
 
@@ -377,11 +378,24 @@ async def _findings(
     rule_set: RuleSet,
     rules: list[str] | None,
 ) -> tuple[Hashable, list[an.Finding]]:
+    """The findings the caller's role may be told of: anyone but the department gets a discreet
+    run (``graph/analytics/discreet.py``: nothing in it follows from a person's membership
+    status or category), and asking by name for a rule such a run leaves out is refused."""
     settings_key, settings = _settings(rule_set, rules)
-    key = ("rules", day, scope, settings_key)
+    discreet = req.lens.masks
+    if discreet:
+        kept = [r for r in rules or () if withheld(r)]
+        if kept:
+            raise ForbiddenError(
+                f"the {req.role.value} role may not ask for rule {', '.join(kept)}: "
+                + "; ".join(WITHHELD[r] for r in kept)
+            )
+    key = ("rules", day, scope, settings_key, discreet)
     history = req.history
     found = await _memo(
-        history, key, lambda: an.run_rules(history, settings, as_of=day, scope=scope)
+        history,
+        key,
+        lambda: an.run_rules(history, settings, as_of=day, scope=scope, discreet=discreet),
     )
     return key, found
 

@@ -14,14 +14,13 @@ No ``from __future__ import annotations`` here: Strawberry reads these annotatio
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Optional, TypeVar
+from typing import Generic, Optional, TypeVar
 
 import networkx as nx
 import strawberry
 from strawberry.scalars import JSON
 
 from ..graph import analytics as an
-from ..graph.analytics.discreet import Discreet, discreet
 from ..graph.analytics.engine import SEVERITIES
 from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened
 from ..graph.errors import ForbiddenError
@@ -334,17 +333,11 @@ class Lens:
     def ids(self, ids: Sequence[str]) -> list[str]:
         return [self.id(i) for i in ids]
 
-    def subjects(self, ids: Sequence[str], rule: str = "", check: str = "") -> list[str]:
-        """Subjects of a reason: people left out for the public (and for researchers where the
-        check picks people by membership status or category), pseudonyms for researchers."""
-        if self.role is Role.PUBLIC or self.wording(rule, check) is not None:
+    def subjects(self, ids: Sequence[str]) -> list[str]:
+        """Subjects of a reason: people left out for the public, pseudonyms for researchers."""
+        if self.role is Role.PUBLIC:
             return [i for i in ids if not self.is_person(i)]
         return sorted(self.ids(ids))
-
-    def wording(self, rule: str, check: str) -> Discreet | None:
-        """A check's wording without membership status or category, for a role that may not
-        learn them (``graph/analytics/discreet.py``); None: the check's own will do."""
-        return discreet(rule, check) if self.masks else None
 
     def name(self, node_id: str, name: str | None) -> str | None:
         """A node's name: a person's for the department only (analytics never return them)."""
@@ -376,73 +369,30 @@ class Lens:
         source, kind, target, key = parse_link_id(value)
         return link_id(self.id(source), kind, self.id(target), key)
 
-    def finding_id(self, value: str) -> str:
-        if not self.masks:
-            return value
-        return ":".join(self.id(part) for part in value.split(":"))
-
-    def value(self, value: Any) -> Any:
-        """Plain data with every person id in it as this role sees it."""
-        if isinstance(value, str):
-            return self.id(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
-        return value
-
-
-def _texts(details: Mapping[str, Any], sep: str) -> dict[str, Any]:
-    """JSON-ready details ready for an explanation template (as the engine fills them)."""
-    return {
-        k: sep.join(str(x) for x in v) if isinstance(v, list) else v for k, v in details.items()
-    }
-
-
-def explain(
-    finding: an.Finding,
-    subject: str,
-    details: Mapping[str, Any],
-    wording: Discreet | None = None,
-) -> tuple[str, str]:
-    """The finding's explanations (zh, en) with ``subject`` and JSON-ready ``details``: its own
-    when given its own, a researcher's with pseudonyms in place of person ids (and in
-    ``wording``, when the check's own would tell membership status or category)."""
-    check = wording or an.RULES[finding.rule].check(finding.check)
-    label = finding.subject_name or subject
-    return (
-        check.zh.format(name=label, **_texts(details, "、")),
-        check.en.format(name=label, **_texts(details, ", ")),
-    )
-
 
 def to_finding(f: an.Finding, lens: Lens) -> Finding:
-    raw = f.to_dict()
+    """A finding as the lens's role sees it: person ids as pseudonyms wherever they appear (the
+    explanations, written from the details, follow). What it says at all is settled where it
+    is found: a role that masks gets a discreet run (``graph/analytics/discreet.py``)."""
+    shown = f.renamed(lens.id) if lens.masks else f
+    raw = shown.to_dict()
     rule = an.RULES[f.rule]
-    details = lens.value(raw["details"])
-    subject = lens.id(f.subject)
-    zh, en = f.explanation_zh, f.explanation_en
-    wording = lens.wording(f.rule, f.check)
-    if wording is not None:
-        details = {k: v for k, v in details.items() if k not in wording.hidden}
-    if wording is not None or subject != f.subject or details != raw["details"]:
-        zh, en = explain(f, subject, details, wording)
     return Finding(
-        id=lens.finding_id(f.id),
+        id=shown.id,
         rule=f.rule,
         check=f.check,
         severity=SeverityLevel(raw["severity"]),
-        subject=subject,
+        subject=shown.subject,
         subject_kind=f.subject_kind,
         subject_name=lens.name(f.subject, f.subject_name),
         compound=f.compound,
         community=f.community,
         township=f.township,
         city=f.city,
-        explanation_zh=zh,
-        explanation_en=en,
+        explanation_zh=shown.explanation_zh,
+        explanation_en=shown.explanation_en,
         source=f.source,
-        details=details,
+        details=raw["details"],
         responsible=rule.responsible.zh,
         responsible_en=rule.responsible.en,
         deadline_days=rule.deadline_days(f.severity),
@@ -494,7 +444,7 @@ def to_community_gaps(c: an.CommunityGaps, lens: Lens) -> CommunityGaps:
                 title_zh=r.title_zh,
                 title_en=r.title_en,
                 count=r.count,
-                subjects=lens.subjects(r.subjects, r.rule, r.check),
+                subjects=lens.subjects(r.subjects),
             )
             for r in c.reasons
         ],

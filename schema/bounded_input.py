@@ -1,30 +1,44 @@
 """The caps of :mod:`.limits` on the lists of a request's input, counted in one place.
 
-A filter's size shows twice: in the variables as sent (raw JSON), and in the Strawberry inputs the
-resolvers get. Coercing 8,000 OR branches into inputs costs seconds of CPU, so
-:class:`BoundedVariables` counts the raw variables right after validation, before graphql-core
-coerces them; :func:`~.filters.to_filter` and :func:`~.filters.to_sort` count the coerced input
-again, which also covers literals in the document (bounded by the token limit, so cheap to
-coerce). Both count with :class:`FilterBudget`, so both refuse alike.
+A filter's size shows twice: in the request as sent (the variables' raw JSON, the document's
+literals), and in the Strawberry inputs the resolvers get. Coercing 8,000 OR branches into inputs
+costs seconds of CPU, so :class:`BoundedVariables` counts the request right after validation, before
+graphql-core coerces anything: every ``where`` and ``orderBy`` argument of every field, with the
+variables in place, against the caps per input and against the budgets of the whole request
+(aliases and fragments counted as often as they run). :func:`~.filters.to_filter` and
+:func:`~.filters.to_sort` count the coerced input again. Both count with :class:`FilterBudget`,
+so both refuse alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
-    ListTypeNode,
-    NamedTypeNode,
-    NonNullTypeNode,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
-    TypeNode,
+    SelectionSetNode,
+    Undefined,
+    ValueNode,
+    get_named_type,
+    value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
 from ..graph.errors import GovGraphError
 from ..graph.ontology import NODE_KINDS
+from .documents import PerDocument
+from .internals import graphql_schema
 from .limits import (
     FILTER_TOO_DEEP,
     FILTER_TOO_LARGE,
@@ -32,7 +46,11 @@ from .limits import (
     MAX_CONDITIONS,
     MAX_FILTER_DEPTH,
     MAX_IN,
+    MAX_REQUEST_CONDITIONS,
+    MAX_REQUEST_SORT_KEYS,
+    MAX_REQUEST_VALUES,
     MAX_SORT_KEYS,
+    REQUEST_TOO_LARGE,
     TOO_MANY_SORT_KEYS,
     TOO_MANY_VALUES,
     too_many,
@@ -50,6 +68,8 @@ class FilterBudget:
     def __init__(self, kind: str = "") -> None:
         self.kind = kind
         self.conditions = 0
+        #: values over its ``in`` lists
+        self.values_in = 0
 
     def level(self, depth: int, has: int, and_: int, or_: int) -> None:
         """One ``where`` object at nesting ``depth`` (1 at the top) with these list lengths."""
@@ -88,6 +108,7 @@ class FilterBudget:
         """An ``in`` list of ``count`` values on property ``prop``."""
         subject = f"filter on {self.kind}.{prop}" if self.kind else f"filter on {prop}"
         too_many(TOO_MANY_VALUES, count, MAX_IN, subject=subject, field="in", zh="in 列表的值")
+        self.values_in += count
 
 
 def sort_keys(count: int) -> None:
@@ -97,14 +118,15 @@ def sort_keys(count: int) -> None:
 
 def _items(value: Any) -> list[Any]:
     """A raw list input (a single value stands for a list of one, as GraphQL coerces it)."""
-    if value is None:
+    if value is None or value is Undefined:
         return []
     return value if isinstance(value, list) else [value]
 
 
 def count_raw_where(value: Any, budget: FilterBudget, depth: int = 1) -> None:
-    """Count a ``<Kind>Where`` as sent in the variables (JSON); what does not fit its type is
-    left for graphql-core's coercion to report."""
+    """Count a ``<Kind>Where`` as sent (the variables' JSON, with the document's literals); what
+    does not fit its type is left for graphql-core's coercion to report, and a variable not sent
+    (:data:`~graphql.Undefined`) counts nothing."""
     if not isinstance(value, dict):
         return
     has, and_, or_ = (_items(value.get(k)) for k in ("has", "AND", "OR"))
@@ -112,36 +134,133 @@ def count_raw_where(value: Any, budget: FilterBudget, depth: int = 1) -> None:
     for prop, cond in value.items():
         if prop in _LOGIC_KEYS or not isinstance(cond, dict):
             continue
-        budget.add(sum(v is not None for v in cond.values()))
+        budget.add(sum(v is not None and v is not Undefined for v in cond.values()))
         if isinstance(cond.get("in"), list):
             budget.values(prop, len(cond["in"]))
     for branch in (*and_, *or_, value.get("NOT")):
         count_raw_where(branch, budget, depth + 1)
 
 
-def _count_raw(value: Any, type_node: TypeNode) -> None:
-    """Count the capped lists in a variable's raw value of the declared type."""
-    if isinstance(type_node, NonNullTypeNode):
-        _count_raw(value, type_node.type)
-        return
-    if isinstance(type_node, ListTypeNode):
-        inner = type_node.type
-        while isinstance(inner, NonNullTypeNode | ListTypeNode):
-            inner = inner.type
-        assert isinstance(inner, NamedTypeNode)
-        items = _items(value)
-        if inner.name.value in _ORDER_TYPES:
-            sort_keys(len(items))
-        elif inner.name.value in _WHERE_TYPES:  # a variable holding an AND or OR list
-            too_many(
-                FILTER_TOO_LARGE, len(items), MAX_BRANCHES, subject="where", field="list", zh="条件"
-            )
-            for item in items:
-                count_raw_where(item, FilterBudget(), 2)
-        return
-    assert isinstance(type_node, NamedTypeNode)
-    if type_node.name.value in _WHERE_TYPES:
-        count_raw_where(value, FilterBudget(type_node.name.value.removesuffix("Where")))
+@dataclass
+class RequestBudget:
+    """What every field's input of one request asks for, against the budgets of the whole
+    request (:data:`~.limits.MAX_REQUEST_CONDITIONS` and the rest)."""
+
+    conditions: int = 0
+    values_in: int = 0
+    sort_keys: int = 0
+
+    def add(self, use: Use, value: Any) -> None:
+        """One argument's raw ``value``, run ``use.times`` times, its own caps checked."""
+        if use.type_name in _ORDER_TYPES:
+            keys = len(_items(value))
+            sort_keys(keys)
+            self.sort_keys += keys * use.times
+            return
+        budget = FilterBudget(use.type_name.removesuffix("Where"))
+        count_raw_where(value, budget)
+        self.conditions += budget.conditions * use.times
+        self.values_in += budget.values_in * use.times
+
+    def check(self) -> None:
+        """Refuse the request when its totals are over a budget (each input is within its caps:
+        :meth:`add` refused it otherwise, so the totals are cheap to count to the end)."""
+        _over(self.conditions, MAX_REQUEST_CONDITIONS, "conditions", "where", "筛选条件")
+        _over(self.values_in, MAX_REQUEST_VALUES, "in values", "in list", "in 列表的值")
+        _over(self.sort_keys, MAX_REQUEST_SORT_KEYS, "sort keys", "orderBy", "排序键")
+
+
+def _over(count: int, cap: int, what: str, where: str, zh: str) -> None:
+    too_many(
+        REQUEST_TOO_LARGE,
+        count,
+        cap,
+        subject="request",
+        field=what,
+        zh=f"整个请求（各字段、别名合计）的{zh}",
+        hint=f" over every {where} of one request (aliases and fragments counted as often as "
+        "they run): split it into smaller requests",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A ``where`` or ``orderBy`` argument of the document (``value``, of input type
+    ``type_name``) and how many times the operation runs it."""
+
+    value: ValueNode
+    type_name: str
+    times: int
+
+
+class _Uses:
+    """The :class:`Use` list of an operation, from one walk of its selections with every
+    fragment's uses collected once (a spread multiplies them, it does not walk them again)."""
+
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]):
+        self.schema = schema
+        self.fragments = fragments
+        self.of_fragment: dict[str, dict[int, Use]] = {}
+
+    def selections(
+        self, node: SelectionSetNode | None, parent: GraphQLNamedType | None
+    ) -> dict[int, Use]:
+        found: dict[int, Use] = {}
+        for sel in node.selections if node is not None else ():
+            if isinstance(sel, FieldNode):
+                part = self.field(sel, parent)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition
+                target = self.schema.get_type(cond.name.value) if cond is not None else parent
+                part = self.selections(sel.selection_set, target)
+            elif isinstance(sel, FragmentSpreadNode):
+                part = self.fragment(sel.name.value)
+            else:  # pragma: no cover  # no other kind of selection
+                continue
+            _merge(found, part)
+        return found
+
+    def fragment(self, name: str) -> dict[int, Use]:
+        known = self.of_fragment.get(name)
+        if known is None:
+            self.of_fragment[name] = {}  # a cycle back to it adds nothing (validation refuses)
+            frag = self.fragments.get(name)
+            target = self.schema.get_type(frag.type_condition.name.value) if frag else None
+            known = self.selections(frag.selection_set, target) if frag else {}
+            self.of_fragment[name] = known
+        return known
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None) -> dict[int, Use]:
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return {}
+        definition = parent.fields.get(node.name.value)
+        if definition is None:  # __typename and the like
+            return {}
+        found: dict[int, Use] = {}
+        for arg in node.arguments or ():
+            declared = definition.args.get(arg.name.value)
+            if declared is None:
+                continue
+            name = get_named_type(declared.type).name
+            if name in _WHERE_TYPES or name in _ORDER_TYPES:
+                found[id(arg.value)] = Use(arg.value, name, 1)
+        _merge(found, self.selections(node.selection_set, get_named_type(definition.type)))
+        return found
+
+
+def _merge(into: dict[int, Use], uses: dict[int, Use]) -> None:
+    for key, use in uses.items():
+        had = into.get(key)
+        into[key] = use if had is None else Use(use.value, use.type_name, had.times + use.times)
+
+
+def uses_of(schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode) -> list[Use]:
+    """Every ``where`` and ``orderBy`` argument ``operation`` runs, with how often."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = schema.get_root_type(operation.operation)
+    return list(_Uses(schema, fragments).selections(operation.selection_set, root).values())
 
 
 def _operation(document: Any, name: str | None) -> OperationDefinitionNode | None:
@@ -151,22 +270,51 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
+def _variables(operation: OperationDefinitionNode, sent: dict[str, Any] | None) -> dict[str, Any]:
+    """The variables as sent, and the operation's defaults for those not sent."""
+    values = dict(sent or {})
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in values and definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    return values
+
+
+#: per operation: the schema its uses were read against, and the uses
+_USES: PerDocument[tuple[GraphQLSchema, list[Use]]] = PerDocument()
+
+
 class BoundedVariables(SchemaExtension):
-    """After validation, refuse variables whose filters or sort keys are over the caps of
-    :mod:`.limits`, before graphql-core coerces them (see the module doc)."""
+    """After validation, refuse a request whose filters or sort keys are over the caps of
+    :mod:`.limits`, per input or over the whole request, before graphql-core coerces them and
+    before any resolver runs (see the module doc)."""
 
     def on_validate(self) -> Iterator[None]:
         # before the yield, as Strawberry reads the errors before the hooks' ends run; after
         # DocumentValidationCache in the extensions, which sets the validation errors
         context = self.execution_context
-        if not context.pre_execution_errors and context.variables:  # else their errors say more
+        operation = None
+        if not context.pre_execution_errors:  # else their errors say more
             operation = _operation(context.graphql_document, context.operation_name)
+        if operation is not None:
+            schema = graphql_schema(context.schema)
+            kept = _USES.get(operation)
+            if kept is None or kept[0] is not schema:
+                uses = uses_of(schema, context.graphql_document, operation)
+                kept = _USES.put(operation, (schema, uses))
             try:
-                for definition in (operation.variable_definitions or ()) if operation else ():
-                    name = definition.variable.name.value
-                    if name in context.variables:
-                        _count_raw(context.variables[name], definition.type)
+                self._count(kept[1], operation, context.variables)
             except GovGraphError as exc:
                 error = GraphQLError(str(exc), extensions={"code": exc.code}, original_error=exc)
                 context.pre_execution_errors = [error]
         yield
+
+    @staticmethod
+    def _count(uses: list[Use], operation: OperationDefinitionNode, sent: Any) -> None:
+        if not uses:
+            return
+        variables = _variables(operation, sent)
+        budget = RequestBudget()
+        for use in uses:
+            budget.add(use, value_from_ast_untyped(use.value, variables))
+        budget.check()

@@ -5,6 +5,13 @@ field costs 1, and a field with a ``first`` argument multiplies the cost of what
 its page size (a variable counts as the largest page allowed, the worst case). A field whose work
 does not show in what it returns (an analysis reads the whole projection) declares a fixed cost
 on top: ``strawberry.field(..., metadata={COST: n})``.
+
+A fragment spread stands for the fragment's fields where it is spread, so a few hundred tokens of
+fragments spreading the next one twice stand for millions of fields. Strawberry's depth and alias
+rules walk every spread anew, on the event loop, their work doubling with each such fragment; so
+they run only on a document of at most :data:`MAX_EXPANDED_FIELDS` fields once expanded, counted
+with each fragment's size computed once, and the cost rule refuses a larger one
+(``QUERY_TOO_LARGE``).
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from typing import Any, cast
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
@@ -41,6 +50,11 @@ QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+
+#: fields of a document with every fragment spread expanded where it stands; the token limit
+#: bounds a document without fragments to fewer (GraphiQL's introspection query expands to ~200)
+MAX_EXPANDED_FIELDS = 5_000
 
 # -- caps on the lists of a request's input, literal or from variables --
 # The token limit bounds literals only: a variable can carry thousands of OR branches or sort
@@ -59,11 +73,23 @@ MAX_SORT_KEYS = 20
 #: ids of one ``deleteNodes`` or ``unlink`` (``nodes(ids)`` takes at most a page)
 MAX_IDS = 1_000
 
+# -- budgets of a whole request: the caps above hold per input, and 15 aliases each at the caps
+# would multiply the store's work by 15; these sum every field's input, aliases and fragments
+# counted as often as they run (schema/bounded_input.py). Twice one input at its cap: the
+# console's heaviest request has 16 conditions and 1 sort key.
+#: conditions over every ``where`` of one request
+MAX_REQUEST_CONDITIONS = 2 * MAX_CONDITIONS
+#: values over every ``in`` list of one request
+MAX_REQUEST_VALUES = 2 * MAX_IN
+#: keys over every ``orderBy`` of one request
+MAX_REQUEST_SORT_KEYS = 2 * MAX_SORT_KEYS
+
 FILTER_TOO_DEEP = "FILTER_TOO_DEEP"
 FILTER_TOO_LARGE = "FILTER_TOO_LARGE"
 TOO_MANY_VALUES = "TOO_MANY_VALUES"
 TOO_MANY_SORT_KEYS = "TOO_MANY_SORT_KEYS"
 TOO_MANY_IDS = "TOO_MANY_IDS"
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 
 
 class InputTooLargeError(ValidationError):
@@ -76,13 +102,15 @@ class InputTooLargeError(ValidationError):
         self.args = (f"{problem} ({zh})",)
 
 
-def too_many(code: str, count: int, cap: int, *, subject: str, field: str, zh: str) -> None:
+def too_many(
+    code: str, count: int, cap: int, *, subject: str, field: str, zh: str, hint: str = ""
+) -> None:
     """Raise :class:`InputTooLargeError` when ``count`` passes ``cap``; ``zh`` names the list
-    in Chinese (例如 "排序键")."""
+    in Chinese (例如 "排序键"), ``hint`` says what to do instead."""
     if count > cap:
         raise InputTooLargeError(
             code,
-            Problem(subject, field, count, f"at most {cap}"),
+            Problem(subject, field, count, f"at most {cap}{hint}"),
             f"{zh}共 {count} 个，上限为 {cap} 个",
         )
 
@@ -115,9 +143,10 @@ def coded(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
 
 
 def alias_limit_rules(max_aliases: int) -> list[type[ASTValidationRule]]:
-    """Strawberry's alias limit, its refusals coded :data:`TOO_MANY_ALIASES`."""
+    """Strawberry's alias limit, its refusals coded :data:`TOO_MANY_ALIASES` (on a document
+    that is not too large once expanded)."""
     rules = MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules
-    return [coded(rule, TOO_MANY_ALIASES) for rule in rules]
+    return [_when_small(coded(rule, TOO_MANY_ALIASES)) for rule in rules]
 
 
 def declared_cost(field: GraphQLField) -> int:
@@ -127,11 +156,77 @@ def declared_cost(field: GraphQLField) -> int:
     return int(metadata.get(COST, 0))
 
 
+def expanded_fields(document: DocumentNode) -> int:
+    """The fields of ``document``'s operations with every fragment spread expanded where it
+    stands, each fragment's count computed once (a spread of an unknown fragment, or one in a
+    cycle, counts nothing: graphql-core's own rules refuse those)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    sizes: dict[str, int] = {}
+
+    def size(selections: SelectionSetNode | None) -> int:
+        total = 0
+        for sel in selections.selections if selections is not None else ():
+            if isinstance(sel, FieldNode):
+                total += 1 + size(sel.selection_set)
+            elif isinstance(sel, InlineFragmentNode):
+                total += size(sel.selection_set)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                if name not in sizes:
+                    sizes[name] = 0  # while it is counted: a cycle back to it counts nothing
+                    frag = fragments.get(name)
+                    sizes[name] = size(frag.selection_set) if frag is not None else 0
+                total += sizes[name]
+        return total
+
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return sum(size(op.selection_set) for op in operations)
+
+
+def _when_small(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
+    """``rule``, run only on a document of at most :data:`MAX_EXPANDED_FIELDS` expanded fields
+    (the cost rule refuses the others): Strawberry's limit rules walk every spread anew."""
+
+    class WhenSmall(rule):  # type: ignore[misc, valid-type]  # a rule class given at runtime
+        def __init__(self, context: ValidationContext) -> None:
+            if expanded_fields(context.document) > MAX_EXPANDED_FIELDS:
+                ValidationRule.__init__(self, context)
+                return
+            super().__init__(context)
+
+    WhenSmall.__name__ = WhenSmall.__qualname__ = rule.__name__
+    return WhenSmall
+
+
 def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
-    """A validation rule class that rejects operations estimated above ``max_cost``."""
+    """A validation rule class that rejects operations estimated above ``max_cost``, and
+    documents of over :data:`MAX_EXPANDED_FIELDS` fields once their fragments are expanded."""
 
     class CostLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self._fragments: dict[str, int] = {}  # a fragment's cost, computed once
+            self.too_large = False
+
+        def enter_document(self, node: DocumentNode, *_: Any) -> None:
+            fields = expanded_fields(node)
+            if fields > MAX_EXPANDED_FIELDS:
+                self.too_large = True
+                self.report_error(
+                    GraphQLError(
+                        f"the query expands to {fields} fields, more than {MAX_EXPANDED_FIELDS}: "
+                        "spread fewer fragments, or fragments in fewer places "
+                        f"(展开后共 {fields} 个字段，上限为 {MAX_EXPANDED_FIELDS} 个)",
+                        node,
+                        extensions={"code": QUERY_TOO_LARGE},
+                    )
+                )
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            if self.too_large:
+                return
             schema = self.context.schema
             root = {
                 OperationType.QUERY: schema.query_type,
@@ -164,13 +259,21 @@ def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                         target = self.context.schema.get_type(sel.type_condition.name.value)
                     total += self._cost(sel.selection_set, target, seen)
                 elif isinstance(sel, FragmentSpreadNode):
-                    name = sel.name.value
-                    frag = self.context.get_fragment(name)
-                    if frag is None or name in seen:
-                        continue  # unknown or cyclic fragments are reported by other rules
-                    target = self.context.schema.get_type(frag.type_condition.name.value)
-                    total += self._cost(frag.selection_set, target, seen | {name})
+                    total += self._fragment_cost(sel.name.value, seen)
             return total
+
+        def _fragment_cost(self, name: str, seen: set[str]) -> int:
+            """A fragment's cost, the same wherever it is spread: computed once."""
+            known = self._fragments.get(name)
+            if known is not None:
+                return known
+            frag = self.context.get_fragment(name)
+            if frag is None or name in seen:
+                return 0  # unknown or cyclic fragments are reported by other rules
+            target = self.context.schema.get_type(frag.type_condition.name.value)
+            cost = self._cost(frag.selection_set, target, seen | {name})
+            self._fragments[name] = cost
+            return cost
 
         def _field_cost(self, sel: FieldNode, parent: Any, seen: set[str]) -> int:
             if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
@@ -210,5 +313,5 @@ def depth_limiter(max_depth: int) -> QueryDepthLimiter:
             except KeyError:
                 ValidationRule.__init__(self, context)
 
-    limiter.validation_rules = [coded(DepthLimit, QUERY_TOO_DEEP)]
+    limiter.validation_rules = [_when_small(coded(DepthLimit, QUERY_TOO_DEEP))]
     return limiter

@@ -1,56 +1,89 @@
-"""How a finding reads for a role that may not learn a person's Party membership status or
-category (a researcher: the ontology marks ``MEMBER_OF.status`` and ``category`` personal, and
-``graph/privacy.py`` keeps them from the role).
+"""Findings for a reader who may not learn a person's Party membership status or category, nor
+their home below the compound: a researcher, and the public's counts (the ontology marks
+``MEMBER_OF.status`` and ``category`` personal; ``graph/disclosure.py`` shows homes as compounds).
 
-Most findings say nothing of either. A few are picked or counted by them: P8 is about
-in-service members, P1 and P4 count full members. For those, :data:`DISCREET` gives the wording
-without the status or category, and the details that go (lists of people picked by status,
-counts of full members, which together with the membership links a researcher does see would
-tell each person's status).
+A finding tells by its existence, not only by its wording, so a discreet run
+(``run_rules(..., discreet=True)``) changes what is evaluated:
+
+* a rule whose subjects are people picked by status or category does not run
+  (:data:`WITHHELD`): whatever its wording, each finding names a person of that category;
+* a rule that counts members by status counts every Party member instead (P1 and P4 count full
+  members; O6 may leave probationary members out), so what it finds follows from the
+  ``MEMBER_OF`` links the reader does see, and it reads so (:data:`DISCREET`);
+* details that place a person below the compound are left out (P6's residents of a building).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import Check
 
 
 @dataclass(frozen=True)
 class Discreet:
-    """A check's explanations (zh, en; the rule's placeholders) without membership status or
-    category, and the detail keys a masking role does not get."""
+    """A check's explanations in a discreet run (zh, en; the placeholders name the details the
+    rule gives in such a run), and the detail keys left out."""
 
     zh: str
     en: str
     hidden: frozenset[str] = frozenset()
 
 
-#: (rule, check) → its discreet wording; checks not listed reveal neither
+#: rule → why a discreet run leaves it out
+WITHHELD: dict[str, str] = {
+    "P8": "its subjects are in-service members (a category): no wording or count can hide that",
+}
+
+_EVERY_MEMBER_ZH = "（按全部党员计）"
+#: (rule, check) → its wording in a discreet run; checks not listed read as the rule declares
 DISCREET: dict[tuple[str, str], Discreet] = {
     ("P1", "no_branch"): Discreet(
-        "{name}居住或报到的党员已达到建立党支部的人数，但没有党支部覆盖（应建未建）。",
-        "Enough Party members live in or are registered at {name} to build a branch, and no "
-        "Party branch covers it.",
-        frozenset({"full_members", "members"}),
+        "{name}有{party_members}名党员居住或报到" + _EVERY_MEMBER_ZH + "，但没有党支部覆盖"
+        "（应建未建）。",
+        "{party_members} Party members (counting every member) live in or are registered at "
+        "{name}, and no Party branch covers it.",
     ),
     ("P4", "no_committee"): Discreet(
-        "党支部{name}的党员人数已达到应设支部委员会的规模，但未设支部委员会。",
-        "The branch {name} has enough members to need a branch committee, and has none.",
-        frozenset({"full_members"}),
+        "党支部{name}有{members}名党员" + _EVERY_MEMBER_ZH + "，但未设支部委员会。",
+        "The branch {name} has {members} members (counting every member) and no branch committee.",
     ),
-    ("P8", "not_registered"): Discreet(
-        "党员{name}（{employer}）未到居住的{homes_names}报到。",
-        "The Party member {name} ({employer}) has not registered with {homes_names}, where "
-        "they live.",
+    ("P6", "building_without_group"): Discreet(
+        "{compound_name}{name}住有{members}名党员，没有党小组覆盖。",
+        "Party members ({members}) live in {name} of {compound_name} and no Party group covers it.",
+        frozenset({"residents"}),
     ),
 }
 
 
-def discreet(rule: str, check: str) -> Discreet | None:
-    """The discreet wording of a check, or None when its own reveals no status or category.
+def withheld(rule: str) -> bool:
+    """Whether a discreet run leaves ``rule`` out.
 
-    >>> discreet("P8", "not_registered").zh
-    '党员{name}（{employer}）未到居住的{homes_names}报到。'
-    >>> discreet("P9", "no_station") is None
+    >>> withheld("P8"), withheld("P1")
+    (True, False)
+    """
+    return rule in WITHHELD
+
+
+def reword(rule: str, check: Check) -> Check:
+    """``check`` with its discreet wording (itself when its own says nothing it should not).
+
+    >>> from govgraph.graph.analytics.rules import RULES
+    >>> reword("P4", RULES["P4"].check("no_committee")).en
+    'The branch {name} has {members} members (counting every member) and no branch committee.'
+    >>> reword("P9", RULES["P9"].check("no_station")) is RULES["P9"].check("no_station")
     True
     """
-    return DISCREET.get((rule, check))
+    wording = DISCREET.get((rule, check.code))
+    return check if wording is None else replace(check, zh=wording.zh, en=wording.en)
+
+
+def discreet_details(rule: str, check: str, details: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``details`` without the keys a discreet run leaves out for this check."""
+    wording = DISCREET.get((rule, check))
+    if wording is None or not wording.hidden:
+        return details
+    return {k: v for k, v in details.items() if k not in wording.hidden}

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
 from ._facts import Facts, Membership
+from .discreet import discreet_details, reword
 
 
 class Severity(StrEnum):
@@ -208,6 +209,25 @@ class Finding(NamedTuple):
         value: str | None = getattr(self, level)
         return value
 
+    def renamed(self, rename: Callable[[str], str]) -> Finding:
+        """The finding with every id in it (its id's parts, subject, details) passed through
+        ``rename``, for example a researcher's pseudonyms for person ids; the explanations,
+        written when read, follow.
+
+        Examples
+        --------
+        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+        >>> from govgraph.graph.analytics.rules import run_rule
+        >>> f = run_rule("P7", tiny_city(), AS_OF)[1].renamed(lambda i: i.replace("p8", "anon"))
+        >>> f.id, f.explanation_en[:24]
+        ('P7:no_branch:anon', 'The Party member anon be')
+        """
+        return self._replace(
+            id=":".join(rename(part) for part in self.id.split(":")),
+            subject=rename(self.subject),
+            details={k: _renamed(v, rename) for k, v in self.details.items()},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The finding as JSON-ready data (dates as ISO text).
 
@@ -223,6 +243,16 @@ class Finding(NamedTuple):
         out["severity"] = self.severity.value
         out["details"] = {k: _jsonable(v) for k, v in self.details.items()}
         return out
+
+
+def _renamed(value: Any, rename: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return rename(value)
+    if isinstance(value, list | tuple):
+        return [_renamed(v, rename) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _renamed(v, rename) for k, v in value.items()}
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -433,6 +463,10 @@ class RuleContext:
     rule: Rule | None = None
     #: the place asked about: rules look only at :meth:`subjects` near it (None: everything)
     scope: str | None = None
+    #: for a reader who may not learn a person's membership status or category (a researcher,
+    #: the public): rules counting members by status count every member, and findings are
+    #: worded and detailed without it (:mod:`.discreet`)
+    discreet: bool = False
 
     def for_rule(self, rule: Rule) -> RuleContext:
         return replace(self, rule=rule)
@@ -480,11 +514,14 @@ class RuleContext:
         belongs to the committee's compound, wherever the member lives)."""
         if self.rule is None:
             raise RuntimeError("RuleContext.finding needs a rule (use ctx.for_rule(rule))")
+        rid = self.rule.id
         c = self.rule.check(check)
+        if self.discreet:
+            c = reword(rid, c)
+            details = dict(discreet_details(rid, check, details))
         f = self.facts
         place = f.place(place_of or subject)
         kind, name = f.kind_and_name(subject)
-        rid = self.rule.id
         return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,

@@ -284,7 +284,8 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
 )
 def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose members with a MEMBER_OF link (probationary members counted when
-    ``o6_count_probationary``) make up less than ``o6_min_party_share`` of its members.
+    ``o6_count_probationary``, and in a discreet run) make up less than ``o6_min_party_share``
+    of its members.
 
     Examples
     --------
@@ -302,7 +303,9 @@ def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding
         seats = f.seats(oc)
         if not seats:
             continue
-        party = sorted(p for p in seats if f.is_member(p, probationary=s.o6_count_probationary))
+        # a discreet run counts every member: leaving some out by status would tell it
+        every = s.o6_count_probationary or ctx.discreet
+        party = sorted(p for p in seats if f.is_member(p, probationary=every))
         share = len(party) / len(seats)
         if share < s.o6_min_party_share:
             yield ctx.finding(

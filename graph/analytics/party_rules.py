@@ -58,6 +58,7 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     """A compound that no Party branch COVERS, where at least ``p1_min_full_members`` full
     Party members (a MEMBER_OF link with status ``full`` to any Party organization) live
     (RESIDES_IN a unit, building or the compound itself) or are registered (REGISTERED_AT).
+    In a discreet run (a reader who may not learn membership status) every member counts.
 
     Examples
     --------
@@ -69,7 +70,7 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     f = ctx.facts
     people: dict[str, set[str]] = defaultdict(set)
     for m in ctx.memberships():  # no full member without a membership
-        if m.full:
+        if m.full or ctx.discreet:
             p = m.person
             registered = f.out(p, "REGISTERED_AT", "Compound")
             for c in {*f.homes(p), *registered} if registered else f.homes(p):
@@ -77,6 +78,9 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     for c in ctx.subjects("Compound"):
         living = people.get(c, ())
         if len(living) >= ctx.settings.p1_min_full_members and not f.branches_of(c):
+            if ctx.discreet:  # a count: the reader's own links say who they are
+                yield ctx.finding("no_branch", c, party_members=len(living))
+                continue
             members = sorted(living)
             yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
@@ -183,9 +187,10 @@ def p3_branch_too_large(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     ),
 )
 def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
-    """A branch with at least ``p4_committee_required_from`` full members and nobody holding
-    a committee post (secretary, deputy secretary, committee member) → gap; a committee of
-    fewer than ``p4_committee_min`` or more than ``p4_committee_max`` people → warning.
+    """A branch with at least ``p4_committee_required_from`` full members (in a discreet run,
+    members of any status) and nobody holding a committee post (secretary, deputy secretary,
+    committee member) → gap; a committee of fewer than ``p4_committee_min`` or more than
+    ``p4_committee_max`` people → warning.
 
     Examples
     --------
@@ -199,6 +204,11 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     for b in ctx.subjects("PartyBranch"):
         committee = f.branch_committee(b)
         if not committee:
+            if ctx.discreet:
+                members = len(f.members(b))
+                if members >= s.p4_committee_required_from:
+                    yield ctx.finding("no_committee", b, members=members)
+                continue
             full = sum(1 for p in f.members(b) if f.is_full_member(p))
             if full >= s.p4_committee_required_from:
                 yield ctx.finding("no_committee", b, full_members=full)

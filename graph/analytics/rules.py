@@ -19,6 +19,7 @@ from ..errors import Problem, ValidationError
 from . import _heap, governance_rules, owners_rules, party_rules, property_rules
 from ._facts import Facts, facts_of
 from ._heap import collector_paused
+from .discreet import withheld
 from .engine import (
     SEVERITIES,
     Check,
@@ -82,6 +83,7 @@ def run_rules(
     *,
     as_of: dt.date,
     scope: str | None = None,
+    discreet: bool = False,
 ) -> list[Finding]:
     """Evaluate the enabled rules on ``graph`` as of ``as_of``.
 
@@ -98,6 +100,10 @@ def run_rules(
     scope
         The id of a city, township, community or compound: only findings about things under
         it are returned.
+    discreet
+        For a reader who may not learn a person's Party membership status or category (a
+        researcher, the public): the rules that pick people by them do not run, the ones
+        counting members by status count every member (:mod:`.discreet`).
 
     Returns
     -------
@@ -116,6 +122,8 @@ def run_rules(
     ('comm', 'gap')
     >>> [f.rule for f in run_rules(tiny_city(), as_of=AS_OF, scope="c2")]
     ['P1', 'P9', 'O1', 'M1']
+    >>> [(f.id, dict(f.details)) for f in run_rules(tiny_city(), as_of=AS_OF, discreet=True)][:1]
+    [('P1:no_branch:c2', {'party_members': 3})]
     """
     settings = settings or RuleSettings()
     asked = set(settings.enabled or ()) | set(settings.disabled)
@@ -130,14 +138,16 @@ def run_rules(
     view = at(graph, as_of)
     facts = facts_of(view)
     facts.check_scope(scope)
-    base = RuleContext(as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope)
+    base = RuleContext(
+        as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope, discreet=discreet
+    )
     found: list[Finding] = []
     # no reference cycles are made here, and a whole-graph run keeps a finding per gap found:
     # with the collector running, their growth sets off full scans of every unfrozen object,
     # which find nothing to free
     with collector_paused():
         for r in RULES.values():  # in rule order: each rule's findings sorted on their own
-            if not r.evaluable or not settings.is_enabled(r.id):
+            if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):
                 continue
             codes = {c.code: i for i, c in enumerate(r.checks)}
             mine = [

@@ -225,6 +225,23 @@ CASES: list[Case] = [
         variables={"v": [f"x{i}" for i in range(501)]},
     ),
     Case(
+        "15 aliases of a where at the caps",
+        "split it into smaller requests",
+        query="query($w: CompoundWhere) { "
+        + " ".join(f"a{i}: compounds(where: $w) {{ totalCount }}" for i in range(15))
+        + " }",
+        variables={"w": {"OR": [{"id": {"eq": "a", "ne": "b", "contains": "c"}}] * 50}},
+        role="public",
+    ),
+    Case(
+        "30 fragments each spreading the next twice",
+        "more than 5000",
+        query="{ ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
+        + " fragment F30 on Query { dataSpan { first } }",
+        role="public",
+    ),
+    Case(
         "100k deletions in one mutation",
         "at most 10000",
         outcome="http",

@@ -1,5 +1,6 @@
-"""Bounded work per request: input lists capped before the store is asked, heavy reads of the
-embedded store off the event loop, the request deadline, and requests in flight per caller.
+"""Bounded work per request: input lists capped before the store is asked, per input and over the
+whole request, documents whose fragments expand too far refused, heavy reads of the embedded store
+off the event loop, the request deadline, and requests in flight per caller.
 
 Through public interfaces only: GraphQL over HTTP against apps built by ``create_app``. No test
 measures time; the deadline tests hold a read open on an event until the test lets it go.
@@ -27,9 +28,13 @@ from govgraph.loaders.demo import load_demo
 from govgraph.schema.limits import (
     MAX_BRANCHES,
     MAX_CONDITIONS,
+    MAX_EXPANDED_FIELDS,
     MAX_FILTER_DEPTH,
     MAX_IDS,
     MAX_IN,
+    MAX_REQUEST_CONDITIONS,
+    MAX_REQUEST_SORT_KEYS,
+    MAX_REQUEST_VALUES,
     MAX_SORT_KEYS,
 )
 
@@ -203,6 +208,155 @@ def test_nodes_takes_at_most_a_page_of_ids(client: TestClient) -> None:
     assert ok(ask(client, query, {"i": _ids(100)}, RESEARCHER))["nodes"] == [None] * 100
 
 
+# --- 1b. the budgets of a whole request -------------------------------------------------------
+#: a ``UnitWhere`` at the caps: 50 OR branches of three link conditions (200 conditions)
+FULL_WHERE = {
+    "OR": [
+        {
+            "has": [
+                {"kind": kind, "direction": "IN", "exists": i % 2 == 0}
+                for kind in ("OWNS", "PART_OF", "RESIDES_IN")
+            ]
+        }
+        for i in range(MAX_BRANCHES)
+    ]
+}
+
+
+def _unplaced(aliases: int) -> str:
+    """``aliases`` aggregates of units, each with the same ``where`` (the issue's request)."""
+    fields = " ".join(
+        f"a{i}: aggregate(groupBy: COMPOUND) {{ units(where: $w) {{ unplaced }} }}"
+        for i in range(aliases)
+    )
+    return f"query($w: UnitWhere) {{ {fields} }}"
+
+
+class CountingLane(ReadLane):
+    """A read lane that counts the reads it runs: every heavy read of the embedded store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    async def read(self, fn: Callable[..., T], *args: object) -> T:
+        self.reads += 1
+        return await super().read(fn, *args)
+
+
+def test_the_issue_s_15_aliases_at_the_caps_are_refused_before_any_store_work(
+    tmp_path: Path,
+) -> None:
+    """Each ``where`` is within every cap, and the cost estimate cannot see variables: the
+    request is refused on the sum, and the store never reads a node for it."""
+    lane = CountingLane()
+    with lane_app(tmp_path, lane) as client:
+        before = lane.reads
+        answer = ask(client, _unplaced(15), {"w": FULL_WHERE})
+        assert refused(answer) == "REQUEST_TOO_LARGE"
+        message = answer["errors"][0]["message"]
+        assert f"= {15 * MAX_CONDITIONS}" in message
+        assert f"at most {MAX_REQUEST_CONDITIONS}" in message and "上限" in message
+        assert lane.reads == before
+        # the lane does count reads: the most aliases the budget allows run, one read each
+        most = MAX_REQUEST_CONDITIONS // MAX_CONDITIONS
+        assert ok(ask(client, _unplaced(most), {"w": FULL_WHERE}))
+        assert lane.reads == before + most
+
+
+class Budget(NamedTuple):
+    name: str
+    query: str
+    #: the variables: the first two aliases at one input's cap, the third with ``n`` more
+    variables: Callable[[int], dict[str, Any]]
+    cap: int
+
+
+THREE_WHERES = (
+    "query($a: CompoundWhere, $b: CompoundWhere, $c: CompoundWhere) {"
+    " a: compounds(where: $a) { totalCount } b: compounds(where: $b) { totalCount }"
+    " c: compounds(where: $c) { totalCount } }"
+)
+THREE_SORTS = (
+    "query($a: [UnitOrder!], $b: [UnitOrder!], $c: [UnitOrder!]) {"
+    " a: units(orderBy: $a, first: 1) { totalCount } b: units(orderBy: $b, first: 1) "
+    "{ totalCount } c: units(orderBy: $c, first: 1) { totalCount } }"
+)
+BUDGETS = [
+    Budget(
+        "conditions",
+        THREE_WHERES,
+        lambda n: {
+            "a": _conditions(MAX_CONDITIONS),
+            "b": _conditions(MAX_CONDITIONS),
+            "c": _conditions(n),
+        },
+        MAX_REQUEST_CONDITIONS,
+    ),
+    Budget(
+        "in values",
+        THREE_WHERES,
+        lambda n: {k: {"id": {"in": _ids(MAX_IN if k != "c" else n)}} for k in "abc"},
+        MAX_REQUEST_VALUES,
+    ),
+    Budget(
+        "sort keys",
+        THREE_SORTS,
+        lambda n: {k: [BY_OWNERS] * (MAX_SORT_KEYS if k != "c" else n) for k in "abc"},
+        MAX_REQUEST_SORT_KEYS,
+    ),
+]
+
+
+@pytest.mark.parametrize("budget", BUDGETS, ids=[b.name for b in BUDGETS])
+def test_a_request_at_its_budget_works_and_one_more_is_refused(
+    client: TestClient, budget: Budget
+) -> None:
+    """Two inputs at their caps fill a budget; one more condition, value or key in a third
+    field is refused, though every input is within its own cap."""
+    at_budget = ask(client, budget.query, budget.variables(0), RESEARCHER)
+    assert ok(at_budget)
+    over = ask(client, budget.query, budget.variables(1), RESEARCHER)
+    assert refused(over) == "REQUEST_TOO_LARGE"
+    assert f"= {budget.cap + 1};" in over["errors"][0]["message"]
+
+
+def test_a_fragment_counts_wherever_it_is_spread(client: TestClient) -> None:
+    """A fragment's ``where`` runs once per aliased field it is spread in, and counts so."""
+
+    def spread(aliases: int) -> str:
+        fields = " ".join(f"a{i}: aggregate(groupBy: COMPOUND) {{ ...U }}" for i in range(aliases))
+        return (
+            f"query($w: UnitWhere) {{ {fields} }} "
+            "fragment U on Aggregates { units(where: $w) { unplaced } }"
+        )
+
+    most = MAX_REQUEST_CONDITIONS // MAX_CONDITIONS
+    assert ok(ask(client, spread(most), {"w": FULL_WHERE}))
+    assert refused(ask(client, spread(most + 1), {"w": FULL_WHERE})) == "REQUEST_TOO_LARGE"
+
+
+def test_conditions_written_in_the_document_count_too(client: TestClient) -> None:
+    literal = 'aggregate(groupBy: COMPOUND) { units(where: {id: {eq: "x"}}) { unplaced } }'
+    query = _unplaced(2).removesuffix(" }") + f" literal: {literal} }}"
+    answer = ask(client, query, {"w": FULL_WHERE}, RESEARCHER)
+    assert refused(answer) == "REQUEST_TOO_LARGE"
+    assert f"= {MAX_REQUEST_CONDITIONS + 1};" in answer["errors"][0]["message"]
+
+
+def test_fragments_that_expand_to_millions_of_fields_are_refused(client: TestClient) -> None:
+    """40 fragments, each spreading the next twice: 2**41 fields (the last fragment has two)
+    in 400 tokens. Refused from counts kept per fragment; walking every spread would take
+    hours."""
+    levels = 40
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    query = f"{{ ...F0 }} {chain} fragment F{levels} on Query {{ dataSpan {{ first }} }}"
+    answer = ask(client, query)
+    assert refused(answer) == "QUERY_TOO_LARGE"
+    assert f"{2 ** (levels + 1)} fields" in answer["errors"][0]["message"]
+    assert str(MAX_EXPANDED_FIELDS) in answer["errors"][0]["message"]
+
+
 # --- 2-4. the event loop, the deadline, requests in flight -----------------------------------
 class HeldLane(ReadLane):
     """A read lane whose reads wait, in their thread, until the test releases them."""
@@ -226,7 +380,8 @@ class HeldLane(ReadLane):
             assert self.entered.acquire(timeout=HOLD_LIMIT), "the read never started"
 
 
-def held_app(tmp_path: Path, lane: HeldLane, **settings: Any) -> TestClient:
+def lane_app(tmp_path: Path, lane: ReadLane, **settings: Any) -> TestClient:
+    """The app on an (empty) embedded store whose heavy reads go through ``lane``."""
     store = EmbeddedStore(tmp_path / "graph.jsonl", lane=lane)
     return TestClient(create_app(Settings(api_keys=DEMO_KEYS, **settings), store=store))
 
@@ -239,7 +394,7 @@ LOOKUP = {"query": '{ node(id: "Compound:nothing") { id } }'}
 
 def test_healthz_answers_while_a_heavy_read_runs(tmp_path: Path) -> None:
     lane = HeldLane(threads=1)
-    with held_app(tmp_path, lane) as client, ThreadPoolExecutor(1) as pool:
+    with lane_app(tmp_path, lane) as client, ThreadPoolExecutor(1) as pool:
         heavy: Future[httpx.Response] = pool.submit(client.post, "/graphql", json=LIST)
         lane.wait_entered()  # the read is in its thread, waiting for the event
         assert client.get("/healthz").json() == {"status": "ok"}
@@ -255,7 +410,7 @@ def test_the_deadline_ends_a_request_and_abandoned_reads_keep_their_slot(
     tmp_path: Path, way: str
 ) -> None:
     lane = HeldLane(threads=1, busy_after=0.0)
-    with held_app(tmp_path, lane, request_timeout=0.5) as client:
+    with lane_app(tmp_path, lane, request_timeout=0.5) as client:
 
         def send() -> httpx.Response:
             if way == "fast lane":  # POST with a JSON body
@@ -290,7 +445,7 @@ def test_requests_in_flight_are_limited_per_caller(
     limit = 2
     lane = HeldLane(threads=limit)
     with (
-        held_app(tmp_path, lane, **{limit_setting: limit}) as client,
+        lane_app(tmp_path, lane, **{limit_setting: limit}) as client,
         ThreadPoolExecutor(limit) as pool,
     ):
         held = [

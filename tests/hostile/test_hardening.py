@@ -1,6 +1,7 @@
 """The small safety fixes: dates out of range, a code on every expected error, one operation
 per document unless named, global ids that name the wrong kind, secrets outside demo mode, and
-what the analytics tell a researcher about a person's Party membership.
+what the analytics tell a researcher (and the public's counts) about a person's Party
+membership, over GraphQL and in the files ``govgraph gaps --role`` writes.
 
 Everything goes through public interfaces: GraphQL over HTTP (the demo data set on the embedded
 store, as ``govgraph serve --demo`` serves it), the settings object and the CLI.
@@ -9,11 +10,16 @@ store, as ``govgraph serve --demo`` serves it), the settings object and the CLI.
 from __future__ import annotations
 
 import asyncio
+import base64
+import csv
+import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -103,6 +109,9 @@ def test_a_stored_date_out_of_range_is_refused(demo: TestClient) -> None:
 
 
 # --- 2. a code on every expected error --------------------------------------------------------
+X = '"x" '  # one value of an in list
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
@@ -123,8 +132,33 @@ def test_a_stored_date_out_of_range_is_refused(demo: TestClient) -> None:
             " ... on Building { parts(first: 100) { totalCount } } } } } } } } }",
             "QUERY_TOO_COSTLY",
         ),
+        (
+            "{ ...F0 } "
+            + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(13))
+            + " fragment F13 on Query { dataSpan { first } }",
+            "QUERY_TOO_LARGE",
+        ),
+        (
+            "{ "
+            + " ".join(
+                f"{alias}: compounds(where: {{id: {{in: [{X * n}]}}}}) {{ totalCount }}"
+                for alias, n in (("a", 500), ("b", 500), ("c", 1))
+            )
+            + " }",
+            "REQUEST_TOO_LARGE",
+        ),
     ],
-    ids=["unknown-field", "bad-argument", "parse", "tokens", "aliases", "depth", "cost"],
+    ids=[
+        "unknown-field",
+        "bad-argument",
+        "parse",
+        "tokens",
+        "aliases",
+        "depth",
+        "cost",
+        "expanded",
+        "request-budget",
+    ],
 )
 def test_every_refusal_has_a_code(demo: TestClient, query: str, code: str) -> None:
     assert code in codes(ask(demo, query))
@@ -233,7 +267,7 @@ def membership_words(value: Any) -> list[str]:
     return [w for w in MEMBERSHIP_WORDS if w.lower() in text]
 
 
-@pytest.mark.parametrize("rule", ["P1", "P4", "P6", "P7", "P8"])
+@pytest.mark.parametrize("rule", ["P1", "P4", "P6", "P7"])
 def test_a_researcher_never_learns_membership_status_or_category(
     demo: TestClient, rule: str
 ) -> None:
@@ -241,11 +275,12 @@ def test_a_researcher_never_learns_membership_status_or_category(
     seen = ask(demo, query.replace("{{", "{").replace("}}", "}"), headers=RESEARCHER)
     assert "errors" not in seen, seen
     findings = seen["data"]["coverageGaps"]["findings"]
-    assert findings or rule == "P4", f"the demo has no {rule} finding to check"
+    assert findings, f"the demo has no {rule} finding to check"
     for f in findings:
         assert not membership_words([f["explanationZh"], f["explanationEn"], f["details"]]), f
         assert "full_members" not in f["details"], f  # with the links, each one's status
-        assert rule != "P1" or "members" not in f["details"], f  # people picked by status
+        assert rule != "P1" or "members" not in f["details"], f  # a count is all it needs
+        assert rule != "P6" or "residents" not in f["details"], f  # homes are compounds
         assert f["explanationZh"] and "{" not in f["explanationZh"] + f["explanationEn"], f
 
 
@@ -259,10 +294,148 @@ def test_the_department_still_reads_the_whole_finding(demo: TestClient) -> None:
     assert p8 and all(f["explanationZh"].startswith("在职党员") for f in p8)
 
 
-def test_uncovered_communities_name_no_person_picked_by_category(demo: TestClient) -> None:
-    query = '{ uncoveredCommunities(rules: ["P8"], first: 100) { items { reasons { subjects } } } }'
-    seen = ask(demo, query, headers=RESEARCHER)
-    assert "errors" not in seen, seen
-    reasons = [r for c in seen["data"]["uncoveredCommunities"]["items"] for r in c["reasons"]]
-    assert reasons
-    assert all(not s.startswith("anon-") for r in reasons for s in r["subjects"]), reasons
+@pytest.mark.parametrize("headers", [RESEARCHER, {}], ids=["researcher", "public"])
+@pytest.mark.parametrize("field", ["coverageGaps", "uncoveredCommunities", "coverageSummary"])
+def test_p8_is_refused_by_name_to_all_but_the_department(
+    demo: TestClient, headers: dict[str, str], field: str
+) -> None:
+    answer = ask(demo, f'{{ {field}(rules: ["P8"]) {{ totalCount }} }}', headers=headers)
+    assert codes(answer) == ["FORBIDDEN"]
+    assert "in-service members (a category)" in answer["errors"][0]["message"]
+
+
+def test_no_answer_to_a_researcher_counts_or_names_p8(demo: TestClient) -> None:
+    """Left out of every analysis a researcher reads, not only of coverageGaps: the ranking's
+    reasons and the roll-ups' counts."""
+    ranking = ask(
+        demo,
+        "{ uncoveredCommunities(first: 100) { items { reasons { rule subjects } } } }",
+        headers=RESEARCHER,
+    )["data"]["uncoveredCommunities"]["items"]
+    reasons = [r for c in ranking for r in c["reasons"]]
+    assert reasons and not [r for r in reasons if r["rule"] == "P8"]
+    department = ask(demo, "{ uncoveredCommunities(first: 100) { items { reasons { rule } } } }")
+    items = department["data"]["uncoveredCommunities"]["items"]
+    assert [r for c in items for r in c["reasons"] if r["rule"] == "P8"]
+
+    counts = (
+        "{ coverageGaps { bySeverity { severity count } } coverageSummary(level: CITY) "
+        "{ items { findings { severity count } } } }"
+    )
+    warnings = {}
+    for role, headers in (("researcher", RESEARCHER), ("department", DEPARTMENT)):
+        data = ask(demo, counts, headers=headers)["data"]
+        (city,) = data["coverageSummary"]["items"]
+        assert city["findings"] == data["coverageGaps"]["bySeverity"]  # the same findings
+        warnings[role] = next(c["count"] for c in city["findings"] if c["severity"] == "WARNING")
+    p8 = ask(demo, '{ coverageGaps(rules: ["P8"]) { totalCount } }')["data"]["coverageGaps"]
+    assert warnings["department"] - warnings["researcher"] == p8["totalCount"] > 0
+
+
+def _rectification_cells(demo: TestClient, scope: str, headers: dict[str, str]) -> list[str]:
+    download = ask(
+        demo,
+        "query($s: ID!) { rectificationList(scope: $s) { base64 rows } }",
+        {"s": scope},
+        headers=headers,
+    )["data"]["rectificationList"]
+    assert download["rows"] > 0
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["base64"]))).active
+    return [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+
+
+def test_a_researchers_rectification_list_leaves_p8_out(demo: TestClient) -> None:
+    query = '{ coverageGaps(rules: ["P8"], first: 1) { findings { community } } }'
+    (p8,) = ask(demo, query)["data"]["coverageGaps"]["findings"]
+    for headers, has_p8 in ((DEPARTMENT, True), (RESEARCHER, False)):
+        cells = _rectification_cells(demo, p8["community"], headers)
+        assert any(c.startswith("P8:") for c in cells) is has_p8
+
+
+# --- 7. the same for the files `govgraph gaps` writes ----------------------------------------
+DAY = "2021-05-31"
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gaps") / "graph.jsonl"
+
+    async def write() -> None:
+        store = EmbeddedStore(path)
+        await load_demo(store)
+        await store.close()
+
+    asyncio.run(write())
+    return path
+
+
+@pytest.fixture
+def gaps(demo_file: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("GOVGRAPH_STORE", "embedded")
+    monkeypatch.setenv("GOVGRAPH_DATA_PATH", str(demo_file))
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["gaps", "--as-of", DAY, *args])
+
+    return run
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header, *body = list(csv.reader(fh))
+    keys = [h.rsplit(" ", 1)[-1] for h in header]
+    return [dict(zip(keys, row, strict=True)) for row in body]
+
+
+def _all_findings(demo: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    after = None
+    query = """query($after: String) { coverageGaps(asOf: "2021-05-31", first: 100,
+      after: $after) { pageInfo { hasNextPage endCursor } findings { id explanationZh } } }"""
+    while True:
+        page = ask(demo, query, {"after": after}, headers=headers)["data"]["coverageGaps"]
+        rows += page["findings"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return rows
+        after = page["pageInfo"]["endCursor"]
+
+
+def test_gaps_for_a_researcher_writes_what_coverage_gaps_tells_one(
+    demo: TestClient, gaps: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "researcher.csv"
+    result = gaps("--role", "researcher", "--csv", str(out))
+    assert result.exit_code == 0, result.output
+    rows = _csv_rows(out)
+    told = _all_findings(demo, RESEARCHER)
+    assert [(r["id"], r["explanation_zh"]) for r in rows] == [
+        (f["id"], f["explanationZh"]) for f in told
+    ]
+    text = out.read_text(encoding="utf-8-sig")
+    assert not re.search(r"person-\d{4}", text) and "anon-" in text
+    assert not [r for r in rows if r["rule"] == "P8"]
+    assert not membership_words([r["explanation_zh"] + r["explanation_en"] for r in rows])
+
+
+def test_gaps_for_the_public_prints_its_counts_and_writes_no_file(
+    demo: TestClient, gaps: Any, tmp_path: Path
+) -> None:
+    refused = gaps("--role", "public", "--excel", str(tmp_path / "public.xlsx"))
+    assert refused.exit_code == 2 and "counts only" in refused.output
+    assert not (tmp_path / "public.xlsx").exists()
+    result = gaps("--role", "public")
+    assert result.exit_code == 0, result.output
+    counts = ask(demo, f'{{ coverageGaps(asOf: "{DAY}") {{ totalCount }} }}', headers={})
+    assert f"{counts['data']['coverageGaps']['totalCount']} finding(s)" in result.output
+    assert "anon-" not in result.output and "Findings as of" not in result.output
+
+
+def test_gaps_for_a_researcher_needs_an_own_secret_outside_demo_mode(
+    gaps: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOVGRAPH_DEMO", "false")
+    monkeypatch.delenv("GOVGRAPH_PSEUDONYM_SECRET", raising=False)
+    result = gaps("--role", "researcher")
+    assert result.exit_code == 1
+    assert "refusing a researcher's findings" in result.output
+    assert "GOVGRAPH_PSEUDONYM_SECRET" in result.output

@@ -1,6 +1,8 @@
 """The quasi-identifier policy (``graph/disclosure.py``) over GraphQL, on the demo and both stores:
 as a researcher every decided property of a person, and of the links about them, reads as
-decided (kept, generalized, or null), while the department reads the real values."""
+decided (kept, generalized, or null), while the department reads the real values. And the
+analytics tell a researcher (and the public's counts) nothing that follows from a person's
+Party membership status or category (``graph/analytics/discreet.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from govgraph.api.settings import Settings
 from govgraph.graph.disclosure import PERSON_LINK_PROPS, PERSON_PROPS, Treatment
-from govgraph.graph.model import Link, Node
+from govgraph.graph.model import Link, Node, link, node
 from govgraph.graph.privacy import pseudonym
 from govgraph.loaders.demo import build_demo
 
@@ -138,3 +140,98 @@ def test_the_analyses_follow_the_same_policy_for_a_researcher(gql: Gql) -> None:
     assert {lk["kind"] for lk in dept["egoNetwork"]["links"]} & {"RESIDES_IN", "OWNS"}
     dept_posts = [p for h in dept["multiPostHolders"]["items"] for p in h["posts"]]
     assert not all(_year_start(p["since"]) for p in dept_posts)
+
+
+# --- what a finding's existence tells -------------------------------------------------------
+def _membership_graph() -> tuple[list[Node], list[Link]]:
+    """Two compounds no branch covers: in 示例甲苑 two full members and a probationary one
+    live, in 示例乙苑 three full members (one of them in service, registered nowhere: P8). And
+    a branch of six full members and a probationary one, without a committee."""
+    since = dt.date(2020, 1, 1)
+    places = [
+        node("City", "city-m", name="示例市"),
+        node("Township", "town-m", name="示例镇"),
+        node("Community", "comm-m", name="示例社区"),
+        node("Compound", "cmp-m-a", name="示例甲苑"),
+        node("Compound", "cmp-m-b", name="示例乙苑"),
+        node("PartyCommittee", "pc-m", name="示例社区党委"),
+        node("PartyBranch", "pb-m", name="示例党支部", form="standalone"),
+    ]
+    links = [
+        link("PART_OF", "town-m", "city-m"),
+        link("PART_OF", "comm-m", "town-m"),
+        link("PART_OF", "cmp-m-a", "comm-m"),
+        link("PART_OF", "cmp-m-b", "comm-m"),
+    ]
+    people = []
+    residents = {"cmp-m-a": ("full", "full", "probationary"), "cmp-m-b": ("full",) * 3}
+    for compound, statuses in residents.items():
+        for i, status in enumerate(statuses):
+            pid = f"person-{compound}-{i}"
+            category = "in_service" if (compound, i) == ("cmp-m-b", 0) else "retired"
+            people.append(node("Person", pid, name=f"示例党员{len(people)}"))
+            links.append(link("RESIDES_IN", pid, compound, since=since))
+            links.append(link("MEMBER_OF", pid, "pc-m", status=status, category=category))
+    for i, status in enumerate(["full"] * 6 + ["probationary"]):
+        pid = f"person-pb-m-{i}"
+        people.append(node("Person", pid, name=f"示例支部党员{i}"))
+        links.append(link("MEMBER_OF", pid, "pb-m", status=status, category="retired"))
+    return places + people, links
+
+
+MEMBERSHIP_FINDINGS = """query ($rules: [String!]) {
+  coverageGaps(asOf: "2024-06-01", rules: $rules, first: 100) {
+    totalCount findings { rule check subject details explanationZh explanationEn } } }"""
+MEMBERSHIP_COUNT = """query ($rules: [String!]) {
+  coverageGaps(asOf: "2024-06-01", rules: $rules) { totalCount } }"""
+P1_P4 = {"rules": ["P1", "P4"]}
+
+
+def test_a_researchers_findings_follow_from_what_the_researcher_reads(gql: Gql) -> None:
+    """P1 and P4 count every member a researcher sees (MEMBER_OF links), whatever their status,
+    so a finding, or its absence, tells nobody's status; the department's count full members."""
+    gql.seed(*_membership_graph())
+    department = gql.data(MEMBERSHIP_FINDINGS, P1_P4)["coverageGaps"]["findings"]
+    assert [(f["rule"], f["subject"]) for f in department] == [("P1", "cmp-m-b")]
+    assert department[0]["details"]["full_members"] == 3
+
+    seen = gql.data(MEMBERSHIP_FINDINGS, P1_P4, key=gql.keys["researcher"])["coverageGaps"]
+    found = {(f["rule"], f["subject"]): f for f in seen["findings"]}
+    assert set(found) == {("P1", "cmp-m-a"), ("P1", "cmp-m-b"), ("P4", "pb-m")}
+    assert (
+        found["P1", "cmp-m-a"]["details"]
+        == found["P1", "cmp-m-b"]["details"]
+        == {"party_members": 3}
+    )
+    assert found["P4", "pb-m"]["details"] == {"members": 7}
+    for f in found.values():
+        assert "按全部党员计" in f["explanationZh"] and "every member" in f["explanationEn"]
+        assert "正式" not in f["explanationZh"] and "full" not in f["explanationEn"]
+
+    # the public's counts are the researcher's, not the department's
+    public = gql.data(MEMBERSHIP_COUNT, P1_P4, key=None)
+    assert public["coverageGaps"]["totalCount"] == seen["totalCount"] == 3
+
+
+def test_a_finding_about_a_person_picked_by_category_is_the_departments(gql: Gql) -> None:
+    """P8's subject is an in-service member: a researcher and the public are neither told of
+    it nor counted it, and asking for it by name is refused."""
+    gql.seed(*_membership_graph())
+    everything = {"rules": None}
+    department = gql.data(MEMBERSHIP_FINDINGS, everything)["coverageGaps"]
+    assert [f["subject"] for f in department["findings"] if f["rule"] == "P8"] == [
+        "person-cmp-m-b-0"
+    ]
+    researcher = gql.data(MEMBERSHIP_FINDINGS, everything, key=gql.keys["researcher"])
+    assert "P8" not in {f["rule"] for f in researcher["coverageGaps"]["findings"]}
+    counts = """{ coverageSummary(asOf: "2024-06-01", level: CITY) { items {
+      findings { severity count } } } }"""
+    by_role = {
+        role: gql.data(counts, key=gql.keys[role])["coverageSummary"]["items"][0]["findings"]
+        for role in ("public", "researcher", "department")
+    }
+    assert by_role["public"] == by_role["researcher"] != by_role["department"]
+    for role in ("researcher", "public"):
+        refused = gql.query(MEMBERSHIP_FINDINGS, {"rules": ["P8"]}, key=gql.keys[role])
+        (error,) = refused["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN" and "category" in error["message"]
