@@ -5,13 +5,17 @@ frontend keeps no copy of the domain's terms.
 No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
 """
 
+import dataclasses
 from typing import Any, Optional
 
 import strawberry
+from strawberry.types import Info
 
+from ..graph.analytics.discreet import withheld
 from ..graph.analytics.engine import SEVERITIES, SEVERITY_LABELS_ZH
 from ..graph.analytics.rules import RULES
 from ..graph.ontology import CHOICE_LABELS_ZH, LINK_KINDS, NODE_KINDS, LinkKind, NodeKind
+from ..graph.privacy import Role
 
 
 @strawberry.type(description="A code and how it reads.")
@@ -88,10 +92,16 @@ def _vocabulary() -> Vocabulary:
 
 
 VOCABULARY = _vocabulary()  # built once: it changes only with the code
+#: what a role given the discreet rule run reads: the rules it may ask for
+DISCREET_VOCABULARY = dataclasses.replace(
+    VOCABULARY, rules=[r for r in VOCABULARY.rules if not withheld(r.id)]
+)
 
 
-def vocabulary() -> Vocabulary:
-    return VOCABULARY
+def vocabulary(info: Info) -> Vocabulary:
+    """The labels; the rules are those the caller's role may ask for (a researcher or the
+    public are not given P8: graph/analytics/discreet.py)."""
+    return VOCABULARY if info.context.role is Role.DEPARTMENT else DISCREET_VOCABULARY
 
 
 def vocabulary_fields() -> dict[str, Any]:

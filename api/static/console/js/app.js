@@ -95,15 +95,16 @@ function openSignIn() {
   key.focus();
 }
 
-function signOut() {
+async function signOut() {
   setCredentials(null);
-  state.role = "public";
+  await whoAmI();
   rerender();
 }
 
 async function whoAmI() {
-  const data = await gql("{ viewer { role } }");
+  const data = await gql(WHO);
   state.role = data.viewer.role;
+  loadVocabulary(data.vocabulary);
 }
 
 async function rerender() {
@@ -130,15 +131,14 @@ function preparing(attempt, seconds) {
   return h("p", { class: "muted", role: "status", id: "preparing" }, t("preparing", { attempt, seconds }));
 }
 
-const START = `{
-  viewer { role }
-  dataSpan { first last }
-  vocabulary {
+// the rules a role may ask for differ (a researcher is not given P8): read again at sign-in
+const VOCABULARY = `vocabulary {
     nodeKinds { code zh en } linkKinds { code zh en } choices { code zh en }
     severities { code zh en } rules { id titleZh titleEn source national }
     choiceSets { owner codes }
-  }
-}`;
+  }`;
+const WHO = `{ viewer { role } ${VOCABULARY} }`;
+const START = `{ viewer { role } dataSpan { first last } ${VOCABULARY} }`;
 
 async function start() {
   setLang(lang());

@@ -120,7 +120,7 @@ export function loadVocabulary(v) {
   for (const k of v.choices) vocab.choices[k.code] = k;
   for (const k of v.severities) vocab.severities[k.code] = k;
   vocab.severityOrder = v.severities.map((s) => s.code);
-  for (const r of v.rules) vocab.rules[r.id] = r;
+  vocab.rules = Object.fromEntries(v.rules.map((r) => [r.id, r]));
   for (const c of v.choiceSets) vocab.choiceSets[c.owner] = c.codes;
 }
 
