@@ -425,10 +425,11 @@ async def coverage_gaps(
     counts = {s.value: 0 for s in SeverityLevel}
     for f in found:
         counts[f.severity.value] += 1
-    rows: list[Finding] = []
-    if req.role is not Role.PUBLIC:
+
+    async def rows() -> list[Finding]:  # the page's fields ask, after checking the role
         shown: list[Finding] = await req.shown(key, lambda: found, to_finding)
-        rows = [f for f in shown if f.severity in wanted]
+        return [f for f in shown if f.severity in wanted]
+
     return CoverageGaps(
         total_count=sum(n for s, n in counts.items() if SeverityLevel(s) in wanted),
         by_severity=severity_counts({s.value: counts[s.value] for s in wanted}),

@@ -13,7 +13,7 @@ No ``from __future__ import annotations`` here: Strawberry reads these annotatio
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, Optional, TypeVar
 
 import networkx as nx
@@ -108,19 +108,21 @@ class CoverageGaps:
         description="findings matching the filters, per severity (every severity, most serious "
         "first)"
     )
-    rows: strawberry.Private[list[Finding]]
+    #: the findings as the role reads them, made only when a page is asked (the counts alone
+    #: need none: tens of thousands of findings at a province)
+    rows: strawberry.Private[Callable[[], Awaitable[list[Finding]]]]
     page: strawberry.Private[Callable[[Sequence[Finding]], Page[Finding]]]
     role: strawberry.Private[Role]
 
     @strawberry.field(description="This page of findings (not for the public role).")
-    def findings(self) -> list[Finding]:
+    async def findings(self) -> list[Finding]:
         need_people(self.role, "coverageGaps.findings")
-        return self.page(self.rows).items
+        return self.page(await self.rows()).items
 
     @strawberry.field(description="Where this page ends (not for the public role).")
-    def page_info(self) -> PageInfo:
+    async def page_info(self) -> PageInfo:
         need_people(self.role, "coverageGaps.pageInfo")
-        return self.page(self.rows).page_info
+        return self.page(await self.rows()).page_info
 
 
 @strawberry.type(description="count out of total; rate is null when total is 0.")
