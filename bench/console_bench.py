@@ -161,7 +161,7 @@ def main() -> None:
                 cold = timed(browser, url, "#/overview", ready)
                 warm = [timed(browser, url, "#/overview", ready) for _ in range(args.runs)]
                 cmp = COMPOUND[name] or first_compound(url)
-                compound_ready = "#network [role=button] >> nth=0"
+                compound_ready = "#network g[role=button]"  # no ">> nth": it would swallow ", main .error"
                 timed(browser, url, f"#/compound?id={cmp}", compound_ready)  # its analyses kept
                 page = [
                     timed(browser, url, f"#/compound?id={cmp}", compound_ready)
