@@ -161,7 +161,8 @@ def main() -> None:
                 cold = timed(browser, url, "#/overview", ready)
                 warm = [timed(browser, url, "#/overview", ready) for _ in range(args.runs)]
                 cmp = COMPOUND[name] or first_compound(url)
-                compound_ready = "#network g[role=button]"  # no ">> nth": it would swallow ", main .error"
+                # no ">> nth" here: it would swallow the ", main .error" that timed() adds
+                compound_ready = "#network g[role=button]"
                 timed(browser, url, f"#/compound?id={cmp}", compound_ready)  # its analyses kept
                 page = [
                     timed(browser, url, f"#/compound?id={cmp}", compound_ready)
