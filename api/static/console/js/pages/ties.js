@@ -1,6 +1,6 @@
 // Ties: cross-appointment rates by community, conflicts of interest, interlocks, brokers.
 
-import { gql } from "../gql.js";
+import { gql, patiently } from "../gql.js";
 import { h, table } from "../dom.js";
 import { label, pct, t } from "../i18n.js";
 import { asOf, asOfBar, section } from "./common.js";
@@ -15,7 +15,13 @@ const QUERY = `query Ties($asOf: Date, $detail: Boolean!) {
   interlocks(asOf: $asOf, minShared: 2, first: 20) @include(if: $detail) {
     totalCount items { a aKind aName b bKind bName shared }
   }
-  brokers(asOf: $asOf, first: 10) @include(if: $detail) { items { node kind name degree betweenness } }
+}`;
+
+// its own request: betweenness over the whole tie graph is the slowest analysis, so it is
+// estimated from 200 sources (exact when the tie graph has no more nodes than that)
+const BROKER_SOURCES = 200;
+const BROKERS = `query Brokers($asOf: Date, $sample: Int) {
+  brokers(asOf: $asOf, first: 10, sample: $sample) { items { node kind name degree betweenness } }
 }`;
 
 export async function render(ctx) {
@@ -39,6 +45,17 @@ export async function render(ctx) {
   ];
   if (!detail) return h("div", { "data-page": "ties" }, parts, h("p", { class: "muted" }, t("public.only")));
   const name = (id, kind, n) => `${label.kind(kind)} ${n ?? id}`;
+  const brokerBox = h("div", { id: "brokers" }, h("p", { class: "muted", role: "status" }, t("loading")));
+  patiently(() => gql(BROKERS, { asOf: day, sample: BROKER_SOURCES }), () => brokerBox.replaceChildren(h("p", { class: "muted", role: "status" }, t("ties.brokersPreparing"))))
+    .then(({ brokers }) => brokerBox.replaceChildren(table(
+      [
+        { title: t("ties.person"), cell: (r) => r.name ?? r.node },
+        { title: t("ties.degree"), num: true, cell: (r) => r.degree },
+        { title: t("ties.betweenness"), num: true, cell: (r) => r.betweenness.toFixed(4) },
+      ],
+      brokers.items,
+    )))
+    .catch((err) => brokerBox.replaceChildren(h("p", { class: "error", role: "alert" }, `${t("error")}: ${err.message}`)));
   parts.push(
     section(`${t("ties.conflicts")}（${data.conflicts.totalCount}）`, h("div", { id: "conflicts" }, table(
       [
@@ -60,14 +77,7 @@ export async function render(ctx) {
         ],
         data.interlocks.items,
       ))),
-      section(t("ties.brokers"), h("div", { id: "brokers" }, table(
-        [
-          { title: t("ties.person"), cell: (r) => r.name ?? r.node },
-          { title: t("ties.degree"), num: true, cell: (r) => r.degree },
-          { title: t("ties.betweenness"), num: true, cell: (r) => r.betweenness.toFixed(4) },
-        ],
-        data.brokers.items,
-      ))),
+      section(t("ties.brokers"), brokerBox),
     ),
   );
   return h("div", { "data-page": "ties", "data-as-of": day }, parts);
