@@ -8,6 +8,7 @@ tests that need it fail with the reason. They are never skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -49,21 +50,69 @@ def _on_session_neo4j(item: pytest.Item) -> bool:
     return any(isinstance(v, str) and v.startswith("neo4j") for v in params)
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m selects, and before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+#: long end-to-end runs over the whole demo data set (generated requests for every root field
+#: and role, every export format, the command line's analyses), marked ``slow``: the fast loop
+#: (README.md) leaves them out, the full run keeps them
+SLOW_MODULES = frozenset(
+    {
+        "tests/hostile/test_fuzz.py",
+        "tests/loaders/test_export_roles.py",
+        "tests/api/test_cli_analytics.py",
+    }
+)
+#: module-scoped fixtures whose ``neo4j`` parameter reads the demo from the session's Neo4j
+#: (tests/loaders/test_demo.py, tests/schema/conftest.py); tests/shared_neo4j.py loads it once
+NEO4J_DEMO_FIXTURES = frozenset({"loaded", "demo_app"})
+
+
+def _reads_neo4j_demo(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    return any(params.get(name) == "neo4j" for name in NEO4J_DEMO_FIXTURES)
+
+
+def _group(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    return str(mark.args[0]) if mark is not None and mark.args else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
     """Every test on the session's Neo4j carries the ``neo4j`` mark (so ``-m "not neo4j"`` is
-    the fast loop) and, unless it names one of its own, its xdist group; the browser tests have
-    theirs."""
-    for item in items:
+    the fast loop) and, unless it names one of its own, its xdist group; the browser and the
+    packaging tests have theirs, and the tests of :data:`SLOW_MODULES` the ``slow`` mark. This
+    runs before any other hook (before -m selects, and before xdist reads the groups).
+
+    Then, once every other hook has ordered the items, the tests that read the demo from the
+    session's Neo4j move to the front of its group, one after the other: the demo is loaded
+    into it once (tests/shared_neo4j.py), not again after each test that empties the database.
+    Every other test keeps its order.
+    """
+    for n, item in enumerate(items):
+        if item.nodeid.split("::", 1)[0] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("browser") and not item.get_closest_marker("xdist_group"):
-            # after every other test of their process (tests/browser/conftest.py): one last unit
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            # after every other test of their process (tests/browser/conftest.py): the last units
+            # of the run, one a test, so whichever worker is free takes the next (each worker
+            # that takes one starts its own app and Chromium)
+            item.add_marker(pytest.mark.xdist_group(f"browser-{n}"))
+        if item.get_closest_marker("packaging") and not item.get_closest_marker("xdist_group"):
+            # ungrouped tests go out one by one; these build the sdist in the checkout, in a
+            # module-scoped fixture, and two builds at once in one folder trip over each other
+            item.add_marker(pytest.mark.xdist_group("packaging"))
         if not _on_session_neo4j(item):
             continue
         if item.get_closest_marker("neo4j") is None:
             item.add_marker(pytest.mark.neo4j)
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(SESSION_NEO4J_GROUP))
+    yield
+    group = [i for i, item in enumerate(items) if _group(item) == SESSION_NEO4J_GROUP]
+    readers = [items[i] for i in group if _reads_neo4j_demo(items[i])]
+    if readers:
+        moved = set(map(id, readers))
+        rest = [item for item in items if id(item) not in moved]
+        items[:] = rest[: group[0]] + readers + rest[group[0] :]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -79,6 +128,30 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                 "session's Neo4j would run on both workers at once. Install the locked versions "
                 "(./dev test does), or run without xdist: -n 0."
             )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built_once() -> Iterator[None]:
+    """What the tests build again and again, built once a session and shared.
+
+    * The GraphQL schema, one per set of limits, as a server's one app has one. The apps the
+      tests make (about a thousand) each built one, about 0.1 s, and each app's first request
+      built the plans ``schema/execution.py`` and ``schema/prefetch.py`` keep per schema. The
+      schema is a function of the limits alone (``schema/build.py``), and what it keeps per
+      schema or per document is the same for every app with those limits. Tests of the schema
+      itself call ``build_schema`` and get their own.
+    * The demo's records, one list per seed, for :func:`~govgraph.loaders.demo.load_demo`
+      (about 0.5 s a build, some 60 loads a session): the same records in the same order, and
+      they are immutable (frozen, their properties never written). Tests of the demo itself
+      call ``build_demo`` and build it afresh.
+    """
+    from govgraph.api import app
+    from govgraph.loaders import demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app, "build_schema", functools.cache(app.build_schema))
+        patch.setattr(demo, "build_demo", functools.cache(demo.build_demo))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -11,19 +11,32 @@ late, after the owner stopped it, starts a new one the same way.
 
 The kernel drops a dead process's locks, so a crashed worker never keeps the owner waiting.
 Without xdist the same code runs in one process, with the folder its own ``basetemp``.
+
+The demo data set is loaded into the server once for the tests that read it (:func:`hold_demo`);
+``tests/conftest.py`` runs those tests one after the other, first in the server's group, so
+nothing empties the database between them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from govgraph.graph.port import GraphStore
+from govgraph.loaders.demo import build_demo, load_demo
 from govgraph.ops.neo4j_local import LocalNeo4j
+
+#: the session's server runs every test's queries: with the JIT's C1 alone (LocalNeo4j's default)
+#: the JVM keeps 48 MB of compiled code, which that outgrows, and it then spends much of its CPU
+#: flushing compiled code and compiling it again
+JVM_OPTIONS = ("-XX:ReservedCodeCacheSize=256m",)
 
 START_LOCK = "neo4j-start.lock"
 USERS_LOCK = "neo4j-users.lock"
@@ -60,7 +73,7 @@ class SharedNeo4j:
         with _locked(self.folder / START_LOCK, fcntl.LOCK_EX):
             uri = uri_file.read_text() if uri_file.exists() else ""
             if not uri or not _answers(uri):  # none yet, or its owner died
-                server = LocalNeo4j(self.folder / f"neo4j-{os.getpid()}")
+                server = LocalNeo4j(self.folder / f"neo4j-{os.getpid()}", jvm_options=JVM_OPTIONS)
                 uri = server.start()
                 self.server = server
                 uri_file.write_text(uri)
@@ -84,3 +97,22 @@ class SharedNeo4j:
             (self.folder / URI_FILE).unlink(missing_ok=True)
             self.server.stop()
             self.server = None
+
+
+@functools.cache
+def demo_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """The demo data set's nodes and links, counted by kind."""
+    nodes, links = build_demo()
+    return dict(Counter(n.kind for n in nodes)), dict(Counter(lk.kind for lk in links))
+
+
+async def hold_demo(store: GraphStore) -> bool:
+    """Make ``store`` hold the demo data set: unless it holds as many nodes and links of every
+    kind as the demo (loaded by a test before, and left as it was: the tests that share it read,
+    or undo what they write), empty it and load the demo. Returns whether it loaded."""
+    counts = await store.counts()
+    if (counts.nodes, counts.links) == demo_counts():
+        return False
+    await store.clear()
+    await load_demo(store)
+    return True

@@ -1,7 +1,7 @@
 """The local Neo4j launcher: a real Neo4j Community from Maven Central jars, no Docker.
 
-Each test starts its own JVM (about 10 s each on a 2-core machine); the jars are fetched once
-into the shared cache (``$GOVGRAPH_CACHE_DIR`` or ``~/.cache/govgraph``).
+The tests start their own JVMs (about 10 s each on a 2-core machine), as few as they can; the jars
+are fetched once into the shared cache (``$GOVGRAPH_CACHE_DIR`` or ``~/.cache/govgraph``).
 """
 
 from __future__ import annotations
@@ -43,53 +43,11 @@ def test_jars_are_fetched_once_and_complete() -> None:
     assert ensure_jars(quiet=True) == lib  # second call: no download
 
 
-def test_start_query_persist_restart_and_cjk_fulltext(tmp_path: Path) -> None:
+def test_background_server_outlives_its_launcher_and_restarts_with_its_data(tmp_path: Path) -> None:
+    """A background server (the launching Python process exits, the JVM keeps running) takes
+    writes and a CJK full-text index; stopped, and started again in the foreground on the same
+    folder, it has kept them. Two JVM starts: each costs about 10 s of CPU."""
     data_dir = tmp_path / "db"
-    server = LocalNeo4j(data_dir)
-    uri = server.start()
-    try:
-        assert uri == server.uri == f"bolt://127.0.0.1:{server.port}"
-        assert server.is_running
-        state = status(data_dir)
-        assert state is not None
-        assert state["pid"] == server.pid
-        assert state["port"] == server.port
-        assert state["bolt_reachable"] is True
-        with GraphDatabase.driver(uri, auth=None) as driver:
-            records, _, _ = driver.execute_query("RETURN 1 AS one")
-            assert records[0]["one"] == 1
-            driver.execute_query("CREATE (:Probe {name: $name})", name="kept")
-            driver.execute_query(
-                "CREATE FULLTEXT INDEX compound_names IF NOT EXISTS "
-                "FOR (n:Compound) ON EACH [n.name] "
-                "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
-            )
-            driver.execute_query(
-                "UNWIND $names AS name CREATE (:Compound {name: name})",
-                names=["云北苑", "北京花园", "南山小区"],
-            )
-            driver.execute_query("CALL db.awaitIndexes(60)")
-    finally:
-        server.stop()
-    assert not server.is_running
-    assert not (data_dir / "neo4j.json").exists()
-    assert status(data_dir) is None
-    assert "GOVGRAPH-NEO4J STOPPED" in (data_dir / "neo4j.log").read_text(encoding="utf-8")
-
-    with LocalNeo4j(data_dir) as again, GraphDatabase.driver(again.uri, auth=None) as driver:
-        records, _, _ = driver.execute_query("MATCH (p:Probe) RETURN p.name AS name")
-        assert [r["name"] for r in records] == ["kept"]
-        records, _, _ = driver.execute_query(
-            "CALL db.index.fulltext.queryNodes('compound_names', $q) "
-            "YIELD node RETURN node.name AS name",
-            q="云北",
-        )
-        assert [r["name"] for r in records] == ["云北苑"]
-    assert not again.is_running
-
-
-def test_background_server_outlives_its_launcher(tmp_path: Path) -> None:
-    data_dir = tmp_path / "bg"
     port = free_port()
     script = textwrap.dedent(
         f"""
@@ -118,6 +76,17 @@ def test_background_server_outlives_its_launcher(tmp_path: Path) -> None:
         with GraphDatabase.driver(started["uri"], auth=None) as driver:
             records, _, _ = driver.execute_query("RETURN 40 + 2 AS n")
             assert records[0]["n"] == 42
+            driver.execute_query("CREATE (:Probe {name: $name})", name="kept")
+            driver.execute_query(
+                "CREATE FULLTEXT INDEX compound_names IF NOT EXISTS "
+                "FOR (n:Compound) ON EACH [n.name] "
+                "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+            )
+            driver.execute_query(
+                "UNWIND $names AS name CREATE (:Compound {name: name})",
+                names=["云北苑", "北京花园", "南山小区"],
+            )
+            driver.execute_query("CALL db.awaitIndexes(60)")
     finally:
         stopped = stop_background(data_dir)
     assert stopped is True
@@ -125,6 +94,36 @@ def test_background_server_outlives_its_launcher(tmp_path: Path) -> None:
     assert stop_background(data_dir) is False
     with pytest.raises(OSError):  # nothing listens on the port any more
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+    log = data_dir / "neo4j.log"
+    assert log.read_text(encoding="utf-8").count("GOVGRAPH-NEO4J STOPPED") == 1
+
+    # started again, in the foreground, on the same folder (the context manager starts it and
+    # stops it): the writes and the index are kept
+    with LocalNeo4j(data_dir) as server:
+        assert server.is_running
+        # start() on a running server returns its URI
+        assert server.start() == server.uri == f"bolt://127.0.0.1:{server.port}"
+        state = status(data_dir)
+        assert state is not None
+        assert state["pid"] == server.pid
+        assert state["port"] == server.port
+        assert state["bolt_reachable"] is True
+        with GraphDatabase.driver(server.uri, auth=None) as driver:
+            records, _, _ = driver.execute_query("RETURN 1 AS one")
+            assert records[0]["one"] == 1
+            records, _, _ = driver.execute_query("MATCH (p:Probe) RETURN p.name AS name")
+            assert [r["name"] for r in records] == ["kept"]
+            records, _, _ = driver.execute_query(
+                "CALL db.index.fulltext.queryNodes('compound_names', $q) "
+                "YIELD node RETURN node.name AS name",
+                q="云北",
+            )
+            assert [r["name"] for r in records] == ["云北苑"]
+    assert not server.is_running
+    assert not (data_dir / "neo4j.json").exists()
+    assert status(data_dir) is None
+    assert log.read_text(encoding="utf-8").count("GOVGRAPH-NEO4J STOPPED") == 2
 
 
 def test_errors_are_clear(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -271,20 +270,20 @@ def demo() -> tuple[list[Node], list[Link]]:
 
 @pytest.fixture(scope="module", params=("embedded", "neo4j"))
 def loaded(request: pytest.FixtureRequest, run: Run) -> Iterator[GraphStore]:
-    """The demo loaded into an empty store of each kind (Neo4j: the session's server)."""
-    store: GraphStore
+    """The demo loaded into an empty store of each kind. On Neo4j it is the session's server,
+    which keeps it for the next tests that read it (tests/shared_neo4j.py): these tests only
+    read."""
     if request.param == "embedded":
         store = EmbeddedStore()
-    else:
-        store = request.getfixturevalue("neo4j_store")
-        run(store.clear())
-    started = time.perf_counter()
-    written = run(load_demo(store))
-    print(f"\ndemo loaded into {request.param}: {written} in {time.perf_counter() - started:.2f}s")
-    yield store
-    run(store.clear())
-    if request.param == "embedded":
+        run(load_demo(store))
+        yield store
         run(store.close())
+        return
+    from shared_neo4j import hold_demo
+
+    shared: GraphStore = request.getfixturevalue("neo4j_store")
+    run(hold_demo(shared))
+    yield shared
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,6 @@ from govgraph.api.settings import Settings
 from govgraph.graph.model import Link, Node, link, node
 from govgraph.graph.port import GraphStore, StoreStats, WriteBatch
 from govgraph.graph.privacy import Role
-from govgraph.loaders.demo import load_demo
 
 T = TypeVar("T")
 D = dt.date
@@ -132,11 +131,42 @@ MakeGql = Callable[..., Gql]
 @dataclass
 class _SchemaState:
     ready: set[str] = field(default_factory=set)
+    #: what the shared Neo4j database held right after the seed graph was written
+    seeded: object = None
 
 
 @pytest.fixture(scope="session")
 def _neo4j_schema_state() -> _SchemaState:
     return _SchemaState()
+
+
+#: everything a Neo4j database holds: every node with its labels and properties, and every
+#: relationship with its type, ends and properties
+_CONTENT = (
+    "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) "
+    "RETURN n.id AS id, labels(n) AS labels, properties(n) AS props, "
+    "collect(CASE WHEN r IS NULL THEN null ELSE [type(r), m.id, properties(r)] END) AS out"
+)
+
+
+def _neo4j_content(request: pytest.FixtureRequest) -> list[str]:
+    """The shared Neo4j database's content, in a canonical form that compares equal exactly
+    when the content is the same (read through the session's driver, not the app's store, so
+    the app's store statistics do not count it)."""
+    driver = request.getfixturevalue("neo4j_driver")
+    run = request.getfixturevalue("run")
+    records, _, _ = run(driver.execute_query(_CONTENT))
+    return sorted(
+        repr(
+            (
+                r["id"],
+                sorted(r["labels"]),
+                sorted(r["props"].items()),
+                sorted(repr((kind, end, sorted(props.items()))) for kind, end, props in r["out"]),
+            )
+        )
+        for r in records
+    )
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -156,11 +186,17 @@ def make_gql(
 
     Each embedded app gets its own empty file; every Neo4j app shares the test database, which
     is emptied when the app starts (so make every client first, then seed).
+
+    ``with_seed=True`` starts it on the seed graph instead. On Neo4j a database that holds
+    exactly what the seed graph wrote (a test before read it, or undid its writes) is kept as it
+    is, the same content the app would get by writing the seed graph again; anything else is
+    emptied and seeded.
     """
     counter = itertools.count()
+    state = _neo4j_schema_state
     with ExitStack() as stack:
 
-        def make(**overrides: Any) -> Gql:
+        def make(*, with_seed: bool = False, **overrides: Any) -> Gql:
             values: dict[str, Any] = {"api_keys": API_KEYS, **overrides}
             uri = ""
             if store_kind == "embedded":
@@ -173,10 +209,17 @@ def make_gql(
             client = stack.enter_context(TestClient(create_app(settings)))
             gql = Gql(client, store_kind)
             if store_kind == "neo4j":
-                if uri not in _neo4j_schema_state.ready:
+                if uri not in state.ready:
                     gql.call(gql.store.init_schema)  # constraints and the full-text index
-                    _neo4j_schema_state.ready.add(uri)
+                    state.ready.add(uri)
+                seeded_before = with_seed and state.seeded is not None
+                if seeded_before and _neo4j_content(request) == state.seeded:
+                    return gql
                 gql.clear()
+            if with_seed:
+                gql.seed(*seed_graph())
+                if store_kind == "neo4j":
+                    state.seeded = _neo4j_content(request)
             return gql
 
         yield make
@@ -189,10 +232,9 @@ def gql(make_gql: MakeGql) -> Gql:
 
 
 @pytest.fixture
-def seeded(gql: Gql) -> Gql:
-    """The same app with the seed graph loaded."""
-    gql.seed(*seed_graph())
-    return gql
+def seeded(make_gql: MakeGql) -> Gql:
+    """An app with default settings on the seed graph, once per store kind."""
+    return make_gql(with_seed=True)
 
 
 # --- the seed graph ------------------------------------------------------------------------------
@@ -396,15 +438,14 @@ def scaled() -> ScaledGraph:
 
 
 # --- the Huairen demo, once per store and module ----------------------------------------------
-#: people in the demo: a store holding another number has been emptied or changed by a test
-DEMO_PEOPLE = 2452
-
-
 @pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def demo_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Gql]:
-    """The app on each store, shared by a module's tests (they read, or undo what they write)."""
+    """The app on each store, shared by a module's tests (they read, or undo what they write).
+
+    On Neo4j the demo stays in the session's database for the next module that reads it: those
+    tests run one after the other (tests/conftest.py), so it is loaded once (``demo``)."""
     kind: str = request.param
     if kind == "embedded":
         path = tmp_path_factory.mktemp("demo") / "graph.jsonl"
@@ -421,9 +462,9 @@ def demo_app(
 
 @pytest.fixture
 def demo(demo_app: Gql) -> Gql:
-    """The app with the demo loaded (again, if a test on the shared Neo4j emptied it)."""
-    counts = demo_app.call(demo_app.store.counts)
-    if counts.nodes.get("Person") != DEMO_PEOPLE or counts.nodes.get("PartyBranch", 0) == 0:
-        demo_app.clear()
-        demo_app.call(load_demo, demo_app.store)
+    """The app with the demo loaded (again, if a test on the shared Neo4j emptied or changed it:
+    tests/shared_neo4j.py)."""
+    from shared_neo4j import hold_demo
+
+    demo_app.call(hold_demo, demo_app.store)
     return demo_app
