@@ -62,9 +62,8 @@ def test_the_policy_decides_every_property_about_people() -> None:
     assert {p.name for k in about_people for p in link_props(k)} <= set(PERSON_LINK_PROPS)
 
 
-def test_a_researcher_reads_every_quasi_identifier_as_decided(gql: Gql) -> None:
+def test_a_researcher_reads_every_quasi_identifier_as_decided(demo: Gql) -> None:
     nodes, links = build_demo()
-    gql.seed(nodes, links)
     real = {pseudonym(SECRET, n.id): n for n in nodes if n.kind == "Person"}
     compound_of = _compound_of(nodes, links)
     homes: dict[str, set[str]] = {}
@@ -72,7 +71,7 @@ def test_a_researcher_reads_every_quasi_identifier_as_decided(gql: Gql) -> None:
         if lk.kind == "RESIDES_IN" and lk.target in compound_of:
             homes.setdefault(lk.source, set()).add("Compound:" + compound_of[lk.target])
 
-    data = gql.data(PEOPLE, key=gql.keys["researcher"])
+    data = demo.data(PEOPLE, key=demo.keys["researcher"])
     seen = 0
     for branch in data["partyBranches"]["edges"]:
         for post in branch["node"]["postHolders"]["edges"]:
@@ -98,36 +97,32 @@ def test_a_researcher_reads_every_quasi_identifier_as_decided(gql: Gql) -> None:
     assert seen > 20
 
     # the department reads the real values
-    dept = gql.data(PEOPLE)
+    dept = demo.data(PEOPLE)
     person = dept["partyBranches"]["edges"][0]["node"]["postHolders"]["edges"][0]["node"]
     assert person["name"] and person["id"].startswith("Person:person-")
 
 
-def test_a_researcher_asking_as_of_a_day_gets_the_year_end(gql: Gql) -> None:
+def test_a_researcher_asking_as_of_a_day_gets_the_year_end(demo: Gql) -> None:
     """Dates are shown by year, so asOf is read as the last day of its year for a researcher:
     asking day by day cannot tell the day a post began."""
-    nodes, links = build_demo()
-    gql.seed(nodes, links)
     q = """query ($day: Date) { partyBranches(first: 50) { edges { node {
       postHolders(first: 50, asOf: $day) { totalCount } } } } }"""
     for day in (dt.date(2020, 3, 1), dt.date(2020, 9, 1)):
-        shown = gql.data(q, {"day": day.isoformat()}, key=gql.keys["researcher"])
-        year_end = gql.data(q, {"day": "2020-12-31"})
+        shown = demo.data(q, {"day": day.isoformat()}, key=demo.keys["researcher"])
+        year_end = demo.data(q, {"day": "2020-12-31"})
         assert shown == year_end
 
 
-def test_the_analyses_follow_the_same_policy_for_a_researcher(gql: Gql) -> None:
+def test_the_analyses_follow_the_same_policy_for_a_researcher(demo: Gql) -> None:
     """Ego networks, paths and multi-post holders show a researcher the same years as the link
     fields do, and follow no link to a person's household (RESIDES_IN, OWNS)."""
-    nodes, links = build_demo()
-    gql.seed(nodes, links)
     q = """query ($day: Date) {
       egoNetwork(id: "cmp-yunbeiyuan", depth: 2, asOf: $day, first: 100) {
         links { kind since until } }
       multiPostHolders(asOf: $day, first: 50) { items { posts { since until } } }
     }"""
     day = {"day": "2021-05-31"}
-    shown = gql.data(q, day, key=gql.keys["researcher"])
+    shown = demo.data(q, day, key=demo.keys["researcher"])
     ego = shown["egoNetwork"]["links"]
     assert {lk["kind"] for lk in ego} & {"RESIDES_IN", "OWNS"} == set()
     about_people = [lk for lk in ego if lk["kind"] in ("HOLDS_POST", "MEMBER_OF")]
@@ -136,7 +131,7 @@ def test_the_analyses_follow_the_same_policy_for_a_researcher(gql: Gql) -> None:
     for item in about_people + posts:
         assert _year_start(item["since"]) and _year_end(item["until"]), item
     # the department sees the days and the homes
-    dept = gql.data(q, day)
+    dept = demo.data(q, day)
     assert {lk["kind"] for lk in dept["egoNetwork"]["links"]} & {"RESIDES_IN", "OWNS"}
     dept_posts = [p for h in dept["multiPostHolders"]["items"] for p in h["posts"]]
     assert not all(_year_start(p["since"]) for p in dept_posts)
