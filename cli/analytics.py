@@ -71,23 +71,6 @@ Row = dict[str, Any]
 SEVERITIES = tuple(s.value for s in Severity)
 #: the columns of a finding in CSV and Excel (every field of ``Finding.to_dict``)
 FINDING_COLUMNS = FINDING_FIELDS
-FINDING_COLUMNS = (
-    "id",
-    "rule",
-    "check",
-    "severity",
-    "subject",
-    "subject_kind",
-    "subject_name",
-    "compound",
-    "community",
-    "township",
-    "city",
-    "explanation_zh",
-    "explanation_en",
-    "source",
-    "details",
-)
 #: the columns of the findings table
 TABLE_COLUMNS = (
     "rule",
