@@ -1,14 +1,13 @@
 """The hostile GraphQL corpus (``graphql_cases.py``) against both stores.
 
-For every case: a clear answer of the expected shape within :data:`TIME_LIMIT` seconds (generous,
-so a loaded two-core CI box does not make it flaky), never an unexpected (masked) error, the
-service still answering a normal query afterwards, and the graph exactly as it was.
+For every case: a clear answer of the expected shape (a case that ran into the service's request
+deadline answers ``TIMEOUT`` instead, and fails), never an unexpected (masked) error, the service
+still answering a normal query afterwards, and the graph exactly as it was.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from hostile_service import API_KEYS, Service
 from govgraph.api.app import create_app
 from govgraph.api.settings import Settings
 
-TIME_LIMIT = 5.0
 NORMAL = "{ compounds(orderBy: [{field: NAME}]) { totalCount edges { node { name } } } }"
 NORMAL_ANSWER = {
     "compounds": {
@@ -100,12 +98,9 @@ def check_answer(case: Case, r: httpx.Response) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_request(service: Service, case: Case) -> None:
-    start = time.perf_counter()
     r = send(service, case)
-    elapsed = time.perf_counter() - start
     try:
         check_answer(case, r)
-        assert elapsed < TIME_LIMIT, f"{case.name} took {elapsed:.1f} s"
         # the service keeps serving, and the graph is what it was
         normal = service.client.post(
             "/graphql", json={"query": NORMAL}, headers=service.headers("department")

@@ -1,14 +1,13 @@
 """The hostile import corpus (``import_cases.py``) against both stores, and the exports that must
 keep a clerk safe when a stored value looks like a spreadsheet formula.
 
-Every error case must raise ``DataImportError`` within :data:`TIME_LIMIT` seconds with an error
-that names the file and says what was expected, and leave the store exactly as it was.
+Every error case must raise ``DataImportError`` with an error that names the file and says what
+was expected, and leave the store exactly as it was.
 """
 
 from __future__ import annotations
 
 import csv
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,6 @@ from govgraph.loaders.importer import DataImportError, import_files
 from govgraph.loaders.template import write_template
 
 Run = Callable[[Awaitable[Any]], Any]
-#: a bound against hangs (a regex gone quadratic, a cell read whole), not a speed target: 10,000
-#: rows into Neo4j took 6.9 s on this 2-core machine at load 8, 1-2 s when it is quiet
-TIME_LIMIT = 30.0
 HOSTILE_TEXT = [
     '=HYPERLINK("http://example.invalid","点我")',
     "+cmd|' /C calc'!A0",
@@ -61,10 +57,8 @@ def test_hostile_import(store: GraphStore, run: Run, tmp_path: Path, case: Impor
     folder = tmp_path / "in"
     folder.mkdir()
     paths = case.make(folder)
-    start = time.perf_counter()
     if case.accepted is not None:
         run(import_files(store, paths))
-        assert time.perf_counter() - start < TIME_LIMIT
         found = run(store.get_nodes(list(case.accepted)))
         assert {k: dict(n.props) for k, n in found.items()} == case.accepted
         if not case.accepted:
@@ -72,7 +66,6 @@ def test_hostile_import(store: GraphStore, run: Run, tmp_path: Path, case: Impor
         return
     with pytest.raises(DataImportError) as info:
         run(import_files(store, paths))
-    elapsed = time.perf_counter() - start
     errors = info.value.errors
     assert errors, str(info.value)
     for e in errors:  # every error says where and what was expected
@@ -85,7 +78,6 @@ def test_hostile_import(store: GraphStore, run: Run, tmp_path: Path, case: Impor
     if case.column is not None:
         assert any(e.column == case.column for e in matching), [str(e) for e in matching]
     assert paths[0].name in str(info.value)
-    assert elapsed < TIME_LIMIT, f"{case.name} took {elapsed:.1f} s"
     assert run(fingerprint(store)) == before, "a refused import changed the store"
 
 
