@@ -26,6 +26,7 @@ from ..schema.build import Limits, build_schema
 from ..schema.context import Context
 from .admission import Admission
 from .auth import Authenticator
+from .console_page import console_html
 from .deadline import RequestDeadline
 from .fast_lane import FastLane
 from .http_guard import BodyLimit, GuardedGraphQLRouter
@@ -166,7 +167,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             {"status": "ready", "store": settings.store, "analytics": status.as_dict()}
         )
 
-    console_page = (STATIC_DIR / "console" / "index.html").read_bytes()
+    console_page = console_html()  # every module preloaded (api/console_page.py)
 
     @app.get("/", include_in_schema=False)
     async def console() -> Response:
