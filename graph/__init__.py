@@ -12,8 +12,8 @@ from .errors import (
     StoreUnavailableError,
     ValidationError,
 )
-from .model import Link, Node, link, node
-from .port import GraphStore, Neighbour, WriteBatch, WriteResult
+from .model import Link, Neighbour, Node, link, node
+from .port import GraphStore, WriteBatch, WriteResult
 
 __all__ = [
     "ConflictError",

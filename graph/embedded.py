@@ -38,12 +38,20 @@ import networkx as nx
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CommitOutcomeUnknownError, CorruptStoreError, StoreUnavailableError
 from .expand import EVERYTHING, Wanted
-from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .model import (
+    Link,
+    Neighbour,
+    Node,
+    Value,
+    link_kind,
+    node_kind,
+    parse_link_id,
+    validate_batch,
+)
 from .ontology import LINK_KINDS
 from .places import Aggregate, PlaceCount, Route, route
 from .port import (
     GraphStore,
-    Neighbour,
     StoreStats,
     WriteBatch,
     WriteResult,

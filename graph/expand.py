@@ -19,13 +19,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .model import link_kind, node_kind
+from .model import Neighbour, link_kind, node_kind
 from .query import Direction
 
-if TYPE_CHECKING:
-    from .port import GraphStore, Neighbour
+
+class Neighbours(Protocol):
+    """What :func:`expand_by_level` asks of a store (:meth:`~.port.GraphStore.neighbours`)."""
+
+    async def neighbours(
+        self,
+        ids: Sequence[str],
+        *,
+        link_kind: str | None = None,
+        direction: Direction = Direction.OUT,
+        neighbour_kind: str | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, list[Neighbour]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +112,7 @@ def cut(key: PageKey, found: Sequence[Neighbour]) -> LinkPage:
     return LinkPage(len(found), rest[: key.first], len(rest) > key.first)
 
 
-async def expand_by_level(store: GraphStore, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
+async def expand_by_level(store: Neighbours, ids: Sequence[str], hops: Sequence[Hop]) -> Expansion:
     """:meth:`~.port.GraphStore.expand` with one ``neighbours`` call per hop: the round trips
     grow with the depth and the breadth of the tree, never with the number of nodes found
     (every property comes with them: more than any :class:`Wanted` asks)."""

@@ -88,6 +88,14 @@ class Link:
         return valid_on(self.since, self.until, day)
 
 
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A link seen from one of its ends, with the node at the other end."""
+
+    link: Link
+    node: Node
+
+
 def valid_on(since: dt.date | None, until: dt.date | None, day: dt.date | None) -> bool:
     if day is None:
         return True

@@ -32,12 +32,20 @@ from neo4j.exceptions import (
 from . import cypher
 from .errors import CommitOutcomeUnknownError, ConflictError, StoreUnavailableError
 from .expand import EVERYTHING, Expansion, Hop, LinkPage, Wanted
-from .model import Link, Node, Value, link_kind, node_kind, parse_link_id, validate_batch
+from .model import (
+    Link,
+    Neighbour,
+    Node,
+    Value,
+    link_kind,
+    node_kind,
+    parse_link_id,
+    validate_batch,
+)
 from .ontology import LINK_KINDS, NODE_KINDS
 from .places import Aggregate, PlaceCount, route
 from .port import (
     GraphStore,
-    Neighbour,
     StoreStats,
     WriteBatch,
     WriteResult,

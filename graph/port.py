@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
-from .model import Link, Node
+from .model import Link, Neighbour, Node
 from .places import Aggregate
 from .query import Counts, Direction, Filter, Page, SortKey
 
@@ -53,14 +53,6 @@ class WriteResult:
     links_written: int = 0
     links_deleted: int = 0
     nodes_deleted: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    """A link seen from one of its ends, with the node at the other end."""
-
-    link: Link
-    node: Node
 
 
 @dataclass(slots=True)

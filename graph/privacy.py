@@ -33,10 +33,10 @@ import networkx as nx
 from . import disclosure as dis
 from .errors import ForbiddenError
 from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
-from .model import Link, Node, Value, parse_link_id
+from .model import Link, Neighbour, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Aggregate
-from .port import GraphStore, Neighbour, WriteBatch, WriteResult
+from .port import GraphStore, WriteBatch, WriteResult
 from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, SortKey
 
 PERSON = dis.PERSON
