@@ -2,7 +2,7 @@
 Neo4j GraphQL Library anchor (``bench/neo4j-graphql/typedefs.graphql``), with the variables for
 each data set and the normalizers that bring both answers to one comparable shape.
 
-Six queries, the reference set of issues 4 and 6:
+Seven queries, the reference set of issues 4, 6 and 16:
 
 ``lookup``      one compound by id, with its scalar properties;
 ``filtered``    a filtered, sorted list of compounds (old ones built since 1980, by name, 20);
@@ -10,7 +10,10 @@ Six queries, the reference set of issues 4 and 6:
                 branches' post holders with the role on the link (department key: names too);
 ``connection``  a connection with ``totalCount`` and ``pageInfo`` (Party branches of one form);
 ``counts``      a count aggregate: how many nodes of every kind;
-``no_branch``   a relationship filter: compounds with no Party branch (totalCount and a page).
+``no_branch``   a relationship filter: compounds with no Party branch (totalCount and a page);
+``two_hop``     a filter through three links (issue 16): the compounds whose owners' committee has
+                a member employed by a property company, each with its committees' members
+                (names, roles) and their employers.
 
 Both sides are asked for the same data. Where the two schemas differ, the normalizers make the
 answers comparable: global ids (``Compound:x``) versus store ids (we ask for ``entityId``),
@@ -202,6 +205,75 @@ def _theirs_no_branch(data: Json) -> Json:
     return {"totalCount": c["totalCount"], "nodes": [e["node"] for e in c["edges"]]}
 
 
+def _ours_two_hop(data: Json) -> Json:
+    compounds = []
+    for e in data["compounds"]["edges"]:
+        node = e["node"]
+        committees = []
+        for c in node["representedBy"]["edges"]:
+            committee = c["node"]
+            if not committee:  # an owners' assembly, not a committee
+                continue
+            members = sorted(
+                (
+                    p["role"],
+                    p["node"]["entityId"],
+                    p["node"]["name"],
+                    sorted(
+                        (j["role"], j["node"]["entityId"], j["node"]["name"])
+                        for j in p["node"]["employedBy"]["edges"]
+                    ),
+                )
+                for p in committee["postHolders"]["edges"]
+            )
+            shown = {"id": committee["entityId"], "name": committee["name"], "members": members}
+            committees.append(shown)
+        compounds.append({"id": node["entityId"], "name": node["name"], "committees": committees})
+    return [{**c, "committees": _by_id(c["committees"])} for c in compounds]
+
+
+def _theirs_two_hop(data: Json) -> Json:
+    compounds = []
+    for node in data["compounds"]:
+        committees = []
+        for committee in node["representedBy"]:
+            members = sorted(
+                (
+                    p["properties"]["role"],
+                    p["node"]["id"],
+                    p["node"]["name"],
+                    sorted(
+                        (j["properties"]["role"], j["node"]["id"], j["node"]["name"])
+                        for j in p["node"]["employedByConnection"]["edges"]
+                    ),
+                )
+                for p in committee["postHoldersConnection"]["edges"]
+            )
+            shown = {"id": committee["id"], "name": committee["name"], "members": members}
+            committees.append(shown)
+        compounds.append({"id": node["id"], "name": node["name"], "committees": _by_id(committees)})
+    return compounds
+
+
+#: ``two_hop`` as one hand-written Cypher statement: the floor a GraphQL answer is measured
+#: against (issue 16), the same compounds in the same order with the same members and employers
+TWO_HOP_CYPHER = """
+MATCH (c:Compound)
+WHERE EXISTS { (c)<-[:REPRESENTS]-(:OwnersCommittee)<-[:HOLDS_POST]-(:Person)
+               -[:EMPLOYED_BY]->(:PropertyCompany) }
+WITH c ORDER BY c.name, c.id LIMIT 100
+RETURN c.id AS id, c.name AS name, COLLECT {
+  MATCH (c)<-[:REPRESENTS]-(oc:OwnersCommittee)
+  RETURN {id: oc.id, name: oc.name, members: COLLECT {
+    MATCH (oc)<-[h:HOLDS_POST]-(p:Person)
+    RETURN [h.role, p.id, p.name, COLLECT {
+      MATCH (p)-[j:EMPLOYED_BY]->(pc:PropertyCompany) RETURN [j.role, pc.id, pc.name]
+    }]
+  }}
+} AS committees
+"""
+
+
 # --- the documents -----------------------------------------------------------------------------
 _COMPOUND_FIELDS = "name isOld builtYear households deliveredAreaRatio investmentYuan"
 
@@ -283,6 +355,24 @@ REFERENCES: tuple[Reference, ...] = (
         "sort: [{id: ASC}]) { totalCount edges { node { id name } } } }",
         _ours_no_branch,
         _theirs_no_branch,
+    ),
+    Reference(
+        "two_hop",
+        "through three links: compounds whose owners' committee has a member employed by a "
+        "property company, with the members (name, role) and their employers",
+        "query TwoHop { compounds(first: 100, orderBy: [{field: NAME}], where: {representedBy: "
+        "{some: {node: {OwnersCommittee: {postHolders: {some: {node: {employedBy: {some: {}}}}}}}"
+        "}}}) { edges { node { entityId name representedBy(first: 2) { edges { node { "
+        "... on OwnersCommittee { entityId name postHolders(first: 30) { edges { role node { "
+        "... on Person { entityId name employedBy(first: 3) { edges { role node { "
+        "... on PropertyCompany { entityId name } } } } } } } } } } } } } } } }",
+        "query TwoHop { compounds(limit: 100, where: {representedBy: {some: {postHolders: "
+        '{some: {employedBy: {some: {id: {startsWith: ""}}}}}}}}, sort: [{name: ASC}, '
+        "{id: ASC}]) { id name representedBy { id name postHoldersConnection { edges { "
+        "properties { role } node { id name employedByConnection { edges { properties { role } "
+        "node { id name } } } } } } } } }",
+        _ours_two_hop,
+        _theirs_two_hop,
     ),
 )
 

@@ -31,8 +31,11 @@ from .query import (
     Not,
     Op,
     Or,
+    Quantifier,
+    Related,
     SortKey,
     field_prop,
+    link_field_prop,
 )
 
 ENTITY = "Entity"
@@ -356,11 +359,17 @@ class Params:
 
     def __init__(self, initial: dict[str, Any] | None = None) -> None:
         self.values: dict[str, Any] = dict(initial or {})
+        self._names = itertools.count()
 
     def add(self, value: Any) -> str:
         name = f"p{len(self.values)}"
         self.values[name] = value
         return f"${name}"
+
+    def var(self, prefix: str) -> str:
+        """A variable name no other part of the statement uses (``f_`` + ``prefix`` + a
+        number): link filters nest subqueries, and an inner one must not reuse an outer name."""
+        return f"f_{prefix}{next(self._names)}"
 
 
 _OPS = {Op.LT: "<", Op.LTE: "<=", Op.GT: ">", Op.GTE: ">="}
@@ -377,30 +386,79 @@ def compile_filter(kind: str, f: Filter, params: Params, var: str = "n") -> str:
     if isinstance(f, Not):
         return f"(NOT {compile_filter(kind, f.item, params, var)})"
     if isinstance(f, HasLink):
-        rel = f"x:{rel_type(f.kind)}"
-        left, right = _pattern(Direction(f.direction), rel)
-        other = f"(m:{label(f.neighbour_kind)})" if f.neighbour_kind else "(m)"
-        test = f"EXISTS {{ MATCH ({var}){left}{right}{other} WHERE {valid_on('x')} }}"
+        x, m = params.var("x"), params.var("m")
+        left, right = _pattern(Direction(f.direction), f"{x}:{rel_type(f.kind)}")
+        other = f"({m}:{label(f.neighbour_kind)})" if f.neighbour_kind else f"({m})"
+        test = f"EXISTS {{ MATCH ({var}){left}{right}{other} WHERE {valid_on(x)} }}"
         return test if f.exists else f"(NOT {test})"
-    return _compile_cmp(kind, f, params, var)
+    if isinstance(f, Related):
+        return _compile_related(f, params, var)
+    return _compile_cmp(f"{var}.{prop(kind, f.field)}", f, params)
 
 
-def _compile_cmp(kind: str, f: Cmp, params: Params, var: str) -> str:
-    ref = f"{var}.{prop(kind, f.field)}"
+def _compile_related(f: Related, params: Params, var: str) -> str:
+    """``some`` as ``EXISTS { }`` of a matching link, ``none`` as its negation, ``all`` as no
+    counterexample (``NOT EXISTS`` of a link that does not match: true without links, as in the
+    embedded store) and ``single`` as a ``COUNT { }`` of one."""
+    x, m = params.var("x"), params.var("m")
+    left, right = _pattern(Direction(f.direction), f"{x}:{rel_type(f.kind)}")
+    parts: list[str] = []
+    if f.link is not None:
+        parts.append(_compile_link_filter(f.kind, f.link, params, x))
+    if f.node is not None:
+        alternatives = [
+            f"({m}:{label(alt.kind)}"
+            + (f" AND {compile_filter(alt.kind, alt.where, params, m)})" if alt.where else ")")
+            for alt in f.node
+        ]
+        parts.append("(" + " OR ".join(alternatives) + ")" if alternatives else "false")
+    cond = " AND ".join(parts) if parts else "true"
+    match = f"MATCH ({var}){left}{right}({m}) WHERE {valid_on(x)}"
+    if f.quantifier is Quantifier.SOME:
+        return f"EXISTS {{ {match} AND {cond} }}"
+    if f.quantifier is Quantifier.NONE:
+        return f"(NOT EXISTS {{ {match} AND {cond} }})"
+    if f.quantifier is Quantifier.ALL:
+        return f"(NOT EXISTS {{ {match} AND NOT ({cond}) }})"
+    return f"(COUNT {{ {match} AND {cond} }} = 1)"
+
+
+def _compile_link_filter(kind: str, f: Filter, params: Params, var: str) -> str:
+    """A checked filter on the properties of a link of ``kind`` bound to ``var``."""
+    if isinstance(f, And):
+        parts = [_compile_link_filter(kind, i, params, var) for i in f.items]
+        return "(" + " AND ".join(parts) + ")" if parts else "true"
+    if isinstance(f, Or):
+        parts = [_compile_link_filter(kind, i, params, var) for i in f.items]
+        return "(" + " OR ".join(parts) + ")" if parts else "false"
+    if isinstance(f, Not):
+        return f"(NOT {_compile_link_filter(kind, f.item, params, var)})"
+    if not isinstance(f, Cmp):
+        raise TypeError(f"not a link property filter: {f!r}")  # check_filter refuses it before
+    link_field_prop(kind, f.field)  # only a declared property's name is spliced in
+    return _compile_cmp(f"{var}.`{f.field}`", f, params)
+
+
+def _compile_cmp(ref: str, f: Cmp, params: Params) -> str:
+    """A comparison that is true or false, never null: a missing property fails every test but
+    ``ne`` and ``isNull: true``, as in the embedded store, also under ``NOT`` (where Cypher's null
+    would drop the row both ways)."""
     if f.op is Op.IS_NULL:
         return f"{ref} IS NULL" if f.value else f"{ref} IS NOT NULL"
     p = params.add(list(f.value) if isinstance(f.value, tuple) else f.value)
-    if f.op is Op.EQ:
-        return f"{ref} = {p}"
     if f.op is Op.NE:
         return f"({ref} IS NULL OR {ref} <> {p})"
-    if f.op is Op.IN:
-        return f"{ref} IN {p}"
-    if f.op is Op.CONTAINS:
-        return f"{ref} CONTAINS {p}"
-    if f.op is Op.STARTS_WITH:
-        return f"{ref} STARTS WITH {p}"
-    return f"{ref} {_OPS[f.op]} {p}"
+    if f.op is Op.EQ:
+        test = f"{ref} = {p}"
+    elif f.op is Op.IN:
+        test = f"{ref} IN {p}"
+    elif f.op is Op.CONTAINS:
+        test = f"{ref} CONTAINS {p}"
+    elif f.op is Op.STARTS_WITH:
+        test = f"{ref} STARTS WITH {p}"
+    else:
+        test = f"{ref} {_OPS[f.op]} {p}"
+    return f"({ref} IS NOT NULL AND {test})"
 
 
 def link_counts(keys: Sequence[SortKey], var: str = "n") -> list[str]:

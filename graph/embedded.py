@@ -69,6 +69,8 @@ from .query import (
     Op,
     Or,
     Page,
+    Quantifier,
+    Related,
     SortKey,
     check_filter,
     check_page_size,
@@ -668,8 +670,38 @@ class EmbeddedStore(GraphStore):
             return not self._eval(n, f.item, as_of)
         if isinstance(f, HasLink):
             return self._has_link(n.id, f, as_of) == f.exists
+        if isinstance(f, Related):
+            return self._related(n.id, f, as_of)
         value: Value | None = n.id if f.field == "id" else n.props.get(f.field)
         return _compare(value, f)
+
+    def _related(self, nid: str, f: Related, as_of: dt.date | None) -> bool:
+        """``f.quantifier`` of the links of ``f.kind`` at ``nid`` valid on ``as_of`` match;
+        stops at the first link that decides it."""
+        matched = 0
+        for lk, other in self._incident(nid, Direction(f.direction)):
+            if lk.kind != f.kind or not lk.valid_on(as_of):
+                continue
+            ok = (f.link is None or _link_matches(lk, f.link)) and (
+                f.node is None or self._neighbour_matches(other, f, as_of)
+            )
+            if f.quantifier is Quantifier.ALL:
+                if not ok:
+                    return False
+            elif ok:
+                matched += 1
+                if f.quantifier is not Quantifier.SINGLE or matched > 1:
+                    return f.quantifier is Quantifier.SOME
+        if f.quantifier is Quantifier.SINGLE:
+            return matched == 1
+        return f.quantifier is not Quantifier.SOME  # ALL and NONE: no counterexample
+
+    def _neighbour_matches(self, nid: str, f: Related, as_of: dt.date | None) -> bool:
+        n = self._node(nid)
+        return any(
+            alt.kind == n.kind and (alt.where is None or self._eval(n, alt.where, as_of))
+            for alt in f.node or ()
+        )
 
     def _has_link(self, nid: str, f: HasLink, as_of: dt.date | None) -> bool:
         for lk, other in self._incident(nid, Direction(f.direction)):
@@ -678,6 +710,19 @@ class EmbeddedStore(GraphStore):
             if f.neighbour_kind is None or self._node(other).kind == f.neighbour_kind:
                 return True
         return False
+
+
+def _link_matches(lk: Link, f: Filter) -> bool:
+    """A checked filter on a link's own properties (only Cmp, And, Or and Not)."""
+    if isinstance(f, And):
+        return all(_link_matches(lk, i) for i in f.items)
+    if isinstance(f, Or):
+        return any(_link_matches(lk, i) for i in f.items)
+    if isinstance(f, Not):
+        return not _link_matches(lk, f.item)
+    if isinstance(f, Cmp):
+        return _compare(lk.props.get(f.field), f)
+    raise TypeError(f"not a link property filter: {f!r}")  # check_filter refuses it before
 
 
 def _compare(value: Value | None, f: Cmp) -> bool:

@@ -37,7 +37,7 @@ from .model import Link, Neighbour, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Aggregate
 from .port import GraphStore, WriteBatch, WriteResult
-from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, SortKey
+from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, Related, SortKey
 
 PERSON = dis.PERSON
 _HOMES = ("Unit", "Building")
@@ -56,6 +56,33 @@ _PERSONAL_LINK = {k: {p.name for p in link_props(s) if p.personal} for k, s in L
 def _hidden_fields(kind: str) -> set[str]:
     """Fields a researcher may neither filter nor sort on (personal or not kept as they are)."""
     return _PERSONAL_NODE.get(kind, set()) | dis.unfilterable(kind)
+
+
+#: link kinds about people a researcher does not see as stored (OWNS dropped, RESIDES_IN moved
+#: to the compound): filtering through them would tell what the view hides
+_UNFILTERABLE_LINKS = frozenset(
+    k for k, r in dis.PERSON_LINKS.items() if r.treatment is not dis.Treatment.KEEP
+)
+
+
+def _hidden_link_fields(kind: str) -> set[str]:
+    """Properties of links of ``kind`` a researcher may not filter on: on links about people,
+    all but those kept as they are (a day of joining would tell what the year hides)."""
+    if kind in dis.PERSON_LINK_KINDS:
+        kept = {n for n, r in dis.PERSON_LINK_PROPS.items() if r.treatment is dis.Treatment.KEEP}
+        return {p.name for p in link_props(LINK_KINDS[kind])} - kept
+    return _PERSONAL_LINK.get(kind, set())
+
+
+def _filter_fields(f: Filter | None) -> list[str]:
+    """The property names a filter on a link's properties reads."""
+    if f is None:
+        return []
+    if isinstance(f, And | Or):
+        return [name for item in f.items for name in _filter_fields(item)]
+    if isinstance(f, Not):
+        return _filter_fields(f.item)
+    return [f.field] if isinstance(f, Cmp) else []
 
 
 def pseudonym(secret: bytes, person_id: str) -> str:
@@ -132,6 +159,25 @@ class RoleView(GraphStore):
         elif isinstance(f, HasLink) and _PERSONAL_LINK.get(f.kind):
             # the existence of a link is structure, not personal data; its properties are hidden
             pass
+        elif isinstance(f, Related):
+            self._check_related(kind, f)
+
+    def _check_related(self, kind: str, f: Related) -> None:
+        """A link filter reads the links, their properties and the neighbours, at any depth:
+        each only as far as the role reads it (else the answer is an oracle for what is hidden)."""
+        who = f"the {self.role.value} role"
+        if self.role is Role.PUBLIC:
+            raise ForbiddenError(
+                f"{who} sees no links: filters through links are for the researcher and the "
+                "department (has: [...] still counts nodes with or without a link)"
+            )
+        if f.kind in _UNFILTERABLE_LINKS:
+            raise ForbiddenError(f"{who} may not filter through {f.kind} links (not shown as kept)")
+        for name in _filter_fields(f.link):
+            if name in _hidden_link_fields(f.kind):
+                raise ForbiddenError(f"{who} may not filter on {f.kind}.{name}")
+        for alt in f.node or ():
+            self._check_filter(alt.kind, alt.where)
 
     # -- writes -----------------------------------------------------------------------------------
     def ensure_can_write(self) -> None:

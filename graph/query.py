@@ -1,9 +1,13 @@
 """What a caller may ask of a store: filters, sort keys, directions, pages and cursors.
 
-Filters are a small tree (:class:`Cmp`, :class:`HasLink`, :class:`And`, :class:`Or`, :class:`Not`)
-that each store translates: the embedded store evaluates it in Python, the Neo4j store compiles it
-to parameterized Cypher. Field names are checked against the ontology before use, so no user text
-ever becomes part of a query.
+Filters are a small tree (:class:`Cmp`, :class:`HasLink`, :class:`Related`, :class:`And`,
+:class:`Or`, :class:`Not`) that each store translates: the embedded store evaluates it in Python,
+the Neo4j store compiles it to parameterized Cypher. Field names are checked against the ontology
+before use, so no user text ever becomes part of a query.
+
+:class:`Related` filters through links at any depth: a quantifier (``some``, ``all``, ``none``,
+``single``) over a node's links of one kind and direction valid on the list's ``as_of``, each link
+tested on its own properties and on its neighbour (whose filter may hold ``Related`` again).
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import base64
 import datetime as dt
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
 
 from .errors import Problem, ValidationError
 from .model import Value, coerce, link_kind, node_kind
-from .ontology import LINK_KINDS, NODE_KINDS, Prop, PropType, node_props
+from .ontology import LINK_KINDS, NODE_KINDS, Prop, PropType, link_props, node_props
 
 T = TypeVar("T")
 
@@ -63,6 +67,39 @@ class HasLink:
     neighbour_kind: str | None = None
 
 
+class Quantifier(StrEnum):
+    """How many of a node's links (of one kind and direction, valid on ``as_of``) must match."""
+
+    SOME = "some"  # at least one
+    ALL = "all"  # every one; true when there is none (vacuous truth: ``none`` of the rest)
+    NONE = "none"  # not one
+    SINGLE = "single"  # exactly one
+
+
+@dataclass(frozen=True, slots=True)
+class OfKind:
+    """A neighbour of ``kind`` that matches ``where`` (a filter on ``kind``; None: any)."""
+
+    kind: str
+    where: Filter | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A condition on a node's links of ``kind`` in ``direction`` valid on ``as_of``:
+    ``quantifier`` of them match. A link matches when its own properties satisfy ``link`` (a
+    filter whose fields are the link kind's properties) and its neighbour is one of ``node``
+    (any neighbour when ``node`` is None). The links counted are all of that kind and direction,
+    whatever their neighbour's kind, so ``all`` with ``node`` says "every such link leads to a
+    node like this"."""
+
+    kind: str
+    direction: Direction = Direction.OUT
+    quantifier: Quantifier = Quantifier.SOME
+    link: Filter | None = None
+    node: tuple[OfKind, ...] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class And:
     items: tuple[Filter, ...]
@@ -78,7 +115,7 @@ class Not:
     item: Filter
 
 
-Filter = Cmp | HasLink | And | Or | Not
+Filter = Cmp | HasLink | Related | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,23 +177,45 @@ def field_prop(kind: str, name: str) -> Prop:
     raise ValidationError(Problem(f"filter on {kind}", "field", name, f"one of {allowed}"))
 
 
+def link_field_prop(kind: str, name: str) -> Prop:
+    """The declared property ``name`` of link kind ``kind`` (a link's id is not a field: it
+    holds its ends' ids)."""
+    for prop in link_props(link_kind(kind)):
+        if prop.name == name:
+            return prop
+    allowed = ", ".join(p.name for p in link_props(LINK_KINDS[kind]))
+    raise ValidationError(Problem(f"filter on {kind} links", "field", name, f"one of {allowed}"))
+
+
 def check_filter(kind: str, f: Filter | None) -> Filter | None:
     """Validate a filter for node kind ``kind`` and coerce its values to the property types."""
+    return _check(kind, f, field_prop)
+
+
+def _check(kind: str, f: Filter | None, fields: Callable[[str, str], Prop]) -> Filter | None:
+    """A filter on node kind ``kind`` (``fields`` is :func:`field_prop`) or on the properties of
+    link kind ``kind`` (:func:`link_field_prop`)."""
     if f is None:
         return None
     if isinstance(f, And):
-        return And(tuple(c for c in (check_filter(kind, i) for i in f.items) if c is not None))
+        return And(tuple(c for c in (_check(kind, i, fields) for i in f.items) if c is not None))
     if isinstance(f, Or):
-        return Or(tuple(c for c in (check_filter(kind, i) for i in f.items) if c is not None))
+        return Or(tuple(c for c in (_check(kind, i, fields) for i in f.items) if c is not None))
     if isinstance(f, Not):
-        inner = check_filter(kind, f.item)
+        inner = _check(kind, f.item, fields)
         return Not(inner) if inner is not None else None
+    if isinstance(f, HasLink | Related) and fields is not field_prop:
+        raise ValidationError(
+            Problem(f"filter on {kind} links", "link condition", f.kind, "link properties only")
+        )
     if isinstance(f, HasLink):
         link_kind(f.kind)
         if f.neighbour_kind is not None:
             node_kind(f.neighbour_kind)
         return f
-    prop = field_prop(kind, f.field)
+    if isinstance(f, Related):
+        return _check_related(kind, f)
+    prop = fields(kind, f.field)
     subject = f"filter on {kind}.{f.field}"
     if f.op is Op.IS_NULL:
         return Cmp(f.field, f.op, bool(f.value))
@@ -169,6 +228,62 @@ def check_filter(kind: str, f: Filter | None) -> Filter | None:
         return Cmp(f.field, f.op, coerce(prop, f.value))
     except ValueError as exc:
         raise ValidationError(Problem(subject, "value", f.value, str(exc))) from None
+
+
+def _check_related(kind: str, f: Related) -> Related:
+    """A link condition must be of links ``kind`` can have in that direction, to neighbours of
+    kinds found at their other end (anything else is always false: a mistake worth naming)."""
+    link_kind(f.kind)
+    direction = Direction(f.direction)
+    possible = _possible_counts(kind)
+    if (f.kind, direction, None) not in possible:
+        check_link_count(kind, LinkCount(f.kind, direction))  # raises, naming what may be
+    node: tuple[OfKind, ...] | None = None
+    if f.node is not None:
+        alternatives: list[OfKind] = []
+        for alt in f.node:
+            node_kind(alt.kind)
+            if (f.kind, direction, alt.kind) not in possible:
+                check_link_count(kind, LinkCount(f.kind, direction, alt.kind))
+            alternatives.append(OfKind(alt.kind, check_filter(alt.kind, alt.where)))
+        node = tuple(alternatives)
+    link = _check(f.kind, f.link, link_field_prop)
+    return Related(f.kind, direction, Quantifier(f.quantifier), link, node)
+
+
+def neighbour_kinds(kind: str) -> dict[tuple[str, Direction], tuple[str, ...]]:
+    """For each (link kind, direction OUT or IN) a node of ``kind`` may have: the kinds at the
+    other end, in the ontology's order."""
+    out: dict[tuple[str, Direction], list[str]] = {}
+    for lk in LINK_KINDS.values():
+        for source, target in lk.endpoints:
+            if source == kind and target not in out.setdefault((lk.name, Direction.OUT), []):
+                out[(lk.name, Direction.OUT)].append(target)
+            if target == kind and source not in out.setdefault((lk.name, Direction.IN), []):
+                out[(lk.name, Direction.IN)].append(source)
+    return {key: tuple(kinds) for key, kinds in out.items() if kinds}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkField:
+    """A link of a node kind as a filter reads it: the link field's name (``representedBy``),
+    the link kind, the direction from the node, and the kinds at the other end."""
+
+    name: str
+    link_kind: str
+    direction: Direction
+    kinds: tuple[str, ...]
+
+
+@functools.cache
+def link_fields(kind: str) -> dict[str, LinkField]:
+    """The link fields of node kind ``kind`` by name (the names its GraphQL type has)."""
+    out: dict[str, LinkField] = {}
+    for (lk, direction), kinds in neighbour_kinds(kind).items():
+        spec = LINK_KINDS[lk]
+        name = spec.out_field if direction is Direction.OUT else spec.in_field
+        out[name] = LinkField(name, lk, direction, kinds)
+    return out
 
 
 def check_sort(kind: str, order_by: Sequence[SortKey]) -> list[SortKey]:

@@ -37,6 +37,7 @@ from strawberry.extensions import SchemaExtension
 
 from ..graph.errors import GovGraphError
 from ..graph.ontology import NODE_KINDS
+from ..graph.query import LinkField, Quantifier, link_fields
 from .documents import PerDocument
 from .internals import graphql_schema
 from .limits import (
@@ -46,6 +47,7 @@ from .limits import (
     MAX_CONDITIONS,
     MAX_FILTER_DEPTH,
     MAX_IN,
+    MAX_LINK_DEPTH,
     MAX_REQUEST_CONDITIONS,
     MAX_REQUEST_SORT_KEYS,
     MAX_REQUEST_VALUES,
@@ -93,6 +95,17 @@ class FilterBudget:
             )
         self.add(has + and_ + or_)
 
+    def link_level(self, links: int) -> None:
+        """A link filter nested ``links`` deep (1: a link of the listed node)."""
+        too_many(
+            FILTER_TOO_DEEP,
+            links,
+            MAX_LINK_DEPTH,
+            subject="where",
+            field="link filter levels",
+            zh="关系筛选嵌套层级",
+        )
+
     def add(self, conditions: int) -> None:
         self.conditions += conditions
         too_many(
@@ -104,9 +117,11 @@ class FilterBudget:
             zh="筛选条件",
         )
 
-    def values(self, prop: str, count: int) -> None:
-        """An ``in`` list of ``count`` values on property ``prop``."""
-        subject = f"filter on {self.kind}.{prop}" if self.kind else f"filter on {prop}"
+    def values(self, prop: str, count: int, kind: str | None = None) -> None:
+        """An ``in`` list of ``count`` values on property ``prop`` (of ``kind``, a nested
+        filter's, or of the budget's kind)."""
+        kind = self.kind if kind is None else kind
+        subject = f"filter on {kind}.{prop}" if kind else f"filter on {prop}"
         too_many(TOO_MANY_VALUES, count, MAX_IN, subject=subject, field="in", zh="in 列表的值")
         self.values_in += count
 
@@ -123,22 +138,51 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def count_raw_where(value: Any, budget: FilterBudget, depth: int = 1) -> None:
+def count_raw_where(
+    value: Any, budget: FilterBudget, depth: int = 1, kind: str | None = None, links: int = 0
+) -> None:
     """Count a ``<Kind>Where`` as sent (the variables' JSON, with the document's literals); what
     does not fit its type is left for graphql-core's coercion to report, and a variable not sent
-    (:data:`~graphql.Undefined`) counts nothing."""
+    (:data:`~graphql.Undefined`) counts nothing. ``kind`` is the node kind (the budget's unless
+    given; ``""`` for a link's ``edge`` conditions), ``links`` how many link filters enclose it."""
     if not isinstance(value, dict):
         return
+    kind = budget.kind if kind is None else kind
+    fields = link_fields(kind) if kind in NODE_KINDS else {}
     has, and_, or_ = (_items(value.get(k)) for k in ("has", "AND", "OR"))
     budget.level(depth, len(has), len(and_), len(or_))
     for prop, cond in value.items():
         if prop in _LOGIC_KEYS or not isinstance(cond, dict):
             continue
+        through = fields.get(prop)
+        if through is not None:
+            _count_raw_link(cond, through, budget, depth, links + 1)
+            continue
         budget.add(sum(v is not None and v is not Undefined for v in cond.values()))
         if isinstance(cond.get("in"), list):
-            budget.values(prop, len(cond["in"]))
+            budget.values(prop, len(cond["in"]), kind)
     for branch in (*and_, *or_, value.get("NOT")):
-        count_raw_where(branch, budget, depth + 1)
+        count_raw_where(branch, budget, depth + 1, kind, links)
+
+
+def _count_raw_link(
+    value: dict[str, Any], through: LinkField, budget: FilterBudget, depth: int, links: int
+) -> None:
+    """A link filter as sent: each quantifier is a condition, and its ``edge`` and ``node`` are
+    ``where``s one level deeper (``node`` by kind when the link reaches several)."""
+    budget.link_level(links)
+    for quantifier in Quantifier:
+        match = value.get(quantifier.value)
+        if not isinstance(match, dict):
+            continue
+        budget.add(1)
+        count_raw_where(match.get("edge"), budget, depth + 1, "", links)
+        node = match.get("node")
+        if len(through.kinds) == 1:
+            count_raw_where(node, budget, depth + 1, through.kinds[0], links)
+        elif isinstance(node, dict):
+            for kind in through.kinds:
+                count_raw_where(node.get(kind), budget, depth + 1, kind, links)
 
 
 @dataclass

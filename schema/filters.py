@@ -12,10 +12,27 @@ import strawberry
 from strawberry import UNSET
 
 from ..graph.errors import Problem, ValidationError
-from ..graph.ontology import NODE_KINDS, NodeKind, PropType, node_props
-from ..graph.query import And, Cmp, Direction, Filter, HasLink, LinkCount, Not, Op, Or, SortKey
+from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, PropType, node_props
+from ..graph.ontology import link_props as all_link_props
+from ..graph.query import (
+    And,
+    Cmp,
+    Direction,
+    Filter,
+    HasLink,
+    LinkCount,
+    LinkField,
+    Not,
+    OfKind,
+    Op,
+    Or,
+    Quantifier,
+    Related,
+    SortKey,
+    link_fields,
+)
 from .bounded_input import FilterBudget, sort_keys
-from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum
+from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum, pascal
 
 
 @strawberry.input(description="Conditions on a text value; all given conditions must hold.")
@@ -102,6 +119,82 @@ _OPS = {
 
 WHERE_INPUTS: dict[str, type] = {}
 ORDER_INPUTS: dict[str, type] = {}
+#: per link kind: the conditions on a link's own properties (``HoldsPostEdgeWhere``)
+EDGE_WHERE_INPUTS: dict[str, type] = {}
+#: the Python attribute of a link filter in a ``<Kind>Where`` (its GraphQL name is the field's)
+_LINK_ATTR = "link_{}"
+_QUANTIFIERS = {
+    Quantifier.SOME: "at least one link matches",
+    Quantifier.ALL: "every link matches (true when there is none: add some: {} to need one)",
+    Quantifier.NONE: "no link matches",
+    Quantifier.SINGLE: "exactly one link matches",
+}
+
+
+def _edge_where_input(lk: LinkKind) -> type:
+    """Conditions on the properties of a link of one kind, with AND/OR/NOT."""
+    name = f"{pascal(lk.name)}EdgeWhere"
+    ann: dict[str, Any] = {}
+    ns: dict[str, Any] = {"__annotations__": ann}
+    for p in all_link_props(lk):
+        ann[p.name] = Optional[FILTER_INPUTS[p.type]]
+        ns[p.name] = UNSET
+    for attr, gql, typ in (
+        ("and_", "AND", Optional[list[name]]),  # type: ignore[valid-type]  # generated
+        ("or_", "OR", Optional[list[name]]),  # type: ignore[valid-type]
+        ("not_", "NOT", Optional[name]),
+    ):
+        ann[attr] = typ
+        ns[attr] = strawberry.field(default=UNSET, name=gql)
+    return strawberry.input(
+        type(name, (), ns),
+        description=f"Conditions on a {lk.name} link's own properties; all given ones must hold.",
+    )
+
+
+def _link_filter_inputs(kind: str, through: LinkField) -> type:
+    """``<Kind><Field>Filter``: quantifiers over one link field's links, each a
+    ``<Kind><Field>Match`` of the link (``edge``) and the node at its other end (``node``: the
+    neighbour kind's ``where``, or one per kind when the link reaches several)."""
+    base = f"{kind}{through.name[0].upper()}{through.name[1:]}"
+    lk = LINK_KINDS[through.link_kind]
+    edge_where = EDGE_WHERE_INPUTS[lk.name]
+    if len(through.kinds) == 1:
+        node_type: Any = Optional[f"{through.kinds[0]}Where"]
+        node_desc = f"the {through.kinds[0]} at the other end"
+    else:
+        by_kind: dict[str, Any] = {"__annotations__": {}}
+        for other in through.kinds:
+            by_kind["__annotations__"][other] = Optional[f"{other}Where"]
+            by_kind[other] = strawberry.field(default=UNSET, name=other)
+        node_cls = strawberry.input(
+            type(f"{base}Node", (), by_kind),
+            description=f"The node at the other end of a {lk.name} link: of one of the kinds "
+            "given, matching that kind's conditions ({} for any node of the kind).",
+        )
+        globals()[f"{base}Node"] = node_cls
+        node_type = Optional[node_cls]
+        node_desc = "the node at the other end: one of the kinds given, matching its conditions"
+    match_ns: dict[str, Any] = {
+        "__annotations__": {"edge": Optional[edge_where], "node": node_type},
+        "edge": strawberry.field(default=UNSET, description=f"the {lk.name} link's properties"),
+        "node": strawberry.field(default=UNSET, description=node_desc),
+    }
+    match = strawberry.input(
+        type(f"{base}Match", (), match_ns),
+        description=f"One {lk.name} link of {kind}.{through.name}, valid on the list's asOf: "
+        "its properties and the node at its other end; {} is any link.",
+    )
+    globals()[f"{base}Match"] = match
+    quant_ns: dict[str, Any] = {"__annotations__": {}}
+    for q, desc in _QUANTIFIERS.items():
+        quant_ns["__annotations__"][q.value] = Optional[match]
+        quant_ns[q.value] = strawberry.field(default=UNSET, description=desc)
+    return strawberry.input(
+        type(f"{base}Filter", (), quant_ns),
+        description=f"Conditions on the {lk.name} links of {kind}.{through.name} (those valid on "
+        "the list's asOf); all given quantifiers must hold.",
+    )
 
 
 def _where_input(spec: NodeKind) -> type:
@@ -111,6 +204,15 @@ def _where_input(spec: NodeKind) -> type:
     for p in node_props(spec):
         ann[p.name] = Optional[FILTER_INPUTS[p.type]]
         ns[p.name] = UNSET
+    for field_name, through in link_fields(spec.name).items():
+        attr = _LINK_ATTR.format(field_name)
+        ann[attr] = Optional[_link_filter_inputs(spec.name, through)]
+        ns[attr] = strawberry.field(
+            default=UNSET,
+            name=field_name,
+            description=f"{through.link_kind} links, as the field {field_name}: some, all, none "
+            "or single of them match",
+        )
     ann["has"] = Optional[list[LinkCondition]]
     ns["has"] = strawberry.field(default=UNSET, description="link conditions, all must hold")
     ann["and_"] = Optional[list[name]]  # type: ignore[valid-type]  # generated
@@ -149,32 +251,32 @@ def to_filter(kind: str, where: Any) -> Filter | None:
     return _FilterBuilder(kind).build(where, 1)
 
 
+def _given(value: Any) -> bool:
+    return value is not None and value is not UNSET
+
+
 class _FilterBuilder:
-    """One ``where`` translated, counted against the caps as it goes (schema/bounded_input.py)."""
+    """One ``where`` translated, counted against the caps as it goes (schema/bounded_input.py);
+    the ``where``s of its link filters, at any depth, count against the same budget."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.fields = ["id", *(p.name for p in node_props(NODE_KINDS[kind]))]
         self.budget = FilterBudget(kind)
 
-    def build(self, where: Any, depth: int) -> Filter | None:
-        if where is None or where is UNSET:
+    def build(
+        self, where: Any, depth: int, kind: str | None = None, links: int = 0
+    ) -> Filter | None:
+        if not _given(where):
             return None
+        kind = self.kind if kind is None else kind
         has, and_, or_ = where.has or [], where.and_ or [], where.or_ or []
         self.budget.level(depth, len(has), len(and_), len(or_))
-        parts: list[Filter] = []
-        for fname in self.fields:
-            cond = getattr(where, fname, UNSET)
-            if cond is None or cond is UNSET:
-                continue
-            for attr, op in _OPS.items():
-                value = getattr(cond, attr, UNSET)
-                if value is UNSET or value is None:
-                    continue
-                self.budget.add(1)
-                if op is Op.IN:
-                    self.budget.values(fname, len(value))
-                parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
+        fields = ["id", *(p.name for p in node_props(NODE_KINDS[kind]))]
+        parts = self._comparisons(where, fields, kind)
+        for field_name, through in link_fields(kind).items():
+            cond = getattr(where, _LINK_ATTR.format(field_name), UNSET)
+            if _given(cond):
+                parts.extend(self._related(cond, through, depth, links + 1))
         for cond in has:
             parts.append(
                 HasLink(
@@ -184,16 +286,85 @@ class _FilterBuilder:
                     cond.neighbour_kind.value if cond.neighbour_kind else None,
                 )
             )
-        parts.extend(f for f in (self.build(w, depth + 1) for w in and_) if f is not None)
+        parts.extend(
+            f for f in (self.build(w, depth + 1, kind, links) for w in and_) if f is not None
+        )
         if or_:
-            alternatives = [self.build(w, depth + 1) for w in or_]
+            alternatives = [self.build(w, depth + 1, kind, links) for w in or_]
             parts.append(Or(tuple(a if a is not None else And(()) for a in alternatives)))
-        inner = self.build(where.not_, depth + 1)
+        inner = self.build(where.not_, depth + 1, kind, links)
         if inner is not None:
             parts.append(Not(inner))
-        if not parts:
+        return _conjunction(parts)
+
+    def _comparisons(self, where: Any, fields: list[str], kind: str) -> list[Filter]:
+        """The property conditions of a node's or a link's ``where``."""
+        parts: list[Filter] = []
+        for fname in fields:
+            cond = getattr(where, fname, UNSET)
+            if not _given(cond):
+                continue
+            for attr, op in _OPS.items():
+                value = getattr(cond, attr, UNSET)
+                if not _given(value):
+                    continue
+                self.budget.add(1)
+                if op is Op.IN:
+                    self.budget.values(fname, len(value), kind)
+                parts.append(Cmp(fname, op, tuple(value) if op is Op.IN else value))
+        return parts
+
+    def _related(self, cond: Any, through: LinkField, depth: int, links: int) -> list[Filter]:
+        """One ``<Kind><Field>Filter``: a :class:`Related` per quantifier given."""
+        self.budget.link_level(links)
+        out: list[Filter] = []
+        for quantifier in Quantifier:
+            match = getattr(cond, quantifier.value, UNSET)
+            if not _given(match):
+                continue
+            self.budget.add(1)
+            link = self._edge(match.edge, through.link_kind, depth + 1)
+            node: tuple[OfKind, ...] | None = None
+            if _given(match.node):
+                if len(through.kinds) == 1:
+                    (other,) = through.kinds
+                    node = (OfKind(other, self.build(match.node, depth + 1, other, links)),)
+                else:
+                    given = [k for k in through.kinds if _given(getattr(match.node, k, UNSET))]
+                    node = (
+                        tuple(
+                            OfKind(k, self.build(getattr(match.node, k), depth + 1, k, links))
+                            for k in given
+                        )
+                        or None
+                    )  # {} names no kind: any neighbour
+            out.append(Related(through.link_kind, through.direction, quantifier, link, node))
+        return out
+
+    def _edge(self, where: Any, link_kind: str, depth: int) -> Filter | None:
+        """A ``<Link>EdgeWhere``: conditions on the link's own properties."""
+        if not _given(where):
             return None
-        return parts[0] if len(parts) == 1 else And(tuple(parts))
+        and_, or_ = where.and_ or [], where.or_ or []
+        self.budget.level(depth, 0, len(and_), len(or_))
+        fields = [p.name for p in all_link_props(LINK_KINDS[link_kind])]
+        parts = self._comparisons(where, fields, "")
+        parts.extend(
+            f for f in (self._edge(w, link_kind, depth + 1) for w in and_) if f is not None
+        )
+        if or_:
+            alternatives = [self._edge(w, link_kind, depth + 1) for w in or_]
+            parts.append(Or(tuple(a if a is not None else And(()) for a in alternatives)))
+        inner = self._edge(where.not_, link_kind, depth + 1)
+        if inner is not None:
+            parts.append(Not(inner))
+        return _conjunction(parts)
+
+
+def _conjunction(parts: list[Filter]) -> Filter | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def to_sort(order_by: list[Any] | None) -> list[SortKey]:
@@ -220,6 +391,9 @@ def to_sort(order_by: list[Any] | None) -> list[SortKey]:
     return keys
 
 
+for _lk in LINK_KINDS.values():
+    EDGE_WHERE_INPUTS[_lk.name] = _edge_where_input(_lk)
+    globals()[f"{pascal(_lk.name)}EdgeWhere"] = EDGE_WHERE_INPUTS[_lk.name]
 for _spec in NODE_KINDS.values():
     WHERE_INPUTS[_spec.name] = _where_input(_spec)
     # the inputs refer to themselves by name (AND/OR/NOT): make the name resolvable here

@@ -60,8 +60,11 @@ MAX_EXPANDED_FIELDS = 5_000
 # The token limit bounds literals only: a variable can carry thousands of OR branches or sort
 # keys in a 2 MiB body, and each multiplies the store's work on every node of a kind. They are
 # checked as the input is translated (schema/filters.py, the id lists), before any store call.
-#: AND/OR/NOT levels in one ``where``
+#: AND/OR/NOT levels in one ``where`` (a link filter's ``node`` or ``edge`` is a level too)
 MAX_FILTER_DEPTH = 10
+#: link filters inside one another in one ``where`` (``representedBy: {some: {node:
+#: {postHolders: ...}}}`` is two): each level multiplies the store's work by a fan-out
+MAX_LINK_DEPTH = 4
 #: items of one AND or OR list, and link conditions of one ``has``
 MAX_BRANCHES = 50
 #: conditions in a whole ``where`` (property conditions, link conditions and branches)

@@ -4,7 +4,9 @@ Hypothesis draws a sequence of write batches (node upserts from a small id pool,
 existing nodes with random ``since``/``until``, deletes of nodes and links, and deliberately
 invalid batches); each batch goes to a fresh EmbeddedStore, to the Neo4j store and to a plain
 dict model. Invalid batches must raise the same error on both stores and change nothing. At the
-end the two stores and the model must agree, and the embedded store reopened from its file too.
+end the two stores and the model must agree, and the embedded store reopened from its file too;
+filters drawn with links at any depth (``related_filters.py``) must select the same nodes on both
+stores and in a plain reference.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from builders import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from related_filters import Reference
+from related_filters import filters as related_filters
 
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.errors import (
@@ -332,6 +336,23 @@ def assert_same(embedded: GraphStore, neo4j: GraphStore, model: Model, run: Run)
         assert from_embedded[key] == value, key
 
 
+def assert_same_filters(
+    embedded: GraphStore, neo4j: GraphStore, model: Model, run: Run, data: st.DataObject
+) -> None:
+    """Filters drawn with links at any depth (``related_filters.py``) give the same nodes on
+    both stores and in the plain reference, on the drawn graph."""
+    reference = Reference(model.nodes.values(), model.links.values())
+    kinds = set(POOL.values())
+    for _ in range(3):
+        kind = data.draw(st.sampled_from(sorted(kinds)), label="filtered kind")
+        where = data.draw(related_filters(kind, kinds, depth=2), label="where")
+        as_of = data.draw(st.sampled_from(AS_OF), label="filter as_of")
+        expected = sorted(reference.matching(kind, where, as_of))
+        for store in (embedded, neo4j):
+            page = run(store.list_nodes(kind, where=where, as_of=as_of, first=1000))
+            assert [n.id for n in page.items] == expected, (store, kind, where, as_of)
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -370,6 +391,7 @@ def test_both_stores_end_in_the_same_graph(
                     run(neo4j_store.apply(batch))
                     model.apply(batch)
             assert_same(embedded, neo4j_store, model, run)
+            assert_same_filters(embedded, neo4j_store, model, run, data)
         finally:
             run(embedded.close())
         reopened = EmbeddedStore(path)
