@@ -3,7 +3,9 @@
 
 ``gaps --role researcher|public`` writes what that role gets over GraphQL: a researcher the
 findings of a discreet run (``graph/analytics/discreet.py``) with people as the API's pseudonyms,
-the public counts only; the department's full findings are the default.
+the public counts only (no Party share of one compound's committee); both as of the last day of
+the asked day's year (年末口径, as the API reads their ``asOf``). The department's full findings
+on the day itself are the default.
 
 Each command is thin: it opens the configured store, builds the projection, and hands it to a
 pure function returning plain, JSON-ready dicts (:func:`gap_rows`, :func:`summary_rows`,
@@ -53,8 +55,9 @@ from ..graph.analytics import (
     run_rules,
     uncovered_communities,
 )
-from ..graph.analytics.coverage import RATIOS
+from ..graph.analytics.coverage import PUBLIC_PARTY_SHARE_LEVELS, RATIOS
 from ..graph.analytics.engine import FINDING_FIELDS
+from ..graph.disclosure import year_of_day
 from ..graph.errors import ForbiddenError, GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
 from ..graph.privacy import PERSON, Role, pseudonym
@@ -264,6 +267,20 @@ def _findings(
     return [f for f in found if wanted is None or Severity(f.severity).value in wanted]
 
 
+def read_day(role: Role, day: dt.date) -> dt.date:
+    """The day ``role``'s findings and roll-ups are made on: the department's own day; anyone
+    else's the last day of its year (年末口径: dates about people are shown by year, and the
+    API reads their ``asOf`` so too), whatever day of the year is asked.
+
+    >>> day = dt.date(2021, 5, 31)
+    >>> read_day(Role.RESEARCHER, day), read_day(Role.DEPARTMENT, day)
+    (datetime.date(2021, 12, 31), datetime.date(2021, 5, 31))
+    """
+    end = day if role is Role.DEPARTMENT else year_of_day(day)
+    assert end is not None  # a day in, a day out
+    return end
+
+
 Reader = Callable[[str], str | None]
 
 
@@ -297,6 +314,8 @@ def _rollups(
     scope: str | None,
     found: Sequence[Any],
     read: Reader | None,
+    *,
+    role: Role,
 ) -> dict[str, list[Row]]:
     coverage: list[CoverageRow] = coverage_summary(graph, as_of, scope, findings=found)
     ranking = uncovered_communities(at(graph, as_of), found, scope)
@@ -307,7 +326,12 @@ def _rollups(
             )
             for c in ranking
         ]
-    return {"coverage": [plain(r) for r in coverage], "uncovered": [plain(c) for c in ranking]}
+    rows = [plain(r) for r in coverage]
+    if role is Role.PUBLIC:  # one compound's committee is a few named people
+        for row in rows:
+            if row["level"] not in PUBLIC_PARTY_SHARE_LEVELS:
+                row["party_share"] = None
+    return {"coverage": rows, "uncovered": [plain(c) for c in ranking]}
 
 
 def _read_all(read: Reader, ids: Sequence[str]) -> list[str]:
@@ -326,13 +350,14 @@ def gap_rows(
 ) -> list[Row]:
     """The findings of :func:`~govgraph.graph.analytics.run_rules` on ``graph`` (a projection,
     best with the whole history) as of ``as_of``, as ``Finding.to_dict()`` rows in run_rules'
-    order; only those of ``severities`` when given. For a researcher: a discreet run, people
-    as the pseudonyms of ``secret`` (as ``coverageGaps`` gives them); the public has counts
-    only (:class:`~govgraph.graph.errors.ForbiddenError`)."""
+    order; only those of ``severities`` when given. For a researcher: a discreet run as of
+    :func:`read_day`, people as the pseudonyms of ``secret`` (as ``coverageGaps`` gives them);
+    the public has counts only (:class:`~govgraph.graph.errors.ForbiddenError`)."""
     if role is Role.PUBLIC:
         raise ForbiddenError("the public role has counts only: use gaps --summary, without a file")
     read = _reader(graph, role, secret)
-    return _finding_rows(_findings(graph, as_of, scope, settings, severities, role=role), read)
+    day = read_day(role, as_of)
+    return _finding_rows(_findings(graph, day, scope, settings, severities, role=role), read)
 
 
 def summary_rows(
@@ -348,11 +373,13 @@ def summary_rows(
     """The department's roll-ups of the same findings: ``coverage`` (one row per place, from
     :func:`~govgraph.graph.analytics.coverage_summary`, every ratio as count, total and rate)
     and ``uncovered`` (the :func:`~govgraph.graph.analytics.uncovered_communities` ranking).
-    For another role, those of its findings, a reason's people as it reads them (pseudonyms;
-    left out for the public)."""
+    For another role, those of its findings as of :func:`read_day`, a reason's people as it
+    reads them (pseudonyms; left out for the public), and for the public no ``party_share``
+    below :data:`~govgraph.graph.analytics.coverage.PUBLIC_PARTY_SHARE_LEVELS`."""
     read = _reader(graph, role, secret)
-    found = _findings(graph, as_of, scope, settings, severities, role=role)
-    return _rollups(graph, as_of, scope, found, read)
+    day = read_day(role, as_of)
+    found = _findings(graph, day, scope, settings, severities, role=role)
+    return _rollups(graph, day, scope, found, read, role=role)
 
 
 def tie_rows(
@@ -624,7 +651,7 @@ def gaps_command(
             "researcher the findings of a discreet run (no rule picking people by Party "
             "membership category; P1 and P4 count every member) with people as the API's "
             "pseudonyms (needs GOVGRAPH_PSEUDONYM_SECRET outside demo mode); public the counts "
-            "only (no --csv or --excel)",
+            "only (no --csv or --excel). Both as of the last day of the day's year (年末口径)",
             case_sensitive=False,
         ),
     ] = Role.DEPARTMENT,
@@ -646,11 +673,18 @@ def gaps_command(
         secret = researcher_secret(settings_for(store), "a researcher's findings")
     graph = _history(store)
     day = _evaluation_day(asked, graph)
+    if read_day(role, day) != day:
+        day = read_day(role, day)
+        typer.echo(
+            f"as of {day.isoformat()} for the {role.value} role: the last day of the year "
+            "(年末口径，按年末计)",
+            err=True,
+        )
     try:
         found = _findings(graph, day, scope, settings, severity, role=role)
         read = _reader(graph, role, secret)
         rows = [] if role is Role.PUBLIC else _finding_rows(found, read)
-        rollups = _rollups(graph, day, scope, found, read) if summary else None
+        rollups = _rollups(graph, day, scope, found, read, role=role) if summary else None
     except GovGraphError as exc:
         _fail(_one_line(exc))
     console = _console()

@@ -12,14 +12,17 @@ How a field answers:
 3. It applies the caller's role to the result (:class:`~.analytics_types.Lens`, with the
    types in :mod:`.analytics_types`):
 
-   * ``public``: aggregates only. ``coverageSummary``, ``uncoveredCommunities`` (people left
-     out of a reason's subjects) and ``coverageGaps { totalCount bySeverity }``; every field
-     naming people raises ForbiddenError.
+   * ``public``: aggregates only. ``coverageSummary`` (no ``partyShare`` of a compound),
+     ``uncoveredCommunities`` (people left out of a reason's subjects) and ``coverageGaps {
+     totalCount bySeverity }``; every field naming people raises ForbiddenError.
    * ``researcher``: every Person id becomes the pseudonym the node fields give the same person
      (:meth:`RoleView.pseudonym`), in ids, details, explanations and link ids; people's names
      never come back. Inputs accept those pseudonyms (and refuse real person ids, as the node
      fields do). Findings come from a discreet run (``graph/analytics/discreet.py``), as the
-     public's counts do: none follows from a person's membership status or category.
+     public's counts do: none follows from a person's membership status or category, nor from
+     what they own.
+   * ``researcher`` and ``public``: every analysis runs on the last day of the ``asOf`` year
+     (the default's too), as the node fields read it (:meth:`.Lens.day`, 年末口径).
    * ``department``: everything, people's names included.
 
 Results use store ids (``entityId``: ``cmp-01``, ``anon-…``); inputs take store or global ids.
@@ -189,6 +192,11 @@ class _Request:
         # the pseudonym of "" tells apart apps with different secrets
         return await _memo(history, pseudonym(""), build, bucket="pseudonyms")
 
+    def when(self, as_of: dt.date | None) -> dt.date:
+        """The day analysed for ``asOf`` (default today) as the caller's role reads it: a
+        researcher's or the public's is the last day of its year (:meth:`.Lens.day`)."""
+        return self.lens.day(_day(as_of))
+
     async def day(self, as_of: dt.date) -> nx.MultiDiGraph:
         """The projection on one day, from the same version as the history."""
         history = self.history
@@ -217,7 +225,10 @@ ScopeArg = Annotated[
 ]
 AsOfArg = Annotated[
     Optional[dt.date],
-    strawberry.argument(description="the day analysed (links valid that day); default today"),
+    strawberry.argument(
+        description="the day analysed (links valid that day); default today. A researcher's "
+        "or the public's is read as the last day of its year"
+    ),
 ]
 FirstArg = Annotated[int, strawberry.argument(description="rows per page (at most the page size)")]
 AfterArg = Annotated[
@@ -417,7 +428,7 @@ async def coverage_gaps(
 ) -> CoverageGaps:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    place, day = await req.scope_id(window.scope), req.when(window.as_of)
     key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     wanted = set(severities) if severities else set(SeverityLevel)
     if min_severity is not None:
@@ -451,7 +462,7 @@ async def coverage_summary(
 ) -> Page[CoverageRow]:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    place, day = await req.scope_id(window.scope), req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     history = req.history
     key = ("summary", rules_key)
@@ -470,7 +481,7 @@ async def uncovered_communities(
 ) -> Page[CommunityGaps]:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    place, day = await req.scope_id(window.scope), req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     view = await req.day(day)
     key = ("uncovered", rules_key)
@@ -493,7 +504,7 @@ async def _ties(
     need_people(info.context.role, field)
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), _day(window.as_of)
+    place, day = await req.scope_id(window.scope), req.when(window.as_of)
     view = await req.day(day)
     key = (field, day, place, params)
     found = await _memo(req.history, key, lambda: compute(view, place))
@@ -649,7 +660,7 @@ async def ego_network(
         raise ValidationError(Problem("egoNetwork", "depth", depth, f"1 to {MAX_EGO_DEPTH}"))
     size = _size(info, first)
     req = await _request(info)
-    center, place, day = await req.node_id(id), await req.scope_id(scope), _day(as_of)
+    center, place, day = await req.node_id(id), await req.scope_id(scope), req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     ego = await _memo(
@@ -681,7 +692,7 @@ async def path(
     need_people(info.context.role, "path")
     req = await _request(info)
     a, b = await req.node_id(from_), await req.node_id(to)
-    place, day = await req.scope_id(scope), _day(as_of)
+    place, day = await req.scope_id(scope), req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     found = await _memo(

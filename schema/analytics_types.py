@@ -9,6 +9,9 @@ reads as the CLI's rows), and each ``to_…`` function converts one, through the
   person (ids, details, explanations, link ids), never a name;
 * ``department``: everything, and people's names, which the analytics themselves never return.
 
+A lens also says on which day a role's ``asOf`` is read (:meth:`Lens.day`): anyone but the
+department gets the last day of its year, as the node fields give it (``graph/privacy.py``).
+
 No ``from __future__ import annotations`` here: Strawberry reads these annotations at runtime.
 """
 
@@ -21,8 +24,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ..graph import analytics as an
+from ..graph.analytics.coverage import PUBLIC_PARTY_SHARE_LEVELS
 from ..graph.analytics.engine import SEVERITIES
-from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened
+from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened, year_of_day
 from ..graph.errors import ForbiddenError
 from ..graph.model import link_id, parse_link_id
 from ..graph.ontology import LINK_KINDS
@@ -147,7 +151,10 @@ class CoverageRow:
     cross_appointment: Ratio = strawberry.field(
         description="committee seats held by branch post holders"
     )
-    party_share: Ratio = strawberry.field(description="committee seats held by Party members")
+    party_share: Optional[Ratio] = strawberry.field(
+        description="committee seats held by Party members (any status); null for the public "
+        "below the community level (one compound's committee is a few named people)"
+    )
     appeals_replied: Ratio = strawberry.field(description="appeals replied of those received")
     findings: list[SeverityCount] = strawberry.field(description="open findings, per severity")
 
@@ -324,6 +331,17 @@ class Lens:
     def masks(self) -> bool:
         return self.role is not Role.DEPARTMENT
 
+    def day(self, asked: dt.date) -> dt.date:
+        """The day an analysis asked for ``asked`` is run on for this role: the department's
+        own; anyone else's the last day of its year (年末口径, :func:`.year_of_day`, the day the
+        node fields read too), since dates about people are shown by year and asking day by
+        day must not tell the day a post began."""
+        if not self.masks:
+            return asked
+        end = year_of_day(asked)
+        assert end is not None  # a day in, a day out
+        return end
+
     def is_person(self, node_id: str) -> bool:
         data = self._nodes.get(node_id)
         return data is not None and data.get("kind") == PERSON
@@ -410,6 +428,7 @@ def _ratio(r: an.Ratio) -> Ratio:
 
 
 def to_coverage_row(r: an.CoverageRow, lens: Lens) -> CoverageRow:
+    public_ok = lens.role is not Role.PUBLIC or r.level in PUBLIC_PARTY_SHARE_LEVELS
     return CoverageRow(
         level=PlaceLevel(r.level),
         place=r.place,
@@ -422,7 +441,7 @@ def to_coverage_row(r: an.CoverageRow, lens: Lens) -> CoverageRow:
         service_station=_ratio(r.service_station),
         party_groups=_ratio(r.party_groups),
         cross_appointment=_ratio(r.cross_appointment),
-        party_share=_ratio(r.party_share),
+        party_share=_ratio(r.party_share) if public_ok else None,
         appeals_replied=_ratio(r.appeals_replied),
         findings=severity_counts(r.findings),
     )

@@ -5,7 +5,9 @@ Each answers from the app's one analytics cache (as :mod:`.analytics` does: no s
 trip when the projection is current; ``whatIf`` adds one, to check the draft against the stored
 kinds as a save would), and applies the caller's role:
 
-* ``dataSpan`` and ``coverageTrend``: every role (dates and aggregates only);
+* ``dataSpan`` and ``coverageTrend``: every role (dates and aggregates only); a researcher's
+  or the public's trend has a point per year, at its last day, not per month (their ``asOf``
+  is read as the last day of its year: :meth:`.Lens.day`);
 * ``rectificationList``: department and researcher (a researcher's rows through the same
   :class:`~.analytics_types.Lens` as ``coverageGaps``: pseudonyms, never names); public refused;
 * ``whatIf``: the department only. It answers with named findings about a draft only the
@@ -35,7 +37,6 @@ from .analytics import (
     AsOfArg,
     RuleSetArg,
     ScopeArg,
-    _day,
     _findings,
     _memo,
     _request,
@@ -58,7 +59,10 @@ class DataSpan:
 
 @strawberry.type(description="The coverage rates of a place (or of all the data) on one day.")
 class TrendPoint:
-    date: dt.date = strawberry.field(description="a month's last day (the last point: until)")
+    date: dt.date = strawberry.field(
+        description="a month's last day (the last point: until); for a researcher or the public "
+        "a year's last day"
+    )
     compounds: int = strawberry.field(description="compounds under the place that day")
     branch: Ratio = strawberry.field(description="compounds a Party branch covers")
     party_groups: Ratio = strawberry.field(description="buildings a Party group covers")
@@ -132,11 +136,18 @@ async def coverage_trend(
     *,
     scope: ScopeArg = None,
     months: Annotated[
-        int, strawberry.argument(description=f"points, one a month (1 to {an.MAX_TREND_MONTHS})")
+        int,
+        strawberry.argument(
+            description=f"months back from until (1 to {an.MAX_TREND_MONTHS}), a point each; a "
+            "researcher or the public gets a point for each year they reach into, at its end"
+        ),
     ] = 24,
     until: Annotated[
         Optional[dt.date],
-        strawberry.argument(description="the last point (default: the data's last date)"),
+        strawberry.argument(
+            description="the last point (default: the data's last date); a researcher's or "
+            "the public's is read as the last day of its year"
+        ),
     ] = None,
 ) -> list[TrendPoint]:
     if not 1 <= months <= an.MAX_TREND_MONTHS:
@@ -145,12 +156,14 @@ async def coverage_trend(
         )
     req = await _request(info)
     place = await req.scope_id(scope)
-    end = until or (await _span(info)).last or dt.date.today()
+    # a researcher's or the public's until is read as its year's end, and so is each point
+    end = req.lens.day(until or (await _span(info)).last or dt.date.today())
+    by_year = req.lens.masks
     history = req.history
     points = await _memo(
         history,
-        ("trend", end, months, place),
-        lambda: an.coverage_trend(history, end, months, place),
+        ("trend", end, months, place, by_year),
+        lambda: an.coverage_trend(history, end, months, place, by_year=by_year),
     )
     return [_trend_point(p) for p in points]
 
@@ -194,7 +207,7 @@ async def what_if(
         )
     batch = await _draft(info, changes)
     req = await _request(info)
-    place, day = await req.scope_id(scope), _day(as_of)
+    place, day = await req.scope_id(scope), req.when(as_of)
     _, before = await _findings(req, place, day, rule_set, None)
     _, settings = _settings(rule_set, None)
     # not kept: a draft is asked once, and its version must not outlive the answer
@@ -225,7 +238,7 @@ async def rectification_list(
 ) -> Download:
     need_people(info.context.role, "rectificationList")
     req = await _request(info)
-    place, day = await req.scope_id(scope), _day(as_of)
+    place, day = await req.scope_id(scope), req.when(as_of)
     assert place is not None  # scope is required
     key, found = await _findings(req, place, day, RuleSet.ALL, None)
     if len(found) > MAX_RECTIFICATION_ROWS:
@@ -261,7 +274,8 @@ def console_fields() -> dict[str, Any]:
         ),
         "coverage_trend": field(
             coverage_trend,
-            "Coverage rates month by month, each month's last day up to until (any role).",
+            "Coverage rates month by month, each month's last day up to until (any role; a "
+            "researcher or the public: year by year, each year's last day).",
         ),
         "what_if": field(
             what_if,

@@ -65,7 +65,8 @@ class CoverageRow:
     party_groups: Ratio
     #: committee seats held by people holding a post in the compound's branch
     cross_appointment: Ratio
-    #: committee seats held by Party members
+    #: committee seats held by Party members: a MEMBER_OF link of any status (so it tells no
+    #: status, and reads the same for every role)
     party_share: Ratio
     #: appeals replied by the day, of those received by it
     appeals_replied: Ratio
@@ -85,6 +86,10 @@ TALLIED = (
 )
 #: every ratio of a coverage row, in the order reports print them
 RATIOS = (*TALLIED, "appeals_replied")
+#: the levels whose ``party_share`` the public is told: a compound's is a count of Party
+#: members among the few named people of one committee (the API and ``govgraph gaps --role
+#: public`` leave it out below these)
+PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
 
 
 @dataclass(slots=True)

@@ -1,12 +1,14 @@
 """Findings for a reader who may not learn a person's Party membership status or category, nor
-their home below the compound: a researcher, and the public's counts (the ontology marks
-``MEMBER_OF.status`` and ``category`` personal; ``graph/disclosure.py`` shows homes as compounds).
+their home below the compound, nor what they own: a researcher, and the public's counts (the
+ontology marks ``MEMBER_OF.status`` and ``category`` personal; ``graph/disclosure.py`` shows
+homes as compounds and drops ``OWNS``).
 
 A finding tells by its existence, not only by its wording, so a discreet run
 (``run_rules(..., discreet=True)``) changes what is evaluated:
 
-* a rule whose subjects are people picked by status or category does not run
-  (:data:`WITHHELD`): whatever its wording, each finding names a person of that category;
+* a rule whose subjects are people picked by status or category, or by a link the reader may
+  not read, does not run (:data:`WITHHELD`): whatever its wording, each finding names a person
+  of that category (P8) or tells of that link (O4: who owns no unit in the compound);
 * a rule that counts members by status counts every Party member instead (P1 and P4 count full
   members; O6 may leave probationary members out), so what it finds follows from the
   ``MEMBER_OF`` links the reader does see, and it reads so (:data:`DISCREET`);
@@ -36,6 +38,8 @@ class Discreet:
 #: rule → why a discreet run leaves it out
 WITHHELD: dict[str, str] = {
     "P8": "its subjects are in-service members (a category): no wording or count can hide that",
+    "O4": "its subjects are committee members who own no unit in the compound: it tells of "
+    "OWNS links (one household each), which the role may not read",
 }
 
 _EVERY_MEMBER_ZH = "（按全部党员计）"
@@ -62,8 +66,8 @@ DISCREET: dict[tuple[str, str], Discreet] = {
 def withheld(rule: str) -> bool:
     """Whether a discreet run leaves ``rule`` out.
 
-    >>> withheld("P8"), withheld("P1")
-    (True, False)
+    >>> withheld("P8"), withheld("O4"), withheld("P1")
+    (True, True, False)
     """
     return rule in WITHHELD
 

@@ -1,5 +1,8 @@
 """Coverage month by month: the roll-up of :func:`~.coverage.coverage_summary` at each month's
-end, for the console's trend lines.
+end, for the console's trend lines; or year by year, at each year's end, for a reader who reads
+dates by year (``by_year``: a researcher or the public, whose ``asOf`` is read as the last day
+of its year, :func:`~govgraph.graph.disclosure.year_of_day`), so that no point falls within a
+year and tells when a post began.
 
 Each point is the place's coverage on that day, read from the links valid then (a projection
 with the whole history answers for any day it holds). Each point cuts a view of the history
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ..disclosure import year_of_day
 from ..errors import Problem, ValidationError
 from ._dates import add_months, month_end
 from .coverage import Ratio, coverage_summary
@@ -54,11 +58,37 @@ def month_ends(until: dt.date, months: int) -> list[dt.date]:
     return [*ends, until]
 
 
+def year_ends(until: dt.date, months: int) -> list[dt.date]:
+    """The last day of each year the ``months`` months ending with ``until``'s year reach
+    into, oldest first: ``until`` read as the last day of its year
+    (:func:`~govgraph.graph.disclosure.year_of_day`), and so is every month's point, the same
+    day once. Any day of a year gives the same points.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in year_ends(dt.date(2021, 5, 31), 24)]
+    ['2020-12-31', '2021-12-31']
+    >>> year_ends(dt.date(2021, 1, 1), 13) == year_ends(dt.date(2021, 12, 31), 13)
+    True
+    >>> [d.isoformat() for d in year_ends(dt.date(2021, 5, 31), 3)]
+    ['2021-12-31']
+    """
+    last = year_of_day(until)
+    assert last is not None  # a day in, a day out
+    ends = (year_of_day(d) for d in month_ends(last, months))
+    return list(dict.fromkeys(d for d in ends if d is not None))
+
+
 def coverage_trend(
-    graph: nx.MultiDiGraph, until: dt.date, months: int = 24, scope: str | None = None
+    graph: nx.MultiDiGraph,
+    until: dt.date,
+    months: int = 24,
+    scope: str | None = None,
+    *,
+    by_year: bool = False,
 ) -> list[TrendPoint]:
     """The coverage rates of ``scope`` (or of every city together) at each of
-    :func:`month_ends`.
+    :func:`month_ends` (``by_year``: at each of :func:`year_ends`).
 
     Parameters
     ----------
@@ -70,6 +100,9 @@ def coverage_trend(
         How many points (1 to :data:`MAX_TREND_MONTHS`).
     scope
         A city, township, community or compound id; None: the whole data (its cities summed).
+    by_year
+        One point per year instead, at its last day, ``until`` read as its year's end: a day
+        as a researcher or the public reads it.
 
     Examples
     --------
@@ -77,13 +110,16 @@ def coverage_trend(
     >>> [(p.day.isoformat(), p.branch.count, p.compounds) for p in coverage_trend(
     ...     tiny_city(), AS_OF, 2)]
     [('2021-04-30', 1, 2), ('2021-05-31', 1, 2)]
+    >>> [p.day.isoformat() for p in coverage_trend(tiny_city(), AS_OF, 2, by_year=True)]
+    ['2021-12-31']
     """
     if not 1 <= months <= MAX_TREND_MONTHS:
         raise ValidationError(
             Problem("coverage trend", "months", months, f"1 to {MAX_TREND_MONTHS}")
         )
     rates = rates_only(graph)  # dropped with the points: its day views go with it
-    return [_point(rates, day, scope) for day in month_ends(until, months)]
+    days = year_ends(until, months) if by_year else month_ends(until, months)
+    return [_point(rates, day, scope) for day in days]
 
 
 #: what :func:`~.coverage.coverage_summary` reads none of when it counts no findings

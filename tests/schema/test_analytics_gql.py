@@ -55,6 +55,8 @@ b = _builders()
 
 AS_OF = dt.date(2021, 5, 31)
 DAY = AS_OF.isoformat()
+#: the day a researcher's (or the public's) analyses asked for AS_OF are made on (年末口径)
+YEAR_END = "2021-12-31"
 #: people in the demo data set (to tell whether a store still holds it)
 SECRET = Settings().pseudonym_secret.get_secret_value().encode()
 PSEUDONYM = re.compile(r"anon-[0-9a-f]{16}")
@@ -278,13 +280,14 @@ def test_tie_communities_and_a_researchers_view_of_the_demo(
     demo: Gql, history: nx.MultiDiGraph
 ) -> None:
     """A researcher's findings are ``govgraph gaps --role researcher``'s, on the whole demo: a
-    discreet run (no P8; P1 and P4 counting every member), every person id replaced by the
-    pseudonym the node fields give (in ids, subjects, details and explanations), no name. Every
-    check a discreet run leaves as it is reads as the department's, pseudonyms aside."""
+    discreet run (no P8 or O4; P1 and P4 counting every member) on the last day of the asked
+    day's year, every person id replaced by the pseudonym the node fields give (in ids,
+    subjects, details and explanations), no name. Every check a discreet run leaves as it is
+    reads as the department's on that day, pseudonyms aside."""
     pseudonym = RoleView(demo.store, Role.RESEARCHER, SECRET).pseudonym
     people = {p: pseudonym(p) for p in person_names(history)}
     department = every(
-        demo, "coverageGaps", f'asOf: "{DAY}",', FINDING, items="findings", first=100
+        demo, "coverageGaps", f'asOf: "{YEAR_END}",', FINDING, items="findings", first=100
     )
     researcher = every(
         demo,
@@ -315,7 +318,7 @@ def test_tie_communities_and_a_researchers_view_of_the_demo(
         if row["subjectKind"] == "Person":
             row["subjectName"] = None
     assert [row for row in researcher if as_declared(row)] == expected
-    assert {r["rule"] for r in department} >= {"P1", "P4", "P6", "P8"}
+    assert {r["rule"] for r in department} >= {"P1", "P4", "P6", "P8", "O4"}
     assert not [r for r in researcher if r["rule"] in WITHHELD]
     text = json.dumps(researcher, ensure_ascii=False)
     assert not person_id.search(text) and "示例居民" not in text and "示例工作人员" not in text
@@ -387,21 +390,38 @@ def test_the_public_sees_aggregates_only(seeded_people: Gql, seed: Seed) -> None
         assert body["data"] is None or all(v is None for v in body["data"].values()), body
     for name, q in PUBLIC_OK.items():
         public = gql.data(q, key=None)
-        assert public == gql.data(q) or name == "uncoveredCommunities", name
+        # the researcher's discreet run, counted; below the community, no Party share
+        researcher = gql.data(q, key=RESEARCHER_KEY)
+        if name == "coverageSummary":
+            for row in researcher["coverageSummary"]["items"]:
+                if row["level"] == "COMPOUND":
+                    row["partyShare"] = None
+        assert public == researcher or name == "uncoveredCommunities", name
         text = json.dumps(public, ensure_ascii=False)
         assert not any(v in text for v in seed.personal_values()), (name, text)
         assert not PSEUDONYM.search(text), (name, text)
-    # the ranking counts people's findings but names none of them to the public
+    # the ranking counts people's findings but names none of them to the public; O4 (who owns
+    # nothing in the compound) is not counted at all: it tells of OWNS links
     q = PUBLIC_OK["uncoveredCommunities"]
     (public,) = gql.data(q, key=None)["uncoveredCommunities"]["items"]
+    (researcher,) = gql.data(q, key=RESEARCHER_KEY)["uncoveredCommunities"]["items"]
     (department,) = gql.data(q)["uncoveredCommunities"]["items"]
-    o4_public = next(r for r in public["reasons"] if r["rule"] == "O4")
     o4_department = next(r for r in department["reasons"] if r["rule"] == "O4")
-    assert o4_public["count"] == o4_department["count"] == 2
-    assert o4_public["subjects"] == []
+    assert o4_department["count"] == 2
     assert o4_department["subjects"] == sorted([seed.persons[0], seed.persons[2]])
+    assert not [r for r in public["reasons"] if r["rule"] == "O4"]
+    # the researcher is told of people (O5's) ...
+    assert any(PSEUDONYM.fullmatch(x) for r in researcher["reasons"] for x in r["subjects"])
+    assert len(public["reasons"]) == len(researcher["reasons"])
+    for reason, told in zip(public["reasons"], researcher["reasons"], strict=True):
+        assert (reason["rule"], reason["check"], reason["count"]) == (
+            told["rule"],
+            told["check"],
+            told["count"],
+        )  # ... whom the public is not told of, but counts
+        assert reason["subjects"] == [s for s in told["subjects"] if not PSEUDONYM.fullmatch(s)]
     assert {k: v for k, v in public.items() if k != "reasons"} == {
-        k: v for k, v in department.items() if k != "reasons"
+        k: v for k, v in researcher.items() if k != "reasons"
     }
 
 
@@ -449,10 +469,11 @@ def test_a_researcher_sees_the_node_fields_pseudonyms_and_no_person_data(
     (ties,) = answers["crossAppointments"]["crossAppointments"]["items"]
     assert ties["crossAppointed"] == [anon["p1"]] and ties["secretaries"] == [anon["p1"]]
     findings = answers["coverageGaps-findings"]["coverageGaps"]["findings"]
-    o4 = [f for f in findings if f["rule"] == "O4"]
-    assert sorted(f["subject"] for f in o4) == sorted([anon["p1"], anon["p3"]])
-    assert all(f["subjectName"] is None and f["subject"] in f["explanationEn"] for f in o4)
-    assert all(f["id"] == f"O4:not_owner:{f['subject']}:{seed.committee}" for f in o4)
+    assert not [f for f in findings if f["rule"] == "O4"]  # it tells of OWNS links
+    o5 = [f for f in findings if f["rule"] == "O5"]
+    assert [f["subject"] for f in o5] == [anon["p3"]]
+    assert all(f["subjectName"] is None and f["subject"] in f["explanationEn"] for f in o5)
+    assert all(f["id"].startswith("O5:") and anon["p3"] in f["id"] for f in o5)
     ego = answers["egoNetwork"]["egoNetwork"]
     people = {n["id"] for n in ego["nodes"] if n["kind"] == "Person"}
     assert {anon["p1"], anon["p3"]} <= people

@@ -131,7 +131,7 @@ function preparing(attempt, seconds) {
   return h("p", { class: "muted", role: "status", id: "preparing" }, t("preparing", { attempt, seconds }));
 }
 
-// the rules a role may ask for differ (a researcher is not given P8): read again at sign-in
+// the rules a role may ask for differ (a researcher is not given P8 or O4): read again at sign-in
 const VOCABULARY = `vocabulary {
     nodeKinds { code zh en } linkKinds { code zh en } choices { code zh en }
     severities { code zh en } rules { id titleZh titleEn source national }

@@ -1,6 +1,6 @@
 // Overview: coverage cards for the as-of day, findings by severity, red-property grades and
-// the month-by-month trend of the coverage rates, for one city or (data with several) all of
-// them together.
+// the month-by-month trend of the coverage rates (a researcher's and the public's: year by year,
+// at each year's end), for one city or (data with several) all of them together.
 
 import { gql, patiently } from "../gql.js";
 import { h } from "../dom.js";
@@ -101,12 +101,16 @@ export async function render(ctx) {
     h("div", { class: "card", "data-figure": "gold" }, h("div", { class: "k" }, t("ov.gold")), h("div", { class: "v" }, count("gold"))),
   );
   const chartBox = h("div", { class: "chart", id: "trend-chart" }, h("p", { class: "muted" }, t("loading")));
+  // anyone but the department reads dates by year: the API gives them a point per year, at its
+  // 31 December (docs/graphql.md, coverageTrend), labelled by the year
+  const yearly = ctx.role !== "department";
+  const trendTitle = t(yearly ? "ov.trendYearly" : "ov.trend");
   // the trend reads every month's links: after a start or a write it can outlast the request
   // deadline, and the page asks again until it comes (the service keeps working on it)
   patiently(() => gql(TREND, { asOf: day, scope: picked }), () => chartBox.replaceChildren(h("p", { class: "muted", role: "status" }, t("ov.trendPreparing"))))
     .then(({ coverageTrend: trend }) => chartBox.replaceChildren(lineChart({
-      title: t("ov.trend"),
-      labels: trend.map((p) => p.date.slice(0, 7)),
+      title: trendTitle,
+      labels: trend.map((p) => p.date.slice(0, yearly ? 4 : 7)),
       series: RATES.map((r) => ({ name: t(`cov.${r}`), values: trend.map((p) => p[r].rate) })),
     })))
     .catch((err) => chartBox.replaceChildren(h("p", { class: "error", role: "alert" }, `${t("error")}: ${err.message}`)));
@@ -123,6 +127,6 @@ export async function render(ctx) {
     h("div", { class: "grid2" },
       section(t("ov.severity"), h("div", { class: "chart", id: "severity-chart" }, bars(sev, t("ov.severity")))),
       section(`${t("ov.red")}（${t("ov.year")} ${year}）`, grades)),
-    section(t("ov.trend"), chartBox, legend),
+    section(trendTitle, chartBox, legend),
   );
 }
