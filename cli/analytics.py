@@ -57,10 +57,9 @@ from ..graph.analytics import (
 )
 from ..graph.analytics.coverage import PUBLIC_PARTY_SHARE_LEVELS, RATIOS
 from ..graph.analytics.engine import FINDING_FIELDS
-from ..graph.disclosure import year_of_day
 from ..graph.errors import ForbiddenError, GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
-from ..graph.privacy import PERSON, Role, pseudonym
+from ..graph.privacy import PERSON, Role, pseudonym, reading_day
 from ..loaders.exporters import append_as_text
 from ..loaders.rows import escape_formula
 from .stores import StoreOpt, researcher_secret, settings_for, with_store
@@ -267,16 +266,12 @@ def _findings(
     return [f for f in found if wanted is None or Severity(f.severity).value in wanted]
 
 
-def read_day(role: Role, day: dt.date) -> dt.date:
+def read_day(role: Role, day: dt.date, graph: nx.MultiDiGraph) -> dt.date:
     """The day ``role``'s findings and roll-ups are made on: the department's own day; anyone
-    else's the last day of its year (年末口径: dates about people are shown by year, and the
-    API reads their ``asOf`` so too), whatever day of the year is asked.
-
-    >>> day = dt.date(2021, 5, 31)
-    >>> read_day(Role.RESEARCHER, day), read_day(Role.DEPARTMENT, day)
-    (datetime.date(2021, 12, 31), datetime.date(2021, 5, 31))
-    """
-    end = day if role is Role.DEPARTMENT else year_of_day(day)
+    else's the end of its year, or the data's last day in the year the data ends (年末口径,
+    :func:`~govgraph.graph.privacy.reading_day`, as the API reads their ``asOf``)."""
+    last = None if role is Role.DEPARTMENT else data_span(graph).last
+    end = reading_day(role, day, last)
     assert end is not None  # a day in, a day out
     return end
 
@@ -356,7 +351,7 @@ def gap_rows(
     if role is Role.PUBLIC:
         raise ForbiddenError("the public role has counts only: use gaps --summary, without a file")
     read = _reader(graph, role, secret)
-    day = read_day(role, as_of)
+    day = read_day(role, as_of, graph)
     return _finding_rows(_findings(graph, day, scope, settings, severities, role=role), read)
 
 
@@ -377,7 +372,7 @@ def summary_rows(
     reads them (pseudonyms; left out for the public), and for the public no ``party_share``
     below :data:`~govgraph.graph.analytics.coverage.PUBLIC_PARTY_SHARE_LEVELS`."""
     read = _reader(graph, role, secret)
-    day = read_day(role, as_of)
+    day = read_day(role, as_of, graph)
     found = _findings(graph, day, scope, settings, severities, role=role)
     return _rollups(graph, day, scope, found, read, role=role)
 
@@ -673,11 +668,11 @@ def gaps_command(
         secret = researcher_secret(settings_for(store), "a researcher's findings")
     graph = _history(store)
     day = _evaluation_day(asked, graph)
-    if read_day(role, day) != day:
-        day = read_day(role, day)
+    if (read := read_day(role, day, graph)) != day:
+        day = read
         typer.echo(
-            f"as of {day.isoformat()} for the {role.value} role: the last day of the year "
-            "(年末口径，按年末计)",
+            f"as of {day.isoformat()} for the {role.value} role: the end of the year, or the "
+            "data's last day in its last year (年末口径，按年末计)",
             err=True,
         )
     try:

@@ -90,16 +90,26 @@ def widened(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | Non
     return start, end
 
 
-def year_of_day(day: dt.date | None) -> dt.date | None:
-    """The day a researcher's or the public's ``asOf`` is read as: the last day of its year.
+def year_of_day(day: dt.date | None, last: dt.date | None = None) -> dt.date | None:
+    """The day a researcher's or the public's ``asOf`` is read as: the last day of its year, or
+    the data's ``last`` recorded day when that comes earlier in the same year.
 
     Dates are shown by year, so asking day by day must not tell more: every day of a year gives
-    the year-end answer (年末口径).
+    one answer (年末口径). A ledger that ends mid-year records nothing after its last day, and
+    reading it at 31 December would count the months it has not reached as passed without a
+    meeting or a reply; so the answer of the ledger's last year is the one of its last day.
 
     >>> year_of_day(dt.date(2022, 3, 9))
     datetime.date(2022, 12, 31)
+    >>> year_of_day(dt.date(2021, 2, 1), last=dt.date(2021, 5, 31))
+    datetime.date(2021, 5, 31)
+    >>> year_of_day(dt.date(2020, 2, 1), last=dt.date(2021, 5, 31))
+    datetime.date(2020, 12, 31)
     """
-    return None if day is None else dt.date(day.year, 12, 31)
+    if day is None:
+        return None
+    end = dt.date(day.year, 12, 31)
+    return last if last is not None and last.year == day.year else end
 
 
 _KEEP, _GEN, _DROP = Treatment.KEEP, Treatment.GENERALIZE, Treatment.DROP

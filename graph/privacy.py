@@ -92,6 +92,13 @@ def pseudonym(secret: bytes, person_id: str) -> str:
     return "anon-" + digest[:16]
 
 
+def reading_day(role: Role, day: dt.date | None, last: dt.date | None = None) -> dt.date | None:
+    """The day ``role`` reads ``day`` as: the department's own; a researcher's or the public's
+    the end of its year, or the data's ``last`` day in the year the data ends
+    (:func:`.disclosure.year_of_day`, 年末口径)."""
+    return day if role is Role.DEPARTMENT else dis.year_of_day(day, last)
+
+
 class RoleView(GraphStore):
     """A store as one role sees it."""
 
@@ -120,7 +127,7 @@ class RoleView(GraphStore):
         return self._real.get(node_id, node_id)
 
     def _day(self, as_of: dt.date | None) -> dt.date | None:
-        return as_of if self.role is Role.DEPARTMENT else dis.year_of_day(as_of)
+        return reading_day(self.role, as_of)
 
     def _node(self, n: Node) -> Node:
         if self.role is Role.DEPARTMENT:

@@ -192,10 +192,17 @@ class _Request:
         # the pseudonym of "" tells apart apps with different secrets
         return await _memo(history, pseudonym(""), build, bucket="pseudonyms")
 
-    def when(self, as_of: dt.date | None) -> dt.date:
+    async def span(self) -> an.DataSpan:
+        """The days the data records (once per version)."""
+        history = self.history
+        return await _memo(history, ("span",), lambda: an.data_span(history))
+
+    async def when(self, as_of: dt.date | None) -> dt.date:
         """The day analysed for ``asOf`` (default today) as the caller's role reads it: a
-        researcher's or the public's is the last day of its year (:meth:`.Lens.day`)."""
-        return self.lens.day(_day(as_of))
+        researcher's or the public's is the end of its year, or the data's last day in the year
+        the data ends (:meth:`.Lens.day`)."""
+        day = _day(as_of)
+        return self.lens.day(day, (await self.span()).last) if self.lens.masks else day
 
     async def day(self, as_of: dt.date) -> nx.MultiDiGraph:
         """The projection on one day, from the same version as the history."""
@@ -428,7 +435,7 @@ async def coverage_gaps(
 ) -> CoverageGaps:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), req.when(window.as_of)
+    place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     wanted = set(severities) if severities else set(SeverityLevel)
     if min_severity is not None:
@@ -462,7 +469,7 @@ async def coverage_summary(
 ) -> Page[CoverageRow]:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), req.when(window.as_of)
+    place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     history = req.history
     key = ("summary", rules_key)
@@ -481,7 +488,7 @@ async def uncovered_communities(
 ) -> Page[CommunityGaps]:
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), req.when(window.as_of)
+    place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
     view = await req.day(day)
     key = ("uncovered", rules_key)
@@ -504,7 +511,7 @@ async def _ties(
     need_people(info.context.role, field)
     size = _size(info, window.first)
     req = await _request(info)
-    place, day = await req.scope_id(window.scope), req.when(window.as_of)
+    place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     view = await req.day(day)
     key = (field, day, place, params)
     found = await _memo(req.history, key, lambda: compute(view, place))
@@ -660,7 +667,7 @@ async def ego_network(
         raise ValidationError(Problem("egoNetwork", "depth", depth, f"1 to {MAX_EGO_DEPTH}"))
     size = _size(info, first)
     req = await _request(info)
-    center, place, day = await req.node_id(id), await req.scope_id(scope), req.when(as_of)
+    center, place, day = await req.node_id(id), await req.scope_id(scope), await req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     ego = await _memo(
@@ -692,7 +699,7 @@ async def path(
     need_people(info.context.role, "path")
     req = await _request(info)
     a, b = await req.node_id(from_), await req.node_id(to)
-    place, day = await req.scope_id(scope), req.when(as_of)
+    place, day = await req.scope_id(scope), await req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
     view = await req.day(day)
     found = await _memo(

@@ -26,12 +26,12 @@ from strawberry.scalars import JSON
 from ..graph import analytics as an
 from ..graph.analytics.coverage import PUBLIC_PARTY_SHARE_LEVELS
 from ..graph.analytics.engine import SEVERITIES
-from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened, year_of_day
+from ..graph.disclosure import HOUSEHOLD_LINKS, PERSON_LINK_KINDS, widened
 from ..graph.errors import ForbiddenError
 from ..graph.model import link_id, parse_link_id
 from ..graph.ontology import LINK_KINDS
 from ..graph.places import PLACE_LEVELS
-from ..graph.privacy import PERSON, Role, RoleView
+from ..graph.privacy import PERSON, Role, RoleView, reading_day
 from .types import PageInfo, make_enum
 
 T = TypeVar("T")
@@ -331,14 +331,12 @@ class Lens:
     def masks(self) -> bool:
         return self.role is not Role.DEPARTMENT
 
-    def day(self, asked: dt.date) -> dt.date:
+    def day(self, asked: dt.date, last: dt.date | None) -> dt.date:
         """The day an analysis asked for ``asked`` is run on for this role: the department's
-        own; anyone else's the last day of its year (年末口径, :func:`.year_of_day`, the day the
-        node fields read too), since dates about people are shown by year and asking day by
-        day must not tell the day a post began."""
-        if not self.masks:
-            return asked
-        end = year_of_day(asked)
+        own; anyone else's the end of its year, or the data's ``last`` day in the year the data
+        ends (年末口径, :func:`~govgraph.graph.privacy.reading_day`), since dates about people
+        are shown by year and asking day by day must not tell the day a post began."""
+        end = reading_day(self.role, asked, last)
         assert end is not None  # a day in, a day out
         return end
 

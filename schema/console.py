@@ -120,14 +120,8 @@ def _trend_point(p: an.TrendPoint) -> TrendPoint:
 
 
 # --- resolvers -----------------------------------------------------------------------------------
-async def _span(info: Info) -> an.DataSpan:
-    req = await _request(info)
-    history = req.history
-    return await _memo(history, ("span",), lambda: an.data_span(history))
-
-
 async def data_span(info: Info) -> DataSpan:
-    span = await _span(info)
+    span = await (await _request(info)).span()
     return DataSpan(first=span.first, last=span.last)
 
 
@@ -157,7 +151,8 @@ async def coverage_trend(
     req = await _request(info)
     place = await req.scope_id(scope)
     # a researcher's or the public's until is read as its year's end, and so is each point
-    end = req.lens.day(until or (await _span(info)).last or dt.date.today())
+    last = (await req.span()).last
+    end = req.lens.day(until or last or dt.date.today(), last)
     by_year = req.lens.masks
     history = req.history
     points = await _memo(
@@ -207,7 +202,7 @@ async def what_if(
         )
     batch = await _draft(info, changes)
     req = await _request(info)
-    place, day = await req.scope_id(scope), req.when(as_of)
+    place, day = await req.scope_id(scope), await req.when(as_of)
     _, before = await _findings(req, place, day, rule_set, None)
     _, settings = _settings(rule_set, None)
     # not kept: a draft is asked once, and its version must not outlive the answer
@@ -238,7 +233,7 @@ async def rectification_list(
 ) -> Download:
     need_people(info.context.role, "rectificationList")
     req = await _request(info)
-    place, day = await req.scope_id(scope), req.when(as_of)
+    place, day = await req.scope_id(scope), await req.when(as_of)
     assert place is not None  # scope is required
     key, found = await _findings(req, place, day, RuleSet.ALL, None)
     if len(found) > MAX_RECTIFICATION_ROWS:

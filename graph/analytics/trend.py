@@ -1,8 +1,8 @@
 """Coverage month by month: the roll-up of :func:`~.coverage.coverage_summary` at each month's
 end, for the console's trend lines; or year by year, at each year's end, for a reader who reads
-dates by year (``by_year``: a researcher or the public, whose ``asOf`` is read as the last day
-of its year, :func:`~govgraph.graph.disclosure.year_of_day`), so that no point falls within a
-year and tells when a post began.
+dates by year (``by_year``: a researcher or the public, whose ``asOf`` is read as the end of its
+year, :func:`~govgraph.graph.privacy.reading_day`), so that no point falls within a year and
+tells when a post began.
 
 Each point is the place's coverage on that day, read from the links valid then (a projection
 with the whole history answers for any day it holds). Each point cuts a view of the history
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ..disclosure import year_of_day
 from ..errors import Problem, ValidationError
 from ._dates import add_months, month_end
 from .coverage import Ratio, coverage_summary
@@ -59,24 +58,20 @@ def month_ends(until: dt.date, months: int) -> list[dt.date]:
 
 
 def year_ends(until: dt.date, months: int) -> list[dt.date]:
-    """The last day of each year the ``months`` months ending with ``until``'s year reach
-    into, oldest first: ``until`` read as the last day of its year
-    (:func:`~govgraph.graph.disclosure.year_of_day`), and so is every month's point, the same
-    day once. Any day of a year gives the same points.
+    """The points of a trend read by year: the last day of each year that the ``months`` months
+    ending with ``until`` reach into, oldest first, with ``until`` standing for its own year.
+    The caller passes the day its reader reads (:func:`~govgraph.graph.privacy.reading_day`:
+    a year's end, or the data's last day in its last year), so no point falls within a year.
 
     Examples
     --------
     >>> [d.isoformat() for d in year_ends(dt.date(2021, 5, 31), 24)]
-    ['2020-12-31', '2021-12-31']
-    >>> year_ends(dt.date(2021, 1, 1), 13) == year_ends(dt.date(2021, 12, 31), 13)
-    True
-    >>> [d.isoformat() for d in year_ends(dt.date(2021, 5, 31), 3)]
+    ['2019-12-31', '2020-12-31', '2021-05-31']
+    >>> [d.isoformat() for d in year_ends(dt.date(2021, 12, 31), 3)]
     ['2021-12-31']
     """
-    last = year_of_day(until)
-    assert last is not None  # a day in, a day out
-    ends = (year_of_day(d) for d in month_ends(last, months))
-    return list(dict.fromkeys(d for d in ends if d is not None))
+    before = (dt.date(d.year, 12, 31) for d in month_ends(until, months) if d.year < until.year)
+    return [*dict.fromkeys(before), until]
 
 
 def coverage_trend(
@@ -101,8 +96,8 @@ def coverage_trend(
     scope
         A city, township, community or compound id; None: the whole data (its cities summed).
     by_year
-        One point per year instead, at its last day, ``until`` read as its year's end: a day
-        as a researcher or the public reads it.
+        One point per year instead (:func:`year_ends`), ``until`` being the day a researcher
+        or the public reads (its year's end, or the data's last day in its last year).
 
     Examples
     --------
@@ -110,8 +105,8 @@ def coverage_trend(
     >>> [(p.day.isoformat(), p.branch.count, p.compounds) for p in coverage_trend(
     ...     tiny_city(), AS_OF, 2)]
     [('2021-04-30', 1, 2), ('2021-05-31', 1, 2)]
-    >>> [p.day.isoformat() for p in coverage_trend(tiny_city(), AS_OF, 2, by_year=True)]
-    ['2021-12-31']
+    >>> [p.day.isoformat() for p in coverage_trend(tiny_city(), AS_OF, 14, by_year=True)]
+    ['2020-12-31', '2021-05-31']
     """
     if not 1 <= months <= MAX_TREND_MONTHS:
         raise ValidationError(

@@ -47,8 +47,9 @@ HEADERS = {
     "public": {},
 }
 DISCREET_ROLES = ("researcher", "public")
-#: two days of the demo's last year (its snapshot is 2021-05-31), and that year's end
-EARLY, LATE, YEAR_END = "2021-02-03", "2021-11-20", "2021-12-31"
+#: two days of the demo's last year, that year's end, and the day an analysis reads for any
+#: day of that year: the data's last day (the demo's snapshot), not the months it has not reached
+EARLY, LATE, YEAR_END, READ = "2021-02-03", "2021-11-20", "2021-12-31", "2021-05-31"
 RATIOS = (
     "branch",
     "ownersCommittee",
@@ -186,16 +187,16 @@ def test_two_days_of_one_year_give_a_researcher_the_same_people_level_answers(
         download = early["rectificationList"]
         rows = workbook(download)
         assert rows == workbook(late["rectificationList"]) and len(rows) > 2
-        assert download["filename"].endswith(f"_{YEAR_END}.xlsx"), download["filename"]
-        assert YEAR_END in str(rows[0][0]) and EARLY not in str(rows[0][0])
+        assert download["filename"].endswith(f"_{READ}.xlsx"), download["filename"]
+        assert READ in str(rows[0][0]) and EARLY not in str(rows[0][0])
         early["rectificationList"].pop("base64"), late["rectificationList"].pop("base64")
     assert early == late
 
 
 @pytest.mark.parametrize("role", DISCREET_ROLES)
-def test_rates_are_the_departments_on_the_years_last_day(demo: TestClient, role: str) -> None:
+def test_rates_are_the_departments_on_the_day_read(demo: TestClient, role: str) -> None:
     told = rates(data(demo, role, SUMMARY, d=EARLY)["coverageSummary"]["items"])
-    department = rates(data(demo, "department", SUMMARY, d=YEAR_END)["coverageSummary"]["items"])
+    department = rates(data(demo, "department", SUMMARY, d=READ)["coverageSummary"]["items"])
     assert told.keys() == department.keys() and len(told) > 50
     for place, row in told.items():
         expected = dict(department[place])
@@ -204,12 +205,12 @@ def test_rates_are_the_departments_on_the_years_last_day(demo: TestClient, role:
         assert row == expected, place
 
 
-def test_ties_are_the_departments_on_the_years_last_day(demo: TestClient) -> None:
-    """People aside (pseudonyms), a researcher's ties of any day are the department's of its 31
-    December."""
+def test_ties_are_the_departments_on_the_day_read(demo: TestClient) -> None:
+    """People aside (pseudonyms), a researcher's ties of any day of the data's last year are the
+    department's of the data's last day."""
     query = RESEARCH["cross"]
     told = data(demo, "researcher", query, d=EARLY)["crossAppointments"]["items"]
-    department = data(demo, "department", query, d=YEAR_END)["crossAppointments"]["items"]
+    department = data(demo, "department", query, d=READ)["crossAppointments"]["items"]
     assert told
     shape = [(t["compound"], t["seats"], t["rate"], len(t["crossAppointed"])) for t in told]
     assert shape == [
@@ -218,11 +219,11 @@ def test_ties_are_the_departments_on_the_years_last_day(demo: TestClient) -> Non
 
 
 @pytest.mark.parametrize("role", DISCREET_ROLES)
-def test_counts_are_the_discreet_run_on_the_years_last_day(
+def test_counts_are_the_discreet_run_on_the_day_read(
     demo: TestClient, history: nx.MultiDiGraph, role: str
 ) -> None:
     counts = data(demo, role, COUNTS, d=EARLY)["coverageGaps"]
-    found = run_rules(history, as_of=dt.date(2021, 12, 31), discreet=True)
+    found = run_rules(history, as_of=dt.date.fromisoformat(READ), discreet=True)
     by_severity = Counter(f.severity.value.upper() for f in found)
     assert counts["totalCount"] == len(found)
     assert {s["severity"]: s["count"] for s in counts["bySeverity"]} == {
@@ -246,13 +247,13 @@ def test_no_as_of_is_read_as_the_end_of_todays_year(demo: TestClient, role: str)
 # --- 2. the trend, year by year ------------------------------------------------------------------
 @pytest.mark.parametrize("role", DISCREET_ROLES)
 @pytest.mark.parametrize("scope", [None, "town-1"])
-def test_the_trend_has_a_point_per_year_at_its_end(
+def test_the_trend_has_a_point_per_year(
     demo: TestClient, role: str, scope: str | None
 ) -> None:
     points = data(demo, role, TREND, u=EARLY, s=scope)["coverageTrend"]
-    assert [p["date"] for p in points] == ["2020-12-31", "2021-12-31"]
+    assert [p["date"] for p in points] == ["2019-12-31", "2020-12-31", READ]
     assert data(demo, role, TREND, u=LATE, s=scope)["coverageTrend"] == points
-    # until defaults to the data's last day (2021-05-31), read as its year's end too
+    # until defaults to the data's last day (2021-05-31): the same reading
     assert data(demo, role, TREND, s=scope)["coverageTrend"] == points
     for p in points:  # each point is the department's on that day
         (same,) = data(
@@ -263,10 +264,12 @@ def test_the_trend_has_a_point_per_year_at_its_end(
     assert len(monthly) == 24 and monthly[-1]["date"] == EARLY
 
 
-def test_a_short_trend_is_its_years_end_only(demo: TestClient) -> None:
+def test_a_short_trend_is_its_years_reading_only(demo: TestClient) -> None:
     query = TREND.replace("months: 24", "months: 3")
     points = data(demo, "researcher", query, u="2021-03-31")["coverageTrend"]
-    assert [p["date"] for p in points] == [YEAR_END]
+    assert [p["date"] for p in points] == [READ]
+    points = data(demo, "researcher", query, u="2020-03-31")["coverageTrend"]
+    assert [p["date"] for p in points] == ["2020-12-31"]  # a year the data has passed: its end
 
 
 # --- 3. O4 is withheld as P8 is ------------------------------------------------------------------
@@ -400,7 +403,7 @@ def _csv_ids(path: Path) -> list[str]:
     return [row[column] for row in body]
 
 
-def test_gaps_for_a_researcher_is_as_of_the_years_end(
+def test_gaps_for_a_researcher_is_as_of_the_day_read(
     demo: TestClient, gaps: Any, tmp_path: Path
 ) -> None:
     files = {}
@@ -409,18 +412,18 @@ def test_gaps_for_a_researcher_is_as_of_the_years_end(
         args = ["--role", "researcher", "--csv", str(out)]
         result = gaps(*args, *(["--as-of", day] if day else []))
         assert result.exit_code == 0, result.output
-        assert f"as of {YEAR_END}" in result.output
+        assert f"as of {READ}" in result.output
         files[day] = _csv_ids(out)
     assert files[EARLY] == files[LATE] == files[None]
     assert not [i for i in files[EARLY] if i.startswith(("O4:", "P8:"))]
     assert every_finding(demo, "researcher", LATE) == files[EARLY]
 
 
-def test_gaps_for_the_public_counts_the_years_end(demo: TestClient, gaps: Any) -> None:
+def test_gaps_for_the_public_counts_the_day_read(demo: TestClient, gaps: Any) -> None:
     result = gaps("--role", "public", "--as-of", EARLY)
     assert result.exit_code == 0, result.output
     counts = data(demo, "public", COUNTS, d=EARLY)["coverageGaps"]
-    assert f"{counts['totalCount']} finding(s) as of {YEAR_END}" in result.output
+    assert f"{counts['totalCount']} finding(s) as of {READ}" in result.output
     for s in counts["bySeverity"]:
         assert f"{s['severity'].lower()} {s['count']}" in result.output
 
