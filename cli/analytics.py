@@ -668,8 +668,8 @@ def gaps_command(
         secret = researcher_secret(settings_for(store), "a researcher's findings")
     graph = _history(store)
     day = _evaluation_day(asked, graph)
-    if (read := read_day(role, day, graph)) != day:
-        day = read
+    if (used := read_day(role, day, graph)) != day:
+        day = used
         typer.echo(
             f"as of {day.isoformat()} for the {role.value} role: the end of the year, or the "
             "data's last day in its last year (年末口径，按年末计)",

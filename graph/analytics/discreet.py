@@ -19,10 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .engine import Check
+
+class Worded(Protocol):
+    """A rule's check as far as rewording reads it (:class:`~.engine.Check`): a dataclass with
+    its code and its explanations in Chinese and English."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def zh(self) -> str: ...
+    @property
+    def en(self) -> str: ...
+
+
+W = TypeVar("W", bound=Worded)
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,7 @@ def withheld(rule: str) -> bool:
     return rule in WITHHELD
 
 
-def reword(rule: str, check: Check) -> Check:
+def reword(rule: str, check: W) -> W:
     """``check`` with its discreet wording (itself when its own says nothing it should not).
 
     >>> from govgraph.graph.analytics.rules import RULES

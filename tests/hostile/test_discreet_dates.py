@@ -247,9 +247,7 @@ def test_no_as_of_is_read_as_the_end_of_todays_year(demo: TestClient, role: str)
 # --- 2. the trend, year by year ------------------------------------------------------------------
 @pytest.mark.parametrize("role", DISCREET_ROLES)
 @pytest.mark.parametrize("scope", [None, "town-1"])
-def test_the_trend_has_a_point_per_year(
-    demo: TestClient, role: str, scope: str | None
-) -> None:
+def test_the_trend_has_a_point_per_year(demo: TestClient, role: str, scope: str | None) -> None:
     points = data(demo, role, TREND, u=EARLY, s=scope)["coverageTrend"]
     assert [p["date"] for p in points] == ["2019-12-31", "2020-12-31", READ]
     assert data(demo, role, TREND, u=LATE, s=scope)["coverageTrend"] == points
