@@ -7,8 +7,6 @@ number of stateless API processes can run side by side against Neo4j.
 
 from __future__ import annotations
 
-import functools
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,27 +22,18 @@ from ..graph.port import GraphStore
 from ..schema.analytics import analytics_cache
 from ..schema.build import Limits, build_schema
 from ..schema.context import Context
-from .admission import Admission
+from .admission import Admission, InFlight
 from .auth import Authenticator
 from .console_page import console_html
 from .deadline import RequestDeadline
 from .fast_lane import FastLane
+from .gc_policy import GcPolicy
 from .http_guard import BodyLimit, GuardedGraphQLRouter
 from .ide import STATIC_DIR, STATIC_URL, LocalGraphiQL
+from .loop_share import loop_share
 from .settings import Settings
 from .stores import open_store
 from .warm import Warm, Warming, warming
-
-
-@functools.cache  # once per process
-def freeze_startup_heap() -> None:
-    """Move what exists once the app is up (modules, the schema, an embedded store's data) out
-    of the garbage collector's scans, once per process. Without it a full collection walks
-    ~150,000 long-lived objects and stalls every request in flight for 115-150 ms (measured on
-    ``nested3`` over Neo4j, two such collections per 1,000 requests): the p95 under load."""
-    gc.collect()
-    gc.freeze()
-
 
 #: the console may load and ask only this origin (data: for its icon and PNG export)
 CONSOLE_HEADERS = {
@@ -59,23 +48,32 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     """Build the app. With ``store`` given the app uses it and leaves closing it to the caller."""
     settings = settings or Settings()
     settings.refuse_unsafe()  # a built-in or short secret outside demo mode (api/settings.py)
+    gc_policy = GcPolicy.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store if store is not None else await open_store(settings)
         # one projection cache per store, shared by every request (schema/analytics.py)
-        app.state.analytics = analytics_cache(
-            app.state.store, settings.analytics_ttl, freeze=settings.analytics_gc_freeze
-        )
-        if settings.gc_freeze_at_start:
-            freeze_startup_heap()
+        app.state.analytics = analytics_cache(app.state.store, settings.analytics_ttl)
+        # the process's garbage-collector policy, set here and nowhere else (api/gc_policy.py)
+        gc_policy.watch(app.state.analytics)
+        gc_policy.started()
         try:
             # the console's first page, worked out before it is asked (api/warm.py)
-            async with warming(
-                settings.warm_analytics,
-                Warm(schema, app.state.store, app.state.analytics, settings.max_page_size),
-                status,
+            async with (
+                warming(
+                    settings.warm_analytics,
+                    Warm(schema, app.state.store, app.state.analytics, settings.max_page_size),
+                    status,
+                ),
+                # the loop's share beside the read threads, while serving (api/loop_share.py)
+                loop_share(
+                    app.state.store,
+                    in_flight,
+                    narrow_threads=settings.embedded_narrow_read_threads,
+                    switch_interval=settings.loop_switch_interval,
+                ),
             ):
                 yield
         finally:
@@ -133,6 +131,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         path="/graphql",
         per_key=settings.max_requests_per_key,
         anonymous=settings.max_anonymous_requests,
+        fair_share=settings.fair_share,  # api/fair_share.py
+        # by caller, also what narrows the read lane (the lifespan's loop_share)
+        in_flight=(in_flight := InFlight()),
     )
     if settings.cors_origins:
         app.add_middleware(

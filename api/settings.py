@@ -83,11 +83,32 @@ class Settings(BaseSettings):
     max_anonymous_requests: int = Field(
         16, ge=1, description="GraphQL requests in flight without a key, all callers together"
     )
+    fair_share: int = Field(
+        1,
+        ge=0,
+        description="while other callers have requests in flight, a caller's requests running at "
+        "once; its others wait in its own queue, under the request deadline (api/fair_share.py); "
+        "0: off",
+    )
     embedded_read_threads: int = Field(
         2,
         ge=1,
         description="the embedded store's heavy reads at once, each in a thread (abandoned ones "
         "count until they end): the event loop keeps a share of the CPU for everyone else",
+    )
+    embedded_narrow_read_threads: int = Field(
+        1,
+        ge=1,
+        description="the embedded store's reads at once while more than one caller has requests "
+        "in flight (or had in the last second), so the event loop keeps its share of the GIL "
+        "(api/loop_share.py)",
+    )
+    loop_switch_interval: float = Field(
+        0.001,
+        ge=0,
+        description="seconds, the interpreter's switch interval while the app runs "
+        "(sys.setswitchinterval; Python's is 0.005): how long the event loop may wait for the "
+        "GIL beside a busy read thread (api/loop_share.py); 0: Python's own",
     )
     embedded_busy_after: float = Field(
         20.0,
@@ -132,6 +153,7 @@ class Settings(BaseSettings):
         description="at start, work out in the background what the console's first page asks "
         "(the projection, every rule on the data's last day, the 24-month trend; api/warm.py)",
     )
+    # -- the garbage-collector policy of the process (api/gc_policy.py; the library sets none) --
     gc_freeze_at_start: bool = Field(
         True,
         description="once the app is up, move what exists out of the garbage collector's scans "
@@ -139,8 +161,15 @@ class Settings(BaseSettings):
     )
     analytics_gc_freeze: bool = Field(
         True,
-        description="move each built analytics projection out of the garbage collector's scans "
-        "(gc.freeze; released again before each rebuild and every 8 versions)",
+        description="each time the analytics cache holds a new version, move what exists out of "
+        "the garbage collector's scans (gc.freeze; unfrozen and collected every 8 versions)",
+    )
+    gc_young_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="allocations between two collections of the garbage collector's youngest "
+        "generation (gc.set_threshold; Python's own is 700): short-lived objects die before "
+        "they are scanned, and fewer full collections follow; 0: left as Python has it",
     )
 
     # -- GraphQL limits --

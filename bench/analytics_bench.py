@@ -42,9 +42,10 @@ the analytics steps can be run again without it. The writes of "after 1 write" a
 ``--versions-heap`` measures something else, on the demo data set: 12 versions of the projection
 (2 of them full rebuilds) built, used and dropped must grow the Python heap (``tracemalloc``) by
 less than a tenth of what the same 12 versions take when something keeps them, with and without
-``freeze``; the exit status is 1 otherwise. (It was a test; a heap bound belongs here. The tests
-keep the behaviour: ``tests/analytics/test_versions.py`` checks, with weak references, that a
-dropped version is freed by reference counting alone.)
+each version frozen (as the service's GC policy does, ``api/gc_policy.py``); the exit status is
+1 otherwise. (It was a test; a heap bound belongs here. The tests keep the behaviour:
+``tests/analytics/test_versions.py`` checks, with weak references, that a dropped version is
+freed by reference counting alone.)
 
     /work/main/.venv/bin/python bench/analytics_bench.py --versions-heap
 """
@@ -69,6 +70,7 @@ import networkx as nx
 from import_bench import MemorySampler, dataset, ordered  # bench/ is the script's folder
 from neo4j import AsyncGraphDatabase
 
+from govgraph.api.gc_policy import GcPolicy
 from govgraph.graph.analytics import (
     AnalyticsCache,
     at,
@@ -272,8 +274,14 @@ async def measure(
         await _load(t, name, store, files, args, kept=kept)
         if args.load_only:
             return t
-        # keyed on store.version, patched by our own writes; --freeze as a service would run it
-        cache = AnalyticsCache(store, freeze=True) if args.freeze else AnalyticsCache(store)
+        # keyed on store.version, patched by our own writes
+        cache = AnalyticsCache(store)
+        # the service's GC policy (api/gc_policy.py), as it applies it once the app is up
+        policy = GcPolicy(
+            freeze_at_start=args.freeze, freeze_versions=args.freeze, young=args.gc_threshold
+        )
+        policy.started()
+        policy.watch(cache)
         graph = await t.time(
             "projection (cold)",
             cache.history,
@@ -469,7 +477,6 @@ async def _versions_heap(freeze: bool) -> tuple[int, int]:
     """Bytes the heap grew by over 12 versions dropped, then over 12 kept (after a warm-up)."""
     import tracemalloc
 
-    from govgraph.graph.analytics import _heap
     from govgraph.loaders.demo import SNAPSHOT, load_demo
 
     store = EmbeddedStore()
@@ -504,10 +511,11 @@ async def _versions_heap(freeze: bool) -> tuple[int, int]:
         gc.collect()
         return int(tracemalloc.get_traced_memory()[0] - start)
 
-    was = _heap.enabled()
     tracemalloc.start()  # before the first build: a rebuild frees only what was traced
     try:
-        cache = AnalyticsCache(store, freeze=freeze)
+        cache = AnalyticsCache(store)
+        if freeze:
+            GcPolicy(freeze_at_start=False, freeze_versions=True).watch(cache)
         f = facts_of(at(await cache.history(), SNAPSHOT))
         branch = f.ids("PartyBranch")[0]
         person = next(p for p in f.ids("Person") if p not in f.members(branch))
@@ -521,8 +529,6 @@ async def _versions_heap(freeze: bool) -> tuple[int, int]:
         kept = await versions(held)
     finally:
         tracemalloc.stop()
-        _heap._State.enabled = was
-        _heap._State.freezes = 0
         gc.unfreeze()
     return dropped, kept
 
@@ -558,7 +564,15 @@ def main() -> None:
     p.add_argument(
         "--freeze",
         action="store_true",
-        help="AnalyticsCache(freeze=True): each built version frozen out of the cyclic GC's sight",
+        help="the service's GC policy (api/gc_policy.py): once loaded, what exists is frozen out "
+        "of the cyclic GC's sight (as once the app is up), then each version the cache holds",
+    )
+    p.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=None,
+        help="the service's GC_YOUNG_THRESHOLD: gc.set_threshold(N, ...) once loaded "
+        "(Python's default: 700)",
     )
     p.add_argument("--heap", default="4g")
     p.add_argument("--pagecache", default="2g")

@@ -8,6 +8,14 @@ cannot pile up: later reads wait for a slot, and after ``busy_after`` seconds ar
 :class:`StoreBusyError`. Writes run on the event loop once no read thread is running, and no new
 read starts while a write waits: a read never sees a half-applied write. Reads that stay on the
 loop (a lookup by id) need no gate: a write applies without awaiting in between.
+
+The read threads and the event loop share one GIL, and a thread in pure Python holds it for
+the interpreter's switch interval before the loop gets it back: two busy read threads left the
+loop a fifth of it, and the lookups beside them ran 3-4x slower. So the lane narrows while the
+loop has other work: its host names the condition (:meth:`ReadLane.narrow_when`; the service's
+is "more than one caller has requests in flight", api/loop_share.py), and while it holds, a read
+starts only if fewer than its ``threads`` (1) run. Reads already running finish; a caller
+alone still gets every thread.
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ class ReadLane:
             raise ValueError("a read lane needs at least one thread")
         self.threads = threads
         self.busy_after = busy_after
+        #: the host's condition for narrowing (:meth:`narrow_when`); None: never
+        self.narrow: Callable[[], bool] | None = None
+        #: reads at once while :attr:`narrow` holds
+        self.narrow_threads = 1
         #: reads in threads, abandoned ones included until they end
         self.running = 0
         self._writers = 0
@@ -47,7 +59,7 @@ class ReadLane:
         """``fn(*args)`` in a worker thread, once a slot is free and no write waits."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.busy_after
-        while self._writers or self.running >= self.threads:
+        while self._writers or self.running >= self.open_threads():
             left = deadline - loop.time()
             if left <= 0:
                 raise StoreBusyError(
@@ -65,6 +77,21 @@ class ReadLane:
         # when its caller stops waiting
         job.add_done_callback(lambda _: _call_soon(loop, self._read_done))
         return await asyncio.wrap_future(job)
+
+    def narrow_when(self, condition: Callable[[], bool] | None, threads: int = 1) -> None:
+        """While ``condition()`` is true, start a read only if fewer than ``threads`` run
+        (``condition`` None: always up to :attr:`threads`). A waiting read looks again whenever
+        a read ends."""
+        if threads < 1:
+            raise ValueError("a read lane needs at least one thread")
+        self.narrow = condition
+        self.narrow_threads = threads
+
+    def open_threads(self) -> int:
+        """How many reads may run at once now."""
+        if self.narrow is not None and self.narrow():
+            return self.narrow_threads
+        return self.threads
 
     async def write(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` on the loop, once no read thread runs (none starts meanwhile)."""

@@ -103,19 +103,16 @@ KEEP = {"results": 64, "days": 8, "pseudonyms": 2}
 MAX_EGO_DEPTH = 3
 
 
-def analytics_cache(
-    store: GraphStore, ttl: float | None, *, freeze: bool = False
-) -> an.AnalyticsCache:
+def analytics_cache(store: GraphStore, ttl: float | None) -> an.AnalyticsCache:
     """The one projection cache of an app's store.
 
     The embedded store is written by this process only, and its ``version`` says when it
     changed. Any other store (Neo4j) counts the writes made through this process in its
     ``version`` too, but other processes may write it as well: its projection is also rebuilt
-    ``ttl`` seconds after it was built (None: never). ``freeze``: see ``AnalyticsCache``
-    (a process-wide choice, so the app's settings make it).
+    ``ttl`` seconds after it was built (None: never).
     """
     ttl = None if isinstance(store, EmbeddedStore) else ttl
-    return an.AnalyticsCache(store, ttl=ttl, freeze=freeze)
+    return an.AnalyticsCache(store, ttl=ttl)
 
 
 # --- computing once per projection version -------------------------------------------------------

@@ -22,7 +22,6 @@ import networkx as nx
 
 from ..errors import NotFoundError, Problem, ValidationError
 from ..ontology import LINK_KINDS
-from ._heap import collector_paused, settle
 from ._layers import Layered, Memo, Table, flat
 from ._patch import Adjacency, rebuild, tables
 
@@ -169,10 +168,8 @@ def facts_of(graph: nx.MultiDiGraph) -> Facts:
         return Facts(graph)
     found = _FACTS.get(graph)
     if found is None:
-        with collector_paused():  # ~2 tuples per link and no cycles (see collector_paused)
-            found = Facts(graph)
+        found = Facts(graph)
         keep_facts(graph, found)
-        settle()  # a long-lived index: later collections can skip it
     return found
 
 
@@ -851,25 +848,24 @@ def _index(
     #: entries hold one link, stored as it is: see :data:`Entry`)
     several: list[tuple[dict[str, Any], str]] = []
     make = tuple.__new__  # Edge(...) goes through a Python-level __new__; this is one C call
-    with collector_paused():
-        for n, nbrs in adjacency.items():
-            for other, keys in nbrs.items():
-                for key, d in keys.items():
-                    kind = d["kind"]
-                    table = grouped.get(kind)
-                    if table is None:
-                        table = grouped[kind] = {}
-                    edges = table.get(n)
-                    if edges is None:
-                        table[n] = make(Edge, (other, key, d))
-                    elif type(edges) is Edge:
-                        table[n] = [edges, make(Edge, (other, key, d))]
-                        several.append((table, n))
-                    else:
-                        edges.append(make(Edge, (other, key, d)))
-        # (other, id) is unique per side of a node, so tuple order never compares the data
-        for table, n in several:
-            table[n] = tuple(sorted(table[n]))
+    for n, nbrs in adjacency.items():
+        for other, keys in nbrs.items():
+            for key, d in keys.items():
+                kind = d["kind"]
+                table = grouped.get(kind)
+                if table is None:
+                    table = grouped[kind] = {}
+                edges = table.get(n)
+                if edges is None:
+                    table[n] = make(Edge, (other, key, d))
+                elif type(edges) is Edge:
+                    table[n] = [edges, make(Edge, (other, key, d))]
+                    several.append((table, n))
+                else:
+                    edges.append(make(Edge, (other, key, d)))
+    # (other, id) is unique per side of a node, so tuple order never compares the data
+    for table, n in several:
+        table[n] = tuple(sorted(table[n]))
     return grouped
 
 
@@ -882,34 +878,33 @@ def _index_both(
     into: dict[str, Any] = {}
     several: list[tuple[dict[str, Any], str]] = []
     make = tuple.__new__
-    with collector_paused():
-        for n, nbrs in succ.items():
-            for other, keys in nbrs.items():
-                for key, d in keys.items():
-                    kind = d["kind"]
-                    table = out.get(kind)
-                    if table is None:
-                        table = out[kind] = {}
-                        into[kind] = {}
-                    edges = table.get(n)
-                    if edges is None:
-                        table[n] = make(Edge, (other, key, d))
-                    elif type(edges) is Edge:
-                        table[n] = [edges, make(Edge, (other, key, d))]
-                        several.append((table, n))
-                    else:
-                        edges.append(make(Edge, (other, key, d)))
-                    table = into[kind]
-                    edges = table.get(other)
-                    if edges is None:
-                        table[other] = make(Edge, (n, key, d))
-                    elif type(edges) is Edge:
-                        table[other] = [edges, make(Edge, (n, key, d))]
-                        several.append((table, other))
-                    else:
-                        edges.append(make(Edge, (n, key, d)))
-        for table, n in several:
-            table[n] = tuple(sorted(table[n]))
+    for n, nbrs in succ.items():
+        for other, keys in nbrs.items():
+            for key, d in keys.items():
+                kind = d["kind"]
+                table = out.get(kind)
+                if table is None:
+                    table = out[kind] = {}
+                    into[kind] = {}
+                edges = table.get(n)
+                if edges is None:
+                    table[n] = make(Edge, (other, key, d))
+                elif type(edges) is Edge:
+                    table[n] = [edges, make(Edge, (other, key, d))]
+                    several.append((table, n))
+                else:
+                    edges.append(make(Edge, (other, key, d)))
+                table = into[kind]
+                edges = table.get(other)
+                if edges is None:
+                    table[other] = make(Edge, (n, key, d))
+                elif type(edges) is Edge:
+                    table[other] = [edges, make(Edge, (n, key, d))]
+                    several.append((table, other))
+                else:
+                    edges.append(make(Edge, (n, key, d)))
+    for table, n in several:
+        table[n] = tuple(sorted(table[n]))
     return out, into
 
 

@@ -65,12 +65,6 @@ class AnalyticsCache:
         ``store.version`` when the store has one.
     ttl
         Seconds a projection stays valid (for stores without a version).
-    freeze
-        Freeze each version once built (``gc.freeze()``, process-wide: see
-        :mod:`~govgraph.graph.analytics._heap`), so Python's cyclic garbage collector stops
-        walking it; dropped versions are still freed, by reference counting, and an unfreeze
-        with a full collection runs before every rebuild and every few freezes. Meant for a
-        service's one long-lived cache (the app factory decides).
     clock
         Monotonic seconds (for tests).
 
@@ -98,7 +92,6 @@ class AnalyticsCache:
         version: Callable[[], Hashable] | None = None,
         ttl: float | None = None,
         max_patch: int = 50_000,
-        freeze: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if version is None and hasattr(store, "version"):
@@ -125,9 +118,19 @@ class AnalyticsCache:
         self._patchable = version is None or (
             isinstance(version, functools.partial) and version.args == (store, "version")
         )
-        if freeze:
-            _heap.enable()
+        self._listeners: list[Callable[[], None]] = []
         store.add_write_listener(self._on_write)
+
+    def add_version_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` each time the cache comes to hold a new version of the
+        projection (built from the store, or this process's writes applied to the one held),
+        in the event loop, before any caller gets it.
+
+        Why. A version is long-lived: it stays until the store changes, and readers share it.
+        A host may want to act on that, e.g. freeze it out of the garbage collector's scans,
+        which is process-wide and so never the library's to do.
+        """
+        self._listeners.append(listener)
 
     def _fresh(self) -> bool:
         if self._history is None:
@@ -149,18 +152,15 @@ class AnalyticsCache:
                 self._drop()
                 self._history, self._key = patched
                 self.stats.patches += 1
+                self._held()
             else:
                 self._pending, self._pending_records = [], 0
                 key = self._version() if self._version is not None else None
-                if self._drop() or self.stats.builds:  # dropped now, or by invalidate()
-                    _heap.release()  # what was frozen with the old version, now garbage
-                # millions of long-lived dicts and no cycles: see _heap
-                with _heap.collector_paused():
-                    history = nx.freeze(await project(self.store))
-                self._history = history
-                _heap.settle()
+                self._drop()
+                self._history = nx.freeze(await project(self.store))
                 self._key, self._built_at = key, self._clock()
                 self.stats.builds += 1
+                self._held()
         assert self._history is not None
         return self._history
 
@@ -168,6 +168,10 @@ class AnalyticsCache:
         """The projection as of ``as_of`` (links valid that day), for the tie analyses."""
         # at() keeps the day views of a frozen graph (frozen themselves), a bounded few per graph
         return at(await self.history(), as_of)
+
+    def _held(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def invalidate(self) -> None:
         """Forget everything: the next call reads the store again."""

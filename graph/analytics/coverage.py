@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from ._facts import LEVEL_KINDS, LEVELS, Facts, cross_appointment, employer_of, facts_of, in_service
-from ._heap import paused
 from .engine import SEVERITIES, Finding, Severity
 from .projection import at
 from .rules import RULES, run_rules
@@ -142,7 +141,6 @@ def _compound_tally(f: Facts, c: str, as_of: dt.date, grouped: Callable[[str], b
     )
 
 
-@paused
 def coverage_summary(
     graph: nx.MultiDiGraph,
     as_of: dt.date,
@@ -270,7 +268,6 @@ _ORDER = {
 }
 
 
-@paused
 def uncovered_communities(
     graph: nx.MultiDiGraph, findings: Sequence[Finding], scope: str | None = None
 ) -> list[CommunityGaps]:

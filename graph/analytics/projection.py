@@ -16,7 +16,6 @@ import networkx as nx
 
 from ..model import valid_on
 from ..port import GraphStore
-from ._heap import paused
 from ._patch import Derived
 from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
@@ -153,7 +152,6 @@ def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph)
     _VIEWS.setdefault(graph, {})[as_of] = None if view is graph else view
 
 
-@paused  # a view of the province holds millions of new dicts and no cycles
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
     stale = [
         (u, v, k)

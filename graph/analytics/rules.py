@@ -16,9 +16,8 @@ from typing import Any
 import networkx as nx
 
 from ..errors import Problem, ValidationError
-from . import _heap, governance_rules, owners_rules, party_rules, property_rules
+from . import governance_rules, owners_rules, party_rules, property_rules
 from ._facts import Facts, facts_of
-from ._heap import collector_paused
 from .discreet import withheld
 from .engine import (
     SEVERITIES,
@@ -142,23 +141,17 @@ def run_rules(
         as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope, discreet=discreet
     )
     found: list[Finding] = []
-    # no reference cycles are made here, and a whole-graph run keeps a finding per gap found:
-    # with the collector running, their growth sets off full scans of every unfrozen object,
-    # which find nothing to free
-    with collector_paused():
-        for r in RULES.values():  # in rule order: each rule's findings sorted on their own
-            if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):
-                continue
-            codes = {c.code: i for i, c in enumerate(r.checks)}
-            mine = [
-                finding
-                for finding in r.evaluate(view, base.for_rule(r))
-                if scope is None or _under(finding, scope, facts)
-            ]
-            mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
-            found += mine
-        if scope is None:  # kept with the version (a service keeps the whole graph's findings)
-            _heap.keep()
+    for r in RULES.values():  # in rule order: each rule's findings sorted on their own
+        if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):
+            continue
+        codes = {c.code: i for i, c in enumerate(r.checks)}
+        mine = [
+            finding
+            for finding in r.evaluate(view, base.for_rule(r))
+            if scope is None or _under(finding, scope, facts)
+        ]
+        mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
+        found += mine
     return found
 
 

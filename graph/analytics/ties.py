@@ -25,7 +25,6 @@ import networkx as nx
 
 from ..errors import NotFoundError
 from ._facts import Facts, conflicts, cross_appointment, facts_of
-from ._heap import paused
 from .projection import project
 
 __all__ = [
@@ -80,7 +79,6 @@ class CompoundTies:
     secretary_chairs: bool | None
 
 
-@paused
 def cross_appointments(graph: nx.MultiDiGraph, scope: str | None = None) -> list[CompoundTies]:
     """Per compound with a branch or a committee: the cross-appointment rate (committee seats
     held by branch committee members ÷ seats) and whether the branch secretary is the chair.
@@ -176,7 +174,6 @@ def _read_ties(
     return out
 
 
-@paused
 def multi_post_holders(
     graph: nx.MultiDiGraph,
     scope: str | None = None,
@@ -240,7 +237,6 @@ class ConflictOfInterest:
     job_role: str
 
 
-@paused
 def conflicts_of_interest(
     graph: nx.MultiDiGraph, scope: str | None = None
 ) -> list[ConflictOfInterest]:
@@ -291,7 +287,6 @@ class Interlock:
     people: list[str]
 
 
-@paused
 def interlocks(
     graph: nx.MultiDiGraph,
     scope: str | None = None,
@@ -355,7 +350,6 @@ class Broker:
     constraint: float | None
 
 
-@paused
 def brokers(
     graph: nx.MultiDiGraph,
     scope: str | None = None,

@@ -1,15 +1,13 @@
 """What an index keeps per node once asked (a person's homes, a body's posts, a branch's members,
 the buildings Party groups cover) is never carried into the next version: after each kind of
-write that changes one of them, the rules on the patched version give a fresh build's answer.
-And what a whole-graph run keeps (its findings) is kept out of the garbage collector's scans."""
+write that changes one of them, the rules on the patched version give a fresh build's answer."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from govgraph.graph.analytics import AnalyticsCache, _heap, at, project, run_rules
+from govgraph.graph.analytics import AnalyticsCache, at, project, run_rules
 from govgraph.graph.analytics._facts import Facts, facts_of
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link
@@ -76,31 +74,3 @@ def test_answers_kept_by_an_index_follow_every_write(demo: EmbeddedStore, run: R
     assert outsider in seen[3][3] and outsider not in seen[2][3]
     assert seen[4][4] and not seen[3][4]
     assert seen[5][:2] == seen[0][:2]
-
-
-def test_a_whole_graph_run_keeps_its_findings_out_of_the_collectors_sight(
-    demo: EmbeddedStore, run: Run
-) -> None:
-    """With the heap managed (``AnalyticsCache(freeze=True)``, as the service runs), a
-    whole-graph run's findings are frozen when made; a scoped run's (short-lived) are not."""
-    was = _heap.enabled()
-    try:
-        cache = AnalyticsCache(demo, freeze=True)
-        history = run(cache.history())
-        compound = facts_of(at(history, SNAPSHOT)).ids("Compound")[0]
-        gc.unfreeze()
-        scoped = run_rules(history, as_of=SNAPSHOT, scope=compound)
-        assert scoped and gc.get_freeze_count() == 0
-        whole = run_rules(history, as_of=SNAPSHOT)
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
-        young = {id(o) for o in gc.get_objects()}
-        assert not any(id(f.details) in young for f in whole)
-        _heap._State.enabled = False  # not managed: nothing frozen
-        gc.unfreeze()
-        run_rules(history, as_of=SNAPSHOT)
-        assert gc.get_freeze_count() == 0
-    finally:
-        _heap._State.enabled = was
-        _heap._State.freezes = 0
-        gc.unfreeze()

@@ -1,7 +1,8 @@
 """Versions of the analytics projection come and go with the writes: a dropped version (its graph,
-its day views, their indexes) must be freed, by reference counting alone, even while the cache
-freezes versions out of the garbage collector's sight (``freeze=True``). How much the heap grows
-over many versions is measured by ``bench/analytics_bench.py --versions-heap``."""
+its day views, their indexes) must be freed, by reference counting alone, even while the host
+freezes versions out of the garbage collector's sight (as the service's policy does,
+``api/gc_policy.py``). How much the heap grows over many versions is measured by
+``bench/analytics_bench.py --versions-heap``."""
 
 from __future__ import annotations
 
@@ -35,11 +36,9 @@ Run = Callable[[Awaitable[Any]], Any]
 
 @pytest.fixture(params=[False, True], ids=["plain", "frozen"])
 def freeze(request: pytest.FixtureRequest) -> Iterator[bool]:
-    """Run once as a service without freezing would, once freezing; put the process back."""
-    was = _heap.enabled()
+    """Run once as a host without a policy would, once freezing each version (as the service
+    does); put the process back."""
     yield bool(request.param)
-    _heap._State.enabled = was
-    _heap._State.freezes = 0
     gc.unfreeze()
 
 
@@ -69,7 +68,9 @@ def _write(store: EmbeddedStore, lk: Link, i: int, run: Run) -> None:
 def test_dropped_versions_are_freed_by_reference_counting(
     demo: EmbeddedStore, run: Run, freeze: bool
 ) -> None:
-    cache = AnalyticsCache(demo, freeze=freeze)
+    cache = AnalyticsCache(demo)
+    if freeze:
+        cache.add_version_listener(gc.freeze)
     lk = _toggle(run(cache.history()))
     kept: list[tuple[weakref.ref[nx.MultiDiGraph], weakref.ref[nx.MultiDiGraph]]] = []
     gc.collect()
@@ -108,29 +109,3 @@ def test_an_index_outliving_its_graph_still_reads_the_same_data(run: Run) -> Non
     assert sorted((u, v, k) for u, v, k in facts.graph.edges(keys=True)) == edges
     assert nx.is_frozen(facts.graph)
     assert facts.secretary("pb1") == "p1"
-
-
-class _Cycle:
-    def __init__(self) -> None:
-        self.me = self
-
-
-def test_a_rebuild_after_invalidate_releases_what_was_frozen(demo: EmbeddedStore, run: Run) -> None:
-    """Every rebuild unfreezes and collects, also when ``invalidate()`` dropped the version
-    first (it used not to: frozen cyclic garbage then stayed until the 8th freeze)."""
-    was = _heap.enabled()
-    try:
-        cache = AnalyticsCache(demo, freeze=True)
-        run(cache.history())
-        junk = _Cycle()
-        ref = weakref.ref(junk)
-        gc.freeze()  # as the cache's settle() freezes whatever is alive then
-        del junk
-        cache.invalidate()
-        run(cache.history())
-        assert cache.stats.builds == 2
-        assert ref() is None
-    finally:
-        _heap._State.enabled = was
-        _heap._State.freezes = 0
-        gc.unfreeze()
