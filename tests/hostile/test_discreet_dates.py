@@ -370,19 +370,6 @@ def test_party_share_counts_every_member_whatever_the_status(demo: TestClient) -
 
 
 # --- 5. the CLI reads the same day -------------------------------------------------------------
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("gaps") / "graph.jsonl"
-
-    async def write() -> None:
-        store = EmbeddedStore(path)
-        await load_demo(store)
-        await store.close()
-
-    asyncio.run(write())
-    return path
-
-
 @pytest.fixture
 def gaps(demo_file: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("GOVGRAPH_STORE", "embedded")

@@ -360,19 +360,6 @@ def test_a_researchers_rectification_list_leaves_p8_out(demo: TestClient) -> Non
 DAY = "2021-05-31"
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("gaps") / "graph.jsonl"
-
-    async def write() -> None:
-        store = EmbeddedStore(path)
-        await load_demo(store)
-        await store.close()
-
-    asyncio.run(write())
-    return path
-
-
 @pytest.fixture
 def gaps(demo_file: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("GOVGRAPH_STORE", "embedded")
