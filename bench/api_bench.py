@@ -17,7 +17,11 @@ What runs. For each data set (``demo``: the Huairen demo; ``synthetic``: ``--com
 * ``ours/embedded``: ``uvicorn govgraph.api.app:create_app --factory`` on the embedded store
   (its own cached snapshot file of the same data set);
 * ``ours/neo4j``: the same on that Neo4j;
-* ``anchor``: ``node bench/neo4j-graphql/server.mjs`` on that Neo4j (with ``--anchor``).
+* ``anchor``: ``node bench/neo4j-graphql/server.mjs`` on that Neo4j (with ``--anchor``);
+* ``cypher floor``: for a query with a hand-written Cypher statement (``two_hop``,
+  ``three_hop``), that statement through the Neo4j Python driver from this process, N concurrent
+  sessions in a loop (no HTTP, no GraphQL: the floor a GraphQL answer is measured against; its
+  answer is compared with the servers' too). ``--no-floor`` leaves it out.
 
 Every answer is fetched once from every server and compared after normalizing the shapes
 (``reference.py``); then ``wrk`` (not the system under test; one thread) drives each query at 1
@@ -51,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reference import BY_NAME, REFERENCES, Reference, body  # after the path fix
+from reference import BY_NAME, REFERENCES, Reference, body, variables_for  # after the path fix
 
 if TYPE_CHECKING:  # govgraph is imported once the code under test is chosen (--code)
     from govgraph.graph.port import GraphStore
@@ -325,12 +329,17 @@ def anchor_server(uri: str) -> Server:
 
 
 # --- answers ------------------------------------------------------------------------------------
-def check_answers(servers: list[Server], refs: Sequence[Reference], dataset: str) -> dict[str, str]:
-    """Fetch every answer from every server, normalize, compare; ``{query: "ok" | problem}``."""
+def check_answers(
+    servers: list[Server], refs: Sequence[Reference], dataset: str, floor_uri: str | None = None
+) -> dict[str, str]:
+    """Fetch every answer from every server (and the Cypher floor's, when ``floor_uri`` is
+    given and the query has one), normalize, compare; ``{query: "ok" | problem}``."""
     verdicts: dict[str, str] = {}
     for ref in refs:
         seen: dict[str, Any] = {}
         problem = ""
+        if floor_uri is not None and ref.cypher is not None and ref.normalize_cypher is not None:
+            seen[FLOOR] = ref.normalize_cypher(asyncio.run(floor_answer(floor_uri, ref, dataset)))
         for s in servers:
             answer = post(s, body(ref, dataset, ours=s.ours))
             if answer.get("errors") or answer.get("data") is None:
@@ -455,6 +464,73 @@ def measure(
         r["mean_us"] / 1000,
         r["errors"],
         r["non2xx"],
+        before,
+        loadavg(),
+    )
+
+
+# --- the Cypher floor ---------------------------------------------------------------------------
+FLOOR = "cypher floor"
+
+
+async def floor_answer(uri: str, ref: Reference, dataset: str) -> list[dict[str, Any]]:
+    """The records of ``ref``'s Cypher statement, as plain data."""
+    from neo4j import AsyncGraphDatabase  # the code under test's driver (after --code)
+
+    assert ref.cypher is not None
+    async with AsyncGraphDatabase.driver(uri) as driver:
+        records, _, _ = await driver.execute_query(
+            ref.cypher, variables_for(ref, dataset, ours=False)
+        )
+        return [r.data() for r in records]
+
+
+async def _floor_latencies(
+    uri: str, ref: Reference, dataset: str, clients: int, seconds: float
+) -> tuple[list[float], float]:
+    """``clients`` sessions asking the statement in a loop for ``seconds``: every latency (s)
+    and the time taken."""
+    from neo4j import AsyncGraphDatabase
+
+    assert ref.cypher is not None
+    params = variables_for(ref, dataset, ours=False)
+    latencies: list[float] = []
+    async with AsyncGraphDatabase.driver(uri, max_connection_pool_size=max(clients, 1)) as driver:
+
+        async def client(deadline: float) -> None:
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                records, _, _ = await driver.execute_query(ref.cypher, params)
+                [r.data() for r in records]  # the answer as data, as a client would use it
+                latencies.append(time.perf_counter() - start)
+
+        begun = time.perf_counter()
+        await asyncio.gather(*(client(begun + seconds) for _ in range(clients)))
+        return latencies, time.perf_counter() - begun
+
+
+def measure_floor(ds: Dataset, ref: Reference, uri: str, *, clients: int, seconds: float) -> Run:
+    before = loadavg()
+    found, secs = asyncio.run(_floor_latencies(uri, ref, ds.name, clients, seconds))
+    ms = sorted(x * 1000 for x in found) or [0.0]
+
+    def pct(p: float) -> float:
+        return ms[min(len(ms) - 1, round(p / 100 * (len(ms) - 1)))]
+
+    return Run(
+        ds.key,
+        ref.name,
+        FLOOR,
+        clients,
+        secs,
+        len(found),
+        len(found) / secs if secs else 0.0,
+        pct(50),
+        pct(95),
+        pct(99),
+        statistics.fmean(ms),
+        0,
+        0,
         before,
         loadavg(),
     )
@@ -714,13 +790,27 @@ def run_dataset(
                 start = time.perf_counter()
                 s.start(work)
                 print(f"  {s.name} up in {time.perf_counter() - start:.1f} s ({s.url})", flush=True)
-            verdicts = check_answers(servers, refs, ds.name)
+            floor = local.uri if args.floor else None
+            verdicts = check_answers(servers, refs, ds.name, floor)
             for rnd in range(args.rounds):
                 for qi, ref in enumerate(refs):
                     order = servers[qi % len(servers) :] + servers[: qi % len(servers)]
                     for s in order:
                         warm_up(s, ref, ds.name, args.warmup, work)
+                    if floor is not None and ref.cypher is not None:
+                        measure_floor(ds, ref, floor, clients=8, seconds=args.warmup)
                     for clients in args.clients:
+                        if floor is not None and ref.cypher is not None:
+                            r = measure_floor(
+                                ds, ref, floor, clients=clients, seconds=args.duration
+                            )
+                            runs.append(r)
+                            print(
+                                f"  [{rnd + 1}] {ref.name:<11} c={clients} {FLOOR:<14} "
+                                f"p50 {r.p50_ms:7.1f} ms  p95 {r.p95_ms:7.1f} ms  "
+                                f"{r.rps:8.1f} req/s  load {r.load_before:.1f}",
+                                flush=True,
+                            )
                         for s in order:
                             r = measure(
                                 ds, ref, s, clients=clients, seconds=args.duration, folder=work
@@ -761,6 +851,12 @@ def run_dataset(
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--anchor", action="store_true", help="also run the @neo4j/graphql anchor")
+    p.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="leave out the Cypher floor rows (the hand-written statements through the driver)",
+    )
     p.add_argument("--datasets", default="demo,synthetic", help="comma-separated: demo, synthetic")
     p.add_argument("--compounds", type=int, default=300, help="size of the synthetic data set")
     p.add_argument("--seed", type=int, default=1)

@@ -2,7 +2,7 @@
 Neo4j GraphQL Library anchor (``bench/neo4j-graphql/typedefs.graphql``), with the variables for
 each data set and the normalizers that bring both answers to one comparable shape.
 
-Seven queries, the reference set of issues 4, 6 and 16:
+Eight queries, the reference set of issues 4, 6 and 16:
 
 ``lookup``      one compound by id, with its scalar properties;
 ``filtered``    a filtered, sorted list of compounds (old ones built since 1980, by name, 20);
@@ -13,7 +13,14 @@ Seven queries, the reference set of issues 4, 6 and 16:
 ``no_branch``   a relationship filter: compounds with no Party branch (totalCount and a page);
 ``two_hop``     a filter through three links (issue 16): the compounds whose owners' committee has
                 a member employed by a property company, each with its committees' members
-                (names, roles) and their employers.
+                (names, roles) and their employers;
+``three_hop``   a township's communities and, in each, its compounds managed by a property company
+                one of whose employees holds a post in an owners' committee (a filter three links
+                deep on a nested link field: ours its ``where``), with the managing companies.
+
+``two_hop`` and ``three_hop`` also have a hand-written Cypher statement (:attr:`Reference.cypher`):
+the floor the benchmark measures through the driver beside the GraphQL servers, its answer
+compared as theirs.
 
 Both sides are asked for the same data. Where the two schemas differ, the normalizers make the
 answers comparable: global ids (``Compound:x``) versus store ids (we ask for ``entityId``),
@@ -61,14 +68,28 @@ class Reference:
     normalize_theirs: Callable[[Json], Json]
     #: names of the data-set variables the documents use (see :data:`DATASET_VARIABLES`)
     variables: tuple[str, ...] = ()
+    #: the same question as one hand-written Cypher statement (its parameters: the variables,
+    #: by the anchor's names), and its records brought to the same shape
+    cypher: str | None = None
+    normalize_cypher: Callable[[list[dict[str, Any]]], Json] | None = None
 
 
 # --- the data sets' variables ------------------------------------------------------------------
 #: ids and values per data set, chosen from the data: the demo's flagship community (气象街社区)
 #: and compound (云北苑小区); the synthetic set's first community and compound.
 DATASET_VARIABLES: dict[str, dict[str, Any]] = {
-    "demo": {"community": "comm-qixiangjie", "compound": "cmp-yunbeiyuan", "form": "standalone"},
-    "synthetic": {"community": "comm-00000", "compound": "cmp-00000", "form": "standalone"},
+    "demo": {
+        "community": "comm-qixiangjie",
+        "compound": "cmp-yunbeiyuan",
+        "township": "town-1",
+        "form": "standalone",
+    },
+    "synthetic": {
+        "community": "comm-00000",
+        "compound": "cmp-00000",
+        "township": "town-0000",
+        "form": "standalone",
+    },
 }
 
 
@@ -82,7 +103,9 @@ def variables_for(ref: Reference, dataset: str, *, ours: bool) -> dict[str, Any]
             value = f"Community:{value}"
         elif ours and name == "compound":
             value = f"Compound:{value}"
-        out["id" if name in ("community", "compound") else name] = value
+        elif ours and name == "township":
+            value = f"Township:{value}"
+        out["id" if name in ("community", "compound", "township") else name] = value
     return out
 
 
@@ -274,6 +297,115 @@ RETURN c.id AS id, c.name AS name, COLLECT {
 """
 
 
+def _cypher_two_hop(records: list[dict[str, Any]]) -> Json:
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "committees": _by_id(
+                [
+                    {
+                        "id": c["id"],
+                        "name": c["name"],
+                        "members": sorted(
+                            (m[0], m[1], m[2], sorted(tuple(j) for j in m[3])) for m in c["members"]
+                        ),
+                    }
+                    for c in r["committees"]
+                ]
+            ),
+        }
+        for r in records
+    ]
+
+
+def _ours_three_hop(data: Json) -> Json:
+    township = data["node"]
+    communities = []
+    for e in township["parts"]["edges"]:
+        community = e["node"]
+        compounds = [
+            {
+                "id": c["node"]["entityId"],
+                "name": c["node"]["name"],
+                "managedBy": sorted(
+                    (m["mode"], m["node"]["entityId"], m["node"]["name"])
+                    for m in c["node"]["managedBy"]["edges"]
+                ),
+            }
+            for c in community["parts"]["edges"]
+        ]
+        communities.append({"id": community["entityId"], "name": community["name"],
+                            "compounds": compounds})  # fmt: skip
+    shown = _by_id(communities)
+    return {"id": township["entityId"], "name": township["name"], "communities": shown}
+
+
+def _theirs_three_hop(data: Json) -> Json:
+    found = data["townships"]
+    if not found:
+        return None
+    township = found[0]
+    communities = []
+    for community in township["communities"]:
+        compounds = [
+            {
+                "id": c["id"],
+                "name": c["name"],
+                "managedBy": sorted(
+                    (m["properties"]["mode"], m["node"]["id"], m["node"]["name"])
+                    for m in c["managedByConnection"]["edges"]
+                ),
+            }
+            for c in community["compounds"]
+        ]
+        communities.append({"id": community["id"], "name": community["name"],
+                            "compounds": compounds})  # fmt: skip
+    return {"id": township["id"], "name": township["name"], "communities": _by_id(communities)}
+
+
+def _cypher_three_hop(records: list[dict[str, Any]]) -> Json:
+    if not records:
+        return None
+    (t,) = records
+    communities = [
+        {
+            "id": c["id"],
+            "name": c["name"],
+            "compounds": [
+                {
+                    "id": k["id"],
+                    "name": k["name"],
+                    "managedBy": sorted(tuple(m) for m in k["managedBy"]),
+                }
+                for k in c["compounds"]
+            ],
+        }
+        for c in t["communities"]
+    ]
+    return {"id": t["id"], "name": t["name"], "communities": _by_id(communities)}
+
+
+#: ``three_hop`` as one hand-written Cypher statement: compounds in each community by name, then
+#: id, as ours (orderBy name; the link id breaks ties, which the demo's names never need) and
+#: the anchor's (sort name, id)
+THREE_HOP_CYPHER = """
+MATCH (t:Township {id: $id})
+RETURN t.id AS id, t.name AS name, COLLECT {
+  MATCH (t)<-[:PART_OF]-(c:Community)
+  RETURN {id: c.id, name: c.name, compounds: COLLECT {
+    MATCH (c)<-[:PART_OF]-(k:Compound)
+    WHERE EXISTS { (k)<-[:MANAGES]-(:PropertyCompany)<-[:EMPLOYED_BY]-(:Person)
+                   -[:HOLDS_POST]->(:OwnersCommittee) }
+    WITH k ORDER BY k.name, k.id LIMIT 100
+    RETURN {id: k.id, name: k.name, managedBy: COLLECT {
+      MATCH (k)<-[m:MANAGES]-(pc:PropertyCompany) RETURN [m.mode, pc.id, pc.name]
+    }}
+  }}
+} AS communities
+"""
+
+
 # --- the documents -----------------------------------------------------------------------------
 _COMPOUND_FIELDS = "name isOld builtYear households deliveredAreaRatio investmentYuan"
 
@@ -373,6 +505,31 @@ REFERENCES: tuple[Reference, ...] = (
         "node { id name } } } } } } } } }",
         _ours_two_hop,
         _theirs_two_hop,
+        cypher=TWO_HOP_CYPHER,
+        normalize_cypher=_cypher_two_hop,
+    ),
+    Reference(
+        "three_hop",
+        "a township's communities, their compounds managed by a company with an employee on an "
+        "owners' committee (a filter three links deep on a link field), and the companies",
+        "query ThreeHop($id: ID!) { node(id: $id) { ... on Township { entityId name "
+        "parts(first: 50, where: {node: {Community: {}}}) { edges { node { "
+        "... on Community { entityId name parts(first: 100, orderBy: [{node: NAME}], "
+        "where: {node: {Compound: {managedBy: {some: {node: {PropertyCompany: {employees: "
+        "{some: {node: {holdsPost: {some: {node: {OwnersCommittee: {}}}}}}}}}}}}}}) { edges { "
+        "node { ... on Compound { entityId name managedBy(first: 5, where: {node: "
+        "{PropertyCompany: {}}}) { edges { mode node { ... on PropertyCompany { entityId name "
+        "} } } } } } } } } } } } } } }",
+        "query ThreeHop($id: ID!) { townships(where: {id: {eq: $id}}) { id name communities { "
+        "id name compounds(limit: 100, where: {managedBy: {some: {employees: {some: "
+        '{committeePosts: {some: {id: {startsWith: ""}}}}}}}}, sort: [{name: ASC}, '
+        "{id: ASC}]) { id name managedByConnection { edges { properties { mode } node { id "
+        "name } } } } } } }",
+        _ours_three_hop,
+        _theirs_three_hop,
+        ("township",),
+        cypher=THREE_HOP_CYPHER,
+        normalize_cypher=_cypher_three_hop,
     ),
 )
 

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .expand import EVERYTHING, Hop, Wanted
+from .expand import EVERYTHING, Hop, PageKey, Wanted, after_values, sort_prop
 from .model import Value
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Route
@@ -29,6 +29,7 @@ from .query import (
     HasLink,
     LinkCount,
     Not,
+    OfKind,
     Op,
     Or,
     Quantifier,
@@ -180,11 +181,11 @@ def get_links(kind: str) -> str:
     )
 
 
-def valid_on(var: str) -> str:
-    """True when relationship ``var`` holds on ``$as_of`` (or when ``$as_of`` is null)."""
+def valid_on(var: str, day: str = "$as_of") -> str:
+    """True when relationship ``var`` holds on ``day`` (a parameter; or when it is null)."""
     return (
-        f"($as_of IS NULL OR (({var}.since IS NULL OR {var}.since <= $as_of) AND "
-        f"({var}.until IS NULL OR {var}.until >= $as_of)))"
+        f"({day} IS NULL OR (({var}.since IS NULL OR {var}.since <= {day}) AND "
+        f"({var}.until IS NULL OR {var}.until >= {day})))"
     )
 
 
@@ -263,7 +264,7 @@ def _expand_hop(
     key = hop.page
     r, m, x, lr, lm = f"r{i}", f"m{i}", f"x{i}", f"lr{i}", f"lm{i}"
     left, right = _pattern(key.direction, f"{r}:{rel_type(key.kind)}")
-    day, after = params.add(key.as_of), params.add(key.after)
+    day = params.add(key.as_of)
     first, beyond = params.add(key.first), params.add(key.first + 1)
     kinds = ""
     if hop.on_kinds is not None:
@@ -272,16 +273,21 @@ def _expand_hop(
         f"({day} IS NULL OR (({r}.since IS NULL OR {r}.since <= {day}) AND "
         f"({r}.until IS NULL OR {r}.until >= {day})))"
     )
+    where = key.where
+    if where is not None:
+        matches = compile_match(key.kind, where.link, where.node, params, r, m, day)
+        valid = f"{valid} AND {matches}"
+    order, after = _page_order(key, r, m, x, params)
     below = [_expand_hop(h, lm, params, counter, wanted) for h in hop.below]
     below_calls = " ".join(text for text, _ in below)
     below_pages = ", ".join(name for _, name in below)
     text = (
         f"CALL ({var}) {{ "
         f"MATCH ({var}){left}{right}({m}:{ENTITY}) WHERE ({kinds}{valid}) "
-        f"WITH {r}, {m} ORDER BY {r}.id "
+        f"WITH {r}, {m} ORDER BY {order} "
         f"WITH collect([{r}, {m}]) AS all{i} "
         f"WITH size(all{i}) AS total{i}, "
-        f"[{x} IN all{i} WHERE {after} IS NULL OR {x}[0].id > {after}][0..{beyond}] AS rest{i} "
+        f"[{x} IN all{i} WHERE {after}][0..{beyond}] AS rest{i} "
         f"CALL (rest{i}) {{ UNWIND rest{i}[0..{first}] AS {x} "
         f"WITH {x}[0] AS {lr}, {x}[1] AS {lm} {below_calls} "
         f"RETURN collect([{lr}.id, type({lr}), startNode({lr}).id, endNode({lr}).id, "
@@ -290,6 +296,36 @@ def _expand_hop(
         f"RETURN [total{i}, size(rest{i}) > {first}, items{i}] AS page{i} }}"
     )
     return text, f"page{i}"
+
+
+def _page_order(key: PageKey, r: str, m: str, x: str, params: Params) -> tuple[str, str]:
+    """A page's ``ORDER BY`` over the link ``r`` and its neighbour ``m`` (missing values
+    last, the link id last), and its cursor as a predicate on ``x``, a collected ``[r, m]``."""
+    refs: list[tuple[str, bool, bool]] = []
+    order: list[str] = []
+    for s in key.order:
+        sort_prop(key.kind, key.direction, s)  # only a declared property's name is spliced in
+        nullable = s.on_link or s.field != "id"
+        name = f"`{s.field}`"
+        ref, kept = (
+            (f"{r}.{name}", f"({x}[0]).{name}")
+            if s.on_link
+            else (
+                f"{m}.{name}",
+                f"({x}[1]).{name}",
+            )
+        )
+        if nullable:
+            order.append(f"{ref} IS NULL")
+        order.append(ref + (" DESC" if s.descending else ""))
+        refs.append((kept, nullable, s.descending))
+    order.append(f"{r}.id")
+    refs.append((f"({x}[0]).id", False, False))
+    if key.after is None:
+        return ", ".join(order), "true"
+    values = after_values(key) if key.order else [key.after]
+    assert values is not None
+    return ", ".join(order), keyset(refs, values, params)
 
 
 def list_links(kind: str | None) -> str:
@@ -375,45 +411,38 @@ class Params:
 _OPS = {Op.LT: "<", Op.LTE: "<=", Op.GT: ">", Op.GTE: ">="}
 
 
-def compile_filter(kind: str, f: Filter, params: Params, var: str = "n") -> str:
-    """A checked filter (see :func:`query.check_filter`) as a Cypher predicate."""
+def compile_filter(
+    kind: str, f: Filter, params: Params, var: str = "n", day: str = "$as_of"
+) -> str:
+    """A checked filter (see :func:`query.check_filter`) as a Cypher predicate; its link
+    conditions count the links valid on ``day`` (a parameter)."""
     if isinstance(f, And):
-        parts = [compile_filter(kind, i, params, var) for i in f.items]
+        parts = [compile_filter(kind, i, params, var, day) for i in f.items]
         return "(" + " AND ".join(parts) + ")" if parts else "true"
     if isinstance(f, Or):
-        parts = [compile_filter(kind, i, params, var) for i in f.items]
+        parts = [compile_filter(kind, i, params, var, day) for i in f.items]
         return "(" + " OR ".join(parts) + ")" if parts else "false"
     if isinstance(f, Not):
-        return f"(NOT {compile_filter(kind, f.item, params, var)})"
+        return f"(NOT {compile_filter(kind, f.item, params, var, day)})"
     if isinstance(f, HasLink):
         x, m = params.var("x"), params.var("m")
         left, right = _pattern(Direction(f.direction), f"{x}:{rel_type(f.kind)}")
         other = f"({m}:{label(f.neighbour_kind)})" if f.neighbour_kind else f"({m})"
-        test = f"EXISTS {{ MATCH ({var}){left}{right}{other} WHERE {valid_on(x)} }}"
+        test = f"EXISTS {{ MATCH ({var}){left}{right}{other} WHERE {valid_on(x, day)} }}"
         return test if f.exists else f"(NOT {test})"
     if isinstance(f, Related):
-        return _compile_related(f, params, var)
+        return _compile_related(f, params, var, day)
     return _compile_cmp(f"{var}.{prop(kind, f.field)}", f, params)
 
 
-def _compile_related(f: Related, params: Params, var: str) -> str:
+def _compile_related(f: Related, params: Params, var: str, day: str) -> str:
     """``some`` as ``EXISTS { }`` of a matching link, ``none`` as its negation, ``all`` as no
     counterexample (``NOT EXISTS`` of a link that does not match: true without links, as in the
     embedded store) and ``single`` as a ``COUNT { }`` of one."""
     x, m = params.var("x"), params.var("m")
     left, right = _pattern(Direction(f.direction), f"{x}:{rel_type(f.kind)}")
-    parts: list[str] = []
-    if f.link is not None:
-        parts.append(_compile_link_filter(f.kind, f.link, params, x))
-    if f.node is not None:
-        alternatives = [
-            f"({m}:{label(alt.kind)}"
-            + (f" AND {compile_filter(alt.kind, alt.where, params, m)})" if alt.where else ")")
-            for alt in f.node
-        ]
-        parts.append("(" + " OR ".join(alternatives) + ")" if alternatives else "false")
-    cond = " AND ".join(parts) if parts else "true"
-    match = f"MATCH ({var}){left}{right}({m}) WHERE {valid_on(x)}"
+    cond = compile_match(f.kind, f.link, f.node, params, x, m, day)
+    match = f"MATCH ({var}){left}{right}({m}) WHERE {valid_on(x, day)}"
     if f.quantifier is Quantifier.SOME:
         return f"EXISTS {{ {match} AND {cond} }}"
     if f.quantifier is Quantifier.NONE:
@@ -421,6 +450,35 @@ def _compile_related(f: Related, params: Params, var: str) -> str:
     if f.quantifier is Quantifier.ALL:
         return f"(NOT EXISTS {{ {match} AND NOT ({cond}) }})"
     return f"(COUNT {{ {match} AND {cond} }} = 1)"
+
+
+def compile_match(  # noqa: PLR0917  # a link and its neighbour, by their variables
+    kind: str,
+    link: Filter | None,
+    node: tuple[OfKind, ...] | None,
+    params: Params,
+    rel: str,
+    other: str,
+    day: str,
+) -> str:
+    """A link of ``kind`` bound to ``rel`` whose properties satisfy ``link`` and whose
+    neighbour ``other`` is one of ``node`` (as :class:`~.query.Related` and a page's
+    :class:`~.expand.LinkMatch` say); ``true`` when neither is given."""
+    parts: list[str] = []
+    if link is not None:
+        parts.append(_compile_link_filter(kind, link, params, rel))
+    if node is not None:
+        alternatives = [
+            f"({other}:{label(alt.kind)}"
+            + (
+                f" AND {compile_filter(alt.kind, alt.where, params, other, day)})"
+                if alt.where
+                else ")"
+            )
+            for alt in node
+        ]
+        parts.append("(" + " OR ".join(alternatives) + ")" if alternatives else "false")
+    return " AND ".join(parts) if parts else "true"
 
 
 def _compile_link_filter(kind: str, f: Filter, params: Params, var: str) -> str:
@@ -505,15 +563,27 @@ def after_cursor(
     var: str = "n",
 ) -> str:
     """Rows strictly after the cursor row in :func:`order_by` order (a keyset predicate)."""
+    refs = sort_refs(kind, keys, var)
+    return keyset(
+        [(ref, nullable, k.descending) for k, (ref, nullable) in zip(keys, refs, strict=True)],
+        values,
+        params,
+    )
+
+
+def keyset(
+    refs: Sequence[tuple[str, bool, bool]], values: Sequence[Value | None], params: Params
+) -> str:
+    """Rows strictly after the row of ``values`` in the order of ``refs`` (expression, may be
+    null, descending), missing values last in both directions."""
     ors: list[str] = []
     equal_so_far: list[str] = []
-    refs = sort_refs(kind, keys, var)
-    for k, v, (ref, nullable) in zip(keys, values, refs, strict=True):
+    for (ref, nullable, descending), v in zip(refs, values, strict=True):
         if v is None:
             equal_so_far.append(f"{ref} IS NULL")  # nothing sorts after a null in this key
             continue
         p = params.add(v)
-        op = "<" if k.descending else ">"
+        op = "<" if descending else ">"
         after = f"({ref} IS NULL OR {ref} {op} {p})" if nullable else f"{ref} {op} {p}"
         ors.append("(" + " AND ".join([*equal_so_far, after]) + ")")
         equal_so_far.append(f"{ref} = {p}")

@@ -37,7 +37,8 @@ import networkx as nx
 
 from .codec import link_from_dict, link_to_dict, node_from_dict, node_to_dict
 from .errors import CommitOutcomeUnknownError, CorruptStoreError, StoreUnavailableError
-from .expand import EVERYTHING, Wanted
+from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
+from .matching import compare, link_matches
 from .model import (
     Link,
     Neighbour,
@@ -59,14 +60,12 @@ from .port import (
 )
 from .query import (
     And,
-    Cmp,
     Counts,
     Direction,
     Filter,
     HasLink,
     LinkCount,
     Not,
-    Op,
     Or,
     Page,
     Quantifier,
@@ -571,6 +570,24 @@ class EmbeddedStore(GraphStore):
             out[nid] = found
         return out
 
+    async def expand(
+        self, ids: Sequence[str], hops: Sequence[Hop], wanted: Wanted = EVERYTHING
+    ) -> Expansion:
+        """Level by level (one :meth:`neighbours` call per hop, as the port's default); a
+        page's ``where`` is tested in process, link conditions of its neighbours too."""
+        return await expand_by_level(self, ids, hops, self._matching_nodes)
+
+    async def _matching_nodes(
+        self, kind: str, nodes: Sequence[Node], where: Filter, as_of: dt.date | None
+    ) -> set[str]:
+        # link conditions at depth read every link on the way: a heavy read, off the loop
+        return await self.lane.read(self._matching_now, nodes, where, as_of)
+
+    def _matching_now(
+        self, nodes: Sequence[Node], where: Filter, as_of: dt.date | None
+    ) -> set[str]:
+        return {n.id for n in nodes if self._eval(n, where, as_of)}
+
     async def list_links(
         self, *, kind: str | None = None, as_of: dt.date | None = None
     ) -> list[Link]:
@@ -673,7 +690,7 @@ class EmbeddedStore(GraphStore):
         if isinstance(f, Related):
             return self._related(n.id, f, as_of)
         value: Value | None = n.id if f.field == "id" else n.props.get(f.field)
-        return _compare(value, f)
+        return compare(value, f)
 
     def _related(self, nid: str, f: Related, as_of: dt.date | None) -> bool:
         """``f.quantifier`` of the links of ``f.kind`` at ``nid`` valid on ``as_of`` match;
@@ -682,7 +699,7 @@ class EmbeddedStore(GraphStore):
         for lk, other in self._incident(nid, Direction(f.direction)):
             if lk.kind != f.kind or not lk.valid_on(as_of):
                 continue
-            ok = (f.link is None or _link_matches(lk, f.link)) and (
+            ok = (f.link is None or link_matches(lk, f.link)) and (
                 f.node is None or self._neighbour_matches(other, f, as_of)
             )
             if f.quantifier is Quantifier.ALL:
@@ -709,47 +726,6 @@ class EmbeddedStore(GraphStore):
                 continue
             if f.neighbour_kind is None or self._node(other).kind == f.neighbour_kind:
                 return True
-        return False
-
-
-def _link_matches(lk: Link, f: Filter) -> bool:
-    """A checked filter on a link's own properties (only Cmp, And, Or and Not)."""
-    if isinstance(f, And):
-        return all(_link_matches(lk, i) for i in f.items)
-    if isinstance(f, Or):
-        return any(_link_matches(lk, i) for i in f.items)
-    if isinstance(f, Not):
-        return not _link_matches(lk, f.item)
-    if isinstance(f, Cmp):
-        return _compare(lk.props.get(f.field), f)
-    raise TypeError(f"not a link property filter: {f!r}")  # check_filter refuses it before
-
-
-def _compare(value: Value | None, f: Cmp) -> bool:
-    op, target = f.op, f.value
-    if op is Op.IS_NULL:
-        return (value is None) == bool(target)
-    if value is None:
-        return op is Op.NE and target is not None
-    if op is Op.EQ:
-        return value == target
-    if op is Op.NE:
-        return value != target
-    if op is Op.IN:
-        return isinstance(target, tuple) and value in target
-    if op is Op.CONTAINS:
-        return isinstance(value, str) and isinstance(target, str) and target in value
-    if op is Op.STARTS_WITH:
-        return isinstance(value, str) and isinstance(target, str) and value.startswith(target)
-    try:
-        if op is Op.LT:
-            return value < target  # type: ignore[operator]  # same property type by validation
-        if op is Op.LTE:
-            return value <= target  # type: ignore[operator]
-        if op is Op.GT:
-            return value > target  # type: ignore[operator]
-        return value >= target  # type: ignore[operator]
-    except TypeError:
         return False
 
 

@@ -564,7 +564,8 @@ def _take_page(out: Expansion, hop: Hop, parent: str, raw: list[Any]) -> None:
         for child, page in zip(hop.below, pages, strict=True):
             if child.applies_to(nkind):
                 _take_page(out, child, nid, page)
-    found.sort(key=lambda nb: nb.link.id)
+    if not hop.page.order:  # else the statement's order is the page's
+        found.sort(key=lambda nb: nb.link.id)
     out[(hop.page, parent)] = LinkPage(total, found, more)
 
 

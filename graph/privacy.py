@@ -32,12 +32,34 @@ import networkx as nx
 
 from . import disclosure as dis
 from .errors import ForbiddenError
-from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
+from .expand import (
+    EVERYTHING,
+    Expansion,
+    Hop,
+    Wanted,
+    expand_by_level,
+    matching_ids,
+    other_kinds,
+)
 from .model import Link, Neighbour, Node, Value, parse_link_id
 from .ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from .places import Aggregate
 from .port import GraphStore, WriteBatch, WriteResult
-from .query import And, Cmp, Counts, Direction, Filter, HasLink, Not, Or, Page, Related, SortKey
+from .query import (
+    MAX_PAGE,
+    And,
+    Cmp,
+    Counts,
+    Direction,
+    Filter,
+    HasLink,
+    Not,
+    Or,
+    Page,
+    Quantifier,
+    Related,
+    SortKey,
+)
 
 PERSON = dis.PERSON
 _HOMES = ("Unit", "Building")
@@ -377,11 +399,13 @@ class RoleView(GraphStore):
     ) -> Expansion:
         """The department sees the inner store's tree (one round trip where it can). Others go
         level by level through :meth:`neighbours`: pseudonyms change link ids, so pages must
-        be cut by the ids this view shows, which the inner store does not know."""
+        be cut by the ids this view shows, which the inner store does not know. A page's
+        ``where`` and ``order`` are checked first, at every level, as a root list's are."""
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if self.role is Role.DEPARTMENT:
             return await self.inner.expand(ids, hops, wanted)
-        return await expand_by_level(self, ids, hops)
+        self._check_hops(hops)
+        return await expand_by_level(self, ids, hops, self._matching_nodes)
 
     async def lookup(
         self, ids: Sequence[str], hops: Sequence[Hop] = (), wanted: Wanted = EVERYTHING
@@ -391,7 +415,49 @@ class RoleView(GraphStore):
         self._need(Role.RESEARCHER, Role.DEPARTMENT)
         if self.role is Role.DEPARTMENT:
             return await self.inner.lookup(ids, hops, wanted)
+        self._check_hops(hops)  # before anything is read, whatever the ids find
         return await super().lookup(ids, hops)
+
+    def _check_hops(self, hops: Sequence[Hop]) -> None:
+        """A link field's ``where`` reads what a link filter does (:meth:`_check_related`),
+        and its ``orderBy`` may sort only on what the role may filter on."""
+        for hop in hops:
+            key = hop.page
+            where = key.where
+            if where is not None:
+                some = Related(key.kind, key.direction, Quantifier.SOME, where.link, where.node)
+                self._check_related(key.kind, some)
+            who = f"the {self.role.value} role"
+            for s in key.order:
+                if key.kind in _UNFILTERABLE_LINKS:
+                    raise ForbiddenError(f"{who} may not sort {key.kind} links (not shown as kept)")
+                if s.on_link and s.field in _hidden_link_fields(key.kind):
+                    raise ForbiddenError(f"{who} may not sort on {key.kind}.{s.field}")
+                for other in other_kinds(key.kind, key.direction):
+                    if not s.on_link and s.field in _hidden_fields(other):
+                        raise ForbiddenError(f"{who} may not sort on {other}.{s.field}")
+            self._check_hops(hop.below)
+
+    async def _matching_nodes(
+        self, kind: str, nodes: Sequence[Node], where: Filter, as_of: dt.date | None
+    ) -> set[str]:
+        """Which of the nodes this view shows match a checked ``where`` with link conditions:
+        the inner store answers for their real ids (as it answers a root list's ``where``), one
+        ``list_nodes`` call per page of them."""
+        real = {self.real_id(n.id): n.id for n in nodes}
+        asked = sorted(real)
+        found: set[str] = set()
+        for start in range(0, len(asked), MAX_PAGE):
+            chunk = asked[start : start + MAX_PAGE]
+            page = await self.inner.list_nodes(
+                kind,
+                where=matching_ids(where, chunk),
+                first=len(chunk),
+                as_of=self._day(as_of),
+                wanted=Wanted(frozenset(), frozenset()),
+            )
+            found.update(real[n.id] for n in page.items)
+        return found
 
     async def list_links(
         self, *, kind: str | None = None, as_of: dt.date | None = None

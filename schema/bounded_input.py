@@ -39,6 +39,7 @@ from ..graph.errors import GovGraphError
 from ..graph.ontology import NODE_KINDS
 from ..graph.query import LinkField, Quantifier, link_fields
 from .documents import PerDocument
+from .enums import link_order_name, match_input_name
 from .internals import graphql_schema
 from .limits import (
     FILTER_TOO_DEEP,
@@ -59,7 +60,15 @@ from .limits import (
 )
 
 _WHERE_TYPES = frozenset(f"{kind}Where" for kind in NODE_KINDS)
-_ORDER_TYPES = frozenset(f"{kind}Order" for kind in NODE_KINDS)
+#: a link field's ``where`` (``<Kind><Field>Match``) by its type's name, and its ``orderBy``
+_MATCH_TYPES: dict[str, tuple[str, LinkField]] = {
+    match_input_name(kind, name): (kind, through)
+    for kind in NODE_KINDS
+    for name, through in link_fields(kind).items()
+}
+_ORDER_TYPES = frozenset(f"{kind}Order" for kind in NODE_KINDS) | frozenset(
+    link_order_name(name) for kind in NODE_KINDS for name in link_fields(kind)
+)
 #: the keys of a ``<Kind>Where`` that are not property conditions
 _LOGIC_KEYS = frozenset({"has", "AND", "OR", "NOT"})
 
@@ -176,13 +185,24 @@ def _count_raw_link(
         if not isinstance(match, dict):
             continue
         budget.add(1)
-        count_raw_where(match.get("edge"), budget, depth + 1, "", links)
-        node = match.get("node")
-        if len(through.kinds) == 1:
-            count_raw_where(node, budget, depth + 1, through.kinds[0], links)
-        elif isinstance(node, dict):
-            for kind in through.kinds:
-                count_raw_where(node.get(kind), budget, depth + 1, kind, links)
+        count_raw_match(match, through, budget, depth, links)
+
+
+def count_raw_match(
+    match: Any, through: LinkField, budget: FilterBudget, depth: int = 1, links: int = 1
+) -> None:
+    """A ``<Kind><Field>Match`` as sent (a quantifier's, or a link field's ``where``): its
+    ``edge`` and ``node`` are ``where``s one level deeper (``node`` by kind when the link
+    reaches several)."""
+    if not isinstance(match, dict):
+        return
+    count_raw_where(match.get("edge"), budget, depth + 1, "", links)
+    node = match.get("node")
+    if len(through.kinds) == 1:
+        count_raw_where(node, budget, depth + 1, through.kinds[0], links)
+    elif isinstance(node, dict):
+        for kind in through.kinds:
+            count_raw_where(node.get(kind), budget, depth + 1, kind, links)
 
 
 @dataclass
@@ -201,8 +221,13 @@ class RequestBudget:
             sort_keys(keys)
             self.sort_keys += keys * use.times
             return
-        budget = FilterBudget(use.type_name.removesuffix("Where"))
-        count_raw_where(value, budget)
+        link_field = _MATCH_TYPES.get(use.type_name)
+        if link_field is not None:
+            budget = FilterBudget(link_field[0])
+            count_raw_match(value, link_field[1], budget)
+        else:
+            budget = FilterBudget(use.type_name.removesuffix("Where"))
+            count_raw_where(value, budget)
         self.conditions += budget.conditions * use.times
         self.values_in += budget.values_in * use.times
 
@@ -286,7 +311,7 @@ class _Uses:
             if declared is None:
                 continue
             name = get_named_type(declared.type).name
-            if name in _WHERE_TYPES or name in _ORDER_TYPES:
+            if name in _WHERE_TYPES or name in _ORDER_TYPES or name in _MATCH_TYPES:
                 found[id(arg.value)] = Use(arg.value, name, 1)
         _merge(found, self.selections(node.selection_set, get_named_type(definition.type)))
         return found

@@ -9,8 +9,17 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from ..graph.analytics import AnalyticsCache
-from ..graph.errors import GovGraphError
-from ..graph.expand import EVERYTHING, Expansion, Hop, LinkPage, PageKey, Wanted
+from ..graph.errors import ForbiddenError, GovGraphError, ValidationError
+from ..graph.expand import (
+    EVERYTHING,
+    EdgeSort,
+    Expansion,
+    Hop,
+    LinkMatch,
+    LinkPage,
+    PageKey,
+    Wanted,
+)
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
@@ -37,6 +46,11 @@ class Loaders:
         self._lookups: dict[tuple[Hop, ...], DataLoader[str, Node | None]] = {}
         #: the properties the request reads (``schema/prefetch.py``): the pages carry those
         self.wanted: Wanted = EVERYTHING
+        #: each link field's ``where`` and ``orderBy`` as a page's, by field nodes and kind
+        #: (read once per field, not once per node: ``schema/types.py``)
+        self.page_args: dict[
+            tuple[tuple[int, ...], str], tuple[LinkMatch | None, tuple[EdgeSort, ...]]
+        ] = {}
 
     def wanted_in(self, info: Info) -> Wanted:
         """The properties the request of ``info`` reads (kept for the loaders' store calls)."""
@@ -91,7 +105,12 @@ class Loaders:
         if loader is None:
 
             async def load(ids: list[str]) -> list[Node | None]:
-                found, pages = await self._store.lookup(ids, hops, self.wanted)
+                try:
+                    found, pages = await self._store.lookup(ids, hops, self.wanted)
+                except (ForbiddenError, ValidationError):
+                    # a link field below refuses (a role's where, a cursor): the nodes alone,
+                    # and that field asks for itself, so its error comes at its own path
+                    found, pages = await self._store.get_nodes(ids), {}
                 self.pages.update(pages)
                 return [found.get(i) for i in ids]
 

@@ -64,8 +64,9 @@ from .internals import (
     definition_of,
     gather,
     is_default_resolver,
+    resolver_arguments,
 )
-from .prefetch import DEFAULT_FIRST, LINK_FIELDS
+from .prefetch import DEFAULT_FIRST, LINK_FIELDS, page_args
 from .types import prefetched
 
 
@@ -96,6 +97,9 @@ class _LinkField:
     field: GraphQLField
     link: LinkKind
     direction: Any
+    #: the node type's kind and the field's name (to read its where and orderBy)
+    kind: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ def _plan(schema: GraphQLSchema) -> _Plan:
             elif name in LINK_FIELDS:
                 link, direction, ends = LINK_FIELDS[name]
                 if t.name in ends:
-                    own[name] = _LinkField(f, LINK_KINDS[link], direction)
+                    own[name] = _LinkField(f, LINK_KINDS[link], direction, t.name, name)
         fields[t] = own
     types = {cls: t for t, cls in classes.items()}
     if len(types) != len(classes):  # two types share a class: the class cannot tell them apart
@@ -289,7 +293,7 @@ class FastExecution(CoreExecutor):
         self._runtime = self._plan.runtime
         self._compiled: _Compiled | None = None
         #: a link field's page arguments, evaluated once per request (by its field node)
-        self._link_args: dict[tuple[int, int], tuple[int, Any, Any]] = {}
+        self._link_args: dict[tuple[int, int], tuple[tuple[int, Any, Any], dict[str, Any]]] = {}
 
     def fields(
         self,
@@ -411,15 +415,16 @@ class FastExecution(CoreExecutor):
         args = self._link_args.get(key)
         if args is None:
             args = self._link_args[key] = self._page_args(spec, field_details_list)
-        _, found = prefetched(loaders, spec.link, spec.direction, source, *args)
+        _, found = prefetched(loaders, spec.link, spec.direction, source, *args[0], **args[1])
         if found is None:
             raise _NormalWayError
         return found
 
     def _page_args(
         self, spec: _LinkField, field_details_list: FieldDetailsList
-    ) -> tuple[int, Any, Any]:
-        """``first``, ``after`` and ``asOf`` of a link field, if its resolver would take them."""
+    ) -> tuple[tuple[int, Any, Any], dict[str, Any]]:
+        """``first``, ``after`` and ``asOf`` of a link field, and its ``where`` and ``orderBy``
+        as a page's (:func:`~.prefetch.page_args`), if its resolver would take them."""
         try:
             args = self.argument_values(spec.field, field_details_list)
         except Exception:
@@ -427,7 +432,17 @@ class FastExecution(CoreExecutor):
         first = args.get("first", DEFAULT_FIRST)
         if not isinstance(first, int) or not 0 < first <= self.request_context.max_page:
             raise _NormalWayError  # the resolver refuses it
-        return first, args.get("after"), args.get("asOf")
+        extra: dict[str, Any] = {}
+        if args.get("where") is not None or args.get("orderBy"):
+            try:
+                kwargs = resolver_arguments(self.graphql_schema, spec.field, args)
+                match, order = page_args(
+                    spec.kind, spec.name, kwargs.get("where"), kwargs.get("order_by")
+                )
+            except Exception:
+                raise _NormalWayError from None  # the resolver refuses them
+            extra = {"where": match, "order": order}
+        return (first, args.get("after"), args.get("asOf")), extra
 
     # -- compiled subtrees (module doc) ---------------------------------------------------------
     def _prefetched(

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import UNSET
 
 from ..graph.errors import Problem, ValidationError
+from ..graph.expand import EdgeSort, LinkMatch, other_kinds
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
 from ..graph.query import (
@@ -32,7 +33,15 @@ from ..graph.query import (
     link_fields,
 )
 from .bounded_input import FilterBudget, sort_keys
-from .types import LinkDirection, LinkKindEnum, NodeKindEnum, make_enum, pascal
+from .enums import (
+    LinkDirection,
+    LinkKindEnum,
+    NodeKindEnum,
+    link_order_name,
+    make_enum,
+    match_input_name,
+    pascal,
+)
 
 
 @strawberry.input(description="Conditions on a text value; all given conditions must hold.")
@@ -121,6 +130,13 @@ WHERE_INPUTS: dict[str, type] = {}
 ORDER_INPUTS: dict[str, type] = {}
 #: per link kind: the conditions on a link's own properties (``HoldsPostEdgeWhere``)
 EDGE_WHERE_INPUTS: dict[str, type] = {}
+#: per (node kind, link field): one link and its neighbour (``CompoundRepresentedByMatch``), what
+#: a quantifier tests and what the link field's own ``where`` takes
+MATCH_INPUTS: dict[tuple[str, str], type] = {}
+#: per link field name: a sort key of its pages (``PostHoldersOrder``)
+LINK_ORDER_INPUTS: dict[str, type] = {}
+#: per link kind: the properties a page of its links may be sorted by
+EDGE_SORT_FIELDS: dict[str, Any] = {}
 #: the Python attribute of a link filter in a ``<Kind>Where`` (its GraphQL name is the field's)
 _LINK_ATTR = "link_{}"
 _QUANTIFIERS = {
@@ -181,11 +197,13 @@ def _link_filter_inputs(kind: str, through: LinkField) -> type:
         "node": strawberry.field(default=UNSET, description=node_desc),
     }
     match = strawberry.input(
-        type(f"{base}Match", (), match_ns),
-        description=f"One {lk.name} link of {kind}.{through.name}, valid on the list's asOf: "
-        "its properties and the node at its other end; {} is any link.",
+        type(match_input_name(kind, through.name), (), match_ns),
+        description=f"One {lk.name} link of {kind}.{through.name}, valid on the list's asOf (or "
+        "on the field's, as its where): its properties and the node at its other end; {} is any "
+        "link.",
     )
     globals()[f"{base}Match"] = match
+    MATCH_INPUTS[(kind, through.name)] = match
     quant_ns: dict[str, Any] = {"__annotations__": {}}
     for q, desc in _QUANTIFIERS.items():
         quant_ns["__annotations__"][q.value] = Optional[match]
@@ -323,23 +341,31 @@ class _FilterBuilder:
             if not _given(match):
                 continue
             self.budget.add(1)
-            link = self._edge(match.edge, through.link_kind, depth + 1)
-            node: tuple[OfKind, ...] | None = None
-            if _given(match.node):
-                if len(through.kinds) == 1:
-                    (other,) = through.kinds
-                    node = (OfKind(other, self.build(match.node, depth + 1, other, links)),)
-                else:
-                    given = [k for k in through.kinds if _given(getattr(match.node, k, UNSET))]
-                    node = (
-                        tuple(
-                            OfKind(k, self.build(getattr(match.node, k), depth + 1, k, links))
-                            for k in given
-                        )
-                        or None
-                    )  # {} names no kind: any neighbour
+            link, node = self.match(match, through, depth, links)
             out.append(Related(through.link_kind, through.direction, quantifier, link, node))
         return out
+
+    def match(
+        self, match: Any, through: LinkField, depth: int, links: int
+    ) -> tuple[Filter | None, tuple[OfKind, ...] | None]:
+        """One ``<Kind><Field>Match``: the filter on the link's properties and the neighbour's
+        alternatives (None: any neighbour)."""
+        link = self._edge(match.edge, through.link_kind, depth + 1)
+        node: tuple[OfKind, ...] | None = None
+        if _given(match.node):
+            if len(through.kinds) == 1:
+                (other,) = through.kinds
+                node = (OfKind(other, self.build(match.node, depth + 1, other, links)),)
+            else:
+                given = [k for k in through.kinds if _given(getattr(match.node, k, UNSET))]
+                node = (
+                    tuple(
+                        OfKind(k, self.build(getattr(match.node, k), depth + 1, k, links))
+                        for k in given
+                    )
+                    or None
+                )  # {} names no kind: any neighbour
+        return link, node
 
     def _edge(self, where: Any, link_kind: str, depth: int) -> Filter | None:
         """A ``<Link>EdgeWhere``: conditions on the link's own properties."""
@@ -365,6 +391,68 @@ def _conjunction(parts: list[Filter]) -> Filter | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def to_match(kind: str, field: str, where: Any) -> LinkMatch | None:
+    """The ``where`` of the link field ``field`` of ``kind`` (a ``<Kind><Field>Match``) as a
+    page's :class:`~govgraph.graph.expand.LinkMatch`, counted against the caps as a ``where``
+    whose link filters start one level down (the field itself is the first)."""
+    if not _given(where):
+        return None
+    link, node = _FilterBuilder(kind).match(where, link_fields(kind)[field], 1, 1)
+    return LinkMatch(link, node)
+
+
+def to_edge_sort(order_by: list[Any] | None) -> tuple[EdgeSort, ...]:
+    """``<Field>Order`` inputs as a page's sort keys (each names the node's or the link's
+    property)."""
+    sort_keys(len(order_by or ()))
+    keys: list[EdgeSort] = []
+    for o in order_by or []:
+        descending = o.direction is SortDirection.DESC
+        node, edge = getattr(o, "node", None), getattr(o, "edge", None)
+        if (node is None) == (edge is None):
+            given = "both" if node is not None else "neither"
+            raise ValidationError(
+                Problem("orderBy", "node", given, "exactly one of node and edge per key")
+            )
+        chosen: Any = node if node is not None else edge
+        keys.append(EdgeSort(chosen.value, node is None, descending))
+    return tuple(keys)
+
+
+def _link_order_input(through: LinkField, others: tuple[str, ...]) -> type:
+    """``<Field>Order``: a property of the node at the other end (of any kind the field reaches
+    from any kind that has it) or of the link."""
+    lk = LINK_KINDS[through.link_kind]
+    props = dict.fromkeys(["id", *(p.name for k in others for p in node_props(NODE_KINDS[k]))])
+    base = link_order_name(through.name).removesuffix("Order")
+    node_enum = make_enum(f"{base}SortField", {f.upper(): f for f in props})
+    edge_enum = EDGE_SORT_FIELDS.get(lk.name)
+    if edge_enum is None:
+        names = [p.name for p in all_link_props(lk)]
+        edge_enum = EDGE_SORT_FIELDS[lk.name] = make_enum(
+            f"{pascal(lk.name)}EdgeSortField", {f.upper(): f for f in names}
+        )
+    ns: dict[str, Any] = {
+        "__annotations__": {
+            "node": Optional[node_enum],
+            "edge": Optional[edge_enum],
+            "direction": SortDirection,
+        },
+        "node": strawberry.field(
+            default=None,
+            description="a property of the node at the other end, or ID (a node of a kind "
+            "without it sorts as missing)",
+        ),
+        "edge": strawberry.field(default=None, description=f"a property of the {lk.name} link"),
+        "direction": SortDirection.ASC,
+    }
+    return strawberry.input(
+        type(link_order_name(through.name), (), ns),
+        description=f"One sort key of a {through.name} page: a property of the node (node) or "
+        "of the link (edge), not both. Missing values sort last; the link id breaks ties.",
+    )
 
 
 def to_sort(order_by: list[Any] | None) -> list[SortKey]:
@@ -399,3 +487,9 @@ for _spec in NODE_KINDS.values():
     # the inputs refer to themselves by name (AND/OR/NOT): make the name resolvable here
     globals()[f"{_spec.name}Where"] = WHERE_INPUTS[_spec.name]
     ORDER_INPUTS[_spec.name] = _order_input(_spec)
+for _spec in NODE_KINDS.values():
+    for _name, _through in link_fields(_spec.name).items():
+        if _name not in LINK_ORDER_INPUTS:
+            LINK_ORDER_INPUTS[_name] = _link_order_input(
+                _through, other_kinds(_through.link_kind, _through.direction)
+            )

@@ -15,6 +15,11 @@ starts with a review of this module). What is private here, and why it is worth 
   selection on every call and loses the nodes' identity, which the per-document caches key on.
 * :func:`graphql_schema`: Strawberry keeps its graphql-core schema as ``Schema._schema`` (its own
   extensions read it there); there is no public accessor.
+* :func:`resolver_arguments`: a field's arguments as its resolver gets them, for the prefetch
+  walk and the fast executor, which predict a link field's page key before it resolves (its
+  ``where`` and ``orderBy`` become the key): Strawberry's ``convert_arguments`` (in
+  ``strawberry.types.arguments``, not exported) with the schema converter's scalar registry,
+  so the key is the resolver's to the bit.
 * :func:`provided_operation_name`: Strawberry's ``ExecutionContext.operation_name`` falls back to
   the document's first operation, so whether the request named one is only in
   ``_provided_operation_name``.
@@ -38,6 +43,7 @@ from strawberry.resolvers import is_default_resolver
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.arguments import convert_arguments
 
 #: the versions this module was written for and tested with (package name → version)
 TESTED = {"strawberry-graphql": "0.341.2", "graphql-core": "3.3.2"}
@@ -76,6 +82,20 @@ def core_info(info: Info) -> CoreInfo[Any]:
 def graphql_schema(schema: strawberry.Schema) -> GraphQLSchema:
     """The graphql-core schema Strawberry built."""
     return schema._schema
+
+
+def resolver_arguments(
+    schema: GraphQLSchema, field: GraphQLField, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The coerced arguments ``values`` of ``field`` (graphql-core's ``get_argument_values``)
+    as Strawberry hands them to its resolver: inputs as their classes, by Python names."""
+    strawberry_schema = definition_of(schema)
+    return convert_arguments(
+        dict(values),
+        definition_of(field).arguments,
+        scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+        config=strawberry_schema.config,
+    )
 
 
 def provided_operation_name(context: ExecutionContext) -> str | None:

@@ -2,7 +2,9 @@
 
 Depth, token and alias limits come from Strawberry's extensions; the cost estimate is ours: every
 field costs 1, and a field with a ``first`` argument multiplies the cost of what it selects by
-its page size (a variable counts as the largest page allowed, the worst case). A field whose work
+its page size (a variable counts as the largest page allowed, the worst case); a link field's
+``where`` and ``orderBy`` add one per value they hold, for every node the field is asked from (a
+variable counts as the cap of its input: 200 conditions, 20 sort keys). A field whose work
 does not show in what it returns (an analysis reads the whole projection) declares a fixed cost
 on top: ``strawberry.field(..., metadata={COST: n})``.
 
@@ -30,17 +32,24 @@ from graphql import (
     GraphQLObjectType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    ValueNode,
     VariableNode,
     get_named_type,
 )
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 from ..graph.errors import Problem, ValidationError
+from ..graph.ontology import NODE_KINDS
+from ..graph.query import link_fields
+from .enums import link_order_name, match_input_name
 
 #: the metadata key under which a Strawberry field declares its fixed cost
 COST = "cost"
@@ -296,9 +305,48 @@ def cost_limit_rule(max_cost: int, max_page: int) -> type[ValidationRule]:
                         multiplier = max_page
             child = get_named_type(field.type)
             nested = self._cost(sel.selection_set, child, seen)
-            return 1 + declared_cost(field) + max(multiplier, 1) * nested
+            return (
+                1
+                + declared_cost(field)
+                + _page_input_cost(sel, field)
+                + max(multiplier, 1) * nested
+            )
 
     return CostLimit
+
+
+#: the types of a link field's ``where`` and ``orderBy``, whose size is work for every node the
+#: field is asked from (each condition tested on each of the node's links, link conditions at
+#: any depth inside), with what a variable counts as: the largest input its cap allows
+_PAGE_INPUTS: dict[str, int] = {
+    **{
+        match_input_name(kind, name): MAX_CONDITIONS
+        for kind in NODE_KINDS
+        for name in link_fields(kind)
+    },
+    **{link_order_name(name): MAX_SORT_KEYS for kind in NODE_KINDS for name in link_fields(kind)},
+}
+
+
+def _page_input_cost(sel: FieldNode, field: GraphQLField) -> int:
+    """What a link field's ``where`` and ``orderBy`` add to its cost: one per value they hold
+    (a condition, a sort key). A root list's run once; the request's budget counts those."""
+    total = 0
+    for arg in sel.arguments or ():
+        declared = field.args.get(arg.name.value)
+        cap = _PAGE_INPUTS.get(get_named_type(declared.type).name) if declared else None
+        if cap is not None:
+            total += cap if isinstance(arg.value, VariableNode) else _input_size(arg.value)
+    return total
+
+
+def _input_size(value: ValueNode) -> int:
+    """The values of an input literal: each scalar (a variable too) is one."""
+    if isinstance(value, ObjectValueNode):
+        return sum(_input_size(f.value) for f in value.fields)
+    if isinstance(value, ListValueNode):
+        return sum(_input_size(v) for v in value.values)
+    return 0 if isinstance(value, NullValueNode) else 1
 
 
 def depth_limiter(max_depth: int) -> QueryDepthLimiter:

@@ -4,7 +4,9 @@ so that the store answers every level below it at once.
 When the first link field of a request is resolved (say a community's ``parts``), its selection
 is walked: ``edges { node { ... on Compound { coveredBy(first: 10) { edges { node { ... on
 PartyBranch { postHolders { ... } } } } } } } }`` becomes ``parts → coveredBy (on Compound) →
-postHolders (on PartyBranch)``, with each field's page size, cursor and day. One
+postHolders (on PartyBranch)``, with each field's page size, cursor, day, ``where`` and
+``orderBy`` (read as its resolver will read them: graphql-core's coercion, then Strawberry's
+conversion, ``internals.resolver_arguments``, then :func:`page_args`, so the keys are equal). One
 :meth:`~govgraph.graph.port.GraphStore.expand` call for all the sibling nodes fetches the tree;
 the link fields below find their pages already there (see ``schema/types.py``).
 
@@ -28,6 +30,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -37,13 +40,16 @@ from graphql import (
     value_from_ast_untyped,
     visit,
 )
+from graphql.execution import VariableValues, get_argument_values
 from strawberry.types import Info
 
-from ..graph.expand import Hop, PageKey, Wanted
+from ..graph.errors import GovGraphError
+from ..graph.expand import EdgeSort, Hop, LinkMatch, PageKey, Wanted, after_values, check_page
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
-from ..graph.query import Direction
+from ..graph.query import Direction, link_fields
 from .documents import PerDocument
-from .internals import core_info, definition_of
+from .filters import to_edge_sort, to_match
+from .internals import core_info, definition_of, resolver_arguments
 
 #: GraphQL link field name → (link kind, direction) and the node kinds that have the field
 LINK_FIELDS: dict[str, tuple[str, Direction, frozenset[str]]] = {}
@@ -66,10 +72,13 @@ class Walk:
         variables: Mapping[str, Any] | None,
         fragments: Mapping[str, FragmentDefinitionNode],
         max_page: int,
+        schema: GraphQLSchema | None = None,
     ) -> None:
         self.variables = dict(variables or {})
         self.fragments = fragments
         self.max_page = max_page
+        #: to read a link field's where and orderBy as its resolver will (none: not predicted)
+        self.schema = schema
 
     def hop(
         self, key: PageKey, selections: Sequence[SelectionNode], on: frozenset[str] | None = None
@@ -118,8 +127,46 @@ class Walk:
             day = as_of
         elif as_of is not None:
             return None
-        key = PageKey(link, direction, day, first, after)
+        match: LinkMatch | None = None
+        order: tuple[EdgeSort, ...] = ()
+        if any(a.name.value in ("where", "orderBy") for a in field.arguments or ()):
+            taken = self._page_args(field, on)
+            if taken is None:
+                return None
+            on, (match, order) = taken
+        key = PageKey(link, direction, day, first, after, match, order)
+        if key.order and key.after is not None:
+            try:
+                after_values(key)
+            except GovGraphError:
+                return None  # the field refuses the cursor when it resolves
         return self.hop(key, selections_of(field), None if on == ends else on)
+
+    def _page_args(
+        self, field: FieldNode, on: frozenset[str]
+    ) -> tuple[frozenset[str], tuple[LinkMatch | None, tuple[EdgeSort, ...]]] | None:
+        """A link field's ``where`` and ``orderBy`` as the resolver will make them, and the
+        kinds of ``on`` for which they are that (the field node lies on one type: a kind whose
+        type refuses them is not where it resolves); None if no kind takes them."""
+        if self.schema is None:
+            return None
+        name = field.name.value
+        found: dict[str, tuple[LinkMatch | None, tuple[EdgeSort, ...]]] = {}
+        for kind in sorted(on):
+            node_type = self.schema.get_type(kind)
+            definition = getattr(node_type, "fields", {}).get(name)
+            if definition is None:
+                continue
+            try:
+                values = get_argument_values(definition, field, VariableValues({}, self.variables))
+                args = resolver_arguments(self.schema, definition, values)
+                found[kind] = page_args(kind, name, args.get("where"), args.get("order_by"))
+            except (GovGraphError, GraphQLError):
+                continue
+        if not found:
+            return None
+        first = next(iter(found.values()))
+        return frozenset(k for k, v in found.items() if v == first), first
 
     def fields(self, selections: Sequence[SelectionNode], name: str) -> Iterator[FieldNode]:
         """The fields called ``name`` in a selection on a concrete type (fragments flattened)."""
@@ -160,6 +207,17 @@ class Walk:
         return True
 
 
+def page_args(
+    kind: str, name: str, where: Any, order_by: Any
+) -> tuple[LinkMatch | None, tuple[EdgeSort, ...]]:
+    """The ``where`` (a ``<Kind><Field>Match``) and ``orderBy`` of the link field ``name`` of
+    ``kind`` as a page's, checked as a link filter of ``kind`` would be."""
+    through = link_fields(kind)[name]
+    match, order = to_match(kind, name, where), to_edge_sort(order_by)
+    key = PageKey(through.link_kind, through.direction, None, 1, None, match, order)
+    return check_page(kind, key).where, order
+
+
 def selections_of(field: FieldNode) -> Sequence[SelectionNode]:
     return field.selection_set.selections if field.selection_set else ()
 
@@ -175,7 +233,7 @@ def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
     """A walk for the request of ``info`` and the selection of the field being resolved."""
     raw = core_info(info)  # graphql-core's info: Strawberry's does not expose the AST nodes
     selections = [s for f in raw.field_nodes for s in selections_of(f)]
-    return Walk(info.variable_values, raw.fragments, max_page), selections
+    return Walk(info.variable_values, raw.fragments, max_page, raw.schema), selections
 
 
 #: per operation (alive as long as its parsed document is): a root field's hops by its field

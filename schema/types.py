@@ -6,19 +6,27 @@ the annotations of the generated classes and resolvers as real objects.
 """
 
 import datetime as dt
-import enum
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from strawberry.types import Info
 
-from ..graph.expand import LinkPage, PageKey
+from ..graph.expand import EdgeSort, LinkMatch, LinkPage, PageKey, check_page, cursor_of
 from ..graph.model import Link, Node
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, Prop, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
 from ..graph.query import Direction
+
+# re-exported (schema/analytics.py and others import them from here), hence the aliases
+from .enums import LinkDirection as LinkDirection  # noqa: PLC0414
+from .enums import LinkKindEnum as LinkKindEnum  # noqa: PLC0414
+from .enums import NodeKindEnum as NodeKindEnum  # noqa: PLC0414
+from .enums import make_enum as make_enum  # noqa: PLC0414
+from .enums import pascal
+from .filters import LINK_ORDER_INPUTS, MATCH_INPUTS
+from .internals import core_info
 from .paging import page_size
-from .prefetch import DEFAULT_FIRST
+from .prefetch import DEFAULT_FIRST, page_args
 
 PY_TYPES: dict[PropType, type] = {
     PropType.STR: str,
@@ -30,27 +38,6 @@ PY_TYPES: dict[PropType, type] = {
 
 #: ``strawberry.Private`` used as a value inside generated annotations
 Private: Any = strawberry.Private
-
-
-def make_enum(name: str, members: dict[str, str], description: str | None = None) -> Any:
-    """A GraphQL enum generated from ontology names (typed ``Any``: it is built at runtime)."""
-    cls: Any = enum.Enum(name, members)  # type: ignore[misc]  # a generated enum
-    return strawberry.enum(cls, description=description)
-
-
-NodeKindEnum = make_enum(
-    "NodeKind", {k: k for k in NODE_KINDS}, "The kinds of node in the ontology."
-)
-LinkKindEnum = make_enum(
-    "LinkKind", {k: k for k in LINK_KINDS}, "The kinds of link in the ontology."
-)
-
-
-@strawberry.enum(description="Which way to follow a link.")
-class LinkDirection(enum.Enum):
-    OUT = "out"
-    IN = "in"
-    BOTH = "both"
 
 
 def global_id(kind: str, entity_id: str) -> str:
@@ -91,10 +78,6 @@ class PageInfo:
 def camel(name: str) -> str:
     head, *rest = name.lower().split("_")
     return head + "".join(w.title() for w in rest)
-
-
-def pascal(name: str) -> str:
-    return "".join(w.title() for w in name.lower().split("_"))
 
 
 def plural(kind: str) -> str:
@@ -183,8 +166,12 @@ def edge_object(
     return obj
 
 
-def link_connection(lk: LinkKind, direction: Direction, day: dt.date | None, page: LinkPage) -> Any:
+def link_connection(lk: LinkKind, key: PageKey, page: LinkPage) -> Any:
+    direction, day = key.direction, key.as_of
     edges = [edge_object(lk, nb.link, nb.node, direction, day) for nb in page.items]
+    if key.order:  # a sorted page continues after its sort values, not after a link id
+        for edge, nb in zip(edges, page.items, strict=True):
+            edge.cursor = cursor_of(key, nb)
     return LINK_CONNECTIONS[lk.name](
         edges=edges,
         total_count=page.total,
@@ -202,41 +189,87 @@ def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver ge
     first: int,
     after: str | None,
     as_of: dt.date | None,
+    *,
+    where: LinkMatch | None = None,
+    order: tuple[EdgeSort, ...] = (),
 ) -> tuple[PageKey, Any]:
     """The key of a link field's page below ``root``, and its connection if the page was
-    fetched with the level above (``schema/prefetch.py``), else ``None``."""
+    fetched with the level above (``schema/prefetch.py``), else ``None``. ``where`` and
+    ``order`` are checked already (:func:`page_args`)."""
     day = as_of if as_of is not None else root.as_of
-    key = PageKey(lk.name, direction, day, first, after)
+    key = PageKey(lk.name, direction, day, first, after, where, order)
     page = loaders.pages.get((key, root.entity_id))
-    return key, link_connection(lk, direction, day, page) if page is not None else None
+    return key, link_connection(lk, key, page) if page is not None else None
 
 
-def _link_resolver(lk: LinkKind, direction: Direction) -> Any:
+WHERE_DOC = (
+    "only the links that match: their properties (edge) and the node at the other end (node), "
+    "as a link filter's some/all/none/single take them; totalCount counts those"
+)
+ORDER_DOC = (
+    "sort keys over the node's or the link's properties (missing values last, the link id "
+    "breaks ties); the cursors then hold the sort values"
+)
+
+
+def _link_resolver(kind: str, name: str, lk: LinkKind, direction: Direction) -> Any:
     # A plain function that returns the connection at once when the page was fetched with the
     # level above (see schema/prefetch.py), else an awaitable: graphql-core awaits only what
     # is awaitable, so prefetched levels cost no coroutine and no event-loop turn.
-    def resolve(
+    where_type = MATCH_INPUTS[(kind, name)]
+    order_type = LINK_ORDER_INPUTS[name]
+
+    def resolve(  # noqa: PLR0917  # the field's arguments
         root: strawberry.Parent[Any],
         info: Info,
         first: int = DEFAULT_FIRST,
         after: str | None = None,
         as_of: dt.date | None = None,
+        where: Annotated[
+            Optional[where_type],  # type: ignore[valid-type]  # generated
+            strawberry.argument(description=WHERE_DOC),
+        ] = None,
+        order_by: Annotated[
+            Optional[list[order_type]],  # type: ignore[valid-type]  # generated
+            strawberry.argument(description=ORDER_DOC),
+        ] = None,
     ) -> Any:
         size = page_size(info, first)
-        key, found = prefetched(info.context.loaders, lk, direction, root, size, after, as_of)
+        match: LinkMatch | None = None
+        order: tuple[EdgeSort, ...] = ()
+        if where is not None or order_by:
+            match, order = page_args_of(info, kind, name, where, order_by)
+        key, found = prefetched(
+            info.context.loaders, lk, direction, root, size, after, as_of, where=match, order=order
+        )
         if found is not None:
             return found
-        return _fetch(info, key, root.entity_id, lk, direction)
+        if key.after is not None and key.order:
+            check_page(kind, key)  # a cursor that is not one refuses here, not in the store
+        return _fetch(info, key, root.entity_id, lk)
 
     resolve.__annotations__["return"] = LINK_CONNECTIONS[lk.name]
     return resolve
 
 
-async def _fetch(info: Info, key: PageKey, node_id: str, lk: LinkKind, direction: Direction) -> Any:
+def page_args_of(
+    info: Info, kind: str, name: str, where: Any, order_by: Any
+) -> tuple[LinkMatch | None, tuple[EdgeSort, ...]]:
+    """A link field's ``where`` and ``orderBy`` as a page's, checked (:func:`page_args`); once
+    per field of the request and kind, whichever node asks first."""
+    memo = (tuple(id(f) for f in core_info(info).field_nodes), kind)
+    kept: dict[Any, tuple[LinkMatch | None, tuple[EdgeSort, ...]]] = info.context.loaders.page_args
+    found = kept.get(memo)
+    if found is None:
+        found = kept[memo] = page_args(kind, name, where, order_by)
+    return found
+
+
+async def _fetch(info: Info, key: PageKey, node_id: str, lk: LinkKind) -> Any:
     """This field's page for every sibling node, and every page its selection follows below."""
     hop = info.context.loaders.plan(info, key)
     page = await info.context.loaders.expansion(hop).load(node_id)
-    return link_connection(lk, direction, key.as_of, page)
+    return link_connection(lk, key, page)
 
 
 def _link_fields(kind: str) -> dict[str, Any]:
@@ -252,7 +285,7 @@ def _link_fields(kind: str) -> dict[str, Any]:
                 way = "from" if direction is Direction.OUT else "to"
                 desc = f"{lk.name} ({lk.label_zh}) links, {way} this node"
                 fields[name] = strawberry.field(
-                    resolver=_link_resolver(lk, direction), description=desc
+                    resolver=_link_resolver(kind, name, lk, direction), description=desc
                 )
     return fields
 
