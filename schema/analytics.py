@@ -446,6 +446,7 @@ async def coverage_gaps(
         return [f for f in shown if f.severity in wanted]
 
     return CoverageGaps(
+        as_of=day,
         total_count=sum(n for s, n in counts.items() if SeverityLevel(s) in wanted),
         by_severity=severity_counts({s.value: counts[s.value] for s in wanted}),
         rows=rows,

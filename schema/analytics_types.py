@@ -107,6 +107,10 @@ class Finding:
 
 @strawberry.type(description="The findings of the coverage and compliance rules.")
 class CoverageGaps:
+    as_of: dt.date = strawberry.field(
+        description="the day analysed: asOf as the caller's role reads it (a researcher's or the "
+        "public's: the end of its year, or the data's last day in the year the data ends)"
+    )
     total_count: int = strawberry.field(description="findings matching the filters")
     by_severity: list[SeverityCount] = strawberry.field(
         description="findings matching the filters, per severity (every severity, most serious "

@@ -86,6 +86,30 @@ def test_every_page_loads_for_every_role(page: Page, key: str | None) -> None:
         expect(page.locator("main .error")).to_have_count(0)
 
 
+@pytest.mark.parametrize(
+    ("key", "note"),
+    [
+        ("demo-researcher", "分析日为 2020-12-31"),
+        (None, "分析日为 2020-12-31"),
+        ("demo-department", None),
+    ],
+)
+def test_a_researcher_and_the_public_are_told_the_day_analysed(
+    page: Page, key: str | None, note: str | None
+) -> None:
+    """Their asOf is read by year (年末口径): the page says which day its figures are of."""
+    open_console(page, "#/overview?asOf=2020-06-30", key)
+    for hash_ in ("#/overview?asOf=2020-06-30", "#/gaps?asOf=2020-06-30"):
+        page.goto(f"/{hash_}")
+        page.wait_for_selector(f'[data-page="{hash_[2:].split("?")[0]}"]')
+        shown = page.locator("#as-of-shown")
+        expect(shown).to_contain_text("2020-06-30")
+        if note:
+            expect(shown).to_contain_text(note)
+        else:
+            expect(shown).not_to_contain_text("分析日")
+
+
 def test_overview_shows_the_latest_date_and_the_apis_figures(page: Page, live_app: LiveApp) -> None:
     open_console(page, "#/overview", key=None)  # the public role sees the overview too
     expect(page.locator("#as-of-shown")).to_contain_text(DAY)

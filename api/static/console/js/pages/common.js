@@ -19,6 +19,13 @@ export function asOfBar(ctx, page, extra = {}) {
   return h("label", { for: "asof" }, `${t("asOf")}${note}`, input);
 }
 
+/** "As of: day", and the day analysed when the role reads it otherwise (a researcher's or the
+ *  public's: the end of its year, or the data's last day in its last year). */
+export function asOfShown(day, used) {
+  const read = used && used !== day ? `（${t("asOf.read", { day: used })}）` : "";
+  return h("span", { class: "muted", id: "as-of-shown" }, `${t("asOf")}：${day}${read}`);
+}
+
 export function paramsOf(ctx) {
   return Object.fromEntries(ctx.params.entries());
 }

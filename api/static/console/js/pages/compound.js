@@ -5,7 +5,7 @@ import { gql } from "../gql.js";
 import { h, saveBlob, table } from "../dom.js";
 import { label, lang, pct, t } from "../i18n.js";
 import { NetworkView } from "../netgraph.js";
-import { asOf, section, severityBadge } from "./common.js";
+import { asOf, asOfShown, section, severityBadge } from "./common.js";
 
 const KINDS = "[COVERS, REPRESENTS, MANAGES, SERVES, HOLDS_POST]";
 const NET = `nodes { id kind name distance } links { id kind source target role since until }`;
@@ -18,7 +18,7 @@ const QUERY = `query Compound($id: ID!, $asOf: Date, $detail: Boolean!) {
   }
   net: egoNetwork(id: $id, depth: 2, asOf: $asOf, first: 100, linkKinds: ${KINDS}) @include(if: $detail) { center ${NET} }
   gaps: coverageGaps(scope: $id, asOf: $asOf, first: 100) {
-    totalCount findings @include(if: $detail) { id rule severity subject subjectKind subjectName explanationZh explanationEn responsible responsibleEn }
+    asOf totalCount findings @include(if: $detail) { id rule severity subject subjectKind subjectName explanationZh explanationEn responsible responsibleEn }
   }
   cross: crossAppointments(scope: $id, asOf: $asOf) @include(if: $detail) {
     items { name seats crossAppointed rate secretaryChairs }
@@ -63,7 +63,7 @@ export async function render(ctx) {
   const parts = [
     h("h1", null, `${t("cmp.title")} · ${title}`),
     h("div", { class: "bar" },
-      h("span", { class: "muted" }, `${t("asOf")}：${day}`),
+      asOfShown(day, data.gaps.asOf),
       detail && h("button", { type: "button", id: "draft-here", onclick: () => ctx.go("whatif", { compound: id, asOf: day }) }, t("cmp.draft"))),
     section(t("ov.cards"), facts),
   ];

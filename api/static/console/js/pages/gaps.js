@@ -5,7 +5,7 @@
 import { gql } from "../gql.js";
 import { base64Blob, h, saveBlob, table, toCSV } from "../dom.js";
 import { label, lang, pct, t, vocab } from "../i18n.js";
-import { asOf, asOfBar, paramsOf, section, severityBadge } from "./common.js";
+import { asOf, asOfBar, asOfShown, paramsOf, section, severityBadge } from "./common.js";
 
 const CHILD = { city: "TOWNSHIP", town: "COMMUNITY", comm: "COMPOUND" };
 const RATIO = "{ count total rate }";
@@ -24,7 +24,7 @@ const QUERY = `query Gaps($level: PlaceLevel!, $scope: ID, $asOf: Date, $rules: 
     totalCount items { rank community name township compounds gaps findings reasons { rule check severity titleZh titleEn count } }
   }
   gaps: coverageGaps(scope: $scope, asOf: $asOf, rules: $rules, severities: $severities, first: 50) {
-    totalCount bySeverity { severity count }
+    asOf totalCount bySeverity { severity count }
     findings @include(if: $detail) { ${FINDING} }
     pageInfo @include(if: $detail) { hasNextPage endCursor }
   }
@@ -81,6 +81,7 @@ export async function render(ctx) {
       h("select", { id: "f-sev", onchange: (e) => ctx.go("gaps", { ...p, severity: e.target.value }) },
         h("option", { value: "" }, t("gaps.all")),
         vocab.severityOrder.map((s) => h("option", { value: s, selected: p.severity === s }, label.severity(s))))),
+    asOfShown(day, data.gaps.asOf),
   );
 
   const childLevel = atCities ? "CITY" : CHILD[depth];

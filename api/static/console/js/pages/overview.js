@@ -6,7 +6,7 @@ import { gql, patiently } from "../gql.js";
 import { h } from "../dom.js";
 import { bars, lineChart, PALETTE } from "../charts.js";
 import { label, pct, t } from "../i18n.js";
-import { asOf, asOfBar, citySelect, paramsOf, section } from "./common.js";
+import { asOf, asOfBar, asOfShown, citySelect, paramsOf, section } from "./common.js";
 
 export const RATES = [
   "branch", "partyGroups", "ownersCommittee", "propertyService", "serviceStation", "crossAppointment", "appealsReplied",
@@ -24,7 +24,7 @@ const QUERY = `query Overview($asOf: Date, $year: Int, $before: Int) {
   coverageSummary(level: CITY, asOf: $asOf, first: 100) {
     items { place name compounds findings { severity count } ${RATES.map((r) => `${r} ${RATIO}`).join(" ")} }
   }
-  coverageGaps(asOf: $asOf) { totalCount bySeverity { severity count } }
+  coverageGaps(asOf: $asOf) { asOf totalCount bySeverity { severity count } }
   aggregate(groupBy: CITY) {
 ${GRADES.map(([alias, where]) => `    ${alias}: evaluations(where: { ${where}, year: { eq: $year } }, first: 100) { places { entityId count } }
     ${alias}Before: evaluations(where: { ${where}, year: { eq: $before } }, first: 100) { places { entityId count } }`).join("\n")}
@@ -122,7 +122,7 @@ export async function render(ctx) {
     h("div", { class: "bar" },
       asOfBar(ctx, "overview"),
       !only && rows.length > 1 && citySelect(ctx, "overview", rows, cityId),
-      h("span", { class: "muted", id: "as-of-shown" }, `${t("asOf")}：${day}`)),
+      asOfShown(day, data.coverageGaps.asOf)),
     section(t("ov.cards"), cards),
     h("div", { class: "grid2" },
       section(t("ov.severity"), h("div", { class: "chart", id: "severity-chart" }, bars(sev, t("ov.severity")))),
