@@ -31,13 +31,12 @@ from typing import IO
 
 from govgraph.graph.port import GraphStore
 from govgraph.loaders.demo import build_demo, load_demo
-from govgraph.ops.neo4j_local import FULL_JIT, LocalNeo4j
+from govgraph.ops.neo4j_local import LocalNeo4j
 
-#: the session's server runs every test's queries for minutes: long enough to repay C2's warm-up
-#: (LocalNeo4j's default, C1 alone, suits short-lived servers; contract, bounds and API tests on
-#: it ran 81 s against 100 s), with room for the compiled code, whose default 48 MB it outgrows
-#: (then it spends much of its CPU flushing compiled code and compiling it again)
-JVM_OPTIONS = (*FULL_JIT, "-XX:ReservedCodeCacheSize=256m")
+#: the session's server runs every test's queries: with the JIT's C1 alone (LocalNeo4j's default)
+#: the JVM keeps 48 MB of compiled code, which that outgrows, and it then spends much of its CPU
+#: flushing compiled code and compiling it again
+JVM_OPTIONS = ("-XX:ReservedCodeCacheSize=256m",)
 
 START_LOCK = "neo4j-start.lock"
 USERS_LOCK = "neo4j-users.lock"
