@@ -60,8 +60,8 @@ from ..graph.analytics.engine import FINDING_FIELDS
 from ..graph.errors import ForbiddenError, GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
 from ..graph.privacy import PERSON, Role, pseudonym, reading_day
+from ..loaders.cells import escape_formula
 from ..loaders.exporters import append_as_text
-from ..loaders.rows import escape_formula
 from .stores import StoreOpt, researcher_secret, settings_for, with_store
 
 if TYPE_CHECKING:

@@ -46,8 +46,9 @@ from ..graph.places import levels_of
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView, pseudonym
 from ..graph.query import MAX_PAGE
+from .cells import FORMULA_CHARS, escape_formula
 from .readers import SNAPSHOT_FORMAT, SNAPSHOT_VERSION
-from .rows import FORMULA_CHARS, columns, escape_formula
+from .rows import columns
 
 JSON_FORMAT = "govgraph"
 JSON_VERSION = 1

@@ -47,9 +47,9 @@ from pathlib import Path
 from ..graph.errors import GovGraphError
 from ..graph.model import Link, Node
 from ..graph.port import GraphStore, WriteBatch
+from .cells import MAX_CELL_CHARS, escape_formula
 from .readers import read_tables
 from .rows import (
-    MAX_CELL_CHARS,
     ImportIndex,
     Loc,
     ParsedRow,
@@ -58,7 +58,6 @@ from .rows import (
     Table,
     conflict_error,
     endpoint_errors,
-    escape_formula,
     parse_table,
 )
 

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from .cells import MAX_CELL_CHARS
 from .rows import (
     HELP_PREFIX,
     LISTS_SHEET,
-    MAX_CELL_CHARS,
     README_SHEET,
     NumberedRow,
     RowError,

@@ -4,7 +4,7 @@ who fixes it and by when, for the department to send down to the townships.
 The rows are whatever findings the caller gives, as the caller's role sees them (the GraphQL
 field passes a researcher's pseudonymized findings), so this module decides nothing about
 who may see what; it only writes. Every text cell is formula-escaped
-(:func:`~govgraph.loaders.rows.escape_formula`): names and explanations come from the data.
+(:func:`~govgraph.loaders.cells.escape_formula`): names and explanations come from the data.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..graph.analytics.engine import SEVERITY_LABELS_ZH, Severity
 from ..graph.analytics.rules import RULES
-from .rows import escape_formula
+from .cells import escape_formula
 
 #: the columns, in order (the title row above them names the place and the day)
 HEADERS = (

@@ -17,10 +17,7 @@ errors.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,28 +26,30 @@ from typing import Any
 from ..graph.errors import GovGraphError, Problem
 from ..graph.model import ID_EXPECTED, ID_PATTERN, Link, Node, check_link, check_node
 from ..graph.ontology import (
-    CHOICE_LABELS_ZH,
     LINK_KINDS,
     NODE_KINDS,
     LinkKind,
     NodeKind,
     Prop,
-    PropType,
     link_props,
     node_props,
 )
+from .cells import (
+    MAX_CELL_CHARS,
+    BadCellError,
+    clean_text,
+    id_cell,
+    norm,
+    tokens,
+    typed_value,
+)
 
-#: Excel's own limit for one cell; longer cells are refused so that one runaway cell (a pasted
-#: document, a broken quote in a CSV) cannot blow up memory or the store
-MAX_CELL_CHARS = 32_767
 #: the first cell of the template's help row starts with this; readers skip such a row
 HELP_PREFIX = "说明 help:"
 #: sheets of a workbook that hold no data
 README_SHEET = "README"
 LISTS_SHEET = "_lists"
-#: what a cell may start with to be read as a formula by a spreadsheet program (OWASP: also a
-#: tab or a carriage return, which some programs skip before looking for the '=')
-FORMULA_CHARS = "=+-@\t\r"
+
 
 Row = Mapping[str, Any]
 NumberedRow = tuple[int, Row]
@@ -103,31 +102,6 @@ class SourceError(GovGraphError):
         super().__init__(str(error))
 
 
-# --- formula cells ----------------------------------------------------------------------------
-def escape_formula(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula (for files we write).
-
-    Text that already starts with an apostrophe before one of those characters gets one more,
-    so :func:`unescape_formula` restores every text exactly and exported CSV files round-trip.
-
-    >>> escape_formula("=1+1"), escape_formula("+86 138"), escape_formula("云北苑")
-    ("'=1+1", "'+86 138", '云北苑')
-    """
-    first, second = text[:1], text[1:2]
-    if (first and first in FORMULA_CHARS) or (first == "'" and second and second in _ESCAPED):
-        return "'" + text
-    return text
-
-
-def unescape_formula(text: str) -> str:
-    """Drop the apostrophe that :func:`escape_formula` (or a careful user) put before ``=+-@``."""
-    second = text[1:2]
-    return text[1:] if text[:1] == "'" and second and second in _ESCAPED else text
-
-
-_ESCAPED = FORMULA_CHARS + "'"
-
-
 # --- tables -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -172,19 +146,14 @@ def table(
 
 
 # --- kinds and headers ------------------------------------------------------------------------
-def _norm(text: str) -> str:
-    """Fold the ways one header can be typed: full-width forms, case, surrounding spaces."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
-
-
 @cache
 def _kind_aliases() -> dict[str, str]:
     out: dict[str, str] = {}
     for name, label in [(k.name, k.label_zh) for k in NODE_KINDS.values()] + [
         (k.name, k.label_zh) for k in LINK_KINDS.values()
     ]:
-        out[_norm(name)] = name
-        out[_norm(label)] = name
+        out[norm(name)] = name
+        out[norm(label)] = name
     return out
 
 
@@ -195,12 +164,8 @@ def resolve_kind(text: str) -> str | None:
     ('Compound', 'Compound', 'HOLDS_POST')
     """
     aliases = _kind_aliases()
-    found = {aliases.get(tok) for tok in [_norm(text), *_tokens(text)]} - {None}
+    found = {aliases.get(tok) for tok in [norm(text), *tokens(text)]} - {None}
     return found.pop() if len(found) == 1 else None
-
-
-def _tokens(text: str) -> list[str]:
-    return [_norm(t) for t in text.split()] if len(text.split()) > 1 else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +213,8 @@ def _aliases(kind: str) -> dict[str, str]:
     """Normalized header → field, for one kind (English names and Chinese labels)."""
     out: dict[str, str] = {}
     for col in (*columns(kind), KIND_COL):
-        out[_norm(col.field)] = col.field
-        out[_norm(col.label_zh)] = col.field
+        out[norm(col.field)] = col.field
+        out[norm(col.label_zh)] = col.field
     return out
 
 
@@ -270,11 +235,11 @@ def resolve_header(kind: str, header: str) -> str | None:
     ('source_id', True)
     """
     aliases = _aliases(kind)
-    whole = aliases.get(_norm(header))
+    whole = aliases.get(norm(header))
     if whole is not None:
         return whole
     found: set[str] = set()
-    for tok in _tokens(header):
+    for tok in tokens(header):
         hit = aliases.get(tok) or aliases.get(tok.strip("()[]{}<>"))
         if hit is not None:
             found.add(hit)
@@ -283,7 +248,7 @@ def resolve_header(kind: str, header: str) -> str | None:
 
 def _names_anywhere(header: str) -> bool:
     every = _all_aliases()
-    toks = [_norm(header), *(t.strip("()[]{}<>") for t in _tokens(header))]
+    toks = [norm(header), *(t.strip("()[]{}<>") for t in tokens(header))]
     return any(t in every for t in toks)
 
 
@@ -312,7 +277,7 @@ def layout(kind: str, headers: Sequence[str]) -> Layout:
     dups: list[tuple[str, str]] = []
     resolved = {h: resolve_header(kind, h) for h in headers if h}
     if kind in LINK_KINDS and "source_id" not in resolved.values():
-        plain = {_norm(h): h for h in resolved}
+        plain = {norm(h): h for h in resolved}
         if "source" in plain and "target" in plain:
             resolved[plain["source"]] = "source_id"
             resolved[plain["target"]] = "target_id"
@@ -328,131 +293,6 @@ def layout(kind: str, headers: Sequence[str]) -> Layout:
             fields[h] = f
             by_field[f] = h
     return Layout(fields, by_field, tuple(unknown), tuple(foreign), tuple(dups))
-
-
-# --- cells ------------------------------------------------------------------------------------
-_DATE_LIKE = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?\s*$"
-)
-
-
-class _BadCellError(Exception):
-    """A cell that cannot be used; ``expected`` says what would be."""
-
-    def __init__(self, expected: str) -> None:
-        self.expected = expected
-
-
-def _clean_text(value: Any, spreadsheet: bool, limit: int) -> Any:
-    """Empty → None; refuse enormous cells and formulas; undo our own formula escape."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        return value
-    if len(value) > limit:
-        raise _BadCellError(f"at most {limit} characters in a cell (this one has {len(value)})")
-    if value == "":
-        return None
-    if spreadsheet:
-        if not value.strip():
-            return None
-        if value.lstrip().startswith("="):
-            raise _BadCellError(
-                "a plain value, not a formula: cells starting with '=' are never evaluated;"
-                " type the value itself (or start the cell with an apostrophe to keep the '=')"
-            )
-        return unescape_formula(value)
-    return value
-
-
-@cache
-def _choice_aliases(choices: tuple[str, ...]) -> dict[str, str]:
-    """Normalized code or Chinese label → code, for one property's choices."""
-    out = {_norm(c): c for c in choices}
-    out.update({_norm(CHOICE_LABELS_ZH[c]): c for c in choices if c in CHOICE_LABELS_ZH})
-    return out
-
-
-def resolve_choice(choices: tuple[str, ...], value: str) -> str | None:
-    """The code a cell names among ``choices``: by code or Chinese label, or both as the
-    template's help row shows them (``书记 (secretary)``); None if it names none.
-
-    >>> roles = ("secretary", "deputy_secretary")
-    >>> resolve_choice(roles, "书记"), resolve_choice(roles, " Secretary ")
-    ('secretary', 'secretary')
-    >>> resolve_choice(roles, "副书记 (deputy_secretary)")
-    'deputy_secretary'
-    >>> resolve_choice(roles, "boss") is None
-    True
-    """
-    if value in choices:  # snapshots and exports hold the codes: no folding needed
-        return value
-    aliases = _choice_aliases(choices)
-    whole = aliases.get(_norm(value))
-    if whole is not None:
-        return whole
-    spaced = unicodedata.normalize("NFKC", value).replace("(", " (")
-    found = {aliases.get(tok.strip("()[]{}<>")) for tok in _tokens(spaced)}
-    return found.pop() if len(found) == 1 else None
-
-
-def choices_expected(choices: tuple[str, ...]) -> str:
-    """What a cell of an enumerated property may hold, in Chinese and English.
-
-    >>> choices_expected(("standalone", "joint"))
-    '应为以下之一 / expected one of: 单建 (standalone), 联建 (joint)'
-    """
-    named = ", ".join(f"{CHOICE_LABELS_ZH.get(c, c)} ({c})" for c in choices)
-    return f"应为以下之一 / expected one of: {named}"
-
-
-def _typed(prop: Prop, value: Any, spreadsheet: bool) -> Any:
-    """Smooth what spreadsheets do to values before the model's own coercion sees them; a
-    value that can be nothing the property holds raises :class:`_BadCellError`."""
-    if prop.type is PropType.STR:
-        if prop.choices:
-            # a code or its Chinese label; a number typed in the cell names no choice either
-            code = resolve_choice(prop.choices, str(value))
-            if code is None:
-                raise _BadCellError(choices_expected(prop.choices))
-            return code
-        if spreadsheet and isinstance(value, int | float) and not isinstance(value, bool):
-            # a phone number or credit code typed into a number cell
-            return str(int(value)) if float(value).is_integer() else repr(value)
-        return value
-    if prop.type is PropType.DATE and isinstance(value, str):
-        m = _DATE_LIKE.match(value)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            _check_day(y, mo, d)
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    return value
-
-
-def _check_day(year: int, month: int, day: int) -> None:
-    """Raise :class:`_BadCellError` naming what is wrong with a well-formed date that does not
-    exist (``2021-02-30``): a generic "not a date" would send the user looking at the format."""
-    if not 1 <= year <= 9999:
-        raise _BadCellError(f"没有这一年 / no such year: {year} (years run from 1 to 9999)")
-    if not 1 <= month <= 12:
-        raise _BadCellError(f"没有这个月 / no such month: {month} (months run from 1 to 12)")
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        month_name = calendar.month_name[month]
-        raise _BadCellError(f"没有这一天 / no such day: {month_name} {year} has {last} days")
-
-
-def _id_cell(value: Any) -> str | None:
-    """An id as text (spreadsheets turn ``2023`` into a number), or None if there is none."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return value.strip()
-    return None if value is None else str(value)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -623,8 +463,8 @@ class _Parser:
             if f == "kind":
                 continue  # read by _row_kind
             try:
-                values[f] = _clean_text(cells.get(h), self.spreadsheet, self.max_cell)
-            except _BadCellError as bad:
+                values[f] = clean_text(cells.get(h), self.spreadsheet, self.max_cell)
+            except BadCellError as bad:
                 errors.append(self._err(number, h, _preview(cells.get(h)), bad.expected))
                 values[f] = _INVALID
         rec: Node | Link | None
@@ -681,7 +521,7 @@ class _Parser:
         raw = values.get(name)
         if raw is _INVALID:
             return None
-        text = _id_cell(raw)
+        text = id_cell(raw)
         if not text:
             if name != "key":
                 expected = f"a value (required): {ID_EXPECTED}"
@@ -710,8 +550,8 @@ class _Parser:
                 unusable.add(p.name)
             elif v is not None:
                 try:
-                    props[p.name] = _typed(p, v, self.spreadsheet)
-                except _BadCellError as bad:
+                    props[p.name] = typed_value(p, v, self.spreadsheet)
+                except BadCellError as bad:
                     header = lay.headers.get(p.name, p.name)
                     errors.append(self._err(number, header, _preview(v), bad.expected))
                     unusable.add(p.name)
@@ -805,7 +645,7 @@ _INVALID: Any = _Invalid()
 
 
 def _is_kind_header(header: str) -> bool:
-    return _norm(header) in ("kind", "种类") or {"kind", "种类"} & set(_tokens(header)) != set()
+    return norm(header) in ("kind", "种类") or {"kind", "种类"} & set(tokens(header)) != set()
 
 
 def _clean_or_none(value: Any) -> Any:

@@ -15,11 +15,11 @@ from typing import Any
 
 from ..graph.model import ID_EXPECTED
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, PropType, choice_label
+from .cells import MAX_CELL_CHARS
 from .rows import (
     HELP_PREFIX,
     KEY_COL,
     LISTS_SHEET,
-    MAX_CELL_CHARS,
     README_SHEET,
     SOURCE_COL,
     TARGET_COL,

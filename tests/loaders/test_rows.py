@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import doctest
+import importlib
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -22,23 +24,25 @@ from govgraph.graph.ontology import (
     link_props,
     node_props,
 )
-from govgraph.loaders.rows import (
+from govgraph.loaders.cells import (
     MAX_CELL_CHARS,
+    escape_formula,
+    norm,
+    resolve_choice,
+    unescape_formula,
+)
+from govgraph.loaders.rows import (
     ImportIndex,
     ParsedRow,
     RowError,
     _aliases,
-    _norm,
     columns,
     endpoint_errors,
-    escape_formula,
     layout,
     numbered,
     parse_rows,
-    resolve_choice,
     resolve_header,
     resolve_kind,
-    unescape_formula,
 )
 
 ALL_KINDS: list[NodeKind | LinkKind] = [*NODE_KINDS.values(), *LINK_KINDS.values()]
@@ -83,7 +87,7 @@ def test_every_kind_has_unambiguous_headers() -> None:
     for kind in (*NODE_KINDS, *LINK_KINDS):
         seen: dict[str, str] = {}
         for col in columns(kind):
-            for alias in (_norm(col.field), _norm(col.label_zh)):
+            for alias in (norm(col.field), norm(col.label_zh)):
                 assert seen.setdefault(alias, col.field) == col.field, (kind, alias)
             assert resolve_header(kind, col.header) == col.field
         assert set(_aliases(kind).values()) == {c.field for c in columns(kind)} | {"kind"}
@@ -398,3 +402,9 @@ def test_formula_escaping_round_trips_and_disarms(text: str) -> None:
     escaped = escape_formula(text)
     assert unescape_formula(escaped) == text
     assert escaped[:1] not in ("=", "+", "-", "@")
+
+
+@pytest.mark.parametrize("name", ["govgraph.loaders.cells", "govgraph.loaders.rows"])
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0
