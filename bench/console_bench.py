@@ -111,6 +111,17 @@ def timed(browser: Browser, url: str, hash_: str, ready: str) -> float:
     return ms
 
 
+def warmed_up(url: str) -> None:
+    """Wait until the service's analytics warm-up (``api/warm.py``) is over, as ``/readyz``
+    says (a server started elsewhere, ``--url``, may have it switched off: idle)."""
+    while True:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=30) as r:
+            state = json.load(r).get("analytics", {}).get("state")
+        if state in ("done", "idle", "failed", "cancelled"):
+            return
+        time.sleep(1)
+
+
 def first_compound(url: str) -> str:
     body = json.dumps({"query": "{ compounds(first: 1) { edges { node { entityId } } } }"})
     req = urllib.request.Request(
@@ -159,6 +170,7 @@ def main() -> None:
             try:
                 ready = '[data-figure="findings"] .v'
                 cold = timed(browser, url, "#/overview", ready)
+                warmed_up(url)  # the warm figures are those of a service past its warm-up
                 warm = [timed(browser, url, "#/overview", ready) for _ in range(args.runs)]
                 cmp = COMPOUND[name] or first_compound(url)
                 # no ">> nth" here: it would swallow the ", main .error" that timed() adds
