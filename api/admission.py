@@ -8,7 +8,8 @@ once, without reading its body: HTTP 429, ``Retry-After``, and a GraphQL error w
 
 Within its limit, a caller's requests take turns while other callers have requests in flight:
 ``GOVGRAPH_FAIR_SHARE`` (1) of them run at a time, the rest wait in the caller's own queue
-(api/fair_share.py).
+(api/fair_share.py); a caller alone runs as many as its limit allows while their bodies weigh
+together at most ``GOVGRAPH_FAIR_SHARE_ALONE_BYTES``.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Admission:
         per_key: int,
         anonymous: int,
         fair_share: int = 0,
+        alone_bytes: int = 0,
         in_flight: InFlight | None = None,
     ) -> None:
         self.app = app
@@ -106,7 +108,9 @@ class Admission:
         #: requests in flight by caller (the app shares it with the read lane: api/loop_share.py)
         self.in_flight = in_flight if in_flight is not None else InFlight()
         #: whose turn it is while callers contend (0: every admitted request runs at once)
-        self.fair = FairShare(fair_share, lambda _caller: self.in_flight.contended())
+        self.fair = FairShare(
+            fair_share, lambda _caller: self.in_flight.contended(), alone_weight=alone_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith(self.path):
@@ -119,12 +123,23 @@ class Admission:
             return
         self.in_flight.enter(caller)
         try:
-            async with self.fair.turn(caller):
+            async with self.fair.turn(caller, self._weight(scope)):
                 await self.app(scope, receive, send)
         finally:
             self.in_flight.leave(caller)
             if caller not in self.in_flight:
                 self.fair.changed()  # one caller fewer: those it held back may start
+
+    def _weight(self, scope: Scope) -> int:
+        """What a request weighs in the fair share: its body's or query string's bytes.
+
+        A body of unknown length (chunked) weighs the whole budget: it runs on its own."""
+        if scope.get("method") == "GET":
+            return len(scope.get("query_string", b""))
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit():
+                return int(value)
+        return self.fair.alone_weight
 
 
 async def _refuse(send: Send, limit: int, *, anonymous: bool) -> None:

@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         per_key=settings.max_requests_per_key,
         anonymous=settings.max_anonymous_requests,
         fair_share=settings.fair_share,  # api/fair_share.py
+        alone_bytes=settings.fair_share_alone_bytes,
         # by caller, also what narrows the read lane (the lifespan's loop_share)
         in_flight=(in_flight := InFlight()),
     )

@@ -16,6 +16,14 @@ callers do not queue behind them. A caller alone keeps every slot its limit give
 binds only when callers contend), and a waiting request is still under the request deadline
 (api/deadline.py, outside): it answers 503 ``TIMEOUT`` if its turn does not come in time.
 ``GOVGRAPH_FAIR_SHARE=0`` switches the policy off.
+
+A caller alone is bounded too, by what its running requests weigh: their bodies together may
+be at most ``GOVGRAPH_FAIR_SHARE_ALONE_BYTES`` (16 KiB; a request runs whatever it weighs when
+the caller has none running). Why: a client that sends its whole limit of requests at the
+input caps while the service is idle had them all admitted at once, and the normal callers
+arriving a moment later waited behind 16 of those loop-bound conversions (``/healthz`` 850 ms,
+``bench/hostile_client.py``). The work a request does on the loop grows with its input, so its
+size is the weight; a console page's or a lookup's requests (0.2-2 KiB) still run together.
 """
 
 from __future__ import annotations
@@ -30,80 +38,94 @@ class FairShare:
     """Running requests per caller while callers contend (module doc).
 
     ``contended(caller)`` tells whether another caller has requests in flight (the admission's
-    count, which includes requests waiting here).
+    count, which includes requests waiting here); ``alone_weight`` bounds what a caller's running
+    requests weigh together while it is alone (0: no bound).
     """
 
-    def __init__(self, share: int, contended: Callable[[Hashable], bool]) -> None:
-        if share < 0:
+    def __init__(
+        self, share: int, contended: Callable[[Hashable], bool], alone_weight: int = 0
+    ) -> None:
+        if share < 0 or alone_weight < 0:
             raise ValueError("a fair share is a number of requests, 0 for none")
         self.share = share
         self.contended = contended
+        self.alone_weight = alone_weight
         #: requests running past the fair share, by caller (granted turns included)
         self.running: Counter[Hashable] = Counter()
-        #: each caller's requests waiting for their turn, oldest first
-        self._queues: dict[Hashable, deque[asyncio.Future[None]]] = {}
+        #: what they weigh together, by caller
+        self.weight: Counter[Hashable] = Counter()
+        #: each caller's requests waiting for their turn, oldest first, with their weights
+        self._queues: dict[Hashable, deque[tuple[asyncio.Future[None], int]]] = {}
 
     def waiting(self, caller: Hashable) -> int:
         """How many of ``caller``'s requests wait for their turn."""
         return len(self._queues.get(caller, ()))
 
     @asynccontextmanager
-    async def turn(self, caller: Hashable) -> AsyncIterator[None]:
-        """Wait for ``caller``'s turn, then hold one of its running slots."""
-        if self.waiting(caller) or not self._may_start(caller):
-            await self._wait(caller)  # on return the slot is counted in ``running``
+    async def turn(self, caller: Hashable, weight: int = 0) -> AsyncIterator[None]:
+        """Wait for ``caller``'s turn, then hold one of its running slots (of ``weight``)."""
+        if self.waiting(caller) or not self._may_start(caller, weight):
+            await self._wait(caller, weight)  # on return the slot is counted in ``running``
         else:
-            self.running[caller] += 1
+            self._hold(caller, weight)
         try:
             yield
         finally:
-            self._release(caller)
+            self._release(caller, weight)
 
     def changed(self) -> None:
         """Something outside changed who contends (a caller left): start who may start."""
         for caller in list(self._queues):
             self._start_waiting(caller)
 
-    def _may_start(self, caller: Hashable) -> bool:
-        if not self.share or self.running[caller] < self.share:
+    def _may_start(self, caller: Hashable, weight: int) -> bool:
+        if not self.share or not self.running[caller]:
             return True
-        return not self.contended(caller)
+        if self.contended(caller):
+            return self.running[caller] < self.share
+        return not self.alone_weight or self.weight[caller] + weight <= self.alone_weight
 
-    async def _wait(self, caller: Hashable) -> None:
+    def _hold(self, caller: Hashable, weight: int) -> None:
+        self.running[caller] += 1
+        self.weight[caller] += weight
+
+    async def _wait(self, caller: Hashable, weight: int) -> None:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues.setdefault(caller, deque()).append(waiter)
+        entry = (waiter, weight)
+        self._queues.setdefault(caller, deque()).append(entry)
         try:
             await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                self._release(caller)  # granted, then cancelled before it ran: pass it on
+                self._release(caller, weight)  # granted, then cancelled before it ran: pass it on
             else:
-                self._forget(caller, waiter)
+                self._forget(caller, entry)
             raise
 
-    def _release(self, caller: Hashable) -> None:
+    def _release(self, caller: Hashable, weight: int) -> None:
         self.running[caller] -= 1
+        self.weight[caller] -= weight
         if self.running[caller] <= 0:
-            del self.running[caller]
+            del self.running[caller], self.weight[caller]
         # this caller's next, and any other caller held only because this one contended
         self.changed()
 
     def _start_waiting(self, caller: Hashable) -> None:
         queue = self._queues.get(caller)
-        while queue and self._may_start(caller):
-            waiter = queue.popleft()
+        while queue and self._may_start(caller, queue[0][1]):
+            waiter, weight = queue.popleft()
             if waiter.done():  # cancelled meanwhile
                 continue
-            self.running[caller] += 1  # granted now, so no one else takes it meanwhile
+            self._hold(caller, weight)  # granted now, so no one else takes it meanwhile
             waiter.set_result(None)
         if queue is not None and not queue:
             del self._queues[caller]
 
-    def _forget(self, caller: Hashable, waiter: asyncio.Future[None]) -> None:
+    def _forget(self, caller: Hashable, entry: tuple[asyncio.Future[None], int]) -> None:
         queue = self._queues.get(caller)
         if queue is None:
             return
         with suppress(ValueError):
-            queue.remove(waiter)
+            queue.remove(entry)
         if not queue:
             del self._queues[caller]

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         "once; its others wait in its own queue, under the request deadline (api/fair_share.py); "
         "0: off",
     )
+    fair_share_alone_bytes: int = Field(
+        16384,
+        ge=0,
+        description="a caller alone runs its requests at once while their bodies weigh together "
+        "at most this many bytes (one runs whatever its size); the rest wait their turn, so a "
+        "burst of large requests on an idle service does not hold the event loop "
+        "(api/fair_share.py); 0: no bound",
+    )
     embedded_read_threads: int = Field(
         2,
         ge=1,

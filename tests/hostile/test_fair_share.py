@@ -54,19 +54,24 @@ class HeldApp:
 class Service:
     """:class:`Admission` around a :class:`HeldApp`, asked as ASGI."""
 
-    def __init__(self, *, per_key: int = 8, fair_share: int = 1) -> None:
+    def __init__(self, *, per_key: int = 8, fair_share: int = 1, alone_bytes: int = 0) -> None:
         self.inner = HeldApp()
         self.admission = Admission(
-            self.inner, path="/graphql", per_key=per_key, anonymous=16, fair_share=fair_share
+            self.inner,
+            path="/graphql",
+            per_key=per_key,
+            anonymous=16,
+            fair_share=fair_share,
+            alone_bytes=alone_bytes,
         )
         self.statuses: dict[str, int] = {}
 
-    def send(self, key: str, name: str) -> asyncio.Task[None]:
-        scope = {
-            "type": "http",
-            "path": "/graphql",
-            "headers": [(b"x-api-key", key.encode()), (b"x-name", name.encode())],
-        }
+    def send(self, key: str, name: str, size: int | None = 200) -> asyncio.Task[None]:
+        """A POST from ``key`` whose body is ``size`` bytes (None: chunked, of unknown length)."""
+        headers = [(b"x-api-key", key.encode()), (b"x-name", name.encode())]
+        if size is not None:
+            headers.append((b"content-length", str(size).encode()))
+        scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": headers}
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -129,6 +134,46 @@ def test_a_caller_alone_runs_every_request_its_limit_allows() -> None:
         for i, task in enumerate(tasks[:3]):
             await service.answer(f"b{i}", task)
         await tasks[3]
+
+    asyncio.run(scenario())
+
+
+def test_a_caller_alone_runs_large_requests_one_after_another_and_small_ones_together() -> None:
+    async def scenario() -> None:
+        service = Service(alone_bytes=16_384)
+        large = [service.send("bulk", f"L{i}", size=10_000) for i in range(3)]
+        await service.settle()
+        # the first runs whatever it weighs; a second would take the caller past 16 KiB
+        assert service.inner.started == ["L0"]
+        small = [service.send("bulk", f"s{i}", size=300) for i in range(2)]
+        await service.settle()
+        assert service.inner.started == ["L0"]  # first come, first served: behind L1 and L2
+        await service.answer("L0", large[0])
+        await service.settle()
+        assert service.inner.started == ["L0", "L1"]
+        await service.answer("L1", large[1])
+        await service.settle()
+        # L2 (10,000) and both small ones (600) fit together
+        assert service.inner.started == ["L0", "L1", "L2", "s0", "s1"]
+        for name, task in [("L2", large[2]), ("s0", small[0]), ("s1", small[1])]:
+            await service.answer(name, task)
+        assert not service.admission.fair.running and not service.admission.fair.weight
+
+    asyncio.run(scenario())
+
+
+def test_a_body_of_unknown_length_runs_on_its_own_while_the_caller_is_alone() -> None:
+    async def scenario() -> None:
+        service = Service(alone_bytes=16_384)
+        first = service.send("bulk", "s0")
+        await service.settle()
+        chunked = service.send("bulk", "chunked", size=None)
+        await service.settle()
+        assert service.inner.started == ["s0"]  # weighs the whole budget: waits for s0
+        await service.answer("s0", first)
+        await service.settle()
+        assert service.inner.started == ["s0", "chunked"]
+        await service.answer("chunked", chunked)
 
     asyncio.run(scenario())
 
