@@ -57,6 +57,8 @@ UPDATE_DOC = "GOVGRAPH_UPDATE_DOCS=1 ./dev test tests/analytics/test_rules.py -k
 MODULES = (
     "_dates",
     "_facts",
+    "columns",
+    "derived",
     "_layers",
     "_patch",
     "engine",

@@ -1,0 +1,557 @@
+"""The columnar index of one store version: nodes and links as typed arrays, a day as masks.
+
+Why. The analytics ask per-element questions of typed, dated links ("the full members living in
+a compound no branch covers"). Held as dicts of Python objects (:mod:`~._facts`), a province's
+projection costs gigabytes and every whole-graph question a Python loop; held as arrays, the
+same data costs tens of bytes a link and a whole-graph question is a scan in native code
+(issue 15). This module holds the data; :mod:`~.derived` computes the shared facts
+(who lives where, who sits where, where everything rolls up to) on a day.
+
+Layout
+------
+* **Nodes**: one ``int32`` number per node, given in the order of the ids (so sorting numbers
+  sorts ids, as every answer of the analytics is sorted by id), its kind as an ``int8`` code,
+  its number within its kind, and the few properties the analytics read as typed columns per
+  kind (:data:`NODE_COLUMNS`). Names are one UTF-8 buffer with offsets.
+* **Links**: one :class:`Block` per (link kind, source kind, target kind) present, its rows
+  sorted by (source, target, key): the ends as node numbers, ``since``/``until`` as day numbers
+  (days since 1970-01-01, :data:`NO_SINCE`/:data:`NO_UNTIL` for none), the properties the rules
+  read as codes into one dictionary per link kind (:data:`LINK_COLUMNS`).
+* **A day** (:class:`DayView`): a boolean mask per block (the links valid that day), nothing
+  copied. The views of the last few days asked are kept on the :class:`Columns` object that owns
+  them (no module-level cache): dropping the index drops them.
+
+An index never changes once built; a new store version is a new :class:`Columns`.
+
+Examples
+--------
+>>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+>>> cols = columns_of(tiny_city())
+>>> cols.size, cols.id(cols.number("pb1")), cols.kind_of(cols.number("pb1"))
+(40, 'pb1', 'PartyBranch')
+>>> day = cols.day(AS_OF)
+>>> src, dst = day.links("MEMBER_OF", target_kind="PartyBranch")
+>>> cols.ids_of(src)  # p10 left the branch in February
+['p1', 'p2', 'p4', 'p5', 'p6', 'p7', 'p9']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeAlias
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from ..model import parse_link_id
+
+Int32s: TypeAlias = NDArray[np.int32]
+Bools: TypeAlias = NDArray[np.bool_]
+
+#: a day number for "no since" (the link holds from the beginning) and "no until" (to the end);
+#: the comparisons of a day's mask need no special case for them
+NO_SINCE = int(np.iinfo(np.int32).min)
+NO_UNTIL = int(np.iinfo(np.int32).max)
+#: a date column's value for "no date"
+NO_DAY = NO_SINCE
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+#: the node properties the analytics read, per kind, and how they are held: ``day`` (int32 day
+#: number, :data:`NO_DAY` for none), ``int`` (int32, -1 for none), ``float`` (float64, NaN for
+#: none), ``bool`` (True only for True) or ``code`` (:class:`Codes`)
+NODE_COLUMNS: Mapping[str, Mapping[str, str]] = {
+    "Compound": {"is_old": "bool", "delivered_area_ratio": "float"},
+    "PartyBranch": {"form": "code", "elected_on": "day", "term_years": "int"},
+    "OwnersCommittee": {"elected_on": "day", "term_years": "int", "filed_on": "day"},
+    "Person": {"employer": "code"},
+    "Meeting": {"meeting_type": "code", "date": "day"},
+    "Appeal": {"appeal_type": "code", "received": "day", "replied": "day", "topic": "code"},
+    "Evaluation": {"year": "int", "grade": "code"},
+    "LeadershipGroup": {"level": "code"},
+    "PartyCommittee": {"level": "code"},
+}
+#: the link properties the analytics read, per link kind (all held as :class:`Codes`)
+LINK_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "MEMBER_OF": ("status", "category"),
+    "HOLDS_POST": ("role",),
+    "EMPLOYED_BY": ("role",),
+    "MANAGES": ("mode",),
+}
+#: how many day views a :class:`Columns` keeps (the oldest asked goes first)
+MAX_DAYS = 16
+
+#: a node as the builder reads it: id, kind, properties
+NodeRow: TypeAlias = tuple[str, str, Mapping[str, Any]]
+#: a link as the builder reads it: source id, target id, kind, key ("" for none), properties
+LinkRow: TypeAlias = tuple[str, str, str, str, Mapping[str, Any]]
+
+
+def day_number(value: object) -> int:
+    """The day number of a date (days since 1970-01-01; an ISO text is read), else
+    :data:`NO_DAY`.
+
+    >>> day_number(dt.date(1970, 1, 2)), day_number("2021-05-31"), day_number(None) == NO_DAY
+    (1, 18778, True)
+    """
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.toordinal() - _EPOCH
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value).toordinal() - _EPOCH
+    return NO_DAY
+
+
+def day_of(number: int) -> dt.date | None:
+    """The date of a day number (None for :data:`NO_DAY` and :data:`NO_UNTIL`)."""
+    if number in (NO_SINCE, NO_UNTIL):
+        return None
+    return dt.date.fromordinal(number + _EPOCH)
+
+
+class Codes(NamedTuple):
+    """A text column as small integers: ``codes[i]`` indexes ``values`` (-1: no value).
+
+    Why. The rules group and filter on a handful of distinct texts (a member's status, a
+    post's role); a code is 2 bytes against a Python string per row, and a comparison of
+    codes is one vector operation.
+
+    >>> c = Codes.of(["full", None, "probationary", "full"])
+    >>> c.values, c.codes.tolist(), c.code("full"), c.code("unknown")
+    (('full', 'probationary'), [0, -1, 1, 0], 0, -2)
+    """
+
+    codes: NDArray[np.int16] | NDArray[np.int32]
+    values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, values: Sequence[object]) -> Codes:
+        distinct = sorted({str(v) for v in values if v is not None})
+        lookup = {v: i for i, v in enumerate(distinct)}
+        found = (-1 if v is None else lookup[str(v)] for v in values)
+        if len(distinct) < 2**15:
+            return cls(np.fromiter(found, np.int16, count=len(values)), tuple(distinct))
+        return cls(np.fromiter(found, np.int32, count=len(values)), tuple(distinct))
+
+    def code(self, value: str) -> int:
+        """The code of ``value``; -2 (matching no row) when no row holds it."""
+        try:
+            return self.values.index(value)
+        except ValueError:
+            return -2
+
+    def take(self, rows: NDArray[np.intp] | Int32s) -> Codes:
+        """The codes of ``rows``, with the same dictionary."""
+        return Codes(self.codes[rows], self.values)
+
+    def value(self, code: int) -> str | None:
+        return self.values[code] if code >= 0 else None
+
+
+#: a node property column (see :data:`NODE_COLUMNS`)
+Column: TypeAlias = Int32s | NDArray[np.float64] | Bools | Codes
+
+
+class Block(NamedTuple):
+    """The links of one (link kind, source kind, target kind), sorted by (source, target, key).
+
+    ``src`` and ``dst`` are node numbers; ``keyed`` holds the key of the few rows that have
+    one (a link id is ``source|KIND|target[|key]``, so it is not stored). ``by_dst`` lists the
+    rows sorted by (target, source): the links into a node without a second copy of them."""
+
+    kind: str
+    source_kind: str
+    target_kind: str
+    src: Int32s
+    dst: Int32s
+    since: Int32s
+    until: Int32s
+    props: Mapping[str, Codes]
+    keyed: Mapping[int, str]
+    by_dst: Int32s
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def valid(self, day: int | None) -> Bools:
+        """Which rows hold on day number ``day`` (``since`` and ``until`` inclusive; every row
+        for None)."""
+        if day is None:
+            return np.ones(len(self.src), np.bool_)
+        return (self.since <= day) & (day <= self.until)
+
+    def nbytes(self) -> int:
+        arrays = (self.src, self.dst, self.since, self.until, self.by_dst)
+        return sum(a.nbytes for a in arrays) + sum(c.codes.nbytes for c in self.props.values())
+
+
+class Columns:
+    """The columnar index of one store version (build it with :func:`build_columns` or
+    :func:`columns_of`); read-only.
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.examples import tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> cols.ids_of(cols.of_kind("PartyBranch")), cols.name(cols.number("c1"))
+    (['pb1'], '示例甲小区')
+    >>> cols.column("PartyBranch", "term_years").tolist(), cols.column("Compound", "is_old")
+    ([5], array([ True,  True]))
+    >>> [(b.kind, b.source_kind, b.target_kind) for b in cols.blocks("HOLDS_POST")]
+    [('HOLDS_POST', 'Person', 'OwnersCommittee'), ('HOLDS_POST', 'Person', 'PartyBranch')]
+    """
+
+    def __init__(
+        self,
+        ids: NDArray[np.bytes_],
+        *,
+        kinds: tuple[str, ...],
+        kind: NDArray[np.int8],
+        names: tuple[NDArray[np.uint8], NDArray[np.int64]],
+        columns: Mapping[tuple[str, str], Column],
+        blocks: Mapping[tuple[str, str, str], Block],
+    ) -> None:
+        self.ids = ids
+        #: the node kinds present, sorted; ``kind`` holds an index into them per node
+        self.kinds = kinds
+        self.kind = kind
+        self._kind_code = {k: i for i, k in enumerate(kinds)}
+        self._of_kind = {k: np.flatnonzero(kind == i).astype(np.int32) for i, k in enumerate(kinds)}
+        #: each node's number within its kind (a row of its kind's columns)
+        self.local = np.empty(len(ids), np.int32)
+        for rows in self._of_kind.values():
+            self.local[rows] = np.arange(len(rows), dtype=np.int32)
+        self._name_buf, self._name_off = names
+        self._columns = dict(columns)
+        self._blocks = dict(blocks)
+        self._by_kind: dict[str, list[Block]] = defaultdict(list)
+        for key in sorted(self._blocks):
+            self._by_kind[key[0]].append(self._blocks[key])
+        self._days: OrderedDict[int | None, DayView] = OrderedDict()
+
+    # -- nodes -------------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """The number of nodes."""
+        return len(self.ids)
+
+    def number(self, node_id: str) -> int:
+        """The number of the node ``node_id`` (KeyError if there is none)."""
+        key = node_id.encode()
+        i = int(np.searchsorted(self.ids, key))
+        if i == len(self.ids) or self.ids[i] != key:
+            raise KeyError(node_id)
+        return i
+
+    def numbers(self, node_ids: Iterable[str]) -> Int32s:
+        return np.array([self.number(n) for n in node_ids], np.int32)
+
+    def id(self, number: int) -> str:
+        return bytes(self.ids[number]).decode()
+
+    def ids_of(self, numbers: Iterable[int] | NDArray[np.integer[Any]]) -> list[str]:
+        """The ids of ``numbers``, in their order."""
+        return [bytes(self.ids[int(i)]).decode() for i in numbers]
+
+    def kind_of(self, number: int) -> str:
+        return self.kinds[int(self.kind[number])]
+
+    def kind_code(self, kind: str) -> int:
+        """The code of ``kind`` in :attr:`kind`; -1 when no node has it."""
+        return self._kind_code.get(kind, -1)
+
+    def of_kind(self, kind: str) -> Int32s:
+        """The numbers of the nodes of ``kind``, sorted (so in id order)."""
+        found = self._of_kind.get(kind)
+        return found if found is not None else np.empty(0, np.int32)
+
+    def name(self, number: int) -> str | None:
+        start, end = self._name_off[number], self._name_off[number + 1]
+        return bytes(self._name_buf[start:end]).decode() if end > start else None
+
+    def column(self, kind: str, prop: str) -> Column:
+        """The column of ``prop`` over the nodes of ``kind`` (row :attr:`local` of a node);
+        only the properties of :data:`NODE_COLUMNS` are held."""
+        return self._columns[kind, prop]
+
+    # -- links -------------------------------------------------------------------------------------
+    def blocks(
+        self, kind: str, source_kind: str | None = None, target_kind: str | None = None
+    ) -> list[Block]:
+        """The blocks of link ``kind`` (from ``source_kind``, to ``target_kind``), sorted by
+        their kinds."""
+        return [
+            b
+            for b in self._by_kind.get(kind, ())
+            if (source_kind is None or b.source_kind == source_kind)
+            and (target_kind is None or b.target_kind == target_kind)
+        ]
+
+    def all_blocks(self) -> list[Block]:
+        return [self._blocks[k] for k in sorted(self._blocks)]
+
+    def link_id(self, block: Block, row: int) -> str:
+        """The id of a link, derived from its ends, its kind and its key."""
+        out = f"{self.id(int(block.src[row]))}|{block.kind}|{self.id(int(block.dst[row]))}"
+        key = block.keyed.get(row)
+        return f"{out}|{key}" if key else out
+
+    def adjacency(self, block: Block) -> sp.csr_array:
+        """The block as a sparse matrix over the numbers within the source and target kinds
+        (an entry holds its row number + 1, so that row 0 is stored): made when asked."""
+        rows = self.local[block.src]
+        indptr = np.zeros(len(self.of_kind(block.source_kind)) + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(indptr) - 1), out=indptr[1:])
+        shape = (len(indptr) - 1, len(self.of_kind(block.target_kind)))
+        data = np.arange(1, len(block) + 1, dtype=np.int32)
+        return sp.csr_array((data, self.local[block.dst], indptr), shape=shape)
+
+    # -- days --------------------------------------------------------------------------------------
+    def day(self, as_of: dt.date | None) -> DayView:
+        """The view of the index on ``as_of`` (the whole history for None): kept for the last
+        :data:`MAX_DAYS` days asked, with what was computed on it."""
+        key = None if as_of is None else day_number(as_of)
+        found = self._days.get(key)
+        if found is None:
+            found = self._days[key] = DayView(self, key)
+            while len(self._days) > MAX_DAYS:
+                self._days.popitem(last=False)
+        else:
+            self._days.move_to_end(key)
+        return found
+
+    def nbytes(self) -> dict[str, int]:
+        """The bytes of the arrays, by part (the day views not counted)."""
+        props = 0
+        for c in self._columns.values():
+            props += c.codes.nbytes if isinstance(c, Codes) else c.nbytes
+        return {
+            "ids": self.ids.nbytes,
+            "kind+local": self.kind.nbytes + self.local.nbytes,
+            "names": self._name_buf.nbytes + self._name_off.nbytes,
+            "node props": props,
+            "links": sum(b.nbytes() for b in self._blocks.values()),
+        }
+
+
+class DayView:
+    """The index on one day: which links hold (a mask per block, made when first asked) and
+    what was computed from them (:meth:`memo`, used by :mod:`~.derived`)."""
+
+    def __init__(self, columns: Columns, day: int | None) -> None:
+        self.columns = columns
+        #: the day number (None: the whole history)
+        self.day = day
+        self._valid: dict[tuple[str, str, str], Bools] = {}
+        self._memo: dict[Hashable, Any] = {}
+
+    def valid(self, block: Block) -> Bools:
+        key = (block.kind, block.source_kind, block.target_kind)
+        found = self._valid.get(key)
+        if found is None:
+            found = self._valid[key] = block.valid(self.day)
+        return found
+
+    def rows(
+        self, kind: str, source_kind: str | None = None, target_kind: str | None = None
+    ) -> list[tuple[Block, Int32s]]:
+        """The blocks of ``kind`` (see :meth:`Columns.blocks`) with their rows valid today."""
+        return [
+            (b, np.flatnonzero(self.valid(b)).astype(np.int32))
+            for b in self.columns.blocks(kind, source_kind, target_kind)
+        ]
+
+    def links(
+        self,
+        kind: str,
+        source_kind: str | None = None,
+        target_kind: str | None = None,
+        where: tuple[str, Sequence[str | None]] | None = None,
+    ) -> tuple[Int32s, Int32s]:
+        """(sources, targets) of the links of ``kind`` valid today, block after block (each
+        sorted by source, target); ``where=(prop, values)`` keeps those whose ``prop`` is one
+        of ``values`` (None: no value)."""
+        src: list[Int32s] = []
+        dst: list[Int32s] = []
+        for b in self.columns.blocks(kind, source_kind, target_kind):
+            keep = self.valid(b)
+            if where is not None:
+                prop, values = where
+                codes = b.props[prop]
+                wanted = [-1 if v is None else codes.code(v) for v in values]
+                keep = keep & np.isin(codes.codes, wanted)
+            src.append(b.src[keep])
+            dst.append(b.dst[keep])
+        if not src:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        return np.concatenate(src), np.concatenate(dst)
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per view and ``key`` (the view is read-only)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+# -- building -------------------------------------------------------------------------------------
+def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns:
+    """The index of ``nodes`` and ``links`` (links whose ends are not among ``nodes`` are left
+    out, as a projection leaves them out).
+
+    The rows are read once each: a store that reads its data in columns can feed them as it
+    reads, with no graph of Python objects in between.
+
+    Examples
+    --------
+    >>> cols = build_columns(
+    ...     [("c1", "Compound", {"name": "甲"}), ("b1", "Building", {})],
+    ...     [("b1", "c1", "PART_OF", "", {"since": dt.date(2021, 1, 1)})],
+    ... )
+    >>> (b,) = cols.all_blocks()
+    >>> b.kind, cols.ids_of(b.src), b.since.tolist(), b.valid(day_number("2020-12-31")).tolist()
+    ('PART_OF', ['b1'], [18628], [False])
+    """
+    ordered = sorted(nodes, key=lambda r: r[0])
+    kinds = tuple(sorted({r[1] for r in ordered}))
+    kind_code = {k: i for i, k in enumerate(kinds)}
+    ids = np.array([r[0].encode() for r in ordered], dtype=np.bytes_)
+    kind = np.fromiter((kind_code[r[1]] for r in ordered), np.int8, count=len(ordered))
+    names = [name.encode() if isinstance(name := r[2].get("name"), str) else b"" for r in ordered]
+    name_off = np.zeros(len(names) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, names), np.int64, count=len(names)), out=name_off[1:])
+    name_buf = np.frombuffer(b"".join(names), np.uint8)
+    del names
+    columns = _node_columns(ordered)
+    # a transient lookup for the link ends (the index itself finds an id by binary search)
+    number = {r[0]: i for i, r in enumerate(ordered)}
+    del ordered
+    blocks = _blocks(links, number, kind, kinds)
+    return Columns(
+        ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
+    )
+
+
+def columns_of(graph: nx.MultiDiGraph) -> Columns:
+    """The index of a projection (:func:`~.projection.project`, with its whole history or a
+    day's links).
+
+    Why. Until the stores read their data in columns, the analytics' one input is the
+    projection; this reads its node and link records as :func:`build_columns` rows."""
+    nodes = ((n, str(d.get("kind", "")), d) for n, d in graph._node.items())
+
+    def links() -> Iterable[LinkRow]:
+        for u, nbrs in graph._succ.items():
+            for v, keys in nbrs.items():
+                for lid, d in keys.items():
+                    # a link id has four parts only when the link has a key
+                    key = parse_link_id(lid)[3] if lid.count("|") > 2 else ""
+                    yield u, v, d["kind"], key, d
+
+    return build_columns(nodes, links())
+
+
+def _node_columns(ordered: Sequence[NodeRow]) -> dict[tuple[str, str], Column]:
+    by_kind: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for _, kind, props in ordered:
+        if kind in NODE_COLUMNS:
+            by_kind[kind].append(props)
+    out: dict[tuple[str, str], Column] = {}
+    for kind, props in NODE_COLUMNS.items():
+        rows = by_kind.get(kind, [])
+        for prop, how in props.items():
+            values = [r.get(prop) for r in rows]
+            out[kind, prop] = _column(values, how)
+    return out
+
+
+def _column(values: Sequence[Any], how: str) -> Column:
+    n = len(values)
+    if how == "day":
+        return np.fromiter(map(day_number, values), np.int32, count=n)
+    if how == "int":
+        ints = (v if isinstance(v, int) and not isinstance(v, bool) else -1 for v in values)
+        return np.fromiter(ints, np.int32, count=n)
+    if how == "float":
+        floats = (
+            float(v) if isinstance(v, int | float) and not isinstance(v, bool) else np.nan
+            for v in values
+        )
+        return np.fromiter(floats, np.float64, count=n)
+    if how == "bool":
+        return np.fromiter((v is True for v in values), np.bool_, count=n)
+    return Codes.of(values)
+
+
+class _Rows:
+    """The links of one kind as read, column by column."""
+
+    def __init__(self, props: Sequence[str]) -> None:
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.since: list[int] = []
+        self.until: list[int] = []
+        self.keys: list[str] = []
+        self.props: dict[str, list[Any]] = {p: [] for p in props}
+
+
+def _blocks(
+    links: Iterable[LinkRow],
+    number: Mapping[str, int],
+    kind: NDArray[np.int8],
+    kinds: tuple[str, ...],
+) -> dict[tuple[str, str, str], Block]:
+    grouped: dict[str, _Rows] = {}
+    for source, target, link_kind, key, props in links:
+        s, t = number.get(source), number.get(target)
+        if s is None or t is None:
+            continue
+        rows = grouped.get(link_kind)
+        if rows is None:
+            rows = grouped[link_kind] = _Rows(LINK_COLUMNS.get(link_kind, ()))
+        rows.src.append(s)
+        rows.dst.append(t)
+        rows.since.append(day_number(props.get("since")))
+        end = day_number(props.get("until"))
+        rows.until.append(NO_UNTIL if end == NO_DAY else end)
+        rows.keys.append(key)
+        for p, values in rows.props.items():
+            values.append(props.get(p))
+    out: dict[tuple[str, str, str], Block] = {}
+    for link_kind, rows in grouped.items():
+        src = np.array(rows.src, np.int32)
+        dst = np.array(rows.dst, np.int32)
+        # one dictionary per link kind, so a code means the same in each of its blocks
+        props = {p: Codes.of(v) for p, v in rows.props.items()}
+        key_codes = Codes.of(rows.keys)  # "" sorts first: a link without a key comes first
+        order = np.lexsort((key_codes.codes, dst, src))
+        src, dst = src[order], dst[order]
+        since = np.array(rows.since, np.int32)[order]
+        until = np.array(rows.until, np.int32)[order]
+        keys = key_codes.take(order)
+        props = {p: c.take(order) for p, c in props.items()}
+        pair = kind[src].astype(np.int32) * len(kinds) + kind[dst]
+        for code in np.unique(pair).tolist():
+            picked = np.flatnonzero(pair == code)
+            b_dst = dst[picked]
+            keyed = {
+                i: keys.values[k]
+                for i, k in enumerate(keys.codes[picked].tolist())
+                if keys.values[k]
+            }
+            out[link_kind, kinds[code // len(kinds)], kinds[code % len(kinds)]] = Block(
+                kind=link_kind,
+                source_kind=kinds[code // len(kinds)],
+                target_kind=kinds[code % len(kinds)],
+                src=src[picked],
+                dst=b_dst,
+                since=since[picked],
+                until=until[picked],
+                props={p: c.take(picked) for p, c in props.items()},
+                keyed=keyed,
+                by_dst=np.lexsort((src[picked], b_dst)).astype(np.int32),
+            )
+    return out

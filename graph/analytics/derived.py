@@ -1,0 +1,416 @@
+"""What every analysis asks of a day, computed once per :class:`~.columns.DayView` as arrays.
+
+Why. The same facts feed most rules, the coverage and the ties: the compound of a unit, the
+compounds a person lives in, the members of a branch, who holds the senior post of a body,
+where a node rolls up to. :class:`~._facts.Facts` answers them node by node; here each is one
+array (or one sorted list of pairs) for the whole day, kept on the view that owns it, so a rule
+reads it with a gather or a binary search. Each answer is exactly what ``Facts`` answers on the
+same day's projection (``tests/analytics/test_columns.py`` holds them to it).
+
+Node numbers are :class:`~.columns.Columns` numbers; -1 stands for "none".
+
+Examples
+--------
+>>> from govgraph.graph.analytics.columns import columns_of
+>>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+>>> cols = columns_of(tiny_city())
+>>> day = cols.day(AS_OF)
+>>> p1 = cols.number("p1")
+>>> cols.ids_of(homes(day).of(p1)), cols.ids_of(place(day)[p1])
+(['c1'], ['c1', 'comm', 'town', 'city'])
+>>> cols.ids_of(members(day).of(cols.number("pg1")))
+['p1', 'p2']
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
+from .columns import Bools, DayView, Int32s
+
+#: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
+_LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
+_BRANCH_KINDS = ("PartyBranch", "PartyGroup")
+
+
+class Pairs(NamedTuple):
+    """Distinct pairs of node numbers, sorted by (``a``, ``b``).
+
+    >>> p = Pairs.distinct(np.array([2, 1, 2, 2]), np.array([5, 7, 3, 5]))
+    >>> p.a.tolist(), p.b.tolist(), p.of(2).tolist(), p.of(4).tolist()
+    ([1, 2, 2], [7, 3, 5], [3, 5], [])
+    """
+
+    a: Int32s
+    b: Int32s
+
+    @classmethod
+    def distinct(cls, a: NDArray[np.integer[Any]], b: NDArray[np.integer[Any]]) -> Pairs:
+        if not len(a):
+            return cls(np.empty(0, np.int32), np.empty(0, np.int32))
+        # one int64 key per pair (node numbers are non-negative int32s): a 1-d unique
+        keys = np.unique((a.astype(np.int64) << 32) | b.astype(np.int64))
+        return cls((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
+
+    def of(self, a: int) -> Int32s:
+        """The ``b`` of every pair whose ``a`` is ``a``, sorted."""
+        lo, hi = np.searchsorted(self.a, [a, a + 1])
+        return self.b[lo:hi]
+
+    def swapped(self) -> Pairs:
+        return Pairs.distinct(self.b, self.a)
+
+
+class Memberships(NamedTuple):
+    """Per node, what its MEMBER_OF links say today (False for everything but members)."""
+
+    #: a MEMBER_OF link to any Party organization (:meth:`~._facts.Facts.is_member`)
+    member: Bools
+    #: one whose status is ``full`` (:meth:`~._facts.Facts.is_full_member`)
+    full: Bools
+    #: one whose status is ``full`` or not given (``is_member(probationary=False)``)
+    settled: Bools
+    #: one of category ``in_service`` (:func:`~._facts.in_service`)
+    in_service: Bools
+    #: one to a Party branch or group (:class:`~._facts.Membership`)
+    in_branch: Bools
+
+
+class Posts(NamedTuple):
+    """The posts held in every body: one row per (body, person), sorted so, with the senior
+    role when a person holds several (the rank of :meth:`~._facts.Facts.posts`, then the
+    first link in id order)."""
+
+    body: Int32s
+    person: Int32s
+    #: the role, a code of ``roles`` (-1: no role given)
+    role: NDArray[np.int16] | NDArray[np.int32]
+    roles: tuple[str, ...]
+
+    def of(self, body: int) -> dict[int, str]:
+        """person → role in ``body`` ("" when not given), as ``Facts.posts`` answers."""
+        lo, hi = np.searchsorted(self.body, [body, body + 1])
+        return {
+            int(p): self.roles[r] if r >= 0 else ""
+            for p, r in zip(self.person[lo:hi].tolist(), self.role[lo:hi].tolist(), strict=True)
+        }
+
+    def holders(self, role: str, size: int) -> Int32s:
+        """Per body, the first person (in id order) holding ``role`` there (-1: none), over
+        ``size`` nodes: :meth:`~._facts.Facts.holder`."""
+        out = np.full(size, -1, np.int32)
+        if role not in self.roles:
+            return out
+        keep = self.role == self.roles.index(role)
+        body, person = self.body[keep], self.person[keep]
+        first = np.ones(len(body), np.bool_)
+        first[1:] = body[1:] != body[:-1]
+        out[body[first]] = person[first]
+        return out
+
+
+# -- places ---------------------------------------------------------------------------------------
+def compound_of(day: DayView) -> Int32s:
+    """Per node, its compound: a compound's own, a building's and a unit's (by PART_OF; of
+    several, the first in id order that leads to one); -1 for the rest."""
+
+    def compute() -> Int32s:
+        cols = day.columns
+        out = np.full(cols.size, -1, np.int32)
+        compounds = cols.of_kind("Compound")
+        out[compounds] = compounds
+        # buildings, then units: a unit's compound is its building's (or a compound's; a
+        # unit part of another unit, which the ontology does not allow, is not followed)
+        for kind in ("Building", "Unit"):
+            _first_found(out, *day.links("PART_OF", source_kind=kind))
+        return out
+
+    found: Int32s = day.memo("compound_of", compute)
+    return found
+
+
+def building_of(day: DayView) -> Int32s:
+    """Per node, its building: a building's own, a unit's (the first building it is part of,
+    in id order); -1 for the rest."""
+
+    def compute() -> Int32s:
+        cols = day.columns
+        out = np.full(cols.size, -1, np.int32)
+        buildings = cols.of_kind("Building")
+        out[buildings] = buildings
+        src, dst = day.links("PART_OF", source_kind="Unit", target_kind="Building")
+        _first_found(out, src, dst)
+        return out
+
+    found: Int32s = day.memo("building_of", compute)
+    return found
+
+
+def homes(day: DayView) -> Pairs:
+    """(person, compound) for every compound a person lives in (RESIDES_IN a unit, a building
+    or the compound): :meth:`~._facts.Facts.homes`."""
+
+    def compute() -> Pairs:
+        return _via(day, "RESIDES_IN", compound_of(day))
+
+    found: Pairs = day.memo("homes", compute)
+    return found
+
+
+def home_buildings(day: DayView) -> Pairs:
+    """(person, building) for every building a person lives in (or in one of its units)."""
+
+    def compute() -> Pairs:
+        return _via(day, "RESIDES_IN", building_of(day))
+
+    found: Pairs = day.memo("home_buildings", compute)
+    return found
+
+
+def owned_compounds(day: DayView) -> Pairs:
+    """(person, compound) for every compound a person owns a unit in."""
+    found: Pairs = day.memo("owned_compounds", lambda: _via(day, "OWNS", compound_of(day)))
+    return found
+
+
+def place(day: DayView) -> Int32s:
+    """Per node, where it rolls up to: its compound, community, township and city (columns in
+    the order of :data:`~._facts.LEVELS`; -1 unknown), as :meth:`~._facts.Facts.place`.
+
+    A place's are its own chain up PART_OF (the first parent in id order, until a level comes
+    twice); any other node's are the places its :data:`~._facts.ANCHORS` reach (the first
+    anchor link kind that reaches any), and of several, the levels they all agree on from the
+    city down to the first where they differ."""
+
+    def compute() -> Int32s:
+        chains = _chains(day)
+        node, anchor = _anchors(day)
+        out = np.full((day.columns.size, 4), -1, np.int32)
+        if not len(node):
+            return out
+        rows = chains[anchor]
+        starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+        low = np.minimum.reduceat(rows, starts, axis=0)
+        high = np.maximum.reduceat(rows, starts, axis=0)
+        # a level is kept when every level above it (and itself) is the same for all anchors
+        agree = np.cumprod((low == high)[:, ::-1], axis=1)[:, ::-1].astype(np.bool_)
+        out[node[starts]] = np.where(agree, low, -1)
+        return out
+
+    found: Int32s = day.memo("place", compute)
+    return found
+
+
+def _chains(day: DayView) -> Int32s:
+    """Per place node, its own chain (:meth:`~._facts.Facts._chain`); -1 rows elsewhere."""
+    cols = day.columns
+    n = cols.size
+    level = np.full(len(cols.kinds), -1, np.int8)
+    for kind, i in _LEVEL_OF_KIND.items():
+        if (code := cols.kind_code(kind)) >= 0:
+            level[code] = i
+    node_level = level[cols.kind]
+    # each place's parent: the first (lowest numbered) place it is part of
+    src, dst = day.links("PART_OF")
+    up = (node_level[src] >= 0) & (node_level[dst] >= 0)
+    parent = np.full(n, n, np.int32)
+    np.minimum.at(parent, src[up], dst[up])
+    parent[parent == n] = -1
+    chains = np.full((n, 4), -1, np.int32)
+    places = np.flatnonzero(node_level >= 0).astype(np.int32)
+    current = places.copy()
+    going = np.ones(len(places), np.bool_)
+    for _ in range(len(LEVELS) + 1):  # each step fills a level or stops
+        lv = node_level[current].astype(np.intp)
+        going &= chains[places, lv] < 0
+        chains[places[going], lv[going]] = current[going]
+        nxt = parent[current]
+        going &= nxt >= 0
+        current = np.where(going, nxt, current)
+    return chains
+
+
+def _anchors(day: DayView) -> tuple[Int32s, Int32s]:
+    """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted.
+
+    Found in rounds: a node is settled once the ends of its anchor links are, up to the first
+    anchor link kind that reaches a place. The ontology's anchor links all point up, so every
+    node settles; a node on a cycle of them (malformed data, on which ``Facts`` answers
+    depending on the order it is asked) is left with none."""
+    cols = day.columns
+    n = cols.size
+    settled = np.zeros(n, np.bool_)
+    places = np.concatenate([cols.of_kind(k) for k in _LEVEL_OF_KIND]).astype(np.int32)
+    settled[places] = True
+    pending: list[str] = []
+    for kind in cols.kinds:
+        if kind in ANCHORS and kind not in _LEVEL_OF_KIND:
+            pending.append(kind)
+        elif kind not in _LEVEL_OF_KIND:
+            settled[cols.of_kind(kind)] = True  # it anchors nowhere
+    ways = {
+        kind: [
+            day.links(link, source_kind=kind)
+            if direction == "out"
+            else day.links(link, target_kind=kind)[::-1]
+            for link, direction in ANCHORS[kind]
+        ]
+        for kind in pending
+    }
+    found_nodes = [places]
+    found_places = [places]
+    while True:
+        node = np.concatenate(found_nodes)
+        anchor = np.concatenate(found_places)
+        order = np.argsort(node, kind="stable")
+        node, anchor = node[order], anchor[order]
+        has = np.zeros(n, np.bool_)
+        has[node] = True
+        progress = False
+        # settled before this round: the anchors above are theirs (a node settled during the
+        # round is an end to wait for until the next)
+        ready = settled.copy()
+        for kind in pending:
+            open_ = np.zeros(n, np.bool_)
+            open_[cols.of_kind(kind)] = True
+            open_ &= ~settled
+            if not open_.any():
+                continue
+            for src, end in ways[kind]:
+                pick = open_[src]
+                s, e = src[pick], end[pick]
+                waiting = np.unique(s[~ready[e]])
+                reach = np.zeros(n, np.bool_)
+                reach[s[has[e]]] = True
+                reach[waiting] = False
+                if reach.any():
+                    take = reach[s]
+                    left, right = _join(e[take], node)
+                    found_nodes.append(s[take][left])
+                    found_places.append(anchor[right])
+                    settled |= reach
+                    progress = True
+                open_[waiting] = False  # to be seen again once its ends are settled
+                open_ &= ~reach
+            # nothing left to try: no anchor
+            if open_.any():
+                settled |= open_
+                progress = True
+        if not progress:
+            break
+    pairs = Pairs.distinct(np.concatenate(found_nodes), np.concatenate(found_places))
+    return pairs.a, pairs.b
+
+
+# -- people ---------------------------------------------------------------------------------------
+def memberships(day: DayView) -> Memberships:
+    """What every node's MEMBER_OF links say today, as masks over the nodes."""
+
+    def compute() -> Memberships:
+        cols = day.columns
+        n = cols.size
+
+        def mask(people: Int32s) -> Bools:
+            out = np.zeros(n, np.bool_)
+            out[people] = True
+            return out
+
+        kinds = cols.kind
+        src, dst = day.links("MEMBER_OF")
+        branch = np.isin(kinds[dst], [cols.kind_code(k) for k in _BRANCH_KINDS])
+        return Memberships(
+            member=mask(src),
+            full=mask(day.links("MEMBER_OF", where=("status", ["full"]))[0]),
+            settled=mask(day.links("MEMBER_OF", where=("status", ["full", None]))[0]),
+            in_service=mask(day.links("MEMBER_OF", where=("category", ["in_service"]))[0]),
+            in_branch=mask(src[branch]),
+        )
+
+    found: Memberships = day.memo("memberships", compute)
+    return found
+
+
+def members(day: DayView) -> Pairs:
+    """(organization, person) for the members of every Party organization; a branch's are its
+    own and its groups' (:meth:`~._facts.Facts.members`)."""
+
+    def compute() -> Pairs:
+        person, org = day.links("MEMBER_OF", source_kind="Person")
+        group, branch = day.links("PART_OF", "PartyGroup", "PartyBranch")
+        left, right = _join(org, group)
+        return Pairs.distinct(np.r_[org, branch[right]], np.r_[person, person[left]])
+
+    found: Pairs = day.memo("members", compute)
+    return found
+
+
+def posts(day: DayView) -> Posts:
+    """The posts held in every body today (HOLDS_POST from a person), with the senior role."""
+
+    def compute() -> Posts:
+        person: list[Int32s] = []
+        body: list[Int32s] = []
+        role: list[NDArray[Any]] = []
+        roles: tuple[str, ...] = ()
+        for block, rows in day.rows("HOLDS_POST", source_kind="Person"):
+            person.append(block.src[rows])
+            body.append(block.dst[rows])
+            codes = block.props["role"]
+            role.append(codes.codes[rows])
+            roles = codes.values  # one dictionary per link kind
+        if not person:
+            empty = np.empty(0, np.int32)
+            return Posts(empty, empty, np.empty(0, np.int16), roles)
+        p, b, r = np.concatenate(person), np.concatenate(body), np.concatenate(role)
+        # rank: the senior role first; then the first link in id order (rows are in that
+        # order within a (person, body), and the sort is stable)
+        rank_of = np.array([_ROLE_RANK.get(v, 2) for v in roles] + [2], np.int8)
+        rank = rank_of[np.where(r >= 0, r, len(roles))]
+        order = np.lexsort((rank, p, b))
+        p, b, r = p[order], b[order], r[order]
+        first = np.ones(len(p), np.bool_)
+        first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
+        return Posts(b[first], p[first], r[first], roles)
+
+    found: Posts = day.memo("posts", compute)
+    return found
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:
+    """Give each ``src`` without a value in ``out`` the value of its first ``dst`` (in
+    number order, so id order) that has one."""
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    value = out[dst]
+    keep = (value >= 0) & (out[src] < 0)
+    s, v = src[keep], value[keep]
+    first = np.ones(len(s), np.bool_)
+    first[1:] = s[1:] != s[:-1]
+    out[s[first]] = v[first]
+
+
+def _via(day: DayView, link: str, up: Int32s) -> Pairs:
+    """(source, up[target]) of the ``link`` links from people, without the -1s."""
+    src, dst = day.links(link, source_kind="Person")
+    found = up[dst]
+    keep = found >= 0
+    return Pairs.distinct(src[keep], found[keep])
+
+
+def _join(a: Int32s, b: Int32s) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index pairs (i, j) with ``a[i] == b[j]``, for every match (an equi-join); ``b`` sorted
+    or not."""
+    order = np.argsort(b, kind="stable")
+    sb = b[order]
+    lo = np.searchsorted(sb, a, "left")
+    hi = np.searchsorted(sb, a, "right")
+    count = hi - lo
+    left = np.repeat(np.arange(len(a)), count)
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    right = order[np.repeat(lo, count) + offsets]
+    return left, right
