@@ -441,15 +441,13 @@ def columns_of(graph: nx.MultiDiGraph) -> Columns:
 
     Why. Until the stores read their data in columns, the analytics' one input is the
     projection; this reads its node and link records as :func:`build_columns` rows."""
-    nodes = ((n, str(d.get("kind", "")), d) for n, d in graph._node.items())
+    nodes = ((n, str(d.get("kind", "")), d) for n, d in graph.nodes(data=True))
 
     def links() -> Iterable[LinkRow]:
-        for u, nbrs in graph._succ.items():
-            for v, keys in nbrs.items():
-                for lid, d in keys.items():
-                    # a link id has four parts only when the link has a key
-                    key = parse_link_id(lid)[3] if lid.count("|") > 2 else ""
-                    yield u, v, d["kind"], key, d
+        for u, v, lid, d in graph.edges(keys=True, data=True):
+            # a link id has four parts only when the link has a key
+            key = parse_link_id(lid)[3] if lid.count("|") > 2 else ""
+            yield u, v, d["kind"], key, d
 
     return build_columns(nodes, links())
 

@@ -73,7 +73,7 @@ class Memberships(NamedTuple):
     #: one whose status is ``full`` (:meth:`~._facts.Facts.is_full_member`)
     full: Bools
     #: one whose status is ``full`` or not given (``is_member(probationary=False)``)
-    settled: Bools
+    full_or_unstated: Bools
     #: one of category ``in_service`` (:func:`~._facts.in_service`)
     in_service: Bools
     #: one to a Party branch or group (:class:`~._facts.Membership`)
@@ -325,7 +325,7 @@ def memberships(day: DayView) -> Memberships:
         return Memberships(
             member=mask(src),
             full=mask(day.links("MEMBER_OF", where=("status", ["full"]))[0]),
-            settled=mask(day.links("MEMBER_OF", where=("status", ["full", None]))[0]),
+            full_or_unstated=mask(day.links("MEMBER_OF", where=("status", ["full", None]))[0]),
             in_service=mask(day.links("MEMBER_OF", where=("category", ["in_service"]))[0]),
             in_branch=mask(src[branch]),
         )

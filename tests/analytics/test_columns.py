@@ -89,7 +89,7 @@ def _check(history: nx.MultiDiGraph, as_of: dt.date | None, cols: Columns) -> No
         assert names(home_buildings.of(i)) == f.home_buildings(n), n
         assert names(owned.of(i)) == f.owned_compounds(n), n
         assert m.member[i] == f.is_member(n), n
-        assert m.settled[i] == f.is_member(n, probationary=False), n
+        assert m.full_or_unstated[i] == f.is_member(n, probationary=False), n
         assert m.full[i] == f.is_full_member(n), n
         found = by_membership.get(n)
         assert m.in_service[i] == (found is not None and found.in_service), n
