@@ -22,6 +22,20 @@ Contenders:
   statement per file, MERGE on ``id`` with the same labels, types and typed properties our store
   writes.
 
+Bulk first load (``--bulk``, or ``--bulk-only`` for nothing else), issue 15:
+
+* ``govgraph import --bulk``: the command itself, as a department runs it: a subprocess, into the
+  empty local Neo4j that ``govgraph neo4j start`` started in a fresh home (its start not timed),
+  timed from start to end: the importer's checks and neo4j-admin's files
+  (:func:`govgraph.loaders.bulk_files.write_bulk_files`), the server stopped,
+  ``neo4j-admin database import full``, the server started again and the schema created. The
+  command's summary gives the three parts.
+* ``neo4j-admin alone``: the same tool, run as the command runs it
+  (:func:`govgraph.ops.neo4j_bulk.run_admin_import`), on the same files (written beforehand, not
+  timed) into a fresh home, timed from the JVM's start to the tool's end; once with the JVM's
+  usual tiered JIT and once with C1 alone (``c1``; the command's choice up to
+  ``neo4j_bulk.C1_UP_TO`` records). The target: the command at ≥ 0.8x the faster of the two.
+
 Memory: the peak resident set size of this Python process and of the server's JVM, sampled every
 50 ms during each contender (``--tracemalloc`` also traces the Python heap, at a cost in speed).
 
@@ -53,6 +67,9 @@ import json
 import math
 import os
 import platform
+import re
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -70,11 +87,19 @@ from govgraph.graph.model import Link, Node
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, PropType, link_props, node_props
 from govgraph.loaders import synthetic
+from govgraph.loaders.bulk_files import ADMIN_OPTIONS, write_bulk_files
 from govgraph.loaders.importer import Progress, import_files
 from govgraph.loaders.readers import read_tables
 from govgraph.loaders.rows import parse_table
 from govgraph.loaders.synthetic import GenerationReport, generate
-from govgraph.ops.neo4j_local import LocalNeo4j, default_cache_dir
+from govgraph.ops import neo4j_bulk
+from govgraph.ops.neo4j_local import (
+    LocalNeo4j,
+    default_cache_dir,
+    free_port,
+    start_background,
+    stop_background,
+)
 
 LOAD_CSV_TX_ROWS = 10_000
 
@@ -546,6 +571,105 @@ def run_ids_only(files: list[Path], how: str) -> None:
     )
 
 
+# --- the bulk first load --------------------------------------------------------------------------
+
+
+def _govgraph() -> str:
+    """The console script of the environment running this benchmark."""
+    script = Path(sys.executable).with_name("govgraph")
+    return str(script) if script.exists() else "govgraph"
+
+
+def run_admin_alone(args: argparse.Namespace, arguments: list[str], jit: str) -> Result:
+    """neo4j-admin with ``arguments`` (the files ``govgraph import --bulk`` writes) into a fresh
+    home, as that command runs it."""
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        jvm = neo4j_bulk.C1_ONLY if jit == "c1" else ()
+        load = os.getloadavg()[0]
+        done = neo4j_bulk.run_admin_import(Path(tmp), arguments, jvm_options=jvm)
+        res = Result(
+            f"neo4j-admin alone ({jit} JIT)", done.nodes + done.relationships, done.seconds, 0, 0
+        )
+        res.load = (load, os.getloadavg()[0])
+        return res
+
+
+def run_bulk_command(args: argparse.Namespace, files: list[Path]) -> Result:
+    """``govgraph import --bulk`` into an empty, running local Neo4j in a fresh home."""
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        home = Path(tmp) / "neo4j"
+        port = free_port()
+        start_background(home, port, heap=args.heap, pagecache=args.pagecache)
+        env = {
+            **os.environ,
+            "GOVGRAPH_STORE": "neo4j",
+            "GOVGRAPH_NEO4J_URI": f"bolt://127.0.0.1:{port}",
+            "GOVGRAPH_NEO4J_HOME": str(home),
+        }
+        try:
+            load = os.getloadavg()[0]
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [_govgraph(), "import", "--bulk", *map(str, files)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            seconds = time.perf_counter() - start
+        finally:
+            stop_background(home)
+    if proc.returncode != 0:
+        raise SystemExit(f"govgraph import --bulk failed:\n{proc.stdout}\n{proc.stderr[-4000:]}")
+    found = re.search(r"(\d+) nodes and (\d+) links loaded", proc.stdout)
+    records = int(found.group(1)) + int(found.group(2)) if found else 0
+    res = Result("govgraph import --bulk", records, seconds, 0, 0)
+    res.load = (load, os.getloadavg()[0])
+    # the command's own account of its parts (cli/data.py); the rest is Python's start
+    times = re.search(r"^time: (.*)$", proc.stdout, re.MULTILINE)
+    res.notes.append(times.group(1) if times else "(no time line)")
+    return res
+
+
+def bulk_table(results: Sequence[Result]) -> str:
+    base = max((r.rate for r in results if r.name.startswith("neo4j-admin alone")), default=0.0)
+    lines = [
+        "| contender | records | seconds | records/s | vs neo4j-admin alone (faster JIT) | load |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = f"{r.rate / base:.2f}x" if base else "n/a"
+        lines.append(
+            f"| {r.name} | {r.records:,} | {r.seconds:,.1f} | {r.rate:,.0f} | {ratio} | "
+            f"{r.load[0]:.1f}-{r.load[1]:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+async def run_bulk(args: argparse.Namespace, files: list[Path]) -> None:
+    """The bulk rows: neo4j-admin alone (both JITs), then the command; one table."""
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="govgraph-bench-", dir=args.work_dir) as tmp:
+        print("writing neo4j-admin's files (not timed) ...", flush=True)
+        written = await write_bulk_files(files, Path(tmp))
+        arguments = neo4j_bulk.admin_arguments(
+            written.admin_sources, multiline=written.multiline, options=ADMIN_OPTIONS
+        )
+        for _ in range(args.bulk_runs):
+            for jit in ("full", "c1"):
+                print(f"neo4j-admin alone, {jit} JIT ...", flush=True)
+                results.append(run_admin_alone(args, arguments, jit))
+                print(f"  {results[-1].rate:,.0f} records/s", flush=True)
+            print("govgraph import --bulk ...", flush=True)
+            results.append(run_bulk_command(args, files))
+            print(f"  {results[-1].rate:,.0f} records/s", flush=True)
+    print()
+    print(bulk_table(results))
+    for r in results:
+        for note in r.notes:
+            print(f"- {r.name}: {note}")
+
+
 # --- the run --------------------------------------------------------------------------------------
 def _per_record(seconds: float, records: int) -> str:
     return f"{1e6 * seconds / records:,.0f}" if records else "-"
@@ -585,6 +709,9 @@ async def main_async(args: argparse.Namespace) -> None:
         return
     files = ordered(data.files)
     total = data.rows
+    if args.bulk_only:
+        await run_bulk(args, files)
+        return
     results: list[Result] = []
     breakdowns: dict[str, dict[str, float]] = {}
     print(
@@ -627,6 +754,9 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"\nwhere the time goes, {name}:")
         for k, v in bd.items():
             print(f"  {k:<40} {v:>10,.1f}" + ("" if k == "batches" else " s"))
+    if args.bulk:
+        print()
+        await run_bulk(args, files)
 
 
 def generator_heap() -> int:
@@ -663,6 +793,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--naive-sample", type=int, default=5000, help="0 skips the naive writer")
     p.add_argument("--skip-load-csv", action="store_true")
+    p.add_argument("--bulk", action="store_true", help="also the bulk first load rows")
+    p.add_argument("--bulk-only", action="store_true", help="only the bulk first load rows")
+    p.add_argument("--bulk-runs", type=int, default=1, help="rounds of the bulk rows")
     p.add_argument("--tracemalloc", action="store_true", help="trace the Python heap (slower)")
     p.add_argument(
         "--jit",

@@ -3,12 +3,22 @@
 They are thin: each calls the same loader functions a program would (``loaders.importer``,
 ``loaders.template``, ``loaders.exporters``) and only adds printing. ``cli/main.py`` adds them to
 its app with :func:`register`; the store helpers come from ``cli/stores.py``.
+
+``import --bulk`` is the one command that wires two rooms: the files come from
+``loaders.bulk_files`` (the importer's own checks), neo4j-admin and the server's stop and start
+from ``ops.neo4j_bulk``, the schema from the store (``init_schema``, as ``db init``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,22 +34,30 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ..api.settings import Settings
 from ..graph.port import GraphStore
 from ..graph.privacy import Role
 from ..loaders import importer as imp
+from ..loaders.bulk_files import ADMIN_OPTIONS, BulkFiles, write_bulk_files
 from ..loaders.exporters import FORMATS, PUBLIC_FORMATS, export
 from ..loaders.template import write_template
+from ..ops import neo4j_bulk as nb
+from ..ops.neo4j_local import Neo4jLocalError
+from .db import HomeOpt
 from .stores import StoreOpt, researcher_secret, settings_for, with_store
 
 #: errors printed to the terminal; the rest go to --errors FILE
 MAX_SHOWN = 200
 PHASES = {"check": "checking rows", "links": "checking links", "write": "writing"}
+BULK_PHASES = {**PHASES, "write": "writing files"}
 
 
 class _RowsPerSecond(ProgressColumn):
     """Throughput, the number that tells whether a big import is healthy."""
 
     def render(self, task: Task) -> Text:
+        if not task.fields.get("rate", True):
+            return Text("")
         speed = task.finished_speed or task.speed
         if not speed and task.elapsed:
             speed = task.completed / task.elapsed  # too few samples yet for rich's estimate
@@ -49,7 +67,8 @@ class _RowsPerSecond(ProgressColumn):
 class _Bar:
     """A rich progress bar fed by the importer's progress callback, one line per phase."""
 
-    def __init__(self) -> None:
+    def __init__(self, phases: dict[str, str] = PHASES) -> None:
+        self.phases = phases
         self.progress = Progress(
             TextColumn("{task.description:<15}"),
             BarColumn(),
@@ -59,14 +78,36 @@ class _Bar:
             console=Console(stderr=True),
         )
         self.tasks: dict[str, TaskID] = {}
+        #: seconds spent in each :meth:`step`, by its description
+        self.seconds: dict[str, float] = {}
 
     def __call__(self, p: imp.Progress) -> None:
         task = self.tasks.get(p.phase)
         if task is None:
             task = self.tasks[p.phase] = self.progress.add_task(
-                PHASES.get(p.phase, p.phase), total=p.total
+                self.phases.get(p.phase, p.phase), total=p.total
             )
         self.progress.update(task, completed=p.done, total=p.total)
+
+    @contextlib.contextmanager
+    def step(self, description: str) -> Iterator[None]:
+        """A step that tells no progress of its own (a pulsing bar until it is done)."""
+        task = self.progress.add_task(description, total=None, rate=False)
+        began = time.perf_counter()
+        yield
+        self.seconds[description] = self.seconds.get(description, 0.0) + time.perf_counter() - began
+        self.progress.update(task, total=1, completed=1)
+
+    def admin(self, records: int) -> nb.AdminProgressFn:
+        """A callback for neo4j-admin's progress, shown in records (the stages counted alike)."""
+        tasks: list[TaskID] = []  # added when the tool starts, after the server stopped
+
+        def update(p: nb.AdminProgress) -> None:
+            if not tasks:
+                tasks.append(self.progress.add_task("neo4j-admin", total=records))
+            self.progress.update(tasks[0], completed=round(records * p.fraction))
+
+        return update
 
     def __enter__(self) -> _Bar:
         self.progress.start()
@@ -102,9 +143,28 @@ def import_command(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="records per transaction")
     ] = 5000,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="a first load into an EMPTY local Neo4j (govgraph neo4j start) through "
+            "neo4j-admin: the same checks, no transactions (for big data sets); the server is "
+            "stopped meanwhile and left running",
+        ),
+    ] = False,
+    bulk_files: Annotated[
+        Path | None,
+        typer.Option(
+            "--bulk-files",
+            help="for a Neo4j on another machine: only check FILES, write neo4j-admin's files "
+            "into this new folder and print the command to run there",
+        ),
+    ] = None,
+    home: HomeOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Import files into the store: all rows or, if any is invalid, none (see --skip-invalid)."""
+    """Import files into the store: all rows or, if any is invalid, none (see --skip-invalid).
+    --bulk loads an empty Neo4j through neo4j-admin instead of transactions."""
 
     async def work(s: GraphStore) -> imp.ImportReport | imp.DataImportError:
         try:
@@ -120,29 +180,231 @@ def import_command(
         except imp.DataImportError as exc:
             return exc
 
+    if bulk or bulk_files is not None:
+        _bulk_import(
+            files,
+            bulk_files,
+            home,
+            settings_for(store),
+            skip_invalid=skip_invalid,
+            rejects=rejects,
+            errors=errors,
+        )
+        return
     with _Bar() as bar:
         outcome = with_store(settings_for(store), work)
     if isinstance(outcome, imp.DataImportError):
-        _print_errors(outcome.errors, errors)
-        if outcome.errors:
-            typer.secho(
-                f"{len(outcome.errors)} problem(s) found; nothing was imported."
-                " Fix them, or use --skip-invalid to write the valid rows.",
-                fg=typer.colors.RED,
-                err=True,
-            )
-        else:
-            typer.secho(f"error: {outcome}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        _refused(outcome, errors)
+    _print_errors(outcome.errors, errors)
+    _left_out(outcome, rejects)
+    typer.echo(outcome.summary())
+
+
+def _refused(outcome: imp.DataImportError, errors: Path | None) -> NoReturn:
+    """Print why an import wrote nothing and exit with 1."""
     _print_errors(outcome.errors, errors)
     if outcome.errors:
         typer.secho(
-            f"{len(outcome.errors)} problem(s); {outcome.rows_rejected} row(s) left out"
+            f"{len(outcome.errors)} problem(s) found; nothing was imported."
+            " Fix them, or use --skip-invalid to write the valid rows.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+    else:
+        typer.secho(f"error: {outcome}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _left_out(report: imp.ImportReport, rejects: Path | None) -> None:
+    if report.errors:
+        typer.secho(
+            f"{len(report.errors)} problem(s); {report.rows_rejected} row(s) left out"
             + (f" (listed in {rejects})" if rejects else ""),
             fg=typer.colors.YELLOW,
             err=True,
         )
-    typer.echo(outcome.summary())
+
+
+def _fail(message: object) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _bulk_import(
+    files: list[Path],
+    folder: Path | None,
+    home: Path | None,
+    settings: Settings,
+    *,
+    skip_invalid: bool,
+    rejects: Path | None,
+    errors: Path | None,
+) -> None:
+    """``import --bulk``: check FILES as ``import`` does, write neo4j-admin's files, and (without
+    ``--bulk-files``) replace the empty local Neo4j with them and create the schema."""
+
+    def write(out: Path, bar: _Bar) -> BulkFiles:
+        try:
+            written = asyncio.run(
+                write_bulk_files(
+                    files,
+                    out,
+                    skip_invalid=skip_invalid,
+                    rejects_path=rejects,
+                    errors_path=errors,
+                    progress=bar,
+                )
+            )
+        except imp.DataImportError as exc:
+            bar.progress.stop()
+            _refused(exc, errors)
+        except OSError as exc:  # a full disk, a folder that cannot be written
+            bar.progress.stop()
+            _fail(f"could not write neo4j-admin's files in {out}: {exc}")
+        if not written.sources:
+            bar.progress.stop()
+            _fail("没有可导入的记录 / nothing to load: the files hold no valid row")
+        return written
+
+    database = settings.neo4j_database or nb.DEFAULT_DATABASE
+    if folder is not None:
+        if folder.exists() and any(folder.iterdir()):
+            _fail(f"--bulk-files {folder}: 应为空的或新的文件夹 / expected an empty or new folder")
+        with _Bar(BULK_PHASES) as bar:
+            written = write(folder, bar)
+        _bulk_files_written(written, database, rejects)
+        return
+    if settings.store != "neo4j":
+        _fail(
+            "批量导入只用于 Neo4j / --bulk loads a Neo4j database: set GOVGRAPH_STORE=neo4j "
+            "(or --store neo4j); the embedded store takes `govgraph import` without --bulk"
+        )
+    try:
+        target = nb.local_target(home or settings.neo4j_home, settings.neo4j_uri, database)
+    except Neo4jLocalError as exc:
+        _fail(exc)
+    start = time.perf_counter()
+    with _Bar(BULK_PHASES) as bar:
+        try:
+            loaded = _replace(target, settings, write, bar)
+        except Neo4jLocalError as exc:
+            bar.progress.stop()
+            _fail(exc)
+    report = loaded.written.report
+    _print_errors(report.errors, errors)
+    _left_out(report, rejects)
+    typer.echo(
+        f"{report.rows_read} rows read and checked; {loaded.nodes} nodes and {loaded.links} "
+        "links loaded by neo4j-admin; constraints and indexes created"
+    )
+    times = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in loaded.seconds.items())
+    typer.echo(f"time: {times}; {time.perf_counter() - start:.1f} s in all")
+    if (loaded.nodes, loaded.links) != (report.nodes_written, report.links_written):
+        typer.secho(
+            f"warning: {report.nodes_written} nodes and {report.links_written} links were "
+            f"written to the files, the database holds {loaded.nodes} and {loaded.links}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    typer.echo(f"Neo4j ready at {target.uri} (data in {target.home})")
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    written: BulkFiles
+    admin: nb.AdminResult
+    #: what the database holds afterwards
+    nodes: int
+    links: int
+    #: seconds by part: the checks and the files, neo4j-admin, the server, the schema
+    seconds: dict[str, float]
+
+
+def _replace(target: nb.LocalTarget, settings: Settings, write: Any, bar: _Bar) -> _Loaded:
+    """Check that the database is empty, write the files, run neo4j-admin, create the schema."""
+    password = settings.neo4j_password.get_secret_value()
+    auth = (settings.neo4j_user, password) if password else None
+
+    def refuse_if_not_empty() -> None:
+        nodes = nb.count_nodes(target.uri, auth, settings.neo4j_database)
+        nb.refuse_if_not_empty(nodes, target.uri)
+
+    running = target.running
+    if not running and target.has_database:
+        with bar.step("starting Neo4j"):  # to look inside; a home without a database is empty
+            nb.start(target)
+        running = True
+    target.home.mkdir(parents=True, exist_ok=True)
+    # beside the database: the same disk, and no /tmp too small for the province
+    with tempfile.TemporaryDirectory(prefix="bulk-files-", dir=target.home) as tmp:
+        try:
+            if running:
+                refuse_if_not_empty()
+            began = time.perf_counter()
+            written = write(Path(tmp), bar)
+            checks = time.perf_counter() - began
+            if running:  # nobody wrote while the files were checked
+                refuse_if_not_empty()
+        except BaseException:
+            if running and not target.running:  # started only to look inside: as it was
+                nb.stop(target)
+            raise
+        admin = nb.replace_database(
+            target,
+            _admin_arguments(written, target.database),
+            records=written.records,
+            progress=bar.admin(written.records),
+            step=bar.step,
+        )
+    with bar.step("creating the schema"):
+        # building indexes over a whole province outlasts the per-query timeout
+        with_store(settings.model_copy(update={"neo4j_query_timeout": None}), _init_schema)
+    nodes, links = with_store(settings, _totals)
+    server = sum(bar.seconds.get(f"{how} Neo4j", 0.0) for how in ("stopping", "starting"))
+    seconds = {
+        "checks and files": checks,
+        "neo4j-admin": admin.seconds,
+        "server stopped and started": server,
+        "schema": bar.seconds["creating the schema"],
+    }
+    return _Loaded(written, admin, nodes, links, seconds)
+
+
+async def _init_schema(s: GraphStore) -> None:
+    await s.init_schema()
+
+
+async def _totals(s: GraphStore) -> tuple[int, int]:
+    c = await s.counts()
+    return sum(c.nodes.values()), sum(c.links.values())
+
+
+def _admin_arguments(
+    written: BulkFiles, database: str, relative_to: Path | None = None
+) -> list[str]:
+    return nb.admin_arguments(
+        written.admin_sources,
+        multiline=written.multiline,
+        options=ADMIN_OPTIONS,
+        database=database,
+        relative_to=relative_to,
+    )
+
+
+def _bulk_files_written(written: BulkFiles, database: str, rejects: Path | None) -> None:
+    """Say what ``--bulk-files`` wrote and how to load it on the database's machine."""
+    _print_errors(written.report.errors, None)
+    _left_out(written.report, rejects)
+    folder = written.folder
+    command = nb.shell_command(_admin_arguments(written, database, relative_to=folder))
+    typer.echo(
+        f"{written.report.rows_read} rows read; {written.report.nodes_written} nodes and "
+        f"{written.report.links_written} links written to neo4j-admin's files in {folder}.\n"
+        "On the database's machine, with Neo4j stopped and its database empty (the command "
+        "replaces the whole database), run from inside the copied folder:\n\n"
+        f"  {command}\n\n"
+        "then start Neo4j and create the constraints and indexes: `govgraph db init`."
+    )
 
 
 def template_command(

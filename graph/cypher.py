@@ -236,15 +236,23 @@ def expand_statement(
     names (a map projection), or all of them.
     """
     params = Params()
-    counter = itertools.count()
-    pages = [_expand_hop(h, "n", params, counter, wanted) for h in hops]
-    calls = " ".join(text for text, _ in pages)
-    names = ", ".join(name for _, name in pages)
+    calls, pages = tree(hops, params, wanted)
     text = (
         f"UNWIND $ids AS id MATCH (n:{ENTITY} {{id: id}}) {calls} "
-        f"RETURN id, n.kind AS kind, {_properties('n', wanted.node)} AS props, [{names}] AS pages"
+        f"RETURN id, n.kind AS kind, {_properties('n', wanted.node)} AS props, {pages} AS pages"
     )
     return text, params.values
+
+
+def tree(
+    hops: Sequence[Hop], params: Params, wanted: Wanted = EVERYTHING, var: str = "n"
+) -> tuple[str, str]:
+    """The ``CALL`` subqueries that fetch the pages of ``hops`` below the node bound to
+    ``var``, and the list expression of those pages (one ``[total, has_next, items]`` per hop,
+    as :func:`expand_statement` describes), their parameters added to ``params``."""
+    counter = itertools.count()
+    pages = [_expand_hop(h, var, params, counter, wanted) for h in hops]
+    return " ".join(text for text, _ in pages), "[" + ", ".join(n for _, n in pages) + "]"
 
 
 def _properties(var: str, names: frozenset[str] | None) -> str:
@@ -599,6 +607,7 @@ def list_nodes(
     *,
     with_total: bool = False,
     props: frozenset[str] | None = None,
+    below: tuple[str, str] | None = None,
 ) -> str:
     """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
     passes ``where``, before the cursor predicate ``after`` and the order use them; ``props``
@@ -607,17 +616,27 @@ def list_nodes(
     One record: ``rows``, the page as maps (a record per node cost the API a few event-loop
     turns each, which under load wait behind every request in flight); ``with_total`` adds
     ``total`` (how many pass ``where``, whatever the cursor), so a connection's page and its
-    count are one round trip.
+    count are one round trip. ``below``, a :func:`tree` of link pages, is fetched for the
+    page's nodes only (after the order and the limit) and sent as each row's ``pages``: the
+    page and every level of links below it are one round trip too.
     """
     columns = [("id", "n.id"), ("kind", "n.kind"), ("props", _properties("n", props))]
     if not counts:
         cond = where if after is None else f"{where} AND {after}"
         body = f"MATCH (n:{label(kind)}) WHERE {cond}"
+        kept = "n"
     else:
         named = ", ".join(f"{c} AS c{i}" for i, c in enumerate(counts))
         keep = "" if after is None else f" WHERE {after}"
         body = f"MATCH (n:{label(kind)}) WHERE {where} WITH n, {named}{keep}"
         columns.append(("counts", "[" + ", ".join(f"c{i}" for i in range(len(counts))) + "]"))
+        kept = ", ".join(["n", *(f"c{i}" for i in range(len(counts)))])
+    if below is not None:
+        calls, pages = below
+        # the order and the limit first, so the links are read for the page's nodes only;
+        # the rows are put in order again after the subqueries (a few, already sorted)
+        body = f"{body} WITH {kept} ORDER BY {order} LIMIT $limit {calls}"
+        columns.append(("pages", pages))
     row = ", ".join(f"{name}: {expr}" for name, expr in columns)
     page = f"COLLECT {{ {body} RETURN {{{row}}} AS row ORDER BY {order} LIMIT $limit }} AS rows"
     if not with_total:

@@ -27,7 +27,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from .errors import Problem, ValidationError
 from .matching import link_matches, node_matches, reads_links
@@ -40,8 +40,10 @@ from .query import (
     Filter,
     OfKind,
     Op,
+    Page,
     Quantifier,
     Related,
+    SortKey,
     check_filter,
     encode_cursor,
     link_field_prop,
@@ -361,6 +363,42 @@ async def expand_by_level(
                     below.append((child, list(dict.fromkeys(kids))))
         level = below
     return out
+
+
+@runtime_checkable
+class ListsWithTree(Protocol):
+    """A store that answers a page of a list and the tree of link pages below its nodes in
+    one call (Neo4j: one statement, :func:`.cypher.list_nodes` with ``below``): what
+    :meth:`~.port.GraphStore.list_nodes` and then :meth:`~.port.GraphStore.expand` of the
+    page's ids answer, the same pages. A store without it is asked those two ways."""
+
+    async def list_expanded(
+        self,
+        kind: str,
+        hops: Sequence[Hop],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+        with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
+    ) -> tuple[Page[Node], Expansion]: ...
+
+
+def lists_with_tree(store: object) -> TypeGuard[ListsWithTree]:
+    """Whether ``store`` is a :class:`ListsWithTree` (known per class: a protocol's
+    ``isinstance`` looks its members up on every call)."""
+    cls = type(store)
+    found = _LISTS_WITH_TREE.get(cls)
+    if found is None:
+        found = _LISTS_WITH_TREE[cls] = issubclass(cls, ListsWithTree)
+    return found
+
+
+#: per store class: whether it is a :class:`ListsWithTree`
+_LISTS_WITH_TREE: dict[type, bool] = {}
 
 
 def matching_ids(where: Filter, ids: Sequence[str]) -> Filter:

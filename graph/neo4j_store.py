@@ -30,7 +30,12 @@ from neo4j.exceptions import (
 )
 
 from . import cypher
-from .errors import CommitOutcomeUnknownError, ConflictError, StoreUnavailableError
+from .errors import (
+    CommitOutcomeUnknownError,
+    ConflictError,
+    GovGraphError,
+    StoreUnavailableError,
+)
 from .expand import EVERYTHING, Expansion, Hop, LinkPage, Wanted
 from .model import (
     Link,
@@ -316,6 +321,40 @@ class Neo4jStore(GraphStore):
         with_total: bool = False,
         wanted: Wanted = EVERYTHING,
     ) -> Page[Node]:
+        args = (where, order_by, first, after, as_of, with_total, wanted)
+        page, _ = await self._list(kind, (), *args)
+        return page
+
+    async def list_expanded(
+        self,
+        kind: str,
+        hops: Sequence[Hop],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+        with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
+    ) -> tuple[Page[Node], Expansion]:
+        """The page and the whole tree of ``hops`` below its nodes in one statement (one round
+        trip; :class:`~.expand.ListsWithTree`)."""
+        args = (where, order_by, first, after, as_of, with_total, wanted)
+        return await self._list(kind, hops, *args)
+
+    async def _list(  # noqa: PLR0917  # list_nodes' arguments and the tree
+        self,
+        kind: str,
+        hops: Sequence[Hop],
+        where: Filter | None,
+        order_by: Sequence[SortKey],
+        first: int,
+        after: str | None,
+        as_of: dt.date | None,
+        with_total: bool,
+        wanted: Wanted,
+    ) -> tuple[Page[Node], Expansion]:
         node_kind(kind)
         check_page_size(first)
         keys = check_sort(kind, order_by)
@@ -328,6 +367,12 @@ class Neo4jStore(GraphStore):
         props = wanted.node
         if props is not None:  # the cursor reads the sort keys' values from the properties
             props = props | {k.field for k in keys if isinstance(k.field, str) and k.field != "id"}
+        below = None
+        if hops:
+            try:
+                below = cypher.tree(hops, params, wanted)
+            except GovGraphError:
+                hops = ()  # a page below refuses (its cursor): the page alone, as expand would
         text = cypher.list_nodes(
             kind,
             predicate,
@@ -336,12 +381,14 @@ class Neo4jStore(GraphStore):
             after_row,
             with_total=with_total,
             props=props,
+            below=below,
         )
         (row,) = await self._read("list_nodes", text, **params.values)
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)
         total = int(row["total"]) if with_total else None
         items: list[Node] = []
         cursors: list[str] = []
+        pages: Expansion = {}
         for r in rows[:first]:
             n = _node(r["id"], r["kind"], r["props"])
             counts = iter(r.get("counts") or ())
@@ -358,7 +405,14 @@ class Neo4jStore(GraphStore):
                     ]
                 )
             )
-        return Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors, total)
+            for hop, raw in zip(hops, r.get("pages") or (), strict=False):
+                if hop.applies_to(n.kind):
+                    _take_page(pages, hop, n.id, raw)
+        for n in items:  # as with expand: every node of the page has its pages
+            for hop in hops:
+                pages.setdefault((hop.page, n.id), LinkPage(0, [], False))
+        page = Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors, total)
+        return page, pages
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None

@@ -27,17 +27,19 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 import networkx as nx
 
 from . import disclosure as dis
-from .errors import ForbiddenError
+from .errors import ForbiddenError, GovGraphError
 from .expand import (
     EVERYTHING,
     Expansion,
     Hop,
     Wanted,
     expand_by_level,
+    lists_with_tree,
     matching_ids,
     other_kinds,
 )
@@ -264,6 +266,43 @@ class RoleView(GraphStore):
         )
         items = [self._node(n) for n in page.items]
         return Page(items, page.has_next, page.end_cursor, page.cursors, page.total)
+
+    async def list_expanded(
+        self,
+        kind: str,
+        hops: Sequence[Hop],
+        *,
+        where: Filter | None = None,
+        order_by: Sequence[SortKey] = (),
+        first: int = 100,
+        after: str | None = None,
+        as_of: dt.date | None = None,
+        with_total: bool = False,
+        wanted: Wanted = EVERYTHING,
+    ) -> tuple[Page[Node], Expansion]:
+        """:meth:`list_nodes` and the tree of ``hops`` below the page
+        (:class:`~.expand.ListsWithTree`): the department's in one call where the store can;
+        others' through this view's :meth:`list_nodes` and :meth:`expand`. The tree is fetched
+        ahead of the link fields that read it: if it is refused, the page comes without it,
+        and each of those fields asks for itself (so its error comes at its own path)."""
+        args: dict[str, Any] = {
+            "where": where,
+            "order_by": order_by,
+            "first": first,
+            "after": after,
+            "as_of": as_of,
+            "with_total": with_total,
+            "wanted": wanted,
+        }
+        if self.role is Role.DEPARTMENT and lists_with_tree(self.inner):
+            return await self.inner.list_expanded(kind, hops, **args)
+        page = await self.list_nodes(kind, **args)
+        if not hops or not page.items:
+            return page, {}
+        try:
+            return page, await self.expand([n.id for n in page.items], hops, wanted)
+        except GovGraphError:
+            return page, {}
 
     async def count_nodes(
         self, kind: str, *, where: Filter | None = None, as_of: dt.date | None = None

@@ -72,6 +72,12 @@ class BadCellError(Exception):
 
 def clean_text(value: Any, spreadsheet: bool, limit: int) -> Any:
     """Empty → None; refuse enormous cells and formulas; undo our own formula escape."""
+    if type(value) is str and 0 < len(value) <= limit:
+        first = value[0]
+        # most cells: text that starts with neither a space, '=' nor an apostrophe has nothing
+        # to strip, refuse or unescape (called for every cell, so this is checked first)
+        if first not in "='" and not first.isspace():
+            return value
     if value is None:
         return None
     if not isinstance(value, str):

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from ..graph.errors import GovGraphError
 from ..graph.model import Link, Node
+from ..graph.ontology import LINK_KINDS
 from ..graph.port import GraphStore, WriteBatch
 from .cells import MAX_CELL_CHARS, escape_formula
 from .readers import read_tables
@@ -263,8 +264,9 @@ class _Digests:
 
     def add(self, text: str, tag: int) -> None:
         d = self.digest(text)
-        self._keys[d & (DIGEST_BUCKETS - 1)].append(d)
-        self._tags[d & (DIGEST_BUCKETS - 1)].append(tag)
+        bucket = d & (DIGEST_BUCKETS - 1)
+        self._keys[bucket].append(d)
+        self._tags[bucket].append(tag)
 
     def repeated(self) -> tuple[set[int], set[int]]:
         """The digests added more than once, and the tags they came with."""
@@ -454,12 +456,13 @@ class _Run:
                 for row in self._parse(t):
                     done += 1
                     self._tick("check", done, None)
-                    loc = (t, row.row)
-                    self._reject(loc, row.errors)
                     if row.record is None:
-                        self.bad.add(loc)
+                        self._reject((t, row.row), row.errors)
+                        self.bad.add((t, row.row))
+                    if row.ref is None:
+                        continue
                     self._register(t, row)
-                    if kept is not None and row.ref is not None:
+                    if kept is not None:
                         if len(kept) < self._room:
                             kept.append(row)
                         else:  # over budget: this table and the ones after it are re-read
@@ -489,7 +492,10 @@ class _Run:
         ref = row.ref
         if ref is None:
             return
-        id_header = self.index.tables.setdefault(t, (row.file, row.sheet, row.column("id")))[2]
+        tables = self.index.tables
+        if t not in tables:
+            tables[t] = (row.file, row.sheet, row.column("id"))
+        id_header = tables[t][2]
         if isinstance(ref, Link):
             self.link_tables.add(t)
             self.links.add(ref.id, t)
@@ -610,9 +616,16 @@ class _Run:
             n = mine[nid]
             return self.skip_invalid and n is not None and nodes.rejected(n) and not nodes.stored[n]
 
+        # each end looked at once: (its kind, or None when unknown or withdrawn)
+        usable = {end: None if withdrawn(end) else kind_of(end) for end in mine}
         for t, row in chunk:
             done += 1
             self._tick("links", done, None)
+            ref = row.ref
+            assert isinstance(ref, Link)
+            src, dst = usable[ref.source], usable[ref.target]
+            if src is not None and dst is not None and LINK_KINDS[ref.kind].allows(src, dst):
+                continue  # both ends usable, a pair the kind allows: no error to word
             self._reject((t, row.row), endpoint_errors(row, kind_of, withdrawn))
         return done
 

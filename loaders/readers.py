@@ -24,7 +24,7 @@ import datetime as dt
 import functools
 import json
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,10 @@ def read_tables(path: Path | str) -> list[Table]:
     raise _fail(p, "a .csv, .xlsx, .json or .jsonl (snapshot) file", value=p.suffix or "no suffix")
 
 
-def _row_from_cells(headers: Sequence[str], cells: Iterable[Any]) -> dict[str, Any]:
+def _row_from_cells(headers: Sequence[str], cells: Sequence[Any]) -> dict[str, Any]:
     """Pair cells with headers; cells without a header go under ``""`` for the parser to flag."""
+    if len(cells) == len(headers) and all(headers):  # most rows: a cell under every header
+        return dict(zip(headers, cells))  # noqa: B905 (just compared; strict= costs 0.25 µs a row)
     row: dict[str, Any] = {}
     for h, c in zip_longest(headers, cells):
         if not h:
@@ -151,7 +153,8 @@ def _csv_rows(path: Path) -> Iterator[NumberedRow]:
                     value=headers[0],
                 )
             for cells in reader:
-                if not any(c.strip() for c in cells):
+                # a filled first cell (an id, as a rule) spares looking at the others
+                if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
                     continue
                 yield reader.line_num, _row_from_cells(headers, cells)
     except UnicodeDecodeError as exc:

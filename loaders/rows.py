@@ -21,16 +21,24 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from ..graph.errors import GovGraphError, Problem
-from ..graph.model import ID_EXPECTED, ID_PATTERN, Link, Node, check_link, check_node
+from ..graph.errors import GovGraphError
+from ..graph.model import (
+    ID_EXPECTED,
+    ID_PATTERN,
+    Link,
+    Node,
+    coerce,
+    in_day_range,
+    storable_text,
+)
 from ..graph.ontology import (
     LINK_KINDS,
     NODE_KINDS,
-    LinkKind,
-    NodeKind,
     Prop,
+    PropType,
     link_props,
     node_props,
 )
@@ -296,13 +304,20 @@ def layout(kind: str, headers: Sequence[str]) -> Layout:
 
 
 # --- parsing ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
+#: the headers of a row built by hand (the importer's probes), where no layout names them
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+class ParsedRow(NamedTuple):
     """The outcome of one row: the clean record, or None and the reasons.
 
     ``ref`` keeps what the row says about identity (node id and kind; link kind, ends and key)
     whenever that much is readable, even if other cells are wrong, so an import can still check
-    duplicates and link endpoints against it and report every mistake in one round.
+    duplicates and link endpoints against it and report every mistake in one round. A valid
+    row's ``ref`` is its record (one object fewer a row); a refused row's has no properties.
+
+    A named tuple rather than a frozen dataclass: one is made for every row read, and in
+    Python 3.11 a frozen dataclass of seven fields takes about ten times as long to make.
     """
 
     file: str
@@ -311,7 +326,7 @@ class ParsedRow:
     record: Node | Link | None
     ref: Node | Link | None
     errors: tuple[RowError, ...]
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = _NO_HEADERS
 
     def column(self, field_name: str) -> str:
         """The header the user wrote for a field (for messages)."""
@@ -367,8 +382,134 @@ def parse_rows(
         yield parser.parse(number, row)
 
 
+#: the texts one column remembers having read (dates, numbers, choices repeat; free text is
+#: never remembered), so that a column of all-different values cannot grow without bound
+MAX_REMEMBERED = 1 << 16
+
+
+class _RefusedError(Exception):
+    """What the model's own check of a record (``check_node``, ``check_link``) says of a value."""
+
+    def __init__(self, value: Any, expected: str) -> None:
+        self.value = value
+        self.expected = expected
+
+
+class _Absent:
+    """Marks a value that the model reads as absent."""
+
+
+_ABSENT: Any = _Absent()
+
+
+class _PropCell:
+    """How the cells of one property become the value the model holds: first
+    :func:`.cells.typed_value` undoes what a spreadsheet did, then the model's check of one value
+    (as in ``graph.model.check_node``: coercion, storable text, the range of days, the choices).
+
+    The model's check is done here, value by value, rather than by building a record for
+    ``check_node`` to take apart again: that was a third of a row's time. The way is chosen
+    once per column: free text needs only the check of its characters, and other text (dates,
+    numbers, choices, yes/no) repeats from row to row, so each distinct text is read once.
+    """
+
+    __slots__ = ("_free_text", "_read_before", "name", "prop", "spreadsheet")
+
+    def __init__(self, prop: Prop, spreadsheet: bool) -> None:
+        self.prop = prop
+        self.name = prop.name
+        self.spreadsheet = spreadsheet
+        self._free_text = prop.type is PropType.STR and not prop.choices
+        self._read_before: dict[str, Any] = {}
+
+    def read(self, value: Any) -> Any:
+        """The value as the model holds it, or :data:`_ABSENT`; raises :class:`BadCellError`
+        (the cell holds nothing the property can hold) or :class:`_RefusedError` (the model
+        refuses it).
+        """
+        if type(value) is not str:
+            return self._read(value)
+        if self._free_text:
+            return self._text(value)
+        known = self._read_before.get(value)
+        if known is not None:
+            return known
+        typed = self._read(value)
+        if len(self._read_before) < MAX_REMEMBERED:
+            self._read_before[value] = typed
+        return typed
+
+    def _text(self, value: str) -> Any:
+        # what the general way below does with text for a property without choices
+        if value == "":
+            return _ABSENT
+        try:
+            return storable_text(value)
+        except ValueError as exc:
+            raise _RefusedError(value, str(exc)) from None
+
+    def _read(self, value: Any) -> Any:
+        prop = self.prop
+        value = typed_value(prop, value, self.spreadsheet)
+        if value is None or value == "":
+            return _ABSENT
+        try:
+            typed = coerce(prop, value)
+            if isinstance(typed, str):
+                storable_text(typed)
+            elif isinstance(typed, dt.date):
+                in_day_range(typed)
+        except ValueError as exc:
+            raise _RefusedError(value, str(exc)) from None
+        if prop.choices and typed not in prop.choices:
+            raise _RefusedError(value, "one of " + ", ".join(prop.choices))
+        return typed
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one table's headers mean for its rows of one kind, worked out at the first row."""
+
+    kind: str
+    layout: Layout
+    #: (header, field) of every cell to read, in the order of the headers (``kind`` aside)
+    cells: tuple[tuple[str, str], ...]
+    #: the kind's properties that have a column, in the order the ontology declares them
+    props: tuple[_PropCell, ...]
+    #: the kind's required properties, with a column or not
+    required: tuple[Prop, ...]
+    is_node: bool
+    #: a link table with both ``since`` and ``until`` columns, so one may come before the other
+    dated: bool
+
+
+def _plan(kind: str, lay: Layout, spreadsheet: bool) -> _Plan:
+    is_node = kind in NODE_KINDS
+    declared = node_props(NODE_KINDS[kind]) if is_node else link_props(LINK_KINDS[kind])
+    return _Plan(
+        kind,
+        lay,
+        tuple((h, f) for h, f in lay.fields.items() if f != "kind"),
+        tuple(_PropCell(p, spreadsheet) for p in declared if p.name in lay.headers),
+        tuple(p for p in declared if p.required),
+        is_node,
+        not is_node and "since" in lay.headers and "until" in lay.headers,
+    )
+
+
+@dataclass(slots=True)
+class _Shape:
+    """What the keys of a row say, the same for every row of a CSV file or a sheet: the headers
+    as text, the ``kind`` column if any, and a plan for each kind of row met under them."""
+
+    plain: bool  # the keys are text already
+    headers: tuple[str, ...]
+    kind_header: str | None
+    plans: dict[str, _Plan] = field(default_factory=dict)
+
+
 class _Parser:
-    """The state one table's parse keeps: header layouts per kind, headers already reported."""
+    """The state one table's parse keeps: what its headers mean, headers already reported."""
 
     def __init__(
         self,
@@ -386,10 +527,9 @@ class _Parser:
         self.header_row = header_row
         self.spreadsheet = spreadsheet
         self.max_cell = max_cell
-        self._layouts: dict[tuple[str, tuple[str, ...]], Layout] = {}
+        self._shapes: dict[tuple[Any, ...], _Shape] = {}
+        self._last: tuple[tuple[Any, ...], _Shape] | None = None
         self._reported: set[str] = set()
-        self._kind_headers: dict[tuple[str, ...], Any] = {}
-        self._plain_keys: dict[tuple[Any, ...], bool] = {}
         #: once a header is broken every row is refused (data under it would be lost)
         self._broken = False
 
@@ -410,24 +550,35 @@ class _Parser:
         self._reported.add(key)
         return [self._err(self.header_row, header, header or None, expected)]
 
-    def _layout(self, kind: str, headers: tuple[str, ...]) -> Layout:
-        key = (kind, headers)
-        found = self._layouts.get(key)
-        if found is None:
-            found = self._layouts[key] = layout(kind, headers)
-        return found
+    def _shape(self, keys: tuple[Any, ...]) -> _Shape:
+        # the previous row's keys are compared first: equal tuples of the very same strings
+        # compare without hashing
+        if self._last is not None and self._last[0] == keys:
+            return self._last[1]
+        shape = self._shapes.get(keys)
+        if shape is None:
+            plain = all(type(h) is str for h in keys)
+            headers = keys if plain else tuple(str(h) if h is not None else "" for h in keys)
+            kind_header = next((h for h in headers if h and _is_kind_header(h)), None)
+            shape = self._shapes[keys] = _Shape(plain, headers, kind_header)
+        self._last = (keys, shape)
+        return shape
+
+    def _plan(self, shape: _Shape, kind: str) -> _Plan:
+        plan = shape.plans.get(kind)
+        if plan is None:
+            plan = shape.plans[kind] = _plan(kind, layout(kind, shape.headers), self.spreadsheet)
+        return plan
 
     def parse(self, number: int, row: Row) -> ParsedRow:
         errors: list[RowError] = []
-        keys = tuple(row)
-        plain = self._plain_keys.get(keys)
-        if plain is None:  # the same keys on every row of a table: look once
-            plain = self._plain_keys[keys] = all(type(h) is str for h in keys)
-        if plain:  # text headers, as CSV and most sheets give them: no copy
-            headers, cells = keys, row
-        else:
-            headers = tuple(str(h) if h is not None else "" for h in row)
-            cells = {(str(h) if h is not None else ""): v for h, v in row.items()}
+        shape = self._shape(tuple(row))
+        headers = shape.headers
+        cells: Row = (
+            row
+            if shape.plain  # text headers, as CSV and most sheets give them: no copy
+            else {(str(h) if h is not None else ""): v for h, v in row.items()}
+        )
         # cells beyond the last header, or under an empty one
         stray = _clean_or_none(cells.get(""))
         if stray is not None:
@@ -435,12 +586,16 @@ class _Parser:
                 self._err(number, "(no header)", stray, "a header above every filled cell")
             )
 
-        kind, kind_errors = self._row_kind(number, headers, cells)
-        errors.extend(kind_errors)
+        if self.kind is not None and shape.kind_header is None:
+            kind: str | None = self.kind  # the table's, and no cell to check it against
+        else:
+            kind, kind_errors = self._row_kind(number, shape.kind_header, cells)
+            errors.extend(kind_errors)
         if kind is None:
             return ParsedRow(self.file, self.sheet, number, None, None, tuple(errors))
 
-        lay = self._layout(kind, headers)
+        plan = self._plan(shape, kind)
+        lay = plan.layout
         for h in lay.unknown:
             expected = "a column of " + kind + ": " + ", ".join(c.header for c in columns(kind))
             errors.extend(self._header_error(number, "unknown:" + h, h, expected))
@@ -459,9 +614,7 @@ class _Parser:
                 errors.append(self._err(number, h, value, f"empty: not a column of {kind}"))
 
         values: dict[str, Any] = {}
-        for h, f in lay.fields.items():
-            if f == "kind":
-                continue  # read by _row_kind
+        for h, f in plan.cells:
             try:
                 values[f] = clean_text(cells.get(h), self.spreadsheet, self.max_cell)
             except BadCellError as bad:
@@ -469,11 +622,12 @@ class _Parser:
                 values[f] = _INVALID
         rec: Node | Link | None
         ref: Node | Link | None
-        if kind in NODE_KINDS:
-            rec, ref = self._node(number, NODE_KINDS[kind], values, lay, errors)
+        if plan.is_node:
+            rec, ref = self._node(number, plan, values, errors)
         else:
-            rec, ref = self._link(number, LINK_KINDS[kind], values, lay, errors)
-        if errors or self._broken:
+            rec, ref = self._link(number, plan, values, errors)
+        if (errors or self._broken) and rec is not None:
+            ref = _identity(rec)  # refused for a reason outside its cells
             rec = None
         if len(errors) > 1:  # in the order of the columns, as the user reads the row
             order = {h: i for i, h in enumerate(headers)}
@@ -481,14 +635,9 @@ class _Parser:
         return ParsedRow(self.file, self.sheet, number, rec, ref, tuple(errors), lay.headers)
 
     def _row_kind(
-        self, number: int, headers: tuple[str, ...], cells: Mapping[str, Any]
+        self, number: int, kind_header: str | None, cells: Mapping[str, Any]
     ) -> tuple[str | None, list[RowError]]:
         """The row's kind: the table's, checked against a ``kind`` cell if there is one."""
-        kind_header = self._kind_headers.get(headers, _UNSEEN)
-        if kind_header is _UNSEEN:  # the same header tuple on every row of a table: look once
-            kind_header = self._kind_headers[headers] = next(
-                (h for h in headers if h and _is_kind_header(h)), None
-            )
         raw = _clean_or_none(cells.get(kind_header)) if kind_header else None
         if raw is not None and not isinstance(raw, str):
             raw = str(raw)
@@ -521,7 +670,7 @@ class _Parser:
         raw = values.get(name)
         if raw is _INVALID:
             return None
-        text = id_cell(raw)
+        text = raw.strip() if type(raw) is str else id_cell(raw)  # text: as id_cell, sooner
         if not text:
             if name != "key":
                 expected = f"a value (required): {ID_EXPECTED}"
@@ -533,75 +682,72 @@ class _Parser:
         return text
 
     def _props(
-        self,
-        number: int,
-        declared: tuple[Prop, ...],
-        values: Mapping[str, Any],
-        lay: Layout,
-        *,
-        check: Callable[[dict[str, Any], list[Problem]], Node | Link | None],
-        errors: list[RowError],
-    ) -> Node | Link | None:
+        self, number: int, plan: _Plan, values: Mapping[str, Any], errors: list[RowError]
+    ) -> dict[str, Any] | None:
+        """The row's properties as the model holds them, or None when one is unusable.
+
+        The errors come as ``check_node`` and ``check_link`` gave them when they checked a
+        record built of these values, in the same order: first the cells a spreadsheet spoilt
+        (:func:`.cells.typed_value`), then what the model refuses, then the required values
+        that are missing, then (a link) an ``until`` before its ``since``.
+        """
         props: dict[str, Any] = {}
         unusable: set[str] = set()
-        for p in declared:
-            v = values.get(p.name)
-            if v is _INVALID:
-                unusable.add(p.name)
-            elif v is not None:
-                try:
-                    props[p.name] = typed_value(p, v, self.spreadsheet)
-                except BadCellError as bad:
-                    header = lay.headers.get(p.name, p.name)
-                    errors.append(self._err(number, header, _preview(v), bad.expected))
-                    unusable.add(p.name)
-        problems: list[Problem] = []
-        clean = check(props, problems)
-        failed = {pr.field for pr in problems} | unusable
-        for pr in problems:
-            # a required property whose cell held something unusable was already reported
-            if pr.value is None and pr.field in unusable:
+        problems: list[tuple[str, Any, str]] = []
+        headers = plan.layout.headers
+        for cell in plan.props:
+            v = values.get(cell.name)
+            if v is None:
                 continue
-            errors.append(
-                self._err(number, lay.headers.get(pr.field, pr.field), pr.value, pr.expected)
-            )
-        return clean if not failed else None
+            if v is _INVALID:  # already reported
+                unusable.add(cell.name)
+                continue
+            try:
+                typed = cell.read(v)
+            except BadCellError as bad:
+                header = headers.get(cell.name, cell.name)
+                errors.append(self._err(number, header, _preview(v), bad.expected))
+                unusable.add(cell.name)
+            except _RefusedError as problem:
+                problems.append((cell.name, problem.value, problem.expected))
+            else:
+                if typed is not _ABSENT:
+                    props[cell.name] = typed
+        for p in plan.required:
+            # a required property whose cell held something unusable was already reported
+            if p.name in props or p.name in unusable or any(f == p.name for f, _, _ in problems):
+                continue
+            problems.append((p.name, None, f"a value ({p.type.value}, required)"))
+        if plan.dated:
+            since, until = props.get("since"), props.get("until")
+            if isinstance(since, dt.date) and isinstance(until, dt.date) and until < since:
+                problems.append(("until", until, f"a date on or after since ({since})"))
+        for name, value, expected in problems:
+            errors.append(self._err(number, headers.get(name, name), value, expected))
+        return props if not problems and not unusable else None
 
     def _node(
-        self,
-        number: int,
-        kind: NodeKind,
-        values: Mapping[str, Any],
-        lay: Layout,
-        errors: list[RowError],
+        self, number: int, plan: _Plan, values: Mapping[str, Any], errors: list[RowError]
     ) -> tuple[Node | None, Node | None]:
-        if "id" not in lay.fields.values():
+        lay = plan.layout
+        has_id = "id" in lay.headers
+        if not has_id:
             errors.extend(
                 self._header_error(number, "noid", "", "an 'id' (编号) column in a table of nodes")
             )
-        nid = self._ident(number, lay, values, "id", errors) if "id" in lay.headers else None
-        ref = Node(nid, kind.name) if nid else None
-        # validated with a stand-in id: ids are checked above, with the user's column names
-        clean = self._props(
-            number,
-            node_props(kind),
-            values,
-            lay,
-            check=lambda props, probs: check_node(Node("x", kind.name, props), probs),
-            errors=errors,
-        )
-        if not isinstance(clean, Node) or nid is None:
-            return None, ref
-        return Node(nid, kind.name, clean.props), ref
+        nid = self._ident(number, lay, values, "id", errors) if has_id else None
+        props = self._props(number, plan, values, errors)
+        if nid is None:
+            return None, None
+        if props is None:
+            return None, Node(nid, plan.kind)
+        node = Node(nid, plan.kind, props)
+        return node, node
 
     def _link(
-        self,
-        number: int,
-        kind: LinkKind,
-        values: Mapping[str, Any],
-        lay: Layout,
-        errors: list[RowError],
+        self, number: int, plan: _Plan, values: Mapping[str, Any], errors: list[RowError]
     ) -> tuple[Link | None, Link | None]:
+        lay = plan.layout
         for f, col in (("source_id", SOURCE_COL), ("target_id", TARGET_COL)):
             if f not in lay.headers:
                 expected = f"a {col.field!r} ({col.label_zh}) column in a table of links"
@@ -616,25 +762,17 @@ class _Parser:
             if "target_id" in lay.headers
             else None
         )
-        key = self._ident(number, lay, values, "key", errors) or ""
+        key = ""
+        if values.get("key") is not None:  # most links have none, and an empty cell is no mistake
+            key = self._ident(number, lay, values, "key", errors) or ""
         bad_key = values.get("key") not in (None, "") and not key
-        ref = Link(kind.name, src, dst, {}, key) if src and dst and not bad_key else None
-        # validated with stand-in ends: the link's own ``source`` property (provenance) would
-        # otherwise be confused with its source end in the model's problem list
-        clean = self._props(
-            number,
-            link_props(kind),
-            values,
-            lay,
-            check=lambda props, probs: check_link(Link(kind.name, "s", "t", props), probs),
-            errors=errors,
-        )
-        if not isinstance(clean, Link) or ref is None:
-            return None, ref
-        return Link(kind.name, ref.source, ref.target, clean.props, key), ref
-
-
-_UNSEEN: Any = object()
+        props = self._props(number, plan, values, errors)
+        if not (src and dst) or bad_key:
+            return None, None
+        if props is None:
+            return None, Link(plan.kind, src, dst, {}, key)
+        link = Link(plan.kind, src, dst, props, key)
+        return link, link
 
 
 class _Invalid:
@@ -646,6 +784,13 @@ _INVALID: Any = _Invalid()
 
 def _is_kind_header(header: str) -> bool:
     return norm(header) in ("kind", "种类") or {"kind", "种类"} & set(tokens(header)) != set()
+
+
+def _identity(record: Node | Link) -> Node | Link:
+    """A record without its properties: what a refused row says about who it is."""
+    if isinstance(record, Node):
+        return Node(record.id, record.kind)
+    return Link(record.kind, record.source, record.target, {}, record.key)
 
 
 def _clean_or_none(value: Any) -> Any:

@@ -51,7 +51,9 @@ __all__ = [
     "ensure_jars",
     "ensure_launcher",
     "free_port",
+    "java_executable",
     "lib_dir",
+    "port_answers",
     "start_background",
     "status",
     "stop_background",
@@ -174,6 +176,15 @@ def _java() -> str:
     if major < 17:
         raise Neo4jLocalError(f"{java} is Java {major}; {_JDK_HINT}")
     return java
+
+
+def java_executable() -> str:
+    """The ``java`` that runs Neo4j and its tools (``$JAVA_HOME`` first; checked to be 17+).
+
+    Raises:
+        Neo4jLocalError: no Java, or one older than 17.
+    """
+    return _java()
 
 
 @contextlib.contextmanager
@@ -363,6 +374,11 @@ def _port_open(port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def port_answers(port: int) -> bool:
+    """Whether something accepts connections on ``127.0.0.1:<port>`` right now."""
+    return _port_open(port)
 
 
 def _tail(path: Path, offset: int = 0, lines: int = _LOG_TAIL_LINES) -> str:

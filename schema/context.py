@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
@@ -19,12 +22,14 @@ from ..graph.expand import (
     LinkPage,
     PageKey,
     Wanted,
+    lists_with_tree,
 )
 from ..graph.model import Node
 from ..graph.port import GraphStore
 from ..graph.privacy import Role, RoleView
+from ..graph.query import Filter, Page, SortKey
 from .internals import core_info
-from .prefetch import list_hops, root_hops, walk_of, wanted_in
+from .prefetch import list_hops, root_hops, selects, walk_of, wanted_in
 
 EMPTY_PAGE = LinkPage(0, [], False)
 
@@ -81,20 +86,44 @@ class Loaders:
             hops = self._roots[memo] = root_hops(info, self._max_page)
         return hops
 
-    async def prefetch_below(self, info: Info, ids: list[str], day: dt.date | None) -> None:
-        """Every page the selection of a list's nodes follows, for all of them, in one
-        ``expand`` call, so the link fields below find their pages (one round trip for the
-        whole tree instead of one per link field). If the store refuses (a role that may not
-        follow links, the store down), nothing is fetched and each field asks for itself, so
-        its error comes where it would have."""
-        hops = list_hops(info, self._max_page, day)
-        if not hops or not ids:
-            return
-        self.wanted_in(info)
-        try:
-            self.pages.update(await self._store.expand(ids, hops, self.wanted))
-        except GovGraphError:
-            return
+    async def list_page(
+        self,
+        info: Info,
+        kind: str,
+        *,
+        where: Filter | None,
+        order_by: Sequence[SortKey],
+        first: int,
+        after: str | None,
+        as_of: dt.date | None,
+    ) -> Page[Node]:
+        """A page of a root list and every page the selection of its nodes follows, so the
+        link fields below find their pages: one round trip for the page and the whole tree
+        where the store can (:class:`~govgraph.graph.expand.ListsWithTree`), else one for the
+        page and one ``expand`` for the tree. If the tree is refused (a role that may not
+        follow links), the page comes alone and each field asks for itself, so its error
+        comes where it would have."""
+        hops = list_hops(info, self._max_page, as_of)
+        wanted = self.wanted_in(info)
+        args: dict[str, Any] = {
+            "where": where,
+            "order_by": order_by,
+            "first": first,
+            "after": after,
+            "as_of": as_of,
+            "with_total": selects(info, "totalCount"),
+            "wanted": wanted,
+        }
+        store = self._store
+        if hops and lists_with_tree(store):
+            page, pages = await store.list_expanded(kind, hops, **args)
+            self.pages.update(pages)
+            return page
+        page = await store.list_nodes(kind, **args)
+        if hops and page.items:
+            with contextlib.suppress(GovGraphError):  # each field below asks for itself
+                self.pages.update(await store.expand([n.id for n in page.items], hops, wanted))
+        return page
 
     def lookup(self, hops: tuple[Hop, ...]) -> DataLoader[str, Node | None]:
         """Nodes by id with the pages of ``hops`` below them, in one ``lookup`` call for the

@@ -65,8 +65,10 @@ from .internals import (
     gather,
     is_default_resolver,
     resolver_arguments,
+    strawberry_info,
 )
 from .prefetch import DEFAULT_FIRST, LINK_FIELDS, page_args
+from .query import LIST_FIRST, LIST_RESOLVERS, list_arguments, list_connection
 from .types import prefetched
 
 
@@ -102,10 +104,22 @@ class _LinkField:
     name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class _ListField:
+    """A root list field (``compounds``, ``partyBranches``...): its arguments are converted
+    once per query text and variables, not on every request."""
+
+    field: GraphQLField
+    kind: str
+
+
+_Spec = _Plain | _LinkField | _ListField
+
+
 @dataclass(frozen=True)
 class _Plan:
-    #: per object type: its plain and link fields by name
-    fields: dict[GraphQLObjectType, dict[str, _Plain | _LinkField]]
+    #: per object type: its plain, link and list fields by name
+    fields: dict[GraphQLObjectType, dict[str, _Spec]]
     #: the Python class of each object type, and the object type of each class
     classes: dict[GraphQLObjectType, type]
     types: dict[type, GraphQLObjectType]
@@ -125,8 +139,9 @@ def _plan(schema: GraphQLSchema) -> _Plan:
     plan = _PLANS.get(schema)
     if plan is not None:
         return plan
-    fields: dict[GraphQLObjectType, dict[str, _Plain | _LinkField]] = {}
+    fields: dict[GraphQLObjectType, dict[str, _Spec]] = {}
     classes: dict[GraphQLObjectType, type] = {}
+    lists = {id(resolve): kind for kind, resolve in LIST_RESOLVERS.items()}
     for t in schema.type_map.values():
         if not isinstance(t, GraphQLObjectType) or t.name.startswith("__"):
             continue
@@ -134,9 +149,14 @@ def _plan(schema: GraphQLSchema) -> _Plan:
         if definition is None:
             continue
         classes[t] = definition.origin
-        own: dict[str, _Plain | _LinkField] = {}
+        own: dict[str, _Spec] = {}
         for name, f in t.fields.items():
             strawberry_field = definition_of(f)
+            resolver = getattr(strawberry_field, "base_resolver", None)
+            listed = lists.get(id(getattr(resolver, "wrapped_func", None)))
+            if t is schema.query_type and listed is not None:
+                own[name] = _ListField(f, listed)
+                continue
             basic = f.resolve is not None and is_default_resolver(f.resolve) and not f.args
             if basic and strawberry_field is not None:
                 named = f.type.of_type if isinstance(f.type, GraphQLNonNull) else f.type
@@ -283,6 +303,51 @@ def _constant(value: str) -> _Complete:
     return constant
 
 
+#: per operation: a root list field's arguments as its resolver converts them (the filter and
+#: the sort keys built), by its field node and the request's variables
+_LIST_ARGS: PerDocument[dict[tuple[Any, ...], tuple[Any, ...]]] = PerDocument()
+
+#: variants of one query text whose list arguments are kept (they differ by their variables)
+LIST_ARGS_KEPT = 64
+
+
+def _list_arguments(
+    ex: FastExecution, spec: _ListField, details: FieldDetailsList
+) -> tuple[Any, ...] | None:
+    """``where``, ``orderBy`` (as the port's filter and sort keys), ``first``, ``after`` and
+    ``asOf`` of a root list field, converted as its resolver converts them (graphql-core's
+    coercion, Strawberry's conversion, :func:`~.query.list_arguments`) and kept per query
+    text, field and variables; None when they do not convert (the resolver then says why)."""
+    node = details[0].node
+    if details[0].fragment_variable_values is not None:
+        return None  # fragment variables: what the arguments are depends on more than the key
+    try:
+        key: tuple[Any, ...] | None = (id(node), tuple(sorted(ex.variables.items())))
+        hash(key)
+    except TypeError:  # a list or an object among the variables: converted every time
+        key = None
+    kept = _LIST_ARGS.obtain(ex.operation_node, dict)
+    found = kept.get(key) if key is not None else None
+    if found is not None:
+        return found
+    try:
+        values = ex.argument_values(spec.field, details)
+        kwargs = resolver_arguments(ex.graphql_schema, spec.field, values)
+        where, order = list_arguments(spec.kind, kwargs.get("where"), kwargs.get("order_by"))
+    except Exception:
+        return None  # the resolver refuses them, the normal way
+    found = (
+        where,
+        order,
+        kwargs.get("first", LIST_FIRST),
+        kwargs.get("after"),
+        kwargs.get("as_of"),
+    )
+    if key is not None and len(kept) < LIST_ARGS_KEPT:
+        kept[key] = found
+    return found
+
+
 class FastExecution(CoreExecutor):
     """Strawberry's execution context, with plain fields completed directly (module doc)."""
 
@@ -370,6 +435,12 @@ class FastExecution(CoreExecutor):
         own = self._plan.fields.get(parent_type) if self._fast else None
         node = field_details_list[0].node
         spec = own.get(node.name.value) if own else None
+        if isinstance(spec, _ListField):
+            if not node.directives and position_context is None:
+                listed = self._list(spec, parent_type, field_details_list, path)
+                if listed is not None:
+                    return listed
+            spec = None
         if spec is not None and not node.directives:
             return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
             where = (parent_type, node.name.value)
@@ -444,6 +515,38 @@ class FastExecution(CoreExecutor):
             extra = {"where": match, "order": order}
         return (first, args.get("after"), args.get("asOf")), extra
 
+    # -- root lists ------------------------------------------------------------------------------
+    def _list(
+        self,
+        spec: _ListField,
+        parent_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Awaitable[Any] | None:
+        """A root list field resolved with its arguments converted once per query text and
+        variables (:func:`_list_arguments`), then completed as graphql-core would; None: the
+        normal way (the arguments are not what the resolver takes, so it reports them)."""
+        args = _list_arguments(self, spec, details)
+        if args is None:
+            return None
+        raw = self.resolve_info(spec.field, details, parent_type, path)
+        info = strawberry_info(self.graphql_schema, raw, spec.field)
+        done = self._listed(spec, info, raw, args, details, path)
+        return self._settle(done, spec.field.type, details, path)
+
+    async def _listed(  # noqa: PLR0917  # a field's resolution, step by step
+        self,
+        spec: _ListField,
+        info: Any,
+        raw: Any,
+        args: tuple[Any, ...],
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        value = await list_connection(info, spec.kind, *args)
+        completed = self.complete(spec.field.type, details, raw, path, value)
+        return await completed if self.awaitable(completed) else completed
+
     # -- compiled subtrees (module doc) ---------------------------------------------------------
     def _prefetched(
         self, spec: _LinkField, field_details_list: FieldDetailsList, source: Any
@@ -478,7 +581,7 @@ class FastExecution(CoreExecutor):
             if name == "__typename":
                 steps.append((response_name, _constant(object_type.name)))
                 continue
-            if spec is None:
+            if spec is None or isinstance(spec, _ListField):
                 return None
             return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
             complete = self._completer(return_type, details)

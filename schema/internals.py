@@ -20,6 +20,12 @@ starts with a review of this module). What is private here, and why it is worth 
   ``where`` and ``orderBy`` become the key): Strawberry's ``convert_arguments`` (in
   ``strawberry.types.arguments``, not exported) with the schema converter's scalar registry,
   so the key is the resolver's to the bit.
+* :func:`strawberry_info`, :meth:`CoreExecutor.resolve_info`, :meth:`CoreExecutor.complete` and
+  :attr:`CoreExecutor.variables`: the fast executor resolves a root list field itself (its
+  arguments converted once per query text and variables, not on every request), so it builds
+  the ``info`` Strawberry's resolver wrapper would (``Info(_raw_info=..., _field=...)``) from
+  graphql-core's ``build_resolve_info``, completes the result with ``complete_value``, and keys
+  on the coerced variables (graphql-core 3.3's ``VariableValues.coerced``).
 * :func:`provided_operation_name`: Strawberry's ``ExecutionContext.operation_name`` falls back to
   the document's first operation, so whether the request named one is only in
   ``_provided_operation_name``.
@@ -60,6 +66,7 @@ __all__ = [
     "graphql_schema",
     "is_default_resolver",
     "provided_operation_name",
+    "strawberry_info",
 ]
 
 #: Strawberry's back-reference from a graphql-core type or field to its own definition
@@ -98,6 +105,14 @@ def resolver_arguments(
     )
 
 
+def strawberry_info(schema: GraphQLSchema, raw: CoreInfo[Any], field: GraphQLField) -> Info:
+    """The ``info`` Strawberry hands the resolver of ``field`` (its schema's info class, with
+    graphql-core's resolve info and Strawberry's field definition, as its resolver wrapper
+    builds it)."""
+    info: Info = definition_of(schema).config.info_class(_raw_info=raw, _field=definition_of(field))
+    return info
+
+
 def provided_operation_name(context: ExecutionContext) -> str | None:
     """The ``operationName`` the request gave, if any (not the document's first operation)."""
     return context._provided_operation_name
@@ -124,6 +139,12 @@ class CoreExecutor(StrawberryGraphQLCoreExecutionContext):
         self.graphql_schema: GraphQLSchema = self.schema
         middleware = self.middleware_manager
         self.has_middleware = bool(middleware and middleware.middlewares)
+
+    @property
+    def variables(self) -> Mapping[str, Any]:
+        """The request's variables, coerced, by name (graphql-core 3.3's ``VariableValues``)."""
+        coerced: Mapping[str, Any] = self.variable_values.coerced
+        return coerced
 
     # -- graphql-core's hooks, handed to ours --------------------------------------------------
     def execute_fields(
@@ -220,6 +241,27 @@ class CoreExecutor(StrawberryGraphQLCoreExecutionContext):
         fragment variables it is under (their identities)."""
         first = details[0]
         return id(first.node), id(first.fragment_variable_values)
+
+    def resolve_info(
+        self,
+        field: GraphQLField,
+        details: FieldDetailsList,
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> CoreInfo[Any]:
+        """graphql-core's resolve info for ``field`` as ``details`` selects it at ``path``."""
+        return self.build_resolve_info(field, [d.node for d in details], parent_type, path)
+
+    def complete(
+        self,
+        return_type: GraphQLOutputType,
+        details: FieldDetailsList,
+        info: CoreInfo[Any],
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """What a field's resolver returned, completed as graphql-core completes it."""
+        return self.complete_value(return_type, details, info, path, result, None)
 
     def argument_values(self, field: GraphQLField, details: FieldDetailsList) -> dict[str, Any]:
         """The coerced arguments of a field as ``details`` selects it (raises if invalid)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from graphql import (
@@ -237,39 +237,53 @@ def walk_of(info: Info, max_page: int) -> tuple[Walk, list[SelectionNode]]:
 
 
 #: per operation (alive as long as its parsed document is): a root field's hops by its field
-#: nodes, the largest page and the variables' values
+#: nodes, the largest page, the day and the variables' values
 _ROOT_HOPS: PerDocument[dict[tuple[Any, ...], tuple[Hop, ...]]] = PerDocument()
 
 
-def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
-    """The hops of the link fields selected on the nodes a root field looks up by id; kept per
-    query text and variables (a request of the same shape does not walk its query again)."""
+def _kept(
+    info: Info,
+    max_page: int,
+    day: Any,
+    walk_it: Callable[[Walk, Sequence[SelectionNode]], tuple[Hop, ...]],
+) -> tuple[Hop, ...]:
+    """``walk_it(walk, selections)`` for the field of ``info``, kept per query text, field,
+    largest page, day and variables (a request of the same shape does not walk its query
+    again)."""
     walk, selections = walk_of(info, max_page)
     raw = core_info(info)
     try:
         values = tuple(sorted(walk.variables.items()))
-        key: tuple[Any, ...] | None = (*(id(f) for f in raw.field_nodes), max_page, values)
+        key: tuple[Any, ...] | None = (*(id(f) for f in raw.field_nodes), max_page, day, values)
         hash(key)
     except TypeError:  # a list or an object among the variables: not kept
         key = None
     kept = _ROOT_HOPS.obtain(info.operation, dict)
     if key is not None and key in kept:
         return kept[key]
-    hops = tuple(walk.node_hops(selections, None))
+    hops: tuple[Hop, ...] = walk_it(walk, selections)
     if key is not None and len(kept) < ROOT_HOPS_KEPT:
         kept[key] = hops
     return hops
 
 
+def root_hops(info: Info, max_page: int) -> tuple[Hop, ...]:
+    """The hops of the link fields selected on the nodes a root field looks up by id."""
+    return _kept(info, max_page, "root", lambda w, s: tuple(w.node_hops(s, None)))
+
+
 def list_hops(info: Info, max_page: int, day: dt.date | None) -> tuple[Hop, ...]:
     """The hops of the link fields selected on a list's nodes (``edges { node { ... } }``),
     valid on ``day`` unless a field says otherwise."""
-    walk, selections = walk_of(info, max_page)
-    below: dict[Hop, None] = {}
-    for edges in walk.fields(selections, "edges"):
-        for node in walk.fields(selections_of(edges), "node"):
-            below.update(dict.fromkeys(walk.node_hops(selections_of(node), day)))
-    return tuple(below)
+
+    def walk_it(walk: Walk, selections: Sequence[SelectionNode]) -> tuple[Hop, ...]:
+        below: dict[Hop, None] = {}
+        for edges in walk.fields(selections, "edges"):
+            for node in walk.fields(selections_of(edges), "node"):
+                below.update(dict.fromkeys(walk.node_hops(selections_of(node), day)))
+        return tuple(below)
+
+    return _kept(info, max_page, day, walk_it)
 
 
 #: variants of one query text whose hops are kept (they differ by their variables)

@@ -11,13 +11,13 @@ from strawberry.types import Info
 
 from ..graph.errors import Problem, ValidationError
 from ..graph.ontology import NODE_KINDS
+from ..graph.query import Filter, SortKey
 from .aggregate import aggregate
 from .analytics import analytics_fields
 from .console import console_fields
 from .filters import ORDER_INPUTS, WHERE_INPUTS, to_filter, to_sort
 from .limits import TOO_MANY_IDS, too_many
 from .paging import page_size
-from .prefetch import selects
 from .types import (
     NODE_TYPES,
     NodeInterface,
@@ -80,6 +80,49 @@ def _connection(kind: str) -> type:
     return strawberry.type(type(f"{kind}Connection", (), ns))
 
 
+#: a list's page size when ``first`` is not given
+LIST_FIRST = 20
+
+
+def list_arguments(
+    kind: str, where: Any, order_by: Any
+) -> tuple[Filter | None, tuple[SortKey, ...]]:
+    """A list's ``where`` and ``orderBy`` inputs as the port's filter and sort keys."""
+    return to_filter(kind, where), tuple(to_sort(order_by))
+
+
+async def list_connection(  # noqa: PLR0917  # a list's arguments, converted
+    info: Info,
+    kind: str,
+    where: Filter | None,
+    order_by: tuple[SortKey, ...],
+    first: int,
+    after: str | None,
+    as_of: dt.date | None,
+) -> Any:
+    """The connection a list field answers (its resolver's work once its arguments are
+    converted: ``schema/execution.py`` calls it too, with arguments it keeps per query)."""
+    size = page_size(info, first)
+    page = await info.context.loaders.list_page(
+        info, kind, where=where, order_by=order_by, first=size, after=after, as_of=as_of
+    )
+    edges = [
+        EDGES[kind](cursor=cursor, node=to_object(n, as_of))
+        for n, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    return CONNECTIONS[kind](
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        where=where,
+        as_of=as_of,
+        total=page.total,
+    )
+
+
+#: each list resolver, by its node kind (the fast executor recognizes list fields by these)
+LIST_RESOLVERS: dict[str, Any] = {}
+
+
 def _list_resolver(kind: str) -> Any:
     where_type = WHERE_INPUTS[kind]
     order_type = ORDER_INPUTS[kind]
@@ -89,37 +132,16 @@ def _list_resolver(kind: str) -> Any:
         *,
         where: where_type | None = None,  # type: ignore[valid-type]
         order_by: list[order_type] | None = None,  # type: ignore[valid-type]
-        first: int = 20,
+        first: int = LIST_FIRST,
         after: str | None = None,
         as_of: dt.date | None = None,
     ) -> Any:
         size = page_size(info, first)
-        f = to_filter(kind, where)
-        keys = to_sort(order_by)
-        page = await info.context.store.list_nodes(
-            kind,
-            where=f,
-            order_by=keys,
-            first=size,
-            after=after,
-            as_of=as_of,
-            with_total=selects(info, "totalCount"),
-            wanted=info.context.loaders.wanted_in(info),
-        )
-        await info.context.loaders.prefetch_below(info, [n.id for n in page.items], as_of)
-        edges = [
-            EDGES[kind](cursor=cursor, node=to_object(n, as_of))
-            for n, cursor in zip(page.items, page.cursors, strict=True)
-        ]
-        return CONNECTIONS[kind](
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
-            where=f,
-            as_of=as_of,
-            total=page.total,
-        )
+        f, keys = list_arguments(kind, where, order_by)
+        return await list_connection(info, kind, f, keys, size, after, as_of)
 
     resolve.__annotations__["return"] = CONNECTIONS[kind]
+    LIST_RESOLVERS[kind] = resolve
     return resolve
 
 

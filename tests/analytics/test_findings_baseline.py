@@ -7,15 +7,13 @@ of the registry escapes it."""
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import networkx as nx
 import pytest
+from bench_scripts import bench_script  # tests/bench_scripts.py
 
 from govgraph.graph.analytics import RULES, AnalyticsCache
 from govgraph.graph.embedded import EmbeddedStore
@@ -24,17 +22,7 @@ from govgraph.loaders.demo import load_demo
 Run = Callable[[Awaitable[Any]], Any]
 
 
-def _bench(name: str) -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"govgraph_bench_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-fb = _bench("findings_baseline")
+fb = bench_script("findings_baseline")
 #: fewer sampled sources and trend points than the script's defaults: the same code, faster
 PARAMS = fb.Params(broker_k=20, broker_top=20, trend_months=3)
 

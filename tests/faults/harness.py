@@ -5,15 +5,12 @@ as docs/graphql.md tells a client to."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
+from bench_scripts import bench_script  # tests/bench_scripts.py
 
 from govgraph.graph.analytics import AnalyticsCache
 from govgraph.graph.embedded import EmbeddedStore
@@ -21,18 +18,7 @@ from govgraph.graph.port import GraphStore
 from govgraph.graph.privacy import Role
 from govgraph.schema.context import Context
 
-
-def _bench(name: str) -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"govgraph_bench_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-load_test = _bench("load_test")
+load_test = bench_script("load_test")
 ApiProcess = load_test.ApiProcess
 DEPARTMENT_KEY: str = load_test.DEPARTMENT_KEY
 wait_ready = load_test.wait_ready

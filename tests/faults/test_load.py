@@ -1,7 +1,7 @@
-"""The CI version of ``bench/load_test.py``: 20 clients for 10 s of mixed reads and writes (80/20)
+"""The CI version of ``bench/load_test.py``: 20 clients for 6 s of mixed reads and writes (80/20)
 against the API as its own process on the Neo4j store: no errors at all. Whether the API's
 memory stays flat once warm is judged by the full run (``bench/load_test.py``, 50 clients, 60 s,
-the whole demo set, ``--rss-tolerance``), not here: ten seconds on a shared machine say little.
+the whole demo set, ``--rss-tolerance``), not here: six seconds on a shared machine say little.
 
 The data is a slice of the demo set (places, Party organizations, the people in their posts),
 written into the session's Neo4j after emptying it, so the run does not wait for the full demo.
@@ -20,8 +20,8 @@ from harness import ApiProcess, load_test
 pytestmark = pytest.mark.neo4j
 
 CLIENTS = 20
-SECONDS = 10.0
-WARMUP = 3.0
+SECONDS = 6.0
+WARMUP = 2.0
 
 
 def test_short_load_has_no_errors(neo4j_uri: str, tmp_path: Path) -> None:

@@ -126,7 +126,11 @@ def filters(kind: str, kinds: Iterable[str], depth: int = 2) -> st.SearchStrateg
 
 
 @st.composite
-def _related(draw: st.DrawFn, kind: str, kinds: frozenset[str], depth: int) -> Filter:
+def link_and_neighbours(
+    draw: st.DrawFn, kind: str, kinds: frozenset[str], depth: int
+) -> tuple[Any, Filter | None, tuple[OfKind, ...] | None]:
+    """One of ``kind``'s link fields reaching ``kinds``, maybe a condition on the link, maybe
+    conditions on the neighbours of some of its kinds (filters ``depth - 1`` deep)."""
     fields = [f for f in link_fields(kind).values() if set(f.kinds) & kinds]
     through = draw(st.sampled_from(fields))
     link = None
@@ -140,6 +144,12 @@ def _related(draw: st.DrawFn, kind: str, kinds: frozenset[str], depth: int) -> F
         node = tuple(
             OfKind(k, draw(st.none() | filters(k, kinds, depth - 1))) for k in sorted(chosen)
         )
+    return through, link, node
+
+
+@st.composite
+def _related(draw: st.DrawFn, kind: str, kinds: frozenset[str], depth: int) -> Filter:
+    through, link, node = draw(link_and_neighbours(kind, kinds, depth))
     return Related(
         through.link_kind, through.direction, draw(st.sampled_from(Quantifier)), link, node
     )

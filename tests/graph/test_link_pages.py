@@ -30,7 +30,7 @@ from builders import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from related_filters import Reference, filters, link_conditions
+from related_filters import Reference, link_and_neighbours
 
 from govgraph.graph.errors import ForbiddenError, ValidationError
 from govgraph.graph.expand import (
@@ -57,7 +57,6 @@ from govgraph.graph.query import (
     Op,
     Quantifier,
     Related,
-    link_fields,
 )
 
 IN, OUT = Direction.IN, Direction.OUT
@@ -363,17 +362,7 @@ def drawn_pages(draw: st.DrawFn) -> tuple[str, PageKey]:
     neighbour (link filters inside, drawn as ``related_filters`` draws them), sort keys on both,
     a page size and a day."""
     kind = draw(st.sampled_from(SOURCES))
-    fields = [f for f in link_fields(kind).values() if set(f.kinds) & KINDS]
-    through = draw(st.sampled_from(fields))
-    link = None
-    conditions = link_conditions(through.link_kind)
-    if conditions is not None and draw(st.booleans()):
-        link = draw(conditions)
-    node = None
-    if draw(st.booleans()):
-        present = sorted(k for k in through.kinds if k in KINDS)
-        chosen = draw(st.lists(st.sampled_from(present), min_size=1, max_size=2, unique=True))
-        node = tuple(OfKind(k, draw(st.none() | filters(k, KINDS, 2))) for k in sorted(chosen))
+    through, link, node = draw(link_and_neighbours(kind, KINDS, 3))
     where = None if link is None and node is None and draw(st.booleans()) else LinkMatch(link, node)
     lk = LINK_KINDS[through.link_kind]
     keys = [EdgeSort(f) for f in ("id", "name")]

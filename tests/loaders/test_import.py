@@ -33,7 +33,15 @@ from govgraph.loaders.importer import (
     import_files,
     import_tables,
 )
-from govgraph.loaders.rows import NumberedRow, Table, numbered, resolve_header
+from govgraph.loaders.readers import read_tables
+from govgraph.loaders.rows import (
+    NumberedRow,
+    ParsedRow,
+    Table,
+    numbered,
+    parse_table,
+    resolve_header,
+)
 from govgraph.loaders.template import write_template
 
 Run = Callable[[Awaitable[Any]], Any]
@@ -335,6 +343,27 @@ def test_csv_with_chinese_or_english_headers_and_bom(
         "households": 420,
     }
     assert nodes["cmp-2"].props == {"name": "示例小区", "is_old": False}
+
+
+def test_csv_rows_short_of_cells_or_past_the_headers(tmp_path: Path) -> None:
+    """A short line leaves its last cells empty; a cell past the last header, or under an empty
+    one, is a mistake (most lines have one cell a header, read the quick way)."""
+    path = write_csv(
+        tmp_path / "Building.csv",
+        ["id", "name", ""],
+        [["b1", "1号楼", ""], ["b2"], ["b3", "3号楼", "x"], ["b4", "4号楼", "", "y"]],
+    )
+    parsed = [(p.row, p.record, [(e.column, e.value) for e in p.errors]) for p in rows_of(path)]
+    assert parsed == [
+        (2, Node("b1", "Building", {"name": "1号楼"}), []),
+        (3, Node("b2", "Building"), []),
+        (4, None, [("(no header)", "x")]),
+        (5, None, [("(no header)", "y")]),
+    ]
+
+
+def rows_of(path: Path) -> list[ParsedRow]:
+    return [p for t in read_tables(path) for p in parse_table(t)]
 
 
 def test_a_kind_column_lets_one_csv_hold_several_kinds(

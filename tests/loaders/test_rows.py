@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govgraph.graph.model import Link, Node
+from govgraph.graph.errors import Problem
+from govgraph.graph.model import Link, Node, check_link, check_node
 from govgraph.graph.ontology import (
     CHOICE_LABELS_ZH,
     LINK_KINDS,
@@ -26,9 +27,12 @@ from govgraph.graph.ontology import (
 )
 from govgraph.loaders.cells import (
     MAX_CELL_CHARS,
+    BadCellError,
+    clean_text,
     escape_formula,
     norm,
     resolve_choice,
+    typed_value,
     unescape_formula,
 )
 from govgraph.loaders.rows import (
@@ -347,6 +351,90 @@ def test_parsing_is_lazy() -> None:
 
 
 # --- across rows ------------------------------------------------------------------------------
+# --- the model's checks, value by value ------------------------------------------------------
+#: cells of every sort a property may be given: good and bad text, numbers, dates, yes/no,
+#: choices by code and label, and what spreadsheets and JSON put in cells
+CELLS: list[Any] = [
+    "云北苑", "x\x01y", "x\ud800", "  spaced  ", "'=escaped", "=A1", "", "12", " 12 ", "-3",
+    "1_000", "12.5", "1e3", "nan", "inf", "9" * 25, "１２", "2021-03-01", "2021/3/1",
+    "2021年3月1日", "2021-02-30", "1899-12-31", "2300-01-01", "2021-03-01 00:00", "20210301",
+    "是", "否", "yes", "maybe", "secretary", "书记", "书记 (secretary)", "boss", 1, 0, 12.0, 12.5,
+    True, float("nan"), 2**70, D(2021, 3, 1), D(1800, 1, 1), dt.datetime(2021, 3, 1, 5),
+    "2019-05-05", "2022-12-31",
+]  # fmt: skip
+
+
+def _as_the_model_checks(
+    kind: str, cells: dict[str, Any], spreadsheet: bool
+) -> tuple[dict[str, Any] | None, list[tuple[str, Any, str]]]:
+    """The record's properties and the property errors (field, value, expected) as the parser
+    found them when it built a record of the typed values for ``check_node``/``check_link``."""
+    declared = node_props(NODE_KINDS[kind]) if kind in NODE_KINDS else link_props(LINK_KINDS[kind])
+    props: dict[str, Any] = {}
+    unusable: set[str] = set()
+    errors: list[tuple[str, Any, str]] = []
+    for p in declared:
+        try:
+            v = clean_text(cells.get(p.name), spreadsheet, MAX_CELL_CHARS)
+            if v is not None:
+                props[p.name] = typed_value(p, v, spreadsheet)
+        except BadCellError as bad:
+            errors.append((p.name, "(spoilt)", bad.expected))
+            unusable.add(p.name)
+    problems: list[Problem] = []
+    if kind in NODE_KINDS:
+        clean: Node | Link | None = check_node(Node("x", kind, props), problems)
+    else:
+        clean = check_link(Link(kind, "s", "t", props), problems)
+    for pr in problems:
+        if not (pr.value is None and pr.field in unusable):
+            errors.append((pr.field, pr.value, pr.expected))
+    failed = unusable | {pr.field for pr in problems}
+    return (dict(clean.props) if clean is not None and not failed else None), errors
+
+
+@given(
+    st.sampled_from([k.name for k in ALL_KINDS]),
+    st.data(),
+    st.booleans(),
+)
+def test_each_value_is_checked_as_check_node_and_check_link_check_a_record(
+    kind: str, data: st.DataObject, spreadsheet: bool
+) -> None:
+    """The parser checks values one by one, not by building a record for ``check_node`` or
+    ``check_link``: it must come to what they say, value for value."""
+    declared = node_props(NODE_KINDS[kind]) if kind in NODE_KINDS else link_props(LINK_KINDS[kind])
+    cells = {p.name: data.draw(st.sampled_from(CELLS)) for p in declared}
+    ends = {"id": "x"} if kind in NODE_KINDS else {"source_id": "s", "target_id": "t"}
+    [p] = parse([{**ends, **cells}], kind, spreadsheet=spreadsheet)
+    props, errors = _as_the_model_checks(kind, cells, spreadsheet)
+    # a spoilt cell is shown cut short in its error: compare where and why, not the value
+    spoilt = {f for f, v, _ in errors if v == "(spoilt)"}
+    got = [(e.column, "(spoilt)" if e.column in spoilt else e.value, e.expected) for e in p.errors]
+    assert sorted(map(repr, got)) == sorted(map(repr, errors))
+    assert (dict(p.record.props) if p.record is not None else None) == props
+
+
+def test_a_text_met_again_is_read_the_same_and_a_mistake_again_is_reported_again() -> None:
+    rows = [{"编号": f"br-{i}", "换届日期": "2021年3月1日", "任期(年)": "x"} for i in range(3)]
+    parsed = parse(rows, "PartyBranch")
+    assert [e.expected for p in parsed for e in p.errors] == ["a whole number"] * 3
+    good = parse([{"编号": f"br-{i}", "换届日期": "2021年3月1日"} for i in range(3)], "PartyBranch")
+    assert [p.record.props["elected_on"] for p in good if p.record] == [D(2021, 3, 1)] * 3
+
+
+def test_a_valid_rows_ref_is_its_record_and_a_refused_rows_ref_only_names_it() -> None:
+    [valid] = parse([{"id": "b1", "name": "1号楼"}], "Building")
+    assert valid.ref is valid.record
+    # refused for a cell outside its columns: the record is dropped, the identity kept
+    [stray] = parse([{"id": "b1", "name": "1号楼", "": "x"}], "Building")
+    assert stray.record is None
+    assert stray.ref == Node("b1", "Building")
+    [link] = parse([{"起点": "p1", "终点": "b1", "职务": "书记", "": "x"}], "HOLDS_POST")
+    assert link.record is None
+    assert link.ref == Link("HOLDS_POST", "p1", "b1")
+
+
 def test_the_index_reports_duplicate_node_and_link_ids() -> None:
     rows_n = parse([{"id": "b1", "name": "a"}, {"id": "b1", "name": "b"}], "Building")
     rows_l = parse(

@@ -61,6 +61,14 @@ class Gql:
         at a time (``GraphStore.expand``)."""
         return {"expand": 1} if self.store_kind == "neo4j" else {"neighbours": hops}
 
+    def list_ops(self, hops: int) -> dict[str, int]:
+        """The store operations of a root list with ``hops`` nested link fields below it: on
+        Neo4j the page and the whole tree are one statement (``list_nodes``), the embedded
+        store lists the page and then walks the tree one hop at a time."""
+        if self.store_kind == "neo4j":
+            return {"list_nodes": 1}
+        return {"list_nodes": 1, "neighbours": hops} if hops else {"list_nodes": 1}
+
     @property
     def app(self) -> FastAPI:
         app: FastAPI = self.client.app  # type: ignore[assignment]
