@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeAlias
@@ -269,6 +270,12 @@ class Columns:
         found = self._of_kind.get(kind)
         return found if found is not None else np.empty(0, np.int32)
 
+    def mask(self, numbers: NDArray[np.integer[Any]]) -> Bools:
+        """A node mask: True at ``numbers``."""
+        out = np.zeros(len(self.ids), np.bool_)
+        out[numbers] = True
+        return out
+
     def name(self, number: int) -> str | None:
         start, end = self._name_off[number], self._name_off[number + 1]
         return bytes(self._name_buf[start:end]).decode() if end > start else None
@@ -433,6 +440,27 @@ def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns
     return Columns(
         ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
     )
+
+
+#: the index of each frozen projection, built once however many analyses read it (the entry goes
+#: with the graph); until the analytics cache holds a :class:`Columns` itself (issue 15)
+_KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, Columns] = weakref.WeakKeyDictionary()
+
+
+def columns_for(graph: nx.MultiDiGraph) -> Columns:
+    """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one.
+
+    >>> from govgraph.graph.analytics.examples import tiny_city
+    >>> g = nx.freeze(tiny_city())
+    >>> columns_for(g) is columns_for(g), columns_for(tiny_city()) is columns_for(tiny_city())
+    (True, False)
+    """
+    if not nx.is_frozen(graph):
+        return columns_of(graph)
+    found = _KEPT.get(graph)
+    if found is None:
+        found = _KEPT[graph] = columns_of(graph)
+    return found
 
 
 def columns_of(graph: nx.MultiDiGraph) -> Columns:

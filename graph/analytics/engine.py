@@ -27,7 +27,9 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from ._facts import Facts, Membership
+from ._facts import Facts, Membership, Place
+from .columns import Columns, DayView
+from .derived import place as places_on
 from .discreet import discreet_details, reword
 
 
@@ -454,12 +456,16 @@ class RuleContext:
     ``facts`` indexes the projection as of ``as_of`` (the graph the function receives);
     ``history`` is the projection as given to :func:`~.rules.run_rules`, which may also hold
     links that had ended by then (P7 reads it to find members who left a branch and joined none).
+    ``day`` is the columnar index of ``history`` on ``as_of`` (:mod:`.columns`, :mod:`.derived`):
+    a rule written on it works on the whole graph as arrays (node numbers, not ids) and leaves
+    the scope to :func:`~.rules.run_rules`, which keeps the findings under it.
     """
 
     as_of: dt.date
     settings: RuleSettings
     facts: Facts
     history: nx.MultiDiGraph
+    day: DayView
     rule: Rule | None = None
     #: the place asked about: rules look only at :meth:`subjects` near it (None: everything)
     scope: str | None = None
@@ -500,18 +506,23 @@ class RuleContext:
             return found
         return f.memberships(self.subjects_having("Person", "MEMBER_OF"))
 
+    @property
+    def columns(self) -> Columns:
+        return self.day.columns
+
     def finding(
         self,
         check: str,
-        subject: str,
+        subject: str | int,
         *,
         part: str = "",
-        place_of: str | None = None,
+        place_of: str | int | None = None,
         **details: Any,
     ) -> Finding:
         """A finding of the current rule's ``check`` about ``subject``, explained and placed
         where ``subject`` rolls up to (or where ``place_of`` does: a committee member's finding
-        belongs to the committee's compound, wherever the member lives)."""
+        belongs to the committee's compound, wherever the member lives). ``subject`` and
+        ``place_of`` are ids, or node numbers of :attr:`day`."""
         if self.rule is None:
             raise RuntimeError("RuleContext.finding needs a rule (use ctx.for_rule(rule))")
         rid = self.rule.id
@@ -519,9 +530,15 @@ class RuleContext:
         if self.discreet:
             c = reword(rid, c)
             details = dict(discreet_details(rid, check, details))
-        f = self.facts
-        place = f.place(place_of or subject)
-        kind, name = f.kind_and_name(subject)
+        where = subject if place_of is None else place_of
+        place = self._place(where)
+        if isinstance(subject, str):
+            kind, name = self.facts.kind_and_name(subject)
+        else:
+            cols, number = self.columns, subject
+            kind, subject = cols.kind_of(number), cols.id(number)
+            # a person's name never goes into a finding (as Facts.kind_and_name)
+            name = None if kind == "Person" else cols.name(number)
         return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,
@@ -538,6 +555,13 @@ class RuleContext:
             c,
             details,
         )
+
+
+    def _place(self, node: str | int) -> Place:
+        if isinstance(node, str):
+            return self.facts.place(node)
+        ids = [self.columns.id(int(n)) if n >= 0 else None for n in places_on(self.day)[node]]
+        return Place(*ids)
 
 
 _ABSENT: Any = object()

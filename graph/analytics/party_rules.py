@@ -18,6 +18,7 @@ from ._dates import add_years
 from ._facts import employer_of
 from ._layers import Table
 from ._patch import Adjacency, tables
+from .derived import place
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -540,11 +541,12 @@ def p9_no_station(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]
     >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
     ['c2']
     """
-    f = ctx.facts
-    for c in ctx.subjects("Compound"):
-        if f.stations(c):
-            continue
-        community = f.place(c).community
-        if ctx.settings.p9_community_station_counts and community and f.stations(community):
-            continue
+    day = ctx.day
+    served = ctx.columns.mask(day.links("SERVES", "ServiceStation")[1])
+    compounds = ctx.columns.of_kind("Compound")
+    lacking = compounds[~served[compounds]]
+    if ctx.settings.p9_community_station_counts:
+        community = place(day)[lacking, 1]  # -1: none, and no station serves "none"
+        lacking = lacking[~((community >= 0) & served[community])]
+    for c in lacking.tolist():
         yield ctx.finding("no_station", c)

@@ -18,6 +18,7 @@ import networkx as nx
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
 from ._facts import Facts, facts_of
+from .columns import columns_for
 from .discreet import withheld
 from .engine import (
     SEVERITIES,
@@ -138,7 +139,13 @@ def run_rules(
     facts = facts_of(view)
     facts.check_scope(scope)
     base = RuleContext(
-        as_of=as_of, settings=settings, facts=facts, history=graph, scope=scope, discreet=discreet
+        as_of=as_of,
+        settings=settings,
+        facts=facts,
+        history=graph,
+        day=columns_for(graph).day(as_of),
+        scope=scope,
+        discreet=discreet,
     )
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
