@@ -556,7 +556,6 @@ class RuleContext:
             details,
         )
 
-
     def _place(self, node: str | int) -> Place:
         if isinstance(node, str):
             return self.facts.place(node)
