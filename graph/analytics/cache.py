@@ -40,6 +40,8 @@ from ..port import GraphStore, WriteBatch
 from . import _heap
 from ._facts import keep_facts, known_facts
 from ._patch import Changes, Derived
+from .columns import keep_columns, known_columns
+from .columns_patch import patched
 from .projection import at, day_views, keep_day_view, project
 
 
@@ -245,6 +247,7 @@ def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.Multi
         d.apply(c)
     new = d.build()
     _carry_facts(history, new, d.touched)
+    _carry_columns(history, new, changes)
     for day, view in day_views(history).items():
         dv = Derived(view)
         for c in changes:
@@ -253,6 +256,16 @@ def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.Multi
         keep_day_view(new, day, new_view)
         _carry_facts(view, new_view, dv.touched)
     return new
+
+
+def _carry_columns(old: nx.MultiDiGraph, new: nx.MultiDiGraph, changes: Sequence[Changes]) -> None:
+    cols = known_columns(old)
+    for c in changes:
+        if cols is None:  # a node changed kind: the next reader rebuilds
+            return
+        cols = patched(cols, c)
+    if cols is not None:
+        keep_columns(new, cols)
 
 
 def _carry_facts(old: nx.MultiDiGraph, new: nx.MultiDiGraph, touched: set[str]) -> None:

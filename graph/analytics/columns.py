@@ -463,6 +463,17 @@ def columns_for(graph: nx.MultiDiGraph) -> Columns:
     return found
 
 
+def known_columns(graph: nx.MultiDiGraph) -> Columns | None:
+    """The index already built for the frozen ``graph``, if any."""
+    return _KEPT.get(graph)
+
+
+def keep_columns(graph: nx.MultiDiGraph, columns: Columns) -> None:
+    """Make ``columns`` what :func:`columns_for` answers for the frozen ``graph`` (an index
+    patched for a write, :mod:`.columns_patch`)."""
+    _KEPT[graph] = columns
+
+
 def columns_of(graph: nx.MultiDiGraph) -> Columns:
     """The index of a projection (:func:`~.projection.project`, with its whole history or a
     day's links).
@@ -490,11 +501,12 @@ def _node_columns(ordered: Sequence[NodeRow]) -> dict[tuple[str, str], Column]:
         rows = by_kind.get(kind, [])
         for prop, how in props.items():
             values = [r.get(prop) for r in rows]
-            out[kind, prop] = _column(values, how)
+            out[kind, prop] = column_of(values, how)
     return out
 
 
-def _column(values: Sequence[Any], how: str) -> Column:
+def column_of(values: Sequence[Any], how: str) -> Column:
+    """A column of ``values`` held as ``how`` says (see :data:`NODE_COLUMNS`)."""
     n = len(values)
     if how == "day":
         return np.fromiter(map(day_number, values), np.int32, count=n)

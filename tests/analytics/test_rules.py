@@ -58,6 +58,7 @@ MODULES = (
     "_dates",
     "_facts",
     "columns",
+    "columns_patch",
     "derived",
     "_layers",
     "_patch",
