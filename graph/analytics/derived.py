@@ -29,8 +29,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import NotFoundError, Problem, ValidationError
 from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
-from .columns import Bools, DayView, Int32s
+from .columns import Bools, Columns, DayView, Int32s
 
 #: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
@@ -188,7 +189,7 @@ def place(day: DayView) -> Int32s:
 
     def compute() -> Int32s:
         chains = _chains(day)
-        node, anchor = _anchors(day)
+        node, anchor = anchors(day)
         out = np.full((day.columns.size, 4), -1, np.int32)
         if not len(node):
             return out
@@ -205,7 +206,70 @@ def place(day: DayView) -> Int32s:
     return found
 
 
+def under(day: DayView, scope: int) -> Bools:
+    """Which nodes sit (at least partly) under the place ``scope``: one of the places they
+    anchor on lies under it (:meth:`~._facts.Facts.in_scope`).
+
+    >>> from govgraph.graph.analytics.columns import columns_of
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> inside = under(cols.day(AS_OF), cols.number("c2"))
+    >>> [n for n in ("c2", "b3", "c1", "comm", "ss1") if inside[cols.number(n)]]
+    ['c2', 'b3']
+    """
+
+    def compute() -> Bools:
+        node, anchor = anchors(day)
+        hit = (_chains(day)[anchor] == scope).any(axis=1)
+        out = np.zeros(day.columns.size, np.bool_)
+        out[node[hit]] = True
+        return out
+
+    found: Bools = day.memo(("under", scope), compute)
+    return found
+
+
+def scope_number(columns: Columns, scope: str) -> int:
+    """The number of the place ``scope``; NotFoundError when there is no such node,
+    ValidationError when it is no city, township, community or compound.
+
+    >>> from govgraph.graph.analytics.columns import columns_of
+    >>> from govgraph.graph.analytics.examples import tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> scope_number(cols, "comm") == cols.number("comm")
+    True
+    >>> scope_number(cols, "pb1")
+    Traceback (most recent call last):
+    ...
+    govgraph.graph.errors.ValidationError: invalid value:
+      scope: field 'kind' = 'PartyBranch'; expected a City, Township, Community or Compound
+    """
+    try:
+        number = columns.number(scope)
+    except KeyError:
+        raise NotFoundError("scope", [scope]) from None
+    if columns.kind_of(number) not in _LEVEL_OF_KIND:
+        raise ValidationError(
+            Problem(
+                "scope", "kind", columns.kind_of(number), "a City, Township, Community or Compound"
+            )
+        )
+    return number
+
+
 def _chains(day: DayView) -> Int32s:
+    found: Int32s = day.memo("chains", lambda: _place_chains(day))
+    return found
+
+
+def anchors(day: DayView) -> tuple[Int32s, Int32s]:
+    """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted
+    by node and place."""
+    found: tuple[Int32s, Int32s] = day.memo("anchors", lambda: _anchors(day))
+    return found
+
+
+def _place_chains(day: DayView) -> Int32s:
     """Per place node, its own chain (:meth:`~._facts.Facts._chain`); -1 rows elsewhere."""
     cols = day.columns
     n = cols.size

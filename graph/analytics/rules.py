@@ -17,8 +17,9 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from ._facts import Facts, facts_of
-from .columns import columns_for
+from ._facts import facts_of
+from .columns import Bools, Columns, columns_for
+from .derived import scope_number, under
 from .discreet import withheld
 from .engine import (
     SEVERITIES,
@@ -136,14 +137,14 @@ def run_rules(
             ]
         )
     view = at(graph, as_of)
-    facts = facts_of(view)
-    facts.check_scope(scope)
+    day = columns_for(graph).day(as_of)
+    inside = None if scope is None else under(day, scope_number(day.columns, scope))
     base = RuleContext(
         as_of=as_of,
         settings=settings,
-        facts=facts,
+        facts=facts_of(view),
         history=graph,
-        day=columns_for(graph).day(as_of),
+        day=day,
         scope=scope,
         discreet=discreet,
     )
@@ -155,16 +156,16 @@ def run_rules(
         mine = [
             finding
             for finding in r.evaluate(view, base.for_rule(r))
-            if scope is None or _under(finding, scope, facts)
+            if inside is None or _under(finding, scope, inside, day.columns)
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
         found += mine
     return found
 
 
-def _under(finding: Finding, scope: str, facts: Facts) -> bool:
+def _under(finding: Finding, scope: str | None, inside: Bools, columns: Columns) -> bool:
     places = (finding.compound, finding.community, finding.township, finding.city)
-    return scope in places or facts.in_scope(finding.subject, scope)
+    return scope in places or bool(inside[columns.number(finding.subject)])
 
 
 def run_rule(

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from govgraph.graph.analytics import derived
-from govgraph.graph.analytics._facts import LEVELS, Facts
+from govgraph.graph.analytics._facts import LEVEL_KINDS, LEVELS, Facts
 from govgraph.graph.analytics.columns import (
     NO_UNTIL,
     Columns,
@@ -75,6 +75,9 @@ def _check(history: nx.MultiDiGraph, as_of: dt.date | None, cols: Columns) -> No
         assert name(int(building[i])) == f.building_of(n), n
         p = f.place(n)
         assert [name(int(x)) for x in place[i]] == [p.at(lv) for lv in LEVELS], n
+    for scope in (n for kind in LEVEL_KINDS.values() for n in f.ids(kind)):
+        inside = derived.under(day, numbers[scope])
+        assert set(names(np.flatnonzero(inside))) == f.under(scope), scope
 
     homes, home_buildings, owned = (
         derived.homes(day),
