@@ -295,7 +295,18 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _add_working_days(days: Int32s, n: NDArray[np.int64], holidays: Collection[dt.date]) -> Int32s:
-    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``."""
+    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``.
+
+    >>> from govgraph.graph.analytics._dates import add_working_days
+    >>> from govgraph.graph.analytics.columns import day_number
+    >>> first, holidays = dt.date(2021, 9, 17), {dt.date(2021, 9, 20), dt.date(2021, 9, 21)}
+    >>> days = [first + dt.timedelta(days=i) for i in range(10) for n in (0, 1, 5)]
+    >>> n = np.array([0, 1, 5] * 10)
+    >>> got = _add_working_days(np.array([day_number(d) for d in days], np.int32), n, holidays)
+    >>> want = [add_working_days(d, k, holidays) for d, k in zip(days, n.tolist(), strict=True)]
+    >>> [day_of(x) for x in got.tolist()] == want
+    True
+    """
     out = days.astype(np.int64)
     work = n > 0
     if work.any():
