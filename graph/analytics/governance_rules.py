@@ -10,126 +10,161 @@ every window the body existed in must have its meeting.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any, NamedTuple
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
-from ..ontology import choice_label
-from ._dates import ONE_DAY, add_working_days, calendar_windows
-from ._patch import tables
+from ..ontology import MEETING_HOSTS, choice_label
+from ._dates import calendar_windows
+from ._facts import BRANCH_COMMITTEE_ROLES
+from .columns import (
+    NO_DAY,
+    NO_SINCE,
+    NO_UNTIL,
+    Bools,
+    Codes,
+    DayView,
+    Int32s,
+    day_number,
+    day_of,
+)
+from .derived import Pairs, posts
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
 
 
-def _level(ctx: RuleContext, body: str) -> str:
-    """A body's level: its ``level`` property, else the kind of place it is PART_OF."""
-    f = ctx.facts
-    level = f.props(body).get("level")
-    if isinstance(level, str):
-        return level
-    return next((f.kind(p).lower() for p in f.out(body, "PART_OF")), "")
+class _Meetings(NamedTuple):
+    """The meetings held by the day, one row per (meeting, host) link: G1 and G3 both read
+    them, so they are kept on the day."""
+
+    host: Int32s
+    #: the meeting type, a code of ``types``
+    kind: NDArray[np.int16] | NDArray[np.int32]
+    types: tuple[str, ...]
+    date: Int32s
 
 
-def _hosts(ctx: RuleContext, cadence: Cadence) -> list[str]:
-    f = ctx.facts
-    out: list[str] = []
-    for h in ctx.subjects(cadence.host_kind):
-        if cadence.host_level and _level(ctx, h) != cadence.host_level:
-            continue
-        if cadence.requires == "covers_compound" and not f.out(h, "COVERS", "Compound"):
-            continue
-        if cadence.requires == "branch_committee" and not f.branch_committee(h):
-            continue
-        out.append(h)
-    return out
+def _meetings(day: DayView) -> _Meetings:
+    def compute() -> _Meetings:
+        cols = day.columns
+        meeting, host = day.links("HELD_BY", source_kind="Meeting")
+        types: Codes = cols.column("Meeting", "meeting_type")  # type: ignore[assignment]
+        dates: Int32s = cols.column("Meeting", "date")  # type: ignore[assignment]
+        row = cols.local[meeting]
+        kind, date = types.codes[row], dates[row]
+        last = NO_UNTIL if day.day is None else day.day
+        keep = (kind >= 0) & (date != NO_DAY) & (date <= last)
+        return _Meetings(host[keep], kind[keep], types.values, date[keep])
+
+    found: _Meetings = day.memo(("G1/G3", "meetings"), compute)
+    return found
 
 
-def _started(ctx: RuleContext, body: str) -> dt.date | None:
-    """When a body came into being: the earliest ``since`` of its PART_OF / COVERS links, read
-    from the history (a body whose links all start after the day has not started yet)."""
-    links = tables(ctx.history)[1].get(body, {})  # not a view: a new version stays layered
-    days = [
-        d["since"]
-        for keys in links.values()
-        for d in keys.values()
-        if d.get("kind") in ("PART_OF", "COVERS") and isinstance(d.get("since"), dt.date)
-    ]
-    return min(days) if days else None
+def _founded(day: DayView) -> Int32s:
+    """Per node, when it came into being: the earliest ``since`` of its PART_OF / COVERS links
+    over the whole history (a body whose links all start after the day has not started yet);
+    :data:`NO_SINCE` for none. Only meeting hosts are filled: the bodies a cadence is about."""
+
+    def compute() -> Int32s:
+        cols = day.columns
+        out = np.full(cols.size, NO_UNTIL, np.int32)
+        for kind in ("PART_OF", "COVERS"):
+            for b in cols.blocks(kind):
+                if b.source_kind in MEETING_HOSTS:
+                    dated = b.since != NO_SINCE
+                    np.minimum.at(out, b.src[dated], b.since[dated])
+        out[out == NO_UNTIL] = NO_SINCE
+        return out
+
+    found: Int32s = day.memo(("G1/G3", "founded"), compute)
+    return found
 
 
-def _meetings(ctx: RuleContext) -> dict[tuple[str, str], list[dt.date]]:
-    """(host, meeting type) → the days it met, up to the evaluation day (G1 and G3 both read
-    it: on the whole graph it is kept with the index, per day)."""
-    if ctx.scope is None:
-        found: dict[tuple[str, str], list[dt.date]] = ctx.facts.memo(
-            ("meetings", ctx.as_of), lambda: dict(_met(ctx))
-        )
-        return found
-    return _met(ctx)
+def _hosts(day: DayView, cadence: Cadence) -> Int32s:
+    """The bodies that must hold ``cadence``'s meeting, sorted."""
+    cols = day.columns
+    hosts = cols.of_kind(cadence.host_kind)
+    if cadence.host_level:
+        hosts = hosts[_level(day, cadence.host_kind, hosts) == cadence.host_level]
+    if cadence.requires == "covers_compound":
+        covers = day.links("COVERS", cadence.host_kind, "Compound")[0]
+        hosts = hosts[cols.mask(covers)[hosts]]
+    elif cadence.requires == "branch_committee":
+        held = posts(day)
+        codes = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
+        hosts = hosts[cols.mask(held.body[np.isin(held.role, codes)])[hosts]]
+    return hosts
 
 
-def _met(ctx: RuleContext) -> dict[tuple[str, str], list[dt.date]]:
-    f = ctx.facts
-    out: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-    for m in ctx.subjects("Meeting"):
-        day, kind = f.props(m).get("date"), f.props(m).get("meeting_type")
-        if isinstance(day, dt.date) and day <= ctx.as_of and isinstance(kind, str):
-            for host in f.out(m, "HELD_BY"):
-                out[(host, kind)].append(day)
-    return out
+def _level(day: DayView, kind: str, bodies: Int32s) -> NDArray[np.object_]:
+    """Each body's level: its ``level`` property, else the kind (lower case) of the first place
+    (in id order) it is PART_OF; "" for neither."""
+    cols = day.columns
+    src, dst = day.links("PART_OF", source_kind=kind)
+    first = np.full(cols.size, cols.size, np.int32)
+    np.minimum.at(first, src, dst)
+    up = first[bodies]
+    kinds = np.array([k.lower() for k in cols.kinds] + [""], dtype=object)
+    out = kinds[np.where(up < cols.size, cols.kind[np.minimum(up, cols.size - 1)], -1)]
+    try:  # only the kinds with a level in the ontology have the column
+        levels: Codes = cols.column(kind, "level")  # type: ignore[assignment]
+    except KeyError:
+        return out
+    code = levels.codes[cols.local[bodies]]
+    own = np.array([*levels.values, ""], dtype=object)[code]
+    return np.where(code >= 0, own, out)
 
 
 def _cadence_findings(
     ctx: RuleContext, check: str, cadences: Sequence[Cadence]
 ) -> Iterator[Finding]:
     """One finding per (body, meeting type) that missed a window of its cadence."""
-    met = _meetings(ctx)
-    grace = dt.timedelta(days=ctx.settings.cadence_grace_days)
-    # when each body began (read from the history, fixed for a version): on the whole graph
-    # kept with the index, since G1 and G3 ask every run
-    founded: dict[str, dt.date | None] = (
-        ctx.facts.memo("founded", dict) if ctx.scope is None else {}
-    )
+    day = ctx.day
+    met = _meetings(day)
+    founded = _founded(day)
+    grace = ctx.settings.cadence_grace_days
     for cadence in cadences:
         windows = calendar_windows(ctx.as_of, cadence.months)
         if not windows:
             continue
         # the windows tile the year from 1 January: a day's window is found by bisection
-        starts = [start for start, _ in windows]
-        last = windows[-1][1]
-        #: a body founded after a window's end less the grace is excused from it
-        due = [end - grace for _, end in windows]
+        starts = np.array([day_number(start) for start, _ in windows], np.int32)
+        ends = np.array([day_number(end) for _, end in windows], np.int32)
         labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
+        hosts = _hosts(day, cadence)
+        if not len(hosts):
+            continue
+        # a body founded after a window's end less the grace is excused from it (none known:
+        # every window)
+        first = np.searchsorted(ends - grace, founded[hosts], "left")
+        due = np.arange(len(windows)) >= first[:, None]
         kind = cadence.meeting_type
+        code = met.types.index(kind) if kind in met.types else -1
+        on = (met.kind == code) & (met.date >= starts[0]) & (met.date <= ends[-1])
+        host, date = met.host[on], met.date[on]
+        at = np.minimum(np.searchsorted(hosts, host), len(hosts) - 1)
+        mine = hosts[at] == host
+        window = np.searchsorted(starts, date[mine], "right") - 1
+        due[at[mine], window] = False
         zh, en = choice_label(kind), kind.replace("_", " ")
-        for host in _hosts(ctx, cadence):
-            if host not in founded:  # a branch has several cadences
-                founded[host] = _started(ctx, host)
-            started = founded[host]
-            first = 0 if started is None else bisect.bisect_left(due, started)
-            days = met.get((host, kind))
-            if days:
-                held = {bisect.bisect_right(starts, d) - 1 for d in days if starts[0] <= d <= last}
-                missed = [labels[i] for i in range(first, len(windows)) if i not in held]
-            else:  # never met: every window it was due in
-                missed = labels[first:]
-            if missed:
-                yield ctx.finding(
-                    check,
-                    host,
-                    part=kind,
-                    meeting_type=kind,
-                    meeting_zh=zh,
-                    meeting_en=en,
-                    months=cadence.months,
-                    missed=missed,
-                    windows=len(missed),
-                )
+        for i in np.flatnonzero(due.any(axis=1)).tolist():
+            missed = [labels[w] for w in np.flatnonzero(due[i]).tolist()]
+            yield ctx.finding(
+                check,
+                int(hosts[i]),
+                part=kind,
+                meeting_type=kind,
+                meeting_zh=zh,
+                meeting_en=en,
+                months=cadence.months,
+                missed=missed,
+                windows=len(missed),
+            )
 
 
 @rule(
@@ -219,51 +254,99 @@ def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.subject) for f in run_rule("G2", tiny_city(), AS_OF)]
     [('overdue', 'a1'), ('due_soon', 'a2'), ('repeat', 'c1')]
     """
-    f = ctx.facts
     s = ctx.settings
-    first_day = ctx.as_of - dt.timedelta(days=s.g2_repeat_days - 1)
-    recent: dict[tuple[str, str], list[str]] = defaultdict(list)
-    deadlines: dict[tuple[dt.date, str], dt.date] = {}
-    for a in ctx.subjects("Appeal"):
-        props = f.props(a)
-        received, replied = props.get("received"), props.get("replied")
-        if not isinstance(received, dt.date) or received > ctx.as_of:
-            continue
-        topic = props.get("topic")
-        if isinstance(topic, str) and received >= first_day:
-            for c in f.out(a, "ABOUT", "Compound"):
-                recent[(c, topic)].append(a)
-        if isinstance(replied, dt.date) and replied <= ctx.as_of:
-            continue
-        kind = props.get("appeal_type") or s.g2_untyped_as
-        if kind not in s.g2_deadline_working_days:
-            continue
-        deadline = deadlines.get((received, kind))
-        if deadline is None:  # ~365 days x 3 types, for any number of appeals
-            deadline = deadlines[received, kind] = add_working_days(
-                received, s.g2_deadline_working_days[kind], s.holidays
-            )
+    cols = ctx.columns
+    today = day_number(ctx.as_of)
+    received: Int32s = cols.column("Appeal", "received")  # type: ignore[assignment]
+    replied: Int32s = cols.column("Appeal", "replied")  # type: ignore[assignment]
+    types: Codes = cols.column("Appeal", "appeal_type")  # type: ignore[assignment]
+    topics: Codes = cols.column("Appeal", "topic")  # type: ignore[assignment]
+    came = (received != NO_DAY) & (received <= today)
+    # per type code, then for no type (code -1: the last entry): the type that sets the
+    # deadline (an empty type is untyped) and its working days (-1: no deadline)
+    kinds = [v or s.g2_untyped_as for v in types.values] + [s.g2_untyped_as]
+    allowed = s.g2_deadline_working_days
+    work = np.array([allowed.get(k, -1) if k else -1 for k in kinds], np.int64)[types.codes]
+    rows = np.flatnonzero(came & ((replied == NO_DAY) | (replied > today)) & (work >= 0))
+    deadline = _add_working_days(received[rows], work[rows], s.holidays)
+    late = today - deadline
+    warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
+    appeals = ctx.columns.of_kind("Appeal")
+    labels = {k: choice_label(k) for k in kinds if k}
+    for row, due, days_late in zip(
+        rows[warn].tolist(), deadline[warn].tolist(), late[warn].tolist(), strict=True
+    ):
+        kind = kinds[int(types.codes[row])]
+        assert kind is not None  # it has a deadline
+        topic = topics.value(int(topics.codes[row]))
         details: dict[str, Any] = {
-            "received": received,
-            "deadline": deadline,
+            "received": day_of(int(received[row])),
+            "deadline": day_of(due),
             "appeal_type": kind,
-            "appeal_zh": choice_label(kind),
+            "appeal_zh": labels[kind],
             "topic": topic or "?",
         }
-        if ctx.as_of > deadline:
-            yield ctx.finding("overdue", a, days_late=(ctx.as_of - deadline).days, **details)
-        elif ctx.as_of >= deadline - s.g2_due_soon_days * ONE_DAY:
+        a = int(appeals[row])
+        if days_late > 0:
+            yield ctx.finding("overdue", a, days_late=days_late, **details)
+        else:
             yield ctx.finding("due_soon", a, **details)
-    for (c, topic), appeals in sorted(recent.items()):
-        if len(appeals) >= s.g2_repeat_count:
+    yield from _repeats(ctx, came & (topics.codes >= 0), received, topics)
+
+
+def _add_working_days(days: Int32s, n: NDArray[np.int64], holidays: Collection[dt.date]) -> Int32s:
+    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``.
+
+    >>> from govgraph.graph.analytics._dates import add_working_days
+    >>> from govgraph.graph.analytics.columns import day_number
+    >>> first, holidays = dt.date(2021, 9, 17), {dt.date(2021, 9, 20), dt.date(2021, 9, 21)}
+    >>> days = [first + dt.timedelta(days=i) for i in range(10) for n in (0, 1, 5)]
+    >>> n = np.array([0, 1, 5] * 10)
+    >>> got = _add_working_days(np.array([day_number(d) for d in days], np.int32), n, holidays)
+    >>> want = [add_working_days(d, k, holidays) for d, k in zip(days, n.tolist(), strict=True)]
+    >>> [day_of(x) for x in got.tolist()] == want
+    True
+    """
+    out = days.astype(np.int64)
+    work = n > 0
+    if work.any():
+        # the n-th working day after a day is the n-th after the last working day up to it
+        out[work] = np.busday_offset(
+            out[work].astype("datetime64[D]"),
+            n[work],
+            "backward",
+            holidays=np.array(sorted(holidays), "datetime64[D]"),
+        ).astype(np.int64)
+    return out.astype(np.int32)
+
+
+def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -> Iterator[Finding]:
+    """G2's repeats: the compounds with ``g2_repeat_count`` or more appeals ABOUT them on one
+    topic among ``recent`` (by appeal row) received in the window ending on the day."""
+    s, cols = ctx.settings, ctx.columns
+    recent = recent & (received >= day_number(ctx.as_of) - (s.g2_repeat_days - 1))
+    about = Pairs.distinct(*ctx.day.links("ABOUT", "Appeal", "Compound"))
+    row = cols.local[about.a]
+    keep = recent[row]
+    appeal, compound, topic = about.a[keep], about.b[keep], topics.codes[row[keep]]
+    # by compound, then topic (codes in the order of the texts), then appeal: ids in order
+    order = np.lexsort((appeal, topic, compound))
+    appeal, compound, topic = appeal[order], compound[order], topic[order]
+    starts = np.flatnonzero(
+        np.r_[True, (compound[1:] != compound[:-1]) | (topic[1:] != topic[:-1])]
+    )
+    counts = np.diff(np.r_[starts, len(appeal)])
+    for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
+        if count >= s.g2_repeat_count:
+            text = topics.values[int(topic[start])]
             yield ctx.finding(
                 "repeat",
-                c,
-                part=topic,
-                topic=topic,
-                count=len(appeals),
+                int(compound[start]),
+                part=text,
+                topic=text,
+                count=count,
                 days=s.g2_repeat_days,
-                appeals=appeals,
+                appeals=cols.ids_of(appeal[start : start + count]),
             )
 
 
