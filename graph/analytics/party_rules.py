@@ -8,7 +8,7 @@ Each function receives the projection as of the evaluation day and a
 from __future__ import annotations
 
 import datetime as dt  # noqa: F401 (the examples use it)
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import networkx as nx
 import numpy as np
@@ -78,21 +78,20 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     day, cols = ctx.day, ctx.columns
     ms = memberships(day)
     counted = ms.member if ctx.discreet else ms.full
-    home = homes(day)
+    hp, hc = homes(day)
     rp, rc = day.links("REGISTERED_AT", "Person", "Compound")
-    where = Pairs.distinct(np.r_[home.b, rc], np.r_[home.a, rp])  # (compound, person)
-    keep = counted[where.b]
-    compound, person = where.a[keep], where.b[keep]
-    living = np.bincount(compound, minlength=cols.size)
+    h, r = counted[hp], counted[rp]
+    where = Pairs.distinct(np.r_[hc[h], rc[r]], np.r_[hp[h], rp[r]])  # (compound, person)
+    living = np.bincount(where.a, minlength=cols.size)
     compounds = cols.of_kind("Compound")
     enough = living[compounds] >= ctx.settings.p1_min_full_members
-    lacking = enough & ~_branch_covered(day)[compounds]
-    for c in compounds[lacking].tolist():
-        if ctx.discreet:  # a count: the reader's own links say who they are
+    lacking = compounds[enough & ~_branch_covered(day)[compounds]]
+    if ctx.discreet:  # a count: the reader's own links say who they are
+        for c in lacking.tolist():
             yield ctx.finding("no_branch", c, party_members=int(living[c]))
-            continue
-        lo = int(np.searchsorted(compound, c))
-        members = cols.ids_of(person[lo : lo + living[c]])
+        return
+    for c, people in zip(lacking.tolist(), _per_key(where, lacking), strict=True):
+        members = cols.ids_of(people)
         yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
 
@@ -132,8 +131,9 @@ def p2_joint_branch_too_wide(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     form = cols.column("PartyBranch", "form")
     assert isinstance(form, Codes)
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
-    for b in branches[joint & (count > limit)].tolist():
-        covered = cols.ids_of(covers.of(b))
+    wide = branches[joint & (count > limit)]
+    for b, compounds in zip(wide.tolist(), _per_key(covers, wide), strict=True):
+        covered = cols.ids_of(compounds)
         yield ctx.finding(
             "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
         )
@@ -220,8 +220,8 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     held = posts(day)
     roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
     on = np.isin(held.role, roles) & (cols.kind[held.body] == cols.kind_code("PartyBranch"))
-    body, holder = held.body[on], held.person[on]  # sorted by (body, person)
-    size = np.bincount(body, minlength=cols.size)
+    committee = Pairs(held.body[on], held.person[on])  # sorted by (body, person)
+    size = np.bincount(committee.a, minlength=cols.size)
     org, person = members(day)
     counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
     count = np.bincount(org[counted], minlength=cols.size)
@@ -232,16 +232,15 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
             yield ctx.finding("no_committee", b, members=int(count[b]))
         else:
             yield ctx.finding("no_committee", b, full_members=int(count[b]))
-    wrong = (n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))
-    for b in branches[wrong].tolist():
-        lo = int(np.searchsorted(body, b))
+    wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
+    for b, holders in zip(wrong.tolist(), _per_key(committee, wrong), strict=True):
         yield ctx.finding(
             "committee_size",
             b,
-            committee=int(size[b]),
+            committee=len(holders),
             low=s.p4_committee_min,
             high=s.p4_committee_max,
-            holders=cols.ids_of(holder[lo : lo + size[b]]),
+            holders=cols.ids_of(holders),
         )
 
 
@@ -353,8 +352,9 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     bare = Pairs(bare.a[keep], bare.b[keep])
     count = np.bincount(bare.a, minlength=cols.size)
     branches = cols.of_kind("PartyBranch")
-    for branch in branches[count[branches] > limit].tolist():
-        without = cols.ids_of(bare.of(branch))
+    over = branches[count[branches] > limit]
+    for branch, bare_buildings in zip(over.tolist(), _per_key(bare, over), strict=True):
+        without = cols.ids_of(bare_buildings)
         yield ctx.finding(
             "branch_buildings_without_group",
             branch,
@@ -368,13 +368,16 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     # one finding per (building, compound covered by a branch), as each compound lists its own
     within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))
     hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
-    for b, c in zip(within.a[hit].tolist(), within.b[hit].tolist(), strict=True):
-        names = cols.ids_of(living.of(b))
+    label = _labels(cols)
+    buildings, compounds = within.a[hit], within.b[hit]
+    found = zip(buildings.tolist(), compounds.tolist(), _per_key(living, buildings), strict=True)
+    for b, c, people in found:
+        names = cols.ids_of(people)
         yield ctx.finding(
             "building_without_group",
             b,
             members=len(names),
-            compound_name=_label(cols, c),
+            compound_name=label(c),
             residents=names,
         )
 
@@ -421,23 +424,24 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     src, dst = day.links("MEMBER_OF", source_kind="Person")
     outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
     orgs_of = Pairs.distinct(src[outside], dst[outside])
-    for p in np.unique(orgs_of.a).tolist():
-        orgs = orgs_of.of(p).tolist()
-        names = [_label(cols, o) for o in orgs]
+    label = _labels(cols)
+    people = np.unique(orgs_of.a)
+    for p, orgs in zip(people.tolist(), _per_key(orgs_of, people), strict=True):
+        names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
     # the history: every MEMBER_OF link that ended before the day, of people with none today
-    people: list[Int32s] = []
+    ended_by: list[Int32s] = []
     until: list[Int32s] = []
     org: list[Int32s] = []
     today = day_number(ctx.as_of)
     for block in cols.blocks("MEMBER_OF", source_kind="Person"):
         ended = (block.until < today) & ~ms.member[block.src]
-        people.append(block.src[ended])
+        ended_by.append(block.src[ended])
         until.append(block.until[ended])
         org.append(block.dst[ended])
-    if not people:
+    if not ended_by:
         return
-    p_, u_, o_ = np.concatenate(people), np.concatenate(until), np.concatenate(org)
+    p_, u_, o_ = np.concatenate(ended_by), np.concatenate(until), np.concatenate(org)
     # the membership that ended last (by day, then organization) per person
     order = np.lexsort((o_, u_, p_))
     p_, u_, o_ = p_[order], u_[order], o_[order]
@@ -449,7 +453,7 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
             p,
             left_on=day_of(left_on),
             last_org=cols.id(o),
-            last_org_name=_label(cols, o),
+            last_org_name=label(o),
         )
 
 
@@ -490,14 +494,15 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     judged = cols.mask(home.a[memberships(day).in_service[home.a]])
     judged[home.a[registered]] = False
     people = np.flatnonzero(judged).astype(np.int32)
-    employers = _employers(day, people)
-    for p, employer in zip(people.tolist(), employers, strict=True):
-        found = home.of(p).tolist()
+    label = _labels(cols)
+    employers = _employers(day, people, label)
+    found = zip(people.tolist(), _per_key(home, people), employers, strict=True)
+    for p, compounds, employer in found:
         yield ctx.finding(
             "not_registered",
             p,
-            homes=cols.ids_of(found),
-            homes_names=[_label(cols, c) for c in found],
+            homes=cols.ids_of(compounds),
+            homes_names=[label(c) for c in compounds],
             employer=employer,
         )
 
@@ -566,12 +571,41 @@ def _label(cols: Columns, number: int) -> str:
     return cols.name(number) or cols.id(number)
 
 
+def _labels(cols: Columns) -> Callable[[int], str]:
+    """:func:`_label`, each node's found once (a compound or an organization is named by many
+    findings)."""
+    known: dict[int, str] = {}
+
+    def label(number: int) -> str:
+        found = known.get(number)
+        if found is None:
+            found = known[number] = _label(cols, number)
+        return found
+
+    return label
+
+
+def _per_key(pairs: Pairs, keys: Int32s) -> list[list[int]]:
+    """The ``b`` of the pairs whose ``a`` is each of ``keys``, in order: one gather for all
+    the findings, not a search each."""
+    lo = np.searchsorted(pairs.a, keys, "left")
+    count = np.searchsorted(pairs.a, keys, "right") - lo
+    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    flat: list[int] = pairs.b[rows].tolist()
+    out: list[list[int]] = []
+    at = 0
+    for n in count.tolist():
+        out.append(flat[at : at + n])
+        at += n
+    return out
+
+
 def _keys(a: Int32s, b: Int32s) -> NDArray[np.int64]:
     """One int64 per pair of node numbers."""
     return (a.astype(np.int64) << 32) | b.astype(np.int64)
 
 
-def _employers(day: DayView, people: Int32s) -> list[str]:
+def _employers(day: DayView, people: Int32s, label: Callable[[int], str]) -> list[str]:
     """:func:`~._facts.employer_of` each of ``people``: the ``employer`` property, else the
     names of what employs them that day, else "?"."""
     cols = day.columns
@@ -579,14 +613,11 @@ def _employers(day: DayView, people: Int32s) -> list[str]:
     assert isinstance(named, Codes)
     src, dst = day.links("EMPLOYED_BY", source_kind="Person")
     keep = np.isin(src, people)
-    employed = Pairs.distinct(src[keep], dst[keep])
+    employed = _per_key(Pairs.distinct(src[keep], dst[keep]), people)
     out: list[str] = []
-    for p, code in zip(people.tolist(), named.codes[cols.local[people]].tolist(), strict=True):
+    for code, by in zip(named.codes[cols.local[people]].tolist(), employed, strict=True):
         value = named.value(code)
-        if value:
-            out.append(value)
-        else:
-            out.append("、".join(_label(cols, e) for e in employed.of(p).tolist()) or "?")
+        out.append(value if value else "、".join(label(e) for e in by) or "?")
     return out
 
 
