@@ -7,18 +7,25 @@ Each function receives the projection as of the evaluation day and a
 
 from __future__ import annotations
 
-import datetime as dt
-import weakref
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+import datetime as dt  # noqa: F401 (the examples use it)
+from collections.abc import Callable, Iterator
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
-from ._dates import add_years
-from ._facts import employer_of
-from ._layers import Table
-from ._patch import Adjacency, tables
-from .derived import place
+from ._facts import BRANCH_COMMITTEE_ROLES
+from .columns import NO_DAY, Bools, Codes, Columns, DayView, Int32s, day_number, day_of
+from .derived import (
+    Pairs,
+    _join,
+    home_buildings,
+    homes,
+    members,
+    memberships,
+    place,
+    posts,
+)
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -68,22 +75,24 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     >>> [(f.subject, f.details["full_members"]) for f in run_rule("P1", tiny_city(), AS_OF)]
     [('c2', 3)]
     """
-    f = ctx.facts
-    people: dict[str, set[str]] = defaultdict(set)
-    for m in ctx.memberships():  # no full member without a membership
-        if m.full or ctx.discreet:
-            p = m.person
-            registered = f.out(p, "REGISTERED_AT", "Compound")
-            for c in {*f.homes(p), *registered} if registered else f.homes(p):
-                people[c].add(p)
-    for c in ctx.subjects("Compound"):
-        living = people.get(c, ())
-        if len(living) >= ctx.settings.p1_min_full_members and not f.branches_of(c):
-            if ctx.discreet:  # a count: the reader's own links say who they are
-                yield ctx.finding("no_branch", c, party_members=len(living))
-                continue
-            members = sorted(living)
-            yield ctx.finding("no_branch", c, full_members=len(members), members=members)
+    day, cols = ctx.day, ctx.columns
+    ms = memberships(day)
+    counted = ms.member if ctx.discreet else ms.full
+    hp, hc = homes(day)
+    rp, rc = day.links("REGISTERED_AT", "Person", "Compound")
+    h, r = counted[hp], counted[rp]
+    where = Pairs.distinct(np.r_[hc[h], rc[r]], np.r_[hp[h], rp[r]])  # (compound, person)
+    living = np.bincount(where.a, minlength=cols.size)
+    compounds = cols.of_kind("Compound")
+    enough = living[compounds] >= ctx.settings.p1_min_full_members
+    lacking = compounds[enough & ~_branch_covered(day)[compounds]]
+    if ctx.discreet:  # a count: the reader's own links say who they are
+        for c in lacking.tolist():
+            yield ctx.finding("no_branch", c, party_members=int(living[c]))
+        return
+    for c, people in zip(lacking.tolist(), _per_key(where, lacking), strict=True):
+        members = cols.ids_of(people)
+        yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
 
 @rule(
@@ -114,16 +123,20 @@ def p2_joint_branch_too_wide(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     >>> run_rule("P2", tiny_city(), AS_OF)
     []
     """
-    f = ctx.facts
+    cols = ctx.columns
     limit = ctx.settings.p2_max_joint_compounds
-    for b in ctx.subjects("PartyBranch"):
-        covered = f.out(b, "COVERS", "Compound")
-        form = f.props(b).get("form")
-        joint = form == "joint" or (form is None and len(covered) > 1)
-        if joint and len(covered) > limit:
-            yield ctx.finding(
-                "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
-            )
+    covers = Pairs.distinct(*ctx.day.links("COVERS", "PartyBranch", "Compound"))
+    branches = cols.of_kind("PartyBranch")
+    count = np.bincount(covers.a, minlength=cols.size)[branches]
+    form = cols.column("PartyBranch", "form")
+    assert isinstance(form, Codes)
+    joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
+    wide = branches[joint & (count > limit)]
+    for b, compounds in zip(wide.tolist(), _per_key(covers, wide), strict=True):
+        covered = cols.ids_of(compounds)
+        yield ctx.finding(
+            "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
+        )
 
 
 @rule(
@@ -155,12 +168,13 @@ def p3_branch_too_large(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     >>> [f.details["members"] for f in run_rule("P3", tiny_city(), AS_OF, p3_max_branch_members=5)]
     [7]
     """
-    f = ctx.facts
+    cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
-    for b in ctx.subjects("PartyBranch"):
-        n = len(f.members(b))
-        if n > limit:
-            yield ctx.finding("too_many_members", b, members=n, limit=limit)
+    branches = cols.of_kind("PartyBranch")
+    count = np.bincount(members(ctx.day).a, minlength=cols.size)[branches]
+    large = count > limit
+    for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
+        yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
 
 @rule(
@@ -200,28 +214,34 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     >>> [(f.check, f.details["committee"]) for f in run_rule("P4", tiny_city(), AS_OF)]
     [('committee_size', 2)]
     """
-    f = ctx.facts
+    day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    for b in ctx.subjects("PartyBranch"):
-        committee = f.branch_committee(b)
-        if not committee:
-            if ctx.discreet:
-                members = len(f.members(b))
-                if members >= s.p4_committee_required_from:
-                    yield ctx.finding("no_committee", b, members=members)
-                continue
-            full = sum(1 for p in f.members(b) if f.is_full_member(p))
-            if full >= s.p4_committee_required_from:
-                yield ctx.finding("no_committee", b, full_members=full)
-        elif not s.p4_committee_min <= len(committee) <= s.p4_committee_max:
-            yield ctx.finding(
-                "committee_size",
-                b,
-                committee=len(committee),
-                low=s.p4_committee_min,
-                high=s.p4_committee_max,
-                holders=sorted(committee),
-            )
+    # the committee: the people whose senior post in the branch is a committee role
+    held = posts(day)
+    roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
+    on = np.isin(held.role, roles) & (cols.kind[held.body] == cols.kind_code("PartyBranch"))
+    committee = Pairs(held.body[on], held.person[on])  # sorted by (body, person)
+    size = np.bincount(committee.a, minlength=cols.size)
+    org, person = members(day)
+    counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
+    count = np.bincount(org[counted], minlength=cols.size)
+    branches = cols.of_kind("PartyBranch")
+    n = size[branches]
+    for b in branches[(n == 0) & (count[branches] >= s.p4_committee_required_from)].tolist():
+        if ctx.discreet:
+            yield ctx.finding("no_committee", b, members=int(count[b]))
+        else:
+            yield ctx.finding("no_committee", b, full_members=int(count[b]))
+    wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
+    for b, holders in zip(wrong.tolist(), _per_key(committee, wrong), strict=True):
+        yield ctx.finding(
+            "committee_size",
+            b,
+            committee=len(holders),
+            low=s.p4_committee_min,
+            high=s.p4_committee_max,
+            holders=cols.ids_of(holders),
+        )
 
 
 @rule(
@@ -256,17 +276,26 @@ def p5_overdue_election(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     >>> [str(f.details["term_end"]) for f in run_rule("P5", tiny_city(), dt.date(2026, 2, 1))]
     ['2026-01-05']
     """
-    f = ctx.facts
-    for b in ctx.subjects("PartyBranch"):
-        elected = f.props(b).get("elected_on")
-        if not isinstance(elected, dt.date):
-            continue
-        years = int(f.props(b).get("term_years") or ctx.settings.p5_term_years)
-        end = add_years(elected, years)
-        if ctx.as_of > end:
-            yield ctx.finding(
-                "overdue_election", b, elected_on=elected, term_years=years, term_end=end
-            )
+    cols = ctx.columns
+    branches = cols.of_kind("PartyBranch")
+    elected = cols.column("PartyBranch", "elected_on")
+    term = cols.column("PartyBranch", "term_years")
+    assert isinstance(elected, np.ndarray) and isinstance(term, np.ndarray)
+    known = elected != NO_DAY
+    # no term (-1) or a term of 0: the setting's
+    years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]
+    end = _add_years(elected[known], years)
+    late = end < day_number(ctx.as_of)
+    for b, on, n, last in zip(
+        branches[known][late].tolist(),
+        elected[known][late].tolist(),
+        years[late].tolist(),
+        end[late].tolist(),
+        strict=True,
+    ):
+        yield ctx.finding(
+            "overdue_election", b, elected_on=day_of(on), term_years=n, term_end=day_of(last)
+        )
 
 
 @rule(
@@ -311,38 +340,46 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
     >>> [(f.check, f.subject) for f in run_rule("P6", tiny_city(), AS_OF, **limit)]
     [('building_without_group', 'b2'), ('branch_buildings_without_group', 'pb1')]
     """
-    f = ctx.facts
+    day, cols = ctx.day, ctx.columns
     limit = ctx.settings.p6_max_buildings_without_group
-    living: dict[str, set[str]] = defaultdict(set)
-    home_buildings = f.home_buildings  # kept by the index
-    covered = f.group_covers(ctx.scope)
-    for m in ctx.memberships():
-        for b in home_buildings(m.person):
-            living[b].add(m.person)
-    for branch in ctx.subjects("PartyBranch"):
-        bare = sorted({b for p in f.members(branch) for b in home_buildings(p) if not covered(b)})
-        if len(bare) > limit:
-            yield ctx.finding(
-                "branch_buildings_without_group",
-                branch,
-                buildings=len(bare),
-                limit=limit,
-                without_group=bare,
-            )
-    for c in ctx.subjects("Compound"):
-        if not f.branches_of(c):
-            continue
-        for b in f.buildings(c):
-            residents = living.get(b)
-            if residents and not covered(b):
-                members = sorted(residents)
-                yield ctx.finding(
-                    "building_without_group",
-                    b,
-                    members=len(members),
-                    compound_name=f.label(c),
-                    residents=members,
-                )
+    lived = home_buildings(day)  # (person, building)
+    grouped = _grouped_buildings(day)
+    org, person = members(day)
+    in_branch = cols.kind[org] == cols.kind_code("PartyBranch")
+    left, right = _join(person[in_branch], lived.a)
+    bare = Pairs.distinct(org[in_branch][left], lived.b[right])  # (branch, building)
+    keep = ~grouped[bare.b]
+    bare = Pairs(bare.a[keep], bare.b[keep])
+    count = np.bincount(bare.a, minlength=cols.size)
+    branches = cols.of_kind("PartyBranch")
+    over = branches[count[branches] > limit]
+    for branch, bare_buildings in zip(over.tolist(), _per_key(bare, over), strict=True):
+        without = cols.ids_of(bare_buildings)
+        yield ctx.finding(
+            "branch_buildings_without_group",
+            branch,
+            buildings=len(without),
+            limit=limit,
+            without_group=without,
+        )
+    member = memberships(day).member[lived.a]
+    living = Pairs.distinct(lived.b[member], lived.a[member])  # (building, member)
+    residents = np.bincount(living.a, minlength=cols.size)
+    # one finding per (building, compound covered by a branch), as each compound lists its own
+    within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))
+    hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
+    label = _labels(cols)
+    buildings, compounds = within.a[hit], within.b[hit]
+    found = zip(buildings.tolist(), compounds.tolist(), _per_key(living, buildings), strict=True)
+    for b, c, people in found:
+        names = cols.ids_of(people)
+        yield ctx.finding(
+            "building_without_group",
+            b,
+            members=len(names),
+            compound_name=label(c),
+            residents=names,
+        )
 
 
 @rule(
@@ -382,88 +419,42 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
     >>> [(f.check, f.subject) for f in run_rule("P7", tiny_city(), AS_OF)]
     [('left_no_transfer', 'p10'), ('no_branch', 'p8')]
     """
-    f = ctx.facts
-    for m in ctx.memberships():
-        if m.in_branch:
-            continue
-        p = m.person
-        orgs = f.out(p, "MEMBER_OF")
-        if orgs:
-            names = [f.label(o) for o in orgs]
-            yield ctx.finding("no_branch", p, orgs=orgs, orgs_names=names)
-    ended_of: Mapping[str, list[tuple[dt.date, str]]] | _EndedOf
-    if ctx.scope is None:  # every membership of the history that has an end, once per version
-        ended_of = _ended_memberships(ctx.history)
-        people: Sequence[str] = sorted(p for p in ended_of if f.kind(p) == "Person")
-    else:  # the people near the scope, each one's links read from the history
-        people, ended_of = ctx.subjects("Person"), _EndedOf(tables(ctx.history)[1])
-    for p in people:
-        if f.out_edges(p, "MEMBER_OF") or p not in ended_of:
-            continue
-        # the membership that ended last (by day, then organization) before the day
-        ended = max(((until, org) for until, org in ended_of[p] if until < ctx.as_of), default=None)
-        if ended is not None:
-            left_on, org = ended
-            yield ctx.finding(
-                "left_no_transfer", p, left_on=left_on, last_org=org, last_org_name=f.label(org)
-            )
-
-
-class _EndedOf:
-    """person → [(until, organization)] of their MEMBER_OF links with an end day, read from
-    a history's successor table one person at a time."""
-
-    def __init__(self, succ: Table[str, Adjacency]) -> None:
-        self._succ = succ
-
-    def __contains__(self, person: str) -> bool:
-        return person in self._succ
-
-    def __getitem__(self, person: str) -> list[tuple[dt.date, str]]:
-        return _ended(self._succ[person])
-
-
-def _ended(links: Adjacency) -> list[tuple[dt.date, str]]:
-    return [
-        (until, org)
-        for org, keys in links.items()
-        for d in keys.values()
-        if d.get("kind") == "MEMBER_OF" and isinstance(until := d.get("until"), dt.date)
-    ]
-
-
-#: per frozen history: :func:`_ended_memberships` (the entry goes with the graph)
-_ENDED: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, list[tuple[dt.date, str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _ended_memberships(history: nx.MultiDiGraph) -> dict[str, list[tuple[dt.date, str]]]:
-    """person → [(until, organization)] for every MEMBER_OF link of ``history`` with an end
-    day, people without one left out: one pass over the history's links, once per frozen
-    version (P7 reads it on every whole-graph run; they differ only in the day).
-
-    Why. P7 looks for people with no membership on the day and one that ended before it;
-    reading every person's links from the history on every run repeats a walk whose answer
-    only changes with the version."""
-    if nx.is_frozen(history):
-        found = _ENDED.get(history)
-        if found is not None:
-            return found
-    out: dict[str, list[tuple[dt.date, str]]] = {}
-    # a whole-graph pass: the history's own dict (a new version flattens it, once)
-    for p, links in history._succ.items():
-        for keys in links.values():
-            for d in keys.values():
-                if d.get("kind") == "MEMBER_OF" and isinstance(d.get("until"), dt.date):
-                    out[p] = _ended(links)
-                    break
-            else:
-                continue
-            break
-    if nx.is_frozen(history):
-        _ENDED[history] = out
-    return out
+    day, cols = ctx.day, ctx.columns
+    ms = memberships(day)
+    src, dst = day.links("MEMBER_OF", source_kind="Person")
+    outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
+    orgs_of = Pairs.distinct(src[outside], dst[outside])
+    label = _labels(cols)
+    people = np.unique(orgs_of.a)
+    for p, orgs in zip(people.tolist(), _per_key(orgs_of, people), strict=True):
+        names = [label(o) for o in orgs]
+        yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
+    # the history: every MEMBER_OF link that ended before the day, of people with none today
+    ended_by: list[Int32s] = []
+    until: list[Int32s] = []
+    org: list[Int32s] = []
+    today = day_number(ctx.as_of)
+    for block in cols.blocks("MEMBER_OF", source_kind="Person"):
+        ended = (block.until < today) & ~ms.member[block.src]
+        ended_by.append(block.src[ended])
+        until.append(block.until[ended])
+        org.append(block.dst[ended])
+    if not ended_by:
+        return
+    p_, u_, o_ = np.concatenate(ended_by), np.concatenate(until), np.concatenate(org)
+    # the membership that ended last (by day, then organization) per person
+    order = np.lexsort((o_, u_, p_))
+    p_, u_, o_ = p_[order], u_[order], o_[order]
+    last = np.ones(len(p_), np.bool_)
+    last[:-1] = p_[1:] != p_[:-1]
+    for p, left_on, o in zip(p_[last].tolist(), u_[last].tolist(), o_[last].tolist(), strict=True):
+        yield ctx.finding(
+            "left_no_transfer",
+            p,
+            left_on=day_of(left_on),
+            last_org=cols.id(o),
+            last_org_name=label(o),
+        )
 
 
 @rule(
@@ -496,21 +487,24 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     >>> [(f.subject, f.details["homes"]) for f in run_rule("P8", tiny_city(), AS_OF)]
     [('p7', ['c1'])]
     """
-    f = ctx.facts
-    for m in ctx.memberships():  # no in-service member without a membership
-        if not m.in_service:
-            continue
-        p = m.person
-        homes = f.homes(p)
-        registered = f.out(p, "REGISTERED_AT")
-        if homes and (not registered or set(homes).isdisjoint(registered)):
-            yield ctx.finding(
-                "not_registered",
-                p,
-                homes=homes,
-                homes_names=[f.label(c) for c in homes],
-                employer=employer_of(f, p),
-            )
+    day, cols = ctx.day, ctx.columns
+    home = homes(day)  # (person, compound)
+    rp, rt = day.links("REGISTERED_AT", source_kind="Person")
+    registered = np.isin(_keys(home.a, home.b), _keys(rp, rt))
+    judged = cols.mask(home.a[memberships(day).in_service[home.a]])
+    judged[home.a[registered]] = False
+    people = np.flatnonzero(judged).astype(np.int32)
+    label = _labels(cols)
+    employers = _employers(day, people, label)
+    found = zip(people.tolist(), _per_key(home, people), employers, strict=True)
+    for p, compounds, employer in found:
+        yield ctx.finding(
+            "not_registered",
+            p,
+            homes=cols.ids_of(compounds),
+            homes_names=[label(c) for c in compounds],
+            employer=employer,
+        )
 
 
 @rule(
@@ -550,3 +544,89 @@ def p9_no_station(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]
         lacking = lacking[~((community >= 0) & served[community])]
     for c in lacking.tolist():
         yield ctx.finding("no_station", c)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _branch_covered(day: DayView) -> Bools:
+    """Per node: a Party branch COVERS it (:meth:`~._facts.Facts.branches_of` is not empty)."""
+    return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
+
+
+def _grouped_buildings(day: DayView) -> Bools:
+    """Per node: what :meth:`~._facts.Facts.grouped_buildings` holds, what a Party group COVERS
+    and whatever a unit it covers is part of."""
+    cols = day.columns
+    covered = day.links("COVERS", "PartyGroup")[1]
+    out = cols.mask(covered)
+    units = covered[cols.kind[covered] == cols.kind_code("Unit")]
+    unit, up = day.links("PART_OF", "Unit")
+    out[up[np.isin(unit, units)]] = True
+    return out
+
+
+def _label(cols: Columns, number: int) -> str:
+    """:meth:`~._facts.Facts.label`: the name, else the id (always the id of a person)."""
+    if cols.kind_of(number) == "Person":
+        return cols.id(number)
+    return cols.name(number) or cols.id(number)
+
+
+def _labels(cols: Columns) -> Callable[[int], str]:
+    """:func:`_label`, each node's found once (a compound or an organization is named by many
+    findings)."""
+    known: dict[int, str] = {}
+
+    def label(number: int) -> str:
+        found = known.get(number)
+        if found is None:
+            found = known[number] = _label(cols, number)
+        return found
+
+    return label
+
+
+def _per_key(pairs: Pairs, keys: Int32s) -> list[list[int]]:
+    """The ``b`` of the pairs whose ``a`` is each of ``keys``, in order: one gather for all
+    the findings, not a search each."""
+    lo = np.searchsorted(pairs.a, keys, "left")
+    count = np.searchsorted(pairs.a, keys, "right") - lo
+    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    flat: list[int] = pairs.b[rows].tolist()
+    out: list[list[int]] = []
+    at = 0
+    for n in count.tolist():
+        out.append(flat[at : at + n])
+        at += n
+    return out
+
+
+def _keys(a: Int32s, b: Int32s) -> NDArray[np.int64]:
+    """One int64 per pair of node numbers."""
+    return (a.astype(np.int64) << 32) | b.astype(np.int64)
+
+
+def _employers(day: DayView, people: Int32s, label: Callable[[int], str]) -> list[str]:
+    """:func:`~._facts.employer_of` each of ``people``: the ``employer`` property, else the
+    names of what employs them that day, else "?"."""
+    cols = day.columns
+    named = cols.column("Person", "employer")
+    assert isinstance(named, Codes)
+    src, dst = day.links("EMPLOYED_BY", source_kind="Person")
+    keep = np.isin(src, people)
+    employed = _per_key(Pairs.distinct(src[keep], dst[keep]), people)
+    out: list[str] = []
+    for code, by in zip(named.codes[cols.local[people]].tolist(), employed, strict=True):
+        value = named.value(code)
+        out.append(value if value else "、".join(label(e) for e in by) or "?")
+    return out
+
+
+def _add_years(days: Int32s, years: Int32s) -> Int32s:
+    """:func:`~._dates.add_years` on day numbers (29 February becomes 28 February)."""
+    on = days.astype("datetime64[D]")
+    month = on.astype("datetime64[M]")
+    later = month + (12 * years).astype("timedelta64[M]")
+    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    moved = np.minimum(later.astype("datetime64[D]") + (on - month.astype("datetime64[D]")), last)
+    out: Int32s = moved.astype(np.int64).astype(np.int32)
+    return out
