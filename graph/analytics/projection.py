@@ -17,6 +17,7 @@ import networkx as nx
 from ..model import valid_on
 from ..port import GraphStore
 from ._patch import Derived
+from .columns import DayView, columns_for
 from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 
@@ -128,6 +129,7 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
         view = _at(graph, as_of)
         # a value holding its own weak key would never go: "the same graph" is kept as None
         views[as_of] = None if view is graph else nx.freeze(view)
+        _remember_origin(graph, as_of, view)
         while len(views) > _MAX_VIEWS:  # the oldest asked day goes first
             del views[next(iter(views))]
         return view
@@ -150,6 +152,42 @@ def keep_day_view(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph)
     """Make ``view`` (frozen) what :func:`at` answers for the frozen ``graph`` on ``as_of``:
     the cache hands over the day views it patched along with a write."""
     _VIEWS.setdefault(graph, {})[as_of] = None if view is graph else view
+    _remember_origin(graph, as_of, view)
+
+
+#: each day view made of a frozen projection: the projection (held weakly) and the day, so the
+#: analytics read the projection's columnar index on that day rather than index the view again
+_ORIGIN: weakref.WeakKeyDictionary[
+    nx.MultiDiGraph, tuple[weakref.ref[nx.MultiDiGraph], dt.date]
+] = weakref.WeakKeyDictionary()
+
+
+def _remember_origin(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGraph) -> None:
+    if view is not graph:
+        _ORIGIN[view] = (weakref.ref(graph), as_of)
+
+
+def day_of(graph: nx.MultiDiGraph) -> DayView:
+    """The columnar index of ``graph``, a projection cut to one day (:func:`at`), on that day:
+    for a view :func:`at` made of a frozen projection, that projection's index on the view's
+    day (built once for every day asked); otherwise the index of ``graph`` itself.
+
+    Examples
+    --------
+    >>> from govgraph.graph.analytics.columns import day_number
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> history = nx.freeze(tiny_city())
+    >>> day = day_of(at(history, AS_OF))
+    >>> day.columns is columns_for(history), day.day == day_number(AS_OF)
+    (True, True)
+    >>> day_of(at(tiny_city(), AS_OF)).day is None  # a mutable graph: indexed as it is
+    True
+    """
+    origin = _ORIGIN.get(graph)
+    history = origin[0]() if origin is not None else None
+    if origin is None or history is None:
+        return columns_for(graph).day(None)
+    return columns_for(history).day(origin[1])
 
 
 def _at(graph: nx.MultiDiGraph, as_of: dt.date) -> nx.MultiDiGraph:
