@@ -72,7 +72,8 @@ def _add_months(days: NDArray[np.int64], months: NDArray[np.int64] | int) -> NDA
     target = month + np.asarray(months, np.int64)
     length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
     out = target.astype("datetime64[D]") + np.minimum(offset, length - np.timedelta64(1, "D"))
-    return out.astype(np.int64)
+    found: NDArray[np.int64] = out.astype(np.int64)
+    return found
 
 
 def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
