@@ -371,7 +371,10 @@ def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     seat, compound = _join(seats.body, rep.a)
     owned = owned_compounds(day)
     wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
-    owns = np.isin(wanted, (owned.a.astype(np.int64) << 32) | owned.b)
+    # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
+    keys = _keys(owned)
+    found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
     # a seat of a committee in office (one with a compound) owning in none of them
     size = len(seats.body)
     lacking = (np.bincount(seat, minlength=size) > 0) & (
