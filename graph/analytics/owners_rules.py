@@ -8,6 +8,7 @@ post in it (HOLDS_POST: chair, vice chair, member).
 from __future__ import annotations
 
 import datetime as dt  # noqa: F401 (the examples use it)
+import itertools
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -164,6 +165,18 @@ def _cross_appointment(day: DayView) -> _CrossAppointment:
 def _keys(pairs: Pairs) -> NDArray[np.int64]:
     """One int64 per pair, in the pairs' order (so sorted)."""
     return (pairs.a.astype(np.int64) << 32) | pairs.b
+
+
+def _lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
+    """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
+    every finding at once (two binary searches and one id lookup in all)."""
+    lo = np.searchsorted(pairs.a, nodes, "left")
+    count = np.searchsorted(pairs.a, nodes, "right") - lo
+    ends = np.cumsum(count)
+    rows = np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
+    ids = cols.ids_of(pairs.b[rows])
+    bounds = [0, *ends.tolist()]
+    return [ids[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _role(p: Posts, row: int) -> str:
@@ -545,34 +558,39 @@ def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[F
     x = _cross_appointment(day)
     committees, branches = _represents(day).swapped(), x.covers.swapped()
 
-    def details(c: int) -> dict[str, Any]:
-        return {
-            "committees": cols.ids_of(committees.of(c)),
-            "branches": cols.ids_of(branches.of(c)),
-        }
+    def details(compounds: Int32s) -> list[dict[str, Any]]:
+        return [
+            {"committees": c, "branches": b}
+            for c, b in zip(
+                _lists(cols, committees, compounds), _lists(cols, branches, compounds), strict=True
+            )
+        ]
 
     compounds = cols.of_kind("Compound")
     counted = np.bincount(x.seats.a, minlength=n)
     crossed = np.bincount(x.cross, minlength=n)
     both = (np.bincount(committees.a, minlength=n) > 0) & (np.bincount(branches.a, minlength=n) > 0)
     lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
-    for c in lacking.tolist():
-        yield ctx.finding("no_cross_appointment", c, seats=int(counted[c]), **details(c))
+    for c, seats, more in zip(
+        lacking.tolist(), counted[lacking].tolist(), details(lacking), strict=True
+    ):
+        yield ctx.finding("no_cross_appointment", c, seats=seats, **more)
     # a secretary chairing no committee of the compound, nor (a joint branch's) of another
     # compound one of its branches covers
     has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
     left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
     here, there = x.covers.b[left], x.covers.b[right]
     elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
-    advised = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
-    for c in compounds[advised[compounds]].tolist():
-        yield ctx.finding(
-            "secretary_not_chair",
-            c,
-            secretaries=cols.ids_of(x.secretaries.of(c)),
-            chairs=cols.ids_of(x.chairs.of(c)),
-            **details(c),
-        )
+    advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
+    advised = compounds[advise[compounds]]
+    for c, secretaries, chairs, more in zip(
+        advised.tolist(),
+        _lists(cols, x.secretaries, advised),
+        _lists(cols, x.chairs, advised),
+        details(advised),
+        strict=True,
+    ):
+        yield ctx.finding("secretary_not_chair", c, secretaries=secretaries, chairs=chairs, **more)
 
 
 @rule(
