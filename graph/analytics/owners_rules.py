@@ -7,14 +7,18 @@ post in it (HOLDS_POST: chair, vice chair, member).
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime as dt  # noqa: F401 (the examples use it)
+import itertools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
-from ._dates import add_months, add_years
-from ._facts import conflicts, cross_appointment
+from ._facts import BRANCH_COMMITTEE_ROLES
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
+from .derived import Pairs, Posts, _join, memberships, owned_compounds, posts
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -24,15 +28,166 @@ _GUIDING_RULES = (
 )
 
 
-def _committees(ctx: RuleContext) -> list[str]:
-    """The committees in office: those representing a compound on the day."""
-    f = ctx.facts
-    return [oc for oc in ctx.subjects("OwnersCommittee") if f.out(oc, "REPRESENTS", "Compound")]
+def _represents(day: DayView) -> Pairs:
+    """(committee, what it REPRESENTS) today, for every owners' committee: the compounds
+    (``Facts.out(oc, "REPRESENTS", "Compound")``, which the ontology allows alone there)."""
+    found: Pairs = day.memo(
+        "owners_rules.represents",
+        lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
+    )
+    return found
 
 
-def _elected(ctx: RuleContext, oc: str) -> dt.date | None:
-    value = ctx.facts.props(oc).get("elected_on")
-    return value if isinstance(value, dt.date) else None
+def _committees(day: DayView) -> Int32s:
+    """The committees in office: those representing a compound on the day (sorted)."""
+    rep = _represents(day)
+    return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
+
+
+def _seats(day: DayView) -> Int32s:
+    """Per node, how many people hold a post in it (``len(Facts.seats(oc))``)."""
+    found: Int32s = day.memo(
+        "owners_rules.seats", lambda: np.bincount(posts(day).body, minlength=day.columns.size)
+    )
+    return found
+
+
+def _ints(cols: Columns, kind: str, prop: str, nodes: Int32s) -> NDArray[np.int64]:
+    """A day or int column of ``kind`` at ``nodes``, as int64 (no overflow in differences)."""
+    column = cols.column(kind, prop)
+    assert isinstance(column, np.ndarray)
+    return column[cols.local[nodes]].astype(np.int64)
+
+
+def _add_months(days: NDArray[np.int64], months: NDArray[np.int64] | int) -> NDArray[np.int64]:
+    """:func:`~._dates.add_months` of day numbers (the day clamped to the month's length).
+
+    >>> from ._dates import add_months
+    >>> d = np.array([day_number("2016-02-29"), day_number("2021-01-31")])
+    >>> [day_of(x) == add_months(day_of(y), -11) for x, y in zip(_add_months(d, -11), d)]
+    [True, True]
+    """
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    offset = d - month.astype("datetime64[D]")  # the day of the month, from 0
+    target = month + np.asarray(months, np.int64)
+    length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+    out = target.astype("datetime64[D]") + np.minimum(offset, length - np.timedelta64(1, "D"))
+    found: NDArray[np.int64] = out.astype(np.int64)
+    return found
+
+
+def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
+    """Every committee member employed by a company that manages the committee's compound
+    (:func:`~._facts.conflicts` of every committee): rows of (person, committee, compound,
+    company, the row of the seat in :func:`~.derived.posts`, the code of the job's role, -1
+    for none), one per EMPLOYED_BY link, in the order ``conflicts`` lists them; and the
+    roles the codes stand for."""
+    rep, seats = _represents(day), posts(day)
+    seat, at = _join(seats.body, rep.a)  # each seat with each compound of its committee
+    managers = Pairs.distinct(*day.links("MANAGES", source_kind="PropertyCompany"))
+    i, m = _join(rep.b[at], managers.b)
+    seat, at, company = seat[i], at[i], managers.a[m]
+    person: list[Int32s] = []
+    employer: list[Int32s] = []
+    job: list[NDArray[Any]] = []
+    jobs: tuple[str, ...] = ()
+    for block, rows in day.rows("EMPLOYED_BY"):
+        person.append(block.src[rows])
+        employer.append(block.dst[rows])
+        job.append(block.props["role"].codes[rows])
+        jobs = block.props["role"].values  # one dictionary per link kind
+    if not person:
+        return np.empty((0, 6), np.int64), jobs
+    links = (np.concatenate(person).astype(np.int64) << 32) | np.concatenate(employer)
+    k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
+    out = np.stack(
+        [
+            seats.person[seat[k]],
+            rep.a[at[k]],
+            rep.b[at[k]],
+            company[k],
+            seat[k],
+            np.concatenate(job)[e],
+        ],
+        axis=1,
+    ).astype(np.int64)
+    # committee, compound, person, then the person's links (rows: by company, then key)
+    order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
+    return out[order], jobs
+
+
+class _CrossAppointment(NamedTuple):
+    """:func:`~._facts.cross_appointment` of every compound: (compound, person) pairs."""
+
+    #: (branch, compound) of the COVERS links from Party branches
+    covers: Pairs
+    #: the people holding a post in a committee representing the compound
+    seats: Pairs
+    #: per cross-appointed seat (a seat holder also on a covering branch's committee), its
+    #: compound
+    cross: Int32s
+    #: the secretaries of the branches covering the compound
+    secretaries: Pairs
+    #: the chairs of the committees representing the compound
+    chairs: Pairs
+    #: per node: a compound one of whose secretaries chairs one of its committees
+    secretary_chairs: Bools
+
+
+def _cross_appointment(day: DayView) -> _CrossAppointment:
+    n = day.columns.size
+    p = posts(day)
+    rep = _represents(day)
+    covers = Pairs.distinct(*day.links("COVERS", "PartyBranch", "Compound"))
+    post, at = _join(p.body, rep.a)
+    seats = Pairs.distinct(rep.b[at], p.person[post])
+    # the branch committee: the senior post held in the branch is a committee role
+    roles = [p.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in p.roles]
+    on = np.isin(p.role, roles)
+    post, at = _join(p.body[on], covers.a)
+    holders = Pairs.distinct(covers.b[at], p.person[on][post])
+    cross = np.intersect1d(_keys(seats), _keys(holders), assume_unique=True) >> 32
+    secretary, chair = p.holders("secretary", n)[covers.a], p.holders("chair", n)[rep.a]
+    secretaries = Pairs.distinct(covers.b[secretary >= 0], secretary[secretary >= 0])
+    chairs = Pairs.distinct(rep.b[chair >= 0], chair[chair >= 0])
+    both = np.intersect1d(_keys(secretaries), _keys(chairs), assume_unique=True) >> 32
+    return _CrossAppointment(
+        covers,
+        seats,
+        cross.astype(np.int32),
+        secretaries,
+        chairs,
+        day.columns.mask(both),
+    )
+
+
+def _keys(pairs: Pairs) -> NDArray[np.int64]:
+    """One int64 per pair, in the pairs' order (so sorted)."""
+    return (pairs.a.astype(np.int64) << 32) | pairs.b
+
+
+def _lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
+    """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
+    every finding at once (two binary searches and one id lookup in all)."""
+    lo = np.searchsorted(pairs.a, nodes, "left")
+    count = np.searchsorted(pairs.a, nodes, "right") - lo
+    ends = np.cumsum(count)
+    rows = np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
+    ids = cols.ids_of(pairs.b[rows])
+    bounds = [0, *ends.tolist()]
+    return [ids[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def _role(p: Posts, row: int) -> str:
+    """The role of a row of :func:`~.derived.posts` ("" when not given, as ``Facts.posts``)."""
+    code = int(p.role[row])
+    return p.roles[code] if code >= 0 else ""
+
+
+def _label(cols: Columns, node: int) -> str:
+    """The name of a (non-person) node, else its id (``Facts.label``)."""
+    return cols.name(node) or cols.id(node)
 
 
 @rule(
@@ -65,16 +220,21 @@ def o1_committee_should_exist(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     >>> [(f.subject, f.details["delivered"]) for f in run_rule("O1", tiny_city(), AS_OF)]
     [('c2', '100%')]
     """
-    f = ctx.facts
+    cols = ctx.columns
     s = ctx.settings
-    for c in ctx.subjects("Compound"):
-        if f.committees_of(c):
-            continue
-        ratio = f.props(c).get("delivered_area_ratio")
-        if isinstance(ratio, int | float):
-            if ratio > s.o1_delivered_ratio:
-                yield ctx.finding("should_establish", c, delivered=f"{ratio:.0%}", ratio=ratio)
-        elif s.o1_unknown_ratio_is_delivered:
+    compounds = cols.of_kind("Compound")
+    compounds = compounds[~cols.mask(_represents(ctx.day).b)[compounds]]
+    column = cols.column("Compound", "delivered_area_ratio")
+    assert isinstance(column, np.ndarray)
+    ratios = column[cols.local[compounds]]
+    known = ~np.isnan(ratios)  # NaN: no ratio
+    hit = np.where(known, ratios > s.o1_delivered_ratio, s.o1_unknown_ratio_is_delivered)
+    for c, ratio, has in zip(
+        compounds[hit].tolist(), ratios[hit].tolist(), known[hit].tolist(), strict=True
+    ):
+        if has:
+            yield ctx.finding("should_establish", c, delivered=f"{ratio:.0%}", ratio=ratio)
+        else:
             yield ctx.finding("should_establish", c, delivered="?", ratio=None)
 
 
@@ -107,10 +267,13 @@ def o2_committee_size(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     [('oc1', 3)]
     """
     s = ctx.settings
-    for oc in _committees(ctx):
-        n = len(ctx.facts.seats(oc))
-        if n < s.o2_min_members or n > s.o2_max_members or (s.o2_odd and n % 2 == 0):
-            yield ctx.finding("size", oc, members=n, low=s.o2_min_members, high=s.o2_max_members)
+    committees = _committees(ctx.day)
+    seats = _seats(ctx.day)[committees]
+    hit = (seats < s.o2_min_members) | (seats > s.o2_max_members)
+    if s.o2_odd:
+        hit |= seats % 2 == 0
+    for oc, n in zip(committees[hit].tolist(), seats[hit].tolist(), strict=True):
+        yield ctx.finding("size", oc, members=n, low=s.o2_min_members, high=s.o2_max_members)
 
 
 @rule(
@@ -158,18 +321,34 @@ def o3_committee_term(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
     ['due_soon']
     """
     s = ctx.settings
-    for oc in _committees(ctx):
-        term = int(ctx.facts.props(oc).get("term_years") or s.o3_default_term_years)
-        if term > s.o3_max_term_years:
-            yield ctx.finding("term_too_long", oc, term_years=term, limit=s.o3_max_term_years)
-        elected = _elected(ctx, oc)
-        if elected is None:
-            continue
-        end = add_years(elected, term)
-        if ctx.as_of > end:
-            yield ctx.finding("overdue", oc, elected_on=elected, term_end=end, term_years=term)
-        elif ctx.as_of >= add_months(end, -s.o3_warn_months):
-            yield ctx.finding("due_soon", oc, elected_on=elected, term_end=end, term_years=term)
+    cols = ctx.columns
+    committees = _committees(ctx.day)
+    given = _ints(cols, "OwnersCommittee", "term_years", committees)
+    # -1: none given; 0 counts as none too (``term_years or default``)
+    terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
+    for oc, term in zip(
+        committees[terms > s.o3_max_term_years].tolist(),
+        terms[terms > s.o3_max_term_years].tolist(),
+        strict=True,
+    ):
+        yield ctx.finding("term_too_long", oc, term_years=term, limit=s.o3_max_term_years)
+    elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
+    known = elected != NO_DAY
+    committees, elected, terms = committees[known], elected[known], terms[known]
+    ends = _add_months(elected, 12 * terms)
+    today = day_number(ctx.as_of)
+    overdue = today > ends
+    due = overdue | (today >= _add_months(ends, -s.o3_warn_months))
+    for oc, e, end, term, late in zip(
+        committees[due].tolist(),
+        elected[due].tolist(),
+        ends[due].tolist(),
+        terms[due].tolist(),
+        overdue[due].tolist(),
+        strict=True,
+    ):
+        check = "overdue" if late else "due_soon"
+        yield ctx.finding(check, oc, elected_on=day_of(e), term_end=day_of(end), term_years=term)
 
 
 @rule(
@@ -199,22 +378,35 @@ def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     >>> run_rule("O4", tiny_city(), AS_OF)
     []
     """
-    f = ctx.facts
-    for oc in _committees(ctx):
-        compounds = f.out(oc, "REPRESENTS", "Compound")
-        for person, role in f.seats(oc).items():
-            if not set(f.owned_compounds(person)) & set(compounds):
-                yield ctx.finding(
-                    "not_owner",
-                    person,
-                    part=oc,
-                    place_of=oc,
-                    committee=oc,
-                    committee_name=f.label(oc),
-                    role=role,
-                    compounds=compounds,
-                    compound_names=[f.label(c) for c in compounds],
-                )
+    day, cols = ctx.day, ctx.columns
+    rep, seats = _represents(day), posts(day)
+    # every (seat, compound of its committee), and whether the seat holder owns a unit there
+    seat, compound = _join(seats.body, rep.a)
+    owned = owned_compounds(day)
+    wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
+    # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
+    keys = _keys(owned)
+    found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
+    # a seat of a committee in office (one with a compound) owning in none of them
+    size = len(seats.body)
+    lacking = (np.bincount(seat, minlength=size) > 0) & (
+        np.bincount(seat[owns], minlength=size) == 0
+    )
+    for i in np.flatnonzero(lacking).tolist():
+        oc, person = int(seats.body[i]), int(seats.person[i])
+        compounds = rep.of(oc)
+        yield ctx.finding(
+            "not_owner",
+            person,
+            part=cols.id(oc),
+            place_of=oc,
+            committee=cols.id(oc),
+            committee_name=_label(cols, oc),
+            role=_role(seats, i),
+            compounds=cols.ids_of(compounds),
+            compound_names=[_label(cols, c) for c in compounds.tolist()],
+        )
 
 
 @rule(
@@ -247,20 +439,22 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
     >>> [(f.subject, f.details["company"]) for f in run_rule("O5", tiny_city(), AS_OF)]
     [('p3', 'co1')]
     """
-    f = ctx.facts
-    for c in conflicts(f, ctx.subjects("OwnersCommittee")):
+    cols = ctx.columns
+    seats = posts(ctx.day)
+    found, jobs = _conflicts(ctx.day)
+    for person, oc, compound, company, seat, job in found.tolist():
         yield ctx.finding(
             "employed_by_manager",
-            c.person,
-            part=f"{c.committee}:{c.company}",
-            place_of=c.committee,
-            committee=c.committee,
-            committee_name=f.label(c.committee),
-            compound=c.compound,
-            company=c.company,
-            company_name=f.label(c.company),
-            seat_role=c.seat_role,
-            job_role=c.job_role or "?",
+            person,
+            part=f"{cols.id(oc)}:{cols.id(company)}",
+            place_of=oc,
+            committee=cols.id(oc),
+            committee_name=_label(cols, oc),
+            compound=cols.id(compound),
+            company=cols.id(company),
+            company_name=_label(cols, company),
+            seat_role=_role(seats, seat),
+            job_role=jobs[job] if job >= 0 else "?",
         )
 
 
@@ -297,25 +491,29 @@ def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding
     >>> [(f.subject, f.details["party"], f.details["members"]) for f in strict]
     [('oc1', 2, 3)]
     """
-    f = ctx.facts
+    day = ctx.day
     s = ctx.settings
-    for oc in _committees(ctx):
-        seats = f.seats(oc)
-        if not seats:
-            continue
-        # a discreet run counts every member: leaving some out by status would tell it
-        every = s.o6_count_probationary or ctx.discreet
-        party = sorted(p for p in seats if f.is_member(p, probationary=every))
-        share = len(party) / len(seats)
-        if share < s.o6_min_party_share:
-            yield ctx.finding(
-                "party_share",
-                oc,
-                members=len(seats),
-                party=len(party),
-                share=share,
-                limit=s.o6_min_party_share,
-            )
+    committees = _committees(day)
+    seats = _seats(day)[committees]
+    committees, seats = committees[seats > 0], seats[seats > 0]
+    # a discreet run counts every member: leaving some out by status would tell it
+    every = s.o6_count_probationary or ctx.discreet
+    m = memberships(day)
+    counted = m.member if every else m.full_or_unstated
+    p = posts(day)
+    party = np.bincount(p.body[counted[p.person]], minlength=day.columns.size)[committees]
+    shares = party / seats
+    hit = shares < s.o6_min_party_share
+    for oc, n, k, share in zip(
+        committees[hit].tolist(),
+        seats[hit].tolist(),
+        party[hit].tolist(),
+        shares[hit].tolist(),
+        strict=True,
+    ):
+        yield ctx.finding(
+            "party_share", oc, members=n, party=k, share=share, limit=s.o6_min_party_share
+        )
 
 
 @rule(
@@ -355,27 +553,44 @@ def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[F
     >>> run_rule("O7", tiny_city(), AS_OF)
     []
     """
-    f = ctx.facts
-    for c in ctx.subjects("Compound"):
-        x = cross_appointment(f, c)
-        if not x.committees or not x.branches:
-            continue
-        details: dict[str, Any] = {"committees": x.committees, "branches": x.branches}
-        if not x.cross:
-            yield ctx.finding("no_cross_appointment", c, seats=len(x.seats), **details)
-            continue
-        if not x.secretaries or x.secretary_chairs:
-            continue
-        chairs_elsewhere = any(
-            cross_appointment(f, other).secretary_chairs
-            for b in x.branches
-            for other in f.out(b, "COVERS", "Compound")
-            if other != c
-        )
-        if not chairs_elsewhere:
-            yield ctx.finding(
-                "secretary_not_chair", c, secretaries=x.secretaries, chairs=x.chairs, **details
+    day, cols = ctx.day, ctx.columns
+    n = cols.size
+    x = _cross_appointment(day)
+    committees, branches = _represents(day).swapped(), x.covers.swapped()
+
+    def details(compounds: Int32s) -> list[dict[str, Any]]:
+        return [
+            {"committees": c, "branches": b}
+            for c, b in zip(
+                _lists(cols, committees, compounds), _lists(cols, branches, compounds), strict=True
             )
+        ]
+
+    compounds = cols.of_kind("Compound")
+    counted = np.bincount(x.seats.a, minlength=n)
+    crossed = np.bincount(x.cross, minlength=n)
+    both = (np.bincount(committees.a, minlength=n) > 0) & (np.bincount(branches.a, minlength=n) > 0)
+    lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
+    for c, seats, more in zip(
+        lacking.tolist(), counted[lacking].tolist(), details(lacking), strict=True
+    ):
+        yield ctx.finding("no_cross_appointment", c, seats=seats, **more)
+    # a secretary chairing no committee of the compound, nor (a joint branch's) of another
+    # compound one of its branches covers
+    has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
+    left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
+    here, there = x.covers.b[left], x.covers.b[right]
+    elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
+    advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
+    advised = compounds[advise[compounds]]
+    for c, secretaries, chairs, more in zip(
+        advised.tolist(),
+        _lists(cols, x.secretaries, advised),
+        _lists(cols, x.chairs, advised),
+        details(advised),
+        strict=True,
+    ):
+        yield ctx.finding("secretary_not_chair", c, secretaries=secretaries, chairs=chairs, **more)
 
 
 @rule(
@@ -416,17 +631,25 @@ def o8_filing(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     [('not_filed', 141)]
     """
     limit = ctx.settings.o8_filing_days
-    for oc in _committees(ctx):
-        elected = _elected(ctx, oc)
-        if elected is None or elected > ctx.as_of:
-            continue
-        filed = ctx.facts.props(oc).get("filed_on")
-        if isinstance(filed, dt.date) and filed <= ctx.as_of:
-            if (filed - elected).days > limit:
-                days = (filed - elected).days
-                yield ctx.finding(
-                    "filed_late", oc, elected_on=elected, filed_on=filed, days=days, limit=limit
-                )
-        elif (ctx.as_of - elected).days > limit:
-            days = (ctx.as_of - elected).days
-            yield ctx.finding("not_filed", oc, elected_on=elected, days=days, limit=limit)
+    cols = ctx.columns
+    today = day_number(ctx.as_of)
+    committees = _committees(ctx.day)
+    elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
+    filed = _ints(cols, "OwnersCommittee", "filed_on", committees)
+    judged = (elected != NO_DAY) & (elected <= today)
+    is_filed = (filed != NO_DAY) & (filed <= today)
+    late = judged & is_filed & (filed - elected > limit)
+    for oc, e, f in zip(
+        committees[late].tolist(), elected[late].tolist(), filed[late].tolist(), strict=True
+    ):
+        yield ctx.finding(
+            "filed_late",
+            oc,
+            elected_on=day_of(e),
+            filed_on=day_of(f),
+            days=f - e,
+            limit=limit,
+        )
+    unfiled = judged & ~is_filed & (today - elected > limit)
+    for oc, e in zip(committees[unfiled].tolist(), elected[unfiled].tolist(), strict=True):
+        yield ctx.finding("not_filed", oc, elected_on=day_of(e), days=today - e, limit=limit)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 import networkx as nx
+import numpy as np
 
 from ..ontology import GRADES
+from .derived import Pairs, memberships, place
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -43,10 +44,13 @@ def m1_no_property_service(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
     >>> [(f.subject, f.details["is_old"]) for f in run_rule("M1", tiny_city(), AS_OF)]
     [('c2', True)]
     """
-    f = ctx.facts
-    for c in ctx.subjects("Compound"):
-        old = f.props(c).get("is_old") is True
-        if (old or not ctx.settings.m1_old_only) and not f.managers(c):
+    cols = ctx.columns
+    compounds = cols.of_kind("Compound")
+    compounds = compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]]
+    olds = cols.column("Compound", "is_old")
+    assert isinstance(olds, np.ndarray)
+    for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
+        if old or not ctx.settings.m1_old_only:
             yield ctx.finding(
                 "no_service",
                 c,
@@ -96,11 +100,16 @@ def m2_company_party_coverage(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     >>> [(f.subject, f.details["party_employees"]) for f in run_rule("M2", tiny_city(), AS_OF)]
     [('co1', ['p9'])]
     """
-    f = ctx.facts
-    for co in ctx.subjects("PropertyCompany"):
-        members = [p for p in f.into(co, "EMPLOYED_BY", "Person") if f.is_member(p)]
-        if members and not f.into(co, "PARTY_ORG_OF"):
-            yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
+    day, cols = ctx.day, ctx.columns
+    person, company = day.links("EMPLOYED_BY")
+    party = memberships(day).member[person]
+    employs = Pairs.distinct(company[party], person[party])
+    companies = cols.of_kind("PropertyCompany")
+    has_org = cols.mask(day.links("PARTY_ORG_OF")[1])
+    lacking = cols.mask(employs.a) & ~has_org
+    for co in companies[lacking[companies]].tolist():
+        members = cols.ids_of(employs.of(co))
+        yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
 
 @rule(
@@ -142,50 +151,68 @@ def m3_red_property_grades(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
     >>> [(f.check, f.subject) for f in run_rule("M3", tiny_city(), AS_OF)]
     [('exit_candidate', 'co1')]
     """
-    f = ctx.facts
+    day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    cities = f.ids("City")
-    # with one city every distribution finding is about that city, so under any other scope
-    # only the exit candidates can be kept: the evaluations of the companies near the scope
-    # (all of each one's evaluations link to it) are all that is needed
-    scope = ctx.scope
-    local = scope is not None and len(cities) == 1 and scope != cities[0]
-    evaluations = (
-        [e for co in ctx.subjects("PropertyCompany") for e in f.into(co, "EVALUATES")]
-        if local
-        else f.ids("Evaluation")
-    )
-    graded: dict[str, dict[int, str]] = defaultdict(dict)
-    #: (year, city or "") → [(evaluation, grade)]
-    by_year: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
-    for ev in sorted(set(evaluations)) if local else evaluations:
-        year, grade = f.props(ev).get("year"), f.props(ev).get("grade")
-        if not isinstance(year, int) or year > ctx.as_of.year or grade not in GRADES:
-            continue
-        for co in f.out(ev, "EVALUATES", "PropertyCompany"):
-            graded[co][year] = str(grade)
-            city = f.place(co).city or (cities[0] if len(cities) == 1 else "")
-            by_year[(year, city)].append((ev, str(grade)))
+    evaluations = cols.of_kind("Evaluation")
+    years = np.full(cols.size, -1, np.int64)
+    grades = np.full(cols.size, -1, np.int64)
+    column = cols.column("Evaluation", "year")
+    codes = cols.column("Evaluation", "grade")
+    assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
+    years[evaluations] = column[cols.local[evaluations]]
+    # a grade as its index in GRADES; -1: none, or not a grade
+    index = [GRADES.index(v) if v in GRADES else -1 for v in codes.values]
+    grades[evaluations] = np.array([*index, -1], np.int64)[codes.codes[cols.local[evaluations]]]
+    counted = (years != -1) & (years <= ctx.as_of.year) & (grades >= 0)
+    # (evaluation, company) rows, by evaluation then company (the order they are read in)
+    graded = Pairs.distinct(*day.links("EVALUATES", source_kind="Evaluation"))
+    ev, co = graded.a[counted[graded.a]], graded.b[counted[graded.a]]
+    year, grade = years[ev], grades[ev]
+    cities = cols.of_kind("City")
+    city = place(day)[co, 3]
+    city[city < 0] = cities[0] if len(cities) == 1 else -1  # -1: none ("")
     total_ratio = sum(s.m3_grade_ratio)
-    for (year, city), rows in [] if local else sorted(by_year.items()):
-        grades = [g for _, g in rows]
-        counts = [grades.count(g) for g in GRADES]
-        expected = [len(grades) * r / total_ratio for r in s.m3_grade_ratio]
+    # per (year, city), by year then city ("" first: -1 sorts first)
+    group = np.unique((year << 32) | (city + 1))
+    of_row = np.searchsorted(group, (year << 32) | (city + 1))
+    counts_of = np.zeros((len(group), len(GRADES)), np.int64)
+    np.add.at(counts_of, (of_row, grade), 1)
+    first_ev = np.full(len(group), cols.size, np.int64)
+    np.minimum.at(first_ev, of_row, ev)
+    for g, key in enumerate(group.tolist()):
+        counts = counts_of[g].tolist()
+        expected = [sum(counts) * r / total_ratio for r in s.m3_grade_ratio]
         if any(abs(c - e) >= 1 + s.m3_tolerance for c, e in zip(counts, expected, strict=True)):
+            y, c = key >> 32, (key & 0xFFFFFFFF) - 1
             yield ctx.finding(
                 "distribution",
-                city or min(ev for ev, _ in rows),  # no city known: the year's first evaluation
-                part=str(year),
-                year=year,
+                c if c >= 0 else int(first_ev[g]),  # no city known: the year's first evaluation
+                part=str(y),
+                year=y,
                 counts=":".join(map(str, counts)),
                 ratio=":".join(map(str, s.m3_grade_ratio)),
                 expected=[round(e, 1) for e in expected],
             )
-    for co in sorted(graded):
-        years = graded[co]
-        latest = max(years)
-        run = 0
-        while years.get(latest - run) == "C":
-            run += 1
-        if run >= s.m3_exit_years:
-            yield ctx.finding("exit_candidate", co, years=run, since=latest - run + 1)
+    # each company's grade per year: the last evaluation's (in id order) of the year
+    key = (co.astype(np.int64) << 32) | year
+    order = np.lexsort((ev, key))
+    key, grade = key[order], grade[order]
+    last = np.r_[key[1:] != key[:-1], True] if len(key) else np.zeros(0, np.bool_)
+    key, grade = key[last], grade[last]
+    # by company, the latest year first: the run of C (in consecutive years) from the top
+    key, grade = key[::-1], grade[::-1]
+    company, year = key >> 32, key & 0xFFFFFFFF
+    start = np.r_[True, company[1:] != company[:-1]] if len(key) else np.zeros(0, np.bool_)
+    head = np.flatnonzero(start)
+    group_of = np.cumsum(start) - 1
+    latest = year[head][group_of]
+    step = np.arange(len(key)) - head[group_of]
+    broken = (year != latest - step) | (grade != GRADES.index("C"))
+    # rows before the group's first break
+    before = (np.cumsum(broken) - np.cumsum(broken)[head][group_of] + broken[head][group_of]) == 0
+    runs = np.bincount(group_of[before], minlength=len(head))
+    exits = runs >= s.m3_exit_years
+    for co_, run, top in zip(
+        company[head][exits].tolist(), runs[exits].tolist(), year[head][exits].tolist(), strict=True
+    ):
+        yield ctx.finding("exit_candidate", co_, years=run, since=top - run + 1)
