@@ -8,17 +8,16 @@ post in it (HOLDS_POST: chair, vice chair, member).
 from __future__ import annotations
 
 import datetime as dt  # noqa: F401 (the examples use it)
-import itertools
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from ._facts import BRANCH_COMMITTEE_ROLES
-from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
-from .derived import Pairs, Posts, _join, memberships, owned_compounds, posts
+from .appointments import conflicts, cross_appointment, id_lists, label, pair_keys, represents
+from .columns import NO_DAY, Columns, DayView, Int32s, day_number, day_of
+from .derived import Posts, _join, memberships, owned_compounds, posts
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -28,19 +27,9 @@ _GUIDING_RULES = (
 )
 
 
-def _represents(day: DayView) -> Pairs:
-    """(committee, what it REPRESENTS) today, for every owners' committee: the compounds
-    (``Facts.out(oc, "REPRESENTS", "Compound")``, which the ontology allows alone there)."""
-    found: Pairs = day.memo(
-        "owners_rules.represents",
-        lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
-    )
-    return found
-
-
 def _committees(day: DayView) -> Int32s:
     """The committees in office: those representing a compound on the day (sorted)."""
-    rep = _represents(day)
+    rep = represents(day)
     return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
 
 
@@ -77,117 +66,10 @@ def _add_months(days: NDArray[np.int64], months: NDArray[np.int64] | int) -> NDA
     return found
 
 
-def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
-    """Every committee member employed by a company that manages the committee's compound
-    (:func:`~._facts.conflicts` of every committee): rows of (person, committee, compound,
-    company, the row of the seat in :func:`~.derived.posts`, the code of the job's role, -1
-    for none), one per EMPLOYED_BY link, in the order ``conflicts`` lists them; and the
-    roles the codes stand for."""
-    rep, seats = _represents(day), posts(day)
-    seat, at = _join(seats.body, rep.a)  # each seat with each compound of its committee
-    managers = Pairs.distinct(*day.links("MANAGES", source_kind="PropertyCompany"))
-    i, m = _join(rep.b[at], managers.b)
-    seat, at, company = seat[i], at[i], managers.a[m]
-    person: list[Int32s] = []
-    employer: list[Int32s] = []
-    job: list[NDArray[Any]] = []
-    jobs: tuple[str, ...] = ()
-    for block, rows in day.rows("EMPLOYED_BY"):
-        person.append(block.src[rows])
-        employer.append(block.dst[rows])
-        job.append(block.props["role"].codes[rows])
-        jobs = block.props["role"].values  # one dictionary per link kind
-    if not person:
-        return np.empty((0, 6), np.int64), jobs
-    links = (np.concatenate(person).astype(np.int64) << 32) | np.concatenate(employer)
-    k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
-    out = np.stack(
-        [
-            seats.person[seat[k]],
-            rep.a[at[k]],
-            rep.b[at[k]],
-            company[k],
-            seat[k],
-            np.concatenate(job)[e],
-        ],
-        axis=1,
-    ).astype(np.int64)
-    # committee, compound, person, then the person's links (rows: by company, then key)
-    order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
-    return out[order], jobs
-
-
-class _CrossAppointment(NamedTuple):
-    """:func:`~._facts.cross_appointment` of every compound: (compound, person) pairs."""
-
-    #: (branch, compound) of the COVERS links from Party branches
-    covers: Pairs
-    #: the people holding a post in a committee representing the compound
-    seats: Pairs
-    #: per cross-appointed seat (a seat holder also on a covering branch's committee), its
-    #: compound
-    cross: Int32s
-    #: the secretaries of the branches covering the compound
-    secretaries: Pairs
-    #: the chairs of the committees representing the compound
-    chairs: Pairs
-    #: per node: a compound one of whose secretaries chairs one of its committees
-    secretary_chairs: Bools
-
-
-def _cross_appointment(day: DayView) -> _CrossAppointment:
-    n = day.columns.size
-    p = posts(day)
-    rep = _represents(day)
-    covers = Pairs.distinct(*day.links("COVERS", "PartyBranch", "Compound"))
-    post, at = _join(p.body, rep.a)
-    seats = Pairs.distinct(rep.b[at], p.person[post])
-    # the branch committee: the senior post held in the branch is a committee role
-    roles = [p.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in p.roles]
-    on = np.isin(p.role, roles)
-    post, at = _join(p.body[on], covers.a)
-    holders = Pairs.distinct(covers.b[at], p.person[on][post])
-    cross = np.intersect1d(_keys(seats), _keys(holders), assume_unique=True) >> 32
-    secretary, chair = p.holders("secretary", n)[covers.a], p.holders("chair", n)[rep.a]
-    secretaries = Pairs.distinct(covers.b[secretary >= 0], secretary[secretary >= 0])
-    chairs = Pairs.distinct(rep.b[chair >= 0], chair[chair >= 0])
-    both = np.intersect1d(_keys(secretaries), _keys(chairs), assume_unique=True) >> 32
-    return _CrossAppointment(
-        covers,
-        seats,
-        cross.astype(np.int32),
-        secretaries,
-        chairs,
-        day.columns.mask(both),
-    )
-
-
-def _keys(pairs: Pairs) -> NDArray[np.int64]:
-    """One int64 per pair, in the pairs' order (so sorted)."""
-    return (pairs.a.astype(np.int64) << 32) | pairs.b
-
-
-def _lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
-    """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
-    every finding at once (two binary searches and one id lookup in all)."""
-    lo = np.searchsorted(pairs.a, nodes, "left")
-    count = np.searchsorted(pairs.a, nodes, "right") - lo
-    ends = np.cumsum(count)
-    rows = np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
-    ids = cols.ids_of(pairs.b[rows])
-    bounds = [0, *ends.tolist()]
-    return [ids[a:b] for a, b in itertools.pairwise(bounds)]
-
-
 def _role(p: Posts, row: int) -> str:
     """The role of a row of :func:`~.derived.posts` ("" when not given, as ``Facts.posts``)."""
     code = int(p.role[row])
     return p.roles[code] if code >= 0 else ""
-
-
-def _label(cols: Columns, node: int) -> str:
-    """The name of a (non-person) node, else its id (``Facts.label``)."""
-    return cols.name(node) or cols.id(node)
 
 
 @rule(
@@ -223,7 +105,7 @@ def o1_committee_should_exist(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
     cols = ctx.columns
     s = ctx.settings
     compounds = cols.of_kind("Compound")
-    compounds = compounds[~cols.mask(_represents(ctx.day).b)[compounds]]
+    compounds = compounds[~cols.mask(represents(ctx.day).b)[compounds]]
     column = cols.column("Compound", "delivered_area_ratio")
     assert isinstance(column, np.ndarray)
     ratios = column[cols.local[compounds]]
@@ -379,13 +261,13 @@ def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
     []
     """
     day, cols = ctx.day, ctx.columns
-    rep, seats = _represents(day), posts(day)
+    rep, seats = represents(day), posts(day)
     # every (seat, compound of its committee), and whether the seat holder owns a unit there
     seat, compound = _join(seats.body, rep.a)
     owned = owned_compounds(day)
     wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
     # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
-    keys = _keys(owned)
+    keys = pair_keys(owned)
     found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
     owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
     # a seat of a committee in office (one with a compound) owning in none of them
@@ -402,10 +284,10 @@ def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
             part=cols.id(oc),
             place_of=oc,
             committee=cols.id(oc),
-            committee_name=_label(cols, oc),
+            committee_name=label(cols, oc),
             role=_role(seats, i),
             compounds=cols.ids_of(compounds),
-            compound_names=[_label(cols, c) for c in compounds.tolist()],
+            compound_names=[label(cols, c) for c in compounds.tolist()],
         )
 
 
@@ -441,7 +323,7 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
     """
     cols = ctx.columns
     seats = posts(ctx.day)
-    found, jobs = _conflicts(ctx.day)
+    found, jobs = conflicts(ctx.day)
     for person, oc, compound, company, seat, job in found.tolist():
         yield ctx.finding(
             "employed_by_manager",
@@ -449,10 +331,10 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
             part=f"{cols.id(oc)}:{cols.id(company)}",
             place_of=oc,
             committee=cols.id(oc),
-            committee_name=_label(cols, oc),
+            committee_name=label(cols, oc),
             compound=cols.id(compound),
             company=cols.id(company),
-            company_name=_label(cols, company),
+            company_name=label(cols, company),
             seat_role=_role(seats, seat),
             job_role=jobs[job] if job >= 0 else "?",
         )
@@ -539,7 +421,7 @@ def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding
         ),
     ),
 )
-def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o7cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
     """Per compound with both a committee (REPRESENTS) and a branch covering it (COVERS): no
     committee member holds a branch committee post → gap; otherwise, the branch secretary
     chairs none of the committees → advice. A joint branch's secretary can chair one committee
@@ -555,14 +437,16 @@ def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[F
     """
     day, cols = ctx.day, ctx.columns
     n = cols.size
-    x = _cross_appointment(day)
-    committees, branches = _represents(day).swapped(), x.covers.swapped()
+    x = cross_appointment(day)
+    committees, branches = represents(day).swapped(), x.covers.swapped()
 
     def details(compounds: Int32s) -> list[dict[str, Any]]:
         return [
             {"committees": c, "branches": b}
             for c, b in zip(
-                _lists(cols, committees, compounds), _lists(cols, branches, compounds), strict=True
+                id_lists(cols, committees, compounds),
+                id_lists(cols, branches, compounds),
+                strict=True,
             )
         ]
 
@@ -585,8 +469,8 @@ def o7_cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[F
     advised = compounds[advise[compounds]]
     for c, secretaries, chairs, more in zip(
         advised.tolist(),
-        _lists(cols, x.secretaries, advised),
-        _lists(cols, x.chairs, advised),
+        id_lists(cols, x.secretaries, advised),
+        id_lists(cols, x.chairs, advised),
         details(advised),
         strict=True,
     ):

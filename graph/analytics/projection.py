@@ -167,7 +167,7 @@ def _remember_origin(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGra
         _ORIGIN[view] = (weakref.ref(graph), as_of)
 
 
-def day_of(graph: nx.MultiDiGraph) -> DayView:
+def indexed_day(graph: nx.MultiDiGraph) -> DayView:
     """The columnar index of ``graph``, a projection cut to one day (:func:`at`), on that day:
     for a view :func:`at` made of a frozen projection, that projection's index on the view's
     day (built once for every day asked); otherwise the index of ``graph`` itself.
@@ -177,10 +177,10 @@ def day_of(graph: nx.MultiDiGraph) -> DayView:
     >>> from govgraph.graph.analytics.columns import day_number
     >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> history = nx.freeze(tiny_city())
-    >>> day = day_of(at(history, AS_OF))
+    >>> day = indexed_day(at(history, AS_OF))
     >>> day.columns is columns_for(history), day.day == day_number(AS_OF)
     (True, True)
-    >>> day_of(at(tiny_city(), AS_OF)).day is None  # a mutable graph: indexed as it is
+    >>> indexed_day(at(tiny_city(), AS_OF)).day is None  # a mutable graph: indexed as it is
     True
     """
     origin = _ORIGIN.get(graph)

@@ -60,6 +60,7 @@ MODULES = (
     "columns",
     "columns_patch",
     "derived",
+    "appointments",
     "_layers",
     "_patch",
     "engine",

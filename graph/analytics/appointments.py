@@ -1,0 +1,145 @@
+"""Who sits where across bodies, for the whole day as arrays: the committees and the compounds
+they represent, cross-appointment (双向进入、交叉任职) and conflicts of interest.
+
+Why a module of its own. Rules O5 and O7, the coverage roll-ups (cross-appointment and the
+Party share of committee seats per compound) and the tie analyses read the same facts; each is
+defined once here, and kept on the :class:`~.columns.DayView` that asked for it.
+
+Examples
+--------
+>>> from govgraph.graph.analytics.columns import columns_of
+>>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+>>> cols = columns_of(tiny_city())
+>>> x = cross_appointment(cols.day(AS_OF))
+>>> cols.ids_of(x.cross), cols.ids_of(x.seats.of(cols.number("c1")))
+(['c1', 'c1'], ['p1', 'p2', 'p3'])
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._facts import BRANCH_COMMITTEE_ROLES
+from .columns import Bools, Columns, DayView, Int32s
+from .derived import Pairs, _join, posts
+
+
+def represents(day: DayView) -> Pairs:
+    """(committee, what it REPRESENTS) today, for every owners' committee: the compounds
+    (``Facts.out(oc, "REPRESENTS", "Compound")``, which the ontology allows alone there)."""
+    found: Pairs = day.memo(
+        "represents",
+        lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
+    )
+    return found
+
+
+def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
+    """Every committee member employed by a company that manages the committee's compound
+    (:func:`~._facts.conflicts` of every committee): rows of (person, committee, compound,
+    company, the row of the seat in :func:`~.derived.posts`, the code of the job's role, -1
+    for none), one per EMPLOYED_BY link, in the order ``conflicts`` lists them; and the
+    roles the codes stand for."""
+    rep, seats = represents(day), posts(day)
+    seat, at = _join(seats.body, rep.a)  # each seat with each compound of its committee
+    managers = Pairs.distinct(*day.links("MANAGES", source_kind="PropertyCompany"))
+    i, m = _join(rep.b[at], managers.b)
+    seat, at, company = seat[i], at[i], managers.a[m]
+    person: list[Int32s] = []
+    employer: list[Int32s] = []
+    job: list[NDArray[Any]] = []
+    jobs: tuple[str, ...] = ()
+    for block, rows in day.rows("EMPLOYED_BY"):
+        person.append(block.src[rows])
+        employer.append(block.dst[rows])
+        job.append(block.props["role"].codes[rows])
+        jobs = block.props["role"].values  # one dictionary per link kind
+    if not person:
+        return np.empty((0, 6), np.int64), jobs
+    links = (np.concatenate(person).astype(np.int64) << 32) | np.concatenate(employer)
+    k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
+    out = np.stack(
+        [
+            seats.person[seat[k]],
+            rep.a[at[k]],
+            rep.b[at[k]],
+            company[k],
+            seat[k],
+            np.concatenate(job)[e],
+        ],
+        axis=1,
+    ).astype(np.int64)
+    # committee, compound, person, then the person's links (rows: by company, then key)
+    order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
+    return out[order], jobs
+
+
+class CrossAppointment(NamedTuple):
+    """:func:`~._facts.cross_appointment` of every compound: (compound, person) pairs."""
+
+    #: (branch, compound) of the COVERS links from Party branches
+    covers: Pairs
+    #: the people holding a post in a committee representing the compound
+    seats: Pairs
+    #: per cross-appointed seat (a seat holder also on a covering branch's committee), its
+    #: compound
+    cross: Int32s
+    #: the secretaries of the branches covering the compound
+    secretaries: Pairs
+    #: the chairs of the committees representing the compound
+    chairs: Pairs
+    #: per node: a compound one of whose secretaries chairs one of its committees
+    secretary_chairs: Bools
+
+
+def cross_appointment(day: DayView) -> CrossAppointment:
+    n = day.columns.size
+    p = posts(day)
+    rep = represents(day)
+    covers = Pairs.distinct(*day.links("COVERS", "PartyBranch", "Compound"))
+    post, at = _join(p.body, rep.a)
+    seats = Pairs.distinct(rep.b[at], p.person[post])
+    # the branch committee: the senior post held in the branch is a committee role
+    roles = [p.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in p.roles]
+    on = np.isin(p.role, roles)
+    post, at = _join(p.body[on], covers.a)
+    holders = Pairs.distinct(covers.b[at], p.person[on][post])
+    cross = np.intersect1d(pair_keys(seats), pair_keys(holders), assume_unique=True) >> 32
+    secretary, chair = p.holders("secretary", n)[covers.a], p.holders("chair", n)[rep.a]
+    secretaries = Pairs.distinct(covers.b[secretary >= 0], secretary[secretary >= 0])
+    chairs = Pairs.distinct(rep.b[chair >= 0], chair[chair >= 0])
+    both = np.intersect1d(pair_keys(secretaries), pair_keys(chairs), assume_unique=True) >> 32
+    return CrossAppointment(
+        covers,
+        seats,
+        cross.astype(np.int32),
+        secretaries,
+        chairs,
+        day.columns.mask(both),
+    )
+
+
+def pair_keys(pairs: Pairs) -> NDArray[np.int64]:
+    """One int64 per pair, in the pairs' order (so sorted)."""
+    return (pairs.a.astype(np.int64) << 32) | pairs.b
+
+
+def id_lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
+    """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
+    every finding at once (two binary searches and one id lookup in all)."""
+    lo = np.searchsorted(pairs.a, nodes, "left")
+    count = np.searchsorted(pairs.a, nodes, "right") - lo
+    ends = np.cumsum(count)
+    rows = np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
+    ids = cols.ids_of(pairs.b[rows])
+    bounds = [0, *ends.tolist()]
+    return [ids[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def label(cols: Columns, node: int) -> str:
+    """The name of a (non-person) node, else its id (``Facts.label``)."""
+    return cols.name(node) or cols.id(node)
