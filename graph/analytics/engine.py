@@ -23,11 +23,10 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from ._facts import Facts, Membership, Place
+from ._facts import Place
 from .columns import Columns, DayView
 from .derived import place as places_on
 from .discreet import discreet_details, reword
@@ -74,7 +73,7 @@ class Check:
 
 
 #: a rule's function: the projection as of the evaluation day, and the context
-RuleFunc = Callable[[nx.MultiDiGraph, "RuleContext"], Iterable["Finding"]]
+RuleFunc = Callable[["RuleContext"], Iterable["Finding"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,24 +450,18 @@ _DEFAULT_SETTINGS = RuleSettings()
 # --- the context a rule function receives ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule function receives beside the graph.
+    """What a rule function receives: the day to judge, as the columnar index of the data on
+    that day (:mod:`.columns`, :mod:`.derived`; it also holds the whole history, which P7 reads
+    to find members who left a branch and joined none), and the settings.
 
-    ``facts`` indexes the projection as of ``as_of`` (the graph the function receives);
-    ``history`` is the projection as given to :func:`~.rules.run_rules`, which may also hold
-    links that had ended by then (P7 reads it to find members who left a branch and joined none).
-    ``day`` is the columnar index of ``history`` on ``as_of`` (:mod:`.columns`, :mod:`.derived`):
-    a rule written on it works on the whole graph as arrays (node numbers, not ids) and leaves
-    the scope to :func:`~.rules.run_rules`, which keeps the findings under it.
+    A rule works on the whole graph as arrays (node numbers, not ids); a scope is left to
+    :func:`~.rules.run_rules`, which keeps the findings under it.
     """
 
     as_of: dt.date
     settings: RuleSettings
-    facts: Facts
-    history: nx.MultiDiGraph
     day: DayView
     rule: Rule | None = None
-    #: the place asked about: rules look only at :meth:`subjects` near it (None: everything)
-    scope: str | None = None
     #: for a reader who may not learn a person's membership status or category (a researcher,
     #: the public): rules counting members by status count every member, and findings are
     #: worded and detailed without it (:mod:`.discreet`)
@@ -476,35 +469,6 @@ class RuleContext:
 
     def for_rule(self, rule: Rule) -> RuleContext:
         return replace(self, rule=rule)
-
-    def subjects(self, kind: str) -> list[str]:
-        """The nodes of ``kind`` a rule must look at (sorted): all of them, or under a scope
-        the ones under it and their neighbours, which is every subject a finding kept under
-        the scope can be about, or placed by (see :meth:`Facts.near`). A rule that enumerates
-        with this and computes each subject's findings from the subject's own links costs the
-        scope, not the city."""
-        return self.facts.subjects(kind, self.scope)
-
-    def subjects_having(self, kind: str, link: str) -> Sequence[str]:
-        """:meth:`subjects` of ``kind`` with at least one ``link`` out of them (sorted): for a
-        rule that finds nothing about the others (every person who is no Party member, for a
-        rule about members), so a whole-graph pass reads only those."""
-        if self.scope is None:
-            return self.facts.having(kind, link)
-        f = self.facts
-        return [n for n in self.subjects(kind) if f.out_edges(n, link)]
-
-    def memberships(self) -> Sequence[Membership]:
-        """What the Party rules ask of each Party member among :meth:`subjects` (people with
-        a MEMBER_OF link), sorted by person: on the whole graph read once per index and
-        kept, under a scope read for the people near it."""
-        f = self.facts
-        if self.scope is None:
-            found: list[Membership] = f.memo(
-                "memberships", lambda: f.memberships(f.having("Person", "MEMBER_OF"))
-            )
-            return found
-        return f.memberships(self.subjects_having("Person", "MEMBER_OF"))
 
     @property
     def columns(self) -> Columns:
@@ -530,15 +494,13 @@ class RuleContext:
         if self.discreet:
             c = reword(rid, c)
             details = dict(discreet_details(rid, check, details))
-        where = subject if place_of is None else place_of
-        place = self._place(where)
-        if isinstance(subject, str):
-            kind, name = self.facts.kind_and_name(subject)
-        else:
-            cols, number = self.columns, subject
-            kind, subject = cols.kind_of(number), cols.id(number)
-            # a person's name never goes into a finding (as Facts.kind_and_name)
-            name = None if kind == "Person" else cols.name(number)
+        cols = self.columns
+        number = cols.number(subject) if isinstance(subject, str) else subject
+        where = number if place_of is None else place_of
+        place = self._place(cols.number(where) if isinstance(where, str) else where)
+        kind, subject = cols.kind_of(number), cols.id(number)
+        # a person's name never goes into a finding
+        name = None if kind == "Person" else cols.name(number)
         return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,
@@ -556,9 +518,7 @@ class RuleContext:
             details,
         )
 
-    def _place(self, node: str | int) -> Place:
-        if isinstance(node, str):
-            return self.facts.place(node)
+    def _place(self, node: int) -> Place:
         ids = [self.columns.id(int(n)) if n >= 0 else None for n in places_on(self.day)[node]]
         return Place(*ids)
 
@@ -624,9 +584,9 @@ def rule(
     ...     checks=(Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),),
     ...     settings=("p3_max_branch_members",),
     ... )
-    ... def x1(graph, ctx):
+    ... def x1(ctx):
     ...     '''Every compound, for the example.'''
-    ...     return [ctx.finding("big", c) for c in ctx.facts.ids("Compound")]
+    ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
     >>> r = registry[0]
     >>> r.id, r.how, r.values(RuleSettings())
     ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, NamedTuple
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -184,7 +183,7 @@ def _cadence_findings(
         ),
     ),
 )
-def g1_joint_meetings(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g1_cadences`` (compound joint meeting monthly, by a branch that
     COVERS a compound; township joint meeting every two months, by a township leadership
     group; city leadership meeting quarterly, by the city leadership group; service center
@@ -238,7 +237,7 @@ def g1_joint_meetings(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
         ),
     ),
 )
-def g2_appeals(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     """An Appeal received by the day and not replied by it (no ``replied``, or a later one),
     whose deadline (``received`` plus the working days of ``g2_deadline_working_days`` for its
     ``appeal_type``; untyped ones use ``g2_untyped_as``; urgent: 0, the same day) has passed →
@@ -368,7 +367,7 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
         ),
     ),
 )
-def g3_party_meetings(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g3_cadences`` (三会一课: branch assembly quarterly; branch
     committee monthly, for branches with a committee; Party group meeting monthly; theme Party
     day monthly), a body with no Meeting of that ``meeting_type`` HELD_BY it in one or more of

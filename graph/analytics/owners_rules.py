@@ -11,7 +11,6 @@ import datetime as dt  # noqa: F401 (the examples use it)
 from collections.abc import Iterator
 from typing import Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -90,7 +89,7 @@ def _role(p: Posts, row: int) -> str:
         ),
     ),
 )
-def o1_committee_should_exist(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no owners' committee REPRESENTS, whose ``delivered_area_ratio`` is over
     ``o1_delivered_ratio``. A compound without the ratio counts as delivered when
     ``o1_unknown_ratio_is_delivered`` (old compounds rarely record it), else it is skipped.
@@ -137,7 +136,7 @@ def o1_committee_should_exist(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
         ),
     ),
 )
-def o2_committee_size(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
     """A committee with fewer than ``o2_min_members`` or more than ``o2_max_members``
     members, or (with ``o2_odd``) an even number of them.
 
@@ -187,7 +186,7 @@ def o2_committee_size(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
         ),
     ),
 )
-def o3_committee_term(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose ``term_years`` is over ``o3_max_term_years`` → gap; whose term
     (``term_years``, else ``o3_default_term_years``, from ``elected_on``) ended before the day
     → gap; that ends within ``o3_warn_months`` months after the day → warning. A committee
@@ -249,7 +248,7 @@ def o3_committee_term(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
         ),
     ),
 )
-def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee who OWNS no unit in the compound(s) the
     committee REPRESENTS. The finding rolls up to the committee's compound.
 
@@ -309,7 +308,7 @@ def o4_member_not_owner(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
         ),
     ),
 )
-def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee and EMPLOYED_BY a property company that MANAGES
     the compound the committee REPRESENTS (the same list as
     :func:`~govgraph.graph.analytics.ties.conflicts_of_interest`).
@@ -358,7 +357,7 @@ def o5_conflict_of_interest(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterato
         ),
     ),
 )
-def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose members with a MEMBER_OF link (probationary members counted when
     ``o6_count_probationary``, and in a discreet run) make up less than ``o6_min_party_share``
     of its members.
@@ -421,7 +420,7 @@ def o6_party_share(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding
         ),
     ),
 )
-def o7cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     """Per compound with both a committee (REPRESENTS) and a branch covering it (COVERS): no
     committee member holds a branch committee post → gap; otherwise, the branch secretary
     chairs none of the committees → advice. A joint branch's secretary can chair one committee
@@ -502,7 +501,7 @@ def o7cross_appointment(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
         ),
     ),
 )
-def o8_filing(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose ``filed_on`` is more than ``o8_filing_days`` days after its
     ``elected_on`` → filed late; one with no ``filed_on`` by the day (or a later one) more than
     ``o8_filing_days`` days after its election → not filed.

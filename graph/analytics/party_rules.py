@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt  # noqa: F401 (the examples use it)
 from collections.abc import Callable, Iterator
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -62,7 +61,7 @@ _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产�
         ),
     ),
 )
-def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no Party branch COVERS, where at least ``p1_min_full_members`` full
     Party members (a MEMBER_OF link with status ``full`` to any Party organization) live
     (RESIDES_IN a unit, building or the compound itself) or are registered (REGISTERED_AT).
@@ -112,7 +111,7 @@ def p1_branch_should_be_built(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
         ),
     ),
 )
-def p2_joint_branch_too_wide(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """A joint branch (``form`` joint, or no form and several compounds) that COVERS more
     than ``p2_max_joint_compounds`` compounds.
 
@@ -157,7 +156,7 @@ def p2_joint_branch_too_wide(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
         ),
     ),
 )
-def p3_branch_too_large(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with more than ``p3_max_branch_members`` members (people with a MEMBER_OF
     link to the branch or to one of its groups, full and probationary).
 
@@ -201,7 +200,7 @@ def p3_branch_too_large(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
         ),
     ),
 )
-def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with at least ``p4_committee_required_from`` full members (in a discreet run,
     members of any status) and nobody holding a committee post (secretary, deputy secretary,
     committee member) → gap; a committee of fewer than ``p4_committee_min`` or more than
@@ -262,7 +261,7 @@ def p4_branch_committee(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
         ),
     ),
 )
-def p5_overdue_election(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     """A branch whose term (its ``term_years``, else ``p5_term_years``) counted from its last
     election (``elected_on``) ended before the evaluation day. Branches without ``elected_on``
     cannot be judged and are skipped.
@@ -323,7 +322,7 @@ def p5_overdue_election(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Fi
         ),
     ),
 )
-def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     """Per branch, the buildings where its members live (RESIDES_IN a unit or building) that
     no Party group COVERS (the building or one of its units): more than
     ``p6_max_buildings_without_group`` → gap. Per building in a compound a branch covers, any
@@ -405,7 +404,7 @@ def p6_groups_by_building(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[
         ),
     ),
 )
-def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     """A person whose Party memberships on the day are all outside branches and groups (for
     example held by a community Party committee) → gap; and, read from the history, a person
     whose MEMBER_OF links had all ended before the day, with none since (transferred out and
@@ -474,7 +473,7 @@ def p7_member_outside_branch(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterat
         ),
     ),
 )
-def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """An in-service Party member (a MEMBER_OF link with category ``in_service``) who lives
     in a compound (RESIDES_IN) and is REGISTERED_AT none of the compounds they live in.
     Members whose home is unknown cannot be judged and are skipped. The rate by employer is
@@ -524,7 +523,7 @@ def p8_not_registered(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Find
         ),
     ),
 )
-def p9_no_station(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no ServiceStation (station or point) SERVES; with
     ``p9_community_station_counts`` a station serving the compound's community counts too.
 

@@ -167,10 +167,11 @@ def _remember_origin(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGra
         _ORIGIN[view] = (weakref.ref(graph), as_of)
 
 
-def indexed_day(graph: nx.MultiDiGraph) -> DayView:
-    """The columnar index of ``graph``, a projection cut to one day (:func:`at`), on that day:
-    for a view :func:`at` made of a frozen projection, that projection's index on the view's
-    day (built once for every day asked); otherwise the index of ``graph`` itself.
+def indexed_day(graph: nx.MultiDiGraph, as_of: dt.date | None = None) -> DayView:
+    """The columnar index of ``graph`` on ``as_of`` (None: the day ``graph`` was cut to, or
+    its whole history): for a view :func:`at` made of a frozen projection, asked on its own
+    day, that projection's index (built once for every day asked); otherwise the index of
+    ``graph`` itself.
 
     Examples
     --------
@@ -185,8 +186,8 @@ def indexed_day(graph: nx.MultiDiGraph) -> DayView:
     """
     origin = _ORIGIN.get(graph)
     history = origin[0]() if origin is not None else None
-    if origin is None or history is None:
-        return columns_for(graph).day(None)
+    if origin is None or history is None or as_of not in (None, origin[1]):
+        return columns_for(graph).day(as_of)
     return columns_for(history).day(origin[1])
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
 import numpy as np
 
 from ..ontology import GRADES
@@ -31,7 +30,7 @@ RULES: list[Rule] = []
         ),
     ),
 )
-def m1_no_property_service(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that nothing MANAGES (a property company, a community property management
     committee or its owners' committee: the four ways the article names all end in one of
     these); with ``m1_old_only`` only old compounds (``is_old``) are checked. ``is_old`` is in
@@ -87,7 +86,7 @@ def m1_no_property_service(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator
         ),
     ),
 )
-def m2_company_party_coverage(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     """A property company with employees (EMPLOYED_BY) who are Party members (MEMBER_OF) and no
     Party branch that is its Party organization (PARTY_ORG_OF: its own, or a compound branch
     acting as a joint one) → gap in organizational coverage. The work-coverage check (no
@@ -137,7 +136,7 @@ def m2_company_party_coverage(graph: nx.MultiDiGraph, ctx: RuleContext) -> Itera
         ),
     ),
 )
-def m3_red_property_grades(graph: nx.MultiDiGraph, ctx: RuleContext) -> Iterator[Finding]:
+def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """Per year up to the day's year and per city the evaluated companies roll up to, the
     grades (Evaluation ``grade`` A/B/C, EVALUATES a company) against ``m3_grade_ratio``: a grade
     whose count is a whole company or more (plus ``m3_tolerance``) away from its share of the

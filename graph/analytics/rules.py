@@ -17,8 +17,7 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from ._facts import facts_of
-from .columns import Bools, Columns, columns_for
+from .columns import Bools, Columns
 from .derived import scope_number, under
 from .discreet import withheld
 from .engine import (
@@ -30,7 +29,7 @@ from .engine import (
     RuleSettings,
     Severity,
 )
-from .projection import at
+from .projection import indexed_day
 from .remedies import RESPONSIBLE
 
 RULES: dict[str, Rule] = {
@@ -136,18 +135,9 @@ def run_rules(
                 for rid in unknown
             ]
         )
-    view = at(graph, as_of)
-    day = columns_for(graph).day(as_of)
+    day = indexed_day(graph, as_of)
     inside = None if scope is None else under(day, scope_number(day.columns, scope))
-    base = RuleContext(
-        as_of=as_of,
-        settings=settings,
-        facts=facts_of(view),
-        history=graph,
-        day=day,
-        scope=scope,
-        discreet=discreet,
-    )
+    base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet)
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
         if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):
@@ -155,7 +145,7 @@ def run_rules(
         codes = {c.code: i for i, c in enumerate(r.checks)}
         mine = [
             finding
-            for finding in r.evaluate(view, base.for_rule(r))
+            for finding in r.evaluate(base.for_rule(r))
             if inside is None or _under(finding, scope, inside, day.columns)
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
