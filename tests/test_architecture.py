@@ -77,7 +77,7 @@ def imports() -> nx.DiGraph:
 def test_the_walk_sees_the_package(imports: nx.DiGraph) -> None:
     assert imports.number_of_nodes() > 80
     assert imports.has_edge("govgraph.schema.types", "govgraph.graph.ontology")
-    assert imports.has_edge("govgraph.graph.analytics.rules", "govgraph.graph.analytics._facts")
+    assert imports.has_edge("govgraph.graph.analytics.rules", "govgraph.graph.analytics.derived")
 
 
 def test_no_import_cycle(imports: nx.DiGraph) -> None:

@@ -519,8 +519,13 @@ class RuleContext:
         )
 
     def _place(self, node: int) -> Place:
-        ids = [self.columns.id(int(n)) if n >= 0 else None for n in places_on(self.day)[node]]
-        return Place(*ids)
+        # kept per node on the day: many findings share a place, and decoding ids is the cost
+        known: dict[int, Place] = self.day.memo("finding places", dict)
+        found = known.get(node)
+        if found is None:
+            row = places_on(self.day)[node].tolist()
+            found = known[node] = Place(*(self.columns.id(n) if n >= 0 else None for n in row))
+        return found
 
 
 _ABSENT: Any = object()
