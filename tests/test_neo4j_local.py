@@ -111,7 +111,7 @@ def test_background_server_outlives_its_launcher_and_restarts_with_its_data(tmp_
 
     # started again, in the foreground, on the same folder (the context manager starts it and
     # stops it): the writes and the index are kept. -Xshare:on: the JVM refuses to start unless
-    # it maps the class archive (ensure_class_archive), as it silently would without it
+    # it maps the class archive (ensure_class_archive); by default it would start without it
     with LocalNeo4j(data_dir, jvm_options=("-Xshare:on",)) as server:
         assert server.is_running
         # start() on a running server returns its URI
