@@ -1,7 +1,7 @@
 /*
  * Minimal in-process Neo4j Community launcher for development and tests.
  *
- * graph/neo4j_local.py compiles this file once (javac, into the jar cache) and runs the class;
+ * ops/neo4j_local.py compiles this file once (javac, into a jar in the jar cache) and runs it;
  * it also runs as is in Java's source-launch mode, against the jars fetched by pom.xml:
  *
  *   java -Xmx1g -cp '<lib>/*' \
@@ -9,13 +9,18 @@
  *        --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
  *        --add-opens=java.base/java.io=ALL-UNNAMED \
  *        --add-opens=java.base/java.lang=ALL-UNNAMED \
- *        Launcher.java <home-dir> <bolt-port> [--watch-stdin] [key=value ...]
+ *        Launcher.java <home-dir> <bolt-port> [--watch-stdin | --warm-up] [key=value ...]
  *
  * <home-dir>     Neo4j home; databases go to <home-dir>/data, logs to <home-dir>/logs.
  * <bolt-port>    Bolt listens on 127.0.0.1:<bolt-port> (auth disabled, no TLS).
  * --watch-stdin  Also shut down when standard input is closed or a line "stop" is read
  *                (for a launcher that should die with its parent). Without it stdin is ignored,
  *                so a background server with stdin at /dev/null keeps running.
+ * --warm-up      Run a small workload of every sort of statement the project sends (schema,
+ *                writes, reads, full-text search, transaction listing), then shut down and exit
+ *                with status 0. ops/neo4j_local.py runs this once with
+ *                -XX:ArchiveClassesAtExit, so that the class archive it records holds the
+ *                classes a server loads to answer queries, not only those it loads to start.
  * key=value      Any Neo4j setting, overriding the defaults below; unknown keys are an error,
  *                e.g. server.memory.pagecache.size=512m.
  *
@@ -87,10 +92,15 @@ public final class Launcher {
         raw.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
 
         boolean watchStdin = false;
+        boolean warmUp = false;
         for (int i = 2; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--watch-stdin")) {
                 watchStdin = true;
+                continue;
+            }
+            if (arg.equals("--warm-up")) {
+                warmUp = true;
                 continue;
             }
             int eq = arg.indexOf('=');
@@ -153,6 +163,9 @@ public final class Launcher {
                 throw new IllegalStateException(
                         "database '" + dbName + "' not available after " + DB_AVAILABLE_TIMEOUT_MS + " ms");
             }
+            if (warmUp) {
+                warmUp(db);
+            }
         } catch (Throwable t) {
             System.out.println(PREFIX + " FAILED " + oneLine(t.toString()));
             System.out.flush();
@@ -161,6 +174,11 @@ public final class Launcher {
             return;
         }
 
+        if (warmUp) {
+            System.out.println(PREFIX + " WARMED UP");
+            System.out.flush();
+            System.exit(0); // runs the shutdown hook
+        }
         System.out.println(PREFIX + " READY bolt://" + listen);
         System.out.flush();
 
@@ -187,6 +205,44 @@ public final class Launcher {
         // Park the main thread until the shutdown hook has finished.
         while (!stopped.await(1, TimeUnit.HOURS)) {
             // keep waiting
+        }
+    }
+
+    /** Statements of each sort the project sends, so that their classes are loaded (--warm-up). */
+    private static void warmUp(GraphDatabaseService db) {
+        String[] statements = {
+            "CREATE CONSTRAINT warm_id IF NOT EXISTS FOR (n:Warm) REQUIRE n.id IS UNIQUE",
+            "CREATE CONSTRAINT warm_link IF NOT EXISTS FOR ()-[r:WARM_TO]-() REQUIRE r.id IS UNIQUE",
+            "CREATE INDEX warm_name IF NOT EXISTS FOR (n:Warm) ON (n.name)",
+            "CREATE FULLTEXT INDEX warm_names IF NOT EXISTS FOR (n:Warm) ON EACH [n.name] "
+                    + "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
+            "CALL db.awaitIndexes(300)",
+            "UNWIND range(0, 99) AS i MERGE (n:Warm {id: 'w' + i}) "
+                    + "SET n += {name: '示例小区' + i, kind: 'Warm', size: i, at: date('2024-01-01')}",
+            "UNWIND range(1, 99) AS i MATCH (a:Warm {id: 'w' + i}), (b:Warm {id: 'w' + (i / 10)}) "
+                    + "MERGE (a)-[r:WARM_TO {id: a.id + '|' + b.id}]->(b) SET r.since = date('2024-01-01')",
+            "MATCH (n:Warm) WHERE n.size >= $min AND n.name STARTS WITH $prefix "
+                    + "OPTIONAL MATCH (n)-[r:WARM_TO]->(m) "
+                    + "RETURN n.id AS id, n.size AS size, properties(n) AS props, labels(n) AS kinds, "
+                    + "collect(m.id) AS to ORDER BY size DESC, id SKIP 1 LIMIT 20",
+            "MATCH (n:Warm) WITH n.size % 3 AS bucket, count(*) AS c RETURN bucket, c ORDER BY bucket",
+            "MATCH p = (a:Warm {id: 'w42'})-[:WARM_TO*1..3]-(b) RETURN count(DISTINCT b) AS reach",
+            "CALL db.index.fulltext.queryNodes('warm_names', $q) YIELD node, score "
+                    + "RETURN node.id AS id, score LIMIT 5",
+            "SHOW TRANSACTIONS YIELD status, activeLockCount, currentQuery RETURN *",
+            "SHOW INDEXES YIELD name, state RETURN *",
+            "MATCH (n:Warm) DETACH DELETE n",
+            "DROP INDEX warm_names IF EXISTS",
+            "DROP INDEX warm_name IF EXISTS",
+            "DROP CONSTRAINT warm_link IF EXISTS",
+            "DROP CONSTRAINT warm_id IF EXISTS",
+        };
+        Map<String, Object> params = Map.of("min", 5L, "prefix", "示例", "q", "示例小区");
+        for (String statement : statements) {
+            db.executeTransactionally(statement, params, result -> {
+                result.accept(row -> true);
+                return null;
+            });
         }
     }
 
@@ -229,7 +285,8 @@ public final class Launcher {
     private static void usage(String message) {
         System.err.println("error: " + message);
         System.err.println(
-                "usage: java -cp '<lib>/*' Launcher.java <home-dir> <bolt-port> [--watch-stdin] [key=value ...]");
+                "usage: java -cp '<lib>/*' Launcher.java <home-dir> <bolt-port> "
+                        + "[--watch-stdin | --warm-up] [key=value ...]");
         System.out.println(PREFIX + " FAILED " + oneLine(message));
         System.out.flush();
         System.exit(2);

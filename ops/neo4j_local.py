@@ -4,7 +4,9 @@ Neo4j Community (:data:`NEO4J_VERSION`) and its Bolt server are fetched once fro
 by ``mvn dependency:copy-dependencies`` (driven by ``<repo>/neo4j-launcher/pom.xml``) into
 ``<cache>/neo4j-<version>/lib``. A tiny JVM program of our own (``neo4j-launcher/Launcher.java``,
 compiled once into the same cache) starts the database in-process with the Bolt connector on
-``127.0.0.1:<port>``, authentication disabled, and prints a ready line on stdout.
+``127.0.0.1:<port>``, authentication disabled, and prints a ready line on stdout. The classes
+a server loads are recorded once, in the same cache, as a JVM class archive that every later
+server maps instead of loading them again (:func:`ensure_class_archive`).
 
 Two ways to run it:
 
@@ -35,7 +37,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -48,6 +52,7 @@ __all__ = [
     "LocalNeo4j",
     "Neo4jLocalError",
     "default_cache_dir",
+    "ensure_class_archive",
     "ensure_jars",
     "ensure_launcher",
     "free_port",
@@ -152,14 +157,20 @@ _JDK_HINT: Final = (
 _MVN_HINT: Final = "Install Apache Maven (e.g. `apt-get install maven`) to fetch the Neo4j jars."
 
 
-def _java_major(java: str) -> int:
+@functools.cache
+def _java_version(java: str) -> str:
+    """What ``java -version`` says (its exact build: a class archive is valid for it alone)."""
     try:
         proc = subprocess.run(
             [java, "-version"], capture_output=True, text=True, timeout=60, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise Neo4jLocalError(f"could not run `{java} -version`: {exc}. {_JDK_HINT}") from exc
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', proc.stderr + proc.stdout)
+    return proc.stderr + proc.stdout
+
+
+def _java_major(java: str) -> int:
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', _java_version(java))
     if match is None:
         raise Neo4jLocalError(f"could not read the Java version from `{java} -version`.")
     major = int(match.group(1))
@@ -308,11 +319,12 @@ def ensure_jars(cache_dir: Path | None = None, *, quiet: bool = False) -> Path:
 
 
 def ensure_launcher(cache_dir: Path | None = None, *, quiet: bool = False) -> Path:
-    """Compile ``Launcher.java`` once against the jars; return the folder holding its class.
+    """Compile ``Launcher.java`` once against the jars, into a jar; return the jar's path.
 
-    The class lives in ``<cache>/neo4j-<version>/launcher-<checksum>`` so an edited source is
-    recompiled. Compiling once saves the few seconds that Java's source-launch mode would spend
-    compiling on every start.
+    The jar is ``<cache>/neo4j-<version>/launcher-<checksum>/launcher.jar``, so an edited source
+    is recompiled. Compiling once saves the few seconds that Java's source-launch mode would
+    spend compiling on every start; a jar, not a folder of classes, because the JVM's class
+    archive (:func:`ensure_class_archive`) refuses a class path that holds a folder.
 
     Raises:
         Neo4jLocalError: the JDK is missing or the source does not compile.
@@ -321,15 +333,16 @@ def ensure_launcher(cache_dir: Path | None = None, *, quiet: bool = False) -> Pa
     if not _LAUNCHER_SOURCE.is_file():
         raise Neo4jLocalError(f"the launcher source is missing: {_LAUNCHER_SOURCE}")
     root = _version_root(cache_dir)
-    classes = root / f"launcher-{_sha256(_LAUNCHER_SOURCE)[:16]}"
-    if (classes / "Launcher.class").is_file():
-        return classes
+    jar = root / f"launcher-{_sha256(_LAUNCHER_SOURCE)[:16]}" / "launcher.jar"
+    if jar.is_file():
+        return jar
     with _locked(root):
-        if (classes / "Launcher.class").is_file():
-            return classes
+        if jar.is_file():
+            return jar
         javac = _tool("javac", _JDK_HINT)
         partial = root / "launcher.partial"
         shutil.rmtree(partial, ignore_errors=True)
+        classes = partial / "classes"
         cmd = [
             javac,
             "-nowarn",
@@ -338,22 +351,102 @@ def ensure_launcher(cache_dir: Path | None = None, *, quiet: bool = False) -> Pa
             "-cp",
             str(lib / "*"),
             "-d",
-            str(partial),
+            str(classes),
             str(_LAUNCHER_SOURCE),
         ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
             raise Neo4jLocalError(f"could not run javac: {exc}. {_JDK_HINT}") from exc
-        if proc.returncode != 0 or not (partial / "Launcher.class").is_file():
+        if proc.returncode != 0 or not (classes / "Launcher.class").is_file():
             shutil.rmtree(partial, ignore_errors=True)
             raise Neo4jLocalError(
                 f"compiling {_LAUNCHER_SOURCE} failed (exit status {proc.returncode}):\n"
                 + (proc.stdout + proc.stderr)[-4000:]
             )
-        shutil.rmtree(classes, ignore_errors=True)
-        partial.rename(classes)
-        return classes
+        with zipfile.ZipFile(partial / jar.name, "w") as archive:
+            for path in sorted(classes.rglob("*.class")):
+                archive.write(path, path.relative_to(classes).as_posix())
+        shutil.rmtree(classes)
+        shutil.rmtree(jar.parent, ignore_errors=True)
+        partial.rename(jar.parent)
+        return jar
+
+
+def _class_path(cache_dir: Path | None) -> str:
+    return f"{ensure_launcher(cache_dir, quiet=True)}{os.pathsep}{lib_dir(cache_dir) / '*'}"
+
+
+def ensure_class_archive(cache_dir: Path | None = None, *, quiet: bool = False) -> Path | None:
+    """Record once which classes a server loads, as a JVM class archive; return its path.
+
+    A server spends most of its start, and of its first queries, loading and verifying some
+    twenty thousand classes from the jars; with the archive mapped (``-XX:SharedArchiveFile``)
+    it starts in about two thirds of the time and answers its first queries several times
+    sooner. The archive is recorded by a throwaway server that runs ``Launcher --warm-up``
+    with ``-XX:ArchiveClassesAtExit`` (some 10-20 s, once), and lives in
+    ``<cache>/neo4j-<version>/class-archive/``, named by a checksum of what it is only valid
+    for: the ``java`` that wrote it, the launcher jar and the fetched jars (a JVM that finds the
+    archive does not match runs without it, a little slower, and says so in its log). Returns
+    ``None`` if this JVM cannot record one: the reason is kept beside it, in ``<checksum>.failed``,
+    and no server tries again until that file is deleted.
+    Progress goes to stderr unless ``quiet``.
+
+    Raises:
+        Neo4jLocalError: Java, Maven or the jars are missing (as :func:`ensure_launcher`).
+    """
+    class_path = _class_path(cache_dir)
+    root = _version_root(cache_dir)
+    folder = root / "class-archive"
+    java = _java()
+    jars = (root / _JAR_MARKER).stat().st_mtime_ns  # a fetch again: new jars, new archive
+    key = f"{java}\n{_java_version(java)}\n{class_path}\n{jars}"
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    archive, failed = folder / f"{name}.jsa", folder / f"{name}.failed"
+    if archive.is_file():
+        return archive
+    if failed.is_file():
+        return None
+    with _locked(root):
+        if archive.is_file():
+            return archive
+        if failed.is_file():
+            return None
+        folder.mkdir(exist_ok=True)
+        if not quiet:
+            print(
+                f"govgraph: recording the classes Neo4j loads, once, into {archive}",
+                file=sys.stderr,
+                flush=True,
+            )
+        partial = folder / f"{name}.partial"
+        with tempfile.TemporaryDirectory(prefix="warm-up-", dir=folder) as home:
+            cmd = [
+                java,
+                "-Xms1g",
+                "-Xmx1g",
+                *_JVM_FLAGS,
+                *JVM_ADD_OPENS,
+                f"-XX:ArchiveClassesAtExit={partial}",
+                "-cp",
+                class_path,
+                "Launcher",
+                home,
+                str(free_port()),
+                "--warm-up",
+            ]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, timeout=600, check=False)
+                output = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
+                ok = proc.returncode == 0 and partial.is_file()
+            except (OSError, subprocess.SubprocessError) as exc:
+                output, ok = str(exc), False
+        if not ok:
+            partial.unlink(missing_ok=True)
+            failed.write_text(" ".join(cmd) + "\n" + output, encoding="utf-8")
+            return None
+        partial.rename(archive)
+        return archive
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,17 +610,18 @@ class LocalNeo4j:
 
     def command(self, port: int, *, watch_stdin: bool = True) -> list[str]:
         """The full ``java`` command line that starts this server on ``port``."""
-        classes = ensure_launcher(self.cache_dir, quiet=True)
-        lib = lib_dir(self.cache_dir)
+        archive = ensure_class_archive(self.cache_dir, quiet=True)
+        shared = (f"-XX:SharedArchiveFile={archive}",) if archive is not None else ()
         cmd = [
             _java(),
             f"-Xms{self.heap}",
             f"-Xmx{self.heap}",
             *_JVM_FLAGS,
             *JVM_ADD_OPENS,
+            *shared,
             *self.jvm_options,
             "-cp",
-            f"{classes}{os.pathsep}{lib / '*'}",
+            _class_path(self.cache_dir),
             "Launcher",
             str(self.data_dir),
             str(port),
@@ -553,6 +647,7 @@ class LocalNeo4j:
             return self.uri
         self.data_dir.mkdir(parents=True, exist_ok=True)
         ensure_launcher(self.cache_dir)
+        ensure_class_archive(self.cache_dir)
         running = status(self.data_dir)
         if running is not None:
             raise Neo4jLocalError(

@@ -21,6 +21,7 @@ from govgraph.ops.neo4j_local import (
     NEO4J_VERSION,
     LocalNeo4j,
     Neo4jLocalError,
+    ensure_class_archive,
     ensure_jars,
     free_port,
     start_background,
@@ -41,6 +42,16 @@ def test_jars_are_fetched_once_and_complete() -> None:
     assert f"neo4j-bolt-{NEO4J_VERSION}.jar" in names
     assert any(n.startswith("lucene-analysis-common-") for n in names)  # the cjk analyzer
     assert ensure_jars(quiet=True) == lib  # second call: no download
+
+
+def test_the_class_archive_is_recorded_once_and_given_to_every_server(tmp_path: Path) -> None:
+    archive = ensure_class_archive(quiet=True)
+    assert archive is not None, "this JVM could not record the class archive"
+    assert archive.is_file()
+    assert ensure_class_archive(quiet=True) == archive  # second call: not recorded again
+    command = LocalNeo4j(tmp_path / "db").command(free_port())
+    assert f"-XX:SharedArchiveFile={archive}" in command
+    # that a JVM maps it: test_background_server_outlives_its_launcher_and_restarts_with_its_data
 
 
 def test_background_server_outlives_its_launcher_and_restarts_with_its_data(tmp_path: Path) -> None:
@@ -99,8 +110,9 @@ def test_background_server_outlives_its_launcher_and_restarts_with_its_data(tmp_
     assert log.read_text(encoding="utf-8").count("GOVGRAPH-NEO4J STOPPED") == 1
 
     # started again, in the foreground, on the same folder (the context manager starts it and
-    # stops it): the writes and the index are kept
-    with LocalNeo4j(data_dir) as server:
+    # stops it): the writes and the index are kept. -Xshare:on: the JVM refuses to start unless
+    # it maps the class archive (ensure_class_archive); by default it would start without it
+    with LocalNeo4j(data_dir, jvm_options=("-Xshare:on",)) as server:
         assert server.is_running
         # start() on a running server returns its URI
         assert server.start() == server.uri == f"bolt://127.0.0.1:{server.port}"
