@@ -20,9 +20,16 @@ from numpy.typing import NDArray
 
 from ._facts import LEVEL_KINDS, LEVELS
 from .appointments import cross_appointment, pair_keys, represents
-from .columns import NO_DAY, DayView, Int32s, day_number
-from .derived import Pairs, employers, grouped_buildings, homes, memberships, place_chains
-from .derived import scope_number as _scope_number
+from .columns import NO_DAY, Bools, DayView, Int32s, day_number
+from .derived import (
+    Pairs,
+    employers,
+    grouped_buildings,
+    homes,
+    memberships,
+    place_chains,
+    scope_number,
+)
 from .engine import SEVERITIES, Finding, Severity
 from .projection import at, indexed_day
 from .rules import RULES, run_rules
@@ -136,8 +143,8 @@ class _Tallies:
     def ratios(self, *places: int) -> dict[str, Ratio]:
         """The ratios of ``places`` summed, by :data:`RATIOS` name."""
         row = self.counts[np.searchsorted(self.places, places)].sum(axis=0).tolist()
-        at = dict(zip(_COUNTS, row, strict=True))
-        return {name: Ratio(at[c], at[t]) for name, (c, t) in _RATIO_COUNTS.items()}
+        count = dict(zip(_COUNTS, row, strict=True))
+        return {name: Ratio(count[c], count[t]) for name, (c, t) in _RATIO_COUNTS.items()}
 
     def compounds(self, *places: int) -> int:
         return int(self.counts[np.searchsorted(self.places, places), 0].sum())
@@ -155,15 +162,16 @@ def _day(graph: nx.MultiDiGraph, as_of: dt.date) -> DayView:
 
 
 def _check_scope(day: DayView, scope: str | None) -> int | None:
-    return None if scope is None else _scope_number(day.columns, scope)
+    return None if scope is None else scope_number(day.columns, scope)
 
 
-def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> NDArray[np.bool_]:
+def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
     """Which places of ``nodes`` lie under ``scope`` (or are it): ``Facts.in_scope`` of a
     place, whose one anchor is its own chain."""
     if scope is None:
         return np.ones(len(nodes), np.bool_)
-    return (chains[nodes] == scope).any(axis=1)
+    found: Bools = (chains[nodes] == scope).any(axis=1)
+    return found
 
 
 def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
@@ -205,10 +213,11 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     places = np.flatnonzero((chains >= 0).any(axis=1)).astype(np.int32)
     counts = np.zeros((len(places), len(_COUNTS)), np.int64)
     # each compound's counts added to each place of its chain
-    up = chains[compounds]
-    rows = np.repeat(np.arange(len(compounds)), 4)[up.ravel() >= 0]
-    at = np.searchsorted(places, up.ravel()[up.ravel() >= 0])
-    np.add.at(counts[:, : by_compound.shape[1]], at, by_compound[rows])
+    up = chains[compounds].ravel()
+    known = up >= 0
+    rows = np.repeat(np.arange(len(compounds)), len(LEVELS))[known]
+    tallied = counts[:, : by_compound.shape[1]]  # a view: the appeals' columns come after
+    np.add.at(tallied, np.searchsorted(places, up[known]), by_compound[rows])
     # the appeals about the compounds, received (and replied) by the day: distinct per place
     appeal, compound = day.links("ABOUT", "Appeal", "Compound")
     keep = counted[compound]
@@ -217,19 +226,19 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     today = day_number(as_of)
     received = _by(cols.column("Appeal", "received"), local, today)
     replied = received & _by(cols.column("Appeal", "replied"), local, today)
-    for col, done in ((len(_COUNTS) - 1, received), (len(_COUNTS) - 2, replied)):
+    for col, done in ((_COUNTS.index("received"), received), (_COUNTS.index("replied"), replied)):
         where = chains[compound[done]].ravel()
         known = where >= 0
-        pairs = Pairs.distinct(where[known], np.repeat(appeal[done], 4)[known])
+        pairs = Pairs.distinct(where[known], np.repeat(appeal[done], len(LEVELS))[known])
         np.add.at(counts[:, col], np.searchsorted(places, pairs.a), 1)
     return _Tallies(places, counts)
 
 
-def _by(column: object, local: Int32s, today: int) -> NDArray[np.bool_]:
+def _by(column: object, local: Int32s, today: int) -> Bools:
     """Whether the date ``column`` of the nodes at ``local`` is on or before ``today``."""
     assert isinstance(column, np.ndarray)
     days = column[local]
-    found: NDArray[np.bool_] = (days != NO_DAY) & (days <= today)
+    found: Bools = (days != NO_DAY) & (days <= today)
     return found
 
 
