@@ -11,14 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
-from ._facts import LEVEL_KINDS, LEVELS, Facts, cross_appointment, employer_of, facts_of, in_service
+from ._facts import LEVEL_KINDS, LEVELS
+from .appointments import cross_appointment, pair_keys, represents
+from .columns import NO_DAY, Bools, DayView, Int32s, day_number
+from .derived import (
+    Pairs,
+    employers,
+    grouped_buildings,
+    homes,
+    memberships,
+    place_chains,
+    scope_number,
+)
 from .engine import SEVERITIES, Finding, Severity
-from .projection import at
+from .projection import at, indexed_day
 from .rules import RULES, run_rules
 
 
@@ -91,54 +104,142 @@ RATIOS = (*TALLIED, "appeals_replied")
 PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
 
 
-@dataclass(slots=True)
-class _Tally:
-    compounds: int = 0
-    branch: Ratio = Ratio(0, 0)
-    owners_committee: Ratio = Ratio(0, 0)
-    property_service: Ratio = Ratio(0, 0)
-    service_station: Ratio = Ratio(0, 0)
-    party_groups: Ratio = Ratio(0, 0)
-    cross_appointment: Ratio = Ratio(0, 0)
-    party_share: Ratio = Ratio(0, 0)
-    received: set[str] = field(default_factory=set)
-    replied: set[str] = field(default_factory=set)
+#: per place, the counts :data:`TALLIED` and the appeals add up from its compounds (see
+#: :func:`_tallies`): each ratio is (count, total) of two of these
+_COUNTS = (
+    "compounds",
+    "branch",
+    "owners_committee",
+    "property_service",
+    "service_station",
+    "grouped",
+    "buildings",
+    "cross",
+    "seats",
+    "party",
+    "replied",
+    "received",
+)
+_RATIO_COUNTS = {
+    "branch": ("branch", "compounds"),
+    "owners_committee": ("owners_committee", "compounds"),
+    "property_service": ("property_service", "compounds"),
+    "service_station": ("service_station", "compounds"),
+    "party_groups": ("grouped", "buildings"),
+    "cross_appointment": ("cross", "seats"),
+    "party_share": ("party", "seats"),
+    "appeals_replied": ("replied", "received"),
+}
 
-    def add(self, other: _Tally) -> None:
-        self.compounds += other.compounds
-        for name in TALLIED:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.received |= other.received
-        self.replied |= other.replied
+
+class _Tallies:
+    """The counts of :data:`_COUNTS` for every place (a row each, the places in number order)
+    from the compounds under a scope, on one day."""
+
+    def __init__(self, places: Int32s, counts: NDArray[np.int64]) -> None:
+        self.places = places
+        self.counts = counts
+
+    def ratios(self, *places: int) -> dict[str, Ratio]:
+        """The ratios of ``places`` summed, by :data:`RATIOS` name."""
+        row = self.counts[np.searchsorted(self.places, places)].sum(axis=0).tolist()
+        count = dict(zip(_COUNTS, row, strict=True))
+        return {name: Ratio(count[c], count[t]) for name, (c, t) in _RATIO_COUNTS.items()}
+
+    def compounds(self, *places: int) -> int:
+        return int(self.counts[np.searchsorted(self.places, places), 0].sum())
 
 
-def _one(flag: bool) -> Ratio:
-    return Ratio(int(flag), 1)
+def _day(graph: nx.MultiDiGraph, as_of: dt.date) -> DayView:
+    """The index of ``at(graph, as_of)`` (the links of ``graph`` valid on ``as_of``), read from
+    the index ``graph`` has rather than from a view cut and indexed for the day."""
+    day = indexed_day(graph)
+    if day.day is None:  # ``graph`` indexed as it is: its links valid on the day
+        return day.columns.day(as_of)
+    if day.day == day_number(as_of):
+        return day
+    return indexed_day(at(graph, as_of))  # a view of another day: the links valid on both
 
 
-def _compound_tally(f: Facts, c: str, as_of: dt.date, grouped: Callable[[str], bool]) -> _Tally:
-    buildings = f.buildings(c)
-    x = cross_appointment(f, c)
-    received: set[str] = set()
-    replied: set[str] = set()
-    for a in f.into(c, "ABOUT", "Appeal"):
-        got, answered = f.props(a).get("received"), f.props(a).get("replied")
-        if isinstance(got, dt.date) and got <= as_of:
-            received.add(a)
-            if isinstance(answered, dt.date) and answered <= as_of:
-                replied.add(a)
-    return _Tally(
-        compounds=1,
-        branch=_one(bool(f.branches_of(c))),
-        owners_committee=_one(bool(f.committees_of(c))),
-        property_service=_one(bool(f.managers(c))),
-        service_station=_one(bool(f.stations(c))),
-        party_groups=Ratio(sum(1 for b in buildings if grouped(b)), len(buildings)),
-        cross_appointment=Ratio(len(x.cross), len(x.seats)),
-        party_share=Ratio(sum(1 for p in x.seats if f.is_member(p)), len(x.seats)),
-        received=received,
-        replied=replied,
+def _check_scope(day: DayView, scope: str | None) -> int | None:
+    return None if scope is None else scope_number(day.columns, scope)
+
+
+def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
+    """Which places of ``nodes`` lie under ``scope`` (or are it): ``Facts.in_scope`` of a
+    place, whose one anchor is its own chain."""
+    if scope is None:
+        return np.ones(len(nodes), np.bool_)
+    found: Bools = (chains[nodes] == scope).any(axis=1)
+    return found
+
+
+def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
+    """Per place, the counts of its compounds under ``scope`` (``Facts.compounds(scope)``):
+    each compound counts once for each place of its chain (a chain holds a node once: each
+    level is a different kind), its appeals once per place however many of its compounds
+    they are about."""
+    cols = day.columns
+    n = cols.size
+    chains = place_chains(day)
+    compounds = cols.of_kind("Compound")
+    compounds = compounds[_inside(chains, compounds, scope)]
+    counted = cols.mask(compounds)
+
+    def flag(into: Int32s) -> NDArray[np.int64]:  # per compound: 1 if any link comes into it
+        return cols.mask(into)[compounds].astype(np.int64)
+
+    def per_compound(of: Int32s) -> NDArray[np.int64]:
+        return np.bincount(of, minlength=n)[compounds]
+
+    within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))  # (building, compound)
+    x = cross_appointment(day)
+    party = memberships(day).member[x.seats.b]
+    by_compound = np.stack(
+        [
+            np.ones(len(compounds), np.int64),
+            flag(day.links("COVERS", "PartyBranch", "Compound")[1]),
+            flag(represents(day).b),
+            flag(day.links("MANAGES", target_kind="Compound")[1]),
+            flag(day.links("SERVES", "ServiceStation", "Compound")[1]),
+            per_compound(within.b[grouped_buildings(day)[within.a]]),
+            per_compound(within.b),
+            per_compound(x.cross),
+            per_compound(x.seats.a),
+            per_compound(x.seats.a[party]),
+        ],
+        axis=1,
     )
+    places = np.flatnonzero((chains >= 0).any(axis=1)).astype(np.int32)
+    counts = np.zeros((len(places), len(_COUNTS)), np.int64)
+    # each compound's counts added to each place of its chain
+    up = chains[compounds].ravel()
+    known = up >= 0
+    rows = np.repeat(np.arange(len(compounds)), len(LEVELS))[known]
+    tallied = counts[:, : by_compound.shape[1]]  # a view: the appeals' columns come after
+    np.add.at(tallied, np.searchsorted(places, up[known]), by_compound[rows])
+    # the appeals about the compounds, received (and replied) by the day: distinct per place
+    appeal, compound = day.links("ABOUT", "Appeal", "Compound")
+    keep = counted[compound]
+    appeal, compound = appeal[keep], compound[keep]
+    local = cols.local[appeal]
+    today = day_number(as_of)
+    received = _by(cols.column("Appeal", "received"), local, today)
+    replied = received & _by(cols.column("Appeal", "replied"), local, today)
+    for col, done in ((_COUNTS.index("received"), received), (_COUNTS.index("replied"), replied)):
+        where = chains[compound[done]].ravel()
+        known = where >= 0
+        pairs = Pairs.distinct(where[known], np.repeat(appeal[done], len(LEVELS))[known])
+        np.add.at(counts[:, col], np.searchsorted(places, pairs.a), 1)
+    return _Tallies(places, counts)
+
+
+def _by(column: object, local: Int32s, today: int) -> Bools:
+    """Whether the date ``column`` of the nodes at ``local`` is on or before ``today``."""
+    assert isinstance(column, np.ndarray)
+    days = column[local]
+    found: Bools = (days != NO_DAY) & (days <= today)
+    return found
 
 
 def coverage_summary(
@@ -183,48 +284,37 @@ def coverage_summary(
     >>> [(r.place, r.service_station.rate) for r in coverage_summary(tiny_city(), AS_OF, "c2")]
     [('c2', 0.0)]
     """
-    view = at(graph, as_of)
-    f = facts_of(view)
-    f.check_scope(scope)
+    day = _day(graph, as_of)
+    inside = _check_scope(day, scope)
     if findings is None:
         findings = run_rules(graph, as_of=as_of, scope=scope)
     wanted = [lv for lv in reversed(LEVELS) if lv in set(levels)]
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    grouped = f.group_covers(scope)
-    for c in f.compounds(scope):
-        t = _compound_tally(f, c, as_of, grouped)
-        for place in dict.fromkeys(f.place(c).ids()):
-            tallies[place].add(t)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    cols = day.columns
+    tallies = _tallies(day, as_of, inside)
+    chains = place_chains(day)
+    counts: Counter[tuple[str, str]] = Counter()
     for fd in findings:
         severity = Severity(fd.severity).value
         for at_level in (fd.compound, fd.community, fd.township, fd.city):
             if at_level:
-                counts[at_level][severity] += 1
+                counts[at_level, severity] += 1
     rows: list[CoverageRow] = []
     for level in wanted:
-        for place in f.ids(LEVEL_KINDS[level]):
-            if not f.in_scope(place, scope):  # the scope itself and the places under it
-                continue
-            t = tallies.get(place, _Tally())
-            chain = f.place(place)
-            up = LEVELS[LEVELS.index(level) + 1] if level != "city" else None
+        places = cols.of_kind(LEVEL_KINDS[level])
+        places = places[_inside(chains, places, inside)]  # the scope itself and under it
+        i = LEVELS.index(level)
+        parents = chains[places, i + 1].tolist() if level != "city" else [-1] * len(places)
+        for number, up in zip(places.tolist(), parents, strict=True):
+            place = cols.id(number)
             rows.append(
                 CoverageRow(
                     level=level,
                     place=place,
-                    name=f.name(place),
-                    parent=chain.at(up) if up else None,
-                    compounds=t.compounds,
-                    branch=t.branch,
-                    owners_committee=t.owners_committee,
-                    property_service=t.property_service,
-                    service_station=t.service_station,
-                    party_groups=t.party_groups,
-                    cross_appointment=t.cross_appointment,
-                    party_share=t.party_share,
-                    appeals_replied=Ratio(len(t.replied), len(t.received)),
-                    findings={s.value: counts[place][s.value] for s in SEVERITIES},
+                    name=cols.name(number),
+                    parent=cols.id(up) if up >= 0 else None,
+                    compounds=tallies.compounds(number),
+                    **tallies.ratios(number),
+                    findings={s.value: counts[place, s.value] for s in SEVERITIES},
                 )
             )
     return rows
@@ -296,16 +386,24 @@ def uncovered_communities(
     >>> [(r.rule, r.check, r.subjects) for r in top.reasons[:3]]
     [('P1', 'no_branch', ['c2']), ('P7', 'no_branch', ['p8']), ('P7', 'left_no_transfer', ['p10'])]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
+    day = indexed_day(graph)
+    inside = _check_scope(day, scope)
+    cols = day.columns
+    chains = place_chains(day)
     by_community: dict[str, list[Finding]] = defaultdict(list)
     for fd in findings:
         if fd.community:
             by_community[fd.community].append(fd)
+    communities = cols.of_kind("Community")
+    if inside is not None:  # under the scope, or holding it
+        keep = _inside(chains, communities, inside) | np.isin(communities, chains[inside])
+        communities = communities[keep]
+    compounds = chains[cols.of_kind("Compound"), LEVELS.index("community")]
+    sizes = np.bincount(compounds[compounds >= 0], minlength=cols.size)[communities].tolist()
+    townships = chains[communities, LEVELS.index("township")].tolist()
     out: list[CommunityGaps] = []
-    for comm in f.ids("Community"):
-        if scope and not (f.in_scope(comm, scope) or comm in f.place(scope).ids()):
-            continue
+    for number, size, township in zip(communities.tolist(), sizes, townships, strict=True):
+        comm = cols.id(number)
         found = by_community.get(comm, [])
         groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for fd in found:
@@ -335,9 +433,9 @@ def uncovered_communities(
             CommunityGaps(
                 rank=0,
                 community=comm,
-                name=f.name(comm),
-                township=f.place(comm).township,
-                compounds=len(f.compounds(comm)),
+                name=cols.name(number),
+                township=cols.id(township) if township >= 0 else None,
+                compounds=size,
                 compounds_with_gaps=sorted({fd.compound for fd in gaps if fd.compound}),
                 gaps=len(gaps),
                 findings=len(found),
@@ -373,15 +471,20 @@ def registration_by_employer(
     >>> registration_by_employer(tiny_city(), AS_OF)
     [EmployerRegistration(employer='?', members=2, registered=1)]
     """
-    f = facts_of(at(graph, as_of))
-    f.check_scope(scope)
+    day = _day(graph, as_of)
+    inside = _check_scope(day, scope)
+    home = homes(day)  # (person, compound)
+    keep = memberships(day).in_service[home.a]
+    if inside is not None:
+        keep &= _inside(place_chains(day), home.b, inside)
+    home = Pairs(home.a[keep], home.b[keep])
+    registered = np.isin(pair_keys(home), pair_keys(Pairs(*day.links("REGISTERED_AT", "Person"))))
+    people = np.unique(home.a)  # in id order: the employers in the order first met
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for p in f.ids("Person"):
-        homes = [c for c in f.homes(p) if f.in_scope(c, scope)]
-        if not homes or not in_service(f, p):
-            continue
-        row = tally[employer_of(f, p)]
+    found = np.isin(people, home.a[registered]).tolist()
+    for employer, done in zip(employers(day, people), found, strict=True):
+        row = tally[employer]
         row[0] += 1
-        row[1] += bool(set(homes) & set(f.out(p, "REGISTERED_AT")))
+        row[1] += done
     rows = [EmployerRegistration(e, n, r) for e, (n, r) in tally.items()]
     return sorted(rows, key=lambda r: (r.rate if r.rate is not None else 1.0, r.employer))

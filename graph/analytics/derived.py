@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
-from .columns import Bools, Columns, DayView, Int32s
+from .columns import Bools, Codes, Columns, DayView, Int32s
 
 #: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
@@ -478,3 +478,81 @@ def _join(a: Int32s, b: Int32s) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     right = order[np.repeat(lo, count) + offsets]
     return left, right
+
+
+# -- coverage -------------------------------------------------------------------------------------
+def grouped_buildings(day: DayView) -> Bools:
+    """Per node: what :meth:`~._facts.Facts.grouped_buildings` holds, what a Party group COVERS
+    and whatever a unit it covers is part of (so a building a group covers, or one of whose
+    units it covers: :meth:`~._facts.Facts.groups_covering` finds a group for it).
+
+    >>> from govgraph.graph.analytics.columns import columns_of
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> grouped = grouped_buildings(cols.day(AS_OF))
+    >>> [b for b in cols.ids_of(cols.of_kind("Building")) if grouped[cols.number(b)]]
+    ['b1']
+    """
+
+    def compute() -> Bools:
+        cols = day.columns
+        covered = day.links("COVERS", "PartyGroup")[1]
+        out = cols.mask(covered)
+        units = covered[cols.kind[covered] == cols.kind_code("Unit")]
+        unit, up = day.links("PART_OF", "Unit")
+        out[up[np.isin(unit, units)]] = True
+        return out
+
+    found: Bools = day.memo("grouped_buildings", compute)
+    return found
+
+
+def place_chains(day: DayView) -> Int32s:
+    """:func:`place` of the places alone (a city, township, community or compound: its own
+    chain up PART_OF; -1 rows for every other node), without the anchors of everything else:
+    all the roll-ups by place read (``Facts.place`` of a place).
+
+    >>> from govgraph.graph.analytics.columns import columns_of
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> chains = place_chains(cols.day(AS_OF))
+    >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
+    (['c2', 'comm', 'town', 'city'], [-1, -1, -1, -1])
+    """
+    return _chains(day)
+
+
+def employers(day: DayView, people: Int32s) -> list[str]:
+    """:func:`~._facts.employer_of` each of ``people``: the ``employer`` property, else the
+    names (ids when unnamed) of what employs them that day, joined with 、, else "?".
+
+    >>> from govgraph.graph.analytics.columns import columns_of
+    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+    >>> cols = columns_of(tiny_city())
+    >>> employers(cols.day(AS_OF), cols.numbers(["p3", "p7"]))
+    ['示例物业公司', '?']
+    """
+    cols = day.columns
+    named = cols.column("Person", "employer")
+    assert isinstance(named, Codes)
+    src, dst = day.links("EMPLOYED_BY", source_kind="Person")
+    keep = np.isin(src, people)
+    employed = Pairs.distinct(src[keep], dst[keep])
+    lo = np.searchsorted(employed.a, people, "left").tolist()
+    hi = np.searchsorted(employed.a, people, "right").tolist()
+    by: list[int] = employed.b.tolist()
+    labels: dict[int, str] = {}
+
+    def label(node: int) -> str:  # Facts.label: a person's is the id
+        found = labels.get(node)
+        if found is None:
+            name = None if cols.kind_of(node) == "Person" else cols.name(node)
+            found = labels[node] = name or cols.id(node)
+        return found
+
+    out: list[str] = []
+    codes = named.codes[cols.local[people]].tolist()
+    for code, a, b in zip(codes, lo, hi, strict=True):
+        value = named.value(code)
+        out.append(value if value else "、".join(label(e) for e in by[a:b]) or "?")
+    return out

@@ -18,6 +18,8 @@ from .columns import NO_DAY, Bools, Codes, Columns, DayView, Int32s, day_number,
 from .derived import (
     Pairs,
     _join,
+    employers,
+    grouped_buildings,
     home_buildings,
     homes,
     members,
@@ -342,7 +344,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     day, cols = ctx.day, ctx.columns
     limit = ctx.settings.p6_max_buildings_without_group
     lived = home_buildings(day)  # (person, building)
-    grouped = _grouped_buildings(day)
+    grouped = grouped_buildings(day)
     org, person = members(day)
     in_branch = cols.kind[org] == cols.kind_code("PartyBranch")
     left, right = _join(person[in_branch], lived.a)
@@ -494,8 +496,7 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     judged[home.a[registered]] = False
     people = np.flatnonzero(judged).astype(np.int32)
     label = _labels(cols)
-    employers = _employers(day, people, label)
-    found = zip(people.tolist(), _per_key(home, people), employers, strict=True)
+    found = zip(people.tolist(), _per_key(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
         yield ctx.finding(
             "not_registered",
@@ -551,18 +552,6 @@ def _branch_covered(day: DayView) -> Bools:
     return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
 
 
-def _grouped_buildings(day: DayView) -> Bools:
-    """Per node: what :meth:`~._facts.Facts.grouped_buildings` holds, what a Party group COVERS
-    and whatever a unit it covers is part of."""
-    cols = day.columns
-    covered = day.links("COVERS", "PartyGroup")[1]
-    out = cols.mask(covered)
-    units = covered[cols.kind[covered] == cols.kind_code("Unit")]
-    unit, up = day.links("PART_OF", "Unit")
-    out[up[np.isin(unit, units)]] = True
-    return out
-
-
 def _label(cols: Columns, number: int) -> str:
     """:meth:`~._facts.Facts.label`: the name, else the id (always the id of a person)."""
     if cols.kind_of(number) == "Person":
@@ -602,22 +591,6 @@ def _per_key(pairs: Pairs, keys: Int32s) -> list[list[int]]:
 def _keys(a: Int32s, b: Int32s) -> NDArray[np.int64]:
     """One int64 per pair of node numbers."""
     return (a.astype(np.int64) << 32) | b.astype(np.int64)
-
-
-def _employers(day: DayView, people: Int32s, label: Callable[[int], str]) -> list[str]:
-    """:func:`~._facts.employer_of` each of ``people``: the ``employer`` property, else the
-    names of what employs them that day, else "?"."""
-    cols = day.columns
-    named = cols.column("Person", "employer")
-    assert isinstance(named, Codes)
-    src, dst = day.links("EMPLOYED_BY", source_kind="Person")
-    keep = np.isin(src, people)
-    employed = _per_key(Pairs.distinct(src[keep], dst[keep]), people)
-    out: list[str] = []
-    for code, by in zip(named.codes[cols.local[people]].tolist(), employed, strict=True):
-        value = named.value(code)
-        out.append(value if value else "、".join(label(e) for e in by) or "?")
-    return out
 
 
 def _add_years(days: Int32s, years: Int32s) -> Int32s:

@@ -5,10 +5,8 @@ year, :func:`~govgraph.graph.privacy.reading_day`), so that no point falls withi
 tells when a post began.
 
 Each point is the place's coverage on that day, read from the links valid then (a projection
-with the whole history answers for any day it holds). Each point cuts a view of the history
-and indexes it, so the points are read from :func:`rates_only`: the history without the
-households (units, and who owns or lives in them), most of a city's links and none of its
-coverage rates.
+with the whole history answers for any day it holds): from the history's columnar index on
+that day, a mask per link block, nothing cut or indexed again per point.
 """
 
 from __future__ import annotations
@@ -20,7 +18,10 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from ._dates import add_months, month_end
-from .coverage import Ratio, coverage_summary
+from .columns import DayView, day_number
+from .coverage import Ratio, _day, _tallies
+from .derived import scope_number
+from .projection import indexed_day
 
 #: the longest trend asked at once: each point reads the projection on its own day
 MAX_TREND_MONTHS = 60
@@ -112,9 +113,10 @@ def coverage_trend(
         raise ValidationError(
             Problem("coverage trend", "months", months, f"1 to {MAX_TREND_MONTHS}")
         )
-    rates = rates_only(graph)  # dropped with the points: its day views go with it
+    base = indexed_day(graph)
+    inside = None if scope is None else scope_number(base.columns, scope)
     days = year_ends(until, months) if by_year else month_ends(until, months)
-    return [_point(rates, day, scope) for day in days]
+    return [_point(graph, base, day, inside) for day in days]
 
 
 #: what :func:`~.coverage.coverage_summary` reads none of when it counts no findings
@@ -157,24 +159,22 @@ def rates_only(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return nx.freeze(out)
 
 
-def _point(graph: nx.MultiDiGraph, day: dt.date, scope: str | None) -> TrendPoint:
-    # findings=(): the rates only, no rule runs; the whole data is the sum of its cities
-    if scope is None:
-        rows = coverage_summary(graph, day, findings=(), levels=("city",))
-    else:
-        rows = [r for r in coverage_summary(graph, day, scope, findings=()) if r.place == scope]
-    zero = Ratio(0, 0)
-    total = TrendPoint(day, 0, zero, zero, zero, zero, zero, zero, zero)
-    for r in rows:
-        total = TrendPoint(
-            day,
-            total.compounds + r.compounds,
-            total.branch + r.branch,
-            total.party_groups + r.party_groups,
-            total.owners_committee + r.owners_committee,
-            total.property_service + r.property_service,
-            total.service_station + r.service_station,
-            total.cross_appointment + r.cross_appointment,
-            total.appeals_replied + r.appeals_replied,
-        )
-    return total
+def _point(graph: nx.MultiDiGraph, base: DayView, day: dt.date, scope: int | None) -> TrendPoint:
+    # on the graph's own index, a day view not kept on it: the points go with their views and
+    # leave the days the analyses keep in place
+    view = DayView(base.columns, day_number(day)) if base.day is None else _day(graph, day)
+    tallies = _tallies(view, day, scope)
+    # the whole data is the sum of its cities
+    places = view.columns.of_kind("City").tolist() if scope is None else [scope]
+    r = tallies.ratios(*places)
+    return TrendPoint(
+        day,
+        tallies.compounds(*places),
+        r["branch"],
+        r["party_groups"],
+        r["owners_committee"],
+        r["property_service"],
+        r["service_station"],
+        r["cross_appointment"],
+        r["appeals_replied"],
+    )

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from govgraph.graph.analytics import derived
-from govgraph.graph.analytics._facts import LEVEL_KINDS, LEVELS, Facts
+from govgraph.graph.analytics._facts import LEVEL_KINDS, LEVELS, Facts, employer_of
 from govgraph.graph.analytics.columns import (
     NO_UNTIL,
     Columns,
@@ -215,3 +215,29 @@ def test_day_views_are_kept_on_the_index() -> None:
     for k in range(20):
         cols.day(AS_OF + dt.timedelta(days=k + 1))
     assert cols.day(AS_OF) is not first  # the oldest asked went
+
+
+def _check_coverage_facts(history: nx.MultiDiGraph, as_of: dt.date | None, cols: Columns) -> None:
+    """The facts the coverage roll-ups add to :mod:`derived`: grouped buildings (every scope's
+    ``group_covers`` too), the place chains and the employers."""
+    f = Facts(at(history, as_of))
+    day = cols.day(as_of)
+    grouped = derived.grouped_buildings(day)
+    assert set(cols.ids_of(np.flatnonzero(grouped))) == f.grouped_buildings()
+    for b in f.ids("Building"):
+        assert grouped[cols.number(b)] == bool(f.groups_covering(b)), b
+    chains, place = derived.place_chains(day), derived.place(day)
+    places = np.concatenate([cols.of_kind(k) for k in LEVEL_KINDS.values()])
+    assert (chains[places] == place[places]).all()
+    others = np.ones(cols.size, np.bool_)
+    others[places] = False
+    assert (chains[others] == -1).all()
+    people = cols.of_kind("Person")
+    assert derived.employers(day, people) == [employer_of(f, p) for p in cols.ids_of(people)]
+
+
+def test_coverage_facts_parity(demo_history: nx.MultiDiGraph) -> None:
+    for history in (nx.freeze(tiny_city()), demo_history):
+        cols = columns_of(history)
+        for as_of in (*_days(history), AS_OF):
+            _check_coverage_facts(history, as_of, cols)
