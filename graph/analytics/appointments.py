@@ -94,6 +94,8 @@ class CrossAppointment(NamedTuple):
     chairs: Pairs
     #: per node: a compound one of whose secretaries chairs one of its committees
     secretary_chairs: Bools
+    #: per cross-appointed seat, its holder (the seats are (``cross``, ``cross_people``), sorted)
+    cross_people: Int32s
 
 
 def cross_appointment(day: DayView) -> CrossAppointment:
@@ -108,7 +110,8 @@ def cross_appointment(day: DayView) -> CrossAppointment:
     on = np.isin(p.role, roles)
     post, at = _join(p.body[on], covers.a)
     holders = Pairs.distinct(covers.b[at], p.person[on][post])
-    cross = np.intersect1d(pair_keys(seats), pair_keys(holders), assume_unique=True) >> 32
+    crossed = np.intersect1d(pair_keys(seats), pair_keys(holders), assume_unique=True)
+    cross = crossed >> 32
     secretary, chair = p.holders("secretary", n)[covers.a], p.holders("chair", n)[rep.a]
     secretaries = Pairs.distinct(covers.b[secretary >= 0], secretary[secretary >= 0])
     chairs = Pairs.distinct(rep.b[chair >= 0], chair[chair >= 0])
@@ -120,6 +123,7 @@ def cross_appointment(day: DayView) -> CrossAppointment:
         secretaries,
         chairs,
         day.columns.mask(both),
+        (crossed & 0xFFFFFFFF).astype(np.int32),
     )
 
 

@@ -15,17 +15,20 @@ every store. People are returned by id only: their names are personal data, and 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import combinations, pairwise
-from typing import Any
+from itertools import pairwise
+from typing import NamedTuple
 
 import networkx as nx
+import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import NotFoundError
-from ._facts import Facts, conflicts, cross_appointment, facts_of
-from .projection import project
+from .appointments import conflicts, cross_appointment, id_lists, represents
+from .columns import Block, Bools, Columns, DayView, Int32s, day_of
+from .derived import Pairs, _join, place, posts, scope_number, under
+from .projection import indexed_day, project
 
 __all__ = [
     "TIE_LINKS",
@@ -55,8 +58,14 @@ __all__ = [
 TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
 
 
-def _date(value: Any) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
+def _scope(day: DayView, scope: str | None) -> int | None:
+    """The number of the place ``scope`` (None for none); raises as ``Facts.check_scope``."""
+    return None if scope is None else scope_number(day.columns, scope)
+
+
+def _name(cols: Columns, node: int) -> str | None:
+    """The display name; None for people (their names are personal data) and unnamed nodes."""
+    return None if cols.kind_of(node) == "Person" else cols.name(node)
 
 
 # --- cross-appointment per compound ---------------------------------------------------------------
@@ -91,28 +100,45 @@ def cross_appointments(graph: nx.MultiDiGraph, scope: str | None = None) -> list
     >>> c1.compound, c1.seats, c1.cross_appointed, c1.rate, c1.secretary_chairs
     ('c1', 3, ['p1', 'p2'], 0.6666666666666666, True)
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    out: list[CompoundTies] = []
-    for c in f.compounds(scope):
-        x = cross_appointment(f, c)
-        if not x.branches and not x.committees:
-            continue
-        out.append(
-            CompoundTies(
-                compound=c,
-                name=f.name(c),
-                branches=x.branches,
-                committees=x.committees,
-                seats=len(x.seats),
-                cross_appointed=x.cross,
-                rate=x.rate,
-                secretaries=x.secretaries,
-                chairs=x.chairs,
-                secretary_chairs=x.secretary_chairs if x.secretaries and x.chairs else None,
-            )
+    day = indexed_day(graph)
+    cols = day.columns
+    s = _scope(day, scope)
+    n = cols.size
+    x = cross_appointment(day)
+    branches, committees = x.covers.swapped(), represents(day).swapped()
+    compounds = cols.of_kind("Compound")
+    if s is not None:
+        compounds = compounds[under(day, s)[compounds]]
+    tied = (np.bincount(branches.a, minlength=n) > 0) | (np.bincount(committees.a, minlength=n) > 0)
+    compounds = compounds[tied[compounds]]
+    seats = np.bincount(x.seats.a, minlength=n)[compounds].tolist()
+    crossed = id_lists(cols, Pairs(x.cross, x.cross_people), compounds)
+    secretaries = id_lists(cols, x.secretaries, compounds)
+    chairs = id_lists(cols, x.chairs, compounds)
+    return [
+        CompoundTies(
+            compound=cols.id(c),
+            name=_name(cols, c),
+            branches=b,
+            committees=oc,
+            seats=k,
+            cross_appointed=cross,
+            rate=len(cross) / k if k else None,
+            secretaries=sec,
+            chairs=ch,
+            secretary_chairs=bool(x.secretary_chairs[c]) if sec and ch else None,
         )
-    return out
+        for c, b, oc, k, cross, sec, ch in zip(
+            compounds.tolist(),
+            id_lists(cols, branches, compounds),
+            id_lists(cols, committees, compounds),
+            seats,
+            crossed,
+            secretaries,
+            chairs,
+            strict=True,
+        )
+    ]
 
 
 # --- people holding several posts -----------------------------------------------------------------
@@ -138,40 +164,81 @@ class MultiPostHolder:
     posts: list[Post]
 
 
-def _bodies_in_scope(f: Facts, scope: str | None) -> set[str]:
-    nodes = f.graph.nodes if scope is None else f.under(scope)
-    return {n for n in nodes if f.kind(n) != "Person" and f.place(n).ids()}
+class _Ties(NamedTuple):
+    """The tie links of a day, one row per link, in the order the analyses list them: by
+    person, then link kind (sorted as given), then body, then link id."""
+
+    person: Int32s
+    body: Int32s
+    #: the link kind, an index into ``kinds``
+    link: NDArray[np.intp]
+    kinds: tuple[str, ...]
+    since: Int32s
+    until: Int32s
+    #: the role, a code into ``roles[link]`` (-1: none)
+    role: NDArray[np.int32]
+    roles: tuple[tuple[str, ...], ...]
 
 
-def _ties(
-    f: Facts, scope: str | None, link_kinds: Collection[str]
-) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
-    """person → [(body, link id, link data)] for the tie links to bodies in scope, sorted.
-    On the whole graph, with the default link kinds, it is kept with the index (the holders,
-    the interlocks and the tie graph all read it): not to be modified."""
-    if scope is None and set(link_kinds) == set(TIE_LINKS):  # a bounded few kept: the default
-        found: dict[str, list[tuple[str, str, dict[str, Any]]]] = f.memo(
-            ("ties", TIE_LINKS), lambda: dict(_read_ties(f, None, link_kinds))
-        )
+def _ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> _Ties:
+    """The tie links from people to bodies under ``scope`` (to anything without a scope). On
+    the whole graph, with the default link kinds, it is kept on the day (the holders, the
+    interlocks and the tie graph all read it)."""
+    if scope is None and sorted(link_kinds) == sorted(TIE_LINKS):
+        found: _Ties = day.memo(("ties", TIE_LINKS), lambda: _read_ties(day, None, TIE_LINKS))
         return found
-    return _read_ties(f, scope, link_kinds)
+    return _read_ties(day, scope, link_kinds)
 
 
-def _read_ties(
-    f: Facts, scope: str | None, link_kinds: Collection[str]
-) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
-    bodies = _bodies_in_scope(f, scope) if scope else None
-    out: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
-    if scope is None:  # the people with a tie link, read from the link kinds' tables
-        people: Sequence[str] = sorted({p for lk in link_kinds for p in f.having("Person", lk)})
-    else:  # whoever is tied to a body under the scope is near it
-        people = f.subjects("Person", scope)
-    for p in people:
-        for link in sorted(link_kinds):
-            for e in f.out_edges(p, link):
-                if bodies is None or e.other in bodies:
-                    out[p].append((e.other, e.id, dict(e.data)))
-    return out
+def _read_ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> _Ties:
+    cols = day.columns
+    bodies: Bools | None = None
+    if scope is not None:  # the bodies under the scope that roll up somewhere
+        bodies = under(day, scope) & (place(day) >= 0).any(axis=1)
+        bodies &= cols.kind != cols.kind_code("Person")
+    kinds = tuple(sorted(link_kinds))  # a kind given twice is read twice
+    parts: list[tuple[Block, Int32s, int]] = []
+    for i, kind in enumerate(kinds):
+        for block, valid in day.rows(kind, source_kind="Person"):
+            rows = valid if bodies is None else valid[bodies[block.dst[valid]]]
+            parts.append((block, rows, i))
+    roles = tuple(_roles(cols, kind) for kind in kinds)
+    if not parts:
+        empty = np.empty(0, np.int32)
+        return _Ties(empty, empty, np.empty(0, np.intp), kinds, empty, empty, empty, roles)
+    person = np.concatenate([b.src[r] for b, r, _ in parts])
+    body = np.concatenate([b.dst[r] for b, r, _ in parts])
+    link = np.concatenate([np.full(len(r), i, np.intp) for _, r, i in parts])
+    since = np.concatenate([b.since[r] for b, r, _ in parts])
+    until = np.concatenate([b.until[r] for b, r, _ in parts])
+    role = np.concatenate(
+        [
+            b.props["role"].codes[r].astype(np.int32)
+            if "role" in b.props
+            else np.full(len(r), -1, np.int32)
+            for b, r, _ in parts
+        ]
+    )
+    # within a (person, kind, body) the rows are one block's, in link id order: a stable sort
+    order = np.lexsort((body, link, person))
+    return _Ties(
+        person[order],
+        body[order],
+        link[order],
+        kinds,
+        since[order],
+        until[order],
+        role[order],
+        roles,
+    )
+
+
+def _roles(cols: Columns, kind: str) -> tuple[str, ...]:
+    """The roles the codes of link ``kind`` stand for (one dictionary per link kind)."""
+    for block in cols.blocks(kind):
+        if "role" in block.props:
+            return block.props["role"].values
+    return ()
 
 
 def multi_post_holders(
@@ -194,30 +261,42 @@ def multi_post_holders(
     p2 [('oc1', 'vice_chair'), ('pb1', 'committee_member')]
     p3 [('co1', '客服专员'), ('oc1', 'member')]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
+    day = indexed_day(graph)
+    cols = day.columns
+    t = _ties(day, _scope(day, scope), link_kinds)
+    tied = Pairs.distinct(t.person, t.body)
+    people, count = np.unique(tied.a, return_counts=True)
+    keep = count >= min_bodies
+    people, count = people[keep], count[keep]
+    order = np.lexsort((people, -count))  # most bodies first
+    people, count = people[order], count[order]
+    lo = np.searchsorted(t.person, people, "left").tolist()
+    hi = np.searchsorted(t.person, people, "right").tolist()
     out: list[MultiPostHolder] = []
-    for person, ties in _ties(f, scope, link_kinds).items():
-        bodies = {body for body, _, _ in ties}
-        if len(bodies) < min_bodies:
-            continue
+    for person, bodies, a, b in zip(people.tolist(), count.tolist(), lo, hi, strict=True):
         posts = sorted(
             (
                 Post(
-                    body=body,
-                    body_kind=f.kind(body),
-                    body_name=f.name(body),
-                    role=str(data.get("role", "")),
-                    link=str(data["kind"]),
-                    since=_date(data.get("since")),
-                    until=_date(data.get("until")),
+                    body=cols.id(body),
+                    body_kind=cols.kind_of(body),
+                    body_name=_name(cols, body),
+                    role=t.roles[link][role] if role >= 0 else "",
+                    link=t.kinds[link],
+                    since=day_of(since),
+                    until=day_of(until),
                 )
-                for body, _, data in ties
+                for body, link, role, since, until in zip(
+                    t.body[a:b].tolist(),
+                    t.link[a:b].tolist(),
+                    t.role[a:b].tolist(),
+                    t.since[a:b].tolist(),
+                    t.until[a:b].tolist(),
+                    strict=True,
+                )
             ),
             key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role),
         )
-        out.append(MultiPostHolder(person, len(bodies), posts))
-    out.sort(key=lambda h: (-h.bodies, h.person))
+        out.append(MultiPostHolder(cols.id(person), bodies, posts))
     return out
 
 
@@ -251,23 +330,26 @@ def conflicts_of_interest(
     ...  for c in conflicts_of_interest(at(tiny_city(), AS_OF))]
     [('p3', 'oc1', 'co1', '客服专员')]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
+    day = indexed_day(graph)
+    cols = day.columns
+    s = _scope(day, scope)
+    seats = posts(day)
+    found, jobs = conflicts(day)
+    if s is not None:  # a committee representing a compound under the scope is near it
+        found = found[under(day, s)[found[:, 2]]]
     return [
         ConflictOfInterest(
-            person=c.person,
-            committee=c.committee,
-            committee_name=f.name(c.committee),
-            compound=c.compound,
-            compound_name=f.name(c.compound),
-            company=c.company,
-            company_name=f.name(c.company),
-            seat_role=c.seat_role,
-            job_role=c.job_role,
+            person=cols.id(person),
+            committee=cols.id(oc),
+            committee_name=_name(cols, oc),
+            compound=cols.id(compound),
+            compound_name=_name(cols, compound),
+            company=cols.id(company),
+            company_name=_name(cols, company),
+            seat_role=seats.roles[r] if (r := int(seats.role[seat])) >= 0 else "",
+            job_role=jobs[job] if job >= 0 else "",
         )
-        # a committee representing a compound under the scope is near it
-        for c in conflicts(f, f.subjects("OwnersCommittee", scope))
-        if f.in_scope(c.compound, scope)
+        for person, oc, compound, company, seat, job in found.tolist()
     ]
 
 
@@ -304,33 +386,67 @@ def interlocks(
     >>> [(i.a, i.b, i.shared, i.people) for i in interlocks(at(tiny_city(), AS_OF))]
     [('oc1', 'pb1', 2, ['p1', 'p2']), ('co1', 'oc1', 1, ['p3'])]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for person, ties in _ties(f, scope, link_kinds).items():
-        for a, b in combinations(sorted({body for body, _, _ in ties}), 2):
-            shared[(a, b)].append(person)
-    out = [
-        Interlock(a, f.kind(a), f.name(a), b, f.kind(b), f.name(b), len(people), people)
-        for (a, b), people in shared.items()
-        if len(people) >= min_shared
-    ]
-    out.sort(key=lambda i: (-i.shared, i.a, i.b))
+    day = indexed_day(graph)
+    cols = day.columns
+    t = _ties(day, _scope(day, scope), link_kinds)
+    tied = Pairs.distinct(t.person, t.body)
+    # every two bodies of a person, the lower numbered (so the lower id) first
+    left, right = _join(tied.a, tied.a)
+    keep = tied.b[left] < tied.b[right]
+    left, right = left[keep], right[keep]
+    pair = (tied.b[left].astype(np.int64) << 32) | tied.b[right]
+    order = np.lexsort((tied.a[left], pair))
+    pair, person = pair[order], tied.a[left][order]
+    keys, start, count = np.unique(pair, return_index=True, return_counts=True)
+    keep = count >= min_shared
+    keys, start, count = keys[keep], start[keep], count[keep]
+    order = np.lexsort((keys, -count))  # heaviest first, then by the two ids
+    out: list[Interlock] = []
+    for key, first, shared in zip(
+        keys[order].tolist(), start[order].tolist(), count[order].tolist(), strict=True
+    ):
+        a, b = key >> 32, key & 0xFFFFFFFF
+        people = cols.ids_of(person[first : first + shared])
+        out.append(
+            Interlock(
+                cols.id(a),
+                cols.kind_of(a),
+                _name(cols, a),
+                cols.id(b),
+                cols.kind_of(b),
+                _name(cols, b),
+                shared,
+                people,
+            )
+        )
     return out
 
 
 # --- the tie graph: brokers and communities -------------------------------------------------------
-def _tie_graph(f: Facts, scope: str | None, link_kinds: Collection[str]) -> nx.Graph:
+class _TieGraph(NamedTuple):
+    graph: nx.Graph
+    #: node id → node number, for every node of the graph
+    number: dict[str, int]
+
+
+def _tie_graph(day: DayView, scope: int | None, link_kinds: Collection[str]) -> _TieGraph:
     """People and bodies, an edge weighted by the number of ties; nodes and edges inserted in
     sorted order (sampling, seeds and tie-breaks then agree across stores)."""
-    weights: dict[tuple[str, str], int] = defaultdict(int)
-    for person, ties in _ties(f, scope, link_kinds).items():
-        for body, _, _ in ties:
-            weights[(person, body)] += 1
+    cols = day.columns
+    t = _ties(day, scope, link_kinds)
+    pairs, weight = np.unique(
+        (t.person.astype(np.int64) << 32) | t.body, return_counts=True
+    )  # sorted by (person, body): ids sort as numbers do
+    person, body = (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
+    nodes = np.unique(np.r_[person, body])
+    ids = cols.ids_of(nodes)
     g = nx.Graph()
-    g.add_nodes_from(sorted({n for pair in weights for n in pair}))
-    g.add_weighted_edges_from((p, b, w) for (p, b), w in sorted(weights.items()))
-    return g
+    g.add_nodes_from(ids)
+    at = np.searchsorted(nodes, person).tolist(), np.searchsorted(nodes, body).tolist()
+    g.add_weighted_edges_from(
+        (ids[p], ids[b], w) for p, b, w in zip(*at, weight.tolist(), strict=True)
+    )
+    return _TieGraph(g, dict(zip(ids, nodes.tolist(), strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,20 +504,20 @@ def brokers(
     ...  for b in brokers(at(tiny_city(), AS_OF), top=2)]
     [('p3', 2, 0.533, 0.5), ('p1', 2, 0.133, 0.5)]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    g = _tie_graph(f, scope, link_kinds)
+    day = indexed_day(graph)
+    cols = day.columns
+    g, number = _tie_graph(day, _scope(day, scope), link_kinds)
     sample = k if k is not None and k < g.number_of_nodes() else None
     between: dict[str, float] = nx.betweenness_centrality(g, k=sample, seed=seed)
-    ranked = sorted((n for n in g.nodes if f.kind(n) in kinds), key=lambda n: (-between[n], n))[
-        :top
-    ]
+    ranked = sorted(
+        (n for n in g.nodes if cols.kind_of(number[n]) in kinds), key=lambda n: (-between[n], n)
+    )[:top]
     constraint: dict[str, float] = nx.constraint(g, nodes=ranked, weight="weight") if ranked else {}
     return [
         Broker(
             node=n,
-            kind=f.kind(n),
-            name=f.name(n),
+            kind=cols.kind_of(number[n]),
+            name=_name(cols, number[n]),
             degree=int(g.degree(n)),
             betweenness=between[n],
             constraint=None if constraint[n] != constraint[n] else constraint[n],  # NaN: no ties
@@ -438,21 +554,22 @@ def communities(
     >>> [(c.organizations, c.people) for c in communities(at(tiny_city(), AS_OF))]
     [(['oc1', 'pb1'], ['p1', 'p2']), (['co1'], ['p3', 'p9'])]
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    g = _tie_graph(f, scope, link_kinds)
+    day = indexed_day(graph)
+    cols = day.columns
+    g, number = _tie_graph(day, _scope(day, scope), link_kinds)
     if g.number_of_nodes() == 0:
         return []
     found: list[set[str]] = nx.community.louvain_communities(
         g, weight="weight", resolution=resolution, seed=seed
     )
     groups = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
+    person = cols.kind_code("Person")
     return [
         TieCommunity(
             index=i,
             size=len(members),
-            organizations=[n for n in members if f.kind(n) != "Person"],
-            people=[n for n in members if f.kind(n) == "Person"],
+            organizations=[n for n in members if cols.kind[number[n]] != person],
+            people=[n for n in members if cols.kind[number[n]] == person],
         )
         for i, members in enumerate(groups)
     ]
@@ -493,43 +610,107 @@ class EgoNetwork:
     links: list[GraphLink]
 
 
-def _undirected(f: Facts, link_kinds: Collection[str] | None, scope: str | None) -> nx.MultiGraph:
-    """The projection as an undirected multigraph over ``link_kinds`` (all when None) and the
-    nodes under ``scope``, built in sorted order."""
-    keep = {n for n in f.graph.nodes if f.in_scope(n, scope)}
-    h = nx.MultiGraph()
-    h.add_nodes_from(sorted(keep))
-    edges = sorted(
-        (key, u, v)
-        for u, v, key, d in f.graph.edges(keys=True, data=True)
-        if (link_kinds is None or d["kind"] in link_kinds) and u in keep and v in keep
+class _Links(NamedTuple):
+    """The links of a day of some kinds between nodes under a scope, block after block."""
+
+    src: Int32s
+    dst: Int32s
+    #: the block of each link (an index into ``blocks``) and its row there
+    block: NDArray[np.intp]
+    row: Int32s
+    blocks: list[Block]
+
+
+def _links(day: DayView, link_kinds: Collection[str] | None, keep: Bools | None) -> _Links:
+    """The day's links of ``link_kinds`` (all when None) with both ends in ``keep`` (all when
+    None): the links of the undirected graph ego networks and paths follow."""
+    blocks = [b for b in day.columns.all_blocks() if link_kinds is None or b.kind in link_kinds]
+    rows: list[Int32s] = []
+    for b in blocks:
+        valid = day.valid(b)
+        if keep is not None:
+            valid = valid & keep[b.src] & keep[b.dst]
+        rows.append(np.flatnonzero(valid).astype(np.int32))
+    if not blocks:
+        empty = np.empty(0, np.int32)
+        return _Links(empty, empty, np.empty(0, np.intp), empty, blocks)
+    return _Links(
+        np.concatenate([b.src[r] for b, r in zip(blocks, rows, strict=True)]),
+        np.concatenate([b.dst[r] for b, r in zip(blocks, rows, strict=True)]),
+        np.concatenate([np.full(len(r), i, np.intp) for i, r in enumerate(rows)]),
+        np.concatenate(rows),
+        blocks,
     )
-    h.add_edges_from((u, v, key) for key, u, v in edges)
-    return h
 
 
-def _link(f: Facts, u: str, v: str, key: str) -> GraphLink:
-    d = f.graph.edges[u, v, key]
-    role = d.get("role")
+def _link(cols: Columns, links: _Links, i: int) -> GraphLink:
+    block, row = links.blocks[int(links.block[i])], int(links.row[i])
+    roles = block.props.get("role")
     return GraphLink(
-        id=key,
-        kind=str(d["kind"]),
-        source=u,
-        target=v,
-        role=role if isinstance(role, str) else None,
-        since=_date(d.get("since")),
-        until=_date(d.get("until")),
+        id=cols.link_id(block, row),
+        kind=block.kind,
+        source=cols.id(int(block.src[row])),
+        target=cols.id(int(block.dst[row])),
+        role=None if roles is None else roles.value(int(roles.codes[row])),
+        since=day_of(int(block.since[row])),
+        until=day_of(int(block.until[row])),
     )
 
 
-def _endpoints(f: Facts, key: str, a: str, b: str) -> tuple[str, str]:
-    return (a, b) if f.graph.has_edge(a, b, key) else (b, a)
+def _id_order(day: DayView, links: _Links) -> NDArray[np.intp]:
+    """The links in the order of their ids (``source|KIND|target[|key]``) as text.
+
+    Why not by numbers. Node numbers sort the ids, but an id followed by ``|`` sorts
+    otherwise when it is the start of another id (``p1|`` after ``p10|``), and so does a
+    target followed by a key: the order is read from ranks of those texts instead."""
+    cols = day.columns
+    kinds = sorted({b.kind for b in links.blocks}, key=lambda k: k + "|")
+    kind_rank = np.array([kinds.index(b.kind) for b in links.blocks] + [0], np.intp)
+    # the targets: a node id, or with a key ``target|key``, ranked among all of them
+    target = links.dst.astype(np.int64)
+    keyed: list[tuple[int, bytes]] = []  # (link, target|key) for the few links with a key
+    for i, b in enumerate(links.blocks):
+        if not b.keyed:
+            continue
+        lo, hi = np.searchsorted(links.block, [i, i + 1]).tolist()
+        for r, key in b.keyed.items():
+            j = lo + int(np.searchsorted(links.row[lo:hi], r))
+            if j < hi and links.row[j] == r:
+                keyed.append((j, f"{cols.id(int(b.dst[r]))}|{key}".encode()))
+    if keyed:
+        texts = np.unique(np.array([t for _, t in keyed], np.bytes_))
+        target += np.searchsorted(texts, cols.ids)[links.dst]
+        for j, t in keyed:
+            target[j] = int(np.searchsorted(cols.ids, t)) + int(np.searchsorted(texts, t))
+    return np.lexsort((target, kind_rank[links.block], _bar_rank(day)[links.src]))
 
 
-def _need(f: Facts, ids: Sequence[str]) -> None:
-    missing = [i for i in ids if i not in f]
+def _bar_rank(day: DayView) -> NDArray[np.intp]:
+    """Per node, the rank of its id followed by ``|`` among the others'."""
+
+    def compute() -> NDArray[np.intp]:
+        ids = day.columns.ids
+        rank = np.arange(len(ids), dtype=np.intp)
+        if len(ids) > 1 and np.strings.startswith(ids[1:], ids[:-1]).any():
+            rank[np.argsort(np.strings.add(ids, b"|"), kind="stable")] = rank.copy()
+        return rank
+
+    found: NDArray[np.intp] = day.memo("ties.bar_rank", compute)
+    return found
+
+
+def _nodes(cols: Columns, ids: Sequence[str]) -> list[int]:
+    """The numbers of ``ids``; NotFoundError naming those that are no node."""
+    missing: list[str] = []
+    out: list[int] = []
+    for i in ids:
+        try:
+            out.append(cols.number(i))
+        except KeyError:
+            missing.append(i)
     if missing:
         raise NotFoundError("node", missing)
+    return out
 
 
 def ego_network(
@@ -551,22 +732,39 @@ def ego_network(
     >>> [(n.id, n.distance) for n in ego.nodes], [lk.kind for lk in ego.links]
     ([('p3', 0), ('co1', 1), ('oc1', 1)], ['EMPLOYED_BY', 'HOLDS_POST'])
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    _need(f, [node_id])
-    h = _undirected(f, link_kinds, scope)
-    if node_id not in h:
+    day = indexed_day(graph)
+    cols = day.columns
+    s = _scope(day, scope)
+    (center,) = _nodes(cols, [node_id])
+    keep = None if s is None else under(day, s)
+    if keep is not None and not keep[center]:
         return EgoNetwork(node_id, depth, [], [])
-    dist: dict[str, int] = nx.single_source_shortest_path_length(h, node_id, cutoff=depth)
-    nodes = sorted(dist, key=lambda n: (dist[n], n))
-    links = sorted(
-        {key: _endpoints(f, key, u, v) for u, v, key in h.subgraph(nodes).edges(keys=True)}.items()
-    )
+    links = _links(day, link_kinds, keep)
+    # breadth first, a level at a time over every link (followed both ways)
+    dist = np.full(cols.size, -1, np.int32)
+    dist[center] = 0
+    level, frontier = 0, cols.mask(np.array([center]))
+    while level < depth:
+        reached = np.zeros(cols.size, np.bool_)
+        reached[links.dst[frontier[links.src]]] = True
+        reached[links.src[frontier[links.dst]]] = True
+        frontier = reached & (dist < 0)
+        if not frontier.any():
+            break
+        level += 1
+        dist[frontier] = level
+    inside = np.flatnonzero(dist >= 0)
+    nodes = inside[np.lexsort((inside, dist[inside]))]
+    among = np.flatnonzero((dist[links.src] >= 0) & (dist[links.dst] >= 0))
+    found = sorted((_link(cols, links, i) for i in among.tolist()), key=lambda lk: lk.id)
     return EgoNetwork(
         center=node_id,
         depth=depth,
-        nodes=[GraphNode(n, f.kind(n), f.name(n), dist[n]) for n in nodes],
-        links=[_link(f, u, v, key) for key, (u, v) in links],
+        nodes=[
+            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), int(dist[n]))
+            for n in nodes.tolist()
+        ],
+        links=found,
     )
 
 
@@ -600,20 +798,38 @@ def shortest_path(
     >>> shortest_path(at(tiny_city(), AS_OF), "pb1", "ss1", ["HOLDS_POST"]) is None
     True
     """
-    f = facts_of(graph)
-    f.check_scope(scope)
-    _need(f, [a, b])
-    h = _undirected(f, link_kinds, scope)
-    try:
-        hops: list[str] = nx.shortest_path(h, a, b)
-    except (nx.NetworkXNoPath, nx.NodeNotFound):
+    day = indexed_day(graph)
+    cols = day.columns
+    s = _scope(day, scope)
+    ends = _nodes(cols, [a, b])
+    keep = None if s is None else under(day, s)
+    if keep is not None and not keep[ends].all():
         return None
-    links = []
-    for u, v in pairwise(hops):
-        key = min(h[u][v])
-        s, t = _endpoints(f, key, u, v)
-        links.append(_link(f, s, t, key))
+    links = _links(day, link_kinds, keep)
+    # the graph of the node numbers, each pair's first link in id order making the pair's
+    # edge: the neighbours of a node come in the order they did in the multigraph of the
+    # ids, so the search meets the same path
+    order = _id_order(day, links)
+    u, v = links.src[order], links.dst[order]
+    pair = (np.minimum(u, v).astype(np.int64) << 32) | np.maximum(u, v)
+    first = np.sort(np.unique(pair, return_index=True)[1])
+    h = nx.Graph()
+    h.add_nodes_from(ends)
+    h.add_edges_from(zip(u[first].tolist(), v[first].tolist(), strict=True))
+    try:
+        hops: list[int] = nx.shortest_path(h, ends[0], ends[1])
+    except nx.NetworkXNoPath:
+        return None
+    taken = []
+    for x, y in pairwise(hops):
+        # of the links between the two, the first in id order
+        between = np.flatnonzero(
+            ((links.src == x) & (links.dst == y)) | ((links.src == y) & (links.dst == x))
+        )
+        taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
     return Path(
-        nodes=[GraphNode(n, f.kind(n), f.name(n), i) for i, n in enumerate(hops)],
-        links=links,
+        nodes=[
+            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), i) for i, n in enumerate(hops)
+        ],
+        links=taken,
     )
