@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from ._facts import LEVEL_KINDS, LEVELS
 from .appointments import cross_appointment, pair_keys, represents
-from .columns import NO_DAY, Bools, DayView, Int32s, day_number
+from .columns import NO_DAY, Bools, DayView, Int32s, day_number, distinct
 from .derived import (
     Pairs,
     employers,
@@ -479,7 +479,7 @@ def registration_by_employer(
         keep &= _inside(place_chains(day), home.b, inside)
     home = Pairs(home.a[keep], home.b[keep])
     registered = np.isin(pair_keys(home), pair_keys(Pairs(*day.links("REGISTERED_AT", "Person"))))
-    people = np.unique(home.a)  # in id order: the employers in the order first met
+    people = distinct(home.a)  # in id order: the employers in the order first met
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     found = np.isin(people, home.a[registered]).tolist()
     for employer, done in zip(employers(day, people), found, strict=True):

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
-from .columns import Bools, Codes, Columns, DayView, Int32s
+from .columns import Bools, Codes, Columns, DayView, Int32s, distinct
 
 #: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
@@ -54,7 +54,7 @@ class Pairs(NamedTuple):
         if not len(a):
             return cls(np.empty(0, np.int32), np.empty(0, np.int32))
         # one int64 key per pair (node numbers are non-negative int32s): a 1-d unique
-        keys = np.unique((a.astype(np.int64) << 32) | b.astype(np.int64))
+        keys = distinct((a.astype(np.int64) << 32) | b.astype(np.int64))
         return cls((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
 
     def of(self, a: int) -> Int32s:
@@ -347,7 +347,7 @@ def _anchors(day: DayView) -> tuple[Int32s, Int32s]:
             for src, end in ways[kind]:
                 pick = open_[src]
                 s, e = src[pick], end[pick]
-                waiting = np.unique(s[~ready[e]])
+                waiting = distinct(s[~ready[e]])
                 reach = np.zeros(n, np.bool_)
                 reach[s[has[e]]] = True
                 reach[waiting] = False

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._facts import BRANCH_COMMITTEE_ROLES
-from .columns import NO_DAY, Bools, Codes, Columns, DayView, Int32s, day_number, day_of
+from .columns import NO_DAY, Bools, Codes, Columns, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
     _join,
@@ -426,7 +426,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
     orgs_of = Pairs.distinct(src[outside], dst[outside])
     label = _labels(cols)
-    people = np.unique(orgs_of.a)
+    people = distinct(orgs_of.a)
     for p, orgs in zip(people.tolist(), _per_key(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import Block, Bools, Columns, DayView, Int32s, day_of
+from .columns import Block, Bools, Columns, DayView, Int32s, day_of, distinct, groups
 from .derived import Pairs, _join, place, posts, scope_number, under
 from .projection import indexed_day, project
 
@@ -265,7 +265,7 @@ def multi_post_holders(
     cols = day.columns
     t = _ties(day, _scope(day, scope), link_kinds)
     tied = Pairs.distinct(t.person, t.body)
-    people, count = np.unique(tied.a, return_counts=True)
+    people, _, count = groups(tied.a)
     keep = count >= min_bodies
     people, count = people[keep], count[keep]
     order = np.lexsort((people, -count))  # most bodies first
@@ -397,7 +397,7 @@ def interlocks(
     pair = (tied.b[left].astype(np.int64) << 32) | tied.b[right]
     order = np.lexsort((tied.a[left], pair))
     pair, person = pair[order], tied.a[left][order]
-    keys, start, count = np.unique(pair, return_index=True, return_counts=True)
+    keys, start, count = groups(pair)
     keep = count >= min_shared
     keys, start, count = keys[keep], start[keep], count[keep]
     order = np.lexsort((keys, -count))  # heaviest first, then by the two ids
@@ -434,11 +434,10 @@ def _tie_graph(day: DayView, scope: int | None, link_kinds: Collection[str]) -> 
     sorted order (sampling, seeds and tie-breaks then agree across stores)."""
     cols = day.columns
     t = _ties(day, scope, link_kinds)
-    pairs, weight = np.unique(
-        (t.person.astype(np.int64) << 32) | t.body, return_counts=True
-    )  # sorted by (person, body): ids sort as numbers do
+    # sorted by (person, body): ids sort as numbers do
+    pairs, _, weight = groups((t.person.astype(np.int64) << 32) | t.body)
     person, body = (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
-    nodes = np.unique(np.r_[person, body])
+    nodes = distinct(np.r_[person, body])
     ids = cols.ids_of(nodes)
     g = nx.Graph()
     g.add_nodes_from(ids)
@@ -812,7 +811,7 @@ def shortest_path(
     order = _id_order(day, links)
     u, v = links.src[order], links.dst[order]
     pair = (np.minimum(u, v).astype(np.int64) << 32) | np.maximum(u, v)
-    first = np.sort(np.unique(pair, return_index=True)[1])
+    first = np.sort(groups(pair)[1])
     h = nx.Graph()
     h.add_nodes_from(ends)
     h.add_edges_from(zip(u[first].tolist(), v[first].tolist(), strict=True))
