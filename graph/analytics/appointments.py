@@ -142,8 +142,3 @@ def id_lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
     ids = cols.ids_of(pairs.b[rows])
     bounds = [0, *ends.tolist()]
     return [ids[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def label(cols: Columns, node: int) -> str:
-    """The name of a (non-person) node, else its id (``Facts.label``)."""
-    return cols.name(node) or cols.id(node)

@@ -258,6 +258,7 @@ class Columns:
         for key in sorted(self._blocks):
             self._by_kind[key[0]].append(self._blocks[key])
         self._days: OrderedDict[int | None, DayView] = OrderedDict()
+        self._labels: dict[int, str] = {}
 
     # -- nodes -------------------------------------------------------------------------------------
     @property
@@ -294,6 +295,15 @@ class Columns:
         """The numbers of the nodes of ``kind``, sorted (so in id order)."""
         found = self._of_kind.get(kind)
         return found if found is not None else np.empty(0, np.int32)
+
+    def label(self, number: int) -> str:
+        """What a finding calls a node: its name, else its id (a person's is always its id:
+        a name is personal data)."""
+        found = self._labels.get(number)
+        if found is None:  # kept: many findings name the same compound or organization
+            name = self.name(number) if self.kind_of(number) != "Person" else None
+            found = self._labels[number] = name or self.id(number)
+        return found
 
     def mask(self, numbers: NDArray[np.integer[Any]]) -> Bools:
         """A node mask: True at ``numbers``."""

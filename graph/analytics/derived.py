@@ -541,18 +541,9 @@ def employers(day: DayView, people: Int32s) -> list[str]:
     lo = np.searchsorted(employed.a, people, "left").tolist()
     hi = np.searchsorted(employed.a, people, "right").tolist()
     by: list[int] = employed.b.tolist()
-    labels: dict[int, str] = {}
-
-    def label(node: int) -> str:  # Facts.label: a person's is the id
-        found = labels.get(node)
-        if found is None:
-            name = None if cols.kind_of(node) == "Person" else cols.name(node)
-            found = labels[node] = name or cols.id(node)
-        return found
-
     out: list[str] = []
     codes = named.codes[cols.local[people]].tolist()
     for code, a, b in zip(codes, lo, hi, strict=True):
         value = named.value(code)
-        out.append(value if value else "、".join(label(e) for e in by[a:b]) or "?")
+        out.append(value if value else "、".join(cols.label(e) for e in by[a:b]) or "?")
     return out

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .appointments import conflicts, cross_appointment, id_lists, label, pair_keys, represents
+from .appointments import conflicts, cross_appointment, id_lists, pair_keys, represents
 from .columns import NO_DAY, Columns, DayView, Int32s, day_number, day_of
 from .derived import Posts, _join, memberships, owned_compounds, posts
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
@@ -283,10 +283,10 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
             part=cols.id(oc),
             place_of=oc,
             committee=cols.id(oc),
-            committee_name=label(cols, oc),
+            committee_name=cols.label(oc),
             role=_role(seats, i),
             compounds=cols.ids_of(compounds),
-            compound_names=[label(cols, c) for c in compounds.tolist()],
+            compound_names=[cols.label(c) for c in compounds.tolist()],
         )
 
 
@@ -330,10 +330,10 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
             part=f"{cols.id(oc)}:{cols.id(company)}",
             place_of=oc,
             committee=cols.id(oc),
-            committee_name=label(cols, oc),
+            committee_name=cols.label(oc),
             compound=cols.id(compound),
             company=cols.id(company),
-            company_name=label(cols, company),
+            company_name=cols.label(company),
             seat_role=_role(seats, seat),
             job_role=jobs[job] if job >= 0 else "?",
         )

@@ -8,13 +8,13 @@ Each function receives the projection as of the evaluation day and a
 from __future__ import annotations
 
 import datetime as dt  # noqa: F401 (the examples use it)
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._facts import BRANCH_COMMITTEE_ROLES
-from .columns import NO_DAY, Bools, Codes, Columns, DayView, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
     _join,
@@ -369,7 +369,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     # one finding per (building, compound covered by a branch), as each compound lists its own
     within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))
     hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
-    label = _labels(cols)
+    label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
     found = zip(buildings.tolist(), compounds.tolist(), _per_key(living, buildings), strict=True)
     for b, c, people in found:
@@ -425,7 +425,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     src, dst = day.links("MEMBER_OF", source_kind="Person")
     outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
     orgs_of = Pairs.distinct(src[outside], dst[outside])
-    label = _labels(cols)
+    label = cols.label
     people = distinct(orgs_of.a)
     for p, orgs in zip(people.tolist(), _per_key(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
@@ -495,7 +495,7 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     judged = cols.mask(home.a[memberships(day).in_service[home.a]])
     judged[home.a[registered]] = False
     people = np.flatnonzero(judged).astype(np.int32)
-    label = _labels(cols)
+    label = cols.label
     found = zip(people.tolist(), _per_key(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
         yield ctx.finding(
@@ -550,27 +550,6 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 def _branch_covered(day: DayView) -> Bools:
     """Per node: a Party branch COVERS it (:meth:`~._facts.Facts.branches_of` is not empty)."""
     return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
-
-
-def _label(cols: Columns, number: int) -> str:
-    """:meth:`~._facts.Facts.label`: the name, else the id (always the id of a person)."""
-    if cols.kind_of(number) == "Person":
-        return cols.id(number)
-    return cols.name(number) or cols.id(number)
-
-
-def _labels(cols: Columns) -> Callable[[int], str]:
-    """:func:`_label`, each node's found once (a compound or an organization is named by many
-    findings)."""
-    known: dict[int, str] = {}
-
-    def label(number: int) -> str:
-        found = known.get(number)
-        if found is None:
-            found = known[number] = _label(cols, number)
-        return found
-
-    return label
 
 
 def _per_key(pairs: Pairs, keys: Int32s) -> list[list[int]]:
