@@ -119,46 +119,6 @@ def coverage_trend(
     return [_point(graph, base, day, inside) for day in days]
 
 
-#: what :func:`~.coverage.coverage_summary` reads none of when it counts no findings
-HOUSEHOLD_KINDS = frozenset({"Unit"})
-HOUSEHOLD_LINKS = frozenset({"OWNS", "RESIDES_IN"})
-
-
-def rates_only(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """``graph`` without units, ``OWNS`` and ``RESIDES_IN`` links, and the people left with no
-    link: the same coverage rates on every day (``coverage_summary(..., findings=())``) from a
-    fraction of the links. Frozen; it shares the attribute dicts of ``graph``.
-
-    Examples
-    --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> g = tiny_city()
-    >>> r = rates_only(g)
-    >>> r.number_of_edges() < g.number_of_edges(), nx.is_frozen(r)
-    (True, True)
-    """
-    nodes = graph._node  # the graph's own dicts: no view per step
-    keep = {n for n, d in nodes.items() if d.get("kind") not in HOUSEHOLD_KINDS}
-    succ: dict[str, dict[str, dict[str, object]]] = {n: {} for n in keep}
-    pred: dict[str, dict[str, dict[str, object]]] = {n: {} for n in keep}
-    for u, nbrs in graph._succ.items():
-        if u not in keep:
-            continue
-        for v, keys in nbrs.items():
-            if v not in keep:
-                continue
-            kept = {k: d for k, d in keys.items() if d.get("kind") not in HOUSEHOLD_LINKS}
-            if kept:  # one dict for both directions, as NetworkX keeps it
-                succ[u][v] = pred[v][u] = kept
-    alone = {n for n in keep if not succ[n] and not pred[n] and nodes[n].get("kind") == "Person"}
-    out = nx.MultiDiGraph()
-    out.graph.update(graph.graph)
-    out._node = {n: nodes[n] for n in keep if n not in alone}
-    out._succ = out._adj = {n: a for n, a in succ.items() if n not in alone}
-    out._pred = {n: a for n, a in pred.items() if n not in alone}
-    return nx.freeze(out)
-
-
 def _point(graph: nx.MultiDiGraph, base: DayView, day: dt.date, scope: int | None) -> TrendPoint:
     # on the graph's own index, a day view not kept on it: the points go with their views and
     # leave the days the analyses keep in place
