@@ -17,7 +17,7 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from .columns import Bools, Columns
+from .columns import Bools, Columns, columns_for
 from .derived import scope_number, under
 from .discreet import withheld
 from .engine import (
@@ -29,7 +29,6 @@ from .engine import (
     RuleSettings,
     Severity,
 )
-from .projection import indexed_day
 from .remedies import RESPONSIBLE
 
 RULES: dict[str, Rule] = {
@@ -135,7 +134,9 @@ def run_rules(
                 for rid in unknown
             ]
         )
-    day = indexed_day(graph, as_of)
+    # the graph's own index, not its projection's when it is a day view: P7 and G1/G3 read the
+    # history the caller gave (a graph cut to a day has none)
+    day = columns_for(graph).day(as_of)
     inside = None if scope is None else under(day, scope_number(day.columns, scope))
     base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet)
     found: list[Finding] = []

@@ -32,6 +32,7 @@ from govgraph.graph.analytics import (
     Finding,
     RuleSettings,
     Severity,
+    at,
     coverage_summary,
     not_evaluable,
     project,
@@ -1100,3 +1101,15 @@ def test_doc_is_current(demo_history: nx.MultiDiGraph, demo_findings: list[Findi
             )
         )
         raise AssertionError(f"docs/analytics.md is out of date; run `{UPDATE_DOC}`\n{diff[:4000]}")
+
+
+def test_a_graph_cut_to_a_day_holds_no_history_however_it_was_cut() -> None:
+    """P7's history check reads the graph it is given: a day view made of a frozen history (whose
+    index is the history's) answers as a plain copy cut to the day does, without it."""
+    from govgraph.graph.analytics.examples import tiny_city
+
+    history = nx.freeze(tiny_city())
+    frozen_view = run_rules(at(history, AS_OF), as_of=AS_OF)
+    assert frozen_view == run_rules(at(tiny_city(), AS_OF), as_of=AS_OF)
+    whole = run_rules(history, as_of=AS_OF)
+    assert [f.id for f in whole if f not in frozen_view] == ["P7:left_no_transfer:p10"]
