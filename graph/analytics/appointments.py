@@ -135,10 +135,15 @@ def pair_keys(pairs: Pairs) -> NDArray[np.int64]:
 def id_lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
     """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
     every finding at once (two binary searches and one id lookup in all)."""
+    return [cols.ids_of(b) for b in per_node(pairs, nodes)]
+
+
+def per_node(pairs: Pairs, nodes: Int32s) -> list[list[int]]:
+    """Per node of ``nodes``, the ``b`` of its pairs (sorted): one gather for all the findings,
+    not a search each."""
     lo = np.searchsorted(pairs.a, nodes, "left")
     count = np.searchsorted(pairs.a, nodes, "right") - lo
-    ends = np.cumsum(count)
-    rows = np.repeat(lo - (ends - count), count) + np.arange(int(ends[-1]) if len(ends) else 0)
-    ids = cols.ids_of(pairs.b[rows])
-    bounds = [0, *ends.tolist()]
-    return [ids[a:b] for a, b in itertools.pairwise(bounds)]
+    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+    flat: list[int] = pairs.b[rows].tolist()
+    bounds = [0, *np.cumsum(count).tolist()]
+    return [flat[a:b] for a, b in itertools.pairwise(bounds)]

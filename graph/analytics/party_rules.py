@@ -11,9 +11,9 @@ import datetime as dt  # noqa: F401 (the examples use it)
 from collections.abc import Iterator
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ._facts import BRANCH_COMMITTEE_ROLES
+from .appointments import pair_keys, per_node
 from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
@@ -91,7 +91,7 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         for c in lacking.tolist():
             yield ctx.finding("no_branch", c, party_members=int(living[c]))
         return
-    for c, people in zip(lacking.tolist(), _per_key(where, lacking), strict=True):
+    for c, people in zip(lacking.tolist(), per_node(where, lacking), strict=True):
         members = cols.ids_of(people)
         yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
@@ -133,7 +133,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     assert isinstance(form, Codes)
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
     wide = branches[joint & (count > limit)]
-    for b, compounds in zip(wide.tolist(), _per_key(covers, wide), strict=True):
+    for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
         covered = cols.ids_of(compounds)
         yield ctx.finding(
             "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
@@ -234,7 +234,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield ctx.finding("no_committee", b, full_members=int(count[b]))
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
-    for b, holders in zip(wrong.tolist(), _per_key(committee, wrong), strict=True):
+    for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
         yield ctx.finding(
             "committee_size",
             b,
@@ -354,7 +354,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     count = np.bincount(bare.a, minlength=cols.size)
     branches = cols.of_kind("PartyBranch")
     over = branches[count[branches] > limit]
-    for branch, bare_buildings in zip(over.tolist(), _per_key(bare, over), strict=True):
+    for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
         without = cols.ids_of(bare_buildings)
         yield ctx.finding(
             "branch_buildings_without_group",
@@ -371,7 +371,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
     label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
-    found = zip(buildings.tolist(), compounds.tolist(), _per_key(living, buildings), strict=True)
+    found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
     for b, c, people in found:
         names = cols.ids_of(people)
         yield ctx.finding(
@@ -427,7 +427,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     orgs_of = Pairs.distinct(src[outside], dst[outside])
     label = cols.label
     people = distinct(orgs_of.a)
-    for p, orgs in zip(people.tolist(), _per_key(orgs_of, people), strict=True):
+    for p, orgs in zip(people.tolist(), per_node(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
     # the history: every MEMBER_OF link that ended before the day, of people with none today
@@ -491,12 +491,12 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     day, cols = ctx.day, ctx.columns
     home = homes(day)  # (person, compound)
     rp, rt = day.links("REGISTERED_AT", source_kind="Person")
-    registered = np.isin(_keys(home.a, home.b), _keys(rp, rt))
+    registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
     judged = cols.mask(home.a[memberships(day).in_service[home.a]])
     judged[home.a[registered]] = False
     people = np.flatnonzero(judged).astype(np.int32)
     label = cols.label
-    found = zip(people.tolist(), _per_key(home, people), employers(day, people), strict=True)
+    found = zip(people.tolist(), per_node(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
         yield ctx.finding(
             "not_registered",
@@ -550,26 +550,6 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 def _branch_covered(day: DayView) -> Bools:
     """Per node: a Party branch COVERS it (:meth:`~._facts.Facts.branches_of` is not empty)."""
     return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
-
-
-def _per_key(pairs: Pairs, keys: Int32s) -> list[list[int]]:
-    """The ``b`` of the pairs whose ``a`` is each of ``keys``, in order: one gather for all
-    the findings, not a search each."""
-    lo = np.searchsorted(pairs.a, keys, "left")
-    count = np.searchsorted(pairs.a, keys, "right") - lo
-    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    flat: list[int] = pairs.b[rows].tolist()
-    out: list[list[int]] = []
-    at = 0
-    for n in count.tolist():
-        out.append(flat[at : at + n])
-        at += n
-    return out
-
-
-def _keys(a: Int32s, b: Int32s) -> NDArray[np.int64]:
-    """One int64 per pair of node numbers."""
-    return (a.astype(np.int64) << 32) | b.astype(np.int64)
 
 
 def _add_years(days: Int32s, years: Int32s) -> Int32s:
