@@ -397,6 +397,44 @@ PROJECTION_LINKS = (
 )
 
 
+# --- the scan: nodes and links in columns (graph/scan.py) -----------------------------------------
+def _day(value: str) -> str:
+    # a date as its day number (no date objects to hydrate on the client)
+    return f"CASE WHEN {value} IS NULL THEN null ELSE duration.inDays($epoch, {value}).days END"
+
+
+#: one page of every node in id order, one group per kind asked for: [kind, ids, one list per
+#: property of ``$props[kind]``, one per date of ``$dates[kind]``]; the aggregating subquery
+#: answers one row even for a page holding none of them
+SCAN_NODES = (
+    f"MATCH (n:{ENTITY}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
+    "WITH collect(n) AS page "
+    "CALL { WITH page UNWIND page AS n WITH n WHERE n.kind IN $kinds "
+    "WITH n.kind AS kind, collect(n) AS ns "
+    "RETURN collect([kind, [x IN ns | x.id], [p IN $props[kind] | [x IN ns | x[p]]], "
+    f"[p IN $dates[kind] | [x IN ns | {_day('x[p]')}]]]) AS groups }} "
+    "RETURN groups, page[-1].id AS last, size(page) AS scanned"
+)
+
+
+@functools.cache
+def scan_links(kind: str) -> str:
+    """One page of the links of ``kind`` in id order (the link-id index's order): their ends,
+    their id when it has a key ("" otherwise), one list per property of ``$props``, one per
+    date of ``$dates``."""
+    return (
+        f"MATCH ()-[r:{rel_type(kind)}]->() WHERE r.id > $after "
+        "WITH r ORDER BY r.id LIMIT $limit WITH collect(r) AS page "
+        "WITH page, [r IN page | startNode(r).id] AS src, [r IN page | endNode(r).id] AS dst "
+        "RETURN src, dst, [i IN range(0, size(page) - 1) | "
+        "CASE WHEN page[i].id = src[i] + '|' + type(page[i]) + '|' + dst[i] THEN '' "
+        "ELSE page[i].id END] AS keyed, "
+        "[p IN $props | [r IN page | r[p]]] AS props, "
+        f"[p IN $dates | [r IN page | {_day('r[p]')}]] AS days, "
+        "page[-1].id AS last, size(page) AS scanned"
+    )
+
+
 # --- lists: filters, sorting and keyset pagination compiled to Cypher ----------------------------
 class Params:
     """Collects parameters and hands out their names."""

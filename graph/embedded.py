@@ -29,7 +29,7 @@ import logging
 import os
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -78,6 +78,7 @@ from .query import (
     encode_cursor,
 )
 from .read_lane import ReadLane
+from .scan import LinkColumns, NodeColumns, Scan, ScanSpec, day_number, is_date
 from .search import rank_names
 
 log = logging.getLogger("govgraph.store")
@@ -653,6 +654,38 @@ class EmbeddedStore(GraphStore):
                 g.add_edge(u, v, key=lid, kind=lk.kind, **lk.props)
         return g
 
+    async def scan(self, spec: ScanSpec) -> Scan:
+        self.stats.count("scan")
+        for k in spec.nodes:
+            node_kind(k)
+        for k in spec.links:
+            link_kind(k)
+        return await self.lane.read(self._scan, spec)
+
+    def _scan(self, spec: ScanSpec) -> Scan:
+        nodes: dict[str, NodeColumns] = {}
+        for kind, wanted in spec.nodes.items():
+            ids = list(self._by_kind.get(kind, ()))
+            props = [self._node(n).props for n in ids]
+            nodes[kind] = NodeColumns(ids, _columns(kind, wanted, props))
+        links: dict[str, list[Link]] = {k: [] for k in spec.links}
+        for lid in self._links:
+            lk = self._link(lid)
+            if lk.kind in links:
+                links[lk.kind].append(lk)
+        return Scan(
+            nodes,
+            {
+                kind: LinkColumns(
+                    [lk.source for lk in found],
+                    [lk.target for lk in found],
+                    [lk.key for lk in found],
+                    _columns(kind, spec.links[kind], [lk.props for lk in found]),
+                )
+                for kind, found in links.items()
+            },
+        )
+
     # -- the port: lifecycle ----------------------------------------------------------------------
     async def init_schema(self) -> None:
         return None
@@ -809,3 +842,13 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _columns(
+    kind: str, wanted: Sequence[str], props: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
+    """Per property of ``wanted``, its value in each of ``props`` (dates as day numbers)."""
+    return {
+        p: [day_number(r.get(p)) for r in props] if is_date(kind, p) else [r.get(p) for r in props]
+        for p in wanted
+    }

@@ -69,10 +69,15 @@ from .query import (
     decode_cursor,
     encode_cursor,
 )
+from .scan import LinkColumns, NodeColumns, Scan, ScanSpec, is_date
 from .search import lucene_query, rank_names
 
 #: nodes per page when the analytics projection is read (see cypher.PROJECTION_NODES)
 PROJECTION_PAGE = 5_000
+#: nodes or links a page of the scan reads (a few MB of lists in the server's heap)
+SCAN_PAGE = 50_000
+#: the day numbers' day 0
+_EPOCH = dt.date(1970, 1, 1)
 
 
 #: seconds between sending a read again that the server refused for now (``TransientError``)
@@ -557,6 +562,48 @@ class Neo4jStore(GraphStore):
             lid, kind, source, target, props = row
             g.add_edge(source, target, key=lid, kind=kind, **_props(props, drop=("id",)))
         return g
+
+    async def scan(self, spec: ScanSpec) -> Scan:
+        for k in spec.nodes:
+            node_kind(k)
+        for k in spec.links:
+            link_kind(k)
+        nodes = {k: NodeColumns([], {p: [] for p in props}) for k, props in spec.nodes.items()}
+        # properties and dates apart: the statement turns dates into day numbers
+        plain = {k: [p for p in ps if not is_date(k, p)] for k, ps in spec.nodes.items()}
+        dates = {k: [p for p in ps if is_date(k, p)] for k, ps in spec.nodes.items()}
+        params = {"kinds": list(spec.nodes), "props": plain, "dates": dates, "epoch": _EPOCH}
+        async for page in self._scan_pages(cypher.SCAN_NODES, params):
+            for kind, ids, values, days in page["groups"]:
+                found = nodes[kind]
+                found.ids.extend(ids)
+                for p, v in zip((*plain[kind], *dates[kind]), (*values, *days), strict=True):
+                    found.props[p].extend(v)
+        links: dict[str, LinkColumns] = {}
+        for kind, props in spec.links.items():
+            found_l = links[kind] = LinkColumns([], [], [], {p: [] for p in props})
+            lplain = [p for p in props if not is_date(kind, p)]
+            ldates = [p for p in props if is_date(kind, p)]
+            params = {"props": lplain, "dates": ldates, "epoch": _EPOCH}
+            async for page in self._scan_pages(cypher.scan_links(kind), params):
+                found_l.sources.extend(page["src"])
+                found_l.targets.extend(page["dst"])
+                found_l.keys.extend(lid and parse_link_id(lid)[3] for lid in page["keyed"])
+                for p, v in zip((*lplain, *ldates), (*page["props"], *page["days"]), strict=True):
+                    found_l.props[p].extend(v)
+        return Scan(nodes, links)
+
+    async def _scan_pages(
+        self, text: str, params: Mapping[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The records of a paged scan statement, page after page, each in one read."""
+        after = ""
+        while True:
+            (record,) = await self._read("scan", text, after=after, limit=SCAN_PAGE, **params)
+            yield record
+            if record["scanned"] < SCAN_PAGE:
+                return
+            after = record["last"]
 
     async def _pages(
         self, operation: str, text: str, params: Mapping[str, Any]

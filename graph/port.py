@@ -32,6 +32,7 @@ from .expand import EVERYTHING, Expansion, Hop, Wanted, expand_by_level
 from .model import Link, Neighbour, Node
 from .places import Aggregate
 from .query import Counts, Direction, Filter, Page, SortKey
+from .scan import Scan, ScanSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,12 @@ class GraphStore(abc.ABC):
     ) -> nx.MultiDiGraph:
         """A NetworkX view for analytics: nodes carry ``kind`` and their properties, edges are
         keyed by link id and carry ``kind`` and their properties. Empty selections mean all."""
+
+    @abc.abstractmethod
+    async def scan(self, spec: ScanSpec) -> Scan:
+        """The nodes and links of the kinds ``spec`` names, in columns, with the properties it
+        names (dates as day numbers: :mod:`.scan`); every link of a kind, whether or not its
+        ends are of kinds asked for, whatever its days. For the analytics index."""
 
     # -- lifecycle --------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -62,6 +62,7 @@ from .query import (
     Related,
     SortKey,
 )
+from .scan import Scan, ScanSpec
 
 PERSON = dis.PERSON
 _HOMES = ("Unit", "Building")
@@ -511,6 +512,15 @@ class RoleView(GraphStore):
                 raise ForbiddenError("the researcher role may not search people by name")
             kinds = list(kinds) or [k for k in NODE_KINDS if k != PERSON]
         return [self._node(n) for n in await self.inner.search(text, kinds=kinds, limit=limit)]
+
+    async def scan(self, spec: ScanSpec) -> Scan:
+        # the raw columns, unmasked: the analytics index behind the department's findings
+        if self.role is not Role.DEPARTMENT:
+            raise ForbiddenError(
+                f"the {self.role.value} role may not read the store in columns; the analytics "
+                "answer it through its own view"
+            )
+        return await self.inner.scan(spec)
 
     async def projection(
         self,

@@ -40,7 +40,7 @@ from ..port import GraphStore, WriteBatch
 from . import _heap
 from ._facts import keep_facts, known_facts
 from ._patch import Changes, Derived
-from .columns import keep_columns, known_columns
+from .columns import Columns, build_scanned, columns_for, index_spec, keep_columns, known_columns
 from .columns_patch import patched
 from .projection import at, day_views, keep_day_view, project
 
@@ -112,6 +112,7 @@ class AnalyticsCache:
         self._key: Hashable = None
         self._built_at = 0.0
         self._history: nx.MultiDiGraph | None = None
+        self._index: Columns | None = None
         #: writes made through ``store`` since the last build, with the version after each;
         #: None once they outgrow ``max_patch`` (the next call rebuilds instead)
         self._pending: list[tuple[Hashable, WriteBatch]] | None = []
@@ -135,36 +136,70 @@ class AnalyticsCache:
         self._listeners.append(listener)
 
     def _fresh(self) -> bool:
-        if self._history is None:
+        if self._history is None and self._index is None:
             return False
         if self._ttl is not None and self._clock() - self._built_at >= self._ttl:
             return False
         return self._version is None or self._version() == self._key
 
+    async def index(self) -> Columns:
+        """The columnar index of the store's current version, what the analyses read. Read
+        from the store in columns (:meth:`~govgraph.graph.port.GraphStore.scan`), with no
+        NetworkX projection, unless the projection is held already (then its index)."""
+        if self._fresh() and self._index is not None:
+            self.stats.hits += 1
+            return self._index
+        async with self._lock:
+            await self._refresh(history=False)
+            if self._index is None:  # held as a projection, or a patch could not carry it
+                self._index = (
+                    columns_for(self._history)
+                    if self._history is not None
+                    else build_scanned(await self.store.scan(index_spec()))
+                )
+            return self._index
+
     async def history(self) -> nx.MultiDiGraph:
         """The projection with the whole history (for :func:`~.rules.run_rules`)."""
-        if self._fresh():
+        if self._fresh() and self._history is not None:
             self.stats.hits += 1
-            assert self._history is not None
             return self._history
         async with self._lock:
-            if self._fresh():  # another request brought it up to date meanwhile
-                self.stats.hits += 1
-            elif (patched := self._patched()) is not None:
-                self._drop()
-                self._history, self._key = patched
-                self.stats.patches += 1
-                self._held()
-            else:
-                self._pending, self._pending_records = [], 0
-                key = self._version() if self._version is not None else None
-                self._drop()
+            await self._refresh(history=True)
+            assert self._history is not None
+            return self._history
+
+    async def _refresh(self, *, history: bool) -> None:
+        """Bring the held version up to date (under the lock): patched for this process's own
+        writes when it can be, else read again (as a projection when ``history``, else in
+        columns); then read the projection of the version held if ``history`` asks for it."""
+        if self._fresh():  # another request brought it up to date meanwhile
+            self.stats.hits += 1
+        elif (patched := self._patched()) is not None:
+            self._drop()
+            self._history, self._index, self._key = patched
+            self.stats.patches += 1
+            self._held()
+        else:
+            self._pending, self._pending_records = [], 0
+            key = self._version() if self._version is not None else None
+            self._drop()
+            if history:
                 self._history = nx.freeze(await project(self.store))
-                self._key, self._built_at = key, self._clock()
-                self.stats.builds += 1
-                self._held()
-        assert self._history is not None
-        return self._history
+            else:
+                self._index = build_scanned(await self.store.scan(index_spec()))
+            self._key, self._built_at = key, self._clock()
+            self.stats.builds += 1
+            self._held()
+        if history and self._history is None:
+            # the index was read in columns: the projection of the same version, sharing it
+            # unless a write came in while the projection was read (then it builds its own)
+            key = self._version() if self._version is not None else None
+            self._history = nx.freeze(await project(self.store))
+            same = self._version is not None and key == self._key == self._version()
+            if same and self._index is not None:
+                keep_columns(self._history, self._index)
+            self._held()
 
     async def graph(self, as_of: dt.date) -> nx.MultiDiGraph:
         """The projection as of ``as_of`` (links valid that day), for the tie analyses."""
@@ -184,6 +219,7 @@ class AnalyticsCache:
         it is freed by reference counting when they are done, once the views NetworkX cached
         on it (cycles, see :func:`~._heap.uncycle`) are dropped."""
         old, self._history = self._history, None
+        self._index = None
         if old is None:
             return False
         for view in day_views(old).values():
@@ -201,11 +237,14 @@ class AnalyticsCache:
         else:
             self._pending.append((version, batch))
 
-    def _patched(self) -> tuple[nx.MultiDiGraph, Hashable] | None:
-        """The held projection with the writes made since applied, when they are all known:
-        every version between the held one and the store's current one came through
-        :meth:`_on_write`, and the time-to-live (if any) has not run out."""
-        if self._history is None or self._pending is None or not self._patchable:
+    def _patched(self) -> tuple[nx.MultiDiGraph | None, Columns | None, Hashable] | None:
+        """The held projection and index with the writes made since applied, when they are all
+        known: every version between the held one and the store's current one came through
+        :meth:`_on_write`, and the time-to-live (if any) has not run out. An index that cannot
+        be patched (a node changed kind) comes back None, to be read again."""
+        if self._pending is None or not self._patchable:
+            return None
+        if self._history is None and self._index is None:
             return None
         if self._ttl is not None and self._clock() - self._built_at >= self._ttl:
             return None
@@ -219,7 +258,10 @@ class AnalyticsCache:
         # deletes are idempotent, so the suffix in order always ends at the current state
         changes = [Changes.of(b) for v, b in self._pending if isinstance(v, int) and v > self._key]
         self._pending, self._pending_records = [], 0
-        return carry_over(self._history, changes), current
+        if self._history is not None:
+            history = carry_over(self._history, changes)
+            return history, known_columns(history), current
+        return None, _patch_index(self._index, changes), current
 
 
 def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.MultiDiGraph:
@@ -259,13 +301,19 @@ def carry_over(history: nx.MultiDiGraph, changes: Sequence[Changes]) -> nx.Multi
 
 
 def _carry_columns(old: nx.MultiDiGraph, new: nx.MultiDiGraph, changes: Sequence[Changes]) -> None:
-    cols = known_columns(old)
-    for c in changes:
-        if cols is None:  # a node changed kind: the next reader rebuilds
-            return
-        cols = patched(cols, c)
+    cols = _patch_index(known_columns(old), changes)
     if cols is not None:
         keep_columns(new, cols)
+
+
+def _patch_index(cols: Columns | None, changes: Sequence[Changes]) -> Columns | None:
+    """``cols`` with ``changes`` applied; None when a node changed kind (the next reader
+    rebuilds) or there is no index."""
+    for c in changes:
+        if cols is None:
+            return None
+        cols = patched(cols, c)
+    return cols
 
 
 def _carry_facts(old: nx.MultiDiGraph, new: nx.MultiDiGraph, touched: set[str]) -> None:

@@ -49,6 +49,9 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ..model import parse_link_id
+from ..scan import LinkColumns, NodeColumns, Scan, ScanSpec
+from ..scan import day_number as scan_day
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 Int32s: TypeAlias = NDArray[np.int32]
 Bools: TypeAlias = NDArray[np.bool_]
@@ -123,13 +126,8 @@ def day_number(value: object) -> int:
     >>> day_number(dt.date(1970, 1, 2)), day_number("2021-05-31"), day_number(None) == NO_DAY
     (1, 18778, True)
     """
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.toordinal() - _EPOCH
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value).toordinal() - _EPOCH
-    return NO_DAY
+    found = scan_day(value)
+    return NO_DAY if found is None else found
 
 
 def day_of(number: int) -> dt.date | None:
@@ -439,13 +437,25 @@ class DayView:
         return self._memo[key]
 
 
-# -- building -------------------------------------------------------------------------------------
-def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns:
-    """The index of ``nodes`` and ``links`` (links whose ends are not among ``nodes`` are left
-    out, as a projection leaves them out).
+#: what an analysis reads: a projection (whole history or cut to a day), an index (the whole
+#: history) or a day's view of one
+Indexed: TypeAlias = "nx.MultiDiGraph | Columns | DayView"
 
-    The rows are read once each: a store that reads its data in columns can feed them as it
-    reads, with no graph of Python objects in between.
+
+# -- building -------------------------------------------------------------------------------------
+def index_spec() -> ScanSpec:
+    """What the index reads of a store (:meth:`~govgraph.graph.port.GraphStore.scan`): every
+    analytic node kind with its name and the columns of :data:`NODE_COLUMNS`, every analytic
+    link kind with its days and the columns of :data:`LINK_COLUMNS`."""
+    return ScanSpec(
+        nodes={k: ("name", *NODE_COLUMNS.get(k, {})) for k in ANALYTIC_NODE_KINDS},
+        links={k: ("since", "until", *LINK_COLUMNS.get(k, ())) for k in ANALYTIC_LINK_KINDS},
+    )
+
+
+def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns:
+    """The index of ``nodes`` and ``links`` given as records (:func:`columns_of` a graph; a
+    patch's new rows): :func:`build_scanned` of them in columns.
 
     Examples
     --------
@@ -457,24 +467,148 @@ def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns
     >>> b.kind, cols.ids_of(b.src), b.since.tolist(), b.valid(day_number("2020-12-31")).tolist()
     ('PART_OF', ['b1'], [18628], [False])
     """
-    ordered = sorted(nodes, key=lambda r: r[0])
-    kinds = tuple(sorted({r[1] for r in ordered}))
-    kind_code = {k: i for i, k in enumerate(kinds)}
-    ids = np.array([r[0].encode() for r in ordered], dtype=np.bytes_)
-    kind = np.fromiter((kind_code[r[1]] for r in ordered), np.int8, count=len(ordered))
-    names = [name.encode() if isinstance(name := r[2].get("name"), str) else b"" for r in ordered]
-    name_off = np.zeros(len(names) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, names), np.int64, count=len(names)), out=name_off[1:])
-    name_buf = np.frombuffer(b"".join(names), np.uint8)
+    node_cols: dict[str, NodeColumns] = {}
+    for nid, kind, props in nodes:
+        found = node_cols.get(kind)
+        if found is None:
+            wanted = ("name", *NODE_COLUMNS.get(kind, {}))
+            found = node_cols[kind] = NodeColumns([], {p: [] for p in wanted})
+        found.ids.append(nid)
+        for p, values in found.props.items():
+            values.append(_scanned(p, NODE_COLUMNS.get(kind, {}).get(p) == "day", props))
+    link_cols: dict[str, LinkColumns] = {}
+    for source, target, kind, key, props in links:
+        found_l = link_cols.get(kind)
+        if found_l is None:
+            wanted = ("since", "until", *LINK_COLUMNS.get(kind, ()))
+            found_l = link_cols[kind] = LinkColumns([], [], [], {p: [] for p in wanted})
+        found_l.sources.append(source)
+        found_l.targets.append(target)
+        found_l.keys.append(key)
+        for p, values in found_l.props.items():
+            values.append(_scanned(p, p in ("since", "until"), props))
+    return build_scanned(Scan(node_cols, link_cols))
+
+
+def _scanned(prop: str, is_day: bool, props: Mapping[str, Any]) -> Any:
+    """A record's value as a scan reads it (a date as its day number)."""
+    value = props.get(prop)
+    return scan_day(value) if is_day else value
+
+
+def build_scanned(scan: Scan) -> Columns:
+    """The index of what a store's scan read (:func:`index_spec`); links whose ends were not
+    read are left out, as a projection leaves them out.
+
+    The lists are read once each, with no object per node or link in between: a province's
+    index is built in seconds from its columns.
+    """
+    kinds = tuple(sorted(k for k, c in scan.nodes.items() if c.ids))
+    sizes = [len(scan.nodes[k].ids) for k in kinds]
+    read = np.array([i.encode() for k in kinds for i in scan.nodes[k].ids], dtype=np.bytes_)
+    order = np.argsort(read, kind="stable")
+    ids = read[order]
+    del read
+    kind = np.repeat(np.arange(len(kinds), dtype=np.int8), sizes)[order]
+    # where each kind's rows start among the rows as read, and each node's row as read
+    starts = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    names = [
+        name.encode() if isinstance(name, str) else b""
+        for k in kinds
+        for name in scan.nodes[k].props.get("name", [None] * len(scan.nodes[k].ids))
+    ]
+    in_order = [names[i] for i in order.tolist()]
     del names
-    columns = _node_columns(ordered)
+    name_off = np.zeros(len(in_order) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, in_order), np.int64, count=len(in_order)), out=name_off[1:])
+    name_buf = np.frombuffer(b"".join(in_order), np.uint8)
+    del in_order
+    columns: dict[tuple[str, str], Column] = {}
+    for code, k in enumerate(kinds):
+        # the kind's rows as read, in the order of their ids
+        rows = (order[kind == code] - starts[code]).tolist()
+        for prop, how in NODE_COLUMNS.get(k, {}).items():
+            values = scan.nodes[k].props.get(prop) or [None] * sizes[code]
+            columns[k, prop] = _column([values[i] for i in rows], how)
+    for k, props in NODE_COLUMNS.items():
+        for prop, how in props.items():
+            columns.setdefault((k, prop), _column([], how))
     # a transient lookup for the link ends (the index itself finds an id by binary search)
-    number = {r[0]: i for i, r in enumerate(ordered)}
-    del ordered
-    blocks = _blocks(links, number, kind, kinds)
+    number = {nid.decode(): i for i, nid in enumerate(ids.tolist())}
+    blocks: dict[tuple[str, str, str], Block] = {}
+    for link_kind, found in scan.links.items():
+        blocks.update(_blocks(link_kind, found, number, kind, kinds))
     return Columns(
         ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
     )
+
+
+def _column(values: Sequence[Any], how: str) -> Column:
+    """A node column of scanned values (dates already day numbers)."""
+    if how == "day":
+        days = (NO_DAY if v is None else v for v in values)
+        return np.fromiter(days, np.int32, count=len(values))
+    return column_of(values, how)
+
+
+def _days(values: Sequence[int | None], none: int) -> Int32s:
+    return np.fromiter((none if v is None else v for v in values), np.int32, count=len(values))
+
+
+def _blocks(
+    link_kind: str,
+    found: LinkColumns,
+    number: Mapping[str, int],
+    kind: NDArray[np.int8],
+    kinds: tuple[str, ...],
+) -> dict[tuple[str, str, str], Block]:
+    """The blocks of one link kind's scanned columns, split by the kinds of their ends."""
+    n = len(found.sources)
+    src = np.fromiter((number.get(x, -1) for x in found.sources), np.int32, count=n)
+    dst = np.fromiter((number.get(x, -1) for x in found.targets), np.int32, count=n)
+    read = np.flatnonzero((src >= 0) & (dst >= 0))
+    if not len(read):
+        return {}
+    rows = read.tolist()
+    src, dst = src[read], dst[read]
+
+    def kept(values: Sequence[Any]) -> Sequence[Any]:
+        return values if len(rows) == n else [values[i] for i in rows]
+
+    since = _days(kept(found.props.get("since") or [None] * n), NO_SINCE)
+    until = _days(kept(found.props.get("until") or [None] * n), NO_UNTIL)
+    # one dictionary per link kind, so a code means the same in each of its blocks
+    props = {
+        p: Codes.of(kept(found.props.get(p) or [None] * n)) for p in LINK_COLUMNS.get(link_kind, ())
+    }
+    key_codes = Codes.of(kept(found.keys))  # "" sorts first: a link without a key comes first
+    order = np.lexsort((key_codes.codes, dst, src))
+    src, dst = src[order], dst[order]
+    since, until = since[order], until[order]
+    keys = key_codes.take(order)
+    props = {p: c.take(order) for p, c in props.items()}
+    pair = kind[src].astype(np.int32) * len(kinds) + kind[dst]
+    out: dict[tuple[str, str, str], Block] = {}
+    for code in distinct(pair).tolist():
+        picked = np.flatnonzero(pair == code)
+        b_dst = dst[picked]
+        keyed = {
+            i: keys.values[k] for i, k in enumerate(keys.codes[picked].tolist()) if keys.values[k]
+        }
+        source_kind, target_kind = kinds[code // len(kinds)], kinds[code % len(kinds)]
+        out[link_kind, source_kind, target_kind] = Block(
+            kind=link_kind,
+            source_kind=source_kind,
+            target_kind=target_kind,
+            src=src[picked],
+            dst=b_dst,
+            since=since[picked],
+            until=until[picked],
+            props={p: c.take(picked) for p, c in props.items()},
+            keyed=keyed,
+            by_dst=np.lexsort((src[picked], b_dst)).astype(np.int32),
+        )
+    return out
 
 
 #: the index of each frozen projection, built once however many analyses read it (the entry goes
@@ -482,14 +616,17 @@ def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns
 _KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, Columns] = weakref.WeakKeyDictionary()
 
 
-def columns_for(graph: nx.MultiDiGraph) -> Columns:
-    """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one.
+def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
+    """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one; an
+    index is its own.
 
     >>> from govgraph.graph.analytics.examples import tiny_city
     >>> g = nx.freeze(tiny_city())
     >>> columns_for(g) is columns_for(g), columns_for(tiny_city()) is columns_for(tiny_city())
     (True, False)
     """
+    if isinstance(graph, Columns):
+        return graph
     if not nx.is_frozen(graph):
         return columns_of(graph)
     found = _KEPT.get(graph)
@@ -526,20 +663,6 @@ def columns_of(graph: nx.MultiDiGraph) -> Columns:
     return build_columns(nodes, links())
 
 
-def _node_columns(ordered: Sequence[NodeRow]) -> dict[tuple[str, str], Column]:
-    by_kind: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for _, kind, props in ordered:
-        if kind in NODE_COLUMNS:
-            by_kind[kind].append(props)
-    out: dict[tuple[str, str], Column] = {}
-    for kind, props in NODE_COLUMNS.items():
-        rows = by_kind.get(kind, [])
-        for prop, how in props.items():
-            values = [r.get(prop) for r in rows]
-            out[kind, prop] = column_of(values, how)
-    return out
-
-
 def column_of(values: Sequence[Any], how: str) -> Column:
     """A column of ``values`` held as ``how`` says (see :data:`NODE_COLUMNS`)."""
     n = len(values)
@@ -557,74 +680,3 @@ def column_of(values: Sequence[Any], how: str) -> Column:
     if how == "bool":
         return np.fromiter((v is True for v in values), np.bool_, count=n)
     return Codes.of(values)
-
-
-class _Rows:
-    """The links of one kind as read, column by column."""
-
-    def __init__(self, props: Sequence[str]) -> None:
-        self.src: list[int] = []
-        self.dst: list[int] = []
-        self.since: list[int] = []
-        self.until: list[int] = []
-        self.keys: list[str] = []
-        self.props: dict[str, list[Any]] = {p: [] for p in props}
-
-
-def _blocks(
-    links: Iterable[LinkRow],
-    number: Mapping[str, int],
-    kind: NDArray[np.int8],
-    kinds: tuple[str, ...],
-) -> dict[tuple[str, str, str], Block]:
-    grouped: dict[str, _Rows] = {}
-    for source, target, link_kind, key, props in links:
-        s, t = number.get(source), number.get(target)
-        if s is None or t is None:
-            continue
-        rows = grouped.get(link_kind)
-        if rows is None:
-            rows = grouped[link_kind] = _Rows(LINK_COLUMNS.get(link_kind, ()))
-        rows.src.append(s)
-        rows.dst.append(t)
-        rows.since.append(day_number(props.get("since")))
-        end = day_number(props.get("until"))
-        rows.until.append(NO_UNTIL if end == NO_DAY else end)
-        rows.keys.append(key)
-        for p, values in rows.props.items():
-            values.append(props.get(p))
-    out: dict[tuple[str, str, str], Block] = {}
-    for link_kind, rows in grouped.items():
-        src = np.array(rows.src, np.int32)
-        dst = np.array(rows.dst, np.int32)
-        # one dictionary per link kind, so a code means the same in each of its blocks
-        props = {p: Codes.of(v) for p, v in rows.props.items()}
-        key_codes = Codes.of(rows.keys)  # "" sorts first: a link without a key comes first
-        order = np.lexsort((key_codes.codes, dst, src))
-        src, dst = src[order], dst[order]
-        since = np.array(rows.since, np.int32)[order]
-        until = np.array(rows.until, np.int32)[order]
-        keys = key_codes.take(order)
-        props = {p: c.take(order) for p, c in props.items()}
-        pair = kind[src].astype(np.int32) * len(kinds) + kind[dst]
-        for code in np.unique(pair).tolist():
-            picked = np.flatnonzero(pair == code)
-            b_dst = dst[picked]
-            keyed = {
-                i: keys.values[k]
-                for i, k in enumerate(keys.codes[picked].tolist())
-                if keys.values[k]
-            }
-            out[link_kind, kinds[code // len(kinds)], kinds[code % len(kinds)]] = Block(
-                kind=link_kind,
-                source_kind=kinds[code // len(kinds)],
-                target_kind=kinds[code % len(kinds)],
-                src=src[picked],
-                dst=b_dst,
-                since=since[picked],
-                until=until[picked],
-                props={p: c.take(picked) for p, c in props.items()},
-                keyed=keyed,
-                by_dst=np.lexsort((src[picked], b_dst)).astype(np.int32),
-            )
-    return out

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from ._facts import LEVEL_KINDS, LEVELS
 from .appointments import cross_appointment, pair_keys, represents
-from .columns import NO_DAY, Bools, DayView, Int32s, day_number, distinct
+from .columns import NO_DAY, Bools, DayView, Indexed, Int32s, day_number, distinct
 from .derived import (
     Pairs,
     employers,
@@ -150,7 +150,7 @@ class _Tallies:
         return int(self.counts[np.searchsorted(self.places, places), 0].sum())
 
 
-def _day(graph: nx.MultiDiGraph, as_of: dt.date) -> DayView:
+def _day(graph: Indexed, as_of: dt.date) -> DayView:
     """The index of ``at(graph, as_of)`` (the links of ``graph`` valid on ``as_of``), read from
     the index ``graph`` has rather than from a view cut and indexed for the day."""
     day = indexed_day(graph)
@@ -158,6 +158,8 @@ def _day(graph: nx.MultiDiGraph, as_of: dt.date) -> DayView:
         return day.columns.day(as_of)
     if day.day == day_number(as_of):
         return day
+    if not isinstance(graph, nx.MultiDiGraph):
+        return indexed_day(graph, as_of)  # a day's view answers for its own day only
     return indexed_day(at(graph, as_of))  # a view of another day: the links valid on both
 
 
@@ -243,7 +245,7 @@ def _by(column: object, local: Int32s, today: int) -> Bools:
 
 
 def coverage_summary(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     as_of: dt.date,
     scope: str | None = None,
     *,
@@ -359,7 +361,7 @@ _ORDER = {
 
 
 def uncovered_communities(
-    graph: nx.MultiDiGraph, findings: Sequence[Finding], scope: str | None = None
+    graph: Indexed, findings: Sequence[Finding], scope: str | None = None
 ) -> list[CommunityGaps]:
     """Communities ranked by their gaps: most gap findings first, then most compounds with a
     gap, then most findings of any severity, then id.
@@ -460,7 +462,7 @@ class EmployerRegistration:
 
 
 def registration_by_employer(
-    graph: nx.MultiDiGraph, as_of: dt.date, scope: str | None = None
+    graph: Indexed, as_of: dt.date, scope: str | None = None
 ) -> list[EmployerRegistration]:
     """Rule P8 rolled up by employer: in-service members with a known home, and those
     REGISTERED_AT a compound they live in; lowest rate first, then by employer.

@@ -17,7 +17,7 @@ import networkx as nx
 from ..model import valid_on
 from ..port import GraphStore
 from ._patch import Derived
-from .columns import DayView, columns_for
+from .columns import Columns, DayView, Indexed, columns_for, day_number
 from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 
@@ -167,10 +167,11 @@ def _remember_origin(graph: nx.MultiDiGraph, as_of: dt.date, view: nx.MultiDiGra
         _ORIGIN[view] = (weakref.ref(graph), as_of)
 
 
-def indexed_day(graph: nx.MultiDiGraph, as_of: dt.date | None = None) -> DayView:
+def indexed_day(graph: Indexed, as_of: dt.date | None = None) -> DayView:
     """The columnar index of ``graph`` on ``as_of`` (None: the day ``graph`` was cut to, or
     its whole history): for a view :func:`at` made of a frozen projection, asked on its own
-    day, that projection's index (built once for every day asked); otherwise the index of
+    day, that projection's index (built once for every day asked); for an index, its view of
+    the day; a day's view is its own (it holds no other day); otherwise the index of
     ``graph`` itself.
 
     Examples
@@ -184,6 +185,12 @@ def indexed_day(graph: nx.MultiDiGraph, as_of: dt.date | None = None) -> DayView
     >>> indexed_day(at(tiny_city(), AS_OF)).day is None  # a mutable graph: indexed as it is
     True
     """
+    if isinstance(graph, DayView):
+        if as_of is not None and graph.day != day_number(as_of):
+            raise ValueError(f"a view of day {graph.day} has no links of {as_of}")
+        return graph
+    if isinstance(graph, Columns):
+        return graph.day(as_of)
     origin = _ORIGIN.get(graph)
     history = origin[0]() if origin is not None else None
     if origin is None or history is None or as_of not in (None, origin[1]):

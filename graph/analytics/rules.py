@@ -77,7 +77,7 @@ def not_evaluable() -> list[tuple[str, Check]]:
 
 
 def run_rules(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | Columns,
     settings: RuleSettings | None = None,
     *,
     as_of: dt.date,
@@ -160,7 +160,7 @@ def _under(finding: Finding, scope: str | None, inside: Bools, columns: Columns)
 
 
 def run_rule(
-    rule_id: str, graph: nx.MultiDiGraph, as_of: dt.date, **thresholds: Any
+    rule_id: str, graph: nx.MultiDiGraph | Columns, as_of: dt.date, **thresholds: Any
 ) -> list[Finding]:
     """Evaluate one rule, with thresholds overriding the defaults (for examples and tests).
 

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import Block, Bools, Columns, DayView, Int32s, day_of, distinct, groups
+from .columns import Block, Bools, Columns, DayView, Indexed, Int32s, day_of, distinct, groups
 from .derived import Pairs, _join, place, posts, scope_number, under
 from .projection import indexed_day, project
 
@@ -88,7 +88,7 @@ class CompoundTies:
     secretary_chairs: bool | None
 
 
-def cross_appointments(graph: nx.MultiDiGraph, scope: str | None = None) -> list[CompoundTies]:
+def cross_appointments(graph: Indexed, scope: str | None = None) -> list[CompoundTies]:
     """Per compound with a branch or a committee: the cross-appointment rate (committee seats
     held by branch committee members ÷ seats) and whether the branch secretary is the chair.
 
@@ -242,7 +242,7 @@ def _roles(cols: Columns, kind: str) -> tuple[str, ...]:
 
 
 def multi_post_holders(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     scope: str | None = None,
     *,
     min_bodies: int = 2,
@@ -316,9 +316,7 @@ class ConflictOfInterest:
     job_role: str
 
 
-def conflicts_of_interest(
-    graph: nx.MultiDiGraph, scope: str | None = None
-) -> list[ConflictOfInterest]:
+def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[ConflictOfInterest]:
     """Committee members EMPLOYED_BY a company that MANAGES the compound their committee
     REPRESENTS (rule O5): the committee is meant to supervise that company.
 
@@ -370,7 +368,7 @@ class Interlock:
 
 
 def interlocks(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     scope: str | None = None,
     *,
     link_kinds: Collection[str] = TIE_LINKS,
@@ -466,7 +464,7 @@ class Broker:
 
 
 def brokers(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     scope: str | None = None,
     *,
     kinds: Collection[str] = ("Person",),
@@ -536,7 +534,7 @@ class TieCommunity:
 
 
 def communities(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     scope: str | None = None,
     *,
     seed: int = 0,
@@ -713,7 +711,7 @@ def _nodes(cols: Columns, ids: Sequence[str]) -> list[int]:
 
 
 def ego_network(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     node_id: str,
     depth: int = 1,
     *,
@@ -776,7 +774,7 @@ class Path:
 
 
 def shortest_path(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     a: str,
     b: str,
     link_kinds: Collection[str] | None = None,

@@ -14,11 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import networkx as nx
-
 from ..errors import Problem, ValidationError
 from ._dates import add_months, month_end
-from .columns import DayView, day_number
+from .columns import DayView, Indexed, day_number
 from .coverage import Ratio, _day, _tallies
 from .derived import scope_number
 from .projection import indexed_day
@@ -76,7 +74,7 @@ def year_ends(until: dt.date, months: int) -> list[dt.date]:
 
 
 def coverage_trend(
-    graph: nx.MultiDiGraph,
+    graph: Indexed,
     until: dt.date,
     months: int = 24,
     scope: str | None = None,
@@ -119,7 +117,7 @@ def coverage_trend(
     return [_point(graph, base, day, inside) for day in days]
 
 
-def _point(graph: nx.MultiDiGraph, base: DayView, day: dt.date, scope: int | None) -> TrendPoint:
+def _point(graph: Indexed, base: DayView, day: dt.date, scope: int | None) -> TrendPoint:
     # on the graph's own index, a day view not kept on it: the points go with their views and
     # leave the days the analyses keep in place
     view = DayView(base.columns, day_number(day)) if base.day is None else _day(graph, day)

@@ -9,17 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_contents import contents
 
 from govgraph.graph.analytics._patch import Changes, derive
 from govgraph.graph.analytics.cache import carry_over
 from govgraph.graph.analytics.columns import (
-    NODE_COLUMNS,
-    Block,
-    Codes,
-    Columns,
     columns_for,
     columns_of,
     known_columns,
@@ -95,8 +91,8 @@ def test_a_patched_index_equals_the_index_of_the_changed_projection(batch: Write
         assert any(n in _KIND and a["kind"] != _KIND[n] for n, a in changes.nodes)
         return
     expected = columns_of(derive(BASE, changes)[0])
-    assert _contents(new) == _contents(expected)
-    assert _contents(BASE_COLUMNS) == _contents(columns_of(BASE))  # the old one untouched
+    assert contents(new) == contents(expected)
+    assert contents(BASE_COLUMNS) == contents(columns_of(BASE))  # the old one untouched
 
 
 def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:
@@ -118,7 +114,7 @@ def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:
     changes = Changes.of(batch)
     new = patched(old, changes)
     assert new is not None
-    assert _contents(new) == _contents(columns_of(derive(history, changes)[0]))
+    assert contents(new) == contents(columns_of(derive(history, changes)[0]))
     # a new version of the projection carries the patched index over; the rules read it as
     # they read a rebuilt one
     columns_for(history)
@@ -126,41 +122,3 @@ def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:
     assert known_columns(changed) is not None
     day = data_span(history).last
     assert run_rules(changed, as_of=day) == run_rules(nx.MultiDiGraph(changed), as_of=day)
-
-
-def _contents(cols: Columns) -> dict[str, Any]:
-    """What an index holds, in values rather than codes (a patched dictionary may keep a value
-    no row holds any more)."""
-    blocks = {
-        (b.kind, b.source_kind, b.target_kind): _block(b) for b in cols.all_blocks() if len(b)
-    }
-    props = {}
-    for kind, names in NODE_COLUMNS.items():
-        for prop in names:
-            col = cols.column(kind, prop)
-            props[kind, prop] = _values(col)
-    return {
-        "ids": cols.ids_of(range(cols.size)),
-        "kinds": [cols.kind_of(i) for i in range(cols.size)],
-        "names": [cols.name(i) for i in range(cols.size)],
-        "props": props,
-        "blocks": blocks,
-    }
-
-
-def _values(col: Any) -> list[Any]:
-    if isinstance(col, Codes):
-        return [col.value(int(c)) for c in col.codes]
-    return ["nan" if isinstance(v, float) and np.isnan(v) else v for v in col.tolist()]
-
-
-def _block(b: Block) -> dict[str, Any]:
-    return {
-        "src": b.src.tolist(),
-        "dst": b.dst.tolist(),
-        "since": b.since.tolist(),
-        "until": b.until.tolist(),
-        "props": {p: _values(c) for p, c in b.props.items()},
-        "keyed": dict(b.keyed),
-        "by_dst": b.by_dst.tolist(),
-    }

@@ -51,6 +51,7 @@ from builders import (
     snapshot,
 )
 
+from govgraph.graph import neo4j_store
 from govgraph.graph.errors import ConflictError, ValidationError
 from govgraph.graph.model import Link, Node, link, link_id, node
 from govgraph.graph.port import GraphStore, Neighbour, WriteBatch
@@ -68,6 +69,7 @@ from govgraph.graph.query import (
     SortKey,
     encode_cursor,
 )
+from govgraph.graph.scan import ScanSpec
 
 
 def load_city(store: GraphStore, run: Run) -> tuple[list[Node], list[Link]]:
@@ -1500,6 +1502,78 @@ def test_projection_of_empty_store(store: GraphStore, run: Run) -> None:
     g = run(store.projection())
     assert g.number_of_nodes() == 0
     assert g.number_of_edges() == 0
+
+
+# --- scan: the store in columns -------------------------------------------------------------------
+SCAN = ScanSpec(
+    nodes={
+        "Compound": ("name", "households", "built_year"),
+        "PartyBranch": ("elected_on",),
+        "Appeal": ("received",),
+    },
+    links={"HOLDS_POST": ("role", "since", "until"), "COVERS": ("until",), "ATTENDED": ()},
+)
+
+
+@pytest.mark.parametrize("page", [None, 2], ids=["one page", "pages of 2"])
+def test_scan_reads_kinds_in_columns_with_dates_as_day_numbers(
+    store: GraphStore, run: Run, monkeypatch: pytest.MonkeyPatch, page: int | None
+) -> None:
+    if page is not None:
+        monkeypatch.setattr(neo4j_store, "SCAN_PAGE", page)
+    nodes, links = load_city(store, run)
+    got = run(store.scan(SCAN))
+    assert set(got.nodes) == set(SCAN.nodes) and set(got.links) == set(SCAN.links)
+
+    def day(v: object) -> int | None:
+        return (v - D(1970, 1, 1)).days if isinstance(v, dt.date) else None
+
+    def node_rows(kind: str) -> set[tuple[Any, ...]]:
+        cols = got.nodes[kind]
+        return set(zip(cols.ids, *(cols.props[p] for p in SCAN.nodes[kind]), strict=True))
+
+    assert node_rows("Compound") == {
+        (n.id, n.props.get("name"), n.props.get("households"), n.props.get("built_year"))
+        for n in nodes
+        if n.kind == "Compound"
+    }
+    assert node_rows("PartyBranch") == {
+        (n.id, day(n.props.get("elected_on"))) for n in nodes if n.kind == "PartyBranch"
+    }
+    assert (PB1, 18687) in node_rows("PartyBranch")  # 2021-03-01
+    assert got.nodes["Appeal"].ids == [] and got.nodes["Appeal"].props == {"received": []}
+
+    def link_rows(kind: str) -> set[tuple[Any, ...]]:
+        c = got.links[kind]
+        values = (c.props[p] for p in SCAN.links[kind])
+        return set(zip(c.sources, c.targets, c.keys, *values, strict=True))
+
+    assert link_rows("HOLDS_POST") == {
+        (
+            lk.source,
+            lk.target,
+            lk.key,
+            lk.props.get("role"),
+            day(lk.props.get("since")),
+            day(lk.props.get("until")),
+        )
+        for lk in links
+        if lk.kind == "HOLDS_POST"
+    }
+    assert (P2, PB1, "2023", "deputy_secretary", 19358, None) in link_rows("HOLDS_POST")
+    assert link_rows("COVERS") == {
+        (lk.source, lk.target, "", day(lk.props.get("until")))
+        for lk in links
+        if lk.kind == "COVERS"
+    }
+    assert link_rows("ATTENDED") == set()
+
+
+def test_scan_refuses_kinds_outside_the_ontology(store: GraphStore, run: Run) -> None:
+    with pytest.raises(ValidationError):
+        run(store.scan(ScanSpec(nodes={"Nope": ()}, links={})))
+    with pytest.raises(ValidationError):
+        run(store.scan(ScanSpec(nodes={}, links={"NOPE": ()})))
 
 
 # --- apply_checked: the bulk path for records validated by the caller -----------------------------
