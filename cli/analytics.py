@@ -34,15 +34,16 @@ import typer
 from ..graph.analytics import (
     RULE_SETS,
     Broker,
+    Columns,
     CompoundTies,
     ConflictOfInterest,
     CoverageRow,
+    DayView,
     Interlock,
     MultiPostHolder,
     Ratio,
     RuleSettings,
     Severity,
-    at,
     brokers,
     conflicts_of_interest,
     coverage_summary,
@@ -50,15 +51,15 @@ from ..graph.analytics import (
     data_span,
     interlocks,
     multi_post_holders,
-    node_table,
-    project,
     run_rules,
     uncovered_communities,
 )
+from ..graph.analytics.columns import build_scanned, columns_for, index_spec
 from ..graph.analytics.coverage import PUBLIC_PARTY_SHARE_LEVELS, RATIOS
 from ..graph.analytics.engine import FINDING_FIELDS
 from ..graph.errors import ForbiddenError, GovGraphError, Problem, ValidationError
 from ..graph.ontology import CHOICE_LABELS_ZH, NAME, NODE_KINDS
+from ..graph.port import GraphStore
 from ..graph.privacy import PERSON, Role, pseudonym, reading_day
 from ..loaders.cells import escape_formula
 from ..loaders.exporters import append_as_text
@@ -107,9 +108,7 @@ SEVERITY_STYLES = {
 }
 
 #: the tie analyses: the function (projection, scope, top) and the dataclass of its results
-TIE_ANALYSES: dict[
-    str, tuple[Callable[[nx.MultiDiGraph, str | None, int | None], Sequence[Any]], type]
-] = {
+TIE_ANALYSES: dict[str, tuple[Callable[[DayView, str | None, int | None], Sequence[Any]], type]] = {
     "cross": (lambda g, scope, top: cross_appointments(g, scope)[:top], CompoundTies),
     "people": (lambda g, scope, top: multi_post_holders(g, scope)[:top], MultiPostHolder),
     "conflicts": (lambda g, scope, top: conflicts_of_interest(g, scope)[:top], ConflictOfInterest),
@@ -251,7 +250,7 @@ def _severities(severities: Collection[str] | None) -> set[str] | None:
 
 
 def _findings(
-    graph: nx.MultiDiGraph,
+    graph: Columns | nx.MultiDiGraph,
     as_of: dt.date,
     scope: str | None,
     settings: RuleSettings | None,
@@ -266,7 +265,7 @@ def _findings(
     return [f for f in found if wanted is None or Severity(f.severity).value in wanted]
 
 
-def read_day(role: Role, day: dt.date, graph: nx.MultiDiGraph) -> dt.date:
+def read_day(role: Role, day: dt.date, graph: Columns | nx.MultiDiGraph) -> dt.date:
     """The day ``role``'s findings and roll-ups are made on: the department's own day; anyone
     else's the end of its year, or the data's last day in the year the data ends (年末口径,
     :func:`~govgraph.graph.privacy.reading_day`, as the API reads their ``asOf``)."""
@@ -279,18 +278,18 @@ def read_day(role: Role, day: dt.date, graph: nx.MultiDiGraph) -> dt.date:
 Reader = Callable[[str], str | None]
 
 
-def _reader(graph: nx.MultiDiGraph, role: Role, secret: bytes) -> Reader | None:
+def _reader(graph: Columns | nx.MultiDiGraph, role: Role, secret: bytes) -> Reader | None:
     """How ``role`` reads an id of ``graph``: as it is (None: the department), a person's as
     the API's pseudonym for the same ``secret`` (researcher), a person's not at all (public)."""
     if role is Role.DEPARTMENT:
         return None
     if role is Role.RESEARCHER and not secret:
         raise ValueError("a researcher's rows need the pseudonym secret")
-    nodes = node_table(graph)
+    cols = columns_for(graph)
+    people = set(cols.ids_of(cols.of_kind(PERSON)))
 
     def read(node_id: str) -> str | None:
-        data = nodes.get(node_id)
-        if data is None or data.get("kind") != PERSON:
+        if node_id not in people:
             return node_id
         return pseudonym(secret, node_id) if role is Role.RESEARCHER else None
 
@@ -304,7 +303,7 @@ def _finding_rows(found: Sequence[Any], read: Reader | None) -> list[Row]:
 
 
 def _rollups(
-    graph: nx.MultiDiGraph,
+    graph: Columns | nx.MultiDiGraph,
     as_of: dt.date,
     scope: str | None,
     found: Sequence[Any],
@@ -313,7 +312,7 @@ def _rollups(
     role: Role,
 ) -> dict[str, list[Row]]:
     coverage: list[CoverageRow] = coverage_summary(graph, as_of, scope, findings=found)
-    ranking = uncovered_communities(at(graph, as_of), found, scope)
+    ranking = uncovered_communities(columns_for(graph).day(as_of), found, scope)
     if read is not None:
         ranking = [
             replace(
@@ -334,7 +333,7 @@ def _read_all(read: Reader, ids: Sequence[str]) -> list[str]:
 
 
 def gap_rows(
-    graph: nx.MultiDiGraph,
+    graph: Columns | nx.MultiDiGraph,
     as_of: dt.date,
     scope: str | None = None,
     settings: RuleSettings | None = None,
@@ -356,7 +355,7 @@ def gap_rows(
 
 
 def summary_rows(
-    graph: nx.MultiDiGraph,
+    graph: Columns | nx.MultiDiGraph,
     as_of: dt.date,
     scope: str | None = None,
     settings: RuleSettings | None = None,
@@ -378,7 +377,7 @@ def summary_rows(
 
 
 def tie_rows(
-    graph: nx.MultiDiGraph,
+    graph: Columns | nx.MultiDiGraph,
     as_of: dt.date,
     scope: str | None = None,
     what: str = "cross",
@@ -390,7 +389,7 @@ def tie_rows(
     if what not in TIE_ANALYSES:
         raise ValidationError(Problem("ties", "what", what, "one of " + ", ".join(TIE_ANALYSES)))
     analysis, _ = TIE_ANALYSES[what]
-    return [plain(x) for x in analysis(at(graph, as_of), scope, top)]
+    return [plain(x) for x in analysis(columns_for(graph).day(as_of), scope, top)]
 
 
 def tie_columns(what: str) -> list[str]:
@@ -442,7 +441,7 @@ def _as_of(text: str | None) -> dt.date | None:
         _fail(f"--as-of {text!r} is not a date (expected YYYY-MM-DD)", code=2)
 
 
-def _evaluation_day(as_of: dt.date | None, history: nx.MultiDiGraph) -> dt.date:
+def _evaluation_day(as_of: dt.date | None, history: Columns | nx.MultiDiGraph) -> dt.date:
     """``as_of``, or the latest day the data records, said on stderr: a ledger is a snapshot of
     its own day, and "as of today" would find every term overdue since."""
     if as_of is not None:
@@ -600,11 +599,14 @@ def _write(
         _fail(_one_line(exc))
 
 
-def _history(store: str | None) -> nx.MultiDiGraph:
-    """The projection of the configured store with the whole history."""
+def _history(store: str | None) -> Columns:
+    """The analytics index of the configured store, with the whole history (read in columns)."""
 
-    graph: nx.MultiDiGraph = with_store(settings_for(store), project)
-    return graph
+    async def read(s: GraphStore) -> Columns:
+        return build_scanned(await s.scan(index_spec()))
+
+    index: Columns = with_store(settings_for(store), read)
+    return index
 
 
 # --- the commands ---------------------------------------------------------------------------------

@@ -409,7 +409,7 @@ def _day(value: str) -> str:
 SCAN_NODES = (
     f"MATCH (n:{ENTITY}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
     "WITH collect(n) AS page "
-    "CALL { WITH page UNWIND page AS n WITH n WHERE n.kind IN $kinds "
+    "CALL (page) { UNWIND page AS n WITH n WHERE n.kind IN $kinds "
     "WITH n.kind AS kind, collect(n) AS ns "
     "RETURN collect([kind, [x IN ns | x.id], [p IN $props[kind] | [x IN ns | x[p]]], "
     f"[p IN $dates[kind] | [x IN ns | {_day('x[p]')}]]]) AS groups }} "

@@ -573,7 +573,7 @@ class Neo4jStore(GraphStore):
         plain = {k: [p for p in ps if not is_date(k, p)] for k, ps in spec.nodes.items()}
         dates = {k: [p for p in ps if is_date(k, p)] for k, ps in spec.nodes.items()}
         params = {"kinds": list(spec.nodes), "props": plain, "dates": dates, "epoch": _EPOCH}
-        async for page in self._scan_pages(cypher.SCAN_NODES, params):
+        async for page in self._scan_pages(cypher.SCAN_NODES, params) if spec.nodes else _none():
             for kind, ids, values, days in page["groups"]:
                 found = nodes[kind]
                 found.ids.extend(ids)
@@ -668,6 +668,11 @@ def _take_page(out: Expansion, hop: Hop, parent: str, raw: list[Any]) -> None:
     if not hop.page.order:  # else the statement's order is the page's
         found.sort(key=lambda nb: nb.link.id)
     out[(hop.page, parent)] = LinkPage(total, found, more)
+
+
+async def _none() -> AsyncIterator[dict[str, Any]]:
+    return
+    yield  # an empty async generator
 
 
 class _RefusedError(Exception):

@@ -40,7 +40,6 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Optional, TypeVar
 
-import networkx as nx
 import strawberry
 from strawberry.types import Info
 
@@ -118,20 +117,20 @@ def analytics_cache(store: GraphStore, ttl: float | None) -> an.AnalyticsCache:
 # --- computing once per projection version -------------------------------------------------------
 Memo = dict[str, OrderedDict[Hashable, "asyncio.Future[Any]"]]
 
-#: per projection (the cache's frozen history graph): dropped with it when the store changes
-_MEMOS: "weakref.WeakKeyDictionary[nx.MultiDiGraph, Memo]" = weakref.WeakKeyDictionary()
+#: per store version (the cache's index): dropped with it when the store changes
+_MEMOS: "weakref.WeakKeyDictionary[an.Columns, Memo]" = weakref.WeakKeyDictionary()
 
 
 async def _memo(
-    history: nx.MultiDiGraph, key: Hashable, compute: Callable[[], T], *, bucket: str = "results"
+    index: an.Columns, key: Hashable, compute: Callable[[], T], *, bucket: str = "results"
 ) -> T:
-    """``compute()`` run once per projection and key, in a worker thread (the projection is
-    frozen, so threads only read it; the event loop stays free); requests asking together
+    """``compute()`` run once per store version and key, in a worker thread (an index never
+    changes, so threads only read it; the event loop stays free); requests asking together
     share one run. ``bucket`` says how many of its kind are kept (:data:`KEEP`, least recently
     used dropped first)."""
-    memo = _MEMOS.get(history)
+    memo = _MEMOS.get(index)
     if memo is None:
-        memo = _MEMOS[history] = {name: OrderedDict() for name in KEEP}
+        memo = _MEMOS[index] = {name: OrderedDict() for name in KEEP}
     kept = memo[bucket]
     future = kept.get(key)
     if future is None:
@@ -153,11 +152,11 @@ class _Request:
     """One analysis request: the caller's role, the projection, and the caller's inputs
     turned into store ids."""
 
-    def __init__(self, info: Info, history: nx.MultiDiGraph) -> None:
+    def __init__(self, info: Info, index: an.Columns) -> None:
         self.view: RoleView = info.context.store
         self.role: Role = info.context.role
-        self.history = history
-        self.lens = Lens(self.role, history, self.view)
+        self.index = index
+        self.lens = Lens(self.role, index, self.view)
 
     async def node_id(self, value: str) -> str:
         """The store id behind an input id (global or store id; a researcher's pseudonym).
@@ -181,18 +180,18 @@ class _Request:
 
     async def _pseudonyms(self) -> dict[str, str]:
         """pseudonym → person id for every person of the projection (once per version)."""
-        history, pseudonym = self.history, self.view.pseudonym
+        index, pseudonym = self.index, self.view.pseudonym
 
         def build() -> dict[str, str]:
-            return {pseudonym(n): n for n, k in history.nodes(data="kind") if k == PERSON}
+            return {pseudonym(n): n for n in index.ids_of(index.of_kind(PERSON))}
 
         # the pseudonym of "" tells apart apps with different secrets
-        return await _memo(history, pseudonym(""), build, bucket="pseudonyms")
+        return await _memo(index, pseudonym(""), build, bucket="pseudonyms")
 
     async def span(self) -> an.DataSpan:
         """The days the data records (once per version)."""
-        history = self.history
-        return await _memo(history, ("span",), lambda: an.data_span(history))
+        index = self.index
+        return await _memo(index, ("span",), lambda: an.data_span(index))
 
     async def when(self, as_of: dt.date | None) -> dt.date:
         """The day analysed for ``asOf`` (default today) as the caller's role reads it: a
@@ -201,23 +200,22 @@ class _Request:
         day = _day(as_of)
         return self.lens.day(day, (await self.span()).last) if self.lens.masks else day
 
-    async def day(self, as_of: dt.date) -> nx.MultiDiGraph:
-        """The projection on one day, from the same version as the history."""
-        history = self.history
-        return await _memo(history, as_of, lambda: nx.freeze(an.at(history, as_of)), bucket="days")
+    def day(self, as_of: dt.date) -> an.DayView:
+        """The index on one day (the index keeps the views of the last days asked)."""
+        return self.index.day(as_of)
 
     async def shown(self, key: Hashable, rows: Callable[[], Sequence[Any]], convert: Any) -> Any:
         """``convert(row, lens)`` of every row, kept per role (pseudonymizing is not free)."""
         lens = self.lens
         role_key = (self.role, self.view.pseudonym("")) if lens.masks else self.role
         return await _memo(
-            self.history, ("shown", key, role_key), lambda: [convert(r, lens) for r in rows()]
+            self.index, ("shown", key, role_key), lambda: [convert(r, lens) for r in rows()]
         )
 
 
 async def _request(info: Info) -> _Request:
     cache: an.AnalyticsCache = info.context.analytics
-    return _Request(info, await cache.history())
+    return _Request(info, await cache.index())
 
 
 # --- arguments -----------------------------------------------------------------------------------
@@ -406,11 +404,11 @@ async def _findings(
                 + "; ".join(WITHHELD[r] for r in kept)
             )
     key = ("rules", day, scope, settings_key, discreet)
-    history = req.history
+    index = req.index
     found = await _memo(
-        history,
+        index,
         key,
-        lambda: an.run_rules(history, settings, as_of=day, scope=scope, discreet=discreet),
+        lambda: an.run_rules(index, settings, as_of=day, scope=scope, discreet=discreet),
     )
     return key, found
 
@@ -469,10 +467,10 @@ async def coverage_summary(
     req = await _request(info)
     place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
-    history = req.history
+    index = req.index
     key = ("summary", rules_key)
     summary = await _memo(
-        history, key, lambda: an.coverage_summary(history, day, place, findings=found)
+        index, key, lambda: an.coverage_summary(index, day, place, findings=found)
     )
     rows: list[CoverageRow] = await req.shown(key, lambda: summary, to_coverage_row)
     if level is not None:
@@ -488,9 +486,9 @@ async def uncovered_communities(
     req = await _request(info)
     place, day = await req.scope_id(window.scope), await req.when(window.as_of)
     rules_key, found = await _findings(req, place, day, chosen.rule_set, chosen.rules)
-    view = await req.day(day)
+    view = req.day(day)
     key = ("uncovered", rules_key)
-    ranking = await _memo(req.history, key, lambda: an.uncovered_communities(view, found, place))
+    ranking = await _memo(req.index, key, lambda: an.uncovered_communities(view, found, place))
     rows: list[CommunityGaps] = await req.shown(key, lambda: ranking, to_community_gaps)
     return _pager(size, window.after, lambda c: c.community)(rows)
 
@@ -500,7 +498,7 @@ async def _ties(
     field: str,
     window: Window,
     *,
-    compute: Callable[[nx.MultiDiGraph, str | None], Sequence[Any]],
+    compute: Callable[[an.DayView, str | None], Sequence[Any]],
     params: Hashable,
     convert: Callable[[Any, Lens], T],
     identity: Callable[[T], str],
@@ -510,9 +508,9 @@ async def _ties(
     size = _size(info, window.first)
     req = await _request(info)
     place, day = await req.scope_id(window.scope), await req.when(window.as_of)
-    view = await req.day(day)
+    view = req.day(day)
     key = (field, day, place, params)
-    found = await _memo(req.history, key, lambda: compute(view, place))
+    found = await _memo(req.index, key, lambda: compute(view, place))
     rows: list[T] = await req.shown(key, lambda: found, convert)
     return _pager(size, window.after, identity)(rows)
 
@@ -667,9 +665,9 @@ async def ego_network(
     req = await _request(info)
     center, place, day = await req.node_id(id), await req.scope_id(scope), await req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
-    view = await req.day(day)
+    view = req.day(day)
     ego = await _memo(
-        req.history,
+        req.index,
         ("ego", day, center, depth, kinds, place),
         lambda: an.ego_network(view, center, depth, link_kinds=kinds, scope=place),
     )
@@ -699,9 +697,9 @@ async def path(
     a, b = await req.node_id(from_), await req.node_id(to)
     place, day = await req.scope_id(scope), await req.when(as_of)
     kinds = req.lens.link_kinds(_kinds(link_kinds))
-    view = await req.day(day)
+    view = req.day(day)
     found = await _memo(
-        req.history,
+        req.index,
         ("path", day, a, b, kinds, place),
         lambda: an.shortest_path(view, a, b, kinds, scope=place),
     )

@@ -19,7 +19,6 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, Optional, TypeVar
 
-import networkx as nx
 import strawberry
 from strawberry.scalars import JSON
 
@@ -322,13 +321,13 @@ def need_people(role: Role, field: str) -> None:
 class Lens:
     """How one role sees analysis results: people's ids, their names, and whether they show.
 
-    Built per request from the projection the results came from (to tell people from the rest)
+    Built per request from the index the results came from (to tell people from the rest)
     and the request's :class:`RoleView` (for its pseudonyms).
     """
 
-    def __init__(self, role: Role, history: nx.MultiDiGraph, view: RoleView) -> None:
+    def __init__(self, role: Role, index: an.Columns, view: RoleView) -> None:
         self.role = role
-        self._nodes = an.node_table(history)  # not history.nodes: that copies a new version
+        self._index = index
         self._pseudonym = view.pseudonym
 
     @property
@@ -345,8 +344,10 @@ class Lens:
         return end
 
     def is_person(self, node_id: str) -> bool:
-        data = self._nodes.get(node_id)
-        return data is not None and data.get("kind") == PERSON
+        try:
+            return self._index.kind_of(self._index.number(node_id)) == PERSON
+        except KeyError:
+            return False
 
     def id(self, node_id: str) -> str:
         """A node id as this role sees it (a person's pseudonym unless department)."""
@@ -364,8 +365,7 @@ class Lens:
     def name(self, node_id: str, name: str | None) -> str | None:
         """A node's name: a person's for the department only (analytics never return them)."""
         if name is None and self.role is Role.DEPARTMENT and self.is_person(node_id):
-            value = self._nodes[node_id].get("name")
-            return value if isinstance(value, str) else None
+            return self._index.name(self._index.number(node_id)) or None
         return name
 
     def dates(

@@ -154,11 +154,11 @@ async def coverage_trend(
     last = (await req.span()).last
     end = req.lens.day(until or last or dt.date.today(), last)
     by_year = req.lens.masks
-    history = req.history
+    index = req.index
     points = await _memo(
-        history,
+        index,
         ("trend", end, months, place, by_year),
-        lambda: an.coverage_trend(history, end, months, place, by_year=by_year),
+        lambda: an.coverage_trend(index, end, months, place, by_year=by_year),
     )
     return [_trend_point(p) for p in points]
 
@@ -207,7 +207,7 @@ async def what_if(
     _, settings = _settings(rule_set, None)
     # not kept: a draft is asked once, and its version must not outlive the answer
     found = await asyncio.to_thread(
-        an.what_if, req.history, batch, settings, as_of=day, scope=place, before=before
+        an.what_if, req.index, batch, settings, as_of=day, scope=place, before=before
     )
     lens = req.lens
     return WhatIf(
@@ -246,8 +246,10 @@ async def rectification_list(
             )
         )
     shown: list[Finding] = await req.shown(key, lambda: found, to_finding)
-    raw = (an.node_table(req.history).get(place) or {}).get("name")
-    name = raw if isinstance(raw, str) else place
+    try:
+        name = req.index.name(req.index.number(place)) or place
+    except KeyError:
+        name = place
     data = await asyncio.to_thread(rectification_workbook, shown, name, day)
     return Download(
         filename=_filename(name, day),

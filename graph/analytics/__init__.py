@@ -1,4 +1,5 @@
-"""Analytics over the governance graph: plain functions over a NetworkX projection.
+"""Analytics over the governance graph: plain functions over a columnar index of a store
+(:class:`Columns`, read by :meth:`AnalyticsCache.index`) or a NetworkX projection of it.
 
 * :mod:`.rules` — the coverage and compliance rules of ``shared/domain/RULES.md`` (P1-P9, O1-O8,
   M1-M3, G1-G3): :func:`run_rules` returns :class:`Finding` records, each rolled up to its
@@ -19,6 +20,7 @@ of a city, township, community or compound, restricting it to the places under t
 
 from ._patch import node_table
 from .cache import AnalyticsCache, CacheStats
+from .columns import Columns, DayView, Indexed
 from .coverage import (
     CommunityGaps,
     CoverageRow,
@@ -80,16 +82,19 @@ __all__ = [
     "CacheStats",
     "Cadence",
     "Check",
+    "Columns",
     "CommunityGaps",
     "CompoundTies",
     "ConflictOfInterest",
     "CoverageRow",
     "DataSpan",
+    "DayView",
     "EgoNetwork",
     "EmployerRegistration",
     "Finding",
     "GraphLink",
     "GraphNode",
+    "Indexed",
     "Interlock",
     "MultiPostHolder",
     "Path",

@@ -89,7 +89,8 @@ def run_rules(
     Parameters
     ----------
     graph
-        A projection (see :func:`~govgraph.graph.analytics.projection.project`). It may hold
+        The cache's index (:meth:`~.cache.AnalyticsCache.index`) or a projection (see
+        :func:`~govgraph.graph.analytics.projection.project`). It may hold
         the whole history: the rules read the links valid on ``as_of``, and P7 also reads the
         memberships that had ended by then.
     settings

@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
+
+from .columns import NO_DAY, NO_SINCE, NO_UNTIL, NODE_COLUMNS, Columns, day_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +24,7 @@ class DataSpan:
     last: dt.date | None
 
 
-def data_span(history: nx.MultiDiGraph) -> DataSpan:
+def data_span(history: nx.MultiDiGraph | Columns) -> DataSpan:
     """The span of days ``history`` (a projection, best with the whole history) records.
 
     ``last`` is the latest day on which something is recorded as having happened: a dated
@@ -44,6 +47,8 @@ def data_span(history: nx.MultiDiGraph) -> DataSpan:
     >>> data_span(nx.MultiDiGraph())
     DataSpan(first=None, last=None)
     """
+    if isinstance(history, Columns):
+        return _span_of_index(history)
     happened: list[dt.date] = [
         v for _, attrs in history.nodes(data=True) for v in attrs.values() if _is_day(v)
     ]
@@ -61,3 +66,23 @@ def data_span(history: nx.MultiDiGraph) -> DataSpan:
 def _is_day(value: object) -> bool:
     # a datetime is a date too but does not compare with one; the stores keep days only
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _span_of_index(cols: Columns) -> DataSpan:
+    """:func:`data_span` of an index: its date columns (every date property the analytics
+    read) are the dated properties, its links' days the ``since`` and ``until``."""
+    happened = [
+        np.asarray(cols.column(kind, prop))
+        for kind, props in NODE_COLUMNS.items()
+        for prop, how in props.items()
+        if how == "day"
+    ]
+    happened = [c[c != NO_DAY] for c in happened]
+    happened += [b.since[b.since != NO_SINCE] for b in cols.all_blocks()]
+    ends = [b.until[b.until != NO_UNTIL] for b in cols.all_blocks()]
+    days = np.concatenate([np.empty(0, np.int32), *happened])
+    every = np.concatenate([days, *ends])
+    return DataSpan(
+        first=day_of(int(every.min())) if len(every) else None,
+        last=day_of(int(days.max())) if len(days) else None,
+    )

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from ..errors import Problem, ValidationError
 from ..port import WriteBatch
 from . import _heap
 from ._patch import Changes
 from .cache import carry_over
+from .columns import Columns
+from .columns_patch import patched
 from .engine import Finding, RuleSettings
 from .projection import day_views
 from .rules import run_rules
@@ -34,7 +37,7 @@ class WhatIf:
 
 
 def what_if(
-    history: nx.MultiDiGraph,
+    history: nx.MultiDiGraph | Columns,
     batch: WriteBatch,
     settings: RuleSettings | None = None,
     *,
@@ -47,7 +50,7 @@ def what_if(
     Parameters
     ----------
     history
-        A frozen projection (the cache's); it is not changed.
+        The cache's index or a frozen projection; it is not changed.
     batch
         A write the store would accept (validated as the store validates it: see
         :func:`~govgraph.graph.model.validate_batch`).
@@ -71,11 +74,18 @@ def what_if(
     """
     if before is None:
         before = run_rules(history, settings, as_of=as_of, scope=scope)
-    draft = carry_over(history, [Changes.of(batch)])
-    try:
-        after = run_rules(draft, settings, as_of=as_of, scope=scope)
-    finally:
-        _forget(draft)
+    if isinstance(history, Columns):
+        index = patched(history, Changes.of(batch))
+        if index is None:
+            nodes = [n.id for n in batch.nodes]
+            raise ValidationError(Problem("whatIf", "nodes", nodes, "nodes keeping their kind"))
+        after = run_rules(index, settings, as_of=as_of, scope=scope)
+    else:
+        draft = carry_over(history, [Changes.of(batch)])
+        try:
+            after = run_rules(draft, settings, as_of=as_of, scope=scope)
+        finally:
+            _forget(draft)
     was = {f.id for f in before}
     now = {f.id for f in after}
     return WhatIf(
