@@ -12,7 +12,8 @@ loads it: from its kept store snapshot when there is one), its default day (the 
 day), the whole graph. Each step prints wall and CPU seconds and the peak RSS above the step's
 start (sampled every 50 ms), then how far the answers agree:
 
-* the tie graph as ``brokers`` builds it (NetworkX), and as igraph and rustworkx graphs;
+* the tie graph as arrays (what ``brokers`` builds), in NetworkX (what ``communities``
+  builds), and as igraph and rustworkx graphs;
 * betweenness: NetworkX sampled (``--k`` sources, seed 0, what ``brokers`` gets from the API's
   ``sample``, the CLI and the findings baseline), NetworkX exact (only up to ``--nx-exact-max``
   nodes: it allocates per source a dict over every node), igraph exact, igraph on NetworkX's
@@ -21,15 +22,19 @@ start (sampled every 50 ms), then how far the answers agree:
   every node;
 * Louvain: NetworkX ``louvain_communities`` (seed 0) and igraph ``community_multilevel``
   (its own random order: another partition, compared by modularity);
-* ``brokers(k, top)`` and ``brokers(top=top)`` (exact) end to end, as the code stands.
+* ``brokers(k, top)`` and ``brokers(top=top)`` (exact) end to end, as the code stands (the
+  exact one only up to ``--nx-exact-max`` nodes unless ``--brokers-exact``: before igraph it
+  was NetworkX's exact betweenness, whose cost grows with the square of the nodes: 5 s of CPU
+  at 300 compounds, some 9 minutes at 3,000 and hours at the province by extrapolation).
 
 By default the heap is frozen after the load (``gc.collect(); gc.freeze()``), as the service's
 GC policy does (``api/gc_policy.py``); ``--no-freeze`` leaves the collector as Python has it.
-rustworkx runs on ``RAYON_NUM_THREADS`` threads (set here to 1 unless given: the machine is
-shared; its CPU seconds are the figure to compare).
+rustworkx is no dependency of the project (``pip install rustworkx`` to compare it; skipped
+otherwise); it runs on ``RAYON_NUM_THREADS`` threads (set here to 1 unless given: the machine
+is shared; its CPU seconds are the figure to compare).
 
     .venv/bin/python bench/measures_bench.py 300
-    .venv/bin/python bench/measures_bench.py 3000 --nx-exact-max 0
+    .venv/bin/python bench/measures_bench.py 3000 --brokers-exact
 """
 
 from __future__ import annotations
