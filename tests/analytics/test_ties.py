@@ -4,6 +4,7 @@ on a hand-built pair of compounds (both stores) and on the demo data set."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -186,6 +187,49 @@ def test_brokers(store: GraphStore, run: Run) -> None:
     assert [b.node for b in brokers(g, "c2")] == ["s2", "ch2", "e1", "x"]
 
 
+def nx_tie_graph(g: nx.MultiDiGraph) -> nx.Graph:
+    """The tie graph as ``brokers`` describes it, built with NetworkX alone: people and the
+    bodies they hold a post in or work for, an edge weighted by the number of such links,
+    inserted in id order."""
+    weight = Counter(
+        (u, v)
+        for u, v, kind in g.edges(data="kind")
+        if kind in TIE_LINKS
+        if g.nodes[u]["kind"] == "Person"
+    )
+    tie = nx.Graph()
+    tie.add_nodes_from(sorted({n for pair in weight for n in pair}))
+    tie.add_weighted_edges_from((u, v, w) for (u, v), w in sorted(weight.items()))
+    return tie
+
+
+def assert_networkx_measures(g: nx.MultiDiGraph, k: int | None, seed: int) -> None:
+    """``brokers`` (computed with igraph) answers what NetworkX's own functions answer on the
+    same tie graph: betweenness with the same sample, Burt's constraint, the degree, and the
+    ranking they give (every node kind ranked)."""
+    tie = nx_tie_graph(g)
+    # NetworkX refuses more sources than nodes; brokers computes it exactly then
+    sample = k if k is not None and k < len(tie) else None
+    between = nx.betweenness_centrality(tie, k=sample, seed=seed)
+    constraint = nx.constraint(tie, weight="weight")
+    kinds = {kind for _, kind in g.nodes(data="kind")}
+    ranked = brokers(g, kinds=kinds, k=k, seed=seed)
+    # the sums are added in another order: equal to the last bits, so ranked as NetworkX ranks
+    assert [b.node for b in ranked] == sorted(tie, key=lambda n: (-between[n], n))
+    for b in ranked:
+        assert b.betweenness == pytest.approx(between[b.node], rel=1e-12, abs=1e-15)
+        assert b.constraint == pytest.approx(constraint[b.node], rel=1e-12)
+        assert (b.degree, b.kind) == (tie.degree(b.node), g.nodes[b.node]["kind"])
+
+
+@pytest.mark.parametrize(("k", "seed"), [(None, 0), (4, 7), (12, 1), (50, 3)])
+def test_brokers_are_networkx_measures(
+    store: GraphStore, run: Run, k: int | None, seed: int
+) -> None:
+    # k=12 of 13 nodes samples all but one; k=50 is more than there are: exact
+    assert_networkx_measures(ties_graph(store, run), k, seed)
+
+
 def test_communities(store: GraphStore, run: Run) -> None:
     g = ties_graph(store, run)
     found = communities(g, seed=1)
@@ -335,6 +379,13 @@ def demo_today(run: Run) -> nx.MultiDiGraph:
     run(load_demo(store))
     g: nx.MultiDiGraph = run(project(store, SNAPSHOT))
     return g
+
+
+@pytest.mark.parametrize(("k", "seed"), [(None, 0), (200, 1), (20, 5)])
+def test_demo_brokers_are_networkx_measures(
+    demo_today: nx.MultiDiGraph, k: int | None, seed: int
+) -> None:
+    assert_networkx_measures(demo_today, k, seed)
 
 
 def test_demo_ties(demo_today: nx.MultiDiGraph) -> None:
