@@ -8,9 +8,11 @@ the one the launcher's server uses: the database in ``<home>/data/databases/<nam
 
 A bulk load replaces the whole database, so it goes only into the local Neo4j that
 ``govgraph neo4j start`` manages (:func:`local_target`) and only when that database is empty
-(:func:`count_nodes`). :func:`replace_database` stops the server, runs the tool and starts the
-server again on its port. Infrastructure only: processes, folders and one Bolt count; the files
-and what they mean come from ``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
+(:func:`count_nodes`). :func:`stopped_meanwhile` stops the server while the files are checked and
+written (a stopped server takes no writes, and leaves the cores to the checks);
+:func:`load_and_start` runs the tool and starts the server again on its port. Infrastructure
+only: processes, folders and one Bolt count; the files and what they mean come from
+``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -54,13 +57,14 @@ __all__ = [
     "admin_java_command",
     "count_nodes",
     "jvm_options_for",
+    "load_and_start",
     "local_target",
     "refuse_if_not_empty",
-    "replace_database",
     "run_admin_import",
     "shell_command",
     "start",
     "stop",
+    "stopped_meanwhile",
 ]
 
 ADMIN_MAIN: Final = "org.neo4j.cli.AdminTool"
@@ -371,7 +375,7 @@ def stop(target: LocalTarget) -> None:
     stop_background(target.home)
 
 
-#: a step of :func:`replace_database` that shows no progress of its own, by its name
+#: a step that shows no progress of its own, by its name
 Step = Callable[[str], contextlib.AbstractContextManager[None]]
 
 
@@ -384,7 +388,36 @@ def jvm_options_for(records: int) -> tuple[str, ...]:
     return C1_ONLY if records <= C1_UP_TO else ()
 
 
-def replace_database(
+@contextlib.contextmanager
+def stopped_meanwhile(
+    target: LocalTarget, *, restart_on_error: bool, step: Step = _unseen
+) -> Iterator[None]:
+    """Stop the target's server in the background while the body runs; leave with it stopped.
+
+    The stop (a checkpoint and the JVM's exit, seconds) then costs no time of its own, and
+    nothing can write to the database between its emptiness check and neo4j-admin. If the body
+    fails, the server is started again when ``restart_on_error`` (it ran before the command).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="neo4j-stop") as pool:
+
+        def stopping() -> None:
+            with step("stopping Neo4j"):
+                stop(target)
+
+        stopped = pool.submit(stopping)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                stopped.result()
+            if restart_on_error:
+                with contextlib.suppress(Neo4jLocalError):
+                    start(target)
+            raise
+        stopped.result()
+
+
+def load_and_start(
     target: LocalTarget,
     arguments: Sequence[str],
     *,
@@ -393,14 +426,12 @@ def replace_database(
     step: Step = _unseen,
     cache_dir: Path | None = None,
 ) -> AdminResult:
-    """Stop the server, run ``neo4j-admin <arguments>`` (``records`` nodes and relationships, to
-    choose its JIT), start the server again on its port.
+    """Run ``neo4j-admin <arguments>`` on the stopped target (``records`` nodes and
+    relationships, to choose its JIT), then start the server again on its port.
 
     The server is started again even when the tool fails (on whatever the tool left), and then
     the tool's error is raised.
     """
-    with step("stopping Neo4j"):
-        stop(target)
     try:
         result = run_admin_import(
             target.home,

@@ -2,9 +2,10 @@
 
 One Neo4j home for the module, its own (a bulk load stops and starts its server, which the
 session's shared one must never be), met in the order a department meets it: bad files refused
-before anything runs, the demo bulk-loaded into the new home and compared record by record with
-what the transactional importer writes from the same files, and a second bulk load refused by
-the now non-empty database. The tests depend on that order, so they share an xdist group.
+before anything runs (then, with the server started, refused again and the server started
+again), the demo bulk-loaded and compared record by record with what the transactional importer
+writes from the same files, and a second bulk load refused by the now non-empty database.
+The tests depend on that order, so they share an xdist group.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from govgraph.graph.port import GraphStore
 from govgraph.loaders.demo import load_demo
 from govgraph.loaders.exporters import export_csv, iter_nodes
 from govgraph.loaders.importer import DataImportError, import_files
-from govgraph.ops.neo4j_bulk import ADMIN_LOG
-from govgraph.ops.neo4j_local import free_port, status, stop_background
+from govgraph.ops.neo4j_bulk import ADMIN_LOG, count_nodes
+from govgraph.ops.neo4j_local import free_port, start_background, status, stop_background
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("bulk-import")]
 
@@ -149,6 +150,16 @@ def test_bad_files_are_refused_with_the_importers_errors_before_anything_runs(
     assert not (home.path / "data").exists()
     assert not (home.path / ADMIN_LOG).exists()
     assert not list(home.path.glob("bulk-files-*"))
+
+    # as a department meets it: the server runs (`govgraph neo4j start`); it is stopped while
+    # the files are checked, and started again when they are refused
+    start_background(home.path, int(home.uri.rsplit(":", 1)[1]))
+    r = home.bulk(str(bad_csv))
+    assert r.exit_code == 1, r.output
+    assert "3 problem(s) found; nothing was imported" in r.output
+    assert status(home.path) is not None
+    assert count_nodes(home.uri) == 0
+    assert not (home.path / ADMIN_LOG).exists()
 
 
 def test_the_demo_bulk_loaded_is_the_graph_the_importer_writes(
