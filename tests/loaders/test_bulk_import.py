@@ -4,7 +4,8 @@ One Neo4j home for the module, its own (a bulk load stops and starts its server,
 session's shared one must never be), met in the order a department meets it: bad files refused
 before anything runs (then, with the server started, refused again and the server started
 again), the demo bulk-loaded and compared record by record with what the transactional importer
-writes from the same files, and a second bulk load refused by the now non-empty database.
+writes from the same files, a second bulk load refused by the now non-empty database, and last
+its schema dropped and made again by the store (``init_schema``), which must come out the same.
 The tests depend on that order, so they share an xdist group.
 """
 
@@ -211,6 +212,44 @@ def _name(statement: str) -> str:
     found = re.search(r"(?:CONSTRAINT|INDEX) (\w+) IF NOT EXISTS", statement)
     assert found is not None, statement
     return found.group(1)
+
+
+def test_the_schema_is_the_one_init_schema_makes(home: Home, run: Any) -> None:
+    from neo4j import AsyncGraphDatabase
+
+    driver = AsyncGraphDatabase.driver(home.uri, auth=None, notifications_min_severity="OFF")
+    try:
+        bulk = run(_schema_shape(driver))
+        assert {name for _, name in bulk} == {_name(s) for s in cypher.schema_statements()}
+        # the same database with its schema made again by the store, from nothing
+        for kind, name in list(bulk):  # a constraint's index goes with it
+            if kind != "constraint index":
+                run(driver.execute_query(f"DROP {kind.upper()} {name}"))
+        assert run(_schema_shape(driver)) == {}
+        run(Neo4jStore(driver).init_schema())
+        assert run(_schema_shape(driver)) == bulk
+    finally:
+        run(driver.close())
+
+
+async def _schema_shape(driver: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every constraint and index the store makes (token lookups are the database's own), by
+    kind and name (a constraint's index has its name): what it is over and how, not its id or
+    state."""
+    shapes: dict[tuple[str, str], dict[str, Any]] = {}
+    constraints, _, _ = await driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name, type, entityType, labelsOrTypes, properties, ownedIndex"
+    )
+    for r in constraints:
+        shapes["constraint", r["name"]] = r.data()
+    indexes, _, _ = await driver.execute_query(
+        "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties, indexProvider, "
+        "options, owningConstraint WHERE type <> 'LOOKUP'"
+    )
+    for r in indexes:
+        kind = "constraint index" if r["owningConstraint"] else "index"
+        shapes[kind, r["name"]] = r.data()
+    return shapes
 
 
 def test_a_server_the_cli_does_not_manage_gets_the_files_and_the_command(
