@@ -352,7 +352,7 @@ def _replace(target: nb.LocalTarget, settings: Settings, write: Any, bar: _Bar) 
         checks = time.perf_counter() - began
         admin = nb.load_and_start(
             target,
-            _admin_arguments(written, target.database),
+            _admin_arguments(written, target.staging),
             records=written.records,
             progress=bar.admin(written.records),
             step=bar.step,

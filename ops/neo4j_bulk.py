@@ -21,6 +21,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import time
 from collections import deque
@@ -47,6 +48,7 @@ __all__ = [
     "C1_ONLY",
     "C1_UP_TO",
     "DEFAULT_DATABASE",
+    "STAGING_SUFFIX",
     "AdminProgress",
     "AdminProgressFn",
     "AdminResult",
@@ -72,6 +74,9 @@ DEFAULT_DATABASE: Final = "neo4j"
 #: the tool's own output, kept in the home for when something goes wrong
 ADMIN_LOG: Final = "neo4j-admin-import.log"
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+#: the name a load is written under before it replaces the database (a valid database name: the
+#: tool checks it)
+STAGING_SUFFIX: Final = "-bulk"
 #: every node, whatever its labels (a database holding anything at all is not replaced); the
 #: planner answers it from the count store, one read
 COUNT_NODES: Final = "MATCH (n) RETURN count(n) AS n"
@@ -165,7 +170,17 @@ class LocalTarget:
     @property
     def has_database(self) -> bool:
         """Whether the database's store exists (a home never started has none: it is empty)."""
-        return (self.home / "data" / "databases" / self.database).is_dir()
+        return self.folders(self.database)[0].is_dir()
+
+    @property
+    def staging(self) -> str:
+        """The database neo4j-admin writes: it takes the target's place only once complete."""
+        return f"{self.database}{STAGING_SUFFIX}"
+
+    def folders(self, database: str) -> tuple[Path, Path]:
+        """A database's store and its transaction logs, in the default layout."""
+        data = self.home / "data"
+        return data / "databases" / database, data / "transactions" / database
 
 
 def _remote(uri: str, why: str) -> BulkLoadRefusedError:
@@ -331,9 +346,8 @@ def run_admin_import(
             returncode = proc.wait()
     if returncode != 0:
         raise Neo4jLocalError(
-            f"neo4j-admin database import failed (exit status {returncode}); the database is "
-            "empty or incomplete now: fix the cause and run the same bulk load again. Full "
-            f"output in {log}; its last lines:\n" + "\n".join(tail)
+            f"neo4j-admin database import failed (exit status {returncode}). Full output in "
+            f"{log}; its last lines:\n" + "\n".join(tail)
         )
     return AdminResult(counts["nodes"], counts["relationships"], time.perf_counter() - start, log)
 
@@ -426,11 +440,12 @@ def load_and_start(
     step: Step = _unseen,
     cache_dir: Path | None = None,
 ) -> AdminResult:
-    """Run ``neo4j-admin <arguments>`` on the stopped target (``records`` nodes and
-    relationships, to choose its JIT), then start the server again on its port.
+    """Run ``neo4j-admin <arguments>`` (an import into ``target.staging``) on the stopped
+    target (``records`` nodes and relationships, to choose its JIT), put the staged database in
+    the place of the target's empty one, and start the server again on its port.
 
-    The server is started again even when the tool fails (on whatever the tool left), and then
-    the tool's error is raised.
+    When the tool fails, what it left is deleted, the server is started again on the database as
+    it was, and then the tool's error is raised.
     """
     try:
         result = run_admin_import(
@@ -440,10 +455,30 @@ def load_and_start(
             cache_dir=cache_dir,
             jvm_options=jvm_options_for(records),
         )
-    except BaseException:
+    except BaseException as exc:
+        for folder in target.folders(target.staging):
+            shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(Neo4jLocalError):
             start(target)
+        if isinstance(exc, Neo4jLocalError):
+            raise Neo4jLocalError(
+                "批量导入失败，数据库未改变 / the bulk load failed and changed nothing (the "
+                f"database is as it was): fix the cause and run it again. {exc}"
+            ) from exc
         raise
+    _swap_in(target)
     with step("starting Neo4j"):
         start(target)
     return result
+
+
+def _swap_in(target: LocalTarget) -> None:
+    """Put the staged database's folders where the target's are (it was checked empty, or had
+    none yet); a rename each, on one disk."""
+    for staged, live in zip(
+        target.folders(target.staging), target.folders(target.database), strict=True
+    ):
+        if live.exists():
+            shutil.rmtree(live)
+        live.parent.mkdir(parents=True, exist_ok=True)
+        staged.rename(live)

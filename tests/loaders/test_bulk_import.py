@@ -3,10 +3,11 @@
 One Neo4j home for the module, its own (a bulk load stops and starts its server, which the
 session's shared one must never be), met in the order a department meets it: bad files refused
 before anything runs (then, with the server started, refused again and the server started
-again), the demo bulk-loaded and compared record by record with what the transactional importer
-writes from the same files, a second bulk load refused by the now non-empty database, and last
-its schema dropped and made again by the store (``init_schema``), which must come out the same.
-The tests depend on that order, so they share an xdist group.
+again), a load that neo4j-admin fails leaving the database as it was, the demo bulk-loaded and
+compared record by record with what the transactional importer writes from the same files, a
+second bulk load refused by the now non-empty database, and last its schema dropped and made
+again by the store (``init_schema``), which must come out the same. The tests depend on that
+order, so they share an xdist group.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from govgraph.graph.port import GraphStore
 from govgraph.loaders.demo import load_demo
 from govgraph.loaders.exporters import export_csv, iter_nodes
 from govgraph.loaders.importer import DataImportError, import_files
+from govgraph.ops import neo4j_bulk as nb
 from govgraph.ops.neo4j_bulk import ADMIN_LOG, count_nodes
 from govgraph.ops.neo4j_local import free_port, start_background, status, stop_background
 
@@ -161,6 +163,26 @@ def test_bad_files_are_refused_with_the_importers_errors_before_anything_runs(
     assert status(home.path) is not None
     assert count_nodes(home.uri) == 0
     assert not (home.path / ADMIN_LOG).exists()
+
+
+def test_a_failed_neo4j_admin_leaves_the_database_as_it_was(
+    home: Home, demo_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = nb.run_admin_import
+
+    def failing(at: Path, arguments: Sequence[str], **kwargs: Any) -> nb.AdminResult:
+        staged = at / "data" / "databases" / arguments[3]
+        staged.mkdir(parents=True)  # as the tool leaves a store it did not finish
+        return real(at, [*arguments, "--nodes=Entity:Compound=no-such-file.csv"], **kwargs)
+
+    monkeypatch.setattr(nb, "run_admin_import", failing)
+    r = home.bulk(str(demo_csv))
+    assert r.exit_code == 1, r.output
+    assert "the bulk load failed and changed nothing" in r.output
+    assert status(home.path) is not None
+    assert count_nodes(home.uri) == 0
+    for folder in ("databases", "transactions"):  # the partial load is gone
+        assert not (home.path / "data" / folder / f"neo4j{nb.STAGING_SUFFIX}").exists()
 
 
 def test_the_demo_bulk_loaded_is_the_graph_the_importer_writes(
