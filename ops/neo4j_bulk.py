@@ -10,9 +10,10 @@ A bulk load replaces the whole database, so it goes only into the local Neo4j th
 ``govgraph neo4j start`` manages (:func:`local_target`) and only when that database is empty
 (:func:`count_nodes`). :func:`stopped_meanwhile` stops the server while the files are checked and
 written (a stopped server takes no writes, and leaves the cores to the checks);
-:func:`load_and_start` runs the tool and starts the server again on its port. Infrastructure
-only: processes, folders and one Bolt count; the files and what they mean come from
-``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
+:func:`load_and_start` runs the tool into a staging database, which replaces the empty one only
+once complete (a failed tool leaves the database as it was), and starts the server again on its
+port. Infrastructure only: processes, folders and one Bolt count; the files and what they mean
+come from ``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
 """
 
 from __future__ import annotations
