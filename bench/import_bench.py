@@ -27,9 +27,10 @@ Bulk first load (``--bulk``, or ``--bulk-only`` for nothing else), issue 15:
 * ``govgraph import --bulk``: the command itself, as a department runs it: a subprocess, into the
   empty local Neo4j that ``govgraph neo4j start`` started in a fresh home (its start not timed),
   timed from start to end: the importer's checks and neo4j-admin's files
-  (:func:`govgraph.loaders.bulk_files.write_bulk_files`), the server stopped,
-  ``neo4j-admin database import full``, the server started again and the schema created. The
-  command's summary gives the three parts.
+  (:func:`govgraph.loaders.bulk_files.write_bulk_files`) while the server stops,
+  ``neo4j-admin database import full`` into a staging database that then replaces the empty
+  one, the server started again and the schema created. The command's summary gives the four
+  parts.
 * ``neo4j-admin alone``: the same tool, run as the command runs it
   (:func:`govgraph.ops.neo4j_bulk.run_admin_import`), on the same files (written beforehand, not
   timed) into a fresh home, timed from the JVM's start to the tool's end; once with the JVM's

@@ -324,57 +324,55 @@ def _replace(target: nb.LocalTarget, settings: Settings, write: Any, bar: _Bar) 
     """Check that the database is empty, write the files, run neo4j-admin, create the schema."""
     password = settings.neo4j_password.get_secret_value()
     auth = (settings.neo4j_user, password) if password else None
-
-    def refuse_if_not_empty() -> None:
-        nodes = nb.count_nodes(target.uri, auth, settings.neo4j_database)
-        nb.refuse_if_not_empty(nodes, target.uri)
-
     running = target.running
     if not running and target.has_database:
         with bar.step("starting Neo4j"):  # to look inside; a home without a database is empty
             nb.start(target)
         running = True
-    target.home.mkdir(parents=True, exist_ok=True)
-    # beside the database: the same disk, and no /tmp too small for the province
-    with tempfile.TemporaryDirectory(prefix="bulk-files-", dir=target.home) as tmp:
+    if running:
         try:
-            if running:
-                refuse_if_not_empty()
-            began = time.perf_counter()
-            written = write(Path(tmp), bar)
-            checks = time.perf_counter() - began
-            if running:  # nobody wrote while the files were checked
-                refuse_if_not_empty()
+            nodes = nb.count_nodes(target.uri, auth, settings.neo4j_database)
+            nb.refuse_if_not_empty(nodes, target.uri)
         except BaseException:
-            if running and not target.running:  # started only to look inside: as it was
+            if not target.running:  # started only to look inside: as it was
                 nb.stop(target)
             raise
-        admin = nb.replace_database(
+    target.home.mkdir(parents=True, exist_ok=True)
+    # the server stops while the files are checked: nobody writes after the count above
+    meanwhile = (
+        nb.stopped_meanwhile(target, restart_on_error=target.running, step=bar.step)
+        if running
+        else contextlib.nullcontext()
+    )
+    # beside the database: the same disk, and no /tmp too small for the province
+    with tempfile.TemporaryDirectory(prefix="bulk-files-", dir=target.home) as tmp:
+        began = time.perf_counter()
+        with meanwhile:
+            written = write(Path(tmp), bar)
+        checks = time.perf_counter() - began
+        admin = nb.load_and_start(
             target,
-            _admin_arguments(written, target.database),
+            _admin_arguments(written, target.staging),
             records=written.records,
             progress=bar.admin(written.records),
             step=bar.step,
         )
     with bar.step("creating the schema"):
         # building indexes over a whole province outlasts the per-query timeout
-        with_store(settings.model_copy(update={"neo4j_query_timeout": None}), _init_schema)
-    nodes, links = with_store(settings, _totals)
-    server = sum(bar.seconds.get(f"{how} Neo4j", 0.0) for how in ("stopping", "starting"))
+        unbounded = settings.model_copy(update={"neo4j_query_timeout": None})
+        nodes, links = with_store(unbounded, _schema_and_totals)
     seconds = {
-        "checks and files": checks,
+        "checks and files (server stopping meanwhile)": checks,
         "neo4j-admin": admin.seconds,
-        "server stopped and started": server,
+        "server start": bar.seconds.get("starting Neo4j", 0.0),
         "schema": bar.seconds["creating the schema"],
     }
     return _Loaded(written, admin, nodes, links, seconds)
 
 
-async def _init_schema(s: GraphStore) -> None:
+async def _schema_and_totals(s: GraphStore) -> tuple[int, int]:
+    """Create the schema, then count what the database holds (one connection for both)."""
     await s.init_schema()
-
-
-async def _totals(s: GraphStore) -> tuple[int, int]:
     c = await s.counts()
     return sum(c.nodes.values()), sum(c.links.values())
 

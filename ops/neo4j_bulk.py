@@ -8,9 +8,12 @@ the one the launcher's server uses: the database in ``<home>/data/databases/<nam
 
 A bulk load replaces the whole database, so it goes only into the local Neo4j that
 ``govgraph neo4j start`` manages (:func:`local_target`) and only when that database is empty
-(:func:`count_nodes`). :func:`replace_database` stops the server, runs the tool and starts the
-server again on its port. Infrastructure only: processes, folders and one Bolt count; the files
-and what they mean come from ``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
+(:func:`count_nodes`). :func:`stopped_meanwhile` stops the server while the files are checked and
+written (a stopped server takes no writes, and leaves the cores to the checks);
+:func:`load_and_start` runs the tool into a staging database, which replaces the empty one only
+once complete (a failed tool leaves the database as it was), and starts the server again on its
+port. Infrastructure only: processes, folders and one Bolt count; the files and what they mean
+come from ``loaders/bulk_files.py``, and ``cli/data.py`` wires the two.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +49,7 @@ __all__ = [
     "C1_ONLY",
     "C1_UP_TO",
     "DEFAULT_DATABASE",
+    "STAGING_SUFFIX",
     "AdminProgress",
     "AdminProgressFn",
     "AdminResult",
@@ -54,13 +60,14 @@ __all__ = [
     "admin_java_command",
     "count_nodes",
     "jvm_options_for",
+    "load_and_start",
     "local_target",
     "refuse_if_not_empty",
-    "replace_database",
     "run_admin_import",
     "shell_command",
     "start",
     "stop",
+    "stopped_meanwhile",
 ]
 
 ADMIN_MAIN: Final = "org.neo4j.cli.AdminTool"
@@ -68,6 +75,9 @@ DEFAULT_DATABASE: Final = "neo4j"
 #: the tool's own output, kept in the home for when something goes wrong
 ADMIN_LOG: Final = "neo4j-admin-import.log"
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+#: the name a load is written under before it replaces the database (a valid database name: the
+#: tool checks it)
+STAGING_SUFFIX: Final = "-bulk"
 #: every node, whatever its labels (a database holding anything at all is not replaced); the
 #: planner answers it from the count store, one read
 COUNT_NODES: Final = "MATCH (n) RETURN count(n) AS n"
@@ -161,7 +171,17 @@ class LocalTarget:
     @property
     def has_database(self) -> bool:
         """Whether the database's store exists (a home never started has none: it is empty)."""
-        return (self.home / "data" / "databases" / self.database).is_dir()
+        return self.folders(self.database)[0].is_dir()
+
+    @property
+    def staging(self) -> str:
+        """The database neo4j-admin writes: it takes the target's place only once complete."""
+        return f"{self.database}{STAGING_SUFFIX}"
+
+    def folders(self, database: str) -> tuple[Path, Path]:
+        """A database's store and its transaction logs, in the default layout."""
+        data = self.home / "data"
+        return data / "databases" / database, data / "transactions" / database
 
 
 def _remote(uri: str, why: str) -> BulkLoadRefusedError:
@@ -327,9 +347,8 @@ def run_admin_import(
             returncode = proc.wait()
     if returncode != 0:
         raise Neo4jLocalError(
-            f"neo4j-admin database import failed (exit status {returncode}); the database is "
-            "empty or incomplete now: fix the cause and run the same bulk load again. Full "
-            f"output in {log}; its last lines:\n" + "\n".join(tail)
+            f"neo4j-admin database import failed (exit status {returncode}). Full output in "
+            f"{log}; its last lines:\n" + "\n".join(tail)
         )
     return AdminResult(counts["nodes"], counts["relationships"], time.perf_counter() - start, log)
 
@@ -371,7 +390,7 @@ def stop(target: LocalTarget) -> None:
     stop_background(target.home)
 
 
-#: a step of :func:`replace_database` that shows no progress of its own, by its name
+#: a step that shows no progress of its own, by its name
 Step = Callable[[str], contextlib.AbstractContextManager[None]]
 
 
@@ -384,7 +403,36 @@ def jvm_options_for(records: int) -> tuple[str, ...]:
     return C1_ONLY if records <= C1_UP_TO else ()
 
 
-def replace_database(
+@contextlib.contextmanager
+def stopped_meanwhile(
+    target: LocalTarget, *, restart_on_error: bool, step: Step = _unseen
+) -> Iterator[None]:
+    """Stop the target's server in the background while the body runs; leave with it stopped.
+
+    The stop (a checkpoint and the JVM's exit, seconds) then costs no time of its own, and
+    nothing can write to the database between its emptiness check and neo4j-admin. If the body
+    fails, the server is started again when ``restart_on_error`` (it ran before the command).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="neo4j-stop") as pool:
+
+        def stopping() -> None:
+            with step("stopping Neo4j"):
+                stop(target)
+
+        stopped = pool.submit(stopping)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                stopped.result()
+            if restart_on_error:
+                with contextlib.suppress(Neo4jLocalError):
+                    start(target)
+            raise
+        stopped.result()
+
+
+def load_and_start(
     target: LocalTarget,
     arguments: Sequence[str],
     *,
@@ -393,14 +441,13 @@ def replace_database(
     step: Step = _unseen,
     cache_dir: Path | None = None,
 ) -> AdminResult:
-    """Stop the server, run ``neo4j-admin <arguments>`` (``records`` nodes and relationships, to
-    choose its JIT), start the server again on its port.
+    """Run ``neo4j-admin <arguments>`` (an import into ``target.staging``) on the stopped
+    target (``records`` nodes and relationships, to choose its JIT), put the staged database in
+    the place of the target's empty one, and start the server again on its port.
 
-    The server is started again even when the tool fails (on whatever the tool left), and then
-    the tool's error is raised.
+    When the tool fails, what it left is deleted, the server is started again on the database as
+    it was, and then the tool's error is raised.
     """
-    with step("stopping Neo4j"):
-        stop(target)
     try:
         result = run_admin_import(
             target.home,
@@ -409,10 +456,30 @@ def replace_database(
             cache_dir=cache_dir,
             jvm_options=jvm_options_for(records),
         )
-    except BaseException:
+    except BaseException as exc:
+        for folder in target.folders(target.staging):
+            shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(Neo4jLocalError):
             start(target)
+        if isinstance(exc, Neo4jLocalError):
+            raise Neo4jLocalError(
+                "批量导入失败，数据库未改变 / the bulk load failed and changed nothing (the "
+                f"database is as it was): fix the cause and run it again. {exc}"
+            ) from exc
         raise
+    _swap_in(target)
     with step("starting Neo4j"):
         start(target)
     return result
+
+
+def _swap_in(target: LocalTarget) -> None:
+    """Put the staged database's folders where the target's are (it was checked empty, or had
+    none yet); a rename each, on one disk."""
+    for staged, live in zip(
+        target.folders(target.staging), target.folders(target.database), strict=True
+    ):
+        if live.exists():
+            shutil.rmtree(live)
+        live.parent.mkdir(parents=True, exist_ok=True)
+        staged.rename(live)

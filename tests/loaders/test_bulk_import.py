@@ -2,9 +2,12 @@
 
 One Neo4j home for the module, its own (a bulk load stops and starts its server, which the
 session's shared one must never be), met in the order a department meets it: bad files refused
-before anything runs, the demo bulk-loaded into the new home and compared record by record with
-what the transactional importer writes from the same files, and a second bulk load refused by
-the now non-empty database. The tests depend on that order, so they share an xdist group.
+before anything runs (then, with the server started, refused again and the server started
+again), a load that neo4j-admin fails leaving the database as it was, the demo bulk-loaded and
+compared record by record with what the transactional importer writes from the same files, a
+second bulk load refused by the now non-empty database, and last its schema dropped and made
+again by the store (``init_schema``), which must come out the same. The tests depend on that
+order, so they share an xdist group.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,9 @@ from govgraph.graph.port import GraphStore
 from govgraph.loaders.demo import load_demo
 from govgraph.loaders.exporters import export_csv, iter_nodes
 from govgraph.loaders.importer import DataImportError, import_files
-from govgraph.ops.neo4j_bulk import ADMIN_LOG
-from govgraph.ops.neo4j_local import free_port, status, stop_background
+from govgraph.ops import neo4j_bulk as nb
+from govgraph.ops.neo4j_bulk import ADMIN_LOG, count_nodes
+from govgraph.ops.neo4j_local import free_port, start_background, status, stop_background
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.xdist_group("bulk-import")]
 
@@ -150,6 +154,36 @@ def test_bad_files_are_refused_with_the_importers_errors_before_anything_runs(
     assert not (home.path / ADMIN_LOG).exists()
     assert not list(home.path.glob("bulk-files-*"))
 
+    # as a department meets it: the server runs (`govgraph neo4j start`); it is stopped while
+    # the files are checked, and started again when they are refused
+    start_background(home.path, int(home.uri.rsplit(":", 1)[1]))
+    r = home.bulk(str(bad_csv))
+    assert r.exit_code == 1, r.output
+    assert "3 problem(s) found; nothing was imported" in r.output
+    assert status(home.path) is not None
+    assert count_nodes(home.uri) == 0
+    assert not (home.path / ADMIN_LOG).exists()
+
+
+def test_a_failed_neo4j_admin_leaves_the_database_as_it_was(
+    home: Home, demo_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = nb.run_admin_import
+
+    def failing(at: Path, arguments: Sequence[str], **kwargs: Any) -> nb.AdminResult:
+        staged = at / "data" / "databases" / arguments[3]
+        staged.mkdir(parents=True)  # as the tool leaves a store it did not finish
+        return real(at, [*arguments, "--nodes=Entity:Compound=no-such-file.csv"], **kwargs)
+
+    monkeypatch.setattr(nb, "run_admin_import", failing)
+    r = home.bulk(str(demo_csv))
+    assert r.exit_code == 1, r.output
+    assert "the bulk load failed and changed nothing" in r.output
+    assert status(home.path) is not None
+    assert count_nodes(home.uri) == 0
+    for folder in ("databases", "transactions"):  # the partial load is gone
+        assert not (home.path / "data" / folder / f"neo4j{nb.STAGING_SUFFIX}").exists()
+
 
 def test_the_demo_bulk_loaded_is_the_graph_the_importer_writes(
     home: Home, demo_csv: Path, run: Any
@@ -200,6 +234,44 @@ def _name(statement: str) -> str:
     found = re.search(r"(?:CONSTRAINT|INDEX) (\w+) IF NOT EXISTS", statement)
     assert found is not None, statement
     return found.group(1)
+
+
+def test_the_schema_is_the_one_init_schema_makes(home: Home, run: Any) -> None:
+    from neo4j import AsyncGraphDatabase
+
+    driver = AsyncGraphDatabase.driver(home.uri, auth=None, notifications_min_severity="OFF")
+    try:
+        bulk = run(_schema_shape(driver))
+        assert {name for _, name in bulk} == {_name(s) for s in cypher.schema_statements()}
+        # the same database with its schema made again by the store, from nothing
+        for kind, name in list(bulk):  # a constraint's index goes with it
+            if kind != "constraint index":
+                run(driver.execute_query(f"DROP {kind.upper()} {name}"))
+        assert run(_schema_shape(driver)) == {}
+        run(Neo4jStore(driver).init_schema())
+        assert run(_schema_shape(driver)) == bulk
+    finally:
+        run(driver.close())
+
+
+async def _schema_shape(driver: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every constraint and index the store makes (token lookups are the database's own), by
+    kind and name (a constraint's index has its name): what it is over and how, not its id or
+    state."""
+    shapes: dict[tuple[str, str], dict[str, Any]] = {}
+    constraints, _, _ = await driver.execute_query(
+        "SHOW CONSTRAINTS YIELD name, type, entityType, labelsOrTypes, properties, ownedIndex"
+    )
+    for r in constraints:
+        shapes["constraint", r["name"]] = r.data()
+    indexes, _, _ = await driver.execute_query(
+        "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties, indexProvider, "
+        "options, owningConstraint WHERE type <> 'LOOKUP'"
+    )
+    for r in indexes:
+        kind = "constraint index" if r["owningConstraint"] else "index"
+        shapes[kind, r["name"]] = r.data()
+    return shapes
 
 
 def test_a_server_the_cli_does_not_manage_gets_the_files_and_the_command(
