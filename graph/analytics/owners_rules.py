@@ -105,6 +105,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     compounds = cols.of_kind("Compound")
     compounds = compounds[~cols.mask(represents(ctx.day).b)[compounds]]
+    compounds = compounds[ctx.wanted(compounds)]
     column = cols.column("Compound", "delivered_area_ratio")
     assert isinstance(column, np.ndarray)
     ratios = column[cols.local[compounds]]
@@ -149,6 +150,7 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
     """
     s = ctx.settings
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     seats = _seats(ctx.day)[committees]
     hit = (seats < s.o2_min_members) | (seats > s.o2_max_members)
     if s.o2_odd:
@@ -204,6 +206,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     cols = ctx.columns
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
     terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
@@ -274,6 +277,7 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     lacking = (np.bincount(seat, minlength=size) > 0) & (
         np.bincount(seat[owns], minlength=size) == 0
     )
+    lacking[lacking] = ctx.wanted(seats.person[lacking], place_of=seats.body[lacking])
     for i in np.flatnonzero(lacking).tolist():
         oc, person = int(seats.body[i]), int(seats.person[i])
         compounds = rep.of(oc)
@@ -323,6 +327,7 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     seats = posts(ctx.day)
     found, jobs = conflicts(ctx.day)
+    found = found[ctx.wanted(found[:, 0], place_of=found[:, 1])]
     for person, oc, compound, company, seat, job in found.tolist():
         yield ctx.finding(
             "employed_by_manager",
@@ -375,6 +380,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     day = ctx.day
     s = ctx.settings
     committees = _committees(day)
+    committees = committees[ctx.wanted(committees)]
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
     # a discreet run counts every member: leaving some out by status would tell it
@@ -454,6 +460,7 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     crossed = np.bincount(x.cross, minlength=n)
     both = (np.bincount(committees.a, minlength=n) > 0) & (np.bincount(branches.a, minlength=n) > 0)
     lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
+    lacking = lacking[ctx.wanted(lacking)]
     for c, seats, more in zip(
         lacking.tolist(), counted[lacking].tolist(), details(lacking), strict=True
     ):
@@ -466,6 +473,7 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
     advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
     advised = compounds[advise[compounds]]
+    advised = advised[ctx.wanted(advised)]
     for c, secretaries, chairs, more in zip(
         advised.tolist(),
         id_lists(cols, x.secretaries, advised),
@@ -517,6 +525,7 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     today = day_number(ctx.as_of)
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     filed = _ints(cols, "OwnersCommittee", "filed_on", committees)
     judged = (elected != NO_DAY) & (elected <= today)

@@ -46,6 +46,7 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
     compounds = compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]]
+    compounds = compounds[ctx.wanted(compounds)]
     olds = cols.column("Compound", "is_old")
     assert isinstance(olds, np.ndarray)
     for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
@@ -105,8 +106,8 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     employs = Pairs.distinct(company[party], person[party])
     companies = cols.of_kind("PropertyCompany")
     has_org = cols.mask(day.links("PARTY_ORG_OF")[1])
-    lacking = cols.mask(employs.a) & ~has_org
-    for co in companies[lacking[companies]].tolist():
+    lacking = companies[(cols.mask(employs.a) & ~has_org)[companies]]
+    for co in lacking[ctx.wanted(lacking)].tolist():
         members = cols.ids_of(employs.of(co))
         yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
@@ -211,6 +212,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     before = (np.cumsum(broken) - np.cumsum(broken)[head][group_of] + broken[head][group_of]) == 0
     runs = np.bincount(group_of[before], minlength=len(head))
     exits = runs >= s.m3_exit_years
+    exits[exits] = ctx.wanted(company[head][exits])
     for co_, run, top in zip(
         company[head][exits].tolist(), runs[exits].tolist(), year[head][exits].tolist(), strict=True
     ):
