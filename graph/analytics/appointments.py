@@ -34,6 +34,7 @@ def represents(day: DayView) -> Pairs:
     found: Pairs = day.memo(
         "represents",
         lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
+        frozenset({"REPRESENTS"}),
     )
     return found
 

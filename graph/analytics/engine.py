@@ -29,9 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
 from ._facts import Place
-from .columns import Bools, Columns, DayView
+from .columns import Bools, Columns, DayView, Delta
+from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
-from .derived import under
+from .derived_patch import without
 from .discreet import discreet_details, reword
 
 
@@ -540,9 +541,15 @@ class RuleContext:
             details,
         )
 
+    def _places_patched(self, old: dict[int, Place], delta: Delta) -> dict[int, Place] | None:
+        moved = relocated(self.day, delta)
+        return None if moved is None else without(old, moved)
+
     def _place(self, node: int) -> Place:
         # kept per node on the day: many findings share a place, and decoding ids is the cost
-        known: dict[int, Place] = self.day.memo("finding places", dict)
+        known: dict[int, Place] = self.day.memo(
+            "finding places", dict, PLACE_READS, self._places_patched
+        )
         found = known.get(node)
         if found is None:
             row = places_on(self.day)[node].tolist()

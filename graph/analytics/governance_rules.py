@@ -60,7 +60,8 @@ def _meetings(day: DayView) -> _Meetings:
         keep = (kind >= 0) & (date != NO_DAY) & (date <= last)
         return _Meetings(host[keep], kind[keep], types.values, date[keep])
 
-    found: _Meetings = day.memo(("G1/G3", "meetings"), compute)
+    reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
+    found: _Meetings = day.memo(("G1/G3", "meetings"), compute, reads)
     return found
 
 
@@ -80,7 +81,7 @@ def _founded(day: DayView) -> Int32s:
         out[out == NO_UNTIL] = NO_SINCE
         return out
 
-    found: Int32s = day.memo(("G1/G3", "founded"), compute)
+    found: Int32s = day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
     return found
 
 

@@ -35,7 +35,9 @@ def _committees(day: DayView) -> Int32s:
 def _seats(day: DayView) -> Int32s:
     """Per node, how many people hold a post in it (``len(Facts.seats(oc))``)."""
     found: Int32s = day.memo(
-        "owners_rules.seats", lambda: np.bincount(posts(day).body, minlength=day.columns.size)
+        "owners_rules.seats",
+        lambda: np.bincount(posts(day).body, minlength=day.columns.size),
+        frozenset({"HOLDS_POST"}),
     )
     return found
 
