@@ -68,7 +68,8 @@ class Pairs(NamedTuple):
 
     def of(self, a: int) -> Int32s:
         """The ``b`` of every pair whose ``a`` is ``a``, sorted."""
-        lo, hi = np.searchsorted(self.a, [a, a + 1])
+        # bounds of the array's own type (a list would have numpy convert the whole array)
+        lo, hi = np.searchsorted(self.a, np.array([a, a + 1], self.a.dtype))
         return self.b[lo:hi]
 
     def swapped(self) -> Pairs:
@@ -103,7 +104,7 @@ class Posts(NamedTuple):
 
     def of(self, body: int) -> dict[int, str]:
         """person → role in ``body`` ("" when not given), as ``Facts.posts`` answers."""
-        lo, hi = np.searchsorted(self.body, [body, body + 1])
+        lo, hi = np.searchsorted(self.body, np.array([body, body + 1], self.body.dtype))
         return {
             int(p): self.roles[r] if r >= 0 else ""
             for p, r in zip(self.person[lo:hi].tolist(), self.role[lo:hi].tolist(), strict=True)

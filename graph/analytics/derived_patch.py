@@ -117,7 +117,8 @@ def anchors(
 
     def of(x: int) -> list[int]:
         if x not in inside:
-            lo, hi = np.searchsorted(node, [x, x + 1]).tolist()
+            # of the array's own type: a list would have numpy convert the whole array
+            lo, hi = np.searchsorted(node, np.array([x, x + 1], node.dtype)).tolist()
             found: list[int] = place[lo:hi].tolist()
             return found
         if x in known:

@@ -350,6 +350,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     grouped = grouped_buildings(day)
     org, person = members(day)
     in_branch = cols.kind[org] == cols.kind_code("PartyBranch")
+    in_branch[in_branch] = ctx.wanted(org[in_branch])  # a branch's count is its members'
     left, right = _join(person[in_branch], lived.a)
     bare = Pairs.distinct(org[in_branch][left], lived.b[right])  # (branch, building)
     keep = ~grouped[bare.b]
@@ -497,10 +498,7 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     home = homes(day)  # (person, compound)
-    rp, rt = day.links("REGISTERED_AT", source_kind="Person")
-    registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
-    judged = cols.mask(home.a[memberships(day).in_service[home.a]])
-    judged[home.a[registered]] = False
+    judged = _unregistered(day) & memberships(day).in_service
     people = np.flatnonzero(judged).astype(np.int32)
     people = people[ctx.wanted(people)]
     label = cols.label
@@ -513,6 +511,23 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
             homes_names=[label(c) for c in compounds],
             employer=employer,
         )
+
+
+def _unregistered(day: DayView) -> Bools:
+    """Per node: a person living in a compound (:func:`~.derived.homes`) and REGISTERED_AT
+    none of the compounds they live in (kept on the day: a membership leaves it)."""
+
+    def compute() -> Bools:
+        home = homes(day)
+        rp, rt = day.links("REGISTERED_AT", source_kind="Person")
+        registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
+        out = day.columns.mask(home.a)
+        out[home.a[registered]] = False
+        return out
+
+    reads = frozenset({"RESIDES_IN", "PART_OF", "REGISTERED_AT"})
+    found: Bools = day.memo(("P8", "unregistered"), compute, reads)
+    return found
 
 
 @rule(

@@ -153,21 +153,19 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    evaluations = cols.of_kind("Evaluation")
-    years = np.full(cols.size, -1, np.int64)
-    grades = np.full(cols.size, -1, np.int64)
     column = cols.column("Evaluation", "year")
     codes = cols.column("Evaluation", "grade")
     assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
-    years[evaluations] = column[cols.local[evaluations]]
-    # a grade as its index in GRADES; -1: none, or not a grade
-    index = [GRADES.index(v) if v in GRADES else -1 for v in codes.values]
-    grades[evaluations] = np.array([*index, -1], np.int64)[codes.codes[cols.local[evaluations]]]
-    counted = (years != -1) & (years <= ctx.as_of.year) & (grades >= 0)
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
     graded = Pairs.distinct(*day.links("EVALUATES", source_kind="Evaluation"))
-    ev, co = graded.a[counted[graded.a]], graded.b[counted[graded.a]]
-    year, grade = years[ev], grades[ev]
+    row = cols.local[graded.a]  # each evaluation's row in its kind's columns
+    years = column[row].astype(np.int64)
+    # a grade as its index in GRADES; -1: none, or not a grade
+    index = [GRADES.index(v) if v in GRADES else -1 for v in codes.values]
+    grades = np.array([*index, -1], np.int64)[codes.codes[row]]
+    counted = (years != -1) & (years <= ctx.as_of.year) & (grades >= 0)
+    ev, co = graded.a[counted], graded.b[counted]
+    year, grade = years[counted], grades[counted]
     cities = cols.of_kind("City")
     city = place(day)[co, 3]
     city[city < 0] = cities[0] if len(cities) == 1 else -1  # -1: none ("")
