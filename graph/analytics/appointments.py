@@ -34,6 +34,7 @@ def represents(day: DayView) -> Pairs:
     found: Pairs = day.memo(
         "represents",
         lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
+        frozenset({"REPRESENTS"}),
     )
     return found
 
@@ -43,7 +44,15 @@ def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     (:func:`~._facts.conflicts` of every committee): rows of (person, committee, compound,
     company, the row of the seat in :func:`~.derived.posts`, the code of the job's role, -1
     for none), one per EMPLOYED_BY link, in the order ``conflicts`` lists them; and the
-    roles the codes stand for."""
+    roles the codes stand for (kept on the day: rule O5 and the tie analyses ask)."""
+    reads = frozenset({"REPRESENTS", "HOLDS_POST", "MANAGES", "EMPLOYED_BY"})
+    found: tuple[NDArray[np.int64], tuple[str, ...]] = day.memo(
+        "conflicts", lambda: _conflicts(day), reads
+    )
+    return found
+
+
+def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     rep, seats = represents(day), posts(day)
     seat, at = _join(seats.body, rep.a)  # each seat with each compound of its committee
     managers = Pairs.distinct(*day.links("MANAGES", source_kind="PropertyCompany"))
@@ -99,6 +108,14 @@ class CrossAppointment(NamedTuple):
 
 
 def cross_appointment(day: DayView) -> CrossAppointment:
+    """:class:`CrossAppointment` on the day (kept on it: rule O7, the roll-ups and the tie
+    analyses ask)."""
+    reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
+    found: CrossAppointment = day.memo("cross_appointment", lambda: _cross(day), reads)
+    return found
+
+
+def _cross(day: DayView) -> CrossAppointment:
     n = day.columns.size
     p = posts(day)
     rep = represents(day)

@@ -364,6 +364,13 @@ class Columns:
             self._days.move_to_end(key)
         return found
 
+    def carry_days(self, old: Columns, delta: Delta) -> None:
+        """Take over the day views of ``old``, the index this one was patched from by a write
+        that changed ``delta`` (the numbering unchanged): what the write cannot have changed
+        is kept, the rest is patched or computed again when asked (:meth:`DayView.memo`)."""
+        for key, view in old._days.items():
+            self._days[key] = view.carried(self, delta)
+
     def nbytes(self) -> dict[str, int]:
         """The bytes of the arrays, by part (the day views not counted)."""
         props = 0
@@ -378,9 +385,37 @@ class Columns:
         }
 
 
+class Delta(NamedTuple):
+    """What a write changed in an index whose numbering it kept: the names of the link kinds
+    it wrote or deleted a link of and of the node columns (``Kind.prop``) it rewrote, and the
+    links it wrote or deleted as (link kind, source, target).
+
+    >>> a = Delta(frozenset({"MEMBER_OF"}), (("MEMBER_OF", 3, 7),))
+    >>> sorted((a | Delta(frozenset({"Person.employer"}), ())).names)
+    ['MEMBER_OF', 'Person.employer']
+    """
+
+    names: frozenset[str]
+    links: tuple[tuple[str, int, int], ...]
+
+    def __or__(self, other: object) -> Delta:
+        if not isinstance(other, Delta):
+            return NotImplemented
+        return Delta(self.names | other.names, self.links + other.links)
+
+
+#: how a kept answer is brought up to date after a write: (the answer before it, what the
+#: write changed) -> the answer after it, or None to compute it again
+Patch: TypeAlias = Callable[[Any, Delta], Any]
+
+
 class DayView:
     """The index on one day: which links hold (a mask per block, made when first asked) and
-    what was computed from them (:meth:`memo`, used by :mod:`~.derived`)."""
+    what was computed from them (:meth:`memo`, used by :mod:`~.derived`).
+
+    A view taken over by the next index after a write (:meth:`Columns.carry_days`) keeps
+    the answers whose inputs the write left alone, and holds the others, with what changed
+    since, until asked: :meth:`memo` patches one when told how, else computes it again."""
 
     def __init__(self, columns: Columns, day: int | None) -> None:
         self.columns = columns
@@ -388,6 +423,23 @@ class DayView:
         self.day = day
         self._valid: dict[tuple[str, str, str], Bools] = {}
         self._memo: dict[Hashable, Any] = {}
+        #: per answer declared with ``reads``: the link kinds and node columns it read
+        self._reads: dict[Hashable, frozenset[str]] = {}
+        #: answers of an earlier index, each with what it read and what changed since
+        self._stale: dict[Hashable, tuple[Any, frozenset[str], Delta]] = {}
+
+    def carried(self, columns: Columns, delta: Delta) -> DayView:
+        """This view for ``columns``, the index one write (``delta``) later."""
+        out = DayView(columns, self.day)
+        out._valid = {k: v for k, v in self._valid.items() if k[0] not in delta.names}
+        for key, (value, reads, before) in self._stale.items():
+            out._stale[key] = (value, reads, before | delta)
+        for key, reads in self._reads.items():
+            if reads.isdisjoint(delta.names):
+                out._memo[key], out._reads[key] = self._memo[key], reads
+            else:
+                out._stale[key] = (self._memo[key], reads, delta)
+        return out
 
     def valid(self, block: Block) -> Bools:
         key = (block.kind, block.source_kind, block.target_kind)
@@ -430,11 +482,31 @@ class DayView:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         return np.concatenate(src), np.concatenate(dst)
 
-    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()``, once per view and ``key`` (the view is read-only)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+    def memo(
+        self,
+        key: Hashable,
+        compute: Callable[[], Any],
+        reads: frozenset[str] | None = None,
+        patch: Patch | None = None,
+    ) -> Any:
+        """``compute()``, once per view and ``key`` (the view is read-only).
+
+        ``reads`` names the link kinds and node columns (``Kind.prop``) the answer depends on,
+        all of them (through the answers it reads too): after a write changing none of them,
+        the next index's view keeps it. After one that did, ``patch`` (when given) brings it
+        up to date from the answer before the write, else it is computed again."""
+        if key in self._memo:
+            return self._memo[key]
+        stale = self._stale.pop(key, None)
+        found = None
+        if stale is not None and patch is not None and stale[1] == reads:
+            found = patch(stale[0], stale[2])
+        if found is None:
+            found = compute()
+        self._memo[key] = found
+        if reads is not None:
+            self._reads[key] = reads
+        return found
 
 
 #: what an analysis reads: a projection (whole history or cut to a day), an index (the whole

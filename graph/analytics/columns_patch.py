@@ -47,6 +47,7 @@ from .columns import (
     Codes,
     Column,
     Columns,
+    Delta,
     column_of,
     day_number,
 )
@@ -66,8 +67,8 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
             return None
     gone = {n for n in changes.delete_nodes if n in upserts or _number(cols, n) >= 0}
     nodes = _Nodes(cols, {n: a for n, a in upserts.items() if n not in gone}, known, gone)
-    blocks = _links(cols, nodes, changes)
-    return Columns(
+    blocks, written = _links(cols, nodes, changes)
+    new = Columns(
         nodes.ids,
         kinds=nodes.kinds,
         kind=nodes.kind,
@@ -75,6 +76,18 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         columns=nodes.columns(),
         blocks=blocks,
     )
+    if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
+        new.carry_days(cols, _delta(nodes, written))
+    return new
+
+
+def _delta(nodes: _Nodes, written: Mapping[_BlockKey, Mapping[tuple[int, int, str], Any]]) -> Delta:
+    """What the write changed, for the day views (:class:`~.columns.Delta`)."""
+    names = {kind for kind, _, _ in written}
+    for kind in {str(a["kind"]) for a in nodes.upserts.values()}:
+        names.update(f"{kind}.{prop}" for prop in NODE_COLUMNS.get(kind, ()))
+    rows = tuple((key[0], s, t) for key, found in written.items() for s, t, _ in found)
+    return Delta(frozenset(names), rows)
 
 
 def _number(cols: Columns, node_id: str) -> int:
@@ -194,7 +207,10 @@ def _merged(codes: Codes, values: Sequence[object]) -> tuple[Codes, NDArray[np.i
 
 
 # -- links ----------------------------------------------------------------------------------------
-def _links(cols: Columns, nodes: _Nodes, changes: Changes) -> dict[_BlockKey, Block]:
+def _links(
+    cols: Columns, nodes: _Nodes, changes: Changes
+) -> tuple[dict[_BlockKey, Block], dict[_BlockKey, dict[tuple[int, int, str], Attrs | None]]]:
+    """The blocks after the write, and the rows it wrote (None: deleted) per block."""
     number = nodes.written
     gone = set(changes.delete_nodes)
 
@@ -227,7 +243,7 @@ def _links(cols: Columns, nodes: _Nodes, changes: Changes) -> dict[_BlockKey, Bl
             block = _written(block, writes[key], dictionaries.get(key[0], {}))
         if len(block):
             out[key] = block
-    return out
+    return out, writes
 
 
 def _key(nodes: _Nodes, kind: str, s: int, t: int) -> _BlockKey:

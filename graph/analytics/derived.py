@@ -30,12 +30,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
+from . import derived_patch
 from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
-from .columns import Bools, Codes, Columns, DayView, Int32s, distinct
+from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct
 
 #: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
 _BRANCH_KINDS = ("PartyBranch", "PartyGroup")
+
+# What each answer kept on a day reads, through the answers it reads too: a write changing
+# none of it leaves the answer as it was (:meth:`~.columns.DayView.memo`).
+_PART_OF = frozenset({"PART_OF"})
+#: the link kinds the anchors are found through: every answer about where a node sits
+PLACE_READS = frozenset(link for ways in ANCHORS.values() for link, _ in ways) | _PART_OF
+_HOMES = _PART_OF | {"RESIDES_IN"}
+_MEMBER_OF = frozenset({"MEMBER_OF"})
 
 
 class Pairs(NamedTuple):
@@ -59,7 +68,8 @@ class Pairs(NamedTuple):
 
     def of(self, a: int) -> Int32s:
         """The ``b`` of every pair whose ``a`` is ``a``, sorted."""
-        lo, hi = np.searchsorted(self.a, [a, a + 1])
+        # bounds of the array's own type (a list would have numpy convert the whole array)
+        lo, hi = np.searchsorted(self.a, np.array([a, a + 1], self.a.dtype))
         return self.b[lo:hi]
 
     def swapped(self) -> Pairs:
@@ -94,7 +104,7 @@ class Posts(NamedTuple):
 
     def of(self, body: int) -> dict[int, str]:
         """person → role in ``body`` ("" when not given), as ``Facts.posts`` answers."""
-        lo, hi = np.searchsorted(self.body, [body, body + 1])
+        lo, hi = np.searchsorted(self.body, np.array([body, body + 1], self.body.dtype))
         return {
             int(p): self.roles[r] if r >= 0 else ""
             for p, r in zip(self.person[lo:hi].tolist(), self.role[lo:hi].tolist(), strict=True)
@@ -130,7 +140,7 @@ def compound_of(day: DayView) -> Int32s:
             _first_found(out, *day.links("PART_OF", source_kind=kind))
         return out
 
-    found: Int32s = day.memo("compound_of", compute)
+    found: Int32s = day.memo("compound_of", compute, _PART_OF)
     return found
 
 
@@ -147,7 +157,7 @@ def building_of(day: DayView) -> Int32s:
         _first_found(out, src, dst)
         return out
 
-    found: Int32s = day.memo("building_of", compute)
+    found: Int32s = day.memo("building_of", compute, _PART_OF)
     return found
 
 
@@ -158,7 +168,7 @@ def homes(day: DayView) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", compound_of(day))
 
-    found: Pairs = day.memo("homes", compute)
+    found: Pairs = day.memo("homes", compute, _HOMES)
     return found
 
 
@@ -168,13 +178,15 @@ def home_buildings(day: DayView) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", building_of(day))
 
-    found: Pairs = day.memo("home_buildings", compute)
+    found: Pairs = day.memo("home_buildings", compute, _HOMES)
     return found
 
 
 def owned_compounds(day: DayView) -> Pairs:
     """(person, compound) for every compound a person owns a unit in."""
-    found: Pairs = day.memo("owned_compounds", lambda: _via(day, "OWNS", compound_of(day)))
+    found: Pairs = day.memo(
+        "owned_compounds", lambda: _via(day, "OWNS", compound_of(day)), _PART_OF | {"OWNS"}
+    )
     return found
 
 
@@ -188,21 +200,49 @@ def place(day: DayView) -> Int32s:
     city down to the first where they differ."""
 
     def compute() -> Int32s:
-        chains = _chains(day)
-        node, anchor = anchors(day)
         out = np.full((day.columns.size, 4), -1, np.int32)
-        if not len(node):
-            return out
-        rows = chains[anchor]
-        starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
-        low = np.minimum.reduceat(rows, starts, axis=0)
-        high = np.maximum.reduceat(rows, starts, axis=0)
-        # a level is kept when every level above it (and itself) is the same for all anchors
-        agree = np.cumprod((low == high)[:, ::-1], axis=1)[:, ::-1].astype(np.bool_)
-        out[node[starts]] = np.where(agree, low, -1)
+        _roll_up(_chains(day), *anchors(day), out)
         return out
 
-    found: Int32s = day.memo("place", compute)
+    def patch(old: Int32s, delta: Delta) -> Int32s | None:
+        moved = relocated(day, delta)
+        if moved is None:
+            return None
+        out = old.copy()
+        out[moved] = -1
+        node, anchor = anchors(day)
+        rows = derived_patch.rows_of(node, moved)
+        _roll_up(_chains(day), node[rows], anchor[rows], out)
+        return out
+
+    found: Int32s = day.memo("place", compute, PLACE_READS, patch)
+    return found
+
+
+def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
+    """Write into ``out`` the place of each node of ``node`` (sorted) from its anchors."""
+    if not len(node):
+        return
+    rows = chains[anchor]
+    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+    low = np.minimum.reduceat(rows, starts, axis=0)
+    high = np.maximum.reduceat(rows, starts, axis=0)
+    # a level is kept when every level above it (and itself) is the same for all anchors
+    agree = np.cumprod((low == high)[:, ::-1], axis=1)[:, ::-1].astype(np.bool_)
+    out[node[starts]] = np.where(agree, low, -1)
+
+
+def relocated(day: DayView, delta: Delta) -> Int32s | None:
+    """The nodes whose place (and whether they are under a scope) ``delta``, a write since
+    an answer was kept, may have changed, sorted; None when it may have changed more (too
+    many nodes moved, or a place's own chain)."""
+    if not derived_patch.chains_kept(day, delta):
+        return None
+    return _moved(day, delta)
+
+
+def _moved(day: DayView, delta: Delta) -> Int32s | None:
+    found: Int32s | None = day.memo(("moved", delta), lambda: derived_patch.moved(day, delta))
     return found
 
 
@@ -220,12 +260,22 @@ def under(day: DayView, scope: int) -> Bools:
 
     def compute() -> Bools:
         node, anchor = anchors(day)
-        hit = (_chains(day)[anchor] == scope).any(axis=1)
         out = np.zeros(day.columns.size, np.bool_)
-        out[node[hit]] = True
+        out[node[(_chains(day)[anchor] == scope).any(axis=1)]] = True
         return out
 
-    found: Bools = day.memo(("under", scope), compute)
+    def patch(old: Bools, delta: Delta) -> Bools | None:
+        moved = relocated(day, delta)
+        if moved is None:
+            return None
+        out = old.copy()
+        out[moved] = False
+        node, anchor = anchors(day)
+        rows = derived_patch.rows_of(node, moved)
+        out[node[rows][(_chains(day)[anchor[rows]] == scope).any(axis=1)]] = True
+        return out
+
+    found: Bools = day.memo(("under", scope), compute, PLACE_READS, patch)
     return found
 
 
@@ -258,15 +308,33 @@ def scope_number(columns: Columns, scope: str) -> int:
 
 
 def _chains(day: DayView) -> Int32s:
-    found: Int32s = day.memo("chains", lambda: _place_chains(day))
+    def patch(old: Int32s, delta: Delta) -> Int32s | None:
+        return old if derived_patch.chains_kept(day, delta) else None
+
+    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch)
     return found
+
+
+class _Anchors(NamedTuple):
+    node: Int32s
+    place: Int32s
+    #: every node settled: no anchor cycle left one out (a patch needs that)
+    complete: bool
 
 
 def anchors(day: DayView) -> tuple[Int32s, Int32s]:
     """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted
     by node and place."""
-    found: tuple[Int32s, Int32s] = day.memo("anchors", lambda: _anchors(day))
-    return found
+
+    def patch(old: _Anchors, delta: Delta) -> _Anchors | None:
+        moved = _moved(day, delta)
+        if moved is None or not old.complete:
+            return None
+        found = derived_patch.anchors(day, old.node, old.place, moved)
+        return None if found is None else _Anchors(*found, complete=True)
+
+    found: _Anchors = day.memo("anchors", lambda: _anchors(day), PLACE_READS, patch)
+    return found.node, found.place
 
 
 def _place_chains(day: DayView) -> Int32s:
@@ -298,7 +366,7 @@ def _place_chains(day: DayView) -> Int32s:
     return chains
 
 
-def _anchors(day: DayView) -> tuple[Int32s, Int32s]:
+def _anchors(day: DayView) -> _Anchors:
     """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted.
 
     Found in rounds: a node is settled once the ends of its anchor links are, up to the first
@@ -367,7 +435,7 @@ def _anchors(day: DayView) -> tuple[Int32s, Int32s]:
         if not progress:
             break
     pairs = Pairs.distinct(np.concatenate(found_nodes), np.concatenate(found_places))
-    return pairs.a, pairs.b
+    return _Anchors(pairs.a, pairs.b, complete=bool(settled.all()))
 
 
 # -- people ---------------------------------------------------------------------------------------
@@ -394,7 +462,7 @@ def memberships(day: DayView) -> Memberships:
             in_branch=mask(src[branch]),
         )
 
-    found: Memberships = day.memo("memberships", compute)
+    found: Memberships = day.memo("memberships", compute, _MEMBER_OF)
     return found
 
 
@@ -408,7 +476,7 @@ def members(day: DayView) -> Pairs:
         left, right = _join(org, group)
         return Pairs.distinct(np.r_[org, branch[right]], np.r_[person, person[left]])
 
-    found: Pairs = day.memo("members", compute)
+    found: Pairs = day.memo("members", compute, _MEMBER_OF | _PART_OF)
     return found
 
 
@@ -440,7 +508,7 @@ def posts(day: DayView) -> Posts:
         first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
         return Posts(b[first], p[first], r[first], roles)
 
-    found: Posts = day.memo("posts", compute)
+    found: Posts = day.memo("posts", compute, frozenset({"HOLDS_POST"}))
     return found
 
 
@@ -503,7 +571,7 @@ def grouped_buildings(day: DayView) -> Bools:
         out[up[np.isin(unit, units)]] = True
         return out
 
-    found: Bools = day.memo("grouped_buildings", compute)
+    found: Bools = day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"})
     return found
 
 

@@ -23,12 +23,16 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
 from ._facts import Place
-from .columns import Columns, DayView
+from .columns import Bools, Columns, DayView, Delta
+from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
+from .derived_patch import without
 from .discreet import discreet_details, reword
 
 
@@ -454,8 +458,9 @@ class RuleContext:
     that day (:mod:`.columns`, :mod:`.derived`; it also holds the whole history, which P7 reads
     to find members who left a branch and joined none), and the settings.
 
-    A rule works on the whole graph as arrays (node numbers, not ids); a scope is left to
-    :func:`~.rules.run_rules`, which keeps the findings under it.
+    A rule works on the whole graph as arrays (node numbers, not ids); under a scope it makes
+    findings only for the subjects :meth:`wanted` names, and :func:`~.rules.run_rules` keeps
+    those under the scope.
     """
 
     as_of: dt.date
@@ -466,6 +471,8 @@ class RuleContext:
     #: the public): rules counting members by status count every member, and findings are
     #: worded and detailed without it (:mod:`.discreet`)
     discreet: bool = False
+    #: the place (a node number) whose findings are kept; None: every finding
+    scope: int | None = None
 
     def for_rule(self, rule: Rule) -> RuleContext:
         return replace(self, rule=rule)
@@ -473,6 +480,22 @@ class RuleContext:
     @property
     def columns(self) -> Columns:
         return self.day.columns
+
+    def wanted(
+        self, subjects: NDArray[np.integer[Any]], place_of: NDArray[np.integer[Any]] | None = None
+    ) -> Bools:
+        """Which of ``subjects`` (each placed where its ``place_of`` is, when given) can have a
+        finding :func:`~.rules.run_rules` keeps: all without a scope, else those under it or
+        placed under it.
+
+        Why. Describing a finding (ids, names, its place) costs far more than the arrays that
+        find it: a scoped run builds the few it returns, not the city's tens of thousands."""
+        if self.scope is None:
+            return np.ones(len(subjects), np.bool_)
+        keep: Bools = under(self.day, self.scope)[subjects]
+        if place_of is not None:  # only the rows asked: no whole-graph mask for two rules
+            keep |= (places_on(self.day)[place_of] == self.scope).any(axis=1)
+        return keep
 
     def finding(
         self,
@@ -518,9 +541,15 @@ class RuleContext:
             details,
         )
 
+    def _places_patched(self, old: dict[int, Place], delta: Delta) -> dict[int, Place] | None:
+        moved = relocated(self.day, delta)
+        return None if moved is None else without(old, moved)
+
     def _place(self, node: int) -> Place:
         # kept per node on the day: many findings share a place, and decoding ids is the cost
-        known: dict[int, Place] = self.day.memo("finding places", dict)
+        known: dict[int, Place] = self.day.memo(
+            "finding places", dict, PLACE_READS, self._places_patched
+        )
         found = known.get(node)
         if found is None:
             row = places_on(self.day)[node].tolist()

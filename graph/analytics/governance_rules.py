@@ -60,7 +60,8 @@ def _meetings(day: DayView) -> _Meetings:
         keep = (kind >= 0) & (date != NO_DAY) & (date <= last)
         return _Meetings(host[keep], kind[keep], types.values, date[keep])
 
-    found: _Meetings = day.memo(("G1/G3", "meetings"), compute)
+    reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
+    found: _Meetings = day.memo(("G1/G3", "meetings"), compute, reads)
     return found
 
 
@@ -80,7 +81,7 @@ def _founded(day: DayView) -> Int32s:
         out[out == NO_UNTIL] = NO_SINCE
         return out
 
-    found: Int32s = day.memo(("G1/G3", "founded"), compute)
+    found: Int32s = day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
     return found
 
 
@@ -136,6 +137,7 @@ def _cadence_findings(
         ends = np.array([day_number(end) for _, end in windows], np.int32)
         labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
         hosts = _hosts(day, cadence)
+        hosts = hosts[ctx.wanted(hosts)]  # each host is judged on its own
         if not len(hosts):
             continue
         # a body founded after a window's end less the grace is excused from it (none known:
@@ -271,6 +273,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
     appeals = ctx.columns.of_kind("Appeal")
+    warn[warn] = ctx.wanted(appeals[rows[warn]])
     labels = {k: choice_label(k) for k in kinds if k}
     for row, due, days_late in zip(
         rows[warn].tolist(), deadline[warn].tolist(), late[warn].tolist(), strict=True
@@ -335,18 +338,19 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
         np.r_[True, (compound[1:] != compound[:-1]) | (topic[1:] != topic[:-1])]
     )
     counts = np.diff(np.r_[starts, len(appeal)])
-    for start, count in zip(starts.tolist(), counts.tolist(), strict=True):
-        if count >= s.g2_repeat_count:
-            text = topics.values[int(topic[start])]
-            yield ctx.finding(
-                "repeat",
-                int(compound[start]),
-                part=text,
-                topic=text,
-                count=count,
-                days=s.g2_repeat_days,
-                appeals=cols.ids_of(appeal[start : start + count]),
-            )
+    often = counts >= s.g2_repeat_count
+    often[often] = ctx.wanted(compound[starts[often]])
+    for start, count in zip(starts[often].tolist(), counts[often].tolist(), strict=True):
+        text = topics.values[int(topic[start])]
+        yield ctx.finding(
+            "repeat",
+            int(compound[start]),
+            part=text,
+            topic=text,
+            count=count,
+            days=s.g2_repeat_days,
+            appeals=cols.ids_of(appeal[start : start + count]),
+        )
 
 
 @rule(

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .appointments import conflicts, cross_appointment, id_lists, pair_keys, represents
-from .columns import NO_DAY, Columns, DayView, Int32s, day_number, day_of
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
 from .derived import Posts, _join, memberships, owned_compounds, posts
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
@@ -35,7 +35,9 @@ def _committees(day: DayView) -> Int32s:
 def _seats(day: DayView) -> Int32s:
     """Per node, how many people hold a post in it (``len(Facts.seats(oc))``)."""
     found: Int32s = day.memo(
-        "owners_rules.seats", lambda: np.bincount(posts(day).body, minlength=day.columns.size)
+        "owners_rules.seats",
+        lambda: np.bincount(posts(day).body, minlength=day.columns.size),
+        frozenset({"HOLDS_POST"}),
     )
     return found
 
@@ -105,6 +107,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     compounds = cols.of_kind("Compound")
     compounds = compounds[~cols.mask(represents(ctx.day).b)[compounds]]
+    compounds = compounds[ctx.wanted(compounds)]
     column = cols.column("Compound", "delivered_area_ratio")
     assert isinstance(column, np.ndarray)
     ratios = column[cols.local[compounds]]
@@ -149,6 +152,7 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
     """
     s = ctx.settings
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     seats = _seats(ctx.day)[committees]
     hit = (seats < s.o2_min_members) | (seats > s.o2_max_members)
     if s.o2_odd:
@@ -204,6 +208,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     cols = ctx.columns
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
     terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
@@ -261,19 +266,8 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     rep, seats = represents(day), posts(day)
-    # every (seat, compound of its committee), and whether the seat holder owns a unit there
-    seat, compound = _join(seats.body, rep.a)
-    owned = owned_compounds(day)
-    wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
-    # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
-    keys = pair_keys(owned)
-    found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-    owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
-    # a seat of a committee in office (one with a compound) owning in none of them
-    size = len(seats.body)
-    lacking = (np.bincount(seat, minlength=size) > 0) & (
-        np.bincount(seat[owns], minlength=size) == 0
-    )
+    lacking = _not_owners(day).copy()
+    lacking[lacking] = ctx.wanted(seats.person[lacking], place_of=seats.body[lacking])
     for i in np.flatnonzero(lacking).tolist():
         oc, person = int(seats.body[i]), int(seats.person[i])
         compounds = rep.of(oc)
@@ -288,6 +282,30 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
             compounds=cols.ids_of(compounds),
             compound_names=[cols.label(c) for c in compounds.tolist()],
         )
+
+
+def _not_owners(day: DayView) -> Bools:
+    """Per seat of :func:`~.derived.posts`: a seat of a committee in office (one with a
+    compound) whose holder owns a unit in none of its compounds (kept on the day)."""
+
+    def compute() -> Bools:
+        rep, seats = represents(day), posts(day)
+        # every (seat, compound of its committee), and whether the seat holder owns a unit there
+        seat, compound = _join(seats.body, rep.a)
+        wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
+        # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
+        keys = pair_keys(owned_compounds(day))
+        found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
+        size = len(seats.body)
+        out: Bools = (np.bincount(seat, minlength=size) > 0) & (
+            np.bincount(seat[owns], minlength=size) == 0
+        )
+        return out
+
+    reads = frozenset({"REPRESENTS", "HOLDS_POST", "OWNS", "PART_OF"})
+    found: Bools = day.memo(("O4", "not owners"), compute, reads)
+    return found
 
 
 @rule(
@@ -323,6 +341,7 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     seats = posts(ctx.day)
     found, jobs = conflicts(ctx.day)
+    found = found[ctx.wanted(found[:, 0], place_of=found[:, 1])]
     for person, oc, compound, company, seat, job in found.tolist():
         yield ctx.finding(
             "employed_by_manager",
@@ -375,6 +394,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     day = ctx.day
     s = ctx.settings
     committees = _committees(day)
+    committees = committees[ctx.wanted(committees)]
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
     # a discreet run counts every member: leaving some out by status would tell it
@@ -435,7 +455,6 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     []
     """
     day, cols = ctx.day, ctx.columns
-    n = cols.size
     x = cross_appointment(day)
     committees, branches = represents(day).swapped(), x.covers.swapped()
 
@@ -449,23 +468,12 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
             )
         ]
 
-    compounds = cols.of_kind("Compound")
-    counted = np.bincount(x.seats.a, minlength=n)
-    crossed = np.bincount(x.cross, minlength=n)
-    both = (np.bincount(committees.a, minlength=n) > 0) & (np.bincount(branches.a, minlength=n) > 0)
-    lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
-    for c, seats, more in zip(
-        lacking.tolist(), counted[lacking].tolist(), details(lacking), strict=True
-    ):
-        yield ctx.finding("no_cross_appointment", c, seats=seats, **more)
-    # a secretary chairing no committee of the compound, nor (a joint branch's) of another
-    # compound one of its branches covers
-    has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
-    left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
-    here, there = x.covers.b[left], x.covers.b[right]
-    elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
-    advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
-    advised = compounds[advise[compounds]]
+    lacking, advised = _o7_compounds(day)
+    lacking = lacking[ctx.wanted(lacking)]
+    seats = np.searchsorted(x.seats.a, lacking, "right") - np.searchsorted(x.seats.a, lacking)
+    for c, k, more in zip(lacking.tolist(), seats.tolist(), details(lacking), strict=True):
+        yield ctx.finding("no_cross_appointment", c, seats=k, **more)
+    advised = advised[ctx.wanted(advised)]
     for c, secretaries, chairs, more in zip(
         advised.tolist(),
         id_lists(cols, x.secretaries, advised),
@@ -474,6 +482,34 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
         strict=True,
     ):
         yield ctx.finding("secretary_not_chair", c, secretaries=secretaries, chairs=chairs, **more)
+
+
+def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
+    """The compounds O7 finds without cross-appointment, and those it advises on (kept on the
+    day: a write elsewhere, a membership say, leaves them)."""
+
+    def compute() -> tuple[Int32s, Int32s]:
+        cols = day.columns
+        n = cols.size
+        x = cross_appointment(day)
+        compounds = cols.of_kind("Compound")
+        crossed = np.bincount(x.cross, minlength=n)
+        both = (np.bincount(represents(day).b, minlength=n) > 0) & (
+            np.bincount(x.covers.b, minlength=n) > 0
+        )
+        lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
+        # a secretary chairing no committee of the compound, nor (a joint branch's) of another
+        # compound one of its branches covers
+        has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
+        left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
+        here, there = x.covers.b[left], x.covers.b[right]
+        elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
+        advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
+        return lacking, compounds[advise[compounds]]
+
+    reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
+    found: tuple[Int32s, Int32s] = day.memo(("O7", "compounds"), compute, reads)
+    return found
 
 
 @rule(
@@ -517,6 +553,7 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     today = day_number(ctx.as_of)
     committees = _committees(ctx.day)
+    committees = committees[ctx.wanted(committees)]
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     filed = _ints(cols, "OwnersCommittee", "filed_on", committees)
     judged = (elected != NO_DAY) & (elected <= today)

@@ -87,6 +87,7 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     compounds = cols.of_kind("Compound")
     enough = living[compounds] >= ctx.settings.p1_min_full_members
     lacking = compounds[enough & ~_branch_covered(day)[compounds]]
+    lacking = lacking[ctx.wanted(lacking)]
     if ctx.discreet:  # a count: the reader's own links say who they are
         for c in lacking.tolist():
             yield ctx.finding("no_branch", c, party_members=int(living[c]))
@@ -133,6 +134,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     assert isinstance(form, Codes)
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
     wide = branches[joint & (count > limit)]
+    wide = wide[ctx.wanted(wide)]
     for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
         covered = cols.ids_of(compounds)
         yield ctx.finding(
@@ -173,7 +175,7 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     limit = ctx.settings.p3_max_branch_members
     branches = cols.of_kind("PartyBranch")
     count = np.bincount(members(ctx.day).a, minlength=cols.size)[branches]
-    large = count > limit
+    large = (count > limit) & ctx.wanted(branches)
     for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
@@ -227,6 +229,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
     count = np.bincount(org[counted], minlength=cols.size)
     branches = cols.of_kind("PartyBranch")
+    branches = branches[ctx.wanted(branches)]
     n = size[branches]
     for b in branches[(n == 0) & (count[branches] >= s.p4_committee_required_from)].tolist():
         if ctx.discreet:
@@ -282,7 +285,7 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     elected = cols.column("PartyBranch", "elected_on")
     term = cols.column("PartyBranch", "term_years")
     assert isinstance(elected, np.ndarray) and isinstance(term, np.ndarray)
-    known = elected != NO_DAY
+    known = (elected != NO_DAY) & ctx.wanted(branches)
     # no term (-1) or a term of 0: the setting's
     years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]
     end = _add_years(elected[known], years)
@@ -347,6 +350,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     grouped = grouped_buildings(day)
     org, person = members(day)
     in_branch = cols.kind[org] == cols.kind_code("PartyBranch")
+    in_branch[in_branch] = ctx.wanted(org[in_branch])  # a branch's count is its members'
     left, right = _join(person[in_branch], lived.a)
     bare = Pairs.distinct(org[in_branch][left], lived.b[right])  # (branch, building)
     keep = ~grouped[bare.b]
@@ -354,6 +358,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     count = np.bincount(bare.a, minlength=cols.size)
     branches = cols.of_kind("PartyBranch")
     over = branches[count[branches] > limit]
+    over = over[ctx.wanted(over)]
     for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
         without = cols.ids_of(bare_buildings)
         yield ctx.finding(
@@ -370,6 +375,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))
     hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
     label = cols.label
+    hit[hit] = ctx.wanted(within.a[hit])
     buildings, compounds = within.a[hit], within.b[hit]
     found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
     for b, c, people in found:
@@ -427,6 +433,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     orgs_of = Pairs.distinct(src[outside], dst[outside])
     label = cols.label
     people = distinct(orgs_of.a)
+    people = people[ctx.wanted(people)]
     for p, orgs in zip(people.tolist(), per_node(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
@@ -448,6 +455,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     p_, u_, o_ = p_[order], u_[order], o_[order]
     last = np.ones(len(p_), np.bool_)
     last[:-1] = p_[1:] != p_[:-1]
+    last[last] = ctx.wanted(p_[last])
     for p, left_on, o in zip(p_[last].tolist(), u_[last].tolist(), o_[last].tolist(), strict=True):
         yield ctx.finding(
             "left_no_transfer",
@@ -490,11 +498,9 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     home = homes(day)  # (person, compound)
-    rp, rt = day.links("REGISTERED_AT", source_kind="Person")
-    registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
-    judged = cols.mask(home.a[memberships(day).in_service[home.a]])
-    judged[home.a[registered]] = False
+    judged = _unregistered(day) & memberships(day).in_service
     people = np.flatnonzero(judged).astype(np.int32)
+    people = people[ctx.wanted(people)]
     label = cols.label
     found = zip(people.tolist(), per_node(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
@@ -505,6 +511,23 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
             homes_names=[label(c) for c in compounds],
             employer=employer,
         )
+
+
+def _unregistered(day: DayView) -> Bools:
+    """Per node: a person living in a compound (:func:`~.derived.homes`) and REGISTERED_AT
+    none of the compounds they live in (kept on the day: a membership leaves it)."""
+
+    def compute() -> Bools:
+        home = homes(day)
+        rp, rt = day.links("REGISTERED_AT", source_kind="Person")
+        registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
+        out = day.columns.mask(home.a)
+        out[home.a[registered]] = False
+        return out
+
+    reads = frozenset({"RESIDES_IN", "PART_OF", "REGISTERED_AT"})
+    found: Bools = day.memo(("P8", "unregistered"), compute, reads)
+    return found
 
 
 @rule(
@@ -542,7 +565,7 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.settings.p9_community_station_counts:
         community = place(day)[lacking, 1]  # -1: none, and no station serves "none"
         lacking = lacking[~((community >= 0) & served[community])]
-    for c in lacking.tolist():
+    for c in lacking[ctx.wanted(lacking)].tolist():
         yield ctx.finding("no_station", c)
 
 

@@ -46,6 +46,7 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
     compounds = compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]]
+    compounds = compounds[ctx.wanted(compounds)]
     olds = cols.column("Compound", "is_old")
     assert isinstance(olds, np.ndarray)
     for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
@@ -105,8 +106,8 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     employs = Pairs.distinct(company[party], person[party])
     companies = cols.of_kind("PropertyCompany")
     has_org = cols.mask(day.links("PARTY_ORG_OF")[1])
-    lacking = cols.mask(employs.a) & ~has_org
-    for co in companies[lacking[companies]].tolist():
+    lacking = companies[(cols.mask(employs.a) & ~has_org)[companies]]
+    for co in lacking[ctx.wanted(lacking)].tolist():
         members = cols.ids_of(employs.of(co))
         yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
@@ -152,21 +153,19 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    evaluations = cols.of_kind("Evaluation")
-    years = np.full(cols.size, -1, np.int64)
-    grades = np.full(cols.size, -1, np.int64)
     column = cols.column("Evaluation", "year")
     codes = cols.column("Evaluation", "grade")
     assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
-    years[evaluations] = column[cols.local[evaluations]]
-    # a grade as its index in GRADES; -1: none, or not a grade
-    index = [GRADES.index(v) if v in GRADES else -1 for v in codes.values]
-    grades[evaluations] = np.array([*index, -1], np.int64)[codes.codes[cols.local[evaluations]]]
-    counted = (years != -1) & (years <= ctx.as_of.year) & (grades >= 0)
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
     graded = Pairs.distinct(*day.links("EVALUATES", source_kind="Evaluation"))
-    ev, co = graded.a[counted[graded.a]], graded.b[counted[graded.a]]
-    year, grade = years[ev], grades[ev]
+    row = cols.local[graded.a]  # each evaluation's row in its kind's columns
+    years = column[row].astype(np.int64)
+    # a grade as its index in GRADES; -1: none, or not a grade
+    index = [GRADES.index(v) if v in GRADES else -1 for v in codes.values]
+    grades = np.array([*index, -1], np.int64)[codes.codes[row]]
+    counted = (years != -1) & (years <= ctx.as_of.year) & (grades >= 0)
+    ev, co = graded.a[counted], graded.b[counted]
+    year, grade = years[counted], grades[counted]
     cities = cols.of_kind("City")
     city = place(day)[co, 3]
     city[city < 0] = cities[0] if len(cities) == 1 else -1  # -1: none ("")
@@ -211,6 +210,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     before = (np.cumsum(broken) - np.cumsum(broken)[head][group_of] + broken[head][group_of]) == 0
     runs = np.bincount(group_of[before], minlength=len(head))
     exits = runs >= s.m3_exit_years
+    exits[exits] = ctx.wanted(company[head][exits])
     for co_, run, top in zip(
         company[head][exits].tolist(), runs[exits].tolist(), year[head][exits].tolist(), strict=True
     ):

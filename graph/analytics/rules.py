@@ -138,8 +138,9 @@ def run_rules(
     # the graph's own index, not its projection's when it is a day view: P7 and G1/G3 read the
     # history the caller gave (a graph cut to a day has none)
     day = columns_for(graph).day(as_of)
-    inside = None if scope is None else under(day, scope_number(day.columns, scope))
-    base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet)
+    number = None if scope is None else scope_number(day.columns, scope)
+    inside = None if number is None else under(day, number)
+    base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet, scope=number)
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
         if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):

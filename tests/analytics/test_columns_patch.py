@@ -4,6 +4,7 @@ changed projection, array by array, for random writes on the tiny city and a wri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from index_contents import contents
 
+from govgraph.graph.analytics import derived
 from govgraph.graph.analytics._patch import Changes, derive
 from govgraph.graph.analytics.cache import carry_over
 from govgraph.graph.analytics.columns import (
@@ -93,6 +95,97 @@ def test_a_patched_index_equals_the_index_of_the_changed_projection(batch: Write
     expected = columns_of(derive(BASE, changes)[0])
     assert contents(new) == contents(expected)
     assert contents(BASE_COLUMNS) == contents(columns_of(BASE))  # the old one untouched
+
+
+def _answers(cols: Columns, as_of: dt.date | None) -> dict[str, Any]:
+    """Every answer :mod:`~govgraph.graph.analytics.derived` keeps on a day, as plain lists."""
+    day = cols.day(as_of)
+    held = derived.posts(day)
+    out: dict[str, Any] = {
+        "anchors": [a.tolist() for a in derived.anchors(day)],
+        "place": derived.place(day).tolist(),
+        "chains": derived.place_chains(day).tolist(),
+        "memberships": [m.tolist() for m in derived.memberships(day)],
+        # roles as text: a patched dictionary may keep a value no row holds any more
+        "posts": [
+            (b, p, held.roles[r] if r >= 0 else None)
+            for b, p, r in zip(*(a.tolist() for a in held[:3]), strict=True)
+        ],
+        "grouped": derived.grouped_buildings(day).tolist(),
+        "compound_of": derived.compound_of(day).tolist(),
+    }
+    for name in ("homes", "home_buildings", "owned_compounds", "members"):
+        out[name] = [a.tolist() for a in getattr(derived, name)(day)]
+    for scope in _PLACES:
+        with contextlib.suppress(KeyError):  # a write may delete a place
+            out[f"under {scope}"] = derived.under(day, cols.number(scope)).tolist()
+    return out
+
+
+_PLACES = ("c1", "c2", "comm", "town", "city")
+
+
+#: links that move things: a building, a unit, a branch, a group, a committee, a meeting, an
+#: appeal to another place or body, a compound to another community (its chain)
+_MOVES: tuple[tuple[str, ...], ...] = (
+    ("PART_OF", "b1", "c2"),
+    ("PART_OF", "u1", "b3"),
+    ("PART_OF", "c2", "town"),
+    ("PART_OF", "pg1", "pcom"),
+    ("COVERS", "pb1", "c2"),
+    ("COVERS", "pg1", "b2"),
+    ("REPRESENTS", "oc1", "c2"),
+    ("HELD_BY", "jm1", "oc1"),
+    ("ABOUT", "a1", "c2"),
+    ("HOLDS_POST", "p8", "oc1", "member"),
+    ("OWNS", "p10", "u5"),
+    ("REGISTERED_AT", "p4", "c2"),
+)
+
+
+@st.composite
+def relinks(draw: st.DrawFn) -> WriteBatch:
+    """A write that keeps the numbering (no node added or deleted), so the day views carry
+    over: :func:`writes` without its new or deleted nodes, and links that move things."""
+    batch = draw(writes())
+    links = [lk for lk in batch.links if lk.target in _KIND and lk.source in _KIND]
+    for kind, u, v, *role in draw(st.lists(st.sampled_from(_MOVES), max_size=3)):
+        # a meeting or an appeal is an event: its links have no dates
+        props = {} if kind in ("HELD_BY", "ABOUT") else {"since": draw(_DAYS)}
+        links.append(link(kind, u, v, **props, **({"role": role[0]} if role else {})))
+    return WriteBatch(
+        nodes=[n for n in batch.nodes if _KIND.get(n.id) == n.kind],
+        links=links,
+        delete_links=batch.delete_links,
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(relinks() | writes(), min_size=1, max_size=3),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_the_answers_kept_on_a_day_carry_over_a_write_as_a_rebuild_finds_them(
+    batches: list[WriteBatch], read_between: list[bool]
+) -> None:
+    """The day views go with the patched index: what a write left alone is kept, the rest
+    patched or found again; after one write or several (read in between or not), every answer
+    is the one a fresh index gives."""
+    graph, cols = BASE, columns_of(BASE)
+    days = (dt.date(2021, 5, 31), None)
+    for as_of in days:
+        _answers(cols, as_of)
+    for batch, read in zip(batches, read_between, strict=False):
+        changes = Changes.of(batch)
+        new = patched(cols, changes)
+        if new is None:
+            return
+        graph, cols = derive(graph, changes)[0], new
+        if read:  # some answers brought up to date now, the others after the next write
+            derived.anchors(cols.day(days[0]))
+    fresh = columns_of(graph)
+    for as_of in days:
+        assert _answers(cols, as_of) == _answers(fresh, as_of)
 
 
 def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:

@@ -61,6 +61,7 @@ MODULES = (
     "columns",
     "columns_patch",
     "derived",
+    "derived_patch",
     "appointments",
     "_layers",
     "_patch",

@@ -1,0 +1,187 @@
+"""Where things roll up to, one write later: the anchors of :mod:`~.derived` patched for the
+nodes the write can have moved, rather than found again for the whole graph.
+
+Why. Finding every node's anchors takes rounds over every anchor link of the day (a fifth of a
+second at 3,000 compounds), and the roll-ups read from them as much again; a write moves a
+handful of nodes. A node's anchors depend only on its own anchor links and on the anchors of
+their ends, so the nodes a write can move are the ends of the links it wrote (those the link
+anchors) and, going down, whatever anchors on a node that moved. Those are found again one by
+one, everything else is kept (:meth:`~.columns.DayView.memo` asks for it with the answer before
+the write and the write's :class:`~.columns.Delta`).
+
+Each function answers None when it cannot patch exactly, and the caller computes the answer
+again: too many nodes moved, or an anchor cycle (malformed data, where the whole-graph rounds
+leave the nodes on it without anchors) before or after the write.
+
+Examples
+--------
+>>> from govgraph.graph.analytics.columns import columns_of
+>>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
+>>> cols = columns_of(tiny_city())
+>>> b1, c2 = cols.number("b1"), cols.number("c2")
+>>> write = Delta(frozenset({"PART_OF"}), (("PART_OF", b1, c2),))  # b1 is part of c2 too
+>>> cols.ids_of(moved(cols.day(AS_OF), write))  # its units, their residents, its group
+['b1', 'p1', 'p10', 'p2', 'pg1', 'u1', 'u2']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._facts import ANCHORS, LEVEL_KINDS
+from .columns import Block, Columns, DayView, Delta, Int32s, distinct
+
+#: beyond this many nodes moved, the whole graph's rounds cost less than one node at a time
+MAX_MOVED = 5_000
+_PLACE_KINDS = frozenset(LEVEL_KINDS.values())
+
+
+class _CycleError(Exception):
+    """An anchor cycle among the nodes found again."""
+
+
+def moved(day: DayView, delta: Delta) -> Int32s | None:
+    """The nodes whose anchors ``delta`` may have changed, sorted (None: more than
+    :data:`MAX_MOVED`): the ones a written anchor link leaves from (or, for an "in" anchor
+    link, arrives at), and every node anchored, through any number of links, on one of them."""
+    cols = day.columns
+    start = {
+        node
+        for link, source, target in delta.links
+        for node, direction in ((source, "out"), (target, "in"))
+        if (link, direction) in ANCHORS.get(cols.kind_of(node), ())
+    }
+    found = set(start)
+    frontier = np.array(sorted(start), np.int32)
+    while len(frontier):
+        up = distinct(np.concatenate([*_anchored_on(cols, frontier), frontier[:0]]))
+        fresh = [n for n in up.tolist() if n not in found]
+        found.update(fresh)
+        if len(found) > MAX_MOVED:
+            return None
+        frontier = np.array(fresh, np.int32)
+    return np.array(sorted(found), np.int32)
+
+
+def _anchored_on(cols: Columns, nodes: Int32s) -> Iterator[Int32s]:
+    """The nodes with an anchor link (valid or not) to one of ``nodes`` (sorted), per block."""
+    for code in np.unique(cols.kind[nodes]).tolist():
+        mine, there = nodes[cols.kind[nodes] == code], cols.kinds[code]
+        for kind, ways in ANCHORS.items():
+            if kind in _PLACE_KINDS:
+                continue
+            for link, direction in ways:
+                if direction == "out":
+                    for b in cols.blocks(link, kind, there):
+                        yield b.src[_rows_to(b, mine)]
+                else:
+                    for b in cols.blocks(link, there, kind):
+                        yield b.dst[_rows_from(b, mine)]
+
+
+def _rows_from(block: Block, nodes: Int32s) -> NDArray[np.intp]:
+    """The rows of ``block`` leaving one of ``nodes`` (the rows are sorted by source)."""
+    lo, hi = np.searchsorted(block.src, nodes, "left"), np.searchsorted(block.src, nodes, "right")
+    return _ranges(lo, hi)
+
+
+def _rows_to(block: Block, nodes: Int32s) -> NDArray[np.intp]:
+    """The rows of ``block`` arriving at one of ``nodes`` (through ``by_dst``)."""
+    targets = block.dst[block.by_dst]
+    lo, hi = np.searchsorted(targets, nodes, "left"), np.searchsorted(targets, nodes, "right")
+    out: NDArray[np.intp] = block.by_dst[_ranges(lo, hi)].astype(np.intp)
+    return out
+
+
+def _ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
+    count = hi - lo
+    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+
+
+def anchors(
+    day: DayView, node: Int32s, place: Int32s, changed: Int32s
+) -> tuple[Int32s, Int32s] | None:
+    """The (node, place) pairs of :func:`~.derived.anchors` after a write, from those before
+    it (``node``, ``place``, sorted; every node settled) and the nodes it ``changed``
+    (:func:`moved`); None on an anchor cycle among them."""
+    if not len(changed):
+        return node, place
+    cols = day.columns
+    inside = set(changed.tolist())
+    known: dict[int, list[int]] = {}
+    busy: set[int] = set()
+
+    def of(x: int) -> list[int]:
+        if x not in inside:
+            # of the array's own type: a list would have numpy convert the whole array
+            lo, hi = np.searchsorted(node, np.array([x, x + 1], node.dtype)).tolist()
+            found: list[int] = place[lo:hi].tolist()
+            return found
+        if x in known:
+            return known[x]
+        if x in busy:
+            raise _CycleError
+        busy.add(x)
+        result: list[int] = []
+        for link, direction in ANCHORS.get(cols.kind_of(x), ()):
+            reached = [of(e) for e in _ends(day, x, link, direction)]
+            if any(reached):  # the first anchor link kind that reaches a place wins
+                result = sorted({p for r in reached for p in r})
+                break
+        known[x] = result
+        return result
+
+    try:
+        rows = [(x, p) for x in changed.tolist() for p in of(x)]
+    except _CycleError:
+        return None
+    keep = ~cols.mask(changed)[node]
+    kept_node, kept_place = node[keep], place[keep]
+    new_node = np.array([x for x, _ in rows], np.int32)
+    at = np.searchsorted(kept_node, new_node)  # no kept row is about a changed node
+    return (
+        np.insert(kept_node, at, new_node),
+        np.insert(kept_place, at, np.array([p for _, p in rows], np.int32)),
+    )
+
+
+def _ends(day: DayView, x: int, link: str, direction: str) -> list[int]:
+    """The nodes ``x`` reaches by its ``link`` links valid on the day, in ``direction``."""
+    cols = day.columns
+    one = np.array([x], np.int32)
+    out: list[int] = []
+    if direction == "out":
+        for b in cols.blocks(link, source_kind=cols.kind_of(x)):
+            rows = _rows_from(b, one)
+            out += b.dst[rows[day.valid(b)[rows]]].tolist()
+    else:
+        for b in cols.blocks(link, target_kind=cols.kind_of(x)):
+            rows = _rows_to(b, one)
+            out += b.src[rows[day.valid(b)[rows]]].tolist()
+    return out
+
+
+def chains_kept(day: DayView, delta: Delta) -> bool:
+    """True when ``delta`` wrote no PART_OF link from a place: the places' own chains
+    (:func:`~.derived.place_chains`) are as they were."""
+    kind = day.columns.kind_of
+    return not any(
+        link == "PART_OF" and kind(source) in _PLACE_KINDS for link, source, _ in delta.links
+    )
+
+
+def rows_of(node: Int32s, nodes: Int32s) -> NDArray[np.intp]:
+    """The rows of the sorted ``node`` whose value is one of ``nodes``."""
+    return _ranges(np.searchsorted(node, nodes, "left"), np.searchsorted(node, nodes, "right"))
+
+
+def without(kept: dict[int, Any], nodes: Int32s) -> dict[int, Any]:
+    """``kept`` (answers per node number) less the entries of ``nodes``."""
+    out = dict(kept)  # a copy in C; the few nodes dropped one by one
+    for k in nodes.tolist():
+        out.pop(k, None)
+    return out
