@@ -18,6 +18,7 @@ from govgraph.graph.analytics import derived
 from govgraph.graph.analytics._patch import Changes, derive
 from govgraph.graph.analytics.cache import carry_over
 from govgraph.graph.analytics.columns import (
+    Columns,
     columns_for,
     columns_of,
     known_columns,
