@@ -11,9 +11,10 @@ run:
   ``--load direct`` the generator's CSV files parsed into records and written as one batch
   through ``store.apply``, skipping the importer's checking passes, so large sizes load in
   minutes rather than hours);
-* ``projection``: a cold :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading
-  every analytic node and link from the store into NetworkX (what a service pays once per store
-  version);
+* ``index`` (``--read index``, the default): a cold
+  :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading every analytic node and link from the store in columns into the index
+  (what a service pays once per store version); with ``--read projection`` the NetworkX
+  projection instead (record by record), its index built on the first rules run;
 * ``rules``: :func:`run_rules` with every rule, on the whole graph, cold (the day view and
   its index are built first) and again warm (both kept with the projection);
 * ``coverage``: :func:`coverage_summary` + :func:`uncovered_communities` from those findings;
@@ -84,6 +85,8 @@ from govgraph.graph.analytics import (
     uncovered_communities,
 )
 from govgraph.graph.analytics._facts import facts_of
+from govgraph.graph.analytics.columns import Columns, DayView, columns_for
+from govgraph.graph.analytics.derived import under
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import Link, Node, link
 from govgraph.graph.neo4j_store import Neo4jStore
@@ -150,21 +153,28 @@ async def _sync(fn: Callable[[], Any]) -> Any:
     return fn()
 
 
-def _pick_write(graph: nx.MultiDiGraph) -> tuple[str, str, str]:
+def _pick_write(graph: nx.MultiDiGraph | Columns) -> tuple[str, str, str]:
     """A person who is not yet a member of some compound's Party branch, and that branch:
     the single write the 'after 1 write' step makes, and the compound it is about."""
-    branch, compound = min(
-        (u, v)
-        for u, v, d in graph.edges(data=True)
-        if d.get("kind") == "COVERS"
-        and graph.nodes[u].get("kind") == "PartyBranch"
-        and graph.nodes[v].get("kind") == "Compound"
-    )
-    members = {u for u, _ in graph.in_edges(branch)}
-    person = min(
-        n for n, d in graph.nodes(data=True) if d.get("kind") == "Person" and n not in members
-    )
+    cols = columns_for(graph)
+    (covers,) = cols.blocks("COVERS", "PartyBranch", "Compound")
+    branch, compound = min(zip(cols.ids_of(covers.src), cols.ids_of(covers.dst), strict=True))
+    at_branch = cols.number(branch)
+    members = {m for b in cols.blocks("MEMBER_OF") for m in cols.ids_of(b.src[b.dst == at_branch])}
+    person = min(set(cols.ids_of(cols.of_kind("Person"))) - members)
     return person, branch, compound
+
+
+def _size(graph: nx.MultiDiGraph | Columns) -> str:
+    if isinstance(graph, Columns):
+        return f"{graph.size:,} nodes, {sum(len(b.src) for b in graph.all_blocks()):,} links"
+    return f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} links"
+
+
+def _day(graph: nx.MultiDiGraph | Columns, as_of: dt.date) -> DayView | nx.MultiDiGraph:
+    """The day the analyses of ties and rankings read: the index's view, or the projection cut
+    to the day (as the service and the CLI pass them)."""
+    return graph.day(as_of) if isinstance(graph, Columns) else at(graph, as_of)
 
 
 async def _load_direct(store: GraphStore, files: list[Path]) -> int:
@@ -282,11 +292,9 @@ async def measure(
         )
         policy.started()
         policy.watch(cache)
-        graph = await t.time(
-            "projection (cold)",
-            cache.history,
-            lambda g: f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} links",
-        )
+        # what the service reads (the store in columns), or the NetworkX projection
+        read = cache.index if args.read == "index" else cache.history
+        graph = await t.time(f"{args.read} (cold)", read, _size)
         findings = await t.time(
             "rules (all, whole graph)",
             lambda: _sync(lambda: run_rules(graph, as_of=AS_OF)),
@@ -304,12 +312,12 @@ async def measure(
                     coverage_summary(graph, AS_OF, findings=findings),
                     # the day's view the findings were made on, as the API and the CLI pass
                     # (the history's own index would be built for it otherwise)
-                    uncovered_communities(at(graph, AS_OF), findings),
+                    uncovered_communities(_day(graph, AS_OF), findings),
                 )
             ),
             lambda r: f"{len(r[0]):,} places, {len(r[1]):,} communities",
         )
-        day = await cache.graph(AS_OF)
+        day = _day(graph, AS_OF)
 
         def ties() -> tuple[int, int, int, int]:
             return (
@@ -337,9 +345,9 @@ async def measure(
 
         async def after_write(batch: WriteBatch) -> int:
             await store.apply(batch)
-            g = await cache.history()
+            g = await read()
             found = run_rules(g, as_of=AS_OF, scope=compound)
-            d = await cache.graph(AS_OF)
+            d = _day(g, AS_OF)
             cross_appointments(d, scope=compound)
             conflicts_of_interest(d, scope=compound)
             return len(found)
@@ -356,7 +364,7 @@ async def measure(
             await store.apply(WriteBatch(delete_links=[new_link.id]))
         # the whole graph after the writes: the patched index is flattened and what it keeps
         # per node (homes, posts, members, ...) is found again
-        g = await cache.history()
+        g = await read()
         whole = await t.time(
             "rules, whole graph, after the writes",
             lambda: _sync(lambda: run_rules(g, as_of=AS_OF)),
@@ -364,12 +372,13 @@ async def measure(
         )
         # not timed: the scoped answer must be the whole graph's, restricted to the compound
         scoped = run_rules(g, as_of=AS_OF, scope=compound)
-        facts = facts_of(at(g, AS_OF))
+        cols = columns_for(g)
+        inside = under(cols.day(AS_OF), cols.number(compound))
         expected = [
             f
             for f in whole
             if compound in (f.compound, f.community, f.township, f.city)
-            or facts.in_scope(f.subject, compound)
+            or inside[cols.number(f.subject)]
         ]
         same = [f.to_dict() for f in scoped] == [f.to_dict() for f in expected]
         print(f"  {name:<9} scoped findings == whole-graph findings under {compound}: {same}")
@@ -558,6 +567,12 @@ def main() -> None:
         choices=("import", "direct"),
         default="import",
         help="embedded store: import_files, or the records written as one batch",
+    )
+    p.add_argument(
+        "--read",
+        choices=("index", "projection"),
+        default="index",
+        help="what the analyses read: the store in columns (the service's) or the projection",
     )
     p.add_argument("--broker-k", type=int, default=200, help="betweenness sample size")
     p.add_argument("--writes", type=int, default=5, help="writes timed after the first one")
