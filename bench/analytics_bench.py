@@ -12,9 +12,10 @@ run:
   through ``store.apply``, skipping the importer's checking passes, so large sizes load in
   minutes rather than hours);
 * ``index`` (``--read index``, the default): a cold
-  :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading every analytic node and link from the store in columns into the index
-  (what a service pays once per store version); with ``--read projection`` the NetworkX
-  projection instead (record by record), its index built on the first rules run;
+  :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading every analytic node
+  and link from the store in columns into the index (what a service pays once per store
+  version); with ``--read projection`` the NetworkX projection instead (record by record),
+  its index built on the first rules run;
 * ``rules``: :func:`run_rules` with every rule, on the whole graph, cold (the day view and
   its index are built first) and again warm (both kept with the projection);
 * ``coverage``: :func:`coverage_summary` + :func:`uncovered_communities` from those findings;
