@@ -89,9 +89,9 @@ def render_rules_doc(
         "community, township and city it rolls up to (a body spanning several compounds rolls "
         "up to the lowest place holding them all), a one-sentence explanation in Chinese and "
         "English, the source, and details. Rules read the links valid on the evaluation day; "
-        "pass them a projection with the whole history (`project(store)`, or "
-        "`AnalyticsCache.history()`) so that P7 also finds members who left a branch and "
-        "joined none.",
+        "pass them the index with the whole history (`AnalyticsCache.index()`, or "
+        "`build_scanned(await store.scan(index_spec()))`) or a projection with it "
+        "(`project(store)`) so that P7 also finds members who left a branch and joined none.",
         "",
         "## Summary",
         "",

@@ -164,25 +164,3 @@ def test_a_node_added_and_removed_through_versions(demo: EmbeddedStore, run: Run
     assert "person-new" not in facts_of(removed) and "person-new" in facts_of(added)
     assert "person-new" not in facts_of(removed).members(branch)
     assert _plain(run(cache.history())) == _plain(run(project(demo)))
-
-
-def test_the_api_lens_reads_a_new_version_without_flattening_it(
-    demo: EmbeddedStore, run: Run
-) -> None:
-    """Every analytics request builds a ``Lens`` over the history (who is a person): it must
-    read the layers, not ``history.nodes``, or each first request after a write copies the
-    city's node table."""
-    from govgraph.graph.privacy import Role, RoleView
-    from govgraph.schema.analytics_types import Lens
-
-    cache = AnalyticsCache(demo)
-    first = run(cache.history())
-    person = next(n for n, d in first.nodes(data=True) if d.get("kind") == "Person")
-    lk = _toggle(first)
-    run(demo.apply(WriteBatch(links=[lk])))
-    history = run(cache.history())
-    assert type(history) is Version and "_node" not in vars(history)
-    lens = Lens(Role.RESEARCHER, history, RoleView(demo, Role.RESEARCHER, b"secret"))
-    assert lens.is_person(person) and lens.id(person) != person
-    assert not lens.is_person(lk.target)
-    assert "_node" not in vars(history)  # the node table was read through its layers
