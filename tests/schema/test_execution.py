@@ -22,6 +22,8 @@ from graphql import GraphQLObjectType, parse
 
 from govgraph.api.settings import Settings
 from govgraph.graph.expand import EVERYTHING
+from govgraph.graph.model import Node
+from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from govgraph.graph.privacy import Role
 from govgraph.schema import context as context_module
 from govgraph.schema.build import Limits, build_schema
@@ -29,6 +31,7 @@ from govgraph.schema.context import Context
 from govgraph.schema.execution import FastExecution, fast_plan_fields
 from govgraph.schema.internals import graphql_schema
 from govgraph.schema.prefetch import wanted_of
+from govgraph.schema.types import EDGE_TYPES, NODE_TYPES, to_object
 
 if TYPE_CHECKING:
     from conftest import Gql, Seed
@@ -374,3 +377,16 @@ def test_a_request_is_freed_without_the_cyclic_collector(seeded: Gql, role: Role
         assert loaders() is None
     finally:
         gc.enable()
+
+
+def test_a_property_a_node_or_link_lacks_reads_as_none() -> None:
+    """``to_object`` and ``edge_object`` set only the properties a node or link has: every
+    other declared one reads as its GraphQL class's default, None."""
+    for kind, cls in NODE_TYPES.items():
+        for p in node_props(NODE_KINDS[kind]):
+            assert getattr(cls, p.name) is None, (kind, p.name)
+        bare = to_object(Node("x", kind, {}))
+        assert all(getattr(bare, p.name) is None for p in node_props(NODE_KINDS[kind]))
+    for kind, cls in EDGE_TYPES.items():
+        for p in link_props(LINK_KINDS[kind]):
+            assert getattr(cls, p.name) is None, (kind, p.name)
