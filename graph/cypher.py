@@ -713,12 +713,12 @@ def count_nodes(kind: str, where: str) -> str:
 
 #: values the driver hands back as Python's own: most property values, so checked first (a
 #: failed ``getattr`` costs several times more)
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def native(value: Any) -> Any:
     """Driver temporal values back to Python's (``neo4j.time.Date`` → ``datetime.date``)."""
-    if type(value) in _PLAIN:
+    if type(value) in PLAIN:
         return value
     to_native = getattr(value, "to_native", None)
     if to_native is not None:

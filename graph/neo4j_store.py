@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -667,16 +668,21 @@ class Neo4jStore(GraphStore):
 def _take_page(out: Expansion, hop: Hop, parent: str, raw: list[Any]) -> None:
     """One ``[total, has_next, items]`` of :func:`.cypher.expand` into ``out``, recursively."""
     total, more, items = raw
+    if not hop.page.order:  # else the statement's order is the page's; Python's order of ids
+        items = sorted(items, key=_FIRST)  # (code points) may differ from Cypher's (UTF-16)
+    below = hop.below
     found: list[Neighbour] = []
     for lid, kind, source, target, lprops, nid, nkind, nprops, pages in items:
-        lk = _link({"id": lid, "kind": kind, "source": source, "target": target, "props": lprops})
-        found.append(Neighbour(lk, _node(nid, nkind, nprops)))
-        for child, page in zip(hop.below, pages, strict=True):
+        found.append(
+            Neighbour(_link_of(lid, kind, source, target, lprops), _node(nid, nkind, nprops))
+        )
+        for child, page in zip(below, pages, strict=True):
             if child.applies_to(nkind):
                 _take_page(out, child, nid, page)
-    if not hop.page.order:  # else the statement's order is the page's
-        found.sort(key=lambda nb: nb.link.id)
     out[(hop.page, parent)] = LinkPage(total, found, more)
+
+
+_FIRST = operator.itemgetter(0)
 
 
 class _RefusedError(Exception):
@@ -685,7 +691,8 @@ class _RefusedError(Exception):
 
 
 def _props(raw: Mapping[str, Any], drop: tuple[str, ...] = ("id", "kind")) -> dict[str, Value]:
-    return {k: cypher.native(v) for k, v in raw.items() if k not in drop}
+    native, plain = cypher.native, cypher.PLAIN  # most values are plain: no call for them
+    return {k: v if type(v) in plain else native(v) for k, v in raw.items() if k not in drop}
 
 
 def _node(nid: str, kind: str, props: Mapping[str, Any]) -> Node:
@@ -695,3 +702,10 @@ def _node(nid: str, kind: str, props: Mapping[str, Any]) -> Node:
 def _link(r: Mapping[str, Any]) -> Link:
     _, _, _, key = parse_link_id(r["id"])
     return Link(r["kind"], r["source"], r["target"], _props(r["props"], drop=("id",)), key)
+
+
+def _link_of(lid: str, kind: str, source: str, target: str, props: Mapping[str, Any]) -> Link:
+    """:func:`_link` of a row whose ends and kind came with the id (``source|kind|target``,
+    then ``|key`` if any: :func:`~.model.link_id`), so only the key is cut from the id."""
+    head = len(source) + len(kind) + len(target) + 2
+    return Link(kind, source, target, _props(props, drop=("id",)), lid[head + 1 :])

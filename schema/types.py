@@ -98,19 +98,14 @@ EDGE_TYPES: dict[str, type] = {}
 LINK_CONNECTIONS: dict[str, type] = {}
 
 
-#: per node kind: its GraphQL class and property names (read for every node answered)
-_NODE_SHAPES: dict[str, tuple[type, tuple[str, ...]]] = {}
-
-
 def to_object(n: Node, as_of: dt.date | None = None) -> Any:
     """A stored node as an instance of its GraphQL type."""
-    cls, names = _NODE_SHAPES[n.kind]
-    props = n.props
-    # the dataclass's fields set directly: its __init__ with keywords costs several times more
+    cls = NODE_TYPES[n.kind]
+    # the dataclass's fields set directly: its __init__ with keywords costs several times more;
+    # a property the node lacks reads as the class's default, None
     obj: Any = object.__new__(cls)
     values = obj.__dict__
-    for name in names:
-        values[name] = props.get(name)
+    values.update(n.props)
     values["id"] = global_id(n.kind, n.id)
     values["entity_id"] = n.id
     values["as_of"] = as_of
@@ -147,19 +142,13 @@ def _connection_type(lk: LinkKind, edge: type) -> type:
     return strawberry.type(cls, description=f"{lk.name} links of one node, by link id.")
 
 
-#: per link kind: its edge class and property names
-_EDGE_SHAPES: dict[str, tuple[type, tuple[str, ...]]] = {}
-
-
 def edge_object(
     lk: LinkKind, link: Link, other: Node, direction: Direction, as_of: dt.date | None
 ) -> Any:
-    cls, names = _EDGE_SHAPES[lk.name]
-    props = link.props
+    cls = EDGE_TYPES[lk.name]
     obj: Any = object.__new__(cls)  # as in to_object
     values = obj.__dict__
-    for name in names:
-        values[name] = props.get(name)
+    values.update(link.props)
     values["cursor"] = values["link_id"] = link.id
     values["direction"] = _DIRECTIONS[direction]
     values["node"] = to_object(other, as_of)
@@ -307,7 +296,5 @@ _DIRECTIONS = {d: LinkDirection(d.value) for d in Direction}
 for _lk in LINK_KINDS.values():
     EDGE_TYPES[_lk.name] = _edge_type(_lk)
     LINK_CONNECTIONS[_lk.name] = _connection_type(_lk, EDGE_TYPES[_lk.name])
-    _EDGE_SHAPES[_lk.name] = (EDGE_TYPES[_lk.name], tuple(p.name for p in all_link_props(_lk)))
 for _spec in NODE_KINDS.values():
     NODE_TYPES[_spec.name] = _node_type(_spec)
-    _NODE_SHAPES[_spec.name] = (NODE_TYPES[_spec.name], tuple(p.name for p in node_props(_spec)))

@@ -12,6 +12,8 @@ the fields that took the fast path shows the comparison is not vacuous.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,6 +22,8 @@ from graphql import GraphQLObjectType, parse
 
 from govgraph.api.settings import Settings
 from govgraph.graph.expand import EVERYTHING
+from govgraph.graph.model import Node
+from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from govgraph.graph.privacy import Role
 from govgraph.schema import context as context_module
 from govgraph.schema.build import Limits, build_schema
@@ -27,6 +31,7 @@ from govgraph.schema.context import Context
 from govgraph.schema.execution import FastExecution, fast_plan_fields
 from govgraph.schema.internals import graphql_schema
 from govgraph.schema.prefetch import wanted_of
+from govgraph.schema.types import EDGE_TYPES, NODE_TYPES, to_object
 
 if TYPE_CHECKING:
     from conftest import Gql, Seed
@@ -348,3 +353,40 @@ def test_wanted_of_names_the_properties_a_document_reads() -> None:
     assert "address" not in wanted.node and "area_m2" not in wanted.node
     assert {"since", "until", "source", "role", "mode", "status", "category"} == wanted.link
     assert wanted_of(schema, operation, fragments) is wanted  # kept per operation
+
+
+@pytest.mark.parametrize("role", [Role.RESEARCHER, Role.DEPARTMENT], ids=lambda r: r.value)
+def test_a_request_is_freed_without_the_cyclic_collector(seeded: Gql, role: Role) -> None:
+    """Once answered, a request's context, loaders and fetched pages are freed by reference
+    counting: a cycle through them would keep every page of every request alive until the
+    cyclic collector's next pause (tens of ms under load)."""
+    schema = build_schema(Limits())
+    app = seeded.app
+    query, variables = CORPUS[0]
+
+    async def answer() -> tuple[Any, weakref.ref[Any]]:
+        context = Context(app.state.store, role, b"s", 100, analytics=app.state.analytics)
+        result = await schema.execute(query, variables, context_value=context)
+        return result, weakref.ref(context.loaders)
+
+    gc.collect()
+    gc.disable()  # only reference counting frees anything from here
+    try:
+        result, loaders = seeded.call(answer)
+        assert not result.errors
+        assert loaders() is None
+    finally:
+        gc.enable()
+
+
+def test_a_property_a_node_or_link_lacks_reads_as_none() -> None:
+    """``to_object`` and ``edge_object`` set only the properties a node or link has: every
+    other declared one reads as its GraphQL class's default, None."""
+    for kind, cls in NODE_TYPES.items():
+        for p in node_props(NODE_KINDS[kind]):
+            assert getattr(cls, p.name) is None, (kind, p.name)
+        bare = to_object(Node("x", kind, {}))
+        assert all(getattr(bare, p.name) is None for p in node_props(NODE_KINDS[kind]))
+    for kind, cls in EDGE_TYPES.items():
+        for p in link_props(LINK_KINDS[kind]):
+            assert getattr(cls, p.name) is None, (kind, p.name)
