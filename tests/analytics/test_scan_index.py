@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from index_contents import contents
 
 from govgraph.graph.analytics.cache import AnalyticsCache
@@ -13,8 +14,10 @@ from govgraph.graph.analytics.examples import AS_OF, tiny_city_records
 from govgraph.graph.analytics.projection import project
 from govgraph.graph.analytics.rules import run_rules
 from govgraph.graph.embedded import EmbeddedStore
+from govgraph.graph.errors import ForbiddenError
 from govgraph.graph.model import link, node
 from govgraph.graph.port import GraphStore
+from govgraph.graph.privacy import Role, RoleView
 from govgraph.loaders.demo import load_demo
 
 Run = Callable[[Awaitable[Any]], Any]
@@ -64,3 +67,15 @@ def test_the_cache_reads_its_index_in_columns_and_patches_it_for_own_writes(
     assert run_rules(after, as_of=AS_OF) == run_rules(run(project(store)), as_of=AS_OF)
     # the projection asked for later is of the same version and shares the index
     assert columns_for(run(cache.history())) is after
+
+
+def test_only_the_department_reads_the_store_in_columns(run: Run) -> None:
+    store = EmbeddedStore()
+    nodes, links = tiny_city_records()
+    run(store.upsert(nodes, links))
+    spec = index_spec()
+    for role in (Role.RESEARCHER, Role.PUBLIC):
+        with pytest.raises(ForbiddenError, match="may not read the store in columns"):
+            run(RoleView(store, role, b"secret").scan(spec))
+    seen = run(RoleView(store, Role.DEPARTMENT, b"secret").scan(spec))
+    assert contents(build_scanned(seen)) == contents(build_scanned(run(store.scan(spec))))
