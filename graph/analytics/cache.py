@@ -1,10 +1,12 @@
-"""Keep the analytics projection between requests, until the store changes.
+"""Keep the analytics index (and, when asked, the projection) between requests, until the store
+changes.
 
-Building a projection reads the whole graph (one or two round trips, and for Neo4j the transfer
-of every node and link), so a service must not rebuild it per request. :class:`AnalyticsCache`
-holds one projection *with the whole history* per store version, and derives the view for each
-evaluation day from it (:func:`~govgraph.graph.analytics.projection.at`, in memory), keeping the
-most recent days. How it knows the store changed:
+Reading the store reads the whole graph (for Neo4j the transfer of every node and link), so a
+service must not do it per request. :class:`AnalyticsCache` holds, per store version, the
+columnar index *with the whole history* (:meth:`~AnalyticsCache.index`: the store read in
+columns, what the service's analyses read; a day is a view of it) and, only for callers that
+want NetworkX, the projection (:meth:`~AnalyticsCache.history`, with day views cut from it by
+:func:`~govgraph.graph.analytics.projection.at`). How it knows the store changed:
 
 * a store with a ``version`` attribute that every write bumps (the embedded store) is used as
   is;
@@ -17,8 +19,9 @@ The graphs it returns are frozen (``nx.freeze``): callers share them, so they mu
 cannot) modify them. One lock serializes rebuilds, so concurrent requests that miss together
 build once.
 
-Writes made through ``store`` by this process are not read back: :func:`carry_over` applies
-them to a new version of the projection that shares everything unchanged with the old one
+Writes made through ``store`` by this process are not read back: the index is patched
+(:func:`~.columns_patch.patched`), and :func:`carry_over` applies them to a new version of the
+projection that shares everything unchanged with the old one
 (copy on write), and patches the day views and indexes already built for the old version for
 the nodes the write touched, so the first analysis after a write costs the write's
 neighbourhood, not the city: the new version's graphs and index tables are layers over the old
