@@ -573,7 +573,8 @@ def build_scanned(scan: Scan) -> Columns:
     read are left out, as a projection leaves them out.
 
     The lists are read once each, with no object per node or link in between: a province's
-    index is built in seconds from its columns.
+    index is built in seconds from its columns. They are emptied as they are read (the scan is
+    spent), so the process never holds a whole scan and a whole index at once.
     """
     kinds = tuple(sorted(k for k, c in scan.nodes.items() if c.ids))
     sizes = [len(scan.nodes[k].ids) for k in kinds]
@@ -584,12 +585,12 @@ def build_scanned(scan: Scan) -> Columns:
     kind = np.repeat(np.arange(len(kinds), dtype=np.int8), sizes)[order]
     # where each kind's rows start among the rows as read, and each node's row as read
     starts = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-    names = [
-        name.encode() if isinstance(name, str) else b""
+    names = [  # the strings as read, not copies
+        name
         for k in kinds
-        for name in scan.nodes[k].props.get("name", [None] * len(scan.nodes[k].ids))
+        for name in scan.nodes[k].props.get("name") or [None] * len(scan.nodes[k].ids)
     ]
-    in_order = [names[i] for i in order.tolist()]
+    in_order = [n.encode() if isinstance(n := names[i], str) else b"" for i in order.tolist()]
     del names
     name_off = np.zeros(len(in_order) + 1, np.int64)
     np.cumsum(np.fromiter(map(len, in_order), np.int64, count=len(in_order)), out=name_off[1:])
@@ -605,11 +606,21 @@ def build_scanned(scan: Scan) -> Columns:
     for k, props in NODE_COLUMNS.items():
         for prop, how in props.items():
             columns.setdefault((k, prop), _column([], how))
-    # a transient lookup for the link ends (the index itself finds an id by binary search)
-    number = {nid.decode(): i for i, nid in enumerate(ids.tolist())}
+    # a transient lookup for the link ends (the index itself finds an id by binary search),
+    # keyed by the id strings already read: each node's number is the rank of its row as read
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    number = dict(zip((i for k in kinds for i in scan.nodes[k].ids), rank.tolist(), strict=True))
+    del rank
+    for found_n in scan.nodes.values():
+        found_n.ids.clear()
+        for values in found_n.props.values():
+            values.clear()
     blocks: dict[tuple[str, str, str], Block] = {}
     for link_kind, found in scan.links.items():
         blocks.update(_blocks(link_kind, found, number, kind, kinds))
+        for values in (found.sources, found.targets, found.keys, *found.props.values()):
+            values.clear()
     return Columns(
         ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
     )
