@@ -572,7 +572,12 @@ class Neo4jStore(GraphStore):
         # one statement at a time: two at once were no faster at 3,000 compounds (the server's
         # work is most of it, and the machine's cores are shared)
         nodes = await self._scan_nodes(spec.nodes)
-        return Scan(nodes, {k: await self._scan_links(k, ps) for k, ps in spec.links.items()})
+        # link ends as the id strings the nodes brought, not a string of their own each: the
+        # ends are most of a scan's memory otherwise
+        ids = {i: i for found in nodes.values() for i in found.ids}
+        same: dict[Any, Any] = {}
+        links = {k: await self._scan_links(k, ps, ids, same) for k, ps in spec.links.items()}
+        return Scan(nodes, links)
 
     async def _scan_nodes(self, spec: Mapping[str, Sequence[str]]) -> dict[str, NodeColumns]:
         nodes = {k: NodeColumns([], {p: [] for p in props}) for k, props in spec.items()}
@@ -590,17 +595,20 @@ class Neo4jStore(GraphStore):
                     found.props[p].extend(v)
         return nodes
 
-    async def _scan_links(self, kind: str, props: Sequence[str]) -> LinkColumns:
+    async def _scan_links(
+        self, kind: str, props: Sequence[str], ids: Mapping[str, str], same: dict[Any, Any]
+    ) -> LinkColumns:
         found = LinkColumns([], [], [], {p: [] for p in props})
         plain = [p for p in props if not is_date(kind, p)]
         dates = [p for p in props if is_date(kind, p)]
         params = {"props": plain, "dates": dates, "epoch": _EPOCH}
         async for page in self._scan_pages(cypher.scan_links(kind), params):
-            found.sources.extend(page["src"])
-            found.targets.extend(page["dst"])
+            found.sources.extend([ids.get(x, x) for x in page["src"]])
+            found.targets.extend([ids.get(x, x) for x in page["dst"]])
             found.keys.extend(lid and parse_link_id(lid)[3] for lid in page["keyed"])
             for p, v in zip((*plain, *dates), (*page["props"], *page["days"]), strict=True):
-                found.props[p].extend(v)
+                # one object per distinct value (a few thousand days, a few roles), not per link
+                found.props[p].extend([same.setdefault(x, x) for x in v])
         return found
 
     async def _scan_pages(
