@@ -1,10 +1,11 @@
 """A real Neo4j Community server on this machine, for development and tests, without Docker.
 
 Neo4j Community (:data:`NEO4J_VERSION`) and its Bolt server are fetched once from Maven Central
-by ``mvn dependency:copy-dependencies`` (driven by ``<repo>/neo4j-launcher/pom.xml``) into
-``<cache>/neo4j-<version>/lib``. A tiny JVM program of our own (``neo4j-launcher/Launcher.java``,
-compiled once into the same cache) starts the database in-process with the Bolt connector on
-``127.0.0.1:<port>``, authentication disabled, and prints a ready line on stdout. The classes
+by ``mvn dependency:copy-dependencies`` (driven by ``ops/neo4j_launcher/pom.xml``, shipped in
+the package) into ``<cache>/neo4j-<version>/lib``. A tiny JVM program of our own
+(``ops/neo4j_launcher/Launcher.java``, compiled once into the same cache) starts the database
+in-process with the Bolt connector on ``127.0.0.1:<port>``, authentication disabled, and prints
+a ready line on stdout. The classes
 a server loads are recorded once, in the same cache, as a JVM class archive that every later
 server maps instead of loading them again (:func:`ensure_class_archive`).
 
@@ -72,7 +73,7 @@ FAILED_MARKER: Final = "GOVGRAPH-NEO4J FAILED"
 STATE_FILE: Final = "neo4j.json"
 LOG_FILE: Final = "neo4j.log"
 
-_LAUNCHER_DIR: Final = Path(__file__).resolve().parent.parent / "neo4j-launcher"
+_LAUNCHER_DIR: Final = Path(__file__).resolve().parent / "neo4j_launcher"  # package data
 _POM: Final = _LAUNCHER_DIR / "pom.xml"
 _LAUNCHER_SOURCE: Final = _LAUNCHER_DIR / "Launcher.java"
 _JAR_MARKER: Final = ".jars-complete.json"

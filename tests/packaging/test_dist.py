@@ -81,6 +81,15 @@ def test_wheel_holds_the_console(wheel: zipfile.ZipFile) -> None:
     assert "govgraph/api/static/console/index.html" in wheel.namelist()
 
 
+def test_wheel_holds_what_starts_a_local_neo4j(wheel: zipfile.ZipFile) -> None:
+    # `govgraph neo4j start` from an installed wheel fetches the jars with this POM and compiles
+    # this launcher (ops/neo4j_local.py finds them beside itself)
+    launcher = Path(__file__).resolve().parents[2] / "ops" / "neo4j_launcher"
+    for name in ("pom.xml", "Launcher.java"):
+        inside = f"govgraph/ops/neo4j_launcher/{name}"
+        assert wheel.read(inside) == (launcher / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("folder", SOURCE_DIRS)
 def test_wheel_holds_the_modules(wheel: zipfile.ZipFile, folder: str) -> None:
     # package-dir maps each top-level folder to govgraph.<folder> (pyproject.toml)
