@@ -96,9 +96,9 @@ T = TypeVar("T")
 #: projection; the network measures over the whole tie graph cost more
 ANALYSIS_COST = 1_000
 NETWORK_COST = 10_000
-#: what is kept per projection version: results (each analysis with each set of arguments is
-#: one), views on one day (each a copy of the projection), pseudonym maps (one per secret)
-KEEP = {"results": 64, "days": 8, "pseudonyms": 2}
+#: what is kept per store version (its index): results (each analysis with each set of
+#: arguments is one) and pseudonym maps (one per secret); the index keeps its own day views
+KEEP = {"results": 64, "pseudonyms": 2}
 MAX_EGO_DEPTH = 3
 
 

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -199,21 +200,16 @@ def place(day: DayView) -> Int32s:
     anchor link kind that reaches any), and of several, the levels they all agree on from the
     city down to the first where they differ."""
 
+    def roll_up(node: Int32s, anchor: Int32s, out: Int32s) -> None:
+        _roll_up(_chains(day), node, anchor, out)
+
     def compute() -> Int32s:
         out = np.full((day.columns.size, 4), -1, np.int32)
-        _roll_up(_chains(day), *anchors(day), out)
+        roll_up(*anchors(day), out)
         return out
 
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
-        moved = relocated(day, delta)
-        if moved is None:
-            return None
-        out = old.copy()
-        out[moved] = -1
-        node, anchor = anchors(day)
-        rows = derived_patch.rows_of(node, moved)
-        _roll_up(_chains(day), node[rows], anchor[rows], out)
-        return out
+        return _found_again(day, delta, old, -1, roll_up)
 
     found: Int32s = day.memo("place", compute, PLACE_READS, patch)
     return found
@@ -230,6 +226,27 @@ def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
     # a level is kept when every level above it (and itself) is the same for all anchors
     agree = np.cumprod((low == high)[:, ::-1], axis=1)[:, ::-1].astype(np.bool_)
     out[node[starts]] = np.where(agree, low, -1)
+
+
+def _found_again(
+    day: DayView,
+    delta: Delta,
+    old: NDArray[Any],
+    blank: Any,
+    write: Callable[[Int32s, Int32s, NDArray[Any]], None],
+) -> NDArray[Any] | None:
+    """``old`` (a per-node answer read from the anchors) with the rows of the nodes ``delta``
+    may have moved set to ``blank`` and written again by ``write(node, anchor, out)`` from
+    their anchors; None when the write moved more than that (:func:`relocated`)."""
+    moved = relocated(day, delta)
+    if moved is None:
+        return None
+    out = old.copy()
+    out[moved] = blank
+    node, anchor = anchors(day)
+    rows = derived_patch.rows_of(node, moved)
+    write(node[rows], anchor[rows], out)
+    return out
 
 
 def relocated(day: DayView, delta: Delta) -> Int32s | None:
@@ -258,22 +275,16 @@ def under(day: DayView, scope: int) -> Bools:
     ['c2', 'b3']
     """
 
-    def compute() -> Bools:
-        node, anchor = anchors(day)
-        out = np.zeros(day.columns.size, np.bool_)
+    def mark(node: Int32s, anchor: Int32s, out: Bools) -> None:
         out[node[(_chains(day)[anchor] == scope).any(axis=1)]] = True
+
+    def compute() -> Bools:
+        out = np.zeros(day.columns.size, np.bool_)
+        mark(*anchors(day), out)
         return out
 
     def patch(old: Bools, delta: Delta) -> Bools | None:
-        moved = relocated(day, delta)
-        if moved is None:
-            return None
-        out = old.copy()
-        out[moved] = False
-        node, anchor = anchors(day)
-        rows = derived_patch.rows_of(node, moved)
-        out[node[rows][(_chains(day)[anchor[rows]] == scope).any(axis=1)]] = True
-        return out
+        return _found_again(day, delta, old, False, mark)
 
     found: Bools = day.memo(("under", scope), compute, PLACE_READS, patch)
     return found
