@@ -599,7 +599,7 @@ def _write(
         _fail(_one_line(exc))
 
 
-def _history(store: str | None) -> Columns:
+def _index(store: str | None) -> Columns:
     """The analytics index of the configured store, with the whole history (read in columns)."""
 
     async def read(s: GraphStore) -> Columns:
@@ -668,7 +668,7 @@ def gaps_command(
     secret = b""
     if role is Role.RESEARCHER:
         secret = researcher_secret(settings_for(store), "a researcher's findings")
-    graph = _history(store)
+    graph = _index(store)
     day = _evaluation_day(asked, graph)
     if (used := read_day(role, day, graph)) != day:
         day = used
@@ -729,7 +729,7 @@ def ties_command(
     asked = _as_of(as_of)
     if what not in TIE_ANALYSES:
         _fail(f"--what {what!r}: expected one of {', '.join(TIE_ANALYSES)}", code=2)
-    graph = _history(store)
+    graph = _index(store)
     day = _evaluation_day(asked, graph)
     try:
         rows = tie_rows(graph, day, scope, what, top)
