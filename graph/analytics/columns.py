@@ -578,7 +578,7 @@ def build_scanned(scan: Scan) -> Columns:
     """
     kinds = tuple(sorted(k for k, c in scan.nodes.items() if c.ids))
     sizes = [len(scan.nodes[k].ids) for k in kinds]
-    read = np.array([i.encode() for k in kinds for i in scan.nodes[k].ids], dtype=np.bytes_)
+    read = _encoded([scan.nodes[k].ids for k in kinds], sum(sizes))
     order = np.argsort(read, kind="stable")
     ids = read[order]
     del read
@@ -590,12 +590,8 @@ def build_scanned(scan: Scan) -> Columns:
         for k in kinds
         for name in scan.nodes[k].props.get("name") or [None] * len(scan.nodes[k].ids)
     ]
-    in_order = [n.encode() if isinstance(n := names[i], str) else b"" for i in order.tolist()]
+    name_buf, name_off = _name_buffer(names, order)
     del names
-    name_off = np.zeros(len(in_order) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, in_order), np.int64, count=len(in_order)), out=name_off[1:])
-    name_buf = np.frombuffer(b"".join(in_order), np.uint8)
-    del in_order
     columns: dict[tuple[str, str], Column] = {}
     for code, k in enumerate(kinds):
         # the kind's rows as read, in the order of their ids
@@ -606,6 +602,9 @@ def build_scanned(scan: Scan) -> Columns:
     for k, props in NODE_COLUMNS.items():
         for prop, how in props.items():
             columns.setdefault((k, prop), _column([], how))
+    for found_n in scan.nodes.values():  # read: their room goes to the lookup below
+        for values in found_n.props.values():
+            values.clear()
     # a transient lookup for the link ends (the index itself finds an id by binary search),
     # keyed by the id strings already read: each node's number is the rank of its row as read
     rank = np.empty(len(order), np.int64)
@@ -614,8 +613,6 @@ def build_scanned(scan: Scan) -> Columns:
     del rank
     for found_n in scan.nodes.values():
         found_n.ids.clear()
-        for values in found_n.props.values():
-            values.clear()
     blocks: dict[tuple[str, str, str], Block] = {}
     for link_kind, found in scan.links.items():
         blocks.update(_blocks(link_kind, found, number, kind, kinds))
@@ -624,6 +621,40 @@ def build_scanned(scan: Scan) -> Columns:
     return Columns(
         ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
     )
+
+
+#: rows encoded at a time: the build never holds an encoded copy of every id or name at once
+_CHUNK = 1 << 16
+
+
+def _encoded(lists: Sequence[Sequence[str]], size: int) -> NDArray[np.bytes_]:
+    """The ids of ``lists``, one after another, as one array of UTF-8 bytes."""
+    width = max((len(i.encode()) for ids in lists for i in ids), default=0) or 1
+    out = np.empty(size, f"S{width}")
+    at = 0
+    for ids in lists:
+        for start in range(0, len(ids), _CHUNK):
+            part = [i.encode() for i in ids[start : start + _CHUNK]]
+            out[at : at + len(part)] = part
+            at += len(part)
+    return out
+
+
+def _name_buffer(
+    names: Sequence[str | None], order: NDArray[np.intp]
+) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """The names in ``order`` as one UTF-8 buffer and each one's offset in it (a node without
+    a name has an empty one)."""
+    buf = bytearray()
+    lengths = np.zeros(len(order), np.int64)
+    for start in range(0, len(order), _CHUNK):
+        rows = order[start : start + _CHUNK].tolist()
+        part = [n.encode() if isinstance(n := names[i], str) else b"" for i in rows]
+        lengths[start : start + len(part)] = [len(b) for b in part]
+        buf += b"".join(part)
+    off = np.zeros(len(order) + 1, np.int64)
+    np.cumsum(lengths, out=off[1:])
+    return np.frombuffer(buf, np.uint8), off
 
 
 def _column(values: Sequence[Any], how: str) -> Column:
