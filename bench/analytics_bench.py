@@ -246,7 +246,8 @@ async def _load(
     """The load step: kept from an earlier run (``--keep-db``), direct, or ``import_files``."""
     if kept is not None and kept.loaded is not None:
         seconds, records = kept.loaded["seconds"], kept.loaded["records"]
-        t.rows.append(("load (import_files)", seconds, kept.loaded["cpu"]))
+        how = kept.loaded.get("how", "import_files")
+        t.rows.append((f"load ({how})", seconds, kept.loaded["cpu"]))
         print(
             f"  {name:<9} load kept in {kept.home} from {kept.loaded['when']}: "
             f"{records:,} records in {seconds:,.1f} s ({records / seconds:,.0f} records/s)",
