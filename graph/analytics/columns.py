@@ -276,11 +276,11 @@ class Columns:
         return np.array([self.number(n) for n in node_ids], np.int32)
 
     def id(self, number: int) -> str:
-        return bytes(self.ids[number]).decode()
+        return self.ids[number].decode()  # type: ignore[no-any-return]
 
     def ids_of(self, numbers: Iterable[int] | NDArray[np.integer[Any]]) -> list[str]:
         """The ids of ``numbers``, in their order."""
-        return [bytes(self.ids[int(i)]).decode() for i in numbers]
+        return [self.ids[int(i)].decode() for i in numbers]
 
     def kind_of(self, number: int) -> str:
         return self.kinds[int(self.kind[number])]

@@ -546,14 +546,19 @@ class RuleContext:
         return None if moved is None else without(old, moved)
 
     def _place(self, node: int) -> Place:
-        # kept per node on the day: many findings share a place, and decoding ids is the cost
+        # kept per node on the day, and per row of places (node numbers, which no link write
+        # changes): many findings share a place, and decoding its ids is the cost
         known: dict[int, Place] = self.day.memo(
             "finding places", dict, PLACE_READS, self._places_patched
         )
         found = known.get(node)
         if found is None:
-            row = places_on(self.day)[node].tolist()
-            found = known[node] = Place(*(self.columns.id(n) if n >= 0 else None for n in row))
+            rows: dict[tuple[int, ...], Place] = self.day.memo("place rows", dict, frozenset())
+            row = tuple(places_on(self.day)[node].tolist())
+            found = rows.get(row)
+            if found is None:
+                found = rows[row] = Place(*(self.columns.id(n) if n >= 0 else None for n in row))
+            known[node] = found
         return found
 
 

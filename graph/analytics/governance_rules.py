@@ -153,11 +153,19 @@ def _cadence_findings(
         window = np.searchsorted(starts, date[mine], "right") - 1
         due[at[mine], window] = False
         zh, en = choice_label(kind), kind.replace("_", " ")
-        for i in np.flatnonzero(due.any(axis=1)).tolist():
-            missed = [labels[w] for w in np.flatnonzero(due[i]).tolist()]
+        # the windows each host missed, read off all at once (row by row, in window order)
+        rows, missed_at = np.nonzero(due)
+        cuts = np.flatnonzero(np.diff(rows)) + 1
+        per_host = zip(
+            hosts[rows[np.r_[0, cuts]]].tolist() if len(rows) else [],
+            np.split(missed_at, cuts) if len(rows) else [],
+            strict=True,
+        )
+        for host, windows_missed in per_host:
+            missed = [labels[w] for w in windows_missed.tolist()]
             yield ctx.finding(
                 check,
-                int(hosts[i]),
+                host,
                 part=kind,
                 meeting_type=kind,
                 meeting_zh=zh,
