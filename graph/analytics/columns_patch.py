@@ -143,7 +143,8 @@ class _Nodes:
         }
         old_of = self.old_of.copy()
         old_of[list(written)] = -1
-        lengths = np.where(old_of >= 0, np.diff(off)[np.maximum(old_of, 0)], 0)
+        # a length per old node, then 0 for the new ones (old number -1): also when none is old
+        lengths = np.r_[np.diff(off), 0][old_of]
         for i, name in written.items():
             lengths[i] = len(name)
         new_off = np.zeros(len(self.ids) + 1, np.int64)
@@ -175,12 +176,21 @@ class _Nodes:
             code = self.kinds.index(kind) if kind in self.kinds else -1
             rows = np.flatnonzero(self.kind == code)
             old_rows = self.old_of[rows]
-            from_old = cols.local[np.maximum(old_rows, 0)]
             mine = [
                 (int(np.searchsorted(rows, i)), self.upserts[n])
                 for n, i in self.written.items()
                 if str(self.upserts[n]["kind"]) == kind
             ]
+            if len(rows) and (old_rows < 0).all():  # the kind's first nodes: every one written
+                mine.sort(key=lambda row: row[0])
+                out.update(
+                    {
+                        (kind, p): column_of([a.get(p) for _, a in mine], how)
+                        for p, how in props.items()
+                    }
+                )
+                continue
+            from_old = cols.local[np.maximum(old_rows, 0)]
             for prop, how in props.items():
                 column = cols.column(kind, prop)
                 values = [a.get(prop) for _, a in mine]

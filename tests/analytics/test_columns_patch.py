@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from index_contents import contents
@@ -96,6 +97,24 @@ def test_a_patched_index_equals_the_index_of_the_changed_projection(batch: Write
     expected = columns_of(derive(BASE, changes)[0])
     assert contents(new) == contents(expected)
     assert contents(BASE_COLUMNS) == contents(columns_of(BASE))  # the old one untouched
+
+
+@pytest.mark.parametrize("base", [BASE, nx.freeze(nx.MultiDiGraph())], ids=["tiny", "empty"])
+def test_the_first_nodes_of_a_kind_patch_in(base: nx.MultiDiGraph) -> None:
+    """Nodes of a kind the index has none of yet (every one of them in an empty index): their
+    property columns are made from the write alone."""
+    batch = WriteBatch(
+        nodes=[
+            node("LeadershipGroup", "lg1", level="city"),
+            node("LeadershipGroup", "lg0", level="township"),
+            node("Compound", "c0", name="新小区", is_old=True),
+        ],
+        links=[link("PART_OF", "lg0", "c0")],
+    )
+    changes = Changes.of(batch)
+    new = patched(columns_of(base), changes)
+    assert new is not None
+    assert contents(new) == contents(columns_of(derive(base, changes)[0]))
 
 
 def _answers(cols: Columns, as_of: dt.date | None) -> dict[str, Any]:
