@@ -23,9 +23,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._facts import BRANCH_COMMITTEE_ROLES
 from .columns import Bools, Columns, DayView, Int32s
 from .derived import Pairs, _join, posts
+from .kinds import BRANCH_COMMITTEE_ROLES
 
 
 def represents(day: DayView) -> Pairs:

@@ -32,11 +32,13 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
-from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
 from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct
+from .kinds import ANCHORS, LEVEL_KINDS, LEVELS
 
-#: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
+#: the node kinds of the levels of :data:`~.kinds.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
+#: the rank of a post when a person holds several: the heads first, then their deputies
+_ROLE_RANK = {"secretary": 0, "chair": 0, "head": 0, "deputy_secretary": 1, "vice_chair": 1}
 _BRANCH_KINDS = ("PartyBranch", "PartyGroup")
 
 # What each answer kept on a day reads, through the answers it reads too: a write changing

@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from ._facts import Place
 from .columns import Bools, Columns, DayView, Delta
 from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
@@ -449,6 +448,16 @@ class RuleSettings(BaseModel):
 
 #: the defaults, for :meth:`Rule.deadline_days` called without settings
 _DEFAULT_SETTINGS = RuleSettings()
+
+
+class Place(NamedTuple):
+    """Where a finding's subject rolls up to: its compound, community, township and city (any
+    may be unknown), in the order of :data:`~.kinds.LEVELS`."""
+
+    compound: str | None
+    community: str | None
+    township: str | None
+    city: str | None
 
 
 # --- the context a rule function receives ---------------------------------------------------------

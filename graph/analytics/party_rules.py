@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._facts import BRANCH_COMMITTEE_ROLES
 from .appointments import pair_keys, per_node
 from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
@@ -28,6 +27,7 @@ from .derived import (
     posts,
 )
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .kinds import BRANCH_COMMITTEE_ROLES
 
 RULES: list[Rule] = []
 
