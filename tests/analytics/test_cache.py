@@ -3,17 +3,20 @@ the patched index must equal a fresh one read from the store."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
 import pytest
 from index_contents import contents
-from test_ties import ties_city
+from test_ties import AS_OF, ties_city
 
 from govgraph.graph import neo4j_store
-from govgraph.graph.analytics import AnalyticsCache, project
+from govgraph.graph.analytics import AnalyticsCache, project, run_rules
 from govgraph.graph.analytics.columns import build_scanned, index_spec
+from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 from govgraph.graph.port import GraphStore, WriteBatch
 
@@ -85,6 +88,24 @@ def test_unseen_changes_and_bulk_writes_rebuild(store: GraphStore, run: Run) -> 
     run(cache.index())
     assert (cache.stats.builds, cache.stats.patches) == (3, 1)
     assert contents(run(cache.index())) == _fresh(store, run)
+
+
+def test_a_patched_index_keeps_no_older_version_alive(run: Run) -> None:
+    """A patched index shares arrays with the one before it, never the object: once readers let
+    an old version go, a collection frees it however many versions followed."""
+    store = EmbeddedStore()
+    run(ties_city().write(store))
+    cache = AnalyticsCache(store)
+    first = run(cache.index())
+    run_rules(first, as_of=AS_OF)  # the day's answers kept, to be carried over the write
+    old = weakref.ref(first)
+    del first
+    for i in range(3):
+        run(store.upsert([node("Compound", f"c-new{i}")]))
+        run_rules(run(cache.index()), as_of=AS_OF)
+    assert cache.stats.patches == 3
+    gc.collect()
+    assert old() is None
 
 
 def test_projection_read_in_small_pages_is_the_same(
