@@ -163,8 +163,8 @@ def _check_scope(day: DayView, scope: str | None) -> int | None:
 
 
 def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
-    """Which places of ``nodes`` lie under ``scope`` (or are it): ``Facts.in_scope`` of a
-    place, whose one anchor is its own chain."""
+    """Which places of ``nodes`` lie under ``scope`` (or are it): a place's chain holds the
+    scope (a place anchors on itself alone)."""
     if scope is None:
         return np.ones(len(nodes), np.bool_)
     found: Bools = (chains[nodes] == scope).any(axis=1)
@@ -172,7 +172,7 @@ def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
 
 
 def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
-    """Per place, the counts of its compounds under ``scope`` (``Facts.compounds(scope)``):
+    """Per place, the counts of its compounds under ``scope`` (every compound when None):
     each compound counts once for each place of its chain (a chain holds a node once: each
     level is a different kind), its appeals once per place however many of its compounds
     they are about."""

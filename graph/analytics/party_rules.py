@@ -571,7 +571,7 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- helpers --------------------------------------------------------------------------------------
 def _branch_covered(day: DayView) -> Bools:
-    """Per node: a Party branch COVERS it (:meth:`~._facts.Facts.branches_of` is not empty)."""
+    """Per node: some Party branch COVERS it."""
     return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
 
 

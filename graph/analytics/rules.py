@@ -135,8 +135,8 @@ def run_rules(
                 for rid in unknown
             ]
         )
-    # the graph's own index, not its projection's when it is a day view: P7 and G1/G3 read the
-    # history the caller gave (a graph cut to a day has none)
+    # the index of the graph as given: P7 and G1/G3 read the history the caller gave (a graph
+    # cut to a day has none)
     day = columns_for(graph).day(as_of)
     number = None if scope is None else scope_number(day.columns, scope)
     inside = None if number is None else under(day, number)
