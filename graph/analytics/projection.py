@@ -52,10 +52,11 @@ def slim(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     Why. A store builds the projection record by record, so every link's attribute dict, and
     every ``source`` text and date, is its own object, though only a small fraction of the
     link attribute dicts are distinct: sharing them (and equal node values) takes a good part
-    off the projection's memory for one pass over it. Nothing here changes attribute dicts, so
-    equal ones can be shared. Not done here, as it would cost more than it saves
-    (rebuilding every adjacency dict): each link end's own copy of a node id string; a store
-    could give the node's own id when building. Figures: ``bench/README.md``.
+    off the projection's memory for one pass over it (the demo's: 7.8 MiB to 6.5). The service
+    holds no projection, but a researcher's analyses read one (a researcher may not read the
+    store in columns) and hold it whole. Nothing here changes attribute dicts, so equal ones
+    can be shared. Not done here, as it would cost more than it saves (rebuilding every
+    adjacency dict): each link end's own copy of a node id string.
 
     Examples
     --------
