@@ -2,7 +2,7 @@
 
 A rule is a *declaration* (id, titles, source, the checks it makes with their severities and
 one-sentence explanations in Chinese and English, the settings it reads) plus a *plain function*
-``(graph, ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
+``(ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
 ``property_rules`` and ``governance_rules``; :mod:`.rules` collects them and runs them.
 
 Every threshold of ``shared/domain/RULES.md`` is a field of :class:`RuleSettings` with the
@@ -75,7 +75,8 @@ class Check:
     reason: str = ""
 
 
-#: a rule's function: the projection as of the evaluation day, and the context
+#: a rule's function: it reads the day (the index on the evaluation day) and the settings from
+#: its context
 RuleFunc = Callable[["RuleContext"], Iterable["Finding"]]
 
 

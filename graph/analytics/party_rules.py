@@ -1,7 +1,7 @@
 """Party organization coverage: rules P1-P9 of ``shared/domain/RULES.md``.
 
-Each function receives the projection as of the evaluation day and a
-:class:`~govgraph.graph.analytics.engine.RuleContext`; run them through
+Each function receives a :class:`~govgraph.graph.analytics.engine.RuleContext` (the index on
+the evaluation day, and the settings); run them through
 :func:`~govgraph.graph.analytics.rules.run_rules` (or ``run_rule`` for one).
 """
 

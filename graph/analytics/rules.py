@@ -2,9 +2,10 @@
 
 :data:`RULES` maps each id (P1-P9, O1-O8, M1-M3, G1-G3, in that order) to its
 :class:`~govgraph.graph.analytics.engine.Rule` declaration; :func:`run_rules` evaluates the
-enabled ones on a projection and returns their findings in a fixed order. A deployment switches
-rule sets with :class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` /
-``disabled`` and every threshold), for example :func:`rule_set` ``("national")``.
+enabled ones on the index (or a projection, indexed first) and returns their findings in a
+fixed order. A deployment switches rule sets with
+:class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` / ``disabled`` and every
+threshold), for example :func:`rule_set` ``("national")``.
 """
 
 from __future__ import annotations
