@@ -1,11 +1,11 @@
 """The service's garbage-collector policy, set by its entry point (the app's lifespan).
 
-Why. The store's data, the analytics projection and its indexes are millions of long-lived
-objects with no reference cycles. Python's cyclic garbage collector finds nothing to free in
-them, yet every full collection walks all of them, stalling whatever runs meanwhile: ~150,000
-objects after start-up took 115-150 ms a collection (the p95 under load). Freezing
-(``gc.freeze()``) moves every object alive into a permanent generation that collections skip;
-frozen objects are still freed by reference counting when dropped.
+Why. The store's data and the analytics index with what is kept on it are millions of
+long-lived objects with next to no reference cycles. Python's cyclic garbage collector finds
+nothing to free in them, yet every full collection walks all of them, stalling whatever runs
+meanwhile: ~150,000 objects after start-up took 115-150 ms a collection (the p95 under load).
+Freezing (``gc.freeze()``) moves every object alive into a permanent generation that
+collections skip; frozen objects are still freed by reference counting when dropped.
 
 The collector is process-wide state, so the library (``graph/``) never touches it; it only
 tells its host when the analytics cache holds a new version

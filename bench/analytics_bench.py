@@ -14,20 +14,21 @@ run:
 * ``index`` (``--read index``, the default): a cold
   :class:`~govgraph.graph.analytics.AnalyticsCache` build, i.e. reading every analytic node
   and link from the store in columns into the index (what a service pays once per store
-  version); with ``--read projection`` the NetworkX projection instead (record by record),
-  its index built on the first rules run;
-* ``rules``: :func:`run_rules` with every rule, on the whole graph, cold (the day view and
-  its index are built first) and again warm (both kept with the projection);
+  version); with ``--read projection`` the NetworkX projection instead (record by record,
+  :func:`~govgraph.graph.analytics.project`), its index built on the first rules run;
+* ``rules``: :func:`run_rules` with every rule, on the whole graph, cold (the day's answers
+  are computed first) and again warm (kept on the index's view of the day);
 * ``coverage``: :func:`coverage_summary` + :func:`uncovered_communities` from those findings;
 * ``ties``: :func:`cross_appointments`, :func:`multi_post_holders`,
   :func:`conflicts_of_interest` and :func:`interlocks` (the cross-appointment analysis);
 * ``brokers (k=…)``: betweenness sampled on ``--broker-k`` sources plus Burt's constraint;
 * ``after 1 write``: one link written through the store, then the cache brought up to date (it
-  applies this process's own writes to the projection it holds instead of reading the store
-  again) and the rules and ties run for the compound the write touched (what the department's
-  screen does after an edit). Then every rule on the whole graph once more (``rules, whole
-  graph, after the writes``: the written version's index is flattened and its kept answers
-  found again), and the scoped findings are checked against it, restricted to the compound.
+  patches the index it holds for this process's own writes instead of reading the store again;
+  with ``--read projection`` nothing patches a projection: it is read again) and the rules and
+  ties run for the compound the write touched (what the department's screen does after an
+  edit). Then every rule on the whole graph once more (``rules, whole graph, after the
+  writes``: the answers the writes changed found again), and the scoped findings are checked
+  against it, restricted to the compound.
 
 Memory: peak RSS of this process (sampled every 50 ms) and of the Neo4j JVM.
 
@@ -40,16 +41,6 @@ the analytics steps can be run again without it. The writes of "after 1 write" a
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 300 --stores embedded,neo4j
     /work/main/.venv/bin/python bench/analytics_bench.py --compounds 1000 --stores embedded \
         --load direct
-
-``--versions-heap`` measures something else, on the demo data set: 12 versions of the projection
-(2 of them full rebuilds) built, used and dropped must grow the Python heap (``tracemalloc``) by
-less than a tenth of what the same 12 versions take when something keeps them, with and without
-each version frozen (as the service's GC policy does, ``api/gc_policy.py``); the exit status is
-1 otherwise. (It was a test; a heap bound belongs here. The tests keep the behaviour:
-``tests/analytics/test_versions.py`` checks, with weak references, that a dropped version is
-freed by reference counting alone.)
-
-    /work/main/.venv/bin/python bench/analytics_bench.py --versions-heap
 """
 
 from __future__ import annotations
@@ -82,10 +73,10 @@ from govgraph.graph.analytics import (
     cross_appointments,
     interlocks,
     multi_post_holders,
+    project,
     run_rules,
     uncovered_communities,
 )
-from govgraph.graph.analytics._facts import facts_of
 from govgraph.graph.analytics.columns import Columns, DayView, columns_for
 from govgraph.graph.analytics.derived import under
 from govgraph.graph.embedded import EmbeddedStore
@@ -164,6 +155,11 @@ def _pick_write(graph: nx.MultiDiGraph | Columns) -> tuple[str, str, str]:
     members = {m for b in cols.blocks("MEMBER_OF") for m in cols.ids_of(b.src[b.dst == at_branch])}
     person = min(set(cols.ids_of(cols.of_kind("Person"))) - members)
     return person, branch, compound
+
+
+async def _projection(store: GraphStore) -> nx.MultiDiGraph:
+    """The frozen projection with the whole history (frozen: its index is built once)."""
+    return nx.freeze(await project(store))
 
 
 def _size(graph: nx.MultiDiGraph | Columns) -> str:
@@ -295,7 +291,7 @@ async def measure(
         policy.started()
         policy.watch(cache)
         # what the service reads (the store in columns), or the NetworkX projection
-        read = cache.index if args.read == "index" else cache.history
+        read = cache.index if args.read == "index" else lambda: _projection(store)
         graph = await t.time(f"{args.read} (cold)", read, _size)
         findings = await t.time(
             "rules (all, whole graph)",
@@ -364,8 +360,8 @@ async def measure(
         await _repeat_writes(t, name, cache, new_link, after_write, writes=args.writes)
         if args.writes % 2 == 0:  # written back last: leave the data set as loaded
             await store.apply(WriteBatch(delete_links=[new_link.id]))
-        # the whole graph after the writes: the patched index is flattened and what it keeps
-        # per node (homes, posts, members, ...) is found again
+        # the whole graph after the writes: what the day's answers (homes, posts, members,
+        # ...) the writes changed is found again
         g = await read()
         whole = await t.time(
             "rules, whole graph, after the writes",
@@ -484,80 +480,6 @@ async def run(args: argparse.Namespace) -> None:
         print(f"| {step} | " + " | ".join(cells) + " |")
 
 
-async def _versions_heap(freeze: bool) -> tuple[int, int]:
-    """Bytes the heap grew by over 12 versions dropped, then over 12 kept (after a warm-up)."""
-    import tracemalloc
-
-    from govgraph.loaders.demo import SNAPSHOT, load_demo
-
-    store = EmbeddedStore()
-    await load_demo(store)
-
-    async def use() -> None:
-        """What a service does with a version: the rules, and the tie analyses on the day."""
-        run_rules(await cache.history(), as_of=SNAPSHOT)
-        day = await cache.graph(SNAPSHOT)
-        cross_appointments(day)
-        conflicts_of_interest(day)
-        interlocks(day)
-        brokers(day, k=5, top=3)
-
-    async def write(i: int) -> None:  # a membership the demo lacks, added and removed in turn
-        await store.apply(
-            WriteBatch(links=[lk]) if i % 2 == 0 else WriteBatch(delete_links=[lk.id])
-        )
-
-    async def versions(held: list[nx.MultiDiGraph] | None) -> int:
-        # a frozen version is out of the collector's reach, so collecting cannot hide a kept one
-        gc.collect()
-        start = tracemalloc.get_traced_memory()[0]
-        for i in range(12):
-            if i % 6 == 5:
-                cache.invalidate()  # a full rebuild now and then
-            await use()
-            if held is not None:
-                held.extend((await cache.history(), await cache.graph(SNAPSHOT)))
-            await write(i)
-        await use()
-        gc.collect()
-        return int(tracemalloc.get_traced_memory()[0] - start)
-
-    tracemalloc.start()  # before the first build: a rebuild frees only what was traced
-    try:
-        cache = AnalyticsCache(store)
-        if freeze:
-            GcPolicy(freeze_at_start=False, freeze_versions=True).watch(cache)
-        f = facts_of(at(await cache.history(), SNAPSHOT))
-        branch = f.ids("PartyBranch")[0]
-        person = next(p for p in f.ids("Person") if p not in f.members(branch))
-        lk = link("MEMBER_OF", person, branch, status="full", since=dt.date(2020, 1, 1))
-        del f  # it holds the first version's day view
-        for i in range(4):  # warm up: memos, interned strings, the first patched versions
-            await use()
-            await write(i)
-        dropped = await versions(None)
-        held: list[nx.MultiDiGraph] = []
-        kept = await versions(held)
-    finally:
-        tracemalloc.stop()
-        gc.unfreeze()
-    return dropped, kept
-
-
-def versions_heap() -> int:
-    """``--versions-heap``: the exit status."""
-    ok = True
-    for freeze in (False, True):
-        dropped, kept = asyncio.run(_versions_heap(freeze))
-        within = kept > 5_000_000 and dropped < kept / 10
-        ok = ok and within
-        print(
-            f"freeze={freeze}: 12 versions dropped grew the heap {dropped / 2**20:,.1f} MiB, "
-            f"kept {kept / 2**20:,.1f} MiB: {'PASS' if within else 'FAIL'} (under a tenth)"
-        )
-    return 0 if ok else 1
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--compounds", type=int, default=300)
@@ -601,14 +523,7 @@ def main() -> None:
         help="Neo4j home kept between runs: loaded once, the load skipped when run again",
     )
     p.add_argument("--load-only", action="store_true", help="stop after the load (--keep-db)")
-    p.add_argument(
-        "--versions-heap",
-        action="store_true",
-        help="only the heap growth of dropped analytics versions, on the demo (exit status)",
-    )
     args = p.parse_args()
-    if args.versions_heap:
-        raise SystemExit(versions_heap())
     asyncio.run(run(args))
 
 

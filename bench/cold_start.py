@@ -7,8 +7,8 @@ peak RSS is the run's own), for either way of reading:
 
 * ``index``: :meth:`AnalyticsCache.index` — the store read in columns (``GraphStore.scan``) and
   the index built from them, no NetworkX projection;
-* ``projection``: :meth:`AnalyticsCache.history` — the NetworkX projection (record by record),
-  its index built from it on the first rules run.
+* ``projection``: :func:`~govgraph.graph.analytics.project` — the NetworkX projection (record
+  by record), its index built from it on the first rules run.
 
 Runs alternate between the two (side by side, one run of each per round); the table gives the
 median of ``--rounds``. The store is a running Neo4j (``--uri``) or an embedded store's snapshot
@@ -32,9 +32,10 @@ import sys
 import time
 from typing import Any
 
+import networkx as nx
 from neo4j import AsyncGraphDatabase
 
-from govgraph.graph.analytics import AnalyticsCache, data_span, run_rules
+from govgraph.graph.analytics import AnalyticsCache, data_span, project, run_rules
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.port import GraphStore
@@ -48,9 +49,10 @@ async def _one(mode: str, uri: str | None, embedded: str | None) -> dict[str, An
         store = Neo4jStore(AsyncGraphDatabase.driver(uri, auth=None), owns_driver=True)
     else:
         store = EmbeddedStore(embedded)
-    cache = AnalyticsCache(store)
     start = time.perf_counter()
-    read = await (cache.index() if mode == "index" else cache.history())
+    read = (
+        await AnalyticsCache(store).index() if mode == "index" else nx.freeze(await project(store))
+    )
     t_read = time.perf_counter() - start
     day = data_span(read).last or dt.date.today()
     first = time.perf_counter()

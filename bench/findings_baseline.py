@@ -71,7 +71,6 @@ import networkx as nx
 
 from govgraph.graph.analytics import (
     RULES,
-    AnalyticsCache,
     Finding,
     RuleSettings,
     at,
@@ -86,6 +85,7 @@ from govgraph.graph.analytics import (
     ego_network,
     interlocks,
     multi_post_holders,
+    project,
     registration_by_employer,
     run_rules,
     shortest_path,
@@ -383,10 +383,10 @@ async def _synthetic_store(root: Path, compounds: int, seed: int) -> EmbeddedSto
 
 
 async def history_of(name: str, root: Path, seed: int) -> nx.MultiDiGraph:
-    """The frozen whole-history projection the service reads (:class:`AnalyticsCache`)."""
+    """The frozen whole-history projection of the data set (every analysis indexes it)."""
     store = await _demo_store() if name == "demo" else await _synthetic_store(root, int(name), seed)
-    history: nx.MultiDiGraph = await AnalyticsCache(store).history()
-    return history
+    history: nx.MultiDiGraph = await project(store)
+    return nx.freeze(history)
 
 
 def set_name(name: str, seed: int) -> str:

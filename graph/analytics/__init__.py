@@ -9,8 +9,9 @@
   "uncovered communities" ranking.
 * :mod:`.ties` — cross-appointment, people holding several posts, conflicts of interest,
   interlocks, brokers, tie communities, ego networks and shortest paths.
-* :mod:`.projection` and :mod:`.cache` — the projection they read (:func:`project`, :func:`at`)
-  and :class:`AnalyticsCache`, which keeps it until the store changes.
+* :mod:`.cache` — :class:`AnalyticsCache`, which keeps the index until the store changes.
+* :mod:`.projection` — a NetworkX projection of the store (:func:`project`, :func:`at`), for
+  callers that want NetworkX; every analysis accepts one too.
 * :mod:`.span` — :func:`data_span`, the first and last day the data records (the evaluation
   day to default to: a ledger is a snapshot of its own day, not of today).
 
@@ -18,7 +19,6 @@ Every function returns dataclasses, lists and dicts, and takes an optional ``sco
 of a city, township, community or compound, restricting it to the places under that one.
 """
 
-from ._patch import node_table
 from .cache import AnalyticsCache, CacheStats
 from .columns import Columns, DayView, Indexed
 from .coverage import (
@@ -121,7 +121,6 @@ __all__ = [
     "ego_network",
     "interlocks",
     "multi_post_holders",
-    "node_table",
     "not_evaluable",
     "project",
     "registration_by_employer",

@@ -23,14 +23,14 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._facts import BRANCH_COMMITTEE_ROLES
 from .columns import Bools, Columns, DayView, Int32s
 from .derived import Pairs, _join, posts
+from .kinds import BRANCH_COMMITTEE_ROLES
 
 
 def represents(day: DayView) -> Pairs:
     """(committee, what it REPRESENTS) today, for every owners' committee: the compounds
-    (``Facts.out(oc, "REPRESENTS", "Compound")``, which the ontology allows alone there)."""
+    (the only kind the ontology lets a committee REPRESENT)."""
     found: Pairs = day.memo(
         "represents",
         lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
@@ -41,10 +41,10 @@ def represents(day: DayView) -> Pairs:
 
 def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     """Every committee member employed by a company that manages the committee's compound
-    (:func:`~._facts.conflicts` of every committee): rows of (person, committee, compound,
-    company, the row of the seat in :func:`~.derived.posts`, the code of the job's role, -1
-    for none), one per EMPLOYED_BY link, in the order ``conflicts`` lists them; and the
-    roles the codes stand for (kept on the day: rule O5 and the tie analyses ask)."""
+    (rule O5): rows of (person, committee, compound, company, the row of the seat in
+    :func:`~.derived.posts`, the code of the job's role, -1 for none), one per EMPLOYED_BY
+    link, by committee, compound and person, then the person's links by company and key; and
+    the roles the codes stand for (kept on the day: rule O5 and the tie analyses ask)."""
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "MANAGES", "EMPLOYED_BY"})
     found: tuple[NDArray[np.int64], tuple[str, ...]] = day.memo(
         "conflicts", lambda: _conflicts(day), reads
@@ -88,7 +88,8 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
 
 
 class CrossAppointment(NamedTuple):
-    """:func:`~._facts.cross_appointment` of every compound: (compound, person) pairs."""
+    """Who sits on each compound's owners' committees and holds a post on the committee of a
+    branch covering it, for every compound at once: (compound, person) pairs."""
 
     #: (branch, compound) of the COVERS links from Party branches
     covers: Pairs

@@ -1,8 +1,8 @@
 """The columnar index of one store version: nodes and links as typed arrays, a day as masks.
 
 Why. The analytics ask per-element questions of typed, dated links ("the full members living in
-a compound no branch covers"). Held as dicts of Python objects (:mod:`~._facts`), a province's
-projection costs gigabytes and every whole-graph question a Python loop; held as arrays, the
+a compound no branch covers"). Held as dicts of Python objects (a NetworkX projection), a
+province costs gigabytes and every whole-graph question a Python loop; held as arrays, the
 same data costs tens of bytes a link and a whole-graph question is a scan in native code
 (issue 15). This module holds the data; :mod:`~.derived` computes the shared facts
 (who lives where, who sits where, where everything rolls up to) on a day.
@@ -725,8 +725,8 @@ def _blocks(
     return out
 
 
-#: the index of each frozen projection, built once however many analyses read it (the entry goes
-#: with the graph); until the analytics cache holds a :class:`Columns` itself (issue 15)
+#: the index of each frozen graph, built once however many analyses read it (the entry goes with
+#: the graph): a caller holding a projection passes the graph to analysis after analysis
 _KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, Columns] = weakref.WeakKeyDictionary()
 
 
@@ -749,23 +749,12 @@ def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
     return found
 
 
-def known_columns(graph: nx.MultiDiGraph) -> Columns | None:
-    """The index already built for the frozen ``graph``, if any."""
-    return _KEPT.get(graph)
-
-
-def keep_columns(graph: nx.MultiDiGraph, columns: Columns) -> None:
-    """Make ``columns`` what :func:`columns_for` answers for the frozen ``graph`` (an index
-    patched for a write, :mod:`.columns_patch`)."""
-    _KEPT[graph] = columns
-
-
 def columns_of(graph: nx.MultiDiGraph) -> Columns:
     """The index of a projection (:func:`~.projection.project`, with its whole history or a
     day's links).
 
-    Why. Until the stores read their data in columns, the analytics' one input is the
-    projection; this reads its node and link records as :func:`build_columns` rows."""
+    Why. Every analysis accepts a NetworkX graph too (a researcher's projection, a test's
+    hand-made city); this reads its node and link records as :func:`build_columns` rows."""
     nodes = ((n, str(d.get("kind", "")), d) for n, d in graph.nodes(data=True))
 
     def links() -> Iterable[LinkRow]:

@@ -8,11 +8,10 @@ nodes come or go, one pass renumbering the link arrays (numbers follow the id or
 
 :func:`patched` answers exactly what :func:`~.columns.columns_of` answers for the changed
 projection (``tests/analytics/test_columns_patch.py`` holds it to that), or None for the one
-change it leaves to a rebuild: a node that changes kind.
+change it leaves to a rebuild: a node that changes kind. A write reaches it as :class:`Changes`.
 
 Examples
 --------
->>> from govgraph.graph.analytics._patch import Changes
 >>> from govgraph.graph.analytics.columns import columns_of
 >>> from govgraph.graph.analytics.examples import tiny_city
 >>> from govgraph.graph.model import link, node
@@ -31,13 +30,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..model import parse_link_id
-from ._patch import Attrs, Changes
+from ..errors import Problem
+from ..model import check_link, check_node, parse_link_id
+from ..port import WriteBatch
 from .columns import (
     LINK_COLUMNS,
     NO_DAY,
@@ -51,8 +52,44 @@ from .columns import (
     column_of,
     day_number,
 )
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 _BlockKey = tuple[str, str, str]
+Attrs = dict[str, Any]
+_NODE_KINDS = frozenset(ANALYTIC_NODE_KINDS)
+_LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)
+
+
+@dataclass(slots=True)
+class Changes:
+    """One write as the index sees it: kinds the analytics do not read left out, values
+    coerced as the stores coerce them. Applied in this order: node upserts, link upserts, link
+    deletes, node deletes (what the stores do)."""
+
+    nodes: list[tuple[str, Attrs]] = field(default_factory=list)
+    links: list[tuple[str, str, str, Attrs]] = field(default_factory=list)
+    delete_links: list[tuple[str, str, str]] = field(default_factory=list)
+    delete_nodes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, batch: WriteBatch) -> Changes:
+        """The changes of one batch (batches are not merged: a later batch's upsert must not
+        overtake an earlier batch's delete)."""
+        out = cls()
+        problems: list[Problem] = []
+        for n in batch.nodes:
+            clean = check_node(n, problems)  # the store checked it; this coerces raw values
+            if clean is not None and clean.kind in _NODE_KINDS:
+                out.nodes.append((clean.id, {"kind": clean.kind, **clean.props}))
+        for lk in batch.links:
+            c = check_link(lk, problems)
+            if c is not None and c.kind in _LINK_KINDS:
+                out.links.append((c.source, c.target, c.id, {"kind": c.kind, **c.props}))
+        for lid in batch.delete_links:
+            source, _, target, _ = parse_link_id(lid)
+            out.delete_links.append((source, target, lid))
+        out.delete_nodes.extend(batch.delete_nodes)
+        return out
 
 
 def patched(cols: Columns, changes: Changes) -> Columns | None:
@@ -143,7 +180,8 @@ class _Nodes:
         }
         old_of = self.old_of.copy()
         old_of[list(written)] = -1
-        lengths = np.where(old_of >= 0, np.diff(off)[np.maximum(old_of, 0)], 0)
+        # a length per old node, then 0 for the new ones (old number -1): also when none is old
+        lengths = np.r_[np.diff(off), 0][old_of]
         for i, name in written.items():
             lengths[i] = len(name)
         new_off = np.zeros(len(self.ids) + 1, np.int64)
@@ -175,12 +213,21 @@ class _Nodes:
             code = self.kinds.index(kind) if kind in self.kinds else -1
             rows = np.flatnonzero(self.kind == code)
             old_rows = self.old_of[rows]
-            from_old = cols.local[np.maximum(old_rows, 0)]
             mine = [
                 (int(np.searchsorted(rows, i)), self.upserts[n])
                 for n, i in self.written.items()
                 if str(self.upserts[n]["kind"]) == kind
             ]
+            if len(rows) and (old_rows < 0).all():  # the kind's first nodes: every one written
+                mine.sort(key=lambda row: row[0])
+                out.update(
+                    {
+                        (kind, p): column_of([a.get(p) for _, a in mine], how)
+                        for p, how in props.items()
+                    }
+                )
+                continue
+            from_old = cols.local[np.maximum(old_rows, 0)]
             for prop, how in props.items():
                 column = cols.column(kind, prop)
                 values = [a.get(prop) for _, a in mine]

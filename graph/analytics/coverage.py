@@ -14,11 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from ._facts import LEVEL_KINDS, LEVELS
 from .appointments import cross_appointment, pair_keys, represents
 from .columns import NO_DAY, Bools, DayView, Indexed, Int32s, day_number, distinct
 from .derived import (
@@ -31,7 +29,8 @@ from .derived import (
     scope_number,
 )
 from .engine import SEVERITIES, Finding, Severity
-from .projection import at, indexed_day
+from .kinds import LEVEL_KINDS, LEVELS
+from .projection import indexed_day
 from .rules import RULES, run_rules
 
 
@@ -156,11 +155,7 @@ def _day(graph: Indexed, as_of: dt.date) -> DayView:
     day = indexed_day(graph)
     if day.day is None:  # ``graph`` indexed as it is: its links valid on the day
         return day.columns.day(as_of)
-    if day.day == day_number(as_of):
-        return day
-    if not isinstance(graph, nx.MultiDiGraph):
-        return indexed_day(graph, as_of)  # a day's view answers for its own day only
-    return indexed_day(at(graph, as_of))  # a view of another day: the links valid on both
+    return indexed_day(graph, as_of)  # a day's view answers for its own day only
 
 
 def _check_scope(day: DayView, scope: str | None) -> int | None:
@@ -168,8 +163,8 @@ def _check_scope(day: DayView, scope: str | None) -> int | None:
 
 
 def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
-    """Which places of ``nodes`` lie under ``scope`` (or are it): ``Facts.in_scope`` of a
-    place, whose one anchor is its own chain."""
+    """Which places of ``nodes`` lie under ``scope`` (or are it): a place's chain holds the
+    scope (a place anchors on itself alone)."""
     if scope is None:
         return np.ones(len(nodes), np.bool_)
     found: Bools = (chains[nodes] == scope).any(axis=1)
@@ -177,7 +172,7 @@ def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
 
 
 def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
-    """Per place, the counts of its compounds under ``scope`` (``Facts.compounds(scope)``):
+    """Per place, the counts of its compounds under ``scope`` (every compound when None):
     each compound counts once for each place of its chain (a chain holds a node once: each
     level is a different kind), its appeals once per place however many of its compounds
     they are about."""

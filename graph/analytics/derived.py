@@ -2,10 +2,9 @@
 
 Why. The same facts feed most rules, the coverage and the ties: the compound of a unit, the
 compounds a person lives in, the members of a branch, who holds the senior post of a body,
-where a node rolls up to. :class:`~._facts.Facts` answers them node by node; here each is one
-array (or one sorted list of pairs) for the whole day, kept on the view that owns it, so a rule
-reads it with a gather or a binary search. Each answer is exactly what ``Facts`` answers on the
-same day's projection (``tests/analytics/test_columns.py`` holds them to it).
+where a node rolls up to. Here each is one array (or one sorted list of pairs) for the whole
+day, kept on the view that owns it, so a rule reads it with a gather or a binary search rather
+than ask node by node (``tests/analytics/test_columns.py`` works them out on the tiny city).
 
 Node numbers are :class:`~.columns.Columns` numbers; -1 stands for "none".
 
@@ -32,11 +31,13 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
-from ._facts import _ROLE_RANK, ANCHORS, LEVEL_KINDS, LEVELS
 from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct
+from .kinds import ANCHORS, LEVEL_KINDS, LEVELS
 
-#: the node kinds of the levels of :data:`~._facts.LEVELS`, bottom up (a place's column)
+#: the node kinds of the levels of :data:`~.kinds.LEVELS`, bottom up (a place's column)
 _LEVEL_OF_KIND = {kind: i for i, kind in enumerate(LEVEL_KINDS[lv] for lv in LEVELS)}
+#: the rank of a post when a person holds several: the heads first, then their deputies
+_ROLE_RANK = {"secretary": 0, "chair": 0, "head": 0, "deputy_secretary": 1, "vice_chair": 1}
 _BRANCH_KINDS = ("PartyBranch", "PartyGroup")
 
 # What each answer kept on a day reads, through the answers it reads too: a write changing
@@ -80,22 +81,22 @@ class Pairs(NamedTuple):
 class Memberships(NamedTuple):
     """Per node, what its MEMBER_OF links say today (False for everything but members)."""
 
-    #: a MEMBER_OF link to any Party organization (:meth:`~._facts.Facts.is_member`)
+    #: a MEMBER_OF link to any Party organization
     member: Bools
-    #: one whose status is ``full`` (:meth:`~._facts.Facts.is_full_member`)
+    #: one whose status is ``full`` (正式党员)
     full: Bools
-    #: one whose status is ``full`` or not given (``is_member(probationary=False)``)
+    #: one whose status is ``full`` or not given (no probationary member counted)
     full_or_unstated: Bools
-    #: one of category ``in_service`` (:func:`~._facts.in_service`)
+    #: one of category ``in_service`` (在职党员)
     in_service: Bools
-    #: one to a Party branch or group (:class:`~._facts.Membership`)
+    #: one to a Party branch or group (what every member must belong to, rule P7)
     in_branch: Bools
 
 
 class Posts(NamedTuple):
     """The posts held in every body: one row per (body, person), sorted so, with the senior
-    role when a person holds several (the rank of :meth:`~._facts.Facts.posts`, then the
-    first link in id order)."""
+    role when a person holds several (a secretary, chair or head first, then a deputy, then any
+    other role; between equals the first link in id order)."""
 
     body: Int32s
     person: Int32s
@@ -104,7 +105,7 @@ class Posts(NamedTuple):
     roles: tuple[str, ...]
 
     def of(self, body: int) -> dict[int, str]:
-        """person → role in ``body`` ("" when not given), as ``Facts.posts`` answers."""
+        """person → role in ``body`` ("" when not given), by person id."""
         lo, hi = np.searchsorted(self.body, np.array([body, body + 1], self.body.dtype))
         return {
             int(p): self.roles[r] if r >= 0 else ""
@@ -113,7 +114,7 @@ class Posts(NamedTuple):
 
     def holders(self, role: str, size: int) -> Int32s:
         """Per body, the first person (in id order) holding ``role`` there (-1: none), over
-        ``size`` nodes: :meth:`~._facts.Facts.holder`."""
+        ``size`` nodes."""
         out = np.full(size, -1, np.int32)
         if role not in self.roles:
             return out
@@ -164,7 +165,7 @@ def building_of(day: DayView) -> Int32s:
 
 def homes(day: DayView) -> Pairs:
     """(person, compound) for every compound a person lives in (RESIDES_IN a unit, a building
-    or the compound): :meth:`~._facts.Facts.homes`."""
+    or the compound)."""
 
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", compound_of(day))
@@ -193,10 +194,10 @@ def owned_compounds(day: DayView) -> Pairs:
 
 def place(day: DayView) -> Int32s:
     """Per node, where it rolls up to: its compound, community, township and city (columns in
-    the order of :data:`~._facts.LEVELS`; -1 unknown), as :meth:`~._facts.Facts.place`.
+    the order of :data:`~.kinds.LEVELS`; -1 unknown).
 
     A place's are its own chain up PART_OF (the first parent in id order, until a level comes
-    twice); any other node's are the places its :data:`~._facts.ANCHORS` reach (the first
+    twice); any other node's are the places its :data:`~.kinds.ANCHORS` reach (the first
     anchor link kind that reaches any), and of several, the levels they all agree on from the
     city down to the first where they differ."""
 
@@ -265,7 +266,7 @@ def _moved(day: DayView, delta: Delta) -> Int32s | None:
 
 def under(day: DayView, scope: int) -> Bools:
     """Which nodes sit (at least partly) under the place ``scope``: one of the places they
-    anchor on lies under it (:meth:`~._facts.Facts.in_scope`).
+    anchor on lies under it (the nodes a scope restricts an analysis to).
 
     >>> from govgraph.graph.analytics.columns import columns_of
     >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
@@ -334,8 +335,8 @@ class _Anchors(NamedTuple):
 
 
 def anchors(day: DayView) -> tuple[Int32s, Int32s]:
-    """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted
-    by node and place."""
+    """(node, place) for every place a node sits in (a place itself; anything else, the places
+    its first anchor link kind that reaches any leads to), sorted by node and place."""
 
     def patch(old: _Anchors, delta: Delta) -> _Anchors | None:
         moved = _moved(day, delta)
@@ -349,7 +350,7 @@ def anchors(day: DayView) -> tuple[Int32s, Int32s]:
 
 
 def _place_chains(day: DayView) -> Int32s:
-    """Per place node, its own chain (:meth:`~._facts.Facts._chain`); -1 rows elsewhere."""
+    """Per place node, its own chain up PART_OF (see :func:`place`); -1 rows elsewhere."""
     cols = day.columns
     n = cols.size
     level = np.full(len(cols.kinds), -1, np.int8)
@@ -378,12 +379,12 @@ def _place_chains(day: DayView) -> Int32s:
 
 
 def _anchors(day: DayView) -> _Anchors:
-    """(node, place) for every place a node sits in (:meth:`~._facts.Facts.anchors`), sorted.
+    """(node, place) for every place a node sits in (see :func:`anchors`), sorted.
 
     Found in rounds: a node is settled once the ends of its anchor links are, up to the first
     anchor link kind that reaches a place. The ontology's anchor links all point up, so every
-    node settles; a node on a cycle of them (malformed data, on which ``Facts`` answers
-    depending on the order it is asked) is left with none."""
+    node settles; a node on a cycle of them (malformed data, with no answer independent of the
+    order it is asked in) is left with none."""
     cols = day.columns
     n = cols.size
     settled = np.zeros(n, np.bool_)
@@ -479,7 +480,7 @@ def memberships(day: DayView) -> Memberships:
 
 def members(day: DayView) -> Pairs:
     """(organization, person) for the members of every Party organization; a branch's are its
-    own and its groups' (:meth:`~._facts.Facts.members`)."""
+    own and its groups'."""
 
     def compute() -> Pairs:
         person, org = day.links("MEMBER_OF", source_kind="Person")
@@ -561,9 +562,8 @@ def _join(a: Int32s, b: Int32s) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 
 # -- coverage -------------------------------------------------------------------------------------
 def grouped_buildings(day: DayView) -> Bools:
-    """Per node: what :meth:`~._facts.Facts.grouped_buildings` holds, what a Party group COVERS
-    and whatever a unit it covers is part of (so a building a group covers, or one of whose
-    units it covers: :meth:`~._facts.Facts.groups_covering` finds a group for it).
+    """Per node: whether a Party group covers it, that is, the group COVERS it or a unit it
+    covers is part of it (so a building a group covers, or one of whose units it covers).
 
     >>> from govgraph.graph.analytics.columns import columns_of
     >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
@@ -589,7 +589,7 @@ def grouped_buildings(day: DayView) -> Bools:
 def place_chains(day: DayView) -> Int32s:
     """:func:`place` of the places alone (a city, township, community or compound: its own
     chain up PART_OF; -1 rows for every other node), without the anchors of everything else:
-    all the roll-ups by place read (``Facts.place`` of a place).
+    all the roll-ups by place read.
 
     >>> from govgraph.graph.analytics.columns import columns_of
     >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
@@ -602,7 +602,7 @@ def place_chains(day: DayView) -> Int32s:
 
 
 def employers(day: DayView, people: Int32s) -> list[str]:
-    """:func:`~._facts.employer_of` each of ``people``: the ``employer`` property, else the
+    """The employer of each of ``people``: the ``employer`` property, else the
     names (ids when unnamed) of what employs them that day, joined with 、, else "?".
 
     >>> from govgraph.graph.analytics.columns import columns_of

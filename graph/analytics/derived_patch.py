@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._facts import ANCHORS, LEVEL_KINDS
 from .columns import Block, Columns, DayView, Delta, Int32s, distinct
+from .kinds import ANCHORS, LEVEL_KINDS
 
 #: beyond this many nodes moved, the whole graph's rounds cost less than one node at a time
 MAX_MOVED = 5_000

@@ -2,7 +2,7 @@
 
 A rule is a *declaration* (id, titles, source, the checks it makes with their severities and
 one-sentence explanations in Chinese and English, the settings it reads) plus a *plain function*
-``(graph, ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
+``(ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
 ``property_rules`` and ``governance_rules``; :mod:`.rules` collects them and runs them.
 
 Every threshold of ``shared/domain/RULES.md`` is a field of :class:`RuleSettings` with the
@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from ._facts import Place
 from .columns import Bools, Columns, DayView, Delta
 from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
@@ -76,7 +75,8 @@ class Check:
     reason: str = ""
 
 
-#: a rule's function: the projection as of the evaluation day, and the context
+#: a rule's function: it reads the day (the index on the evaluation day) and the settings from
+#: its context
 RuleFunc = Callable[["RuleContext"], Iterable["Finding"]]
 
 
@@ -449,6 +449,16 @@ class RuleSettings(BaseModel):
 
 #: the defaults, for :meth:`Rule.deadline_days` called without settings
 _DEFAULT_SETTINGS = RuleSettings()
+
+
+class Place(NamedTuple):
+    """Where a finding's subject rolls up to: its compound, community, township and city (any
+    may be unknown), in the order of :data:`~.kinds.LEVELS`."""
+
+    compound: str | None
+    community: str | None
+    township: str | None
+    city: str | None
 
 
 # --- the context a rule function receives ---------------------------------------------------------

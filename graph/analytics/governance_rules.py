@@ -19,7 +19,6 @@ from numpy.typing import NDArray
 
 from ..ontology import MEETING_HOSTS, choice_label
 from ._dates import calendar_windows
-from ._facts import BRANCH_COMMITTEE_ROLES
 from .columns import (
     NO_DAY,
     NO_SINCE,
@@ -33,6 +32,7 @@ from .columns import (
 )
 from .derived import Pairs, posts
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
+from .kinds import BRANCH_COMMITTEE_ROLES
 
 RULES: list[Rule] = []
 

@@ -1,4 +1,5 @@
-"""The node and link kinds the analytics read: the projection loads them, a write patches them."""
+"""The node and link kinds the analytics read (the projection loads them, a write patches them),
+the place levels things roll up to, and where each kind of node sits among them."""
 
 from ..ontology import LINK_KINDS, NODE_KINDS
 
@@ -8,3 +9,47 @@ UNUSED_NODE_KINDS = ("Dispute", "VolunteerActivity")
 UNUSED_LINK_KINDS = ("ATTENDED", "MEDIATED_BY", "CONDUCTED_BY")
 ANALYTIC_NODE_KINDS = tuple(k for k in NODE_KINDS if k not in UNUSED_NODE_KINDS)
 ANALYTIC_LINK_KINDS = tuple(k for k in LINK_KINDS if k not in UNUSED_LINK_KINDS)
+
+#: the levels a finding or a row rolls up to, from the bottom
+LEVELS = ("compound", "community", "township", "city")
+LEVEL_KINDS = {
+    "compound": "Compound",
+    "community": "Community",
+    "township": "Township",
+    "city": "City",
+}
+#: the posts that make up a branch committee (支委会)
+BRANCH_COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
+
+#: where a non-place node sits, tried in order: the first (link kind, direction) that reaches
+#: anything wins ("out" follows the link from the node, "in" against it)
+ANCHORS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Building": (("PART_OF", "out"),),
+    "Unit": (("PART_OF", "out"),),
+    "Person": (
+        ("RESIDES_IN", "out"),
+        ("REGISTERED_AT", "out"),
+        ("OWNS", "out"),
+        ("MEMBER_OF", "out"),
+        ("HOLDS_POST", "out"),
+        ("EMPLOYED_BY", "out"),
+    ),
+    "PartyBranch": (("COVERS", "out"), ("PART_OF", "out")),
+    "PartyGroup": (("COVERS", "out"), ("PART_OF", "out")),
+    "PartyCommittee": (("PART_OF", "out"),),
+    "OwnersCommittee": (("REPRESENTS", "out"), ("PART_OF", "out")),
+    "OwnersAssembly": (("REPRESENTS", "out"),),
+    "PropertyCompany": (("MANAGES", "out"),),
+    "PropertyManagementCommittee": (("PART_OF", "out"), ("MANAGES", "out")),
+    "ServiceStation": (("SERVES", "out"),),
+    "LeadershipGroup": (("PART_OF", "out"),),
+    "ServiceCenter": (("PART_OF", "out"),),
+    "EnforcementTeam": (("COVERS", "out"),),
+    "Department": (("DELEGATES_TO", "out"),),
+    "VolunteerTeam": (("PART_OF", "out"),),
+    "Meeting": (("HELD_BY", "out"),),
+    "Appeal": (("ABOUT", "out"),),
+    "Dispute": (("ABOUT", "out"),),
+    "VolunteerActivity": (("CONDUCTED_BY", "out"),),
+    "Evaluation": (("EVALUATES", "out"),),
+}

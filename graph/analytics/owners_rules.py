@@ -33,7 +33,7 @@ def _committees(day: DayView) -> Int32s:
 
 
 def _seats(day: DayView) -> Int32s:
-    """Per node, how many people hold a post in it (``len(Facts.seats(oc))``)."""
+    """Per node, how many people hold a post in it (its seats, for a committee)."""
     found: Int32s = day.memo(
         "owners_rules.seats",
         lambda: np.bincount(posts(day).body, minlength=day.columns.size),
@@ -68,7 +68,7 @@ def _add_months(days: NDArray[np.int64], months: NDArray[np.int64] | int) -> NDA
 
 
 def _role(p: Posts, row: int) -> str:
-    """The role of a row of :func:`~.derived.posts` ("" when not given, as ``Facts.posts``)."""
+    """The role of a row of :func:`~.derived.posts` ("" when not given)."""
     code = int(p.role[row])
     return p.roles[code] if code >= 0 else ""
 

@@ -1,7 +1,7 @@
 """Party organization coverage: rules P1-P9 of ``shared/domain/RULES.md``.
 
-Each function receives the projection as of the evaluation day and a
-:class:`~govgraph.graph.analytics.engine.RuleContext`; run them through
+Each function receives a :class:`~govgraph.graph.analytics.engine.RuleContext` (the index on
+the evaluation day, and the settings); run them through
 :func:`~govgraph.graph.analytics.rules.run_rules` (or ``run_rule`` for one).
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._facts import BRANCH_COMMITTEE_ROLES
 from .appointments import pair_keys, per_node
 from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
@@ -28,6 +27,7 @@ from .derived import (
     posts,
 )
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .kinds import BRANCH_COMMITTEE_ROLES
 
 RULES: list[Rule] = []
 
@@ -571,7 +571,7 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 
 # -- helpers --------------------------------------------------------------------------------------
 def _branch_covered(day: DayView) -> Bools:
-    """Per node: a Party branch COVERS it (:meth:`~._facts.Facts.branches_of` is not empty)."""
+    """Per node: some Party branch COVERS it."""
     return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
 
 

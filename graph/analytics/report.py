@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from ._facts import facts_of
+from .columns import columns_for
 from .coverage import CoverageRow, Ratio
 from .engine import SEVERITIES, Finding, RuleSettings, Severity
 from .rules import RULES
@@ -69,7 +69,7 @@ def render_rules_doc(
     >>> "| P1 | 应建未建 Party branch should be built | gap | 1 |" in text
     True
     """
-    f = facts_of(graph)
+    cols = columns_for(graph)
     notes = notes or {}
     by_rule: dict[str, list[Finding]] = {rid: [] for rid in RULES}
     for fd in findings:
@@ -168,7 +168,7 @@ def render_rules_doc(
                 where = fd.community or fd.township or fd.city
                 out.append(
                     f"| {_cell(fd.subject_name or fd.subject)} ({fd.subject_kind}) | "
-                    f"{_cell(f.label(where) if where else '–')} | {fd.check} | "
+                    f"{_cell(cols.label(cols.number(where)) if where else '–')} | {fd.check} | "
                     f"{_cell(fd.explanation_zh)} | "
                     f"{_cell(fd.explanation_en)} |"
                 )

@@ -2,9 +2,10 @@
 
 :data:`RULES` maps each id (P1-P9, O1-O8, M1-M3, G1-G3, in that order) to its
 :class:`~govgraph.graph.analytics.engine.Rule` declaration; :func:`run_rules` evaluates the
-enabled ones on a projection and returns their findings in a fixed order. A deployment switches
-rule sets with :class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` /
-``disabled`` and every threshold), for example :func:`rule_set` ``("national")``.
+enabled ones on the index (or a projection, indexed first) and returns their findings in a
+fixed order. A deployment switches rule sets with
+:class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` / ``disabled`` and every
+threshold), for example :func:`rule_set` ``("national")``.
 """
 
 from __future__ import annotations
@@ -135,8 +136,8 @@ def run_rules(
                 for rid in unknown
             ]
         )
-    # the graph's own index, not its projection's when it is a day view: P7 and G1/G3 read the
-    # history the caller gave (a graph cut to a day has none)
+    # the index of the graph as given: P7 and G1/G3 read the history the caller gave (a graph
+    # cut to a day has none)
     day = columns_for(graph).day(as_of)
     number = None if scope is None else scope_number(day.columns, scope)
     inside = None if number is None else under(day, number)

@@ -62,7 +62,8 @@ TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
 
 
 def _scope(day: DayView, scope: str | None) -> int | None:
-    """The number of the place ``scope`` (None for none); raises as ``Facts.check_scope``."""
+    """The number of the place ``scope`` (None for none); raises as
+    :func:`~.derived.scope_number` does (no such node, or not a place)."""
     return None if scope is None else scope_number(day.columns, scope)
 
 

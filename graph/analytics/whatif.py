@@ -1,9 +1,9 @@
 """What a draft write would change in the findings, without writing it.
 
-The draft is applied to a new version of the projection the way the cache applies this
-process's own writes (:func:`~.cache.carry_over`: copy on write, sharing everything unchanged
-with the version it starts from), so the store, the cached version and everything built on it
-stay as they were, and the cost is the draft's neighbourhood plus one run of the rules.
+The draft is applied to the columnar index the way the cache applies this process's own writes
+(:func:`~.columns_patch.patched`: a new index sharing every array the draft leaves alone), so
+the store, the cached index and everything built on it stay as they were, and the cost is the
+draft plus one run of the rules.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from ..port import WriteBatch
-from . import _heap
-from ._patch import Changes
-from .cache import carry_over
-from .columns import Columns
-from .columns_patch import patched
+from .columns import Columns, columns_for
+from .columns_patch import Changes, patched
 from .engine import Finding, RuleSettings
-from .projection import day_views
 from .rules import run_rules
 
 
@@ -50,7 +46,7 @@ def what_if(
     Parameters
     ----------
     history
-        The cache's index or a frozen projection; it is not changed.
+        The cache's index or a projection (indexed first); it is not changed.
     batch
         A write the store would accept (validated as the store validates it: see
         :func:`~govgraph.graph.model.validate_batch`).
@@ -72,20 +68,14 @@ def what_if(
     >>> [f.id for f in w.closed][:1], w.before - w.after == len(w.closed) - len(w.opened)
     (['P1:no_branch:c2'], True)
     """
+    cols = columns_for(history)
     if before is None:
-        before = run_rules(history, settings, as_of=as_of, scope=scope)
-    if isinstance(history, Columns):
-        index = patched(history, Changes.of(batch))
-        if index is None:
-            nodes = [n.id for n in batch.nodes]
-            raise ValidationError(Problem("whatIf", "nodes", nodes, "nodes keeping their kind"))
-        after = run_rules(index, settings, as_of=as_of, scope=scope)
-    else:
-        draft = carry_over(history, [Changes.of(batch)])
-        try:
-            after = run_rules(draft, settings, as_of=as_of, scope=scope)
-        finally:
-            _forget(draft)
+        before = run_rules(cols, settings, as_of=as_of, scope=scope)
+    index = patched(cols, Changes.of(batch))
+    if index is None:  # the index leaves a change of kind to a rebuild: a draft may not make one
+        nodes = [n.id for n in batch.nodes]
+        raise ValidationError(Problem("whatIf", "nodes", nodes, "nodes keeping their kind"))
+    after = run_rules(index, settings, as_of=as_of, scope=scope)
     was = {f.id for f in before}
     now = {f.id for f in after}
     return WhatIf(
@@ -94,12 +84,3 @@ def what_if(
         before=len(before),
         after=len(after),
     )
-
-
-def _forget(draft: nx.MultiDiGraph) -> None:
-    """Let the draft version go with its last reference: drop the views NetworkX cached on it
-    and on its day views (reference cycles; see :func:`~._heap.uncycle`), as the cache does for
-    a version it drops."""
-    for view in day_views(draft).values():
-        _heap.uncycle(view)
-    _heap.uncycle(draft)

@@ -1,12 +1,15 @@
-"""What a columnar index holds, as plain values: two indexes are equal when these are."""
+"""What a columnar index holds, as plain values: two indexes are equal when these are; and a
+projection with a write applied, the reference a patched index is compared with."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from govgraph.graph.analytics.columns import NODE_COLUMNS, Block, Codes, Columns
+from govgraph.graph.analytics.columns_patch import Changes
 
 
 def contents(cols: Columns) -> dict[str, Any]:
@@ -45,3 +48,24 @@ def _block(b: Block) -> dict[str, Any]:
         "keyed": dict(b.keyed),
         "by_dst": b.by_dst.tolist(),
     }
+
+
+def applied(graph: nx.MultiDiGraph, changes: Changes) -> nx.MultiDiGraph:
+    """A copy of ``graph`` with ``changes`` applied as the stores apply them: an upserted node
+    or link replaces its attributes, a link between nodes that do not exist is not written,
+    deleting what does not exist does nothing, a deleted node takes its links with it."""
+    g = nx.MultiDiGraph(graph)
+    for n, attrs in changes.nodes:
+        if n in g:
+            g.nodes[n].clear()
+        g.add_node(n, **attrs)
+    for u, v, key, attrs in changes.links:
+        if u in g and v in g:
+            if g.has_edge(u, v, key):
+                g.remove_edge(u, v, key)
+            g.add_edge(u, v, key, **attrs)
+    for u, v, key in changes.delete_links:
+        if g.has_edge(u, v, key):
+            g.remove_edge(u, v, key)
+    g.remove_nodes_from(changes.delete_nodes)
+    return g

@@ -10,20 +10,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from index_contents import contents
+from index_contents import applied, contents
 
 from govgraph.graph.analytics import derived
-from govgraph.graph.analytics._patch import Changes, derive
-from govgraph.graph.analytics.cache import carry_over
-from govgraph.graph.analytics.columns import (
-    Columns,
-    columns_for,
-    columns_of,
-    known_columns,
-)
-from govgraph.graph.analytics.columns_patch import patched
+from govgraph.graph.analytics.columns import Columns, columns_of
+from govgraph.graph.analytics.columns_patch import Changes, patched
 from govgraph.graph.analytics.examples import tiny_city
 from govgraph.graph.analytics.projection import project
 from govgraph.graph.analytics.rules import run_rules
@@ -93,9 +87,27 @@ def test_a_patched_index_equals_the_index_of_the_changed_projection(batch: Write
     if new is None:  # only a node changing kind is left to a rebuild
         assert any(n in _KIND and a["kind"] != _KIND[n] for n, a in changes.nodes)
         return
-    expected = columns_of(derive(BASE, changes)[0])
+    expected = columns_of(applied(BASE, changes))
     assert contents(new) == contents(expected)
     assert contents(BASE_COLUMNS) == contents(columns_of(BASE))  # the old one untouched
+
+
+@pytest.mark.parametrize("base", [BASE, nx.freeze(nx.MultiDiGraph())], ids=["tiny", "empty"])
+def test_the_first_nodes_of_a_kind_patch_in(base: nx.MultiDiGraph) -> None:
+    """Nodes of a kind the index has none of yet (every one of them in an empty index): their
+    property columns are made from the write alone."""
+    batch = WriteBatch(
+        nodes=[
+            node("LeadershipGroup", "lg1", level="city"),
+            node("LeadershipGroup", "lg0", level="township"),
+            node("Compound", "c0", name="新小区", is_old=True),
+        ],
+        links=[link("PART_OF", "lg0", "c0")],
+    )
+    changes = Changes.of(batch)
+    new = patched(columns_of(base), changes)
+    assert new is not None
+    assert contents(new) == contents(columns_of(applied(base, changes)))
 
 
 def _answers(cols: Columns, as_of: dt.date | None) -> dict[str, Any]:
@@ -181,7 +193,7 @@ def test_the_answers_kept_on_a_day_carry_over_a_write_as_a_rebuild_finds_them(
         new = patched(cols, changes)
         if new is None:
             return
-        graph, cols = derive(graph, changes)[0], new
+        graph, cols = applied(graph, changes), new
         if read:  # some answers brought up to date now, the others after the next write
             derived.anchors(cols.day(days[0]))
     fresh = columns_of(graph)
@@ -208,11 +220,8 @@ def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:
     changes = Changes.of(batch)
     new = patched(old, changes)
     assert new is not None
-    assert contents(new) == contents(columns_of(derive(history, changes)[0]))
-    # a new version of the projection carries the patched index over; the rules read it as
-    # they read a rebuilt one
-    columns_for(history)
-    changed = carry_over(history, [changes])
-    assert known_columns(changed) is not None
+    changed = applied(history, changes)
+    assert contents(new) == contents(columns_of(changed))
+    # the rules read the patched index as they read one built from the changed projection
     day = data_span(history).last
-    assert run_rules(changed, as_of=day) == run_rules(nx.MultiDiGraph(changed), as_of=day)
+    assert run_rules(new, as_of=day) == run_rules(changed, as_of=day)

@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 from bench_scripts import bench_script  # tests/bench_scripts.py
 
-from govgraph.graph.analytics import RULES, AnalyticsCache
+from govgraph.graph.analytics import RULES, project
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.loaders.demo import load_demo
 
@@ -31,8 +31,8 @@ PARAMS = fb.Params(broker_k=20, broker_top=20, trend_months=3)
 def history(run: Run) -> nx.MultiDiGraph:
     store = EmbeddedStore()
     run(load_demo(store))
-    g: nx.MultiDiGraph = run(AnalyticsCache(store).history())
-    return g
+    g: nx.MultiDiGraph = run(project(store))
+    return nx.freeze(g)
 
 
 @pytest.fixture(scope="module")

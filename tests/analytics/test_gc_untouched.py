@@ -18,7 +18,6 @@ import pytest
 import govgraph.graph
 from govgraph.graph.analytics import (
     AnalyticsCache,
-    at,
     brokers,
     conflicts_of_interest,
     coverage_summary,
@@ -28,7 +27,6 @@ from govgraph.graph.analytics import (
     run_rules,
     uncovered_communities,
 )
-from govgraph.graph.analytics._facts import facts_of
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 from govgraph.graph.port import WriteBatch
@@ -60,24 +58,22 @@ def test_the_analytics_leave_the_collector_as_they_found_it(
 ) -> None:
     before = (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold())
     cache = AnalyticsCache(demo)
-    history = run(cache.history())
-    findings = run_rules(history, as_of=SNAPSHOT)
-    coverage_summary(history, SNAPSHOT, findings=findings)
-    day = run(cache.graph(SNAPSHOT))
+    index = run(cache.index())
+    findings = run_rules(index, as_of=SNAPSHOT)
+    coverage_summary(index, SNAPSHOT, findings=findings)
+    day = index.day(SNAPSHOT)
     uncovered_communities(day, findings)
     # as the service runs them: in a worker thread
     run(asyncio.to_thread(lambda: (cross_appointments(day), multi_post_holders(day))))
     conflicts_of_interest(day)
     interlocks(day)
     brokers(day, k=5, top=3)
-    f = facts_of(at(history, SNAPSHOT))
-    branch = f.ids("PartyBranch")[0]
-    person = next(p for p in f.ids("Person") if p not in f.members(branch))
+    branch, person = index.ids_of(index.of_kind("PartyBranch"))[0], "person-new"
     lk = link("MEMBER_OF", person, branch, status="full", since=dt.date(2020, 1, 1))
-    run(demo.apply(WriteBatch(links=[lk])))
-    run_rules(run(cache.history()), as_of=SNAPSHOT)  # a patched version
+    run(demo.apply(WriteBatch(nodes=[node("Person", person)], links=[lk])))
+    run_rules(run(cache.index()), as_of=SNAPSHOT)  # a patched version
     cache.invalidate()
-    run_rules(run(cache.history()), as_of=SNAPSHOT)  # a rebuilt one
+    run_rules(run(cache.index()), as_of=SNAPSHOT)  # a rebuilt one
     assert (cache.stats.builds, cache.stats.patches) == (2, 1)
     assert switched == []
     assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before
@@ -88,12 +84,12 @@ def test_a_version_listener_is_told_of_each_version(demo: EmbeddedStore, run: Ru
     cache = AnalyticsCache(demo)
     told: list[int] = []
     cache.add_version_listener(lambda: told.append(cache.stats.builds + cache.stats.patches))
-    run(cache.history())
-    run(cache.history())  # the same version: nothing to tell
+    run(cache.index())
+    run(cache.index())  # the same version: nothing to tell
     run(demo.upsert([node("Compound", "c-new")]))
-    run(cache.history())
+    run(cache.index())
     cache.invalidate()
-    run(cache.history())
+    run(cache.index())
     assert told == [1, 2, 3]
 
 

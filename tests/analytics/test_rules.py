@@ -40,7 +40,7 @@ from govgraph.graph.analytics import (
     run_rule,
     run_rules,
 )
-from govgraph.graph.analytics._facts import ANCHORS
+from govgraph.graph.analytics.kinds import ANCHORS
 from govgraph.graph.analytics.report import render_rules_doc
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.errors import NotFoundError, ValidationError
@@ -57,14 +57,11 @@ UPDATE_DOC = "GOVGRAPH_UPDATE_DOCS=1 ./dev test tests/analytics/test_rules.py -k
 
 MODULES = (
     "_dates",
-    "_facts",
     "columns",
     "columns_patch",
     "derived",
     "derived_patch",
     "appointments",
-    "_layers",
-    "_patch",
     "engine",
     "examples",
     "projection",

@@ -1,5 +1,5 @@
-"""Scoped analyses look only near their scope, and after a write the cache patches the projection,
-its day view and its index instead of rebuilding them. Both shortcuts must give exactly what a
+"""Scoped analyses look only near their scope, and after a write the cache patches its index (and
+the answers kept on its days) instead of rebuilding it. Both shortcuts must give exactly what a
 whole-graph evaluation of a projection read fresh from the store gives, restricted to the scope:
 checked here on the demo data set, for a compound, a community, a township and the city, after
 each kind of write (a link added, a link removed, nodes added, a node deleted)."""
@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from govgraph.graph.analytics import (
     AnalyticsCache,
@@ -20,10 +21,11 @@ from govgraph.graph.analytics import (
     at,
     conflicts_of_interest,
     cross_appointments,
+    derived,
     project,
     run_rules,
 )
-from govgraph.graph.analytics._facts import Facts, facts_of, known_facts
+from govgraph.graph.analytics.columns import columns_for
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 from govgraph.graph.port import WriteBatch
@@ -32,56 +34,81 @@ from govgraph.loaders.demo import SNAPSHOT
 Run = Callable[[Awaitable[Any]], Any]
 
 
-def _restricted(findings: list[Finding], scope: str, facts: Facts) -> list[dict[str, Any]]:
+def _restricted(findings: list[Finding], scope: str, g: nx.MultiDiGraph) -> list[dict[str, Any]]:
     """The findings a scoped run must return: those placed under the scope or about a subject
     under it (what ``run_rules`` documents)."""
+    cols = columns_for(g)
+    day = cols.day(SNAPSHOT)
+    inside = set(cols.ids_of(np.flatnonzero(derived.under(day, cols.number(scope)))))
     return [
         f.to_dict()
         for f in findings
-        if scope in (f.compound, f.community, f.township, f.city)
-        or facts.in_scope(f.subject, scope)
+        if scope in (f.compound, f.community, f.township, f.city) or f.subject in inside
     ]
 
 
-def _pick(g: nx.MultiDiGraph) -> dict[str, str]:
+def _ends(g: nx.MultiDiGraph, n: str, kind: str, out: bool = True) -> list[tuple[str, str]]:
+    """(the other end, the link id) of the ``kind`` links leaving ``n`` (else entering it)."""
+    edges = g.out_edges(n, keys=True, data="kind") if out else g.in_edges(n, keys=True, data="kind")
+    return sorted((v if out else u, k) for u, v, k, d in edges if d == kind)
+
+
+def _up(g: nx.MultiDiGraph, n: str, kind: str) -> str:
+    (found,) = [p for p, _ in _ends(g, n, "PART_OF") if g.nodes[p]["kind"] == kind]
+    return found
+
+
+def _pick(history: nx.MultiDiGraph) -> dict[str, str]:
     """A compound with a branch, a committee with a chair and a resident who is no Party
     member, and the places above it."""
-    f = facts_of(at(g, SNAPSHOT))
-    for c in f.ids("Compound"):
-        branches, committees = f.branches_of(c), f.committees_of(c)
-        chairs = [(oc, f.chair(oc)) for oc in committees if f.chair(oc)]
-        units = [u for b in f.buildings(c) for u in f.units(b)]
+    g = at(history, SNAPSHOT)
+    compounds = sorted(n for n, k in g.nodes(data="kind") if k == "Compound")
+
+    def committees(c: str) -> list[str]:
+        return [oc for oc, _ in _ends(g, c, "REPRESENTS", out=False)]
+
+    for c in compounds:
+        branches = [b for b, _ in _ends(g, c, "COVERS", out=False)]
+        chairs = [
+            (oc, k)
+            for oc in committees(c)
+            for p, k in _ends(g, oc, "HOLDS_POST", out=False)
+            if g.edges[p, oc, k].get("role") == "chair"
+        ]
+        units = [
+            (u, b)
+            for b, _ in _ends(g, c, "PART_OF", out=False)
+            if g.nodes[b]["kind"] == "Building"
+            for u, _ in _ends(g, b, "PART_OF", out=False)
+        ]
         outsiders = [
-            p for u in units for p in f.into(u, "RESIDES_IN", "Person") if not f.out(p, "MEMBER_OF")
+            p
+            for u, _ in units
+            for p, _ in _ends(g, u, "RESIDES_IN", out=False)
+            if not _ends(g, p, "MEMBER_OF")
         ]
         if branches and chairs and units and outsiders:
-            place = f.place(c)
-            assert place.community and place.township and place.city
-            chair_link = next(
-                e.id for e in f.in_edges(chairs[0][0], "HOLDS_POST") if e.other == chairs[0][1]
-            )
+            community = _up(g, c, "Community")
+            township = _up(g, community, "Township")
             # a compound with a committee in another community
             other = next(
-                o
-                for o in f.ids("Compound")
-                if f.place(o).community != place.community and f.committees_of(o)
+                o for o in compounds if _up(g, o, "Community") != community and committees(o)
             )
-            building = f.building_of(units[0])
-            assert building is not None
+            unit, building = units[0]
             return {
                 "compound": c,
-                "community": place.community,
-                "township": place.township,
-                "city": place.city,
+                "community": community,
+                "township": township,
+                "city": _up(g, township, "City"),
                 "branch": branches[0],
-                "chair_link": chair_link,
-                "unit": units[0],
+                "chair_link": chairs[0][1],
+                "unit": unit,
                 "building": building,
-                "building_link": f.out_edges(building, "PART_OF")[0].id,
+                "building_link": _ends(g, building, "PART_OF")[0][1],
                 "outsider": outsiders[0],
                 "other": other,
-                "other_community": str(f.place(other).community),
-                "other_committee": f.committees_of(other)[0],
+                "other_community": _up(g, other, "Community"),
+                "other_committee": committees(other)[0],
             }
     raise AssertionError("the demo has no compound with a branch, a chaired committee, units")
 
@@ -90,9 +117,8 @@ def test_scoped_findings_equal_the_whole_graph_restricted_after_each_kind_of_wri
     demo: EmbeddedStore, run: Run
 ) -> None:
     cache = AnalyticsCache(demo)
-    first = run(cache.history())
-    run_rules(first, as_of=SNAPSHOT)  # builds the day view and its index, as a service would
-    x = _pick(first)
+    run_rules(run(cache.index()), as_of=SNAPSHOT)  # the day's answers, kept as a service keeps them
+    x = _pick(run(project(demo)))
     scopes = [x[k] for k in ("compound", "community", "township", "city", "other")]
     scopes.append(x["other_community"])
     since = dt.date(2020, 1, 1)
@@ -126,35 +152,20 @@ def test_scoped_findings_equal_the_whole_graph_restricted_after_each_kind_of_wri
     for step, batch in writes.items():
         if batch is not None:
             run(demo.apply(batch))
-        history = run(cache.history())
-        view = at(history, SNAPSHOT)
-        if batch is not None:
-            assert known_facts(view) is not None, f"{step}: the index was not carried over"
-        fresh = run(project(demo))  # read from the store, indexed from scratch
+        index = run(cache.index())
+        view = index.day(SNAPSHOT)
+        fresh = nx.freeze(run(project(demo)))  # read from the store, indexed from scratch
         whole = run_rules(fresh, as_of=SNAPSHOT)
-        fresh_facts = facts_of(at(fresh, SNAPSHOT))
         for scope in scopes:
-            scoped = [f.to_dict() for f in run_rules(history, as_of=SNAPSHOT, scope=scope)]
-            assert scoped == _restricted(whole, scope, fresh_facts), f"{step}, under {scope}"
+            scoped = [f.to_dict() for f in run_rules(index, as_of=SNAPSHOT, scope=scope)]
+            assert scoped == _restricted(whole, scope, fresh), f"{step}, under {scope}"
             fresh_day = at(fresh, SNAPSHOT)
             assert cross_appointments(view, scope) == cross_appointments(fresh_day, scope)
             assert conflicts_of_interest(view, scope) == conflicts_of_interest(fresh_day, scope)
-        seen.append(_restricted(whole, x["compound"], fresh_facts))
-    # every write was applied to the held projection (none rebuilt it) and changed the findings
+        seen.append(_restricted(whole, x["compound"], fresh))
+    # every write was applied to the held index (none rebuilt it) and changed the findings
     assert (cache.stats.builds, cache.stats.patches) == (1, len(writes) - 1)
     assert all(a != b for a, b in itertools.pairwise(seen))
-
-
-def test_a_scope_costs_its_own_nodes(demo: EmbeddedStore, run: Run) -> None:
-    """``under`` walks down from the scope: it gives what testing every node gives."""
-    g = run(project(demo))
-    f = facts_of(nx.freeze(at(g, SNAPSHOT)))
-    x = _pick(g)
-    for scope in (x["compound"], x["community"], x["township"], x["city"]):
-        expected = {n for n in g if f.in_scope(n, scope)}
-        assert f.under(scope) == expected
-        assert f.compounds(scope) == sorted(c for c in expected if f.kind(c) == "Compound")
-    assert len(f.under(x["compound"])) < len(f.under(x["community"])) < len(g)
 
 
 def _random_write(rng: random.Random, g: nx.MultiDiGraph) -> WriteBatch:
@@ -201,26 +212,25 @@ def _random_write(rng: random.Random, g: nx.MultiDiGraph) -> WriteBatch:
 def test_a_scoped_run_after_random_writes_equals_the_whole_graph_restricted(
     demo: EmbeddedStore, run: Run
 ) -> None:
-    """After each of several random writes through the store, a scoped run on the version the
-    cache patched (its day view's answers carried over the write) returns what the whole-graph
-    run on a projection read fresh from the store returns under the scope."""
+    """After each of several random writes through the store, a scoped run on the index the
+    cache patched (its day's answers carried over the write) returns what the whole-graph run
+    on a projection read fresh from the store returns under the scope."""
     rng = random.Random(15)
     cache = AnalyticsCache(demo)
-    first = run(cache.history())
-    x = _pick(first)
+    first = run(cache.index())
+    fresh = nx.freeze(run(project(demo)))
+    x = _pick(fresh)
     scopes = [x["compound"], x["community"], x["other"], x["city"]]
     run_rules(first, as_of=SNAPSHOT)  # the day's answers, kept as a service keeps them
     for scope in scopes:
         run_rules(first, as_of=SNAPSHOT, scope=scope)
     for step in range(8):
-        history = run(cache.history())
-        batch = _random_write(rng, history)
+        batch = _random_write(rng, fresh)
         run(demo.apply(batch))
-        history = run(cache.history())
-        fresh = run(project(demo))
+        index = run(cache.index())
+        fresh = nx.freeze(run(project(demo)))
         whole = run_rules(fresh, as_of=SNAPSHOT)
-        facts = facts_of(at(fresh, SNAPSHOT))
         for scope in scopes:
-            scoped = [f.to_dict() for f in run_rules(history, as_of=SNAPSHOT, scope=scope)]
-            assert scoped == _restricted(whole, scope, facts), f"write {step}: {batch}, {scope}"
+            scoped = [f.to_dict() for f in run_rules(index, as_of=SNAPSHOT, scope=scope)]
+            assert scoped == _restricted(whole, scope, fresh), f"write {step}: {batch}, {scope}"
     assert (cache.stats.builds, cache.stats.patches) == (1, 8)

@@ -90,12 +90,12 @@ def test_what_was_frozen_is_collected_every_few_versions(run: Run) -> None:
     try:
         junk = _Cycle()
         ref = weakref.ref(junk)
-        run(cache.history())  # version 1: junk frozen with it
+        run(cache.index())  # version 1: junk frozen with it
         del junk
         alive = []
         for i in range(COLLECT_EVERY):  # a write, then the version that carries it over
             run(store.upsert([node("Compound", f"c{i}")]))
-            run(cache.history())
+            run(cache.index())
             alive.append(ref() is not None)
         assert cache.stats.builds + cache.stats.patches == COLLECT_EVERY + 1
         assert alive == [True] * (COLLECT_EVERY - 1) + [False]
@@ -120,6 +120,6 @@ def test_with_every_switch_off_the_policy_does_nothing(run: Run) -> None:
     policy.watch(cache)
     before = (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold())
     policy.started()
-    run(cache.history())
+    run(cache.index())
     assert not policy.applies
     assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before
