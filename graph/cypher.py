@@ -412,23 +412,27 @@ SCAN_NODES = (
     "CALL (page) { UNWIND page AS n WITH n WHERE n.kind IN $kinds "
     "WITH n.kind AS kind, collect(n) AS ns "
     "RETURN collect([kind, [x IN ns | x.id], [p IN $props[kind] | [x IN ns | x[p]]], "
-    f"[p IN $dates[kind] | [x IN ns | {_day('x[p]')}]]]) AS groups }} "
+    f"[p IN $dates[kind] | [x IN ns | {_day('x[p]')}]], [x IN ns | id(x)]]) AS groups }} "
     "RETURN groups, page[-1].id AS last, size(page) AS scanned"
 )
 
 
 @functools.cache
 def scan_links(kind: str) -> str:
-    """One page of the links of ``kind`` in id order (the link-id index's order): their ends,
-    their id when it has a key ("" otherwise), one list per property of ``$props``, one per
-    date of ``$dates``."""
+    """One page of the links of ``kind`` in id order (the link-id index's order): their ends
+    as the nodes' internal ids (:data:`SCAN_NODES` gives each node's), their keys ("" for none:
+    the fourth part of a link id), one list per property of ``$props``, one per date of
+    ``$dates``.
+
+    Why internal ids (``id()``, deprecated in favour of the text ``elementId()``): an end's
+    integer comes with the relationship record, where its ``id`` property is a read of the node
+    and a string to send and look up again; they are only compared with the ones the node
+    statement read a moment before."""
     return (
         f"MATCH ()-[r:{rel_type(kind)}]->() WHERE r.id > $after "
         "WITH r ORDER BY r.id LIMIT $limit WITH collect(r) AS page "
-        "WITH page, [r IN page | startNode(r).id] AS src, [r IN page | endNode(r).id] AS dst "
-        "RETURN src, dst, [i IN range(0, size(page) - 1) | "
-        "CASE WHEN page[i].id = src[i] + '|' + type(page[i]) + '|' + dst[i] THEN '' "
-        "ELSE page[i].id END] AS keyed, "
+        "RETURN [r IN page | id(startNode(r))] AS src, [r IN page | id(endNode(r))] AS dst, "
+        "[r IN page | coalesce(split(r.id, '|')[3], '')] AS keys, "
         "[p IN $props | [r IN page | r[p]]] AS props, "
         f"[p IN $dates | [r IN page | {_day('r[p]')}]] AS days, "
         "page[-1].id AS last, size(page) AS scanned"

@@ -78,7 +78,16 @@ from .query import (
     encode_cursor,
 )
 from .read_lane import ReadLane
-from .scan import LinkColumns, NodeColumns, Scan, ScanSpec, day_number, is_date
+from .scan import (
+    LinkColumns,
+    NodeColumns,
+    Scan,
+    ScanSpec,
+    day_number,
+    is_date,
+    row_numbers,
+    rows_of,
+)
 from .search import rank_names
 
 log = logging.getLogger("govgraph.store")
@@ -673,12 +682,13 @@ class EmbeddedStore(GraphStore):
             lk = self._link(lid)
             if lk.kind in links:
                 links[lk.kind].append(lk)
+        row = row_numbers(nodes)
         return Scan(
             nodes,
             {
                 kind: LinkColumns(
-                    [lk.source for lk in found],
-                    [lk.target for lk in found],
+                    rows_of([lk.source for lk in found], row),
+                    rows_of([lk.target for lk in found], row),
                     [lk.key for lk in found],
                     _columns(kind, spec.links[kind], [lk.props for lk in found]),
                 )

@@ -14,11 +14,18 @@ import datetime as dt
 import operator
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import networkx as nx
-from neo4j import READ_ACCESS, AsyncDriver, AsyncManagedTransaction, Query
+import numpy as np
+from neo4j import (
+    READ_ACCESS,
+    AsyncDriver,
+    AsyncManagedTransaction,
+    NotificationDisabledClassification,
+    Query,
+)
 from neo4j.exceptions import (
     ClientError,
     ConstraintError,
@@ -29,6 +36,7 @@ from neo4j.exceptions import (
     SessionExpired,
     TransientError,
 )
+from numpy.typing import NDArray
 
 from . import cypher
 from .errors import (
@@ -70,9 +78,32 @@ from .query import (
     decode_cursor,
     encode_cursor,
 )
-from .scan import LinkColumns, NodeColumns, Scan, ScanSpec, is_date
+from .scan import LinkColumns, NodeColumns, Rows, Scan, ScanSpec, is_date
 from .search import lucene_query, rank_names
 
+_NO_ROWS: Rows = np.empty(0, np.int64)
+_QUIET = [NotificationDisabledClassification.DEPRECATION]
+
+
+class _Ends:
+    """The rows of link ends the server names by internal id: the internal ids of the nodes
+    read, sorted, and the row of each."""
+
+    def __init__(self, internal: NDArray[np.int64], rows: NDArray[np.intp]) -> None:
+        self._internal = internal
+        self._rows = rows
+
+    def rows(self, internal: list[int]) -> Rows:
+        """The rows of ``internal`` (a page's ends); -1 for a node not read."""
+        wanted = np.array(internal, np.int64)
+        if not len(self._internal):
+            return np.full(len(wanted), -1, np.int64)
+        at = np.minimum(np.searchsorted(self._internal, wanted), len(self._internal) - 1)
+        return np.where(self._internal[at] == wanted, self._rows[at], -1).astype(np.int64)
+
+
+#: event-loop turns a pipelined scan page is given to send its request (session, RUN, PULL)
+_SEND_STEPS = 8
 #: nodes per page when the analytics projection is read (see cypher.PROJECTION_NODES)
 PROJECTION_PAGE = 5_000
 #: nodes or links a page of the scan reads (a few MB of lists in the server's heap)
@@ -169,6 +200,8 @@ class Neo4jStore(GraphStore):
             database=self._db,
             default_access_mode=READ_ACCESS,
             bookmark_manager=self._driver.execute_query_bookmark_manager,
+            # the scan reads internal ids on purpose (cypher.scan_links): not a warning a page
+            notifications_disabled_classifications=_QUIET,
         ) as session:
             result = await session.run(self._q(text), params)
             keys = result.keys()
@@ -571,57 +604,81 @@ class Neo4jStore(GraphStore):
             link_kind(k)
         # one statement at a time: two at once were no faster at 3,000 compounds (the server's
         # work is most of it, and the machine's cores are shared)
-        nodes = await self._scan_nodes(spec.nodes)
-        # link ends as the id strings the nodes brought, not a string of their own each: the
-        # ends are most of a scan's memory otherwise
-        ids = {i: i for found in nodes.values() for i in found.ids}
+        nodes, internal = await self._scan_nodes(spec.nodes)
+        by_internal = np.argsort(internal)
+        ends = _Ends(internal[by_internal], by_internal)
         same: dict[Any, Any] = {}
-        links = {k: await self._scan_links(k, ps, ids, same) for k, ps in spec.links.items()}
+        links = {k: await self._scan_links(k, ps, ends, same) for k, ps in spec.links.items()}
         return Scan(nodes, links)
 
-    async def _scan_nodes(self, spec: Mapping[str, Sequence[str]]) -> dict[str, NodeColumns]:
+    async def _scan_nodes(
+        self, spec: Mapping[str, Sequence[str]]
+    ) -> tuple[dict[str, NodeColumns], NDArray[np.int64]]:
+        """The nodes of ``spec``, and each one's internal id by row (see :class:`_Ends`)."""
         nodes = {k: NodeColumns([], {p: [] for p in props}) for k, props in spec.items()}
-        if not spec:
-            return nodes
+        internal: dict[str, list[NDArray[np.int64]]] = {k: [] for k in spec}
         # properties and dates apart: the statement turns dates into day numbers
         plain = {k: [p for p in ps if not is_date(k, p)] for k, ps in spec.items()}
         dates = {k: [p for p in ps if is_date(k, p)] for k, ps in spec.items()}
         params = {"kinds": list(spec), "props": plain, "dates": dates, "epoch": _EPOCH}
-        async for page in self._scan_pages(cypher.SCAN_NODES, params):
-            for kind, ids, values, days in page["groups"]:
-                found = nodes[kind]
-                found.ids.extend(ids)
-                for p, v in zip((*plain[kind], *dates[kind]), (*values, *days), strict=True):
-                    found.props[p].extend(v)
-        return nodes
+        if spec:
+            async for page in self._scan_pages(cypher.SCAN_NODES, params):
+                for kind, ids, values, days, inner in page["groups"]:
+                    found = nodes[kind]
+                    found.ids.extend(ids)
+                    internal[kind].append(np.array(inner, np.int64))
+                    for p, v in zip((*plain[kind], *dates[kind]), (*values, *days), strict=True):
+                        found.props[p].extend(v)
+        in_rows = [a for k in spec for a in internal[k]]  # rows: the kinds in spec's order
+        return nodes, np.concatenate(in_rows) if in_rows else np.empty(0, np.int64)
 
     async def _scan_links(
-        self, kind: str, props: Sequence[str], ids: Mapping[str, str], same: dict[Any, Any]
+        self, kind: str, props: Sequence[str], ends: _Ends, same: dict[Any, Any]
     ) -> LinkColumns:
-        found = LinkColumns([], [], [], {p: [] for p in props})
+        sources: list[Rows] = []
+        targets: list[Rows] = []
+        found = LinkColumns(_NO_ROWS, _NO_ROWS, [], {p: [] for p in props})
         plain = [p for p in props if not is_date(kind, p)]
         dates = [p for p in props if is_date(kind, p)]
         params = {"props": plain, "dates": dates, "epoch": _EPOCH}
         async for page in self._scan_pages(cypher.scan_links(kind), params):
-            found.sources.extend([ids.get(x, x) for x in page["src"]])
-            found.targets.extend([ids.get(x, x) for x in page["dst"]])
-            found.keys.extend(lid and parse_link_id(lid)[3] for lid in page["keyed"])
+            sources.append(ends.rows(page["src"]))
+            targets.append(ends.rows(page["dst"]))
+            found.keys.extend(page["keys"])
             for p, v in zip((*plain, *dates), (*page["props"], *page["days"]), strict=True):
                 # one object per distinct value (a few thousand days, a few roles), not per link
                 found.props[p].extend([same.setdefault(x, x) for x in v])
-        return found
+        if not sources:
+            return found
+        return found._replace(sources=np.concatenate(sources), targets=np.concatenate(targets))
 
     async def _scan_pages(
         self, text: str, params: Mapping[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
-        """The records of a paged scan statement, page after page, each in one read."""
-        after = ""
-        while True:
+        """The records of a paged scan statement, page after page, each in one read; the next
+        page is asked for before this one is handed over, so the server reads it while the
+        caller spends this one."""
+
+        async def page(after: str) -> dict[str, Any]:
             (record,) = await self._read("scan", text, after=after, limit=SCAN_PAGE, **params)
-            yield record
-            if record["scanned"] < SCAN_PAGE:
-                return
-            after = record["last"]
+            return record
+
+        coming = asyncio.ensure_future(page(""))
+        try:
+            while True:
+                record = await coming
+                if record["scanned"] == SCAN_PAGE:
+                    coming = asyncio.ensure_future(page(record["last"]))
+                    for _ in range(_SEND_STEPS):  # let the request go out before the work
+                        await asyncio.sleep(0)
+                yield record
+                if record["scanned"] < SCAN_PAGE:
+                    return
+        finally:
+            if not coming.done():  # the caller stopped early (or failed): no read left behind
+                coming.cancel()
+                with suppress(asyncio.CancelledError):
+                    await coming
 
     async def _pages(
         self, operation: str, text: str, params: Mapping[str, Any]

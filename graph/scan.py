@@ -26,9 +26,15 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
+
 from .ontology import LINK_KINDS, NODE_KINDS, PropType, link_props, node_props
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
+
+#: link ends as rows of the nodes read (:class:`LinkColumns`)
+Rows = NDArray[np.int64]
 
 
 class ScanSpec(NamedTuple):
@@ -49,10 +55,14 @@ class NodeColumns(NamedTuple):
 
 class LinkColumns(NamedTuple):
     """The links of one kind, whatever the kinds of their ends, in any order: their ends, their
-    keys ("" for none) and per property asked for its values."""
+    keys ("" for none) and per property asked for its values.
 
-    sources: list[str]
-    targets: list[str]
+    An end is the **row** of its node among the nodes read (:meth:`Scan.row_ids`), -1 for a
+    node of a kind not read: a million links cost two integer arrays, not two million strings
+    to look up again."""
+
+    sources: Rows
+    targets: Rows
     keys: list[str]
     props: dict[str, list[Any]]
 
@@ -63,6 +73,22 @@ class Scan(NamedTuple):
 
     nodes: dict[str, NodeColumns]
     links: dict[str, LinkColumns]
+
+    def row_ids(self) -> list[str]:
+        """Every node id read, by row: the kinds in the order of :attr:`nodes`, each kind's ids
+        in their order."""
+        return [i for found in self.nodes.values() for i in found.ids]
+
+
+def rows_of(ends: Sequence[str], row: Mapping[str, int]) -> Rows:
+    """The rows of the nodes ``ends`` (ids), given each read node's ``row``; -1 for a node not
+    read."""
+    return np.fromiter((row.get(e, -1) for e in ends), np.int64, count=len(ends))
+
+
+def row_numbers(nodes: Mapping[str, NodeColumns]) -> dict[str, int]:
+    """Each node id of ``nodes`` → its row (see :class:`LinkColumns`)."""
+    return {i: r for r, i in enumerate(i for found in nodes.values() for i in found.ids)}
 
 
 @functools.cache

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ..model import parse_link_id
-from ..scan import LinkColumns, NodeColumns, Scan, ScanSpec
+from ..scan import LinkColumns, NodeColumns, Rows, Scan, ScanSpec, row_numbers, rows_of
 from ..scan import day_number as scan_day
 from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
@@ -548,18 +548,28 @@ def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns
         found.ids.append(nid)
         for p, values in found.props.items():
             values.append(_scanned(p, NODE_COLUMNS.get(kind, {}).get(p) == "day", props))
+    ends: dict[str, tuple[list[str], list[str]]] = {}
     link_cols: dict[str, LinkColumns] = {}
     for source, target, kind, key, props in links:
         found_l = link_cols.get(kind)
         if found_l is None:
             wanted = ("since", "until", *LINK_COLUMNS.get(kind, ()))
-            found_l = link_cols[kind] = LinkColumns([], [], [], {p: [] for p in wanted})
-        found_l.sources.append(source)
-        found_l.targets.append(target)
+            found_l = link_cols[kind] = LinkColumns(_NO_ROWS, _NO_ROWS, [], {p: [] for p in wanted})
+            ends[kind] = ([], [])
+        ends[kind][0].append(source)
+        ends[kind][1].append(target)
         found_l.keys.append(key)
         for p, values in found_l.props.items():
             values.append(_scanned(p, p in ("since", "until"), props))
+    row = row_numbers(node_cols)
+    for kind, (sources, targets) in ends.items():
+        link_cols[kind] = link_cols[kind]._replace(
+            sources=rows_of(sources, row), targets=rows_of(targets, row)
+        )
     return build_scanned(Scan(node_cols, link_cols))
+
+
+_NO_ROWS: Rows = np.empty(0, np.int64)
 
 
 def _scanned(prop: str, is_day: bool, props: Mapping[str, Any]) -> Any:
@@ -576,18 +586,20 @@ def build_scanned(scan: Scan) -> Columns:
     index is built in seconds from its columns. They are emptied as they are read (the scan is
     spent), so the process never holds a whole scan and a whole index at once.
     """
-    kinds = tuple(sorted(k for k, c in scan.nodes.items() if c.ids))
-    sizes = [len(scan.nodes[k].ids) for k in kinds]
-    read = _encoded([scan.nodes[k].ids for k in kinds], sum(sizes))
+    read_kinds = [k for k, c in scan.nodes.items() if c.ids]  # in the scan's row order
+    kinds = tuple(sorted(read_kinds))
+    sizes = [len(scan.nodes[k].ids) for k in read_kinds]
+    read = _encoded([scan.nodes[k].ids for k in read_kinds], sum(sizes))
     order = np.argsort(read, kind="stable")
     ids = read[order]
     del read
-    kind = np.repeat(np.arange(len(kinds), dtype=np.int8), sizes)[order]
-    # where each kind's rows start among the rows as read, and each node's row as read
-    starts = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    codes = np.array([kinds.index(k) for k in read_kinds], np.int8)
+    kind = np.repeat(codes, sizes)[order]
+    # where each kind's rows start among the rows as read
+    starts = dict(zip(read_kinds, np.cumsum([0, *sizes])[:-1].tolist(), strict=True))
     names = [  # the strings as read, not copies
         name
-        for k in kinds
+        for k in read_kinds
         for name in scan.nodes[k].props.get("name") or [None] * len(scan.nodes[k].ids)
     ]
     name_buf, name_off = _name_buffer(names, order)
@@ -595,28 +607,24 @@ def build_scanned(scan: Scan) -> Columns:
     columns: dict[tuple[str, str], Column] = {}
     for code, k in enumerate(kinds):
         # the kind's rows as read, in the order of their ids
-        rows = (order[kind == code] - starts[code]).tolist()
+        rows = (order[kind == code] - starts[k]).tolist()
         for prop, how in NODE_COLUMNS.get(k, {}).items():
-            values = scan.nodes[k].props.get(prop) or [None] * sizes[code]
+            values = scan.nodes[k].props.get(prop) or [None] * len(rows)
             columns[k, prop] = _column([values[i] for i in rows], how)
     for k, props in NODE_COLUMNS.items():
         for prop, how in props.items():
             columns.setdefault((k, prop), _column([], how))
-    for found_n in scan.nodes.values():  # read: their room goes to the lookup below
-        for values in found_n.props.values():
-            values.clear()
-    # a transient lookup for the link ends (the index itself finds an id by binary search),
-    # keyed by the id strings already read: each node's number is the rank of its row as read
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    number = dict(zip((i for k in kinds for i in scan.nodes[k].ids), rank.tolist(), strict=True))
-    del rank
     for found_n in scan.nodes.values():
         found_n.ids.clear()
+        for values in found_n.props.values():
+            values.clear()
+    # each node's number is the rank of its row as read: a link end's row turns into it
+    number = np.empty(len(order), np.int64)
+    number[order] = np.arange(len(order))
     blocks: dict[tuple[str, str, str], Block] = {}
     for link_kind, found in scan.links.items():
         blocks.update(_blocks(link_kind, found, number, kind, kinds))
-        for values in (found.sources, found.targets, found.keys, *found.props.values()):
+        for values in (found.keys, *found.props.values()):
             values.clear()
     return Columns(
         ids, kinds=kinds, kind=kind, names=(name_buf, name_off), columns=columns, blocks=blocks
@@ -657,6 +665,13 @@ def _name_buffer(
     return np.frombuffer(buf, np.uint8), off
 
 
+def _numbered(rows: Rows, number: NDArray[np.int64]) -> Int32s:
+    """The node numbers of link ends given as rows read (-1 stays -1)."""
+    if not len(number):
+        return np.full(len(rows), -1, np.int32)
+    return np.where(rows >= 0, number[np.maximum(rows, 0)], -1).astype(np.int32)
+
+
 def _column(values: Sequence[Any], how: str) -> Column:
     """A node column of scanned values (dates already day numbers)."""
     if how == "day":
@@ -672,14 +687,13 @@ def _days(values: Sequence[int | None], none: int) -> Int32s:
 def _blocks(
     link_kind: str,
     found: LinkColumns,
-    number: Mapping[str, int],
+    number: NDArray[np.int64],
     kind: NDArray[np.int8],
     kinds: tuple[str, ...],
 ) -> dict[tuple[str, str, str], Block]:
     """The blocks of one link kind's scanned columns, split by the kinds of their ends."""
     n = len(found.sources)
-    src = np.fromiter((number.get(x, -1) for x in found.sources), np.int32, count=n)
-    dst = np.fromiter((number.get(x, -1) for x in found.targets), np.int32, count=n)
+    src, dst = _numbered(found.sources, number), _numbered(found.targets, number)
     read = np.flatnonzero((src >= 0) & (dst >= 0))
     if not len(read):
         return {}

@@ -1510,6 +1510,7 @@ SCAN = ScanSpec(
         "Compound": ("name", "households", "built_year"),
         "PartyBranch": ("elected_on",),
         "Appeal": ("received",),
+        "Person": (),
     },
     links={"HOLDS_POST": ("role", "since", "until"), "COVERS": ("until",), "ATTENDED": ()},
 )
@@ -1543,15 +1544,21 @@ def test_scan_reads_kinds_in_columns_with_dates_as_day_numbers(
     assert (PB1, 18687) in node_rows("PartyBranch")  # 2021-03-01
     assert got.nodes["Appeal"].ids == [] and got.nodes["Appeal"].props == {"received": []}
 
+    by_row = got.row_ids()  # a link end is the row of its node among those read
+
     def link_rows(kind: str) -> set[tuple[Any, ...]]:
         c = got.links[kind]
         values = (c.props[p] for p in SCAN.links[kind])
-        return set(zip(c.sources, c.targets, c.keys, *values, strict=True))
+        ends = [[by_row[r] if r >= 0 else None for r in rows.tolist()] for rows in c[:2]]
+        return set(zip(*ends, c.keys, *values, strict=True))
+
+    def read(node: str) -> str | None:  # an end of a kind not read has no row
+        return node if node in by_row else None
 
     assert link_rows("HOLDS_POST") == {
         (
             lk.source,
-            lk.target,
+            read(lk.target),
             lk.key,
             lk.props.get("role"),
             day(lk.props.get("since")),
@@ -1561,6 +1568,7 @@ def test_scan_reads_kinds_in_columns_with_dates_as_day_numbers(
         if lk.kind == "HOLDS_POST"
     }
     assert (P2, PB1, "2023", "deputy_secretary", 19358, None) in link_rows("HOLDS_POST")
+    assert any(end is None for _, end, *_ in link_rows("HOLDS_POST"))  # to a committee
     assert link_rows("COVERS") == {
         (lk.source, lk.target, "", day(lk.props.get("until")))
         for lk in links
