@@ -15,7 +15,7 @@ whole measurement is one command and a later run skips what is done:
    brokers, one write and the scoped analysis after it, every rule after the writes, peak RSS
    of the analytics process and of the JVM).
 
-    .venv/bin/python bench/province.py                        # 20,000 compounds (hours here)
+    .venv/bin/python bench/province.py [--service-gc]         # 20,000 compounds (~30 min here)
     .venv/bin/python bench/province.py --compounds 300 --home /tmp/p300 --rounds 1
 """
 
@@ -82,6 +82,11 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3, help="cold starts (fresh processes)")
     p.add_argument("--modes", default="index", help="cold_start.py --modes (index,projection)")
     p.add_argument("--skip", default="", help="steps to skip: cold,analytics")
+    p.add_argument(
+        "--service-gc",
+        action="store_true",
+        help="analytics_bench.py with the service's GC policy (--freeze --gc-threshold 50000)",
+    )
     args = p.parse_args()
     root = default_cache_dir() / "bench"
     data = dataset(root, args.compounds, args.seed)
@@ -100,6 +105,8 @@ def main() -> None:
     if "analytics" not in skip:
         bench = [sys.executable, str(BENCH / "analytics_bench.py"), "--stores", "neo4j"]
         sizes = ["--heap", args.heap, "--pagecache", args.pagecache]
+        if args.service_gc:
+            sizes += ["--freeze", "--gc-threshold", "50000"]
         _run([*bench, "--compounds", str(args.compounds), "--seed", str(args.seed), *sizes,
               "--keep-db", str(home)])  # fmt: skip
 
