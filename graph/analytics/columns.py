@@ -238,17 +238,27 @@ class Columns:
         names: tuple[NDArray[np.uint8], NDArray[np.int64]],
         columns: Mapping[tuple[str, str], Column],
         blocks: Mapping[tuple[str, str, str], Block],
+        same_nodes: Columns | None = None,
     ) -> None:
         self.ids = ids
         #: the node kinds present, sorted; ``kind`` holds an index into them per node
         self.kinds = kinds
         self.kind = kind
         self._kind_code = {k: i for i, k in enumerate(kinds)}
-        self._of_kind = {k: np.flatnonzero(kind == i).astype(np.int32) for i, k in enumerate(kinds)}
+        self._of_kind: dict[str, Int32s]
         #: each node's number within its kind (a row of its kind's columns)
-        self.local = np.empty(len(ids), np.int32)
-        for rows in self._of_kind.values():
-            self.local[rows] = np.arange(len(rows), dtype=np.int32)
+        self.local: Int32s
+        if same_nodes is not None and same_nodes.kind is kind and same_nodes.kinds == kinds:
+            # a write that kept every node (read-only arrays): a pass over the nodes per kind
+            # is a good share of a province's patch
+            self._of_kind, self.local = same_nodes._of_kind, same_nodes.local
+        else:
+            self._of_kind = {
+                k: np.flatnonzero(kind == i).astype(np.int32) for i, k in enumerate(kinds)
+            }
+            self.local = np.empty(len(ids), np.int32)
+            for rows in self._of_kind.values():
+                self.local[rows] = np.arange(len(rows), dtype=np.int32)
         self._name_buf, self._name_off = names
         self._columns = dict(columns)
         self._blocks = dict(blocks)

@@ -112,6 +112,7 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         names=nodes.names(),
         columns=nodes.columns(),
         blocks=blocks,
+        same_nodes=cols,
     )
     if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
         new.carry_days(cols, _delta(nodes, written))

@@ -135,18 +135,22 @@ def anchors(
         known[x] = result
         return result
 
+    xs = np.unique(changed)
     try:
-        rows = [(x, p) for x in changed.tolist() for p in of(x)]
+        found = [of(x) for x in xs.tolist()]
     except _CycleError:
         return None
-    keep = ~cols.mask(changed)[node]
-    kept_node, kept_place = node[keep], place[keep]
-    new_node = np.array([x for x, _ in rows], np.int32)
-    at = np.searchsorted(kept_node, new_node)  # no kept row is about a changed node
-    return (
-        np.insert(kept_node, at, new_node),
-        np.insert(kept_place, at, np.array([p for _, p in rows], np.int32)),
-    )
+    # each changed node's rows replaced where they were: one copy of each array, in slices
+    lo = np.searchsorted(node, xs, "left").tolist()
+    hi = np.searchsorted(node, xs, "right").tolist()
+    nodes: list[Int32s] = []
+    places: list[Int32s] = []
+    start = 0
+    for x, a, b, reached in zip(xs.tolist(), lo, hi, found, strict=True):
+        nodes += [node[start:a], np.full(len(reached), x, np.int32)]
+        places += [place[start:a], np.array(reached, np.int32)]
+        start = b
+    return np.concatenate([*nodes, node[start:]]), np.concatenate([*places, place[start:]])
 
 
 def _ends(day: DayView, x: int, link: str, direction: str) -> list[int]:
