@@ -274,7 +274,8 @@ class GraphStore(abc.ABC):
     async def scan(self, spec: ScanSpec) -> Scan:
         """The nodes and links of the kinds ``spec`` names, in columns, with the properties it
         names (dates as day numbers: :mod:`.scan`); every link of a kind, whether or not its
-        ends are of kinds asked for, whatever its days. For the analytics index."""
+        ends are of kinds asked for (an end not read is row -1), whatever its days. For the
+        analytics index."""
 
     # -- lifecycle --------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -6,9 +6,10 @@ comes as a list of ids and one list per property asked for, each link kind as li
 keys and properties: a store sends few large messages, and the reader turns them into arrays
 with no object per record (issue 15).
 
-One departure from the records: a date property (``PropType.DATE`` in the ontology, ``since``
+Two departures from the records: a date property (``PropType.DATE`` in the ontology, ``since``
 and ``until`` included) comes as its **day number**, days since 1970-01-01 (None for none),
-so a million dates cost a million small integers, not date objects.
+so a million dates cost a million small integers, not date objects; and a link's ends come as
+the **rows** of their nodes among those read (:class:`LinkColumns`), not as ids.
 
 Examples
 --------
