@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -152,7 +153,6 @@ class _Nodes:
         self.remap: NDArray[np.int64] | None = None
         if not added and not len(dropped):
             self.ids, self.kind = cols.ids, cols.kind  # no node added: no kind either
-            self.old_of = np.arange(cols.size, dtype=np.int64)
         else:
             keep = np.ones(cols.size, np.bool_)
             keep[dropped] = False
@@ -168,6 +168,12 @@ class _Nodes:
             self.old_of[self.remap[keep]] = np.flatnonzero(keep)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
+
+    @functools.cached_property
+    def old_of(self) -> NDArray[np.int64]:
+        """New number -> old number (-1: added); with the numbering unchanged, made only when
+        asked (a pass over the nodes that a link write never needs)."""
+        return np.arange(self.old.size, dtype=np.int64)
 
     def names(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
         """The name buffer and offsets: runs of unchanged names copied as slices of the old

@@ -242,11 +242,16 @@ def _found_again(
     moved = relocated(day, delta)
     if moved is None:
         return None
-    out = old.copy()
-    out[moved] = blank
     node, anchor = anchors(day)
     rows = derived_patch.rows_of(node, moved)
-    write(node[rows], anchor[rows], out)
+    # the moved nodes' answers worked out apart (each as its row of ``moved``): a write that
+    # changed none of them keeps ``old`` itself, not a copy of a province-sized array
+    fresh = np.full((len(moved), *old.shape[1:]), blank, old.dtype)
+    write(np.searchsorted(moved, node[rows]).astype(node.dtype), anchor[rows], fresh)
+    if np.array_equal(fresh, old[moved]):
+        return old
+    out = old.copy()
+    out[moved] = fresh
     return out
 
 
