@@ -208,6 +208,12 @@ class Block(NamedTuple):
             return np.ones(len(self.src), np.bool_)
         return (self.since <= day) & (day <= self.until)
 
+    def rows_from(self, nodes: Int32s) -> NDArray[np.intp]:
+        """The rows leaving one of ``nodes`` (sorted; the rows are sorted by source)."""
+        return ranges(
+            np.searchsorted(self.src, nodes, "left"), np.searchsorted(self.src, nodes, "right")
+        )
+
     def nbytes(self) -> int:
         arrays = (self.src, self.dst, self.since, self.until, self.by_dst)
         return sum(a.nbytes for a in arrays) + sum(c.codes.nbytes for c in self.props.values())
@@ -414,6 +420,12 @@ class Delta(NamedTuple):
         return Delta(self.names | other.names, self.links + other.links)
 
 
+def ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The integers of every range ``lo[i]:hi[i]``, one range after another."""
+    count = hi - lo
+    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+
+
 #: how a kept answer is brought up to date after a write: (the answer before it, what the
 #: write changed) -> the answer after it, or None to compute it again
 Patch: TypeAlias = Callable[[Any, Delta], Any]
@@ -473,21 +485,23 @@ class DayView:
         source_kind: str | None = None,
         target_kind: str | None = None,
         where: tuple[str, Sequence[str | None]] | None = None,
+        sources: Int32s | None = None,
     ) -> tuple[Int32s, Int32s]:
         """(sources, targets) of the links of ``kind`` valid today, block after block (each
         sorted by source, target); ``where=(prop, values)`` keeps those whose ``prop`` is one
-        of ``values`` (None: no value)."""
+        of ``values`` (None: no value); ``sources`` (sorted) those leaving one of them."""
         src: list[Int32s] = []
         dst: list[Int32s] = []
         for b in self.columns.blocks(kind, source_kind, target_kind):
-            keep = self.valid(b)
+            rows = slice(None) if sources is None else b.rows_from(sources)
+            keep = self.valid(b)[rows]
             if where is not None:
                 prop, values = where
                 codes = b.props[prop]
                 wanted = [-1 if v is None else codes.code(v) for v in values]
-                keep = keep & np.isin(codes.codes, wanted)
-            src.append(b.src[keep])
-            dst.append(b.dst[keep])
+                keep = keep & np.isin(codes.codes[rows], wanted)
+            src.append(b.src[rows][keep])
+            dst.append(b.dst[rows][keep])
         if not src:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         return np.concatenate(src), np.concatenate(dst)

@@ -23,7 +23,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -459,27 +459,42 @@ def _anchors(day: DayView) -> _Anchors:
 def memberships(day: DayView) -> Memberships:
     """What every node's MEMBER_OF links say today, as masks over the nodes."""
 
-    def compute() -> Memberships:
-        cols = day.columns
-        n = cols.size
+    cols = day.columns
 
-        def mask(people: Int32s) -> Bools:
-            out = np.zeros(n, np.bool_)
-            out[people] = True
+    def of(people: Int32s | None) -> Memberships:
+        """The masks over ``people`` (sorted; None: every node)."""
+        size = cols.size if people is None else len(people)
+
+        def mask(found: Int32s) -> Bools:
+            out = np.zeros(size, np.bool_)
+            out[found if people is None else np.searchsorted(people, found)] = True
             return out
 
-        kinds = cols.kind
-        src, dst = day.links("MEMBER_OF")
-        branch = np.isin(kinds[dst], [cols.kind_code(k) for k in _BRANCH_KINDS])
+        def links(where: tuple[str, Sequence[str | None]] | None = None) -> Int32s:
+            return day.links("MEMBER_OF", where=where, sources=people)[0]
+
+        src, dst = day.links("MEMBER_OF", sources=people)
+        branch = np.isin(cols.kind[dst], [cols.kind_code(k) for k in _BRANCH_KINDS])
         return Memberships(
             member=mask(src),
-            full=mask(day.links("MEMBER_OF", where=("status", ["full"]))[0]),
-            full_or_unstated=mask(day.links("MEMBER_OF", where=("status", ["full", None]))[0]),
-            in_service=mask(day.links("MEMBER_OF", where=("category", ["in_service"]))[0]),
+            full=mask(links(("status", ["full"]))),
+            full_or_unstated=mask(links(("status", ["full", None]))),
+            in_service=mask(links(("category", ["in_service"]))),
             in_branch=mask(src[branch]),
         )
 
-    found: Memberships = day.memo("memberships", compute, _MEMBER_OF)
+    def patch(old: Memberships, delta: Delta) -> Memberships:
+        # only the people whose MEMBER_OF links the write touched are worked out again
+        people = np.unique(np.array([s for k, s, _ in delta.links if k == "MEMBER_OF"], np.int32))
+        fresh = of(people)
+        if all(np.array_equal(f, o[people]) for f, o in zip(fresh, old, strict=True)):
+            return old
+        out = Memberships(*(o.copy() for o in old))
+        for f, o in zip(fresh, out, strict=True):
+            o[people] = f
+        return out
+
+    found: Memberships = day.memo("memberships", lambda: of(None), _MEMBER_OF, patch)
     return found
 
 

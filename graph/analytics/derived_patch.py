@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .columns import Block, Columns, DayView, Delta, Int32s, distinct
+from .columns import Block, Columns, DayView, Delta, Int32s, distinct, ranges
 from .kinds import ANCHORS, LEVEL_KINDS
 
 #: beyond this many nodes moved, the whole graph's rounds cost less than one node at a time
@@ -80,26 +80,15 @@ def _anchored_on(cols: Columns, nodes: Int32s) -> Iterator[Int32s]:
                         yield b.src[_rows_to(b, mine)]
                 else:
                     for b in cols.blocks(link, there, kind):
-                        yield b.dst[_rows_from(b, mine)]
-
-
-def _rows_from(block: Block, nodes: Int32s) -> NDArray[np.intp]:
-    """The rows of ``block`` leaving one of ``nodes`` (the rows are sorted by source)."""
-    lo, hi = np.searchsorted(block.src, nodes, "left"), np.searchsorted(block.src, nodes, "right")
-    return _ranges(lo, hi)
+                        yield b.dst[b.rows_from(mine)]
 
 
 def _rows_to(block: Block, nodes: Int32s) -> NDArray[np.intp]:
     """The rows of ``block`` arriving at one of ``nodes`` (through ``by_dst``)."""
     targets = block.dst[block.by_dst]
     lo, hi = np.searchsorted(targets, nodes, "left"), np.searchsorted(targets, nodes, "right")
-    out: NDArray[np.intp] = block.by_dst[_ranges(lo, hi)].astype(np.intp)
+    out: NDArray[np.intp] = block.by_dst[ranges(lo, hi)].astype(np.intp)
     return out
-
-
-def _ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
-    count = hi - lo
-    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
 
 
 def anchors(
@@ -160,7 +149,7 @@ def _ends(day: DayView, x: int, link: str, direction: str) -> list[int]:
     out: list[int] = []
     if direction == "out":
         for b in cols.blocks(link, source_kind=cols.kind_of(x)):
-            rows = _rows_from(b, one)
+            rows = b.rows_from(one)
             out += b.dst[rows[day.valid(b)[rows]]].tolist()
     else:
         for b in cols.blocks(link, target_kind=cols.kind_of(x)):
@@ -180,7 +169,7 @@ def chains_kept(day: DayView, delta: Delta) -> bool:
 
 def rows_of(node: Int32s, nodes: Int32s) -> NDArray[np.intp]:
     """The rows of the sorted ``node`` whose value is one of ``nodes``."""
-    return _ranges(np.searchsorted(node, nodes, "left"), np.searchsorted(node, nodes, "right"))
+    return ranges(np.searchsorted(node, nodes, "left"), np.searchsorted(node, nodes, "right"))
 
 
 def without(kept: dict[int, Any], nodes: Int32s) -> dict[int, Any]:
