@@ -182,6 +182,16 @@ def test_a_list_at_its_cap_works_and_one_more_is_refused(client: TestClient, cap
     assert refused(ask(client, cap.query, cap.variables(cap.cap + 1), RESEARCHER)) == cap.code
 
 
+def test_variables_once_within_budget_do_not_let_others_through(client: TestClient) -> None:
+    """A query text's variables found within the budgets are kept as such (not counted again);
+    other variables of the same text are counted, and refused when over."""
+    query = "query($w: CompoundWhere, $n: Int) { compounds(where: $w, first: $n) { totalCount } }"
+    for _ in range(2):
+        assert ok(ask(client, query, {"w": None, "n": 5}, RESEARCHER))
+    over = ask(client, query, {"w": _conditions(MAX_CONDITIONS + 1), "n": 5}, RESEARCHER)
+    assert refused(over) == LARGE
+
+
 @pytest.mark.parametrize("count", [MAX_IN, MAX_IN + 1])
 def test_literals_are_counted_too(client: TestClient, count: int) -> None:
     values = ", ".join(f'"x{i}"' for i in range(count))

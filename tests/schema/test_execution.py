@@ -390,3 +390,36 @@ def test_a_property_a_node_or_link_lacks_reads_as_none() -> None:
     for kind, cls in EDGE_TYPES.items():
         for p in link_props(LINK_KINDS[kind]):
             assert getattr(cls, p.name) is None, (kind, p.name)
+
+
+PARTS = """query Parts($id: ID!, $n: Int!, $old: Boolean) { node(id: $id) { ... on Community {
+  parts(first: $n, where: {node: {Compound: {isOld: {eq: $old}}}}) { totalCount
+    edges { node { ... on Compound { entityId isOld } } } } } } }"""
+
+
+def test_a_link_fields_arguments_follow_the_variables_and_the_largest_page(seeded: Gql) -> None:
+    """A link field's page arguments are kept per query text and variables: a request with
+    other variables, or with a smaller largest page, is answered as the normal way answers it.
+    (A page looked up with the wrong arguments would be missed and the field resolved the
+    normal way: the answer cannot tell, only the CPU a request costs.)"""
+    fast, normal = build_schema(Limits()), build_schema(Limits(fast_execution=False))
+    app = seeded.app
+
+    def answer(schema: Any, max_page: int, **variables: Any) -> dict[str, Any]:
+        async def one() -> Any:
+            context = Context(
+                app.state.store, Role.DEPARTMENT, b"s", max_page, analytics=app.state.analytics
+            )
+            return await schema.execute(PARTS, variables, context_value=context)
+
+        return _answer(seeded.call(one))
+
+    cases = [(100, 10, True), (100, 10, False), (100, 1, True), (2, 10, True), (100, 10, True)]
+    seen = []
+    for max_page, n, old in cases:
+        variables = {"id": "Community:comm-qixiangjie", "n": n, "old": old}
+        got = answer(fast, max_page, **variables)
+        assert got == answer(normal, max_page, **variables), (max_page, n, old)
+        seen.append(got)
+    assert seen[0] != seen[1] and seen[0] == seen[4]  # the variables tell them apart
+    assert not seen[0]["errors"] and seen[3]["errors"]  # 10 is over a largest page of 2
