@@ -66,7 +66,6 @@ from neo4j import AsyncGraphDatabase
 from govgraph.api.gc_policy import GcPolicy
 from govgraph.graph.analytics import (
     AnalyticsCache,
-    at,
     brokers,
     conflicts_of_interest,
     coverage_summary,
@@ -168,10 +167,10 @@ def _size(graph: nx.MultiDiGraph | Columns) -> str:
     return f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} links"
 
 
-def _day(graph: nx.MultiDiGraph | Columns, as_of: dt.date) -> DayView | nx.MultiDiGraph:
-    """The day the analyses of ties and rankings read: the index's view, or the projection cut
-    to the day (as the service and the CLI pass them)."""
-    return graph.day(as_of) if isinstance(graph, Columns) else at(graph, as_of)
+def _day(graph: nx.MultiDiGraph | Columns, as_of: dt.date) -> DayView:
+    """The day the analyses of ties and rankings read: the view of the index (the projection's
+    own, built once), not a day cut from the projection and indexed again per call."""
+    return columns_for(graph).day(as_of)
 
 
 async def _load_direct(store: GraphStore, files: list[Path]) -> int:
