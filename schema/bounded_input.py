@@ -38,7 +38,7 @@ from strawberry.extensions import SchemaExtension
 from ..graph.errors import GovGraphError
 from ..graph.ontology import NODE_KINDS
 from ..graph.query import LinkField, Quantifier, link_fields
-from .documents import PerDocument
+from .documents import PerDocument, variables_key
 from .enums import link_order_name, match_input_name
 from .internals import graphql_schema
 from .limits import (
@@ -357,17 +357,6 @@ _USES: PerDocument[tuple[GraphQLSchema, list[Use], set[tuple[Any, ...]]]] = PerD
 WITHIN_KEPT = 64
 
 
-def _key_of(sent: dict[str, Any] | None) -> tuple[Any, ...] | None:
-    """The variables as sent, as a key (their types too: 1, 1.0 and true are one key
-    otherwise); None when one is a list or an object (unhashable)."""
-    try:
-        key = tuple((name, type(value), value) for name, value in sorted((sent or {}).items()))
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
 class BoundedVariables(SchemaExtension):
     """After validation, refuse a request whose filters or sort keys are over the caps of
     :mod:`.limits`, per input or over the whole request, before graphql-core coerces them and
@@ -388,7 +377,7 @@ class BoundedVariables(SchemaExtension):
                 kept = _USES.put(operation, (schema, uses, set()))
             # variables counted within the budgets once are not counted again for this query
             # text (~4% of a three_hop request's CPU); lists and objects among them: every time
-            key = _key_of(context.variables)
+            key = variables_key(context.variables)
             if key is None or key not in kept[2]:
                 try:
                     self._count(kept[1], operation, context.variables)

@@ -6,8 +6,8 @@ parse cache bounds every table kept this way."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -35,3 +35,14 @@ class PerDocument(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+def variables_key(sent: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
+    """A request's variables as a key for what is kept per document and variables (their types
+    too: 1, 1.0 and true are one key otherwise); None when one is a list or an object."""
+    try:
+        key = tuple((name, type(value), value) for name, value in sorted((sent or {}).items()))
+        hash(key)
+    except TypeError:
+        return None
+    return key

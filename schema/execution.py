@@ -56,7 +56,7 @@ from graphql import (
 )
 
 from ..graph.ontology import LINK_KINDS, LinkKind
-from .documents import PerDocument
+from .documents import PerDocument, variables_key
 from .internals import (
     CoreExecutor,
     FieldDetailsList,
@@ -314,12 +314,8 @@ LIST_ARGS_KEPT = 64
 def _arguments_key(ex: FastExecution, details: FieldDetailsList) -> tuple[Any, ...] | None:
     """What a field's converted arguments are kept by within its operation: its node and the
     request's variables; None when the variables do not hash (a list or an object among them)."""
-    try:
-        key = (id(details[0].node), tuple(sorted(ex.variables.items())))
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    variables = variables_key(ex.variables)
+    return None if variables is None else (id(details[0].node), variables)
 
 
 #: per operation: a link field's page arguments (:meth:`FastExecution._page_args`) by its
