@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from .columns import Bools, Columns, DayView, Int32s
+from .columns import Bools, Columns, DayView, Int32s, rows_holding
 from .derived import Pairs, _join, posts
 from .kinds import BRANCH_COMMITTEE_ROLES
 
@@ -128,12 +128,12 @@ def _cross(day: DayView) -> CrossAppointment:
     on = np.isin(p.role, roles)
     post, at = _join(p.body[on], covers.a)
     holders = Pairs.distinct(covers.b[at], p.person[on][post])
-    crossed = np.intersect1d(pair_keys(seats), pair_keys(holders), assume_unique=True)
+    crossed = np.intersect1d(seats.keys(), holders.keys(), assume_unique=True)
     cross = crossed >> 32
     secretary, chair = p.holders("secretary", n)[covers.a], p.holders("chair", n)[rep.a]
     secretaries = Pairs.distinct(covers.b[secretary >= 0], secretary[secretary >= 0])
     chairs = Pairs.distinct(rep.b[chair >= 0], chair[chair >= 0])
-    both = np.intersect1d(pair_keys(secretaries), pair_keys(chairs), assume_unique=True) >> 32
+    both = np.intersect1d(secretaries.keys(), chairs.keys(), assume_unique=True) >> 32
     return CrossAppointment(
         covers,
         seats,
@@ -145,11 +145,6 @@ def _cross(day: DayView) -> CrossAppointment:
     )
 
 
-def pair_keys(pairs: Pairs) -> NDArray[np.int64]:
-    """One int64 per pair, in the pairs' order (so sorted)."""
-    return (pairs.a.astype(np.int64) << 32) | pairs.b
-
-
 def id_lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
     """Per node of ``nodes``, the ids of its ``b`` in ``pairs`` (sorted): ``Pairs.of`` for
     every finding at once (two binary searches and one id lookup in all)."""
@@ -159,9 +154,6 @@ def id_lists(cols: Columns, pairs: Pairs, nodes: Int32s) -> list[list[str]]:
 def per_node(pairs: Pairs, nodes: Int32s) -> list[list[int]]:
     """Per node of ``nodes``, the ``b`` of its pairs (sorted): one gather for all the findings,
     not a search each."""
-    lo = np.searchsorted(pairs.a, nodes, "left")
-    count = np.searchsorted(pairs.a, nodes, "right") - lo
-    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    flat: list[int] = pairs.b[rows].tolist()
-    bounds = [0, *np.cumsum(count).tolist()]
+    flat: list[int] = pairs.b[rows_holding(pairs.a, nodes)].tolist()
+    bounds = [0, *np.cumsum(pairs.counts(nodes)).tolist()]
     return [flat[a:b] for a, b in itertools.pairwise(bounds)]

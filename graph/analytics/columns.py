@@ -210,9 +210,7 @@ class Block(NamedTuple):
 
     def rows_from(self, nodes: Int32s) -> NDArray[np.intp]:
         """The rows leaving one of ``nodes`` (sorted; the rows are sorted by source)."""
-        return ranges(
-            np.searchsorted(self.src, nodes, "left"), np.searchsorted(self.src, nodes, "right")
-        )
+        return rows_holding(self.src, nodes)
 
     def nbytes(self) -> int:
         arrays = (self.src, self.dst, self.since, self.until, self.by_dst)
@@ -424,6 +422,11 @@ def ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
     """The integers of every range ``lo[i]:hi[i]``, one range after another."""
     count = hi - lo
     return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+
+
+def rows_holding(ordered: Int32s, nodes: Int32s) -> NDArray[np.intp]:
+    """The rows of ``ordered`` (sorted) holding one of ``nodes`` (sorted, distinct), in order."""
+    return ranges(np.searchsorted(ordered, nodes, "left"), np.searchsorted(ordered, nodes, "right"))
 
 
 #: how a kept answer is brought up to date after a write: (the answer before it, what the

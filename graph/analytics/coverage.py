@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from .appointments import cross_appointment, pair_keys, represents
+from .appointments import cross_appointment, represents
 from .columns import NO_DAY, Bools, DayView, Indexed, Int32s, day_number, distinct
 from .derived import (
     Pairs,
+    building_compounds,
     employers,
     grouped_buildings,
     homes,
@@ -189,7 +190,7 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     def per_compound(of: Int32s) -> NDArray[np.int64]:
         return np.bincount(of, minlength=n)[compounds]
 
-    within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))  # (building, compound)
+    within = building_compounds(day)
     x = cross_appointment(day)
     party = memberships(day).member[x.seats.b]
     by_compound = np.stack(
@@ -475,7 +476,7 @@ def registration_by_employer(
     if inside is not None:
         keep &= _inside(place_chains(day), home.b, inside)
     home = Pairs(home.a[keep], home.b[keep])
-    registered = np.isin(pair_keys(home), pair_keys(Pairs(*day.links("REGISTERED_AT", "Person"))))
+    registered = np.isin(home.keys(), Pairs(*day.links("REGISTERED_AT", "Person")).keys())
     people = distinct(home.a)  # in id order: the employers in the order first met
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     found = np.isin(people, home.a[registered]).tolist()

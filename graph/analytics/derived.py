@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
-from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct
+from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct, ranges, rows_holding
 from .kinds import ANCHORS, LEVEL_KINDS, LEVELS
 
 #: the node kinds of the levels of :data:`~.kinds.LEVELS`, bottom up (a place's column)
@@ -64,8 +64,7 @@ class Pairs(NamedTuple):
     def distinct(cls, a: NDArray[np.integer[Any]], b: NDArray[np.integer[Any]]) -> Pairs:
         if not len(a):
             return cls(np.empty(0, np.int32), np.empty(0, np.int32))
-        # one int64 key per pair (node numbers are non-negative int32s): a 1-d unique
-        keys = distinct((a.astype(np.int64) << 32) | b.astype(np.int64))
+        keys = distinct(_keys(a, b))  # a 1-d unique
         return cls((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
 
     def of(self, a: int) -> Int32s:
@@ -74,8 +73,39 @@ class Pairs(NamedTuple):
         lo, hi = np.searchsorted(self.a, np.array([a, a + 1], self.a.dtype))
         return self.b[lo:hi]
 
+    def within(self, nodes: Int32s) -> Pairs:
+        """The pairs whose ``a`` is one of ``nodes`` (sorted, distinct)."""
+        rows = rows_holding(self.a, nodes)
+        return Pairs(self.a[rows], self.b[rows])
+
+    def keys(self) -> NDArray[np.int64]:
+        """One int64 per pair, in the pairs' order (so sorted)."""
+        return _keys(self.a, self.b)
+
+    def match(self, keys: NDArray[np.integer[Any]]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Index pairs (i, j) with ``keys[i] == self.a[j]``, for every match: :func:`_join`
+        without sorting, as the pairs are."""
+        return _matches(keys, self.a)
+
+    def counts(self, nodes: Int32s) -> NDArray[np.intp]:
+        """How many pairs each of ``nodes`` is the ``a`` of (a search each: no pass over all)."""
+        return np.searchsorted(self.a, nodes, "right") - np.searchsorted(self.a, nodes, "left")
+
     def swapped(self) -> Pairs:
         return Pairs.distinct(self.b, self.a)
+
+    def replaced(self, drop: Bools, fresh: Pairs) -> Pairs:
+        """These pairs without the rows ``drop`` marks and with ``fresh`` merged in, still
+        sorted and distinct (``fresh`` holds none of the kept rows)."""
+        kept = _keys(self.a[~drop], self.b[~drop])
+        new = fresh.keys()
+        keys = np.insert(kept, np.searchsorted(kept, new), new)
+        return Pairs((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
+
+
+def _keys(a: NDArray[np.integer[Any]], b: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+    """One int64 key per pair (node numbers are non-negative int32s), ordered as the pairs."""
+    return (a.astype(np.int64) << 32) | b.astype(np.int64)
 
 
 class Memberships(NamedTuple):
@@ -111,6 +141,11 @@ class Posts(NamedTuple):
             int(p): self.roles[r] if r >= 0 else ""
             for p, r in zip(self.person[lo:hi].tolist(), self.role[lo:hi].tolist(), strict=True)
         }
+
+    def within(self, bodies: Int32s) -> Posts:
+        """The posts in ``bodies`` (sorted, distinct)."""
+        rows = rows_holding(self.body, bodies)
+        return Posts(self.body[rows], self.person[rows], self.role[rows], self.roles)
 
     def holders(self, role: str, size: int) -> Int32s:
         """Per body, the first person (in id order) holding ``role`` there (-1: none), over
@@ -174,6 +209,28 @@ def homes(day: DayView) -> Pairs:
     return found
 
 
+def residents(day: DayView) -> Pairs:
+    """(compound, person): :func:`homes` by compound."""
+    found: Pairs = day.memo("residents", lambda: homes(day).swapped(), _HOMES)
+    return found
+
+
+def registered(day: DayView) -> Pairs:
+    """(compound, person) for every person registered (报到) at a compound."""
+    found: Pairs = day.memo(
+        "registered",
+        lambda: Pairs.distinct(*day.links("REGISTERED_AT", "Person", "Compound")[::-1]),
+        frozenset({"REGISTERED_AT"}),
+    )
+    return found
+
+
+def building_residents(day: DayView) -> Pairs:
+    """(building, person): :func:`home_buildings` by building."""
+    found: Pairs = day.memo("building_residents", lambda: home_buildings(day).swapped(), _HOMES)
+    return found
+
+
 def home_buildings(day: DayView) -> Pairs:
     """(person, building) for every building a person lives in (or in one of its units)."""
 
@@ -181,6 +238,16 @@ def home_buildings(day: DayView) -> Pairs:
         return _via(day, "RESIDES_IN", building_of(day))
 
     found: Pairs = day.memo("home_buildings", compute, _HOMES)
+    return found
+
+
+def building_compounds(day: DayView) -> Pairs:
+    """(building, compound) for every building part of a compound."""
+    found: Pairs = day.memo(
+        "building_compounds",
+        lambda: Pairs.distinct(*day.links("PART_OF", "Building", "Compound")),
+        _PART_OF,
+    )
     return found
 
 
@@ -243,16 +310,12 @@ def _found_again(
     if moved is None:
         return None
     node, anchor = anchors(day)
-    rows = derived_patch.rows_of(node, moved)
+    rows = rows_holding(node, moved)
     # the moved nodes' answers worked out apart (each as its row of ``moved``): a write that
     # changed none of them keeps ``old`` itself, not a copy of a province-sized array
     fresh = np.full((len(moved), *old.shape[1:]), blank, old.dtype)
     write(np.searchsorted(moved, node[rows]).astype(node.dtype), anchor[rows], fresh)
-    if np.array_equal(fresh, old[moved]):
-        return old
-    out = old.copy()
-    out[moved] = fresh
-    return out
+    return _rewritten(old, moved, fresh)
 
 
 def relocated(day: DayView, delta: Delta) -> Int32s | None:
@@ -485,31 +548,62 @@ def memberships(day: DayView) -> Memberships:
 
     def patch(old: Memberships, delta: Delta) -> Memberships:
         # only the people whose MEMBER_OF links the write touched are worked out again
-        people = np.unique(np.array([s for k, s, _ in delta.links if k == "MEMBER_OF"], np.int32))
+        people = _sources(delta, "MEMBER_OF")
+        # a mask the write left alone stays the same array (no province-sized copy)
         fresh = of(people)
-        if all(np.array_equal(f, o[people]) for f, o in zip(fresh, old, strict=True)):
-            return old
-        out = Memberships(*(o.copy() for o in old))
-        for f, o in zip(fresh, out, strict=True):
-            o[people] = f
-        return out
+        return Memberships(*(_rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
     found: Memberships = day.memo("memberships", lambda: of(None), _MEMBER_OF, patch)
     return found
+
+
+def _rewritten(old: NDArray[Any], at: Int32s, values: NDArray[Any]) -> NDArray[Any]:
+    """``old`` with ``values`` at ``at``: ``old`` itself when they are already there."""
+    if np.array_equal(old[at], values):
+        return old
+    out = old.copy()
+    out[at] = values
+    return out
 
 
 def members(day: DayView) -> Pairs:
     """(organization, person) for the members of every Party organization; a branch's are its
     own and its groups'."""
 
-    def compute() -> Pairs:
-        person, org = day.links("MEMBER_OF", source_kind="Person")
-        group, branch = day.links("PART_OF", "PartyGroup", "PartyBranch")
-        left, right = _join(org, group)
-        return Pairs.distinct(np.r_[org, branch[right]], np.r_[person, person[left]])
+    def of(people: Int32s | None) -> Pairs:
+        """The pairs of ``people`` (sorted; None: everyone)."""
+        person, org = day.links("MEMBER_OF", source_kind="Person", sources=people)
+        groups = _group_branches(day)
+        left, right = _join(org, groups.a)
+        return Pairs.distinct(np.r_[org, groups.b[right]], np.r_[person, person[left]])
 
-    found: Pairs = day.memo("members", compute, _MEMBER_OF | _PART_OF)
+    def patch(old: Pairs, delta: Delta) -> Pairs | None:
+        if any(kind != "MEMBER_OF" for kind, _, _ in delta.links):
+            return None  # a group moved to another branch: every member of it may change
+        people = _sources(delta, "MEMBER_OF")
+        drop = np.isin(old.b, people)
+        fresh = of(people)
+        if np.array_equal(_keys(old.a[drop], old.b[drop]), fresh.keys()):
+            return old
+        return old.replaced(drop, fresh)
+
+    found: Pairs = day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch)
     return found
+
+
+def _group_branches(day: DayView) -> Pairs:
+    """(group, branch) for every Party group part of a branch."""
+    found: Pairs = day.memo(
+        "group_branches",
+        lambda: Pairs.distinct(*day.links("PART_OF", "PartyGroup", "PartyBranch")),
+        _PART_OF,
+    )
+    return found
+
+
+def _sources(delta: Delta, kind: str) -> Int32s:
+    """The sources of the ``kind`` links a write touched, sorted."""
+    return np.unique(np.array([s for k, s, _ in delta.links if k == kind], np.int32))
 
 
 def posts(day: DayView) -> Posts:
@@ -570,14 +664,17 @@ def _join(a: Int32s, b: Int32s) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Index pairs (i, j) with ``a[i] == b[j]``, for every match (an equi-join); ``b`` sorted
     or not."""
     order = np.argsort(b, kind="stable")
-    sb = b[order]
-    lo = np.searchsorted(sb, a, "left")
-    hi = np.searchsorted(sb, a, "right")
-    count = hi - lo
-    left = np.repeat(np.arange(len(a)), count)
-    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    right = order[np.repeat(lo, count) + offsets]
-    return left, right
+    left, right = _matches(a, b[order])
+    return left, order[right]
+
+
+def _matches(
+    keys: NDArray[np.integer[Any]], ordered: Int32s
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index pairs (i, j) with ``keys[i] == ordered[j]``, ``ordered`` sorted."""
+    lo = np.searchsorted(ordered, keys, "left")
+    hi = np.searchsorted(ordered, keys, "right")
+    return np.repeat(np.arange(len(keys)), hi - lo), ranges(lo, hi)
 
 
 # -- coverage -------------------------------------------------------------------------------------

@@ -129,9 +129,11 @@ def anchors(
         found = [of(x) for x in xs.tolist()]
     except _CycleError:
         return None
-    # each changed node's rows replaced where they were: one copy of each array, in slices
     lo = np.searchsorted(node, xs, "left").tolist()
     hi = np.searchsorted(node, xs, "right").tolist()
+    if all(place[a:b].tolist() == r for a, b, r in zip(lo, hi, found, strict=True)):
+        return node, place  # nothing moved: no province-sized copy
+    # each changed node's rows replaced where they were: one copy of each array, in slices
     nodes: list[Int32s] = []
     places: list[Int32s] = []
     start = 0
@@ -167,14 +169,12 @@ def chains_kept(day: DayView, delta: Delta) -> bool:
     )
 
 
-def rows_of(node: Int32s, nodes: Int32s) -> NDArray[np.intp]:
-    """The rows of the sorted ``node`` whose value is one of ``nodes``."""
-    return ranges(np.searchsorted(node, nodes, "left"), np.searchsorted(node, nodes, "right"))
-
-
 def without(kept: dict[int, Any], nodes: Int32s) -> dict[int, Any]:
     """``kept`` (answers per node number) less the entries of ``nodes``."""
+    dropped = [k for k in nodes.tolist() if k in kept]
+    if not dropped:
+        return kept
     out = dict(kept)  # a copy in C; the few nodes dropped one by one
-    for k in nodes.tolist():
-        out.pop(k, None)
+    for k in dropped:
+        del out[k]
     return out

@@ -85,30 +85,30 @@ def _founded(day: DayView) -> Int32s:
     return found
 
 
-def _hosts(day: DayView, cadence: Cadence) -> Int32s:
-    """The bodies that must hold ``cadence``'s meeting, sorted."""
-    cols = day.columns
-    hosts = cols.of_kind(cadence.host_kind)
+def _hosts(ctx: RuleContext, cadence: Cadence) -> Int32s:
+    """The bodies that must hold ``cadence``'s meeting and that the run asks about, sorted."""
+    day = ctx.day
+    hosts = day.columns.of_kind(cadence.host_kind)
+    hosts = hosts[ctx.wanted(hosts)]  # each host is judged on its own
     if cadence.host_level:
         hosts = hosts[_level(day, cadence.host_kind, hosts) == cadence.host_level]
     if cadence.requires == "covers_compound":
-        covers = day.links("COVERS", cadence.host_kind, "Compound")[0]
-        hosts = hosts[cols.mask(covers)[hosts]]
+        covers = day.links("COVERS", cadence.host_kind, "Compound", sources=hosts)[0]
+        hosts = hosts[np.isin(hosts, covers)]
     elif cadence.requires == "branch_committee":
-        held = posts(day)
+        held = posts(day).within(hosts)
         codes = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
-        hosts = hosts[cols.mask(held.body[np.isin(held.role, codes)])[hosts]]
+        hosts = hosts[np.isin(hosts, held.body[np.isin(held.role, codes)])]
     return hosts
 
 
 def _level(day: DayView, kind: str, bodies: Int32s) -> NDArray[np.object_]:
-    """Each body's level: its ``level`` property, else the kind (lower case) of the first place
-    (in id order) it is PART_OF; "" for neither."""
+    """Each of ``bodies`` (sorted)'s level: its ``level`` property, else the kind (lower case)
+    of the first place (in id order) it is PART_OF; "" for neither."""
     cols = day.columns
-    src, dst = day.links("PART_OF", source_kind=kind)
-    first = np.full(cols.size, cols.size, np.int32)
-    np.minimum.at(first, src, dst)
-    up = first[bodies]
+    src, dst = day.links("PART_OF", source_kind=kind, sources=bodies)
+    up = np.full(len(bodies), cols.size, np.int32)
+    np.minimum.at(up, np.searchsorted(bodies, src), dst)
     kinds = np.array([k.lower() for k in cols.kinds] + [""], dtype=object)
     out = kinds[np.where(up < cols.size, cols.kind[np.minimum(up, cols.size - 1)], -1)]
     try:  # only the kinds with a level in the ontology have the column
@@ -136,8 +136,7 @@ def _cadence_findings(
         starts = np.array([day_number(start) for start, _ in windows], np.int32)
         ends = np.array([day_number(end) for _, end in windows], np.int32)
         labels = [f"{start.isoformat()}/{end.isoformat()}" for start, end in windows]
-        hosts = _hosts(day, cadence)
-        hosts = hosts[ctx.wanted(hosts)]  # each host is judged on its own
+        hosts = _hosts(ctx, cadence)
         if not len(hosts):
             continue
         # a body founded after a window's end less the grace is excused from it (none known:
@@ -277,11 +276,11 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     allowed = s.g2_deadline_working_days
     work = np.array([allowed.get(k, -1) if k else -1 for k in kinds], np.int64)[types.codes]
     rows = np.flatnonzero(came & ((replied == NO_DAY) | (replied > today)) & (work >= 0))
+    appeals = ctx.columns.of_kind("Appeal")
+    rows = rows[ctx.wanted(appeals[rows])]
     deadline = _add_working_days(received[rows], work[rows], s.holidays)
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
-    appeals = ctx.columns.of_kind("Appeal")
-    warn[warn] = ctx.wanted(appeals[rows[warn]])
     labels = {k: choice_label(k) for k in kinds if k}
     for row, due, days_late in zip(
         rows[warn].tolist(), deadline[warn].tolist(), late[warn].tolist(), strict=True
@@ -335,9 +334,10 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     topic among ``recent`` (by appeal row) received in the window ending on the day."""
     s, cols = ctx.settings, ctx.columns
     recent = recent & (received >= day_number(ctx.as_of) - (s.g2_repeat_days - 1))
-    about = Pairs.distinct(*ctx.day.links("ABOUT", "Appeal", "Compound"))
+    about = _appeal_compounds(ctx.day)
     row = cols.local[about.a]
     keep = recent[row]
+    keep[keep] = ctx.wanted(about.b[keep])
     appeal, compound, topic = about.a[keep], about.b[keep], topics.codes[row[keep]]
     # by compound, then topic (codes in the order of the texts), then appeal: ids in order
     order = np.lexsort((appeal, topic, compound))
@@ -347,7 +347,6 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     )
     counts = np.diff(np.r_[starts, len(appeal)])
     often = counts >= s.g2_repeat_count
-    often[often] = ctx.wanted(compound[starts[often]])
     for start, count in zip(starts[often].tolist(), counts[often].tolist(), strict=True):
         text = topics.values[int(topic[start])]
         yield ctx.finding(
@@ -359,6 +358,16 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
             days=s.g2_repeat_days,
             appeals=cols.ids_of(appeal[start : start + count]),
         )
+
+
+def _appeal_compounds(day: DayView) -> Pairs:
+    """(appeal, compound) for every appeal ABOUT a compound."""
+    found: Pairs = day.memo(
+        "appeal_compounds",
+        lambda: Pairs.distinct(*day.links("ABOUT", "Appeal", "Compound")),
+        frozenset({"ABOUT"}),
+    )
+    return found
 
 
 @rule(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .appointments import conflicts, cross_appointment, id_lists, pair_keys, represents
+from .appointments import conflicts, cross_appointment, id_lists, represents
 from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
 from .derived import Posts, _join, memberships, owned_compounds, posts
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
@@ -294,7 +294,7 @@ def _not_owners(day: DayView) -> Bools:
         seat, compound = _join(seats.body, rep.a)
         wanted = (seats.person[seat].astype(np.int64) << 32) | rep.b[compound]
         # the owned pairs' keys are sorted: a binary search each (np.isin would sort them again)
-        keys = pair_keys(owned_compounds(day))
+        keys = owned_compounds(day).keys()
         found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
         size = len(seats.body)

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .appointments import pair_keys, per_node
+from .appointments import per_node
 from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
-    _join,
+    building_compounds,
+    building_residents,
     employers,
     grouped_buildings,
     home_buildings,
@@ -25,6 +26,8 @@ from .derived import (
     memberships,
     place,
     posts,
+    registered,
+    residents,
 )
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 from .kinds import BRANCH_COMMITTEE_ROLES
@@ -77,20 +80,20 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     [('c2', 3)]
     """
     day, cols = ctx.day, ctx.columns
+    compounds = cols.of_kind("Compound")
+    compounds = compounds[ctx.wanted(compounds) & ~_branch_covered(day)[compounds]]
     ms = memberships(day)
     counted = ms.member if ctx.discreet else ms.full
-    hp, hc = homes(day)
-    rp, rc = day.links("REGISTERED_AT", "Person", "Compound")
-    h, r = counted[hp], counted[rp]
-    where = Pairs.distinct(np.r_[hc[h], rc[r]], np.r_[hp[h], rp[r]])  # (compound, person)
-    living = np.bincount(where.a, minlength=cols.size)
-    compounds = cols.of_kind("Compound")
-    enough = living[compounds] >= ctx.settings.p1_min_full_members
-    lacking = compounds[enough & ~_branch_covered(day)[compounds]]
-    lacking = lacking[ctx.wanted(lacking)]
+    here, there = residents(day).within(compounds), registered(day).within(compounds)
+    compound, person = np.r_[here.a, there.a], np.r_[here.b, there.b]
+    keep = counted[person]
+    where = Pairs.distinct(compound[keep], person[keep])
+    living = where.counts(compounds)
+    enough = living >= ctx.settings.p1_min_full_members
+    lacking = compounds[enough]
     if ctx.discreet:  # a count: the reader's own links say who they are
-        for c in lacking.tolist():
-            yield ctx.finding("no_branch", c, party_members=int(living[c]))
+        for c, n in zip(lacking.tolist(), living[enough].tolist(), strict=True):
+            yield ctx.finding("no_branch", c, party_members=n)
         return
     for c, people in zip(lacking.tolist(), per_node(where, lacking), strict=True):
         members = cols.ids_of(people)
@@ -174,8 +177,9 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
     branches = cols.of_kind("PartyBranch")
-    count = np.bincount(members(ctx.day).a, minlength=cols.size)[branches]
-    large = (count > limit) & ctx.wanted(branches)
+    branches = branches[ctx.wanted(branches)]
+    count = members(ctx.day).counts(branches)
+    large = count > limit
     for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
@@ -220,22 +224,22 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
     # the committee: the people whose senior post in the branch is a committee role
-    held = posts(day)
-    roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
-    on = np.isin(held.role, roles) & (cols.kind[held.body] == cols.kind_code("PartyBranch"))
-    committee = Pairs(held.body[on], held.person[on])  # sorted by (body, person)
-    size = np.bincount(committee.a, minlength=cols.size)
-    org, person = members(day)
-    counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
-    count = np.bincount(org[counted], minlength=cols.size)
     branches = cols.of_kind("PartyBranch")
     branches = branches[ctx.wanted(branches)]
-    n = size[branches]
-    for b in branches[(n == 0) & (count[branches] >= s.p4_committee_required_from)].tolist():
+    held = posts(day).within(branches)
+    roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
+    on = np.isin(held.role, roles)
+    committee = Pairs(held.body[on], held.person[on])  # sorted by (body, person)
+    n = committee.counts(branches)
+    org, person = members(day).within(branches)
+    counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
+    count = Pairs(org[counted], person[counted]).counts(branches)
+    none = (n == 0) & (count >= s.p4_committee_required_from)
+    for b, m in zip(branches[none].tolist(), count[none].tolist(), strict=True):
         if ctx.discreet:
-            yield ctx.finding("no_committee", b, members=int(count[b]))
+            yield ctx.finding("no_committee", b, members=m)
         else:
-            yield ctx.finding("no_committee", b, full_members=int(count[b]))
+            yield ctx.finding("no_committee", b, full_members=m)
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
     for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
         yield ctx.finding(
@@ -348,17 +352,14 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     limit = ctx.settings.p6_max_buildings_without_group
     lived = home_buildings(day)  # (person, building)
     grouped = grouped_buildings(day)
-    org, person = members(day)
-    in_branch = cols.kind[org] == cols.kind_code("PartyBranch")
-    in_branch[in_branch] = ctx.wanted(org[in_branch])  # a branch's count is its members'
-    left, right = _join(person[in_branch], lived.a)
-    bare = Pairs.distinct(org[in_branch][left], lived.b[right])  # (branch, building)
+    branches = cols.of_kind("PartyBranch")
+    branches = branches[ctx.wanted(branches)]  # a branch's count is its members'
+    org, person = members(day).within(branches)
+    left, right = lived.match(person)
+    bare = Pairs.distinct(org[left], lived.b[right])  # (branch, building)
     keep = ~grouped[bare.b]
     bare = Pairs(bare.a[keep], bare.b[keep])
-    count = np.bincount(bare.a, minlength=cols.size)
-    branches = cols.of_kind("PartyBranch")
-    over = branches[count[branches] > limit]
-    over = over[ctx.wanted(over)]
+    over = branches[bare.counts(branches) > limit]
     for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
         without = cols.ids_of(bare_buildings)
         yield ctx.finding(
@@ -368,14 +369,16 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
             limit=limit,
             without_group=without,
         )
-    member = memberships(day).member[lived.a]
-    living = Pairs.distinct(lived.b[member], lived.a[member])  # (building, member)
-    residents = np.bincount(living.a, minlength=cols.size)
     # one finding per (building, compound covered by a branch), as each compound lists its own
-    within = Pairs.distinct(*day.links("PART_OF", "Building", "Compound"))
-    hit = _branch_covered(day)[within.b] & (residents[within.a] > 0) & ~grouped[within.a]
-    label = cols.label
+    within = building_compounds(day)
+    hit = _branch_covered(day)[within.b] & ~grouped[within.a]
     hit[hit] = ctx.wanted(within.a[hit])
+    here = building_residents(day).within(np.unique(within.a[hit]))
+    keep = memberships(day).member[here.b]
+    living = Pairs(here.a[keep], here.b[keep])  # (building, member)
+    hit[hit] = living.counts(within.a[hit]) > 0
+    label = cols.label
+    label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
     found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
     for b, c, people in found:
@@ -520,7 +523,7 @@ def _unregistered(day: DayView) -> Bools:
     def compute() -> Bools:
         home = homes(day)
         rp, rt = day.links("REGISTERED_AT", source_kind="Person")
-        registered = np.isin(pair_keys(home), pair_keys(Pairs(rp, rt)))
+        registered = np.isin(home.keys(), Pairs(rp, rt).keys())
         out = day.columns.mask(home.a)
         out[home.a[registered]] = False
         return out
@@ -572,7 +575,12 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 # -- helpers --------------------------------------------------------------------------------------
 def _branch_covered(day: DayView) -> Bools:
     """Per node: some Party branch COVERS it."""
-    return day.columns.mask(day.links("COVERS", "PartyBranch")[1])
+    found: Bools = day.memo(
+        "branch_covered",
+        lambda: day.columns.mask(day.links("COVERS", "PartyBranch")[1]),
+        frozenset({"COVERS"}),
+    )
+    return found
 
 
 def _add_years(days: Int32s, years: Int32s) -> Int32s:

@@ -107,15 +107,13 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
     day = indexed_day(graph)
     cols = day.columns
     s = _scope(day, scope)
-    n = cols.size
     x = cross_appointment(day)
     branches, committees = x.covers.swapped(), represents(day).swapped()
     compounds = cols.of_kind("Compound")
     if s is not None:
         compounds = compounds[under(day, s)[compounds]]
-    tied = (np.bincount(branches.a, minlength=n) > 0) | (np.bincount(committees.a, minlength=n) > 0)
-    compounds = compounds[tied[compounds]]
-    seats = np.bincount(x.seats.a, minlength=n)[compounds].tolist()
+    compounds = compounds[(branches.counts(compounds) > 0) | (committees.counts(compounds) > 0)]
+    seats = x.seats.counts(compounds).tolist()
     crossed = id_lists(cols, Pairs(x.cross, x.cross_people), compounds)
     secretaries = id_lists(cols, x.secretaries, compounds)
     chairs = id_lists(cols, x.chairs, compounds)

@@ -127,12 +127,29 @@ def _answers(cols: Columns, as_of: dt.date | None) -> dict[str, Any]:
         "grouped": derived.grouped_buildings(day).tolist(),
         "compound_of": derived.compound_of(day).tolist(),
     }
-    for name in ("homes", "home_buildings", "owned_compounds", "members"):
+    for name in (
+        "homes",
+        "home_buildings",
+        "owned_compounds",
+        "members",
+        "residents",
+        "building_residents",
+        "registered",
+        "building_compounds",
+    ):
         out[name] = [a.tolist() for a in getattr(derived, name)(day)]
     for scope in _PLACES:
         with contextlib.suppress(KeyError):  # a write may delete a place
             out[f"under {scope}"] = derived.under(day, cols.number(scope)).tolist()
+            if as_of is not None:  # the rules read the answers kept, whole and scoped
+                out[f"findings {scope}"] = _findings(cols, as_of, scope)
+    if as_of is not None:
+        out["findings"] = _findings(cols, as_of, None)
     return out
+
+
+def _findings(cols: Columns, as_of: dt.date, scope: str | None) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in run_rules(cols, as_of=as_of, scope=scope)]
 
 
 _PLACES = ("c1", "c2", "comm", "town", "city")
@@ -184,21 +201,46 @@ def test_the_answers_kept_on_a_day_carry_over_a_write_as_a_rebuild_finds_them(
     """The day views go with the patched index: what a write left alone is kept, the rest
     patched or found again; after one write or several (read in between or not), every answer
     is the one a fresh index gives."""
+    _carried_as_found_again(batches, read_between)
+
+
+#: a membership each way: a person who was no member joins a branch and one of its groups
+#: (full, then probationary); members leave a group and a branch (their links deleted)
+_MEMBERSHIPS = (
+    WriteBatch(links=[link("MEMBER_OF", "p3", "pb1", status="full")]),
+    WriteBatch(links=[link("MEMBER_OF", "p3", "pg1", status="probationary")]),
+    WriteBatch(delete_links=["p1|MEMBER_OF|pg1", "p9|MEMBER_OF|pb1"]),
+)
+
+
+@pytest.mark.parametrize("batch", _MEMBERSHIPS)
+def test_a_membership_written_patches_the_members_as_a_rebuild_finds_them(
+    batch: WriteBatch,
+) -> None:
+    before, after = _carried_as_found_again([batch], [False])
+    assert before["members"] != after["members"]  # the write is seen at all
+
+
+def _carried_as_found_again(
+    batches: list[WriteBatch], read_between: list[bool]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answers on a day before ``batches`` and, carried over them, after (checked equal
+    to a fresh index's)."""
     graph, cols = BASE, columns_of(BASE)
     days = (dt.date(2021, 5, 31), None)
-    for as_of in days:
-        _answers(cols, as_of)
+    before = [_answers(cols, as_of) for as_of in days]
     for batch, read in zip(batches, read_between, strict=False):
         changes = Changes.of(batch)
         new = patched(cols, changes)
         if new is None:
-            return
+            break
         graph, cols = applied(graph, changes), new
         if read:  # some answers brought up to date now, the others after the next write
             derived.anchors(cols.day(days[0]))
     fresh = columns_of(graph)
-    for as_of in days:
-        assert _answers(cols, as_of) == _answers(fresh, as_of)
+    after = [_answers(cols, as_of) for as_of in days]
+    assert after == [_answers(fresh, as_of) for as_of in days]
+    return before[0], after[0]
 
 
 def test_a_write_on_the_demo_patches_in_what_a_rebuild_finds(run: Run) -> None:
