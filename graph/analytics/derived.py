@@ -345,7 +345,7 @@ def under(day: DayView, scope: int) -> Bools:
     """
 
     def mark(node: Int32s, anchor: Int32s, out: Bools) -> None:
-        out[node[(_chains(day)[anchor] == scope).any(axis=1)]] = True
+        out[node[_places_under(day, scope)[anchor]]] = True
 
     def compute() -> Bools:
         out = np.zeros(day.columns.size, np.bool_)
@@ -356,6 +356,19 @@ def under(day: DayView, scope: int) -> Bools:
         return _found_again(day, delta, old, False, mark)
 
     found: Bools = day.memo(("under", scope), compute, PLACE_READS, patch)
+    return found
+
+
+def _places_under(day: DayView, scope: int) -> Bools:
+    """Per node: a place whose own chain runs through ``scope`` (the places alone read: a
+    node's anchors are then one gather, not a chain each)."""
+
+    def compute() -> Bools:
+        cols = day.columns
+        places = np.concatenate([cols.of_kind(kind) for kind in _LEVEL_OF_KIND])
+        return cols.mask(places[(_chains(day)[places] == scope).any(axis=1)])
+
+    found: Bools = day.memo(("places_under", scope), compute, _PART_OF)
     return found
 
 
