@@ -291,8 +291,11 @@ def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
     starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
     low = np.minimum.reduceat(rows, starts, axis=0)
     high = np.maximum.reduceat(rows, starts, axis=0)
-    # a level is kept when every level above it (and itself) is the same for all anchors
-    agree = np.cumprod((low == high)[:, ::-1], axis=1)[:, ::-1].astype(np.bool_)
+    # a level is kept when every level above it (and itself) is the same for all anchors; a
+    # column at a time (numpy's accumulate along a row of four is a loop per row)
+    agree = low == high
+    for level in range(agree.shape[1] - 2, -1, -1):
+        agree[:, level] &= agree[:, level + 1]
     out[node[starts]] = np.where(agree, low, -1)
 
 
