@@ -87,6 +87,12 @@ def test_background_server_outlives_its_launcher_and_restarts_with_its_data(tmp_
         with GraphDatabase.driver(started["uri"], auth=None) as driver:
             records, _, _ = driver.execute_query("RETURN 40 + 2 AS n")
             assert records[0]["n"] == 42
+            # no receive-timeout hint for the drivers (keep-alive only while streaming)
+            records, _, _ = driver.execute_query(
+                "SHOW SETTINGS YIELD name, value "
+                "WHERE name = 'server.bolt.connection_keep_alive_for_requests' RETURN value"
+            )
+            assert [r["value"] for r in records] == ["STREAMING"]
             driver.execute_query("CREATE (:Probe {name: $name})", name="kept")
             driver.execute_query(
                 "CREATE FULLTEXT INDEX compound_names IF NOT EXISTS "

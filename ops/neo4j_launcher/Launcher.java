@@ -88,6 +88,10 @@ public final class Launcher {
         raw.put("db.memory.pagecache.warmup.enable", "false");
         raw.put("server.bolt.thread_pool_min_size", "2");
         raw.put("server.bolt.thread_pool_max_size", "64");
+        // Keep-alive NOOPs only while a result streams: with ALL (the default) the server hints
+        // a receive timeout, and the Python driver then times every socket read (~25% of its
+        // CPU a query); the service's own deadlines bound a request.
+        raw.put("server.bolt.connection_keep_alive_for_requests", "STREAMING");
         // Bolt waits a netty "quiet period" (default 5 s, twice) on shutdown; not needed locally.
         raw.put("internal.dbms.bolt.netty_server_shutdown_quiet_period", "0");
 
