@@ -45,7 +45,6 @@ from typing import Any, NamedTuple, TypeAlias
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ..model import parse_link_id
@@ -353,16 +352,6 @@ class Columns:
         out = f"{self.id(int(block.src[row]))}|{block.kind}|{self.id(int(block.dst[row]))}"
         key = block.keyed.get(row)
         return f"{out}|{key}" if key else out
-
-    def adjacency(self, block: Block) -> sp.csr_array:
-        """The block as a sparse matrix over the numbers within the source and target kinds
-        (an entry holds its row number + 1, so that row 0 is stored): made when asked."""
-        rows = self.local[block.src]
-        indptr = np.zeros(len(self.of_kind(block.source_kind)) + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(indptr) - 1), out=indptr[1:])
-        shape = (len(indptr) - 1, len(self.of_kind(block.target_kind)))
-        data = np.arange(1, len(block) + 1, dtype=np.int32)
-        return sp.csr_array((data, self.local[block.dst], indptr), shape=shape)
 
     # -- days --------------------------------------------------------------------------------------
     def day(self, as_of: dt.date | None) -> DayView:
