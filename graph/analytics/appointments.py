@@ -24,19 +24,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .columns import Bools, Columns, DayView, Int32s, rows_holding
-from .derived import Pairs, _join, posts
+from .derived import Pairs, _join, linked, posts
 from .kinds import BRANCH_COMMITTEE_ROLES
 
 
 def represents(day: DayView) -> Pairs:
     """(committee, what it REPRESENTS) today, for every owners' committee: the compounds
     (the only kind the ontology lets a committee REPRESENT)."""
-    found: Pairs = day.memo(
-        "represents",
-        lambda: Pairs.distinct(*day.links("REPRESENTS", source_kind="OwnersCommittee")),
-        frozenset({"REPRESENTS"}),
-    )
-    return found
+    return linked(day, "REPRESENTS", "OwnersCommittee")
 
 
 def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
@@ -55,7 +50,7 @@ def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
 def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     rep, seats = represents(day), posts(day)
     seat, at = _join(seats.body, rep.a)  # each seat with each compound of its committee
-    managers = Pairs.distinct(*day.links("MANAGES", source_kind="PropertyCompany"))
+    managers = linked(day, "MANAGES", "PropertyCompany")
     i, m = _join(rep.b[at], managers.b)
     seat, at, company = seat[i], at[i], managers.a[m]
     person: list[Int32s] = []
@@ -120,7 +115,7 @@ def _cross(day: DayView) -> CrossAppointment:
     n = day.columns.size
     p = posts(day)
     rep = represents(day)
-    covers = Pairs.distinct(*day.links("COVERS", "PartyBranch", "Compound"))
+    covers = linked(day, "COVERS", "PartyBranch", "Compound")
     post, at = _join(p.body, rep.a)
     seats = Pairs.distinct(rep.b[at], p.person[post])
     # the branch committee: the senior post held in the branch is a committee role

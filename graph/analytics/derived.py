@@ -241,14 +241,20 @@ def home_buildings(day: DayView) -> Pairs:
     return found
 
 
-def building_compounds(day: DayView) -> Pairs:
-    """(building, compound) for every building part of a compound."""
+def linked(day: DayView, kind: str, source_kind: str, target_kind: str | None = None) -> Pairs:
+    """(source, target) of the ``kind`` links today from ``source_kind`` (to ``target_kind``),
+    distinct and sorted: kept on the day until such a link is written."""
     found: Pairs = day.memo(
-        "building_compounds",
-        lambda: Pairs.distinct(*day.links("PART_OF", "Building", "Compound")),
-        _PART_OF,
+        ("linked", kind, source_kind, target_kind),
+        lambda: Pairs.distinct(*day.links(kind, source_kind, target_kind)),
+        frozenset({kind}),
     )
     return found
+
+
+def building_compounds(day: DayView) -> Pairs:
+    """(building, compound) for every building part of a compound."""
+    return linked(day, "PART_OF", "Building", "Compound")
 
 
 def owned_compounds(day: DayView) -> Pairs:
@@ -589,7 +595,7 @@ def members(day: DayView) -> Pairs:
     def of(people: Int32s | None) -> Pairs:
         """The pairs of ``people`` (sorted; None: everyone)."""
         person, org = day.links("MEMBER_OF", source_kind="Person", sources=people)
-        groups = _group_branches(day)
+        groups = linked(day, "PART_OF", "PartyGroup", "PartyBranch")
         left, right = _join(org, groups.a)
         return Pairs.distinct(np.r_[org, groups.b[right]], np.r_[person, person[left]])
 
@@ -604,16 +610,6 @@ def members(day: DayView) -> Pairs:
         return old.replaced(drop, fresh)
 
     found: Pairs = day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch)
-    return found
-
-
-def _group_branches(day: DayView) -> Pairs:
-    """(group, branch) for every Party group part of a branch."""
-    found: Pairs = day.memo(
-        "group_branches",
-        lambda: Pairs.distinct(*day.links("PART_OF", "PartyGroup", "PartyBranch")),
-        _PART_OF,
-    )
     return found
 
 

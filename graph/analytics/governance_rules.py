@@ -30,7 +30,7 @@ from .columns import (
     day_number,
     day_of,
 )
-from .derived import Pairs, posts
+from .derived import linked, posts
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
 from .kinds import BRANCH_COMMITTEE_ROLES
 
@@ -334,7 +334,7 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     topic among ``recent`` (by appeal row) received in the window ending on the day."""
     s, cols = ctx.settings, ctx.columns
     recent = recent & (received >= day_number(ctx.as_of) - (s.g2_repeat_days - 1))
-    about = _appeal_compounds(ctx.day)
+    about = linked(ctx.day, "ABOUT", "Appeal", "Compound")
     row = cols.local[about.a]
     keep = recent[row]
     keep[keep] = ctx.wanted(about.b[keep])
@@ -358,16 +358,6 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
             days=s.g2_repeat_days,
             appeals=cols.ids_of(appeal[start : start + count]),
         )
-
-
-def _appeal_compounds(day: DayView) -> Pairs:
-    """(appeal, compound) for every appeal ABOUT a compound."""
-    found: Pairs = day.memo(
-        "appeal_compounds",
-        lambda: Pairs.distinct(*day.links("ABOUT", "Appeal", "Compound")),
-        frozenset({"ABOUT"}),
-    )
-    return found
 
 
 @rule(

@@ -22,6 +22,7 @@ from .derived import (
     grouped_buildings,
     home_buildings,
     homes,
+    linked,
     members,
     memberships,
     place,
@@ -130,7 +131,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """
     cols = ctx.columns
     limit = ctx.settings.p2_max_joint_compounds
-    covers = Pairs.distinct(*ctx.day.links("COVERS", "PartyBranch", "Compound"))
+    covers = linked(ctx.day, "COVERS", "PartyBranch", "Compound")
     branches = cols.of_kind("PartyBranch")
     count = np.bincount(covers.a, minlength=cols.size)[branches]
     form = cols.column("PartyBranch", "form")

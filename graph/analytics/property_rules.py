@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..ontology import GRADES
-from .derived import Pairs, memberships, place
+from .derived import Pairs, linked, memberships, place
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -157,7 +157,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     codes = cols.column("Evaluation", "grade")
     assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
-    graded = Pairs.distinct(*day.links("EVALUATES", source_kind="Evaluation"))
+    graded = linked(day, "EVALUATES", "Evaluation")
     row = cols.local[graded.a]  # each evaluation's row in its kind's columns
     years = column[row].astype(np.int64)
     # a grade as its index in GRADES; -1: none, or not a grade
