@@ -367,12 +367,14 @@ class Columns:
             self._days.move_to_end(key)
         return found
 
-    def carry_days(self, old: Columns, delta: Delta) -> None:
+    def carry_days(self, old: Columns, delta: Delta, remap: Int64s | None = None) -> None:
         """Take over the day views of ``old``, the index this one was patched from by a write
-        that changed ``delta`` (the numbering unchanged): what the write cannot have changed
-        is kept, the rest is patched or computed again when asked (:meth:`DayView.memo`)."""
+        that changed ``delta`` (and, with ``remap``, added nodes): what the write cannot have
+        changed is kept, the rest is patched or computed again when asked
+        (:meth:`DayView.memo`)."""
+        cuts = None if remap is None else cuts_of(remap, self.size)
         for key, view in old._days.items():
-            self._days[key] = view.carried(self, delta)
+            self._days[key] = view.carried(self, delta, cuts)
 
     def nbytes(self) -> dict[str, int]:
         """The bytes of the arrays, by part (the day views not counted)."""
@@ -406,6 +408,14 @@ class Delta(NamedTuple):
             return NotImplemented
         return Delta(self.names | other.names, self.links + other.links)
 
+    def renumbered(self, cuts: Int64s | None) -> Delta:
+        """The delta in the numbering after nodes were added before the old numbers ``cuts``."""
+        if cuts is None or not self.links:
+            return self
+        ends = renumbered(np.array([(s, t) for _, s, t in self.links], np.int64), cuts).tolist()
+        kinds = (k for k, _, _ in self.links)
+        return Delta(self.names, tuple((k, s, t) for k, (s, t) in zip(kinds, ends, strict=True)))
+
 
 def ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
     """The integers of every range ``lo[i]:hi[i]``, one range after another."""
@@ -416,6 +426,50 @@ def ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
 def rows_holding(ordered: Int32s, nodes: Int32s) -> NDArray[np.intp]:
     """The rows of ``ordered`` (sorted) holding one of ``nodes`` (sorted, distinct), in order."""
     return ranges(np.searchsorted(ordered, nodes, "left"), np.searchsorted(ordered, nodes, "right"))
+
+
+#: how a kept answer goes into the numbering of an index with nodes added: (the answer, the
+#: old numbers before which the nodes were added, sorted) -> the answer in the new numbering
+Int64s: TypeAlias = NDArray[np.int64]
+Renumber: TypeAlias = Callable[[Any, Int64s], Any]
+#: the renumberings waiting for an answer carried (the cuts of each write, in order)
+_Pending: TypeAlias = "tuple[Int64s, ...]"
+
+
+def cuts_of(remap: Int64s, size: int) -> Int64s:
+    """The old numbers before which nodes were added (sorted; one per node added), from
+    ``remap`` (old number -> new, none deleted) and the new number of nodes."""
+    added = np.ones(size, np.bool_)
+    added[remap] = False
+    at = np.flatnonzero(added)
+    out: Int64s = at - np.arange(len(at))
+    return out
+
+
+def spread(values: NDArray[Any], cuts: Int64s, blank: Any) -> NDArray[Any]:
+    """A per-node answer (a row per node) in the new numbering: ``blank`` rows for the nodes
+    added, the old rows around them (one copy)."""
+    out: NDArray[Any] = np.insert(values, cuts, blank, axis=0)
+    return out
+
+
+def renumbered(numbers: NDArray[Any], cuts: Int64s) -> NDArray[Any]:
+    """Node numbers (-1: none) in the new numbering, of the same type: each moves up by the
+    nodes added before it."""
+    out = numbers.copy()
+    shift(out, cuts)
+    return out
+
+
+def shift(numbers: NDArray[Any], cuts: Int64s) -> None:
+    """:func:`renumbered` in place."""
+    if len(cuts) > 8:
+        numbers += np.searchsorted(cuts, numbers, "right").astype(numbers.dtype)
+        return
+    # a comparison per node added (a write adds few), the highest first: a number moved up by
+    # one is still at or above every lower cut it was at or above
+    for c in sorted(cuts.tolist(), reverse=True):
+        numbers += numbers >= c
 
 
 #: how a kept answer is brought up to date after a write: (the answer before it, what the
@@ -439,20 +493,28 @@ class DayView:
         self._memo: dict[Hashable, Any] = {}
         #: per answer declared with ``reads``: the link kinds and node columns it read
         self._reads: dict[Hashable, frozenset[str]] = {}
-        #: answers of an earlier index, each with what it read and what changed since
-        self._stale: dict[Hashable, tuple[Any, frozenset[str], Delta]] = {}
+        #: answers of an earlier index, each with what it read, what changed since and, when
+        #: nodes were added since, how to renumber it (old number -> new, the new size)
+        self._stale: dict[Hashable, tuple[Any, frozenset[str], Delta, _Pending]] = {}
+        #: per answer that can go into a renumbered index, how
+        self._renumber: dict[Hashable, Renumber] = {}
 
-    def carried(self, columns: Columns, delta: Delta) -> DayView:
-        """This view for ``columns``, the index one write (``delta``) later."""
+    def carried(self, columns: Columns, delta: Delta, cuts: Int64s | None = None) -> DayView:
+        """This view for ``columns``, the index one write (``delta``) later; ``cuts``
+        (:func:`cuts_of`) when the write added nodes: the answers declared with a
+        ``renumber`` are carried, renumbered when first asked; the others dropped."""
         out = DayView(columns, self.day)
         out._valid = {k: v for k, v in self._valid.items() if k[0] not in delta.names}
-        for key, (value, reads, before) in self._stale.items():
-            out._stale[key] = (value, reads, before | delta)
+        out._renumber = dict(self._renumber)
+        more: _Pending = () if cuts is None else (cuts,)
+        for key, (value, reads, since, waiting) in self._stale.items():
+            if cuts is None or key in self._renumber:
+                out._stale[key] = (value, reads, since.renumbered(cuts) | delta, waiting + more)
         for key, reads in self._reads.items():
-            if reads.isdisjoint(delta.names):
+            if cuts is None and reads.isdisjoint(delta.names):
                 out._memo[key], out._reads[key] = self._memo[key], reads
-            else:
-                out._stale[key] = (self._memo[key], reads, delta)
+            elif cuts is None or key in self._renumber:
+                out._stale[key] = (self._memo[key], reads, delta, more)
         return out
 
     def valid(self, block: Block) -> Bools:
@@ -504,19 +566,30 @@ class DayView:
         compute: Callable[[], Any],
         reads: frozenset[str] | None = None,
         patch: Patch | None = None,
+        renumber: Renumber | None = None,
     ) -> Any:
         """``compute()``, once per view and ``key`` (the view is read-only).
 
         ``reads`` names the link kinds and node columns (``Kind.prop``) the answer depends on,
         all of them (through the answers it reads too): after a write changing none of them,
         the next index's view keeps it. After one that did, ``patch`` (when given) brings it
-        up to date from the answer before the write, else it is computed again."""
+        up to date from the answer before the write, else it is computed again. ``renumber``
+        carries it over a write that added nodes (:meth:`carried`); a ``key`` holding a node
+        number must have none (the number means another node after it)."""
+        if renumber is not None:
+            self._renumber[key] = renumber
         if key in self._memo:
             return self._memo[key]
         stale = self._stale.pop(key, None)
         found = None
-        if stale is not None and patch is not None and stale[1] == reads:
-            found = patch(stale[0], stale[2])
+        if stale is not None and stale[1] == reads:
+            value, _, since, waiting = stale
+            for cuts in waiting:
+                value = self._renumber[key](value, cuts)
+            if reads is not None and reads.isdisjoint(since.names):
+                found = value  # renumbered only: the writes since left its inputs alone
+            elif patch is not None:
+                found = patch(value, since)
         if found is None:
             found = compute()
         self._memo[key] = found

@@ -53,7 +53,7 @@ from .columns import (
     column_of,
     day_number,
 )
-from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
+from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS, SELF_PLACED_KINDS
 
 _BlockKey = tuple[str, str, str]
 Attrs = dict[str, Any]
@@ -117,6 +117,8 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
     )
     if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
         new.carry_days(cols, _delta(nodes, written))
+    elif nodes.added_only():  # renumbered: the answers that can be carried renumbered
+        new.carry_days(cols, _delta(nodes, written), nodes.remap)
     return new
 
 
@@ -168,6 +170,14 @@ class _Nodes:
             self.old_of[self.remap[keep]] = np.flatnonzero(keep)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
+
+    def added_only(self) -> bool:
+        """The write added nodes and deleted none, of kinds the index had, none placed by kind
+        (:data:`~.kinds.SELF_PLACED_KINDS`)."""
+        if self.remap is None or (self.remap < 0).any() or self.kinds != self.old.kinds:
+            return False
+        added = np.unique(self.kind[self.old_of < 0]).tolist()
+        return not any(self.kinds[k] in SELF_PLACED_KINDS for k in added)
 
     @functools.cached_property
     def old_of(self) -> NDArray[np.int64]:

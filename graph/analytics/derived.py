@@ -31,7 +31,21 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
-from .columns import Bools, Codes, Columns, DayView, Delta, Int32s, distinct, ranges, rows_holding
+from .columns import (
+    Bools,
+    Codes,
+    Columns,
+    DayView,
+    Delta,
+    Int32s,
+    Int64s,
+    distinct,
+    ranges,
+    renumbered,
+    rows_holding,
+    shift,
+    spread,
+)
 from .kinds import ANCHORS, LEVEL_KINDS, LEVELS
 
 #: the node kinds of the levels of :data:`~.kinds.LEVELS`, bottom up (a place's column)
@@ -177,7 +191,7 @@ def compound_of(day: DayView) -> Int32s:
             _first_found(out, *day.links("PART_OF", source_kind=kind))
         return out
 
-    found: Int32s = day.memo("compound_of", compute, _PART_OF)
+    found: Int32s = day.memo("compound_of", compute, _PART_OF, renumber=_placed)
     return found
 
 
@@ -194,7 +208,7 @@ def building_of(day: DayView) -> Int32s:
         _first_found(out, src, dst)
         return out
 
-    found: Int32s = day.memo("building_of", compute, _PART_OF)
+    found: Int32s = day.memo("building_of", compute, _PART_OF, renumber=_placed)
     return found
 
 
@@ -205,13 +219,13 @@ def homes(day: DayView) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", compound_of(day))
 
-    found: Pairs = day.memo("homes", compute, _HOMES)
+    found: Pairs = day.memo("homes", compute, _HOMES, renumber=_numbers)
     return found
 
 
 def residents(day: DayView) -> Pairs:
     """(compound, person): :func:`homes` by compound."""
-    found: Pairs = day.memo("residents", lambda: homes(day).swapped(), _HOMES)
+    found: Pairs = day.memo("residents", lambda: homes(day).swapped(), _HOMES, renumber=_numbers)
     return found
 
 
@@ -221,13 +235,16 @@ def registered(day: DayView) -> Pairs:
         "registered",
         lambda: Pairs.distinct(*day.links("REGISTERED_AT", "Person", "Compound")[::-1]),
         frozenset({"REGISTERED_AT"}),
+        renumber=_numbers,
     )
     return found
 
 
 def building_residents(day: DayView) -> Pairs:
     """(building, person): :func:`home_buildings` by building."""
-    found: Pairs = day.memo("building_residents", lambda: home_buildings(day).swapped(), _HOMES)
+    found: Pairs = day.memo(
+        "building_residents", lambda: home_buildings(day).swapped(), _HOMES, renumber=_numbers
+    )
     return found
 
 
@@ -237,7 +254,7 @@ def home_buildings(day: DayView) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", building_of(day))
 
-    found: Pairs = day.memo("home_buildings", compute, _HOMES)
+    found: Pairs = day.memo("home_buildings", compute, _HOMES, renumber=_numbers)
     return found
 
 
@@ -248,6 +265,7 @@ def linked(day: DayView, kind: str, source_kind: str, target_kind: str | None = 
         ("linked", kind, source_kind, target_kind),
         lambda: Pairs.distinct(*day.links(kind, source_kind, target_kind)),
         frozenset({kind}),
+        renumber=_numbers,
     )
     return found
 
@@ -260,7 +278,10 @@ def building_compounds(day: DayView) -> Pairs:
 def owned_compounds(day: DayView) -> Pairs:
     """(person, compound) for every compound a person owns a unit in."""
     found: Pairs = day.memo(
-        "owned_compounds", lambda: _via(day, "OWNS", compound_of(day)), _PART_OF | {"OWNS"}
+        "owned_compounds",
+        lambda: _via(day, "OWNS", compound_of(day)),
+        _PART_OF | {"OWNS"},
+        renumber=_numbers,
     )
     return found
 
@@ -285,7 +306,7 @@ def place(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return _found_again(day, delta, old, -1, roll_up)
 
-    found: Int32s = day.memo("place", compute, PLACE_READS, patch)
+    found: Int32s = day.memo("place", compute, PLACE_READS, patch, _placed)
     return found
 
 
@@ -413,7 +434,7 @@ def _chains(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return old if derived_patch.chains_kept(day, delta) else None
 
-    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch)
+    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
     return found
 
 
@@ -435,7 +456,7 @@ def anchors(day: DayView) -> tuple[Int32s, Int32s]:
         found = derived_patch.anchors(day, old.node, old.place, moved)
         return None if found is None else _Anchors(*found, complete=True)
 
-    found: _Anchors = day.memo("anchors", lambda: _anchors(day), PLACE_READS, patch)
+    found: _Anchors = day.memo("anchors", lambda: _anchors(day), PLACE_READS, patch, _numbers)
     return found.node, found.place
 
 
@@ -575,7 +596,7 @@ def memberships(day: DayView) -> Memberships:
         fresh = of(people)
         return Memberships(*(_rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
-    found: Memberships = day.memo("memberships", lambda: of(None), _MEMBER_OF, patch)
+    found: Memberships = day.memo("memberships", lambda: of(None), _MEMBER_OF, patch, _masks)
     return found
 
 
@@ -609,7 +630,7 @@ def members(day: DayView) -> Pairs:
             return old
         return old.replaced(drop, fresh)
 
-    found: Pairs = day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch)
+    found: Pairs = day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, _numbers)
     return found
 
 
@@ -646,11 +667,33 @@ def posts(day: DayView) -> Posts:
         first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
         return Posts(b[first], p[first], r[first], roles)
 
-    found: Posts = day.memo("posts", compute, frozenset({"HOLDS_POST"}))
+    found: Posts = day.memo("posts", compute, frozenset({"HOLDS_POST"}), renumber=_numbers)
     return found
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _placed(value: Int32s, cuts: Int64s) -> Int32s:
+    """A per-node answer of node numbers renumbered (:meth:`~.columns.DayView.carried`)."""
+    out = spread(value, cuts, -1)
+    shift(out, cuts)
+    return out
+
+
+def _masks(value: Any, cuts: Int64s) -> Any:
+    """A node mask, or a tuple of them, renumbered: False for the nodes added."""
+    if isinstance(value, tuple):
+        return type(value)(*(spread(m, cuts, False) for m in value))
+    return spread(value, cuts, False)
+
+
+def _numbers(value: Any, cuts: Int64s) -> Any:
+    """A tuple of node-number arrays (pairs, anchors, posts) renumbered; its other fields
+    (codes, texts, flags) as they were. The numbering is monotone: sorted stays sorted."""
+    numbers = {"a", "b", "node", "place", "body", "person"}
+    fields = zip(value._fields, value, strict=True)
+    return type(value)(*(renumbered(v, cuts) if f in numbers else v for f, v in fields))
+
+
 def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:
     """Give each ``src`` without a value in ``out`` the value of its first ``dst`` (in
     number order, so id order) that has one."""
@@ -711,7 +754,7 @@ def grouped_buildings(day: DayView) -> Bools:
         out[up[np.isin(unit, units)]] = True
         return out
 
-    found: Bools = day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"})
+    found: Bools = day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=_masks)
     return found
 
 

@@ -18,6 +18,9 @@ LEVEL_KINDS = {
     "township": "Township",
     "city": "City",
 }
+#: the kinds whose nodes the answers kept on a day place by kind, not through links (a place is
+#: its own anchor and chain, a building its own building): a write adding one carries no day view
+SELF_PLACED_KINDS = frozenset({*LEVEL_KINDS.values(), "Building"})
 #: the posts that make up a branch committee (支委会)
 BRANCH_COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .appointments import per_node
-from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct, spread
 from .derived import (
     Pairs,
     building_compounds,
@@ -580,6 +580,7 @@ def _branch_covered(day: DayView) -> Bools:
         "branch_covered",
         lambda: day.columns.mask(day.links("COVERS", "PartyBranch")[1]),
         frozenset({"COVERS"}),
+        renumber=lambda value, cuts: spread(value, cuts, False),
     )
     return found
 

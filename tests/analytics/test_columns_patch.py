@@ -221,6 +221,48 @@ def test_a_membership_written_patches_the_members_as_a_rebuild_finds_them(
     assert before["members"] != after["members"]  # the write is seen at all
 
 
+#: writes adding nodes (so renumbering every node after them) of kinds placed through their
+#: links: the day views are carried renumbered, then patched
+_ADDITIONS = (
+    # a branch for the compound P1 finds without one (the console's what-if draft)
+    WriteBatch(
+        nodes=[node("PartyBranch", "pb0", name="新支部")],
+        links=[link("COVERS", "pb0", "c2"), link("MEMBER_OF", "p4", "pb0", status="full")],
+    ),
+    # a person who lives in a unit and is a full member of a branch
+    WriteBatch(
+        nodes=[node("Person", "a0")],
+        links=[
+            link("RESIDES_IN", "a0", "u1"),
+            link("MEMBER_OF", "a0", "pb1", status="full", category="in_service"),
+        ],
+    ),
+    # a meeting a branch held, and an appeal about a compound
+    WriteBatch(
+        nodes=[
+            node("Meeting", "m0", meeting_type="branch_committee", date=dt.date(2021, 4, 9)),
+            node(
+                "Appeal",
+                "a00",
+                channel="hotline",
+                appeal_type="complaint",
+                topic="停车管理",
+                received=dt.date(2021, 5, 20),
+            ),
+        ],
+        links=[link("HELD_BY", "m0", "pb1"), link("ABOUT", "a00", "c1")],
+    ),
+)
+
+
+@pytest.mark.parametrize("batch", _ADDITIONS)
+def test_nodes_added_carry_the_day_views_renumbered_as_a_rebuild_finds_them(
+    batch: WriteBatch,
+) -> None:
+    before, after = _carried_as_found_again([batch, *_MEMBERSHIPS[:1]], [True, False])
+    assert before["findings"] != after["findings"]  # the write is seen at all
+
+
 def _carried_as_found_again(
     batches: list[WriteBatch], read_between: list[bool]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
