@@ -428,9 +428,9 @@ def rows_holding(ordered: Int32s, nodes: Int32s) -> NDArray[np.intp]:
     return ranges(np.searchsorted(ordered, nodes, "left"), np.searchsorted(ordered, nodes, "right"))
 
 
+Int64s: TypeAlias = NDArray[np.int64]
 #: how a kept answer goes into the numbering of an index with nodes added: (the answer, the
 #: old numbers before which the nodes were added, sorted) -> the answer in the new numbering
-Int64s: TypeAlias = NDArray[np.int64]
 Renumber: TypeAlias = Callable[[Any, Int64s], Any]
 #: the renumberings waiting for an answer carried (the cuts of each write, in order)
 _Pending: TypeAlias = "tuple[Int64s, ...]"
@@ -493,8 +493,8 @@ class DayView:
         self._memo: dict[Hashable, Any] = {}
         #: per answer declared with ``reads``: the link kinds and node columns it read
         self._reads: dict[Hashable, frozenset[str]] = {}
-        #: answers of an earlier index, each with what it read, what changed since and, when
-        #: nodes were added since, how to renumber it (old number -> new, the new size)
+        #: answers of an earlier index, each with what it read, what changed since and the
+        #: cuts (:func:`cuts_of`) of each write that added nodes since, to renumber it by
         self._stale: dict[Hashable, tuple[Any, frozenset[str], Delta, _Pending]] = {}
         #: per answer that can go into a renumbered index, how
         self._renumber: dict[Hashable, Renumber] = {}
