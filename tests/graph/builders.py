@@ -245,3 +245,18 @@ def snapshot(store: GraphStore, run: Run) -> Snapshot:
         assert not page.has_next
         nodes.extend(page.items)
     return (node_rows(nodes), [link_row(lk) for lk in run(store.list_links())], counts)
+
+
+async def plan_operators(store: GraphStore, text: str, params: Mapping[str, Any]) -> list[str]:
+    """The operators of the plan Neo4j makes for ``text`` (EXPLAIN: nothing runs), through the
+    Neo4j adapter's driver."""
+    driver = store._driver  # type: ignore[attr-defined]  # the Neo4j adapter's driver
+    async with driver.session() as s:
+        summary = await (await s.run("EXPLAIN " + text, dict(params))).consume()
+    out: list[str] = []
+    todo = [summary.plan]
+    while todo:
+        op = todo.pop()
+        out.append(op["operatorType"].split("@")[0])
+        todo.extend(op.get("children", []))
+    return out

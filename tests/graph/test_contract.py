@@ -48,6 +48,7 @@ from builders import (
     paging_compounds,
     plain_counts,
     plain_projection,
+    plan_operators,
     snapshot,
 )
 
@@ -1659,23 +1660,15 @@ def test_neo4j_upserts_seek_the_id_indexes_without_an_eager(
     batch (an Eager did, with ``SET n = row.props``), the link ends are index seeks too."""
     from govgraph.graph import cypher
 
-    async def plan(text: str) -> list[str]:
-        driver = neo4j_store._driver  # type: ignore[attr-defined]  # the Neo4j adapter's driver
-        async with driver.session() as s:
-            summary = await (await s.run("EXPLAIN " + text, rows=[], pairs=[])).consume()
-        out: list[str] = []
-        todo = [summary.plan]
-        while todo:
-            op = todo.pop()
-            out.append(op["operatorType"].split("@")[0])
-            todo.extend(op.get("children", []))
-        return out
+    def plan(text: str) -> list[str]:
+        ops: list[str] = run(plan_operators(neo4j_store, text, {"rows": [], "pairs": []}))
+        return ops
 
     for text in (cypher.upsert_nodes("Compound"), cypher.upsert_nodes("Person")):
-        ops = run(plan(text))
+        ops = plan(text)
         assert "Eager" not in ops and "NodeUniqueIndexSeek(Locking)" in ops, ops
     for kind in ("HOLDS_POST", "PART_OF"):
-        ops = run(plan(cypher.upsert_links(kind)))
+        ops = plan(cypher.upsert_links(kind))
         assert "Eager" not in ops, ops
         assert ops.count("NodeUniqueIndexSeek(Locking)") == 2, ops
         assert "DirectedRelationshipUniqueIndexSeek(Locking)" in ops, ops

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from builders import Run, city_graph, paging_compounds
+from builders import Run, city_graph, paging_compounds, plan_operators
 
 from govgraph.graph import cypher
 from govgraph.graph.model import link, node
@@ -181,18 +181,7 @@ def test_neo4j_the_no_branch_page_and_count_scan_the_label_once(
     assert page.total == 0
     ((text, params),) = sent
 
-    async def plan() -> list[str]:
-        async with neo4j_store._driver.session() as s:
-            summary = await (await s.run("EXPLAIN " + text, params)).consume()
-        out: list[str] = []
-        todo = [summary.plan]
-        while todo:
-            op = todo.pop()
-            out.append(op["operatorType"].split("@")[0])
-            todo.extend(op.get("children", []))
-        return out
-
-    ops = run(plan())
+    ops = run(plan_operators(neo4j_store, text, params))
     assert ops.count("NodeByLabelScan") == 1, ops
     if DAYS[day] is None:
         assert not any(op.startswith("Expand") for op in ops), ops
