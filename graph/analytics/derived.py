@@ -596,7 +596,9 @@ def memberships(day: DayView) -> Memberships:
         fresh = of(people)
         return Memberships(*(_rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
-    found: Memberships = day.memo("memberships", lambda: of(None), _MEMBER_OF, patch, _masks)
+    found: Memberships = day.memo(
+        "memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks
+    )
     return found
 
 
@@ -679,7 +681,7 @@ def _placed(value: Int32s, cuts: Int64s) -> Int32s:
     return out
 
 
-def _masks(value: Any, cuts: Int64s) -> Any:
+def renumbered_masks(value: Any, cuts: Int64s) -> Any:
     """A node mask, or a tuple of them, renumbered: False for the nodes added."""
     if isinstance(value, tuple):
         return type(value)(*(spread(m, cuts, False) for m in value))
@@ -754,7 +756,9 @@ def grouped_buildings(day: DayView) -> Bools:
         out[up[np.isin(unit, units)]] = True
         return out
 
-    found: Bools = day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=_masks)
+    found: Bools = day.memo(
+        "grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks
+    )
     return found
 
 

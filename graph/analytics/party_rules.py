@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .appointments import per_node
-from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct, spread
+from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
     building_compounds,
@@ -28,6 +28,7 @@ from .derived import (
     place,
     posts,
     registered,
+    renumbered_masks,
     residents,
 )
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
@@ -580,7 +581,7 @@ def _branch_covered(day: DayView) -> Bools:
         "branch_covered",
         lambda: day.columns.mask(day.links("COVERS", "PartyBranch")[1]),
         frozenset({"COVERS"}),
-        renumber=lambda value, cuts: spread(value, cuts, False),
+        renumber=renumbered_masks,
     )
     return found
 
