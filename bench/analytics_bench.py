@@ -28,7 +28,10 @@ run:
   ties run for the compound the write touched (what the department's screen does after an
   edit). Then every rule on the whole graph once more (``rules, whole graph, after the
   writes``: the answers the writes changed found again), and the scoped findings are checked
-  against it, restricted to the compound.
+  against it, restricted to the compound;
+* ``node added`` / ``node deleted``: the same after a write adding a resident of the compound
+  who joins its branch (a node and two links), then one deleting that resident, in turn
+  (``--node-writes`` times each): node numbers follow the ids, so both renumber the index.
 
 Memory: peak RSS of this process (sampled every 50 ms) and of the Neo4j JVM.
 
@@ -79,7 +82,7 @@ from govgraph.graph.analytics import (
 from govgraph.graph.analytics.columns import Columns, DayView, columns_for
 from govgraph.graph.analytics.derived import under
 from govgraph.graph.embedded import EmbeddedStore
-from govgraph.graph.model import Link, Node, link
+from govgraph.graph.model import Link, Node, link, node
 from govgraph.graph.neo4j_store import Neo4jStore
 from govgraph.graph.port import GraphStore, WriteBatch
 from govgraph.loaders.importer import import_files
@@ -190,43 +193,54 @@ async def _load_direct(store: GraphStore, files: list[Path]) -> int:
     return len(nodes) + len(links)
 
 
-async def _repeat_writes(
+async def _timed_writes(
     t: Timer,
     name: str,
     cache: AnalyticsCache,
-    new_link: Link,
+    batches: list[tuple[str, WriteBatch]],
     after_write: Callable[[WriteBatch], Awaitable[int]],
-    *,
-    writes: int,
 ) -> None:
-    """The write step again ``writes`` times, the link removed and written back in turn; the
-    median's wall, CPU and GC seconds go in the table."""
-    again: list[tuple[float, float, float]] = []  # wall, CPU, GC seconds per write
-    for i in range(writes):
-        batch = WriteBatch(delete_links=[new_link.id]) if i % 2 == 0 else None
+    """Each (step, batch) written and followed by ``after_write``; per step, the median's
+    wall, CPU and GC seconds go in the table (one figure can land on a full collection of the
+    garbage collector)."""
+    timed: dict[str, list[tuple[float, float, float]]] = {}  # wall, CPU, GC seconds per write
+    for step, batch in batches:
         collected = GC_CLOCK.seconds
         start, cpu = time.perf_counter(), time.process_time()
-        await after_write(batch or WriteBatch(links=[new_link]))
-        again.append(
+        await after_write(batch)
+        timed.setdefault(step, []).append(
             (
                 time.perf_counter() - start,
                 time.process_time() - cpu,
                 GC_CLOCK.seconds - collected,
             )
         )
-    if again:
+    for step, again in timed.items():
         again.sort()
         wall, cpu, collected = again[len(again) // 2]
-        step = f"after 1 write, median of {len(again)}"
-        t.rows.append((step, wall, f"{cpu:.2f}"))
-        t.gc[step] = collected
+        row = f"{step}, median of {len(again)}"
+        t.rows.append((row, wall, f"{cpu:.2f}"))
+        t.gc[row] = collected
         print(
-            f"  {name:<9} after 1 write x{len(again)}: median {wall:.2f} s (cpu {cpu:.2f}, "
+            f"  {name:<9} {step} x{len(again)}: median {wall:.2f} s (cpu {cpu:.2f}, "
             f"gc {collected:.2f}), max {again[-1][0]:.2f} s, min {again[0][0]:.2f} s; "
             f"gc per write {[round(a[2], 2) for a in again]}; load {os.getloadavg()[0]:.1f}; "
             f"cache {cache.stats}",
             flush=True,
         )
+
+
+def _node_writes(
+    person: str, branch: str, compound: str, times: int
+) -> list[tuple[str, WriteBatch]]:
+    """A resident who joins the compound's branch, added and deleted in turn ``times`` times
+    each (a write that adds nodes, one that deletes them: the index is renumbered)."""
+    newcomer = node("Person", f"{person}-bench", name="测试居民")
+    home = link("RESIDES_IN", newcomer.id, compound, since=dt.date(2021, 1, 1))
+    joined = link("MEMBER_OF", newcomer.id, branch, status="full", since=dt.date(2021, 1, 1))
+    added = WriteBatch(nodes=[newcomer], links=[home, joined])
+    deleted = WriteBatch(delete_nodes=[newcomer.id])
+    return [b for _ in range(times) for b in (("node added", added), ("node deleted", deleted))]
 
 
 async def _load(
@@ -354,9 +368,10 @@ async def measure(
             lambda: after_write(WriteBatch(links=[new_link])),
             lambda n: f"{n} findings for {compound}; cache {cache.stats}",
         )
-        # the same again, the link removed and written back in turn: one figure can land on a
-        # full collection of the garbage collector (see the GC seconds)
-        await _repeat_writes(t, name, cache, new_link, after_write, writes=args.writes)
+        # the same again, the link removed and written back in turn
+        again = [WriteBatch(delete_links=[new_link.id]), WriteBatch(links=[new_link])]
+        link_writes = [("after 1 write", again[i % 2]) for i in range(args.writes)]
+        await _timed_writes(t, name, cache, link_writes, after_write)
         if args.writes % 2 == 0:  # written back last: leave the data set as loaded
             await store.apply(WriteBatch(delete_links=[new_link.id]))
         # the whole graph after the writes: what the day's answers (homes, posts, members,
@@ -381,6 +396,10 @@ async def measure(
         print(f"  {name:<9} scoped findings == whole-graph findings under {compound}: {same}")
         if not same:
             raise SystemExit("scoped findings differ from the whole graph's")
+        # last: a deleted node drops the answers kept on the days (the steps above would
+        # measure their recomputation); the newcomer is deleted last, the data set as loaded
+        nodes = _node_writes(person, branch, compound, args.node_writes)
+        await _timed_writes(t, name, cache, nodes, after_write)
     t.rows.append(("GC seconds, whole run", GC_CLOCK.seconds, "-"))
     t.rows.append(("peak RSS Python", mem.peak_self / 1024, "MiB"))
     if jvm_pid is not None:
@@ -499,6 +518,12 @@ def main() -> None:
     )
     p.add_argument("--broker-k", type=int, default=200, help="betweenness sample size")
     p.add_argument("--writes", type=int, default=5, help="writes timed after the first one")
+    p.add_argument(
+        "--node-writes",
+        type=int,
+        default=3,
+        help="a person added and deleted in turn this many times each, timed like the writes",
+    )
     p.add_argument(
         "--freeze",
         action="store_true",

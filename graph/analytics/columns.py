@@ -369,12 +369,12 @@ class Columns:
 
     def carry_days(self, old: Columns, delta: Delta, remap: Int64s | None = None) -> None:
         """Take over the day views of ``old``, the index this one was patched from by a write
-        that changed ``delta`` (and, with ``remap``, added nodes): what the write cannot have
-        changed is kept, the rest is patched or computed again when asked
-        (:meth:`DayView.memo`)."""
-        cuts = None if remap is None else cuts_of(remap, self.size)
+        that changed ``delta`` (and, with ``remap``, old number -> new or -1, added or deleted
+        nodes): what the write cannot have changed is kept, the rest is patched or computed
+        again when asked (:meth:`DayView.memo`)."""
+        renumbering = None if remap is None else Renumbering(remap, self.size)
         for key, view in old._days.items():
-            self._days[key] = view.carried(self, delta, cuts)
+            self._days[key] = view.carried(self, delta, renumbering)
 
     def nbytes(self) -> dict[str, int]:
         """The bytes of the arrays, by part (the day views not counted)."""
@@ -391,9 +391,9 @@ class Columns:
 
 
 class Delta(NamedTuple):
-    """What a write changed in an index whose numbering it kept: the names of the link kinds
-    it wrote or deleted a link of and of the node columns (``Kind.prop``) it rewrote, and the
-    links it wrote or deleted as (link kind, source, target).
+    """What a write changed: the names of the link kinds it wrote or deleted a link of and of
+    the node columns (``Kind.prop``) it rewrote, and the links it wrote or deleted as (link
+    kind, source, target) in the numbering after it (an end it deleted: -1).
 
     >>> a = Delta(frozenset({"MEMBER_OF"}), (("MEMBER_OF", 3, 7),))
     >>> sorted((a | Delta(frozenset({"Person.employer"}), ())).names)
@@ -408,13 +408,14 @@ class Delta(NamedTuple):
             return NotImplemented
         return Delta(self.names | other.names, self.links + other.links)
 
-    def renumbered(self, cuts: Int64s | None) -> Delta:
-        """The delta in the numbering after nodes were added before the old numbers ``cuts``."""
-        if cuts is None or not self.links:
+    def renumbered(self, renumbering: Renumbering | None) -> Delta:
+        """The delta in the numbering after nodes were added or deleted (a deleted end -1)."""
+        if renumbering is None or not self.links:
             return self
-        ends = renumbered(np.array([(s, t) for _, s, t in self.links], np.int64), cuts).tolist()
+        ends = np.array([(s, t) for _, s, t in self.links], np.int64)
         kinds = (k for k, _, _ in self.links)
-        return Delta(self.names, tuple((k, s, t) for k, (s, t) in zip(kinds, ends, strict=True)))
+        moved = renumbering.numbers(ends).tolist()
+        return Delta(self.names, tuple((k, s, t) for k, (s, t) in zip(kinds, moved, strict=True)))
 
 
 def ranges(lo: NDArray[np.intp], hi: NDArray[np.intp]) -> NDArray[np.intp]:
@@ -429,47 +430,71 @@ def rows_holding(ordered: Int32s, nodes: Int32s) -> NDArray[np.intp]:
 
 
 Int64s: TypeAlias = NDArray[np.int64]
-#: how a kept answer goes into the numbering of an index with nodes added: (the answer, the
-#: old numbers before which the nodes were added, sorted) -> the answer in the new numbering
-Renumber: TypeAlias = Callable[[Any, Int64s], Any]
-#: the renumberings waiting for an answer carried (the cuts of each write, in order)
-_Pending: TypeAlias = "tuple[Int64s, ...]"
 
 
-def cuts_of(remap: Int64s, size: int) -> Int64s:
-    """The old numbers before which nodes were added (sorted; one per node added), from
-    ``remap`` (old number -> new, none deleted) and the new number of nodes."""
-    added = np.ones(size, np.bool_)
-    added[remap] = False
-    at = np.flatnonzero(added)
-    out: Int64s = at - np.arange(len(at))
-    return out
+class Renumbering:
+    """How the node numbers of an index move when a write adds or deletes nodes (numbers follow
+    the ids): each kept node moves down by the nodes deleted before it and up by the nodes
+    added before it.
+
+    >>> r = Renumbering(np.array([0, -1, 1, 3]), 5)  # old 1 deleted; new 2 and 4 added
+    >>> r.numbers(np.array([3, 1, 0, -1], np.int32)).tolist()
+    [3, -1, 0, -1]
+    >>> r.rows(np.array([10, 11, 12, 13]), 0).tolist()
+    [10, 12, 0, 13, 0]
+    """
+
+    def __init__(self, remap: Int64s, size: int) -> None:
+        #: the old numbers deleted, sorted
+        self.deleted: Int64s = np.flatnonzero(remap < 0)
+        added = np.ones(size, np.bool_)
+        added[remap[remap >= 0]] = False
+        at = np.flatnonzero(added)
+        #: per node added, how many kept nodes come before it (sorted)
+        self.cuts: Int64s = at - np.arange(len(at))
+
+    def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
+        """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
+        gone, ``blank`` rows for the nodes added."""
+        out: NDArray[Any] = values
+        if len(self.deleted):
+            out = np.delete(out, self.deleted, axis=0)
+        if len(self.cuts) or out is values:  # a copy either way: the answer is never shared
+            out = np.insert(out, self.cuts, blank, axis=0)
+        return out
+
+    def numbers(self, numbers: NDArray[Any]) -> NDArray[Any]:
+        """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
+        -1."""
+        out = numbers.copy()
+        deleted, cuts = self.deleted, self.cuts
+        if len(deleted) > 8:
+            gone = np.isin(out, deleted)
+            out -= np.searchsorted(deleted, out).astype(out.dtype)
+            out[gone] = -1
+        elif len(deleted):
+            # a comparison per node deleted (a write deletes few), the highest first: a number
+            # moved down by one is still above every lower one it was above
+            gone = out == deleted[0]
+            for d in deleted[1:].tolist():
+                gone |= out == d
+            for d in deleted[::-1].tolist():
+                out -= out > d
+            out[gone] = -1
+        if len(cuts) > 8:
+            out += np.searchsorted(cuts, out, "right").astype(out.dtype)
+            return out
+        # the same for the nodes added: a number moved up by one is still at or above every
+        # lower cut it was at or above
+        for c in cuts[::-1].tolist():
+            out += out >= c
+        return out
 
 
-def spread(values: NDArray[Any], cuts: Int64s, blank: Any) -> NDArray[Any]:
-    """A per-node answer (a row per node) in the new numbering: ``blank`` rows for the nodes
-    added, the old rows around them (one copy)."""
-    out: NDArray[Any] = np.insert(values, cuts, blank, axis=0)
-    return out
-
-
-def renumbered(numbers: NDArray[Any], cuts: Int64s) -> NDArray[Any]:
-    """Node numbers (-1: none) in the new numbering, of the same type: each moves up by the
-    nodes added before it."""
-    out = numbers.copy()
-    shift(out, cuts)
-    return out
-
-
-def shift(numbers: NDArray[Any], cuts: Int64s) -> None:
-    """:func:`renumbered` in place."""
-    if len(cuts) > 8:
-        numbers += np.searchsorted(cuts, numbers, "right").astype(numbers.dtype)
-        return
-    # a comparison per node added (a write adds few), the highest first: a number moved up by
-    # one is still at or above every lower cut it was at or above
-    for c in sorted(cuts.tolist(), reverse=True):
-        numbers += numbers >= c
+#: how a kept answer goes into the numbering of an index with nodes added or deleted
+Renumber: TypeAlias = Callable[[Any, Renumbering], Any]
+#: the renumberings waiting for an answer carried (one per write, in order)
+_Pending: TypeAlias = "tuple[Renumbering, ...]"
 
 
 #: how a kept answer is brought up to date after a write: (the answer before it, what the
@@ -494,26 +519,30 @@ class DayView:
         #: per answer declared with ``reads``: the link kinds and node columns it read
         self._reads: dict[Hashable, frozenset[str]] = {}
         #: answers of an earlier index, each with what it read, what changed since and the
-        #: cuts (:func:`cuts_of`) of each write that added nodes since, to renumber it by
+        #: renumbering of each write that added or deleted nodes since
         self._stale: dict[Hashable, tuple[Any, frozenset[str], Delta, _Pending]] = {}
         #: per answer that can go into a renumbered index, how
         self._renumber: dict[Hashable, Renumber] = {}
 
-    def carried(self, columns: Columns, delta: Delta, cuts: Int64s | None = None) -> DayView:
-        """This view for ``columns``, the index one write (``delta``) later; ``cuts``
-        (:func:`cuts_of`) when the write added nodes: the answers declared with a
-        ``renumber`` are carried, renumbered when first asked; the others dropped."""
+    def carried(
+        self, columns: Columns, delta: Delta, renumbering: Renumbering | None = None
+    ) -> DayView:
+        """This view for ``columns``, the index one write (``delta``) later; ``renumbering``
+        when the write added or deleted nodes: the answers declared with a ``renumber`` are
+        carried, renumbered when first asked; the others dropped."""
         out = DayView(columns, self.day)
         out._valid = {k: v for k, v in self._valid.items() if k[0] not in delta.names}
         out._renumber = dict(self._renumber)
-        more: _Pending = () if cuts is None else (cuts,)
+        more: _Pending = () if renumbering is None else (renumbering,)
+        same = renumbering is None
         for key, (value, reads, since, waiting) in self._stale.items():
-            if cuts is None or key in self._renumber:
-                out._stale[key] = (value, reads, since.renumbered(cuts) | delta, waiting + more)
+            if same or key in self._renumber:
+                moved = since.renumbered(renumbering)
+                out._stale[key] = (value, reads, moved | delta, waiting + more)
         for key, reads in self._reads.items():
-            if cuts is None and reads.isdisjoint(delta.names):
+            if same and reads.isdisjoint(delta.names):
                 out._memo[key], out._reads[key] = self._memo[key], reads
-            elif cuts is None or key in self._renumber:
+            elif same or key in self._renumber:
                 out._stale[key] = (self._memo[key], reads, delta, more)
         return out
 
@@ -574,8 +603,8 @@ class DayView:
         all of them (through the answers it reads too): after a write changing none of them,
         the next index's view keeps it. After one that did, ``patch`` (when given) brings it
         up to date from the answer before the write, else it is computed again. ``renumber``
-        carries it over a write that added nodes (:meth:`carried`); a ``key`` holding a node
-        number must have none (the number means another node after it)."""
+        carries it over a write that added or deleted nodes (:meth:`carried`); a ``key``
+        holding a node number must have none (the number means another node after it)."""
         if renumber is not None:
             self._renumber[key] = renumber
         if key in self._memo:
@@ -584,8 +613,8 @@ class DayView:
         found = None
         if stale is not None and stale[1] == reads:
             value, _, since, waiting = stale
-            for cuts in waiting:
-                value = self._renumber[key](value, cuts)
+            for renumbering in waiting:
+                value = self._renumber[key](value, renumbering)
             if reads is not None and reads.isdisjoint(since.names):
                 found = value  # renumbered only: the writes since left its inputs alone
             elif patch is not None:

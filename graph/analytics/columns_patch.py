@@ -105,7 +105,7 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
             return None
     gone = {n for n in changes.delete_nodes if n in upserts or _number(cols, n) >= 0}
     nodes = _Nodes(cols, {n: a for n, a in upserts.items() if n not in gone}, known, gone)
-    blocks, written = _links(cols, nodes, changes)
+    blocks, written, cut = _links(cols, nodes, changes)
     new = Columns(
         nodes.ids,
         kinds=nodes.kinds,
@@ -116,19 +116,24 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         same_nodes=cols,
     )
     if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
-        new.carry_days(cols, _delta(nodes, written))
-    elif nodes.added_only():  # renumbered: the answers that can be carried renumbered
-        new.carry_days(cols, _delta(nodes, written), nodes.remap)
+        new.carry_days(cols, _delta(nodes, written, cut))
+    elif nodes.carries():  # renumbered: the answers that can be carried renumbered
+        new.carry_days(cols, _delta(nodes, written, cut), nodes.remap)
     return new
 
 
-def _delta(nodes: _Nodes, written: Mapping[_BlockKey, Mapping[tuple[int, int, str], Any]]) -> Delta:
-    """What the write changed, for the day views (:class:`~.columns.Delta`)."""
-    names = {kind for kind, _, _ in written}
-    for kind in {str(a["kind"]) for a in nodes.upserts.values()}:
+def _delta(
+    nodes: _Nodes,
+    written: Mapping[_BlockKey, Mapping[tuple[int, int, str], Any]],
+    cut: Sequence[tuple[str, int, int]],
+) -> Delta:
+    """What the write changed, for the day views (:class:`~.columns.Delta`): ``cut`` the links
+    that went with the nodes it deleted."""
+    names = {kind for kind, _, _ in written} | {kind for kind, _, _ in cut}
+    for kind in {str(a["kind"]) for a in nodes.upserts.values()} | nodes.deleted_kinds():
         names.update(f"{kind}.{prop}" for prop in NODE_COLUMNS.get(kind, ()))
     rows = tuple((key[0], s, t) for key, found in written.items() for s, t, _ in found)
-    return Delta(frozenset(names), rows)
+    return Delta(frozenset(names), rows + tuple(cut))
 
 
 def _number(cols: Columns, node_id: str) -> int:
@@ -171,13 +176,19 @@ class _Nodes:
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
 
-    def added_only(self) -> bool:
-        """The write added nodes and deleted none, of kinds the index had, none placed by kind
-        (:data:`~.kinds.SELF_PLACED_KINDS`)."""
-        if self.remap is None or (self.remap < 0).any() or self.kinds != self.old.kinds:
+    def carries(self) -> bool:
+        """The day views can be carried renumbered: the write added nodes of kinds the index
+        had and deleted nodes, none of them placed by kind (:data:`~.kinds.SELF_PLACED_KINDS`:
+        a place or a building moves the answers of everything in it)."""
+        if self.remap is None or self.kinds != self.old.kinds:
             return False
-        added = np.unique(self.kind[self.old_of < 0]).tolist()
-        return not any(self.kinds[k] in SELF_PLACED_KINDS for k in added)
+        added = {self.kinds[k] for k in np.unique(self.kind[self.old_of < 0]).tolist()}
+        return (added | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
+
+    def deleted_kinds(self) -> set[str]:
+        if self.remap is None:
+            return set()
+        return {self.old.kinds[k] for k in np.unique(self.old.kind[self.remap < 0]).tolist()}
 
     @functools.cached_property
     def old_of(self) -> NDArray[np.int64]:
@@ -220,9 +231,7 @@ class _Nodes:
         written, added or deleted."""
         cols = self.old
         out: dict[tuple[str, str], Column] = {}
-        touched = {str(a["kind"]) for a in self.upserts.values()}
-        if self.remap is not None:
-            touched |= {cols.kinds[int(k)] for k in np.unique(cols.kind[self.remap < 0])}
+        touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds()
         for kind, props in NODE_COLUMNS.items():
             if kind not in touched:
                 out.update({(kind, p): cols.column(kind, p) for p in props})
@@ -271,10 +280,14 @@ def _merged(codes: Codes, values: Sequence[object]) -> tuple[Codes, NDArray[np.i
 
 
 # -- links ----------------------------------------------------------------------------------------
+_Written = dict[_BlockKey, dict[tuple[int, int, str], Attrs | None]]
+
+
 def _links(
     cols: Columns, nodes: _Nodes, changes: Changes
-) -> tuple[dict[_BlockKey, Block], dict[_BlockKey, dict[tuple[int, int, str], Attrs | None]]]:
-    """The blocks after the write, and the rows it wrote (None: deleted) per block."""
+) -> tuple[dict[_BlockKey, Block], _Written, list[tuple[str, int, int]]]:
+    """The blocks after the write, the rows it wrote (None: deleted) per block, and the links
+    that went with the nodes it deleted (link kind, source, target; a deleted end -1)."""
     number = nodes.written
     gone = set(changes.delete_nodes)
 
@@ -286,7 +299,7 @@ def _links(
                 found = old if nodes.remap is None else int(nodes.remap[old])
         return -1 if found is None else found
 
-    writes: dict[_BlockKey, dict[tuple[int, int, str], Attrs | None]] = defaultdict(dict)
+    writes: _Written = defaultdict(dict)
     for u, v, lid, attrs in changes.links:
         s, t = find(u), find(v)
         if s >= 0 and t >= 0:
@@ -296,18 +309,20 @@ def _links(
         if s >= 0 and t >= 0:
             writes[_key(nodes, parse_link_id(lid)[1], s, t)][s, t, parse_link_id(lid)[3]] = None
     out: dict[_BlockKey, Block] = {}
+    cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
     for key in sorted({*(_block_key(b) for b in cols.all_blocks()), *writes}):
         found = cols.blocks(*key)
         block = found[0] if found else _empty(cols, key)
         if nodes.remap is not None:
-            block = _renumbered(block, nodes.remap)
+            block, ends = _renumbered(block, nodes.remap)
+            cut.extend((key[0], s, t) for s, t in ends)
         block = _recoded(block, dictionaries.get(key[0], {}))
         if key in writes:
             block = _written(block, writes[key], dictionaries.get(key[0], {}))
         if len(block):
             out[key] = block
-    return out, writes
+    return out, writes, cut
 
 
 def _key(nodes: _Nodes, kind: str, s: int, t: int) -> _BlockKey:
@@ -370,14 +385,15 @@ def _with(block: Block, **fields: Any) -> Block:
     return Block(**{**block._asdict(), **fields})
 
 
-def _renumbered(block: Block, remap: NDArray[np.int64]) -> Block:
+def _renumbered(block: Block, remap: NDArray[np.int64]) -> tuple[Block, list[tuple[int, int]]]:
     """The block in the new numbering (order kept: the numbering is monotone), without the
-    links of deleted nodes."""
-    src, dst = remap[block.src], remap[block.dst]
+    links of deleted nodes; and those links' ends (-1: deleted)."""
+    src, dst = remap[block.src].astype(np.int32), remap[block.dst].astype(np.int32)
     keep = (src >= 0) & (dst >= 0)
     if keep.all():
-        return _with(block, src=src.astype(np.int32), dst=dst.astype(np.int32))
-    return _rows(_with(block, src=src.astype(np.int32), dst=dst.astype(np.int32)), keep)
+        return _with(block, src=src, dst=dst), []
+    lost = list(zip(src[~keep].tolist(), dst[~keep].tolist(), strict=True))
+    return _rows(_with(block, src=src, dst=dst), keep), lost
 
 
 def _rows(block: Block, keep: NDArray[np.bool_]) -> Block:

@@ -38,13 +38,10 @@ from .columns import (
     DayView,
     Delta,
     Int32s,
-    Int64s,
+    Renumbering,
     distinct,
     ranges,
-    renumbered,
     rows_holding,
-    shift,
-    spread,
 )
 from .kinds import ANCHORS, LEVEL_KINDS, LEVELS
 
@@ -637,8 +634,8 @@ def members(day: DayView) -> Pairs:
 
 
 def _sources(delta: Delta, kind: str) -> Int32s:
-    """The sources of the ``kind`` links a write touched, sorted."""
-    return np.unique(np.array([s for k, s, _ in delta.links if k == kind], np.int32))
+    """The sources of the ``kind`` links a write touched, sorted (not those it deleted)."""
+    return np.unique(np.array([s for k, s, _ in delta.links if k == kind and s >= 0], np.int32))
 
 
 def posts(day: DayView) -> Posts:
@@ -674,26 +671,35 @@ def posts(day: DayView) -> Posts:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _placed(value: Int32s, cuts: Int64s) -> Int32s:
+def _placed(value: Int32s, renumbering: Renumbering) -> Int32s:
     """A per-node answer of node numbers renumbered (:meth:`~.columns.DayView.carried`)."""
-    out = spread(value, cuts, -1)
-    shift(out, cuts)
+    out: Int32s = renumbering.numbers(renumbering.rows(value, -1))
     return out
 
 
-def renumbered_masks(value: Any, cuts: Int64s) -> Any:
+def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
     """A node mask, or a tuple of them, renumbered: False for the nodes added."""
     if isinstance(value, tuple):
-        return type(value)(*(spread(m, cuts, False) for m in value))
-    return spread(value, cuts, False)
+        return type(value)(*(renumbering.rows(m, False) for m in value))
+    return renumbering.rows(value, False)
 
 
-def _numbers(value: Any, cuts: Int64s) -> Any:
-    """A tuple of node-number arrays (pairs, anchors, posts) renumbered; its other fields
-    (codes, texts, flags) as they were. The numbering is monotone: sorted stays sorted."""
+def _numbers(value: Any, renumbering: Renumbering) -> Any:
+    """A tuple of parallel arrays holding node numbers (pairs, anchors, posts) renumbered, the
+    entries of deleted nodes left out; its other fields (codes, texts, flags) as they were. The
+    numbering is monotone: sorted stays sorted."""
     numbers = {"a", "b", "node", "place", "body", "person"}
-    fields = zip(value._fields, value, strict=True)
-    return type(value)(*(renumbered(v, cuts) if f in numbers else v for f, v in fields))
+    fields = dict(zip(value._fields, value, strict=True))
+    gone: Bools | None = None
+    for f in numbers & fields.keys():
+        old = fields[f]
+        fields[f] = renumbering.numbers(old)
+        if len(renumbering.deleted):
+            lost = (fields[f] < 0) & (old >= 0)
+            gone = lost if gone is None else gone | lost
+    if gone is not None and gone.any():
+        fields = {f: v[~gone] if isinstance(v, np.ndarray) else v for f, v in fields.items()}
+    return type(value)(**fields)
 
 
 def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:

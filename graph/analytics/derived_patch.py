@@ -53,7 +53,7 @@ def moved(day: DayView, delta: Delta) -> Int32s | None:
         node
         for link, source, target in delta.links
         for node, direction in ((source, "out"), (target, "in"))
-        if (link, direction) in ANCHORS.get(cols.kind_of(node), ())
+        if node >= 0 and (link, direction) in ANCHORS.get(cols.kind_of(node), ())
     }
     found = set(start)
     frontier = np.array(sorted(start), np.int32)
@@ -165,7 +165,8 @@ def chains_kept(day: DayView, delta: Delta) -> bool:
     (:func:`~.derived.place_chains`) are as they were."""
     kind = day.columns.kind_of
     return not any(
-        link == "PART_OF" and kind(source) in _PLACE_KINDS for link, source, _ in delta.links
+        link == "PART_OF" and source >= 0 and kind(source) in _PLACE_KINDS
+        for link, source, _ in delta.links
     )
 
 

@@ -263,6 +263,29 @@ def test_nodes_added_carry_the_day_views_renumbered_as_a_rebuild_finds_them(
     assert before["findings"] != after["findings"]  # the write is seen at all
 
 
+#: writes deleting nodes (so renumbering every node after them) of kinds placed through their
+#: links, with the links that go with them: the day views are carried renumbered, the deleted
+#: nodes' entries left out, then patched for the links cut
+_DELETIONS = (
+    "p1",  # the branch secretary: a home, a flat owned, memberships, a post, a registration
+    "pb1",  # the branch: its members, posts, meetings, group and the compound it covers
+    "pg1",  # the Party group of building 1
+    "u1",  # a unit p1 lives in and owns
+    "oc1",  # the owners' committee and its posts
+    "jm1",  # a meeting the branch held
+)
+
+
+@pytest.mark.parametrize("deleted", _DELETIONS)
+def test_nodes_deleted_carry_the_day_views_renumbered_as_a_rebuild_finds_them(
+    deleted: str,
+) -> None:
+    joined = WriteBatch(links=[link("MEMBER_OF", "p3", "pcom", status="full")])
+    batches = [WriteBatch(delete_nodes=[deleted]), joined]
+    before, after = _carried_as_found_again(batches, [True, False])
+    assert before != after  # the write is seen at all
+
+
 def _carried_as_found_again(
     batches: list[WriteBatch], read_between: list[bool]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
