@@ -56,7 +56,8 @@ _BRANCH_KINDS = ("PartyBranch", "PartyGroup")
 _PART_OF = frozenset({"PART_OF"})
 #: the link kinds the anchors are found through: every answer about where a node sits
 PLACE_READS = frozenset(link for ways in ANCHORS.values() for link, _ in ways) | _PART_OF
-_HOMES = _PART_OF | {"RESIDES_IN"}
+_RESIDES_IN = frozenset({"RESIDES_IN"})
+_HOMES = _PART_OF | _RESIDES_IN
 _MEMBER_OF = frozenset({"MEMBER_OF"})
 
 
@@ -212,18 +213,12 @@ def building_of(day: DayView) -> Int32s:
 def homes(day: DayView) -> Pairs:
     """(person, compound) for every compound a person lives in (RESIDES_IN a unit, a building
     or the compound)."""
-
-    def compute() -> Pairs:
-        return _via(day, "RESIDES_IN", compound_of(day))
-
-    found: Pairs = day.memo("homes", compute, _HOMES, renumber=_numbers)
-    return found
+    return _homes(day, "homes", compound_of)
 
 
 def residents(day: DayView) -> Pairs:
     """(compound, person): :func:`homes` by compound."""
-    found: Pairs = day.memo("residents", lambda: homes(day).swapped(), _HOMES, renumber=_numbers)
-    return found
+    return _residents(day, "residents", homes)
 
 
 def registered(day: DayView) -> Pairs:
@@ -232,26 +227,48 @@ def registered(day: DayView) -> Pairs:
         "registered",
         lambda: Pairs.distinct(*day.links("REGISTERED_AT", "Person", "Compound")[::-1]),
         frozenset({"REGISTERED_AT"}),
-        renumber=_numbers,
+        renumber=renumbered_numbers,
     )
     return found
 
 
 def building_residents(day: DayView) -> Pairs:
     """(building, person): :func:`home_buildings` by building."""
-    found: Pairs = day.memo(
-        "building_residents", lambda: home_buildings(day).swapped(), _HOMES, renumber=_numbers
-    )
-    return found
+    return _residents(day, "building_residents", home_buildings)
 
 
 def home_buildings(day: DayView) -> Pairs:
     """(person, building) for every building a person lives in (or in one of its units)."""
+    return _homes(day, "home_buildings", building_of)
+
+
+def _homes(day: DayView, key: str, up: Callable[[DayView], Int32s]) -> Pairs:
+    """(person, up[place]) for every place a person RESIDES_IN; after a write that moved only
+    people, their pairs alone are found again."""
+
+    def patch(old: Pairs, delta: Delta) -> Pairs | None:
+        people = people_touched(delta, _RESIDES_IN, _HOMES)
+        if people is None:
+            return None
+        return _replaced_for(old, old.a, people, _via(day, "RESIDES_IN", up(day), people))
 
     def compute() -> Pairs:
-        return _via(day, "RESIDES_IN", building_of(day))
+        return _via(day, "RESIDES_IN", up(day))
 
-    found: Pairs = day.memo("home_buildings", compute, _HOMES, renumber=_numbers)
+    found: Pairs = day.memo(key, compute, _HOMES, patch, renumbered_numbers)
+    return found
+
+
+def _residents(day: DayView, key: str, homes_of: Callable[[DayView], Pairs]) -> Pairs:
+    """(place, person): ``homes_of(day)`` by place, patched as it is."""
+
+    def patch(old: Pairs, delta: Delta) -> Pairs | None:
+        people = people_touched(delta, _RESIDES_IN, _HOMES)
+        if people is None:
+            return None
+        return _replaced_for(old, old.b, people, homes_of(day).within(people).swapped())
+
+    found: Pairs = day.memo(key, lambda: homes_of(day).swapped(), _HOMES, patch, renumbered_numbers)
     return found
 
 
@@ -262,7 +279,7 @@ def linked(day: DayView, kind: str, source_kind: str, target_kind: str | None = 
         ("linked", kind, source_kind, target_kind),
         lambda: Pairs.distinct(*day.links(kind, source_kind, target_kind)),
         frozenset({kind}),
-        renumber=_numbers,
+        renumber=renumbered_numbers,
     )
     return found
 
@@ -278,7 +295,7 @@ def owned_compounds(day: DayView) -> Pairs:
         "owned_compounds",
         lambda: _via(day, "OWNS", compound_of(day)),
         _PART_OF | {"OWNS"},
-        renumber=_numbers,
+        renumber=renumbered_numbers,
     )
     return found
 
@@ -342,7 +359,7 @@ def _found_again(
     # changed none of them keeps ``old`` itself, not a copy of a province-sized array
     fresh = np.full((len(moved), *old.shape[1:]), blank, old.dtype)
     write(np.searchsorted(moved, node[rows]).astype(node.dtype), anchor[rows], fresh)
-    return _rewritten(old, moved, fresh)
+    return rewritten(old, moved, fresh)
 
 
 def relocated(day: DayView, delta: Delta) -> Int32s | None:
@@ -382,7 +399,9 @@ def under(day: DayView, scope: int) -> Bools:
     def patch(old: Bools, delta: Delta) -> Bools | None:
         return _found_again(day, delta, old, False, mark)
 
-    found: Bools = day.memo(("under", scope), compute, PLACE_READS, patch)
+    # keyed by the scope's id: a write adding or deleting nodes renumbers the scope too
+    key = ("under", day.columns.id(scope))
+    found: Bools = day.memo(key, compute, PLACE_READS, patch, renumbered_masks)
     return found
 
 
@@ -395,7 +414,8 @@ def _places_under(day: DayView, scope: int) -> Bools:
         places = np.concatenate([cols.of_kind(kind) for kind in _LEVEL_OF_KIND])
         return cols.mask(places[(_chains(day)[places] == scope).any(axis=1)])
 
-    found: Bools = day.memo(("places_under", scope), compute, _PART_OF)
+    key = ("places_under", day.columns.id(scope))
+    found: Bools = day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
     return found
 
 
@@ -453,7 +473,9 @@ def anchors(day: DayView) -> tuple[Int32s, Int32s]:
         found = derived_patch.anchors(day, old.node, old.place, moved)
         return None if found is None else _Anchors(*found, complete=True)
 
-    found: _Anchors = day.memo("anchors", lambda: _anchors(day), PLACE_READS, patch, _numbers)
+    found: _Anchors = day.memo(
+        "anchors", lambda: _anchors(day), PLACE_READS, patch, renumbered_numbers
+    )
     return found.node, found.place
 
 
@@ -588,10 +610,10 @@ def memberships(day: DayView) -> Memberships:
 
     def patch(old: Memberships, delta: Delta) -> Memberships:
         # only the people whose MEMBER_OF links the write touched are worked out again
-        people = _sources(delta, "MEMBER_OF")
+        people = _sources(delta, _MEMBER_OF)
         # a mask the write left alone stays the same array (no province-sized copy)
         fresh = of(people)
-        return Memberships(*(_rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
+        return Memberships(*(rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
     found: Memberships = day.memo(
         "memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks
@@ -599,7 +621,7 @@ def memberships(day: DayView) -> Memberships:
     return found
 
 
-def _rewritten(old: NDArray[Any], at: Int32s, values: NDArray[Any]) -> NDArray[Any]:
+def rewritten(old: NDArray[Any], at: Int32s, values: NDArray[Any]) -> NDArray[Any]:
     """``old`` with ``values`` at ``at``: ``old`` itself when they are already there."""
     if np.array_equal(old[at], values):
         return old
@@ -620,22 +642,36 @@ def members(day: DayView) -> Pairs:
         return Pairs.distinct(np.r_[org, groups.b[right]], np.r_[person, person[left]])
 
     def patch(old: Pairs, delta: Delta) -> Pairs | None:
-        if any(kind != "MEMBER_OF" for kind, _, _ in delta.links):
-            return None  # a group moved to another branch: every member of it may change
-        people = _sources(delta, "MEMBER_OF")
-        drop = np.isin(old.b, people)
-        fresh = of(people)
-        if np.array_equal(_keys(old.a[drop], old.b[drop]), fresh.keys()):
-            return old
-        return old.replaced(drop, fresh)
+        # a group moved to another branch (PART_OF): every member of it may change
+        people = people_touched(delta, _MEMBER_OF, _MEMBER_OF | _PART_OF)
+        return None if people is None else _replaced_for(old, old.b, people, of(people))
 
-    found: Pairs = day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, _numbers)
+    found: Pairs = day.memo(
+        "members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, renumbered_numbers
+    )
     return found
 
 
-def _sources(delta: Delta, kind: str) -> Int32s:
-    """The sources of the ``kind`` links a write touched, sorted (not those it deleted)."""
-    return np.unique(np.array([s for k, s, _ in delta.links if k == kind and s >= 0], np.int32))
+def people_touched(delta: Delta, kinds: frozenset[str], reads: frozenset[str]) -> Int32s | None:
+    """The people whose ``kinds`` links ``delta`` touched (:func:`_sources`), or None when it
+    touched a link of another kind in ``reads``: then more than their answers may change."""
+    if any(k not in kinds and k in reads for k, _, _ in delta.links):
+        return None
+    return _sources(delta, kinds)
+
+
+def _replaced_for(old: Pairs, held: Int32s, nodes: Int32s, fresh: Pairs) -> Pairs:
+    """``old`` with its pairs whose ``held`` side (``old.a`` or ``old.b``) is one of ``nodes``
+    replaced by ``fresh`` (their pairs found again): ``old`` itself when nothing changed."""
+    drop = np.isin(held, nodes)
+    if np.array_equal(_keys(old.a[drop], old.b[drop]), fresh.keys()):
+        return old
+    return old.replaced(drop, fresh)
+
+
+def _sources(delta: Delta, kinds: frozenset[str]) -> Int32s:
+    """The sources of the ``kinds`` links a write touched, sorted (not those it deleted)."""
+    return np.unique(np.array([s for k, s, _ in delta.links if k in kinds and s >= 0], np.int32))
 
 
 def posts(day: DayView) -> Posts:
@@ -666,7 +702,9 @@ def posts(day: DayView) -> Posts:
         first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
         return Posts(b[first], p[first], r[first], roles)
 
-    found: Posts = day.memo("posts", compute, frozenset({"HOLDS_POST"}), renumber=_numbers)
+    found: Posts = day.memo(
+        "posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers
+    )
     return found
 
 
@@ -684,11 +722,14 @@ def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
     return renumbering.rows(value, False)
 
 
-def _numbers(value: Any, renumbering: Renumbering) -> Any:
-    """A tuple of parallel arrays holding node numbers (pairs, anchors, posts) renumbered, the
-    entries of deleted nodes left out; its other fields (codes, texts, flags) as they were. The
-    numbering is monotone: sorted stays sorted."""
-    numbers = {"a", "b", "node", "place", "body", "person"}
+def renumbered_numbers(value: Any, renumbering: Renumbering) -> Any:
+    """A named tuple of parallel arrays holding node numbers (pairs, anchors, posts, meetings)
+    renumbered, the entries of deleted nodes left out; its other fields (codes, texts, flags) as
+    they were; or a plain tuple of lists of nodes. The numbering is monotone: sorted stays
+    sorted."""
+    if not hasattr(value, "_fields"):  # a plain tuple of lists of nodes
+        return tuple(n[n >= 0] for n in (renumbering.numbers(v) for v in value))
+    numbers = {"a", "b", "node", "place", "body", "person", "host"}
     fields = dict(zip(value._fields, value, strict=True))
     gone: Bools | None = None
     for f in numbers & fields.keys():
@@ -715,9 +756,10 @@ def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:
     out[s[first]] = v[first]
 
 
-def _via(day: DayView, link: str, up: Int32s) -> Pairs:
-    """(source, up[target]) of the ``link`` links from people, without the -1s."""
-    src, dst = day.links(link, source_kind="Person")
+def _via(day: DayView, link: str, up: Int32s, people: Int32s | None = None) -> Pairs:
+    """(source, up[target]) of the ``link`` links from people (``people``, sorted: theirs),
+    without the -1s."""
+    src, dst = day.links(link, source_kind="Person", sources=people)
     found = up[dst]
     keep = found >= 0
     return Pairs.distinct(src[keep], found[keep])

@@ -30,7 +30,7 @@ from .columns import (
     day_number,
     day_of,
 )
-from .derived import linked, posts
+from .derived import linked, posts, renumbered_numbers
 from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
 from .kinds import BRANCH_COMMITTEE_ROLES
 
@@ -61,7 +61,8 @@ def _meetings(day: DayView) -> _Meetings:
         return _Meetings(host[keep], kind[keep], types.values, date[keep])
 
     reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
-    found: _Meetings = day.memo(("G1/G3", "meetings"), compute, reads)
+    key = ("G1/G3", "meetings")
+    found: _Meetings = day.memo(key, compute, reads, renumber=renumbered_numbers)
     return found
 
 

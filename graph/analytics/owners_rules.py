@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .appointments import conflicts, cross_appointment, id_lists, represents
 from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
-from .derived import Posts, _join, memberships, owned_compounds, posts
+from .derived import Posts, _join, memberships, owned_compounds, posts, renumbered_numbers
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 
 RULES: list[Rule] = []
@@ -508,7 +508,8 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
         return lacking, compounds[advise[compounds]]
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
-    found: tuple[Int32s, Int32s] = day.memo(("O7", "compounds"), compute, reads)
+    key = ("O7", "compounds")
+    found: tuple[Int32s, Int32s] = day.memo(key, compute, reads, renumber=renumbered_numbers)
     return found
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .appointments import per_node
-from .columns import NO_DAY, Bools, Codes, DayView, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, Codes, DayView, Delta, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
     building_compounds,
@@ -25,11 +25,13 @@ from .derived import (
     linked,
     members,
     memberships,
+    people_touched,
     place,
     posts,
     registered,
     renumbered_masks,
     residents,
+    rewritten,
 )
 from .engine import Check, Finding, Rule, RuleContext, Severity, rule
 from .kinds import BRANCH_COMMITTEE_ROLES
@@ -522,17 +524,35 @@ def _unregistered(day: DayView) -> Bools:
     """Per node: a person living in a compound (:func:`~.derived.homes`) and REGISTERED_AT
     none of the compounds they live in (kept on the day: a membership leaves it)."""
 
+    def of(people: Int32s | None) -> tuple[Int32s, Bools]:
+        """The homes of ``people`` (sorted; None: everyone) as (person, registered there)."""
+        home = homes(day) if people is None else homes(day).within(people)
+        rp, rt = day.links("REGISTERED_AT", source_kind="Person", sources=people)
+        return home.a, np.isin(home.keys(), Pairs(rp, rt).keys())
+
     def compute() -> Bools:
-        home = homes(day)
-        rp, rt = day.links("REGISTERED_AT", source_kind="Person")
-        registered = np.isin(home.keys(), Pairs(rp, rt).keys())
-        out = day.columns.mask(home.a)
-        out[home.a[registered]] = False
+        person, registered = of(None)
+        out = day.columns.mask(person)
+        out[person[registered]] = False
         return out
 
-    reads = frozenset({"RESIDES_IN", "PART_OF", "REGISTERED_AT"})
-    found: Bools = day.memo(("P8", "unregistered"), compute, reads)
+    def patch(old: Bools, delta: Delta) -> Bools | None:
+        people = people_touched(delta, _HOME_OR_REGISTERED, reads)
+        if people is None:
+            return None
+        person, registered = of(people)
+        at = np.searchsorted(people, person)
+        fresh = np.zeros(len(people), np.bool_)
+        fresh[at] = True
+        fresh[at[registered]] = False
+        return rewritten(old, people, fresh)
+
+    reads = _HOME_OR_REGISTERED | {"PART_OF"}
+    found: Bools = day.memo(("P8", "unregistered"), compute, reads, patch, renumbered_masks)
     return found
+
+
+_HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
 
 
 @rule(

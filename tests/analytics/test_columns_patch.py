@@ -221,6 +221,22 @@ def test_a_membership_written_patches_the_members_as_a_rebuild_finds_them(
     assert before["members"] != after["members"]  # the write is seen at all
 
 
+#: a home each way and a registration: the homes, the residents and P8's unregistered people
+#: patched for the people the write touched (an in-service member with no home moves in; the
+#: one P8 finds registers; two people move out)
+_HOME_WRITES = (
+    WriteBatch(links=[link("RESIDES_IN", "p9", "u5")]),
+    WriteBatch(links=[link("REGISTERED_AT", "p7", "c1")]),
+    WriteBatch(delete_links=["p1|RESIDES_IN|u1", "p10|RESIDES_IN|u2"]),
+)
+
+
+@pytest.mark.parametrize("batch", _HOME_WRITES)
+def test_a_home_written_patches_the_homes_as_a_rebuild_finds_them(batch: WriteBatch) -> None:
+    before, after = _carried_as_found_again([batch], [False])
+    assert before["homes"] != after["homes"] or before["findings"] != after["findings"]
+
+
 #: writes adding nodes (so renumbering every node after them) of kinds placed through their
 #: links: the day views are carried renumbered, then patched
 _ADDITIONS = (
@@ -286,6 +302,15 @@ def test_nodes_deleted_carry_the_day_views_renumbered_as_a_rebuild_finds_them(
     assert before != after  # the write is seen at all
 
 
+def test_answers_kept_before_nodes_are_added_are_renumbered_as_a_rebuild_finds_them() -> None:
+    """O7 finds the compound whose branch and committee share nobody; a person added before
+    it in id order renumbers it, and the answer kept for O7 follows."""
+    unposted = WriteBatch(delete_links=["p1|HOLDS_POST|oc1", "p2|HOLDS_POST|oc1"])
+    added = WriteBatch(nodes=[node("Person", "a0")], links=[link("RESIDES_IN", "a0", "u1")])
+    _, after = _carried_as_found_again([unposted, added], [True, False])
+    assert any(f["rule"] == "O7" for f in after["findings"])
+
+
 def _carried_as_found_again(
     batches: list[WriteBatch], read_between: list[bool]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -300,8 +325,8 @@ def _carried_as_found_again(
         if new is None:
             break
         graph, cols = applied(graph, changes), new
-        if read:  # some answers brought up to date now, the others after the next write
-            derived.anchors(cols.day(days[0]))
+        if read:  # the answers brought up to date now (carried again by the next write)
+            _findings(cols, days[0], None)
     fresh = columns_of(graph)
     after = [_answers(cols, as_of) for as_of in days]
     assert after == [_answers(fresh, as_of) for as_of in days]
