@@ -367,12 +367,13 @@ class Columns:
             self._days.move_to_end(key)
         return found
 
-    def carry_days(self, old: Columns, delta: Delta, remap: Int64s | None = None) -> None:
+    def carry_days(
+        self, old: Columns, delta: Delta, renumbering: Renumbering | None = None
+    ) -> None:
         """Take over the day views of ``old``, the index this one was patched from by a write
-        that changed ``delta`` (and, with ``remap``, old number -> new or -1, added or deleted
-        nodes): what the write cannot have changed is kept, the rest is patched or computed
-        again when asked (:meth:`DayView.memo`)."""
-        renumbering = None if remap is None else Renumbering(remap, self.size)
+        that changed ``delta`` (and, with ``renumbering``, added or deleted nodes): what the
+        write cannot have changed is kept, the rest is patched or computed again when asked
+        (:meth:`DayView.memo`)."""
         for key, view in old._days.items():
             self._days[key] = view.carried(self, delta, renumbering)
 
@@ -437,21 +438,18 @@ class Renumbering:
     the ids): each kept node moves down by the nodes deleted before it and up by the nodes
     added before it.
 
-    >>> r = Renumbering(np.array([0, -1, 1, 3]), 5)  # old 1 deleted; new 2 and 4 added
+    >>> r = Renumbering(np.array([1]), np.array([2, 3]))  # old 1 deleted; new 2 and 4 added
     >>> r.numbers(np.array([3, 1, 0, -1], np.int32)).tolist()
     [3, -1, 0, -1]
     >>> r.rows(np.array([10, 11, 12, 13]), 0).tolist()
     [10, 12, 0, 13, 0]
     """
 
-    def __init__(self, remap: Int64s, size: int) -> None:
+    def __init__(self, deleted: Int64s, cuts: Int64s) -> None:
         #: the old numbers deleted, sorted
-        self.deleted: Int64s = np.flatnonzero(remap < 0)
-        added = np.ones(size, np.bool_)
-        added[remap[remap >= 0]] = False
-        at = np.flatnonzero(added)
+        self.deleted = deleted
         #: per node added, how many kept nodes come before it (sorted)
-        self.cuts: Int64s = at - np.arange(len(at))
+        self.cuts = cuts
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
         """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows

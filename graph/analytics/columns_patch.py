@@ -50,6 +50,7 @@ from .columns import (
     Column,
     Columns,
     Delta,
+    Renumbering,
     column_of,
     day_number,
 )
@@ -118,7 +119,7 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
     if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
         new.carry_days(cols, _delta(nodes, written, cut))
     elif nodes.carries():  # renumbered: the answers that can be carried renumbered
-        new.carry_days(cols, _delta(nodes, written, cut), nodes.remap)
+        new.carry_days(cols, _delta(nodes, written, cut), nodes.renumbering)
     return new
 
 
@@ -158,6 +159,7 @@ class _Nodes:
         new_kinds = np.array([kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
         #: old number -> new number (-1: deleted); None while the numbering is unchanged
         self.remap: NDArray[np.int64] | None = None
+        self.renumbering: Renumbering | None = None
         if not added and not len(dropped):
             self.ids, self.kind = cols.ids, cols.kind  # no node added: no kind either
         else:
@@ -171,6 +173,7 @@ class _Nodes:
             self.kind = np.insert(recode[cols.kind[keep]], at, new_kinds)
             rank = np.cumsum(keep) - 1  # an old node's place among the kept ones
             self.remap = np.where(keep, rank + np.searchsorted(at, rank, "right"), -1)
+            self.renumbering = Renumbering(dropped, at.astype(np.int64))
             self.old_of = np.full(len(self.ids), -1, np.int64)
             self.old_of[self.remap[keep]] = np.flatnonzero(keep)
         # the new number of every upserted node (its values come from the write)
@@ -186,9 +189,10 @@ class _Nodes:
         return (added | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
 
     def deleted_kinds(self) -> set[str]:
-        if self.remap is None:
+        if self.renumbering is None:
             return set()
-        return {self.old.kinds[k] for k in np.unique(self.old.kind[self.remap < 0]).tolist()}
+        deleted = self.old.kind[self.renumbering.deleted]
+        return {self.old.kinds[k] for k in np.unique(deleted).tolist()}
 
     @functools.cached_property
     def old_of(self) -> NDArray[np.int64]:
@@ -314,8 +318,8 @@ def _links(
     for key in sorted({*(_block_key(b) for b in cols.all_blocks()), *writes}):
         found = cols.blocks(*key)
         block = found[0] if found else _empty(cols, key)
-        if nodes.remap is not None:
-            block, ends = _renumbered(block, nodes.remap)
+        if nodes.renumbering is not None:
+            block, ends = _renumbered(block, nodes.renumbering)
             cut.extend((key[0], s, t) for s, t in ends)
         block = _recoded(block, dictionaries.get(key[0], {}))
         if key in writes:
@@ -385,10 +389,10 @@ def _with(block: Block, **fields: Any) -> Block:
     return Block(**{**block._asdict(), **fields})
 
 
-def _renumbered(block: Block, remap: NDArray[np.int64]) -> tuple[Block, list[tuple[int, int]]]:
+def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tuple[int, int]]]:
     """The block in the new numbering (order kept: the numbering is monotone), without the
     links of deleted nodes; and those links' ends (-1: deleted)."""
-    src, dst = remap[block.src].astype(np.int32), remap[block.dst].astype(np.int32)
+    src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
     keep = (src >= 0) & (dst >= 0)
     if keep.all():
         return _with(block, src=src, dst=dst), []
