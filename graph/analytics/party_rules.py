@@ -382,7 +382,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     living = Pairs(here.a[keep], here.b[keep])  # (building, member)
     hit[hit] = living.counts(within.a[hit]) > 0
     label = cols.label
-    label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
     found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
     for b, c, people in found:
