@@ -187,8 +187,14 @@ def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver ge
     ``order`` are checked already (:func:`page_args`)."""
     day = as_of if as_of is not None else root.as_of
     key = PageKey(lk.name, direction, day, first, after, where, order)
+    return key, fetched(loaders, lk, key, root)
+
+
+def fetched(loaders: Any, lk: LinkKind, key: PageKey, root: Any) -> Any:
+    """The connection of the page ``key`` below ``root`` if it was fetched with the level
+    above, else ``None`` (:func:`prefetched` once the key is known)."""
     page = loaders.pages.get((key, root.entity_id))
-    return key, link_connection(lk, key, page) if page is not None else None
+    return link_connection(lk, key, page) if page is not None else None
 
 
 WHERE_DOC = (
