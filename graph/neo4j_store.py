@@ -420,7 +420,9 @@ class Neo4jStore(GraphStore):
         check_page_size(first)
         keys = check_sort(kind, order_by)
         params = cypher.Params({"as_of": as_of, "limit": first + 1})
-        predicate = self._where(kind, where, params)
+        f = check_filter(kind, where)
+        lifted = None if f is None else cypher.lifted_match(kind, f, params)
+        predicate = "true" if f is None or lifted else cypher.compile_filter(kind, f, params)
         after_row = None
         if after is not None:
             start = decode_cursor(after, keys, kind)
@@ -443,6 +445,7 @@ class Neo4jStore(GraphStore):
             with_total=with_total,
             props=props,
             below=below,
+            lifted=lifted,
         )
         (row,) = await self._read("list_nodes", text, **params.values)
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)

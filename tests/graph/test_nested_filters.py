@@ -68,6 +68,10 @@ def committee_with_employee() -> Filter:
     return Related("REPRESENTS", IN, SOME, node=(OfKind("OwnersCommittee", member),))
 
 
+def old_yby() -> Filter:
+    return Cmp("name", Op.EQ, "云北苑小区")
+
+
 def standalone_branch(quantifier: Quantifier) -> Filter:
     form = Cmp("form", Op.EQ, "standalone")
     return Related("COVERS", IN, quantifier, node=(OfKind("PartyBranch", form),))
@@ -84,6 +88,78 @@ CASES: dict[str, tuple[str, Filter, dt.date | None, set[str]]] = {
         "Compound",
         committee_with_employee(),
         D(2021, 5, 1),
+        set(),
+    ),
+    # the chain reads OC1's REPRESENTS link twice, down and back up: separate EXISTS allow
+    # that, and so must the chain of MATCH clauses Neo4j gets (cypher.lifted_match)
+    "one link on two levels": (
+        "Compound",
+        Related(
+            "REPRESENTS",
+            IN,
+            SOME,
+            node=(
+                OfKind(
+                    "OwnersCommittee",
+                    Related("REPRESENTS", OUT, SOME, node=(OfKind("Compound", old_yby()),)),
+                ),
+            ),
+        ),
+        None,
+        {YBY},
+    ),
+    "three links deep, and a condition on each level": (
+        "Compound",
+        And(
+            (
+                Cmp("is_old", Op.EQ, True),
+                Related(
+                    "REPRESENTS",
+                    IN,
+                    SOME,
+                    node=(
+                        OfKind(
+                            "OwnersCommittee",
+                            And(
+                                (
+                                    Cmp("name", Op.CONTAINS, "业主委员会"),
+                                    Related(
+                                        "HOLDS_POST",
+                                        IN,
+                                        SOME,
+                                        link=Cmp("role", Op.EQ, "member"),
+                                        node=(OfKind("Person", employed()),),
+                                    ),
+                                )
+                            ),
+                        ),
+                    ),
+                ),
+            )
+        ),
+        None,
+        {YBY},
+    ),
+    "three links deep, the member not employed": (
+        "Compound",
+        Related(
+            "REPRESENTS",
+            IN,
+            SOME,
+            node=(
+                OfKind(
+                    "OwnersCommittee",
+                    Related(
+                        "HOLDS_POST",
+                        IN,
+                        SOME,
+                        link=Cmp("role", Op.EQ, "chair"),
+                        node=(OfKind("Person", employed()),),
+                    ),
+                ),
+            ),
+        ),
+        None,
         set(),
     ),
     "some": ("Compound", standalone_branch(SOME), None, {YBY}),
