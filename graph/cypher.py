@@ -286,6 +286,13 @@ def _expand_hop(
         matches = compile_match(key.kind, where.link, where.node, params, r, m, day)
         valid = f"{valid} AND {matches}"
     order, after = _page_order(key, r, m, x, params)
+    # a sorted page's cursors hold its sort values: they are sent even where the request
+    # names no field that reads them (else a cursor would hold null for them)
+    node_props, link_props_ = wanted.node, wanted.link
+    if key.order and node_props is not None:
+        node_props = node_props | {s.field for s in key.order if not s.on_link and s.field != "id"}
+    if key.order and link_props_ is not None:
+        link_props_ = link_props_ | {s.field for s in key.order if s.on_link}
     below = [_expand_hop(h, lm, params, counter, wanted) for h in hop.below]
     below_calls = " ".join(text for text, _ in below)
     below_pages = ", ".join(name for _, name in below)
@@ -299,7 +306,7 @@ def _expand_hop(
         f"CALL (rest{i}) {{ UNWIND rest{i}[0..{first}] AS {x} "
         f"WITH {x}[0] AS {lr}, {x}[1] AS {lm} {below_calls} "
         f"RETURN collect([{lr}.id, type({lr}), startNode({lr}).id, endNode({lr}).id, "
-        f"{_properties(lr, wanted.link)}, {lm}.id, {lm}.kind, {_properties(lm, wanted.node)}, "
+        f"{_properties(lr, link_props_)}, {lm}.id, {lm}.kind, {_properties(lm, node_props)}, "
         f"[{below_pages}]]) AS items{i} }} "
         f"RETURN [total{i}, size(rest{i}) > {first}, items{i}] AS page{i} }}"
     )

@@ -91,6 +91,18 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
         } } }""",
         {},
     ),
+    # sorted link pages: their cursors hold the sort values, sent also when no field reads
+    # them (a node's name here); a page with nothing on it; __typename on a connection, an edge
+    (
+        """{ node(id: "PartyBranch:branch-yby") { ... on PartyBranch {
+          a: postHolders(first: 2, orderBy: [{edge: ROLE, direction: DESC}, {node: NAME}]) {
+            __typename totalCount pageInfo { hasNextPage endCursor }
+            edges { __typename cursor linkId direction role since node { id } } }
+          b: postHolders(first: 1, asOf: "1900-01-01") { totalCount pageInfo { endCursor }
+            edges { cursor } }
+        } } }""",
+        {},
+    ),
     # many nodes at once, missing ones included, with @skip
     (
         """query Many($skip: Boolean!) { nodes(ids: ["Compound:cmp-yunbeiyuan", "Compound:none",
