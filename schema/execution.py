@@ -731,14 +731,10 @@ class FastExecution(CoreExecutor):
         edges' fields (as :data:`~.types.EDGE_READERS` read them), totalCount and pageInfo."""
         conn = spec.field.type
         conn = conn.of_type if isinstance(conn, GraphQLNonNull) else conn
-        if not isinstance(conn, GraphQLObjectType):
+        selection = self._selection(conn, details)
+        if selection is None:
             return None
-        own = self._plan.fields.get(conn)
-        if own is None:
-            return None
-        grouped, deferred = self.subfields(conn, details)
-        if deferred:
-            return None
+        conn, own, grouped = selection
         steps: list[tuple[str, _FromPage]] = []
         for response_name, fd in grouped.items():
             name = fd[0].node.name.value
@@ -766,15 +762,12 @@ class FastExecution(CoreExecutor):
         if not isinstance(listed, GraphQLList):
             return None
         edge = listed.of_type
-        edge = edge.of_type if isinstance(edge, GraphQLNonNull) else edge
-        if not isinstance(edge, GraphQLObjectType):
+        selection = self._selection(
+            edge.of_type if isinstance(edge, GraphQLNonNull) else edge, details
+        )
+        if selection is None:
             return None
-        own = self._plan.fields.get(edge)
-        if own is None:
-            return None
-        grouped, deferred = self.subfields(edge, details)
-        if deferred:
-            return None
+        edge, own, grouped = selection
         readers = EDGE_READERS[spec.link.name]
         steps: list[tuple[str, _FromItem]] = []
         for response_name, fd in grouped.items():
@@ -790,6 +783,19 @@ class FastExecution(CoreExecutor):
                 return None
             steps.append((response_name, _item(reader, complete)))
         return _edges(steps)
+
+    def _selection(
+        self, object_type: Any, details: Any
+    ) -> tuple[GraphQLObjectType, dict[str, _Spec], Mapping[str, Any]] | None:
+        """An object type's planned fields and the fields ``details`` select on it (None: not
+        an object type of the plan, or a deferred selection)."""
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        own = self._plan.fields.get(object_type)
+        if own is None:
+            return None
+        grouped, deferred = self.subfields(object_type, details)
+        return None if deferred else (object_type, own, grouped)
 
     def _completer(self, return_type: GraphQLOutputType, details: Any) -> _Complete | None:
         """What completes a value of ``return_type`` selected by ``details``, compiled."""

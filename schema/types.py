@@ -193,27 +193,14 @@ def link_connection(lk: LinkKind, key: PageKey, page: LinkPage) -> Any:
     )
 
 
-def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver gets them
-    loaders: Any,
-    lk: LinkKind,
-    direction: Direction,
-    root: Any,
-    first: int,
-    after: str | None,
-    as_of: dt.date | None,
-    *,
-    where: LinkMatch | None = None,
-    order: tuple[EdgeSort, ...] = (),
-) -> tuple[PageKey, Any]:
-    """The key of a link field's page below ``root``, and its connection if the page was
-    fetched with the level above (``schema/prefetch.py``), else ``None``. ``where`` and
-    ``order`` are checked already (:func:`page_args`)."""
-    key = page_key(lk, direction, root, first, after, as_of, where=where, order=order)
+def prefetched(loaders: Any, lk: LinkKind, key: PageKey, root: Any) -> Any:
+    """The connection of the page ``key`` (:func:`page_key`) of a link field below ``root`` if
+    it was fetched with the level above (``schema/prefetch.py``), else ``None``."""
     page = loaders.pages.get((key, root.entity_id))
-    return key, link_connection(lk, key, page) if page is not None else None
+    return link_connection(lk, key, page) if page is not None else None
 
 
-def page_key(  # noqa: PLR0917  # as prefetched
+def page_key(  # noqa: PLR0917  # a link field's arguments, as the resolver gets them
     lk: LinkKind,
     direction: Direction,
     root: Any,
@@ -225,7 +212,7 @@ def page_key(  # noqa: PLR0917  # as prefetched
     order: tuple[EdgeSort, ...] = (),
 ) -> PageKey:
     """The key of a link field's page below ``root`` (read on the field's day, else the
-    root's)."""
+    root's). ``where`` and ``order`` are checked already (:func:`page_args`)."""
     day = as_of if as_of is not None else root.as_of
     return PageKey(lk.name, direction, day, first, after, where, order)
 
@@ -267,9 +254,8 @@ def _link_resolver(kind: str, name: str, lk: LinkKind, direction: Direction) -> 
         order: tuple[EdgeSort, ...] = ()
         if where is not None or order_by:
             match, order = page_args_of(info, kind, name, where, order_by)
-        key, found = prefetched(
-            info.context.loaders, lk, direction, root, size, after, as_of, where=match, order=order
-        )
+        key = page_key(lk, direction, root, size, after, as_of, where=match, order=order)
+        found = prefetched(info.context.loaders, lk, key, root)
         if found is not None:
             return found
         if key.after is not None and key.order:

@@ -68,6 +68,17 @@ def committee_with_employee() -> Filter:
     return Related("REPRESENTS", IN, SOME, node=(OfKind("OwnersCommittee", member),))
 
 
+def by_committee(where: Filter) -> Filter:
+    """A compound represented by an owners' committee that matches ``where``."""
+    return Related("REPRESENTS", IN, SOME, node=(OfKind("OwnersCommittee", where),))
+
+
+def employed_member(role: str) -> Filter:
+    """A post holder in ``role`` who is employed by a property company."""
+    employee = (OfKind("Person", employed()),)
+    return Related("HOLDS_POST", IN, SOME, link=Cmp("role", Op.EQ, role), node=employee)
+
+
 def old_yby() -> Filter:
     return Cmp("name", Op.EQ, "云北苑小区")
 
@@ -94,17 +105,7 @@ CASES: dict[str, tuple[str, Filter, dt.date | None, set[str]]] = {
     # that, and so must the chain of MATCH clauses Neo4j gets (cypher.lifted_match)
     "one link on two levels": (
         "Compound",
-        Related(
-            "REPRESENTS",
-            IN,
-            SOME,
-            node=(
-                OfKind(
-                    "OwnersCommittee",
-                    Related("REPRESENTS", OUT, SOME, node=(OfKind("Compound", old_yby()),)),
-                ),
-            ),
-        ),
+        by_committee(Related("REPRESENTS", OUT, SOME, node=(OfKind("Compound", old_yby()),))),
         None,
         {YBY},
     ),
@@ -113,27 +114,8 @@ CASES: dict[str, tuple[str, Filter, dt.date | None, set[str]]] = {
         And(
             (
                 Cmp("is_old", Op.EQ, True),
-                Related(
-                    "REPRESENTS",
-                    IN,
-                    SOME,
-                    node=(
-                        OfKind(
-                            "OwnersCommittee",
-                            And(
-                                (
-                                    Cmp("name", Op.CONTAINS, "业主委员会"),
-                                    Related(
-                                        "HOLDS_POST",
-                                        IN,
-                                        SOME,
-                                        link=Cmp("role", Op.EQ, "member"),
-                                        node=(OfKind("Person", employed()),),
-                                    ),
-                                )
-                            ),
-                        ),
-                    ),
+                by_committee(
+                    And((Cmp("name", Op.CONTAINS, "业主委员会"), employed_member("member")))
                 ),
             )
         ),
@@ -142,23 +124,7 @@ CASES: dict[str, tuple[str, Filter, dt.date | None, set[str]]] = {
     ),
     "three links deep, the member not employed": (
         "Compound",
-        Related(
-            "REPRESENTS",
-            IN,
-            SOME,
-            node=(
-                OfKind(
-                    "OwnersCommittee",
-                    Related(
-                        "HOLDS_POST",
-                        IN,
-                        SOME,
-                        link=Cmp("role", Op.EQ, "chair"),
-                        node=(OfKind("Person", employed()),),
-                    ),
-                ),
-            ),
-        ),
+        by_committee(employed_member("chair")),
         None,
         set(),
     ),
