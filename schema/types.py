@@ -6,13 +6,14 @@ the annotations of the generated classes and resolvers as real objects.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
 import strawberry
 from strawberry.types import Info
 
 from ..graph.expand import EdgeSort, LinkMatch, LinkPage, PageKey, check_page, cursor_of
-from ..graph.model import Link, Node
+from ..graph.model import Link, Neighbour, Node
 from ..graph.ontology import LINK_KINDS, NODE_KINDS, LinkKind, NodeKind, Prop, PropType, node_props
 from ..graph.ontology import link_props as all_link_props
 from ..graph.query import Direction
@@ -155,6 +156,28 @@ def edge_object(
     return obj
 
 
+#: how each field of a link kind's edge type reads an item of a page, as :func:`edge_object`
+#: sets it (schema/execution.py answers edges from the page with these, no edge object made;
+#: tests/schema/test_execution.py checks them against edge_object for every link kind)
+EdgeReader = Callable[[Neighbour, PageKey], Any]
+EDGE_READERS: dict[str, dict[str, EdgeReader]] = {}
+
+
+def _prop_reader(name: str) -> EdgeReader:
+    return lambda nb, _key: nb.link.props.get(name)
+
+
+def _edge_readers(lk: LinkKind) -> dict[str, EdgeReader]:
+    readers: dict[str, EdgeReader] = {p.name: _prop_reader(p.name) for p in all_link_props(lk)}
+    readers.update(
+        cursor=lambda nb, key: cursor_of(key, nb),
+        link_id=lambda nb, _key: nb.link.id,
+        direction=lambda _nb, key: _DIRECTIONS[key.direction],
+        node=lambda nb, key: to_object(nb.node, key.as_of),
+    )
+    return readers
+
+
 def link_connection(lk: LinkKind, key: PageKey, page: LinkPage) -> Any:
     direction, day = key.direction, key.as_of
     edges = [edge_object(lk, nb.link, nb.node, direction, day) for nb in page.items]
@@ -170,8 +193,14 @@ def link_connection(lk: LinkKind, key: PageKey, page: LinkPage) -> Any:
     )
 
 
-def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver gets them
-    loaders: Any,
+def prefetched(loaders: Any, lk: LinkKind, key: PageKey, root: Any) -> Any:
+    """The connection of the page ``key`` (:func:`page_key`) of a link field below ``root`` if
+    it was fetched with the level above (``schema/prefetch.py``), else ``None``."""
+    page = loaders.pages.get((key, root.entity_id))
+    return link_connection(lk, key, page) if page is not None else None
+
+
+def page_key(  # noqa: PLR0917  # a link field's arguments, as the resolver gets them
     lk: LinkKind,
     direction: Direction,
     root: Any,
@@ -181,14 +210,11 @@ def prefetched(  # noqa: PLR0917  # a link field's arguments, as the resolver ge
     *,
     where: LinkMatch | None = None,
     order: tuple[EdgeSort, ...] = (),
-) -> tuple[PageKey, Any]:
-    """The key of a link field's page below ``root``, and its connection if the page was
-    fetched with the level above (``schema/prefetch.py``), else ``None``. ``where`` and
-    ``order`` are checked already (:func:`page_args`)."""
+) -> PageKey:
+    """The key of a link field's page below ``root`` (read on the field's day, else the
+    root's). ``where`` and ``order`` are checked already (:func:`page_args`)."""
     day = as_of if as_of is not None else root.as_of
-    key = PageKey(lk.name, direction, day, first, after, where, order)
-    page = loaders.pages.get((key, root.entity_id))
-    return key, link_connection(lk, key, page) if page is not None else None
+    return PageKey(lk.name, direction, day, first, after, where, order)
 
 
 WHERE_DOC = (
@@ -228,9 +254,8 @@ def _link_resolver(kind: str, name: str, lk: LinkKind, direction: Direction) -> 
         order: tuple[EdgeSort, ...] = ()
         if where is not None or order_by:
             match, order = page_args_of(info, kind, name, where, order_by)
-        key, found = prefetched(
-            info.context.loaders, lk, direction, root, size, after, as_of, where=match, order=order
-        )
+        key = page_key(lk, direction, root, size, after, as_of, where=match, order=order)
+        found = prefetched(info.context.loaders, lk, key, root)
         if found is not None:
             return found
         if key.after is not None and key.order:
@@ -296,5 +321,6 @@ _DIRECTIONS = {d: LinkDirection(d.value) for d in Direction}
 for _lk in LINK_KINDS.values():
     EDGE_TYPES[_lk.name] = _edge_type(_lk)
     LINK_CONNECTIONS[_lk.name] = _connection_type(_lk, EDGE_TYPES[_lk.name])
+    EDGE_READERS[_lk.name] = _edge_readers(_lk)
 for _spec in NODE_KINDS.values():
     NODE_TYPES[_spec.name] = _node_type(_spec)

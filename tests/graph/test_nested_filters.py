@@ -68,6 +68,21 @@ def committee_with_employee() -> Filter:
     return Related("REPRESENTS", IN, SOME, node=(OfKind("OwnersCommittee", member),))
 
 
+def by_committee(where: Filter) -> Filter:
+    """A compound represented by an owners' committee that matches ``where``."""
+    return Related("REPRESENTS", IN, SOME, node=(OfKind("OwnersCommittee", where),))
+
+
+def employed_member(role: str) -> Filter:
+    """A post holder in ``role`` who is employed by a property company."""
+    employee = (OfKind("Person", employed()),)
+    return Related("HOLDS_POST", IN, SOME, link=Cmp("role", Op.EQ, role), node=employee)
+
+
+def old_yby() -> Filter:
+    return Cmp("name", Op.EQ, "云北苑小区")
+
+
 def standalone_branch(quantifier: Quantifier) -> Filter:
     form = Cmp("form", Op.EQ, "standalone")
     return Related("COVERS", IN, quantifier, node=(OfKind("PartyBranch", form),))
@@ -84,6 +99,33 @@ CASES: dict[str, tuple[str, Filter, dt.date | None, set[str]]] = {
         "Compound",
         committee_with_employee(),
         D(2021, 5, 1),
+        set(),
+    ),
+    # the chain reads OC1's REPRESENTS link twice, down and back up: separate EXISTS allow
+    # that, and so must the chain of MATCH clauses Neo4j gets (cypher.lifted_match)
+    "one link on two levels": (
+        "Compound",
+        by_committee(Related("REPRESENTS", OUT, SOME, node=(OfKind("Compound", old_yby()),))),
+        None,
+        {YBY},
+    ),
+    "three links deep, and a condition on each level": (
+        "Compound",
+        And(
+            (
+                Cmp("is_old", Op.EQ, True),
+                by_committee(
+                    And((Cmp("name", Op.CONTAINS, "业主委员会"), employed_member("member")))
+                ),
+            )
+        ),
+        None,
+        {YBY},
+    ),
+    "three links deep, the member not employed": (
+        "Compound",
+        by_committee(employed_member("chair")),
+        None,
         set(),
     ),
     "some": ("Compound", standalone_branch(SOME), None, {YBY}),

@@ -12,6 +12,7 @@ the fields that took the fast path shows the comparison is not vacuous.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -19,19 +20,21 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType, parse
+from strawberry.types.base import get_object_definition
 
 from govgraph.api.settings import Settings
-from govgraph.graph.expand import EVERYTHING
-from govgraph.graph.model import Node
+from govgraph.graph.expand import EVERYTHING, EdgeSort, PageKey, cursor_of
+from govgraph.graph.model import Link, Neighbour, Node
 from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from govgraph.graph.privacy import Role
+from govgraph.graph.query import Direction
 from govgraph.schema import context as context_module
 from govgraph.schema.build import Limits, build_schema
 from govgraph.schema.context import Context
 from govgraph.schema.execution import FastExecution, fast_plan_fields
 from govgraph.schema.internals import graphql_schema
 from govgraph.schema.prefetch import wanted_of
-from govgraph.schema.types import EDGE_TYPES, NODE_TYPES, to_object
+from govgraph.schema.types import EDGE_READERS, EDGE_TYPES, NODE_TYPES, edge_object, to_object
 
 if TYPE_CHECKING:
     from conftest import Gql, Seed
@@ -88,6 +91,19 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
           coverage: covers { edges { node { ... on Compound { name
             representedBy { edges { node { ... on OwnersCommittee { name electedOn
               postHolders { edges { role node { ... on Person { name } } } } } } } } } } } }
+        } } }""",
+        {},
+    ),
+    # sorted link pages: their cursors hold the sort values, sent also when no field reads
+    # them (a node's name here; answered from the page, types.py's EDGE_READERS); a page with
+    # nothing on it; __typename on a connection, an edge
+    (
+        """{ node(id: "PartyBranch:branch-yby") { ... on PartyBranch {
+          a: postHolders(first: 2, orderBy: [{edge: ROLE, direction: DESC}, {node: NAME}]) {
+            __typename totalCount pageInfo { hasNextPage endCursor }
+            edges { __typename cursor linkId direction role since node { id } } }
+          b: postHolders(first: 1, asOf: "1900-01-01") { totalCount pageInfo { endCursor }
+            edges { cursor } }
         } } }""",
         {},
     ),
@@ -390,6 +406,41 @@ def test_a_property_a_node_or_link_lacks_reads_as_none() -> None:
     for kind, cls in EDGE_TYPES.items():
         for p in link_props(LINK_KINDS[kind]):
             assert getattr(cls, p.name) is None, (kind, p.name)
+
+
+def test_the_edge_readers_read_what_edge_object_sets() -> None:
+    """A compiled walk answers edges from the page (``EDGE_READERS``, no edge object made):
+    every field of every link kind's edge type reads as the edge object's attribute would,
+    on a page sorted by a property (its cursor holds the sort values) and on one that is not."""
+    day = dt.date(2024, 1, 1)
+    for kind, lk in LINK_KINDS.items():
+        fields = {
+            f.python_name for f in get_object_definition(EDGE_TYPES[kind], strict=True).fields
+        }
+        readers = EDGE_READERS[kind]
+        assert set(readers) == fields, kind
+        props = {p.name: _sample(p.type.value) for p in link_props(lk)}
+        target = lk.endpoints[0][1]
+        for values in (props, {}):  # with every property, and with none
+            nb = Neighbour(Link(kind, "a-1", "b-1", values, "k"), Node("b-1", target, {}))
+            orders: list[tuple[EdgeSort, ...]] = [()]
+            orders += [(EdgeSort(p.name, on_link=True, descending=True),) for p in link_props(lk)]
+            for order in orders:
+                key = PageKey(kind, Direction.OUT, day, 5, order=order)
+                edge = edge_object(lk, nb.link, nb.node, Direction.OUT, day)
+                if order:
+                    edge.cursor = cursor_of(key, nb)  # as link_connection sets it
+                for name, read in readers.items():
+                    got, expected = read(nb, key), getattr(edge, name)
+                    if name == "node":
+                        assert type(got) is type(expected) and vars(got) == vars(expected)
+                    else:
+                        assert got == expected, (kind, name, order)
+
+
+def _sample(prop_type: str) -> Any:
+    values = {"date": dt.date(2021, 5, 20), "int": 3, "float": 1.5, "bool": True}
+    return values.get(prop_type, "x")
 
 
 PARTS = """query Parts($id: ID!, $n: Int!, $old: Boolean) { node(id: $id) { ... on Community {
