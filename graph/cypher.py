@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .expand import EVERYTHING, Hop, PageKey, Wanted, after_values, sort_prop
@@ -41,6 +42,9 @@ from .query import (
 
 ENTITY = "Entity"
 FULLTEXT_INDEX = "entity_names"
+#: the node property every kind that has it gets a range index on (:func:`schema_statements`),
+#: so a list sorted by it reads its nodes in the index's order (:func:`index_order`)
+INDEXED = "name"
 
 
 def label(kind: str) -> str:
@@ -71,10 +75,9 @@ def schema_statements(link_uniqueness: bool = True) -> list[str]:
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
     ]
     for kind, spec in NODE_KINDS.items():
-        if spec.prop("name") is not None:
-            stmts.append(
-                f"CREATE INDEX name_{kind} IF NOT EXISTS FOR (n:{label(kind)}) ON (n.name)"
-            )
+        if spec.prop(INDEXED) is not None:
+            on = f"FOR (n:{label(kind)}) ON (n.{INDEXED})"
+            stmts.append(f"CREATE INDEX {INDEXED}_{kind} IF NOT EXISTS {on}")
     for kind in LINK_KINDS:
         if link_uniqueness:
             stmts.append(
@@ -705,14 +708,37 @@ def sort_refs(kind: str, keys: Sequence[SortKey], var: str = "n") -> list[tuple[
     return out
 
 
-def order_by(kind: str, keys: Sequence[SortKey], var: str = "n") -> str:
-    """Nulls last in both directions, then the key, ``id`` last (a total order)."""
+def order_by(kind: str, keys: Sequence[SortKey], var: str = "n", *, present: bool = False) -> str:
+    """Nulls last in both directions, then the key, ``id`` last (a total order). ``present``:
+    among nodes known to have the first key (no null test for it)."""
     parts: list[str] = []
-    for k, (ref, nullable) in zip(keys, sort_refs(kind, keys, var), strict=True):
-        if nullable:
+    for i, (k, (ref, nullable)) in enumerate(zip(keys, sort_refs(kind, keys, var), strict=True)):
+        if nullable and not (present and i == 0):
             parts.append(f"{ref} IS NULL")
         parts.append(ref + (" DESC" if k.descending else ""))
     return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOrder:
+    """How a list sorted first by an indexed property is read: the nodes that have it in the
+    index's order (``present``), then, only if those do not fill the page, the nodes lacking
+    it (``missing``, ordered by the other keys)."""
+
+    ref: str
+    present: str
+    missing: str
+
+
+def index_order(kind: str, keys: Sequence[SortKey], var: str = "n") -> IndexOrder | None:
+    """The :class:`IndexOrder` of ``keys`` (from ``check_sort``) when the first is the indexed
+    property. The planner reads a range index in order, stopping at the page's end, only under
+    a predicate that the property is present; sorting every matching node instead cost 6,464
+    db hits for a page of 20 of 2,000 compounds by name (177 read in order)."""
+    if len(keys) < 2 or keys[0].field != INDEXED or NODE_KINDS[kind].prop(INDEXED) is None:
+        return None
+    ref = f"{var}.{prop(kind, INDEXED)}"
+    return IndexOrder(ref, order_by(kind, keys, var, present=True), order_by(kind, keys[1:], var))
 
 
 def after_cursor(
@@ -761,6 +787,7 @@ def list_nodes(
     props: frozenset[str] | None = None,
     below: tuple[str, str] | None = None,
     lifted: str | None = None,
+    by_index: IndexOrder | None = None,
 ) -> str:
     """One page of a list. ``counts`` (from :func:`link_counts`) are computed once per row that
     passes ``where``, before the cursor predicate ``after`` and the order use them; ``props``
@@ -773,7 +800,9 @@ def list_nodes(
     :func:`tree` of link pages, is fetched for the page's nodes only (after the order and the
     limit) and sent as each row's ``pages``: the page and every level of links below it are one
     round trip too. ``lifted`` (:func:`lifted_match` of the list's filter) finds the nodes
-    instead of ``MATCH ... WHERE where`` (``where`` is then ``true``).
+    instead of ``MATCH ... WHERE where`` (``where`` is then ``true``). ``by_index``
+    (:func:`index_order`) reads the page in the index's order where nothing else needs every
+    matching node (a filtered total, link counts, a lifted filter).
     """
     columns = [("id", "n.id"), ("kind", "n.kind"), ("props", _properties("n", props))]
     source = lifted or f"MATCH (n:{label(kind)}) WHERE {where}"
@@ -783,9 +812,13 @@ def list_nodes(
     # compounds without a Party branch at 2,000 compounds (bench/api_bench.py's no_branch).
     # Unfiltered, the count store answers the count (one read), and the page scans the label.
     once = with_total and (where != "true" or lifted is not None)
+    head = ""
     if once:
         body = "UNWIND matched AS n"  # UNWIND takes no WHERE: the cursor's goes on a WITH
         filtered = body if after is None else f"{body} WITH n WHERE {after}"
+    elif by_index is not None and not (counts or lifted):
+        head = index_read(kind, where, after, by_index)
+        body = filtered = "UNWIND head + tail AS n"
     else:
         body = source  # lifted, it ends in WITH DISTINCT n, which takes a WHERE as MATCH does
         filtered = body if after is None else f"{body} {'WHERE' if lifted else 'AND'} {after}"
@@ -808,8 +841,25 @@ def list_nodes(
     if once:
         return f"{source} WITH collect(n) AS matched RETURN size(matched) AS total, {page}"
     if not with_total:
-        return f"RETURN {page}"
-    return f"CALL () {{ MATCH (n:{label(kind)}) RETURN count(n) AS total }} RETURN total, {page}"
+        return f"{head}RETURN {page}"
+    count = f"CALL () {{ MATCH (n:{label(kind)}) RETURN count(n) AS total }}"
+    return f"{count} {head}RETURN total, {page}"
+
+
+def index_read(kind: str, where: str, after: str | None, by_index: IndexOrder) -> str:
+    """The subqueries reading a page through the index of its first sort key (``by_index``),
+    the matching nodes as two lists: ``head``, those having the key, in its order; ``tail``,
+    those lacking it, looked for (a scan of the label) only when ``head`` falls short of the
+    page (by an ``UNWIND`` of nothing: a ``WHERE`` on ``head`` was applied after the scan)."""
+    test = where if after is None else f"{where} AND {after}"
+    nodes = f"MATCH (n:{label(kind)}) WHERE {by_index.ref} IS"
+    return (
+        f"CALL () {{ {nodes} NOT NULL AND {test} WITH n ORDER BY {by_index.present} "
+        "LIMIT $limit RETURN collect(n) AS head } "
+        "CALL (head) { UNWIND CASE WHEN size(head) < $limit THEN [true] ELSE [] END AS more "
+        f"{nodes} NULL AND {test} WITH n ORDER BY {by_index.missing} LIMIT $limit "
+        "RETURN collect(n) AS tail } "
+    )
 
 
 def aggregate(kind: str, where: str, way: Route) -> str:

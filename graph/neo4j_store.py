@@ -446,6 +446,7 @@ class Neo4jStore(GraphStore):
             props=props,
             below=below,
             lifted=lifted,
+            by_index=cypher.index_order(kind, keys),
         )
         (row,) = await self._read("list_nodes", text, **params.values)
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)

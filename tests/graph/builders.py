@@ -7,7 +7,7 @@ other name is synthetic and looks it (示例…, 测试…, Test …).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -15,7 +15,7 @@ import networkx as nx
 from govgraph.graph.model import Link, Node, Value, link, node
 from govgraph.graph.ontology import LINK_KINDS, NODE_KINDS, link_props, node_props
 from govgraph.graph.port import GraphStore
-from govgraph.graph.query import Counts
+from govgraph.graph.query import Counts, SortKey
 
 #: the ``run`` fixture: runs a coroutine on the session's event loop
 Run = Callable[[Awaitable[Any]], Any]
@@ -146,6 +146,25 @@ def paging_compounds(n: int = 23) -> list[Node]:
         # ids deliberately not in index order, so id order differs from insertion order
         out.append(node("Compound", f"cmp-{(i * 7) % n:02d}-{i}", **props))
     return out
+
+
+def expected_order(nodes: Sequence[Node], order_by: Sequence[SortKey]) -> list[str]:
+    """The order the port promises: the sort keys, then ``id`` (ascending unless ``id`` is given
+    as a key) as the final tiebreaker. Nodes lacking a sort property come after all nodes that
+    have it, in both directions (see the report: the port does not say where nulls go)."""
+    id_desc = next((k.descending for k in order_by if k.field == "id"), False)
+    keys = [k for k in order_by if k.field != "id"] + [SortKey("id", id_desc)]
+    rows = list(nodes)
+    for key in reversed(keys):  # stable multi-pass sort, last key first
+
+        def value(n: Node, field: str = key.field) -> Any:
+            return n.id if field == "id" else n.props.get(field)
+
+        present = sorted(
+            (n for n in rows if value(n) is not None), key=value, reverse=key.descending
+        )
+        rows = present + [n for n in rows if value(n) is None]
+    return [n.id for n in rows]
 
 
 def many_nodes(n: int) -> list[Node]:

@@ -39,6 +39,7 @@ from builders import (
     Run,
     city_graph,
     expected_counts,
+    expected_order,
     expected_projection,
     link_row,
     link_rows,
@@ -88,25 +89,6 @@ def ids(nodes: Sequence[Node]) -> list[str]:
 
 
 # --- reference answers computed from plain lists -------------------------------------------------
-def expected_order(nodes: Sequence[Node], order_by: Sequence[SortKey]) -> list[str]:
-    """The order the port promises: the sort keys, then ``id`` (ascending unless ``id`` is given
-    as a key) as the final tiebreaker. Nodes lacking a sort property come after all nodes that
-    have it, in both directions (see the report: the port does not say where nulls go)."""
-    id_desc = next((k.descending for k in order_by if k.field == "id"), False)
-    keys = [k for k in order_by if k.field != "id"] + [SortKey("id", id_desc)]
-    rows = list(nodes)
-    for key in reversed(keys):  # stable multi-pass sort, last key first
-
-        def value(n: Node, field: str = key.field) -> Any:
-            return n.id if field == "id" else n.props.get(field)
-
-        present = sorted(
-            (n for n in rows if value(n) is not None), key=value, reverse=key.descending
-        )
-        rows = present + [n for n in rows if value(n) is None]
-    return ids(rows)
-
-
 def expected_neighbours(
     nodes: Sequence[Node],
     links: Sequence[Link],

@@ -59,6 +59,8 @@ CASES: list[tuple[str, dict[str, Any], tuple[Hop, ...]]] = [
         (BRANCHES.below[0],),
     ),
     ("Compound", {"where": Cmp("name", Op.EQ, "no such compound")}, (BRANCHES,)),
+    # read through the name index on Neo4j, with the count store's total
+    ("Compound", {"order_by": (SortKey("name", True),), "first": 3, "with_total": True}, (PARTS,)),
 ]
 
 
