@@ -171,17 +171,23 @@ def neo4j_with(ds: Dataset, cache: Path, heap: str, pagecache: str) -> Iterator[
         if fresh:
             print(f"  loading {ds.key} into Neo4j (once; cached in {home}) ...", flush=True)
 
-            async def go() -> tuple[int, int]:
-                driver = AsyncGraphDatabase.driver(
-                    local.uri, auth=None, notifications_min_severity="OFF"
-                )
-                store = Neo4jStore(driver)
-                try:
+        async def go() -> tuple[int, int] | None:
+            driver = AsyncGraphDatabase.driver(
+                local.uri, auth=None, notifications_min_severity="OFF"
+            )
+            store = Neo4jStore(driver)
+            try:
+                if fresh:
                     return await load_into(store, ds, cache)
-                finally:
-                    await driver.close()
+                # the cached data under the schema the code declares (indexes added since)
+                await store.init_schema()
+                return None
+            finally:
+                await driver.close()
 
-            nodes, links = asyncio.run(go())
+        loaded = asyncio.run(go())
+        if loaded is not None:
+            nodes, links = loaded
             marker.write_text(json.dumps({"nodes": nodes, "links": links}), encoding="utf-8")
         yield local
     finally:

@@ -42,9 +42,10 @@ from .query import (
 
 ENTITY = "Entity"
 FULLTEXT_INDEX = "entity_names"
-#: the node property every kind that has it gets a range index on (:func:`schema_statements`),
-#: so a list sorted by it reads its nodes in the index's order (:func:`index_order`)
-INDEXED = "name"
+#: the node properties every kind that has them gets a range index on (:func:`schema_statements`),
+#: so a list sorted by one reads its nodes in the index's order (:func:`index_order`); ``id``,
+#: unique across kinds by the ``Entity`` constraint, is indexed per kind for the order alone
+INDEXED = ("id", "name")
 
 
 def label(kind: str) -> str:
@@ -74,10 +75,11 @@ def schema_statements(link_uniqueness: bool = True) -> list[str]:
         f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:{ENTITY}) ON EACH [n.name] "
         "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
     ]
-    for kind, spec in NODE_KINDS.items():
-        if spec.prop(INDEXED) is not None:
-            on = f"FOR (n:{label(kind)}) ON (n.{INDEXED})"
-            stmts.append(f"CREATE INDEX {INDEXED}_{kind} IF NOT EXISTS {on}")
+    for kind in NODE_KINDS:
+        for name in INDEXED:
+            if _indexed(kind, name):
+                on = f"FOR (n:{label(kind)}) ON (n.{name})"
+                stmts.append(f"CREATE INDEX {name}_{kind} IF NOT EXISTS {on}")
     for kind in LINK_KINDS:
         if link_uniqueness:
             stmts.append(
@@ -719,26 +721,33 @@ def order_by(kind: str, keys: Sequence[SortKey], var: str = "n", *, present: boo
     return ", ".join(parts)
 
 
+def _indexed(kind: str, name: str) -> bool:
+    return name == "id" or NODE_KINDS[kind].prop(name) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class IndexOrder:
     """How a list sorted first by an indexed property is read: the nodes that have it in the
     index's order (``present``), then, only if those do not fill the page, the nodes lacking
-    it (``missing``, ordered by the other keys)."""
+    it (``missing``, ordered by the other keys; None: every node has it)."""
 
     ref: str
     present: str
-    missing: str
+    missing: str | None
 
 
 def index_order(kind: str, keys: Sequence[SortKey], var: str = "n") -> IndexOrder | None:
-    """The :class:`IndexOrder` of ``keys`` (from ``check_sort``) when the first is the indexed
+    """The :class:`IndexOrder` of ``keys`` (from ``check_sort``) when the first is an indexed
     property. The planner reads a range index in order, stopping at the page's end, only under
     a predicate that the property is present; sorting every matching node instead cost 6,464
-    db hits for a page of 20 of 2,000 compounds by name (177 read in order)."""
-    if len(keys) < 2 or keys[0].field != INDEXED or NODE_KINDS[kind].prop(INDEXED) is None:
+    db hits for a page of 20 of 2,000 compounds by name (177 read in order), and 443,522 for
+    the first 100 people by id (203)."""
+    first = keys[0].field if keys else None
+    if not isinstance(first, str) or first not in INDEXED or not _indexed(kind, first):
         return None
-    ref = f"{var}.{prop(kind, INDEXED)}"
-    return IndexOrder(ref, order_by(kind, keys, var, present=True), order_by(kind, keys[1:], var))
+    ref = f"{var}.{prop(kind, first)}"
+    present = order_by(kind, keys, var, present=True)
+    return IndexOrder(ref, present, None if first == "id" else order_by(kind, keys[1:], var))
 
 
 def after_cursor(
@@ -801,23 +810,31 @@ def list_nodes(
     limit) and sent as each row's ``pages``: the page and every level of links below it are one
     round trip too. ``lifted`` (:func:`lifted_match` of the list's filter) finds the nodes
     instead of ``MATCH ... WHERE where`` (``where`` is then ``true``). ``by_index``
-    (:func:`index_order`) reads the page in the index's order where nothing else needs every
-    matching node (a filtered total, link counts, a lifted filter).
+    (:func:`index_order`) reads the nodes in the index's order unless link counts or a lifted
+    filter come first: a page stops at its end, a filtered total's list needs no sort.
     """
     columns = [("id", "n.id"), ("kind", "n.kind"), ("props", _properties("n", props))]
-    source = lifted or f"MATCH (n:{label(kind)}) WHERE {where}"
     # A filtered count and its page in one pass: the nodes that pass ``where`` are collected
     # once and both are taken from that list (as the Neo4j GraphQL Library does). Counting in a
     # subquery of its own evaluated the filter twice, e.g. 143,258 instead of 71,932 db hits for
     # compounds without a Party branch at 2,000 compounds (bench/api_bench.py's no_branch).
-    # Unfiltered, the count store answers the count (one read), and the page scans the label.
+    # Unfiltered, the count store answers the count (one read), and the page reads the label
+    # or an index.
     once = with_total and (where != "true" or lifted is not None)
+    indexed = by_index if not (counts or lifted) else None
+    always = indexed is not None and indexed.missing is None  # a key every node has (id)
+    if indexed is not None and always:
+        where = f"{indexed.ref} IS NOT NULL AND {where}"  # true of every node: the planner's cue
+    source = lifted or f"MATCH (n:{label(kind)}) WHERE {where}"
     head = ""
     if once:
         body = "UNWIND matched AS n"  # UNWIND takes no WHERE: the cursor's goes on a WITH
         filtered = body if after is None else f"{body} WITH n WHERE {after}"
-    elif by_index is not None and not (counts or lifted):
-        head = index_read(kind, where, after, by_index)
+        if always:  # matched in the index's order (no sort): the page is its first rows
+            source = f"{source} WITH n ORDER BY {order}"
+            filtered = f"{filtered} WITH n LIMIT $limit"
+    elif indexed is not None and indexed.missing is not None:
+        head = index_read(kind, where, after, indexed.ref, indexed.present, indexed.missing)
         body = filtered = "UNWIND head + tail AS n"
     else:
         body = source  # lifted, it ends in WITH DISTINCT n, which takes a WHERE as MATCH does
@@ -846,18 +863,21 @@ def list_nodes(
     return f"{count} {head}RETURN total, {page}"
 
 
-def index_read(kind: str, where: str, after: str | None, by_index: IndexOrder) -> str:
-    """The subqueries reading a page through the index of its first sort key (``by_index``),
-    the matching nodes as two lists: ``head``, those having the key, in its order; ``tail``,
-    those lacking it, looked for (a scan of the label) only when ``head`` falls short of the
-    page (by an ``UNWIND`` of nothing: a ``WHERE`` on ``head`` was applied after the scan)."""
+def index_read(  # noqa: PLR0917  # an IndexOrder's parts
+    kind: str, where: str, after: str | None, ref: str, present: str, missing: str
+) -> str:
+    """The subqueries reading a page through the index of its first sort key ``ref``, the
+    matching nodes as two lists: ``head``, those having the key, in its order (``present``);
+    ``tail``, those lacking it (in the order ``missing``), looked for (a scan of the label)
+    only when ``head`` falls short of the page (by an ``UNWIND`` of nothing: a ``WHERE`` on
+    ``head`` was applied after the scan)."""
     test = where if after is None else f"{where} AND {after}"
-    nodes = f"MATCH (n:{label(kind)}) WHERE {by_index.ref} IS"
+    nodes = f"MATCH (n:{label(kind)}) WHERE {ref} IS"
     return (
-        f"CALL () {{ {nodes} NOT NULL AND {test} WITH n ORDER BY {by_index.present} "
+        f"CALL () {{ {nodes} NOT NULL AND {test} WITH n ORDER BY {present} "
         "LIMIT $limit RETURN collect(n) AS head } "
         "CALL (head) { UNWIND CASE WHEN size(head) < $limit THEN [true] ELSE [] END AS more "
-        f"{nodes} NULL AND {test} WITH n ORDER BY {by_index.missing} LIMIT $limit "
+        f"{nodes} NULL AND {test} WITH n ORDER BY {missing} LIMIT $limit "
         "RETURN collect(n) AS tail } "
     )
 

@@ -197,8 +197,8 @@ def test_a_link_condition_drops_only_what_cannot_change_its_answer() -> None:
 def test_neo4j_the_no_branch_page_and_count_scan_the_label_once(
     neo4j_store: GraphStore, run: Run, day: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """bench/reference.py's ``no_branch``: one label scan for the page and its count (two
-    before: 143,258 db hits at 2,000 compounds, now 4,607), and with no day the degree of each
+    """bench/reference.py's ``no_branch``: one scan for the page and its count (two before:
+    143,258 db hits at 2,000 compounds, then 4,607), and with no day the degree of each
     compound is read instead of expanding its links."""
     from govgraph.graph.neo4j_store import Neo4jStore
 
@@ -219,7 +219,8 @@ def test_neo4j_the_no_branch_page_and_count_scan_the_label_once(
     ((text, params),) = sent
 
     ops = run(plan_operators(neo4j_store, text, params))
-    assert ops.count("NodeByLabelScan") == 1, ops
+    # the compounds read once, in the order of the id index (cypher.index_order)
+    assert ops.count("NodeIndexScan") == 1 and "NodeByLabelScan" not in ops, ops
     if DAYS[day] is None:
         assert not any(op.startswith("Expand") for op in ops), ops
     else:
