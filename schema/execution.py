@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -556,11 +557,7 @@ class FastExecution(CoreExecutor):
         spec = own.get(node.name.value) if own else None
         if isinstance(spec, _ListField | _NodeField):
             if not node.directives and position_context is None:
-                root = (
-                    self._list(spec, parent_type, field_details_list, path)
-                    if isinstance(spec, _ListField)
-                    else self._lookup(spec, parent_type, field_details_list, path)
-                )
+                root = self._root(spec, parent_type, field_details_list, path)
                 if root is not None:
                     return root
             spec = None
@@ -671,74 +668,50 @@ class FastExecution(CoreExecutor):
             extra = {"where": match, "order": order}
         return (first, args.get("after"), args.get("asOf")), extra
 
-    # -- root lists ------------------------------------------------------------------------------
-    def _list(
+    # -- root lists and the node field ----------------------------------------------------------
+    def _root(
         self,
-        spec: _ListField,
+        spec: _ListField | _NodeField,
         parent_type: GraphQLObjectType,
         details: FieldDetailsList,
         path: Path,
     ) -> Awaitable[Any] | None:
-        """A root list field resolved with its arguments converted once per query text and
-        variables (:func:`_list_arguments`), then completed as graphql-core would; None: the
-        normal way (the arguments are not what the resolver takes, so it reports them)."""
-        args = _list_arguments(self, spec, details)
+        """A root list or the ``node`` field resolved with its arguments converted once per
+        query text and variables (:func:`_kept_arguments`); None: the normal way (the arguments
+        are not what the resolver takes, so it reports them)."""
+        if isinstance(spec, _ListField):
+            args: Any = _list_arguments(self, spec, details)
+        else:
+            convert = partial(_resolver_kwargs, self, spec.field, details)
+            args = _kept_arguments(self, details, _NODE_ARGS, convert)
         if args is None:
             return None
         raw = self.resolve_info(spec.field, details, parent_type, path)
         info = strawberry_info(self.graphql_schema, raw, spec.field)
-        done = self._listed(spec, info, raw, args, details, path)
+        done = self._resolved(spec, info, raw, args, details, path)
         return self._settle(done, spec.field.type, details, path)
 
-    async def _listed(  # noqa: PLR0917  # a field's resolution, step by step
+    async def _resolved(  # noqa: PLR0917  # a field's resolution, step by step
         self,
-        spec: _ListField,
+        spec: _ListField | _NodeField,
         info: Any,
         raw: Any,
-        args: tuple[Any, ...],
+        args: Any,
         details: FieldDetailsList,
         path: Path,
     ) -> Any:
-        value = await list_connection(info, spec.kind, *args)
-        completed = self.complete(spec.field.type, details, raw, path, value)
-        return await completed if self.awaitable(completed) else completed
-
-    # -- the node field ---------------------------------------------------------------------------
-    def _lookup(
-        self,
-        spec: _NodeField,
-        parent_type: GraphQLObjectType,
-        details: FieldDetailsList,
-        path: Path,
-    ) -> Awaitable[Any] | None:
-        """The ``node`` field resolved by its resolver with its ``id`` kept per query text and
-        variables, then completed by the node's class (:meth:`_complete`, else graphql-core's
-        way); None: the normal way (the arguments do not convert, so the resolver says why)."""
-        kwargs = _kept_arguments(
-            self, details, _NODE_ARGS, lambda: _resolver_kwargs(self, spec.field, details)
-        )
-        if kwargs is None:
-            return None
-        raw = self.resolve_info(spec.field, details, parent_type, path)
-        info = strawberry_info(self.graphql_schema, raw, spec.field)
-        done = self._looked_up(spec, info, raw, kwargs, details, path)
-        return self._settle(done, spec.field.type, details, path)
-
-    async def _looked_up(  # noqa: PLR0917  # a field's resolution, step by step
-        self,
-        spec: _NodeField,
-        info: Any,
-        raw: Any,
-        kwargs: dict[str, Any],
-        details: FieldDetailsList,
-        path: Path,
-    ) -> Any:
-        value = await NODE_RESOLVER(info, **kwargs)
-        where = (raw.parent_type, raw.field_name)
-        try:
-            completed = self._complete(spec.field.type, details, path, value, None, where=where)
-        except _NormalWayError:  # raised before anything was completed
+        """A list completed as graphql-core would; a node by its class (:meth:`_complete`), else
+        graphql-core's way."""
+        if isinstance(spec, _ListField):
+            value = await list_connection(info, spec.kind, *args)
             completed = self.complete(spec.field.type, details, raw, path, value)
+        else:
+            value = await NODE_RESOLVER(info, **args)
+            where = (raw.parent_type, raw.field_name)
+            try:
+                completed = self._complete(spec.field.type, details, path, value, None, where=where)
+            except _NormalWayError:  # raised before anything was completed
+                completed = self.complete(spec.field.type, details, raw, path, value)
         return await completed if self.awaitable(completed) else completed
 
     # -- compiled subtrees (module doc) ---------------------------------------------------------
