@@ -212,12 +212,15 @@ class _Tree:
 class _Compiled:
     """The compiled trees of one operation, kept as long as its parsed document is."""
 
-    __slots__ = ("allowed", "trees")
+    __slots__ = ("allowed", "subfields", "trees")
 
     def __init__(self, allowed: bool) -> None:
         self.allowed = allowed
         #: (object type, the ids of the grouped field nodes) → its tree, or None: not compiled
         self.trees: dict[tuple[Any, ...], _Tree | None] = {}
+        #: (object type, the ids of a field's nodes) → the field's selection on that type, as
+        #: graphql-core collects it (without directives it depends on the document alone)
+        self.subfields: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
 _COMPILED: PerDocument[_Compiled] = PerDocument()
@@ -733,11 +736,29 @@ class FastExecution(CoreExecutor):
         except _NormalWayError:
             raise _FallbackError from None
 
-    def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
-        """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
+    def _compiled_now(self) -> _Compiled:
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = _compiled_of(self.operation_node, self.fragment_nodes)
+        return compiled
+
+    def subfields(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Any, Any]:
+        """graphql-core's, kept per document rather than per request where the selection
+        cannot depend on the variables (no directives: :func:`_compiled_of`)."""
+        compiled = self._compiled_now()
+        if not compiled.allowed:
+            return super().subfields(object_type, details)
+        key = (object_type, *(id(d.node) for d in details))
+        found = compiled.subfields.get(key)
+        if found is None:
+            found = compiled.subfields[key] = super().subfields(object_type, details)
+        return found
+
+    def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
+        """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
+        compiled = self._compiled_now()
         if not compiled.allowed:
             return None
         key = (object_type, *(id(d.node) for details in grouped.values() for d in details))
