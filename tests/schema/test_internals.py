@@ -210,6 +210,9 @@ class _Logged(SchemaExtension):
     def on_validate(self) -> None:  # a plain function: Strawberry's own wrapper
         self.log.append(f"{self.name} validate")
 
+    def get_results(self) -> dict[str, Any]:
+        return {self.name: len(self.log)}
+
 
 class _OnlyExecute(SchemaExtension):
     def __init__(self, log: list[str]) -> None:
@@ -220,8 +223,11 @@ class _OnlyExecute(SchemaExtension):
         yield
         self.log.append("execute out")
 
+    async def get_results(self) -> dict[str, Any]:
+        return {"executed": "execute out" in self.log}
 
-def _hook_log(kept: bool, query: str) -> tuple[list[str], Any, Any]:
+
+def _hook_log(kept: bool, query: str) -> tuple[list[str], Any, Any, Any]:
     log: list[str] = []
     runner = internals.KeptHooksRunner if kept else internals.SchemaExtensionsRunner
 
@@ -232,7 +238,8 @@ def _hook_log(kept: bool, query: str) -> tuple[list[str], Any, Any]:
     extensions = [lambda: _Logged(log, "a"), lambda: _OnlyExecute(log), lambda: _Logged(log, "b")]
     schema = Checked(Query, extensions=extensions)
     results = [asyncio.run(schema.execute(query)) for _ in range(2)]  # found, then kept
-    return log, results[-1].data, [e.message for e in results[-1].errors or ()]
+    last = results[-1]
+    return log, last.data, [e.message for e in last.errors or ()], last.extensions
 
 
 @pytest.mark.parametrize("query", ["{ item { name } }", "{ item { name", "{ nothing }"])
