@@ -136,6 +136,17 @@ def _finite(text: str) -> float:
     return value
 
 
+#: one decoder for every body: json.loads given these hooks builds a new decoder on each call
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text, parse_constant=..., parse_float=...)`` with the decoder made once."""
+    if text.startswith("\ufeff"):  # as json.loads refuses text
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
+
+
 def _has_surrogate(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -173,7 +184,7 @@ def strict_json(data: str | bytes) -> object:
     except UnicodeDecodeError:
         raise HTTPException(400, "the request body is not UTF-8 text") from None
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        value = _loads(text)
     except json.JSONDecodeError:
         raise HTTPException(400, "Unable to parse request body as JSON") from None
     except RecursionError:

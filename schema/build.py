@@ -14,7 +14,6 @@ from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -26,7 +25,12 @@ from ..graph.errors import GovGraphError
 from .bounded_input import BoundedVariables
 from .documents import PerDocument
 from .execution import FastExecution
-from .internals import graphql_schema, provided_operation_name
+from .internals import (
+    KeptHooksRunner,
+    MaskErrorsQuickly,
+    graphql_schema,
+    provided_operation_name,
+)
 from .limits import TOO_MANY_TOKENS, alias_limit_rules, cost_limit_rule, depth_limiter
 from .mutation import Mutation
 from .query import Query
@@ -62,7 +66,7 @@ def _expected(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GovGraphError | GraphQLError)
 
 
-class MaskWithErrorId(MaskErrors):
+class MaskWithErrorId(MaskErrorsQuickly):
     """Hide unexpected errors from the caller, log them, and give both sides the same id."""
 
     def __init__(self) -> None:
@@ -191,6 +195,12 @@ class GovGraphSchema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         return None
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> KeptHooksRunner:
+        # the same hooks in the same order, found once per extension class (internals.py)
+        return KeptHooksRunner(execution_context=execution_context, extensions=extensions)
 
 
 #: distinct query texts whose parse and validation are kept (Apollo Server keeps them too)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -72,7 +73,7 @@ from .internals import (
     strawberry_info,
 )
 from .prefetch import DEFAULT_FIRST, LINK_FIELDS, page_args
-from .query import LIST_FIRST, LIST_RESOLVERS, list_arguments, list_connection
+from .query import LIST_FIRST, LIST_RESOLVERS, NODE_RESOLVER, list_arguments, list_connection
 from .types import EDGE_READERS, EdgeReader, PageInfo, link_connection, page_key
 
 
@@ -117,7 +118,16 @@ class _ListField:
     kind: str
 
 
-_Spec = _Plain | _LinkField | _ListField
+@dataclass(frozen=True, slots=True)
+class _NodeField:
+    """The root ``node`` field: its ``id`` is converted once per query text and variables, and
+    the node found is completed by its class, not through Strawberry's resolver wrapper and
+    graphql-core's abstract-type resolution (~50 us of a lookup)."""
+
+    field: GraphQLField
+
+
+_Spec = _Plain | _LinkField | _ListField | _NodeField
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,9 @@ def _plan(schema: GraphQLSchema) -> _Plan:
             if t is schema.query_type and listed is not None:
                 own[name] = _ListField(f, listed)
                 continue
+            if t is schema.query_type and getattr(resolver, "wrapped_func", None) is NODE_RESOLVER:
+                own[name] = _NodeField(f)
+                continue
             basic = f.resolve is not None and is_default_resolver(f.resolve) and not f.args
             if basic and strawberry_field is not None:
                 named = f.type.of_type if isinstance(f.type, GraphQLNonNull) else f.type
@@ -199,12 +212,15 @@ class _Tree:
 class _Compiled:
     """The compiled trees of one operation, kept as long as its parsed document is."""
 
-    __slots__ = ("allowed", "trees")
+    __slots__ = ("allowed", "subfields", "trees")
 
     def __init__(self, allowed: bool) -> None:
         self.allowed = allowed
         #: (object type, the ids of the grouped field nodes) → its tree, or None: not compiled
         self.trees: dict[tuple[Any, ...], _Tree | None] = {}
+        #: (object type, the ids of a field's nodes) → the field's selection on that type, as
+        #: graphql-core collects it (without directives it depends on the document alone)
+        self.subfields: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
 _COMPILED: PerDocument[_Compiled] = PerDocument()
@@ -398,36 +414,59 @@ def _arguments_key(ex: FastExecution, details: FieldDetailsList) -> tuple[Any, .
 _LINK_ARGS: PerDocument[dict[tuple[Any, ...], Any]] = PerDocument()
 
 
+def _kept_arguments(
+    ex: FastExecution,
+    details: FieldDetailsList,
+    kept_in: PerDocument[dict[tuple[Any, ...], Any]],
+    convert: Callable[[], Any],
+) -> Any:
+    """What ``convert`` makes of a root field's arguments, kept per query text, field and
+    variables in ``kept_in``; None when they do not convert (the resolver then says why)."""
+    if details[0].fragment_variable_values is not None:
+        return None  # fragment variables: what the arguments are depends on more than the key
+    key = _arguments_key(ex, details)
+    kept = kept_in.obtain(ex.operation_node, dict)
+    found = kept.get(key) if key is not None else None
+    if found is not None:
+        return found
+    try:
+        found = convert()
+    except Exception:
+        return None  # the resolver refuses them, the normal way
+    if key is not None and len(kept) < LIST_ARGS_KEPT:
+        kept[key] = found
+    return found
+
+
 def _list_arguments(
     ex: FastExecution, spec: _ListField, details: FieldDetailsList
 ) -> tuple[Any, ...] | None:
     """``where``, ``orderBy`` (as the port's filter and sort keys), ``first``, ``after`` and
     ``asOf`` of a root list field, converted as its resolver converts them (graphql-core's
-    coercion, Strawberry's conversion, :func:`~.query.list_arguments`) and kept per query
-    text, field and variables; None when they do not convert (the resolver then says why)."""
-    if details[0].fragment_variable_values is not None:
-        return None  # fragment variables: what the arguments are depends on more than the key
-    key = _arguments_key(ex, details)
-    kept = _LIST_ARGS.obtain(ex.operation_node, dict)
-    found = kept.get(key) if key is not None else None
-    if found is not None:
-        return found
-    try:
-        values = ex.argument_values(spec.field, details)
-        kwargs = resolver_arguments(ex.graphql_schema, spec.field, values)
+    coercion, Strawberry's conversion, :func:`~.query.list_arguments`), kept per query text,
+    field and variables."""
+
+    def convert() -> tuple[Any, ...]:
+        kwargs = _resolver_kwargs(ex, spec.field, details)
         where, order = list_arguments(spec.kind, kwargs.get("where"), kwargs.get("order_by"))
-    except Exception:
-        return None  # the resolver refuses them, the normal way
-    found = (
-        where,
-        order,
-        kwargs.get("first", LIST_FIRST),
-        kwargs.get("after"),
-        kwargs.get("as_of"),
-    )
-    if key is not None and len(kept) < LIST_ARGS_KEPT:
-        kept[key] = found
+        first = kwargs.get("first", LIST_FIRST)
+        return where, order, first, kwargs.get("after"), kwargs.get("as_of")
+
+    found: tuple[Any, ...] | None = _kept_arguments(ex, details, _LIST_ARGS, convert)
     return found
+
+
+#: per operation: the ``node`` field's arguments as its resolver takes them, by its field node
+#: and the request's variables
+_NODE_ARGS: PerDocument[dict[tuple[Any, ...], dict[str, Any]]] = PerDocument()
+
+
+def _resolver_kwargs(
+    ex: FastExecution, field: GraphQLField, details: FieldDetailsList
+) -> dict[str, Any]:
+    """A field's arguments as its resolver gets them (graphql-core's coercion, Strawberry's
+    conversion)."""
+    return resolver_arguments(ex.graphql_schema, field, ex.argument_values(field, details))
 
 
 class FastExecution(CoreExecutor):
@@ -519,11 +558,11 @@ class FastExecution(CoreExecutor):
         own = self._plan.fields.get(parent_type) if self._fast else None
         node = field_details_list[0].node
         spec = own.get(node.name.value) if own else None
-        if isinstance(spec, _ListField):
+        if isinstance(spec, _ListField | _NodeField):
             if not node.directives and position_context is None:
-                listed = self._list(spec, parent_type, field_details_list, path)
-                if listed is not None:
-                    return listed
+                root = self._root(spec, parent_type, field_details_list, path)
+                if root is not None:
+                    return root
             spec = None
         if spec is not None and not node.directives:
             return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
@@ -632,36 +671,50 @@ class FastExecution(CoreExecutor):
             extra = {"where": match, "order": order}
         return (first, args.get("after"), args.get("asOf")), extra
 
-    # -- root lists ------------------------------------------------------------------------------
-    def _list(
+    # -- root lists and the node field ----------------------------------------------------------
+    def _root(
         self,
-        spec: _ListField,
+        spec: _ListField | _NodeField,
         parent_type: GraphQLObjectType,
         details: FieldDetailsList,
         path: Path,
     ) -> Awaitable[Any] | None:
-        """A root list field resolved with its arguments converted once per query text and
-        variables (:func:`_list_arguments`), then completed as graphql-core would; None: the
-        normal way (the arguments are not what the resolver takes, so it reports them)."""
-        args = _list_arguments(self, spec, details)
+        """A root list or the ``node`` field resolved with its arguments converted once per
+        query text and variables (:func:`_kept_arguments`); None: the normal way (the arguments
+        are not what the resolver takes, so it reports them)."""
+        if isinstance(spec, _ListField):
+            args: Any = _list_arguments(self, spec, details)
+        else:
+            convert = partial(_resolver_kwargs, self, spec.field, details)
+            args = _kept_arguments(self, details, _NODE_ARGS, convert)
         if args is None:
             return None
         raw = self.resolve_info(spec.field, details, parent_type, path)
         info = strawberry_info(self.graphql_schema, raw, spec.field)
-        done = self._listed(spec, info, raw, args, details, path)
+        done = self._resolved(spec, info, raw, args, details, path)
         return self._settle(done, spec.field.type, details, path)
 
-    async def _listed(  # noqa: PLR0917  # a field's resolution, step by step
+    async def _resolved(  # noqa: PLR0917  # a field's resolution, step by step
         self,
-        spec: _ListField,
+        spec: _ListField | _NodeField,
         info: Any,
         raw: Any,
-        args: tuple[Any, ...],
+        args: Any,
         details: FieldDetailsList,
         path: Path,
     ) -> Any:
-        value = await list_connection(info, spec.kind, *args)
-        completed = self.complete(spec.field.type, details, raw, path, value)
+        """A list completed as graphql-core would; a node by its class (:meth:`_complete`), else
+        graphql-core's way."""
+        if isinstance(spec, _ListField):
+            value = await list_connection(info, spec.kind, *args)
+            completed = self.complete(spec.field.type, details, raw, path, value)
+        else:
+            value = await NODE_RESOLVER(info, **args)
+            where = (raw.parent_type, raw.field_name)
+            try:
+                completed = self._complete(spec.field.type, details, path, value, None, where=where)
+            except _NormalWayError:  # raised before anything was completed
+                completed = self.complete(spec.field.type, details, raw, path, value)
         return await completed if self.awaitable(completed) else completed
 
     # -- compiled subtrees (module doc) ---------------------------------------------------------
@@ -683,11 +736,29 @@ class FastExecution(CoreExecutor):
         except _NormalWayError:
             raise _FallbackError from None
 
-    def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
-        """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
+    def _compiled_now(self) -> _Compiled:
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = _compiled_of(self.operation_node, self.fragment_nodes)
+        return compiled
+
+    def subfields(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Any, Any]:
+        """graphql-core's, kept per document rather than per request where the selection
+        cannot depend on the variables (no directives: :func:`_compiled_of`)."""
+        compiled = self._compiled_now()
+        if not compiled.allowed:
+            return super().subfields(object_type, details)
+        key = (object_type, *(id(d.node) for d in details))
+        found = compiled.subfields.get(key)
+        if found is None:
+            found = compiled.subfields[key] = super().subfields(object_type, details)
+        return found
+
+    def _tree(self, object_type: GraphQLObjectType, grouped: Mapping[str, Any]) -> _Tree | None:
+        """The compiled tree of ``grouped`` on ``object_type``, if it can be compiled."""
+        compiled = self._compiled_now()
         if not compiled.allowed:
             return None
         key = (object_type, *(id(d.node) for details in grouped.values() for d in details))
@@ -707,7 +778,7 @@ class FastExecution(CoreExecutor):
             if name == "__typename":
                 steps.append((response_name, _constant(object_type.name)))
                 continue
-            if spec is None or isinstance(spec, _ListField):
+            if spec is None or isinstance(spec, _ListField | _NodeField):
                 return None
             return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
             complete = self._completer(return_type, details)

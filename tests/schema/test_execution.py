@@ -81,6 +81,15 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     (NESTED, {"id": "Community:comm-qixiangjie", "n": 1000}),  # a page too big, nested
     (NESTED, {"id": "Compound:cmp-yunbeiyuan"}),  # not a community: only id and __typename
     (NESTED, {"id": "Community:nobody"}),  # null
+    # the node field's id kept per query text and variables: a store id, a kind that is not
+    # the node's, an id literal that is a number, an empty one, a person's private fields
+    (
+        """{ a: node(id: "cmp-yunbeiyuan") { id ... on Compound { name } }
+          b: node(id: "Person:cmp-yunbeiyuan") { id } c: node(id: 12) { __typename id }
+          d: node(id: "") { id }
+          e: node(id: "Person:person-test-1") { ... on Person { name phone birthYear } } }""",
+        {},
+    ),
     # aliases of one link field with other arguments; a cursor; asOf given inline
     (
         """{ node(id: "PartyBranch:branch-yby") { ... on PartyBranch {
@@ -266,9 +275,9 @@ def test_the_plan_covers_plain_link_and_list_fields_only() -> None:
         "Compound"
     ]
     assert {"edges", "pageInfo"} <= plan["PartOfConnection"]
-    assert "node" not in plan.get("Query", frozenset())  # root fields have resolvers
-    # a root list converts its arguments once per query text (``_ListField``)
-    assert {"compounds", "partyBranches", "people"} <= plan["Query"]
+    # a root list converts its arguments once per query text (``_ListField``), and so does the
+    # node field (``_NodeField``); other root fields have resolvers of their own
+    assert {"compounds", "partyBranches", "people", "node"} <= plan["Query"]
     assert not {"nodes", "search", "counts", "aggregate"} & plan["Query"]
     compound = graphql_schema(schema).type_map["Compound"]
     assert isinstance(compound, GraphQLObjectType)

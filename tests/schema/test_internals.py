@@ -183,3 +183,80 @@ def test_gather_awaits_them_all() -> None:
 
 def test_parse_gives_documents_the_caches_key_on() -> None:
     assert parse(QUERY) is not parse(QUERY)  # identity, not equality, keys the caches
+
+
+# -- extension hooks found once (KeptHooksRunner) and MaskErrorsQuickly ----------------------------
+class _Logged(SchemaExtension):
+    """Every kind of hook Strawberry takes: generators, an async generator, a plain function,
+    one that sees an error thrown into it."""
+
+    def __init__(self, log: list[str], name: str) -> None:
+        self.log, self.name = log, name
+
+    def on_operation(self) -> Any:
+        self.log.append(f"{self.name} operation in")
+        yield
+        self.log.append(f"{self.name} operation out: {self.execution_context.result is not None}")
+
+    async def on_parse(self) -> Any:
+        self.log.append(f"{self.name} parse in")
+        try:
+            yield
+        except Exception as exc:
+            self.log.append(f"{self.name} parse failed: {type(exc).__name__}")
+            raise
+        self.log.append(f"{self.name} parse out")
+
+    def on_validate(self) -> None:  # a plain function: Strawberry's own wrapper
+        self.log.append(f"{self.name} validate")
+
+    def get_results(self) -> dict[str, Any]:
+        return {self.name: len(self.log)}
+
+
+class _OnlyExecute(SchemaExtension):
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def on_execute(self) -> Any:
+        self.log.append("execute in")
+        yield
+        self.log.append("execute out")
+
+    async def get_results(self) -> dict[str, Any]:
+        return {"executed": "execute out" in self.log}
+
+
+def _hook_log(kept: bool, query: str) -> tuple[list[str], Any, Any, Any]:
+    log: list[str] = []
+    runner = internals.KeptHooksRunner if kept else internals.SchemaExtensionsRunner
+
+    class Checked(strawberry.Schema):
+        def create_extensions_runner(self, context: Any, extensions: Any) -> Any:
+            return runner(execution_context=context, extensions=extensions)
+
+    extensions = [lambda: _Logged(log, "a"), lambda: _OnlyExecute(log), lambda: _Logged(log, "b")]
+    schema = Checked(Query, extensions=extensions)
+    results = [asyncio.run(schema.execute(query)) for _ in range(2)]  # found, then kept
+    last = results[-1]
+    return log, last.data, [e.message for e in last.errors or ()], last.extensions
+
+
+@pytest.mark.parametrize("query", ["{ item { name } }", "{ item { name", "{ nothing }"])
+def test_kept_hooks_run_as_strawberrys_do(query: str) -> None:
+    assert _hook_log(kept=True, query=query) == _hook_log(kept=False, query=query)
+
+
+def test_mask_errors_quickly_masks_what_mask_errors_masks() -> None:
+    @strawberry.type
+    class Failing:
+        @strawberry.field
+        def boom(self) -> str | None:
+            raise ValueError("secret")
+
+    for mask in (internals.MaskErrorsQuickly, strawberry.extensions.MaskErrors):
+        schema = strawberry.Schema(Failing, extensions=[mask])
+        result = asyncio.run(schema.execute("{ boom }"))
+        assert result.data == {"boom": None}
+        assert [e.message for e in result.errors or ()] == ["Unexpected error."]
+        assert asyncio.run(schema.execute("{ __typename }")).errors is None
