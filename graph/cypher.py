@@ -833,9 +833,10 @@ def list_nodes(
     # or an index.
     once = with_total and (where != "true" or lifted is not None)
     indexed = by_index if not (counts or lifted) else None
-    always = indexed is not None and indexed.missing is None  # a key every node has (id)
-    if indexed is not None and always:
-        where = f"{indexed.ref} IS NOT NULL AND {where}"  # true of every node: the planner's cue
+    # a key every node has (id): its presence is true of every node, the planner's cue alone
+    always = indexed.ref if indexed is not None and indexed.missing is None else None
+    if always:
+        where = f"{always} IS NOT NULL AND {where}"
     source = lifted or f"MATCH (n:{label(kind)}) WHERE {where}"
     head = ""
     if once:
@@ -845,7 +846,8 @@ def list_nodes(
             source = f"{source} WITH n ORDER BY {order}"
             filtered = f"{filtered} WITH n LIMIT $limit"
     elif indexed is not None and indexed.missing is not None:
-        head = index_read(kind, where, after, indexed.ref, indexed.present, indexed.missing)
+        test = where if after is None else f"{where} AND {after}"
+        head = index_read(kind, test, indexed, indexed.missing)
         body = filtered = "UNWIND head + tail AS n"
     else:
         body = source  # lifted, it ends in WITH DISTINCT n, which takes a WHERE as MATCH does
@@ -874,18 +876,15 @@ def list_nodes(
     return f"{count} {head}RETURN total, {page}"
 
 
-def index_read(  # noqa: PLR0917  # an IndexOrder's parts
-    kind: str, where: str, after: str | None, ref: str, present: str, missing: str
-) -> str:
-    """The subqueries reading a page through the index of its first sort key ``ref``, the
-    matching nodes as two lists: ``head``, those having the key, in its order (``present``);
-    ``tail``, those lacking it (in the order ``missing``), looked for (a scan of the label)
-    only when ``head`` falls short of the page (by an ``UNWIND`` of nothing: a ``WHERE`` on
-    ``head`` was applied after the scan)."""
-    test = where if after is None else f"{where} AND {after}"
-    nodes = f"MATCH (n:{label(kind)}) WHERE {ref} IS"
+def index_read(kind: str, test: str, by_index: IndexOrder, missing: str) -> str:
+    """The subqueries reading the nodes passing ``test`` through the index of the first sort
+    key (``by_index``) as two lists: ``head``, those having the key, in its order; ``tail``,
+    those lacking it (in the order ``missing``), looked for (a scan of the label) only when
+    ``head`` falls short of the page (by an ``UNWIND`` of nothing: a ``WHERE`` on ``head`` was
+    applied after the scan)."""
+    nodes = f"MATCH (n:{label(kind)}) WHERE {by_index.ref} IS"
     return (
-        f"CALL () {{ {nodes} NOT NULL AND {test} WITH n ORDER BY {present} "
+        f"CALL () {{ {nodes} NOT NULL AND {test} WITH n ORDER BY {by_index.present} "
         "LIMIT $limit RETURN collect(n) AS head } "
         "CALL (head) { UNWIND CASE WHEN size(head) < $limit THEN [true] ELSE [] END AS more "
         f"{nodes} NULL AND {test} WITH n ORDER BY {missing} LIMIT $limit "
