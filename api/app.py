@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             max_page=settings.max_page_size,
             introspection=settings.graphql_introspection,
             fast_execution=settings.graphql_fast_execution,
+            prepared_queries=settings.graphql_prepared_queries,
         )
     )
     authenticator = Authenticator.from_settings(settings)  # API keys and JWT: api/auth.py

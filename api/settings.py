@@ -193,6 +193,11 @@ class Settings(BaseSettings):
     graphql_fast_execution: bool = Field(
         True, description="complete plain data fields without graphql-core's per-field work"
     )
+    graphql_prepared_queries: bool = Field(
+        True,
+        description="run a query text seen before and found valid without Strawberry's "
+        "per-request extension stages (schema/prepared.py)",
+    )
     graphql_fast_lane: bool = Field(
         True,
         description="answer POST /graphql with a JSON body without FastAPI's routing and "

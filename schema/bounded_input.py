@@ -366,37 +366,45 @@ class BoundedVariables(SchemaExtension):
         # before the yield, as Strawberry reads the errors before the hooks' ends run; after
         # DocumentValidationCache in the extensions, which sets the validation errors
         context = self.execution_context
-        operation = None
         if not context.pre_execution_errors:  # else their errors say more
-            operation = _operation(context.graphql_document, context.operation_name)
-        if operation is not None:
             schema = graphql_schema(context.schema)
-            kept = _USES.get(operation)
-            if kept is None or kept[0] is not schema:
-                uses = uses_of(schema, context.graphql_document, operation)
-                kept = _USES.put(operation, (schema, uses, set()))
-            # variables counted within the budgets once are not counted again for this query
-            # text (~4% of a three_hop request's CPU); lists and objects among them: every time
-            key = variables_key(context.variables)
-            if key is None or key not in kept[2]:
-                try:
-                    self._count(kept[1], operation, context.variables)
-                except GovGraphError as exc:
-                    error = GraphQLError(
-                        str(exc), extensions={"code": exc.code}, original_error=exc
-                    )
-                    context.pre_execution_errors = [error]
-                else:
-                    if key is not None and len(kept[2]) < WITHIN_KEPT:
-                        kept[2].add(key)
+            error = variables_refusal(
+                schema, context.graphql_document, context.operation_name, context.variables
+            )
+            if error is not None:
+                context.pre_execution_errors = [error]
         yield
 
-    @staticmethod
-    def _count(uses: list[Use], operation: OperationDefinitionNode, sent: Any) -> None:
-        if not uses:
-            return
-        variables = _variables(operation, sent)
-        budget = RequestBudget()
-        for use in uses:
-            budget.add(use, value_from_ast_untyped(use.value, variables))
-        budget.check()
+
+def variables_refusal(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, sent: dict[str, Any] | None
+) -> GraphQLError | None:
+    """The error refusing a valid document's operation with these variables, if over a cap."""
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return None
+    kept = _USES.get(operation)
+    if kept is None or kept[0] is not schema:
+        kept = _USES.put(operation, (schema, uses_of(schema, document, operation), set()))
+    # variables counted within the budgets once are not counted again for this query text (~4%
+    # of a three_hop request's CPU); lists and objects among them: every time
+    key = variables_key(sent)
+    if key is not None and key in kept[2]:
+        return None
+    try:
+        _count(kept[1], operation, sent)
+    except GovGraphError as exc:
+        return GraphQLError(str(exc), extensions={"code": exc.code}, original_error=exc)
+    if key is not None and len(kept[2]) < WITHIN_KEPT:
+        kept[2].add(key)
+    return None
+
+
+def _count(uses: list[Use], operation: OperationDefinitionNode, sent: Any) -> None:
+    if not uses:
+        return
+    variables = _variables(operation, sent)
+    budget = RequestBudget()
+    for use in uses:
+        budget.add(use, value_from_ast_untyped(use.value, variables))
+    budget.check()

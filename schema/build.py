@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,8 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from ..graph.errors import GovGraphError
 from .bounded_input import BoundedVariables
@@ -33,6 +34,7 @@ from .internals import (
 )
 from .limits import TOO_MANY_TOKENS, alias_limit_rules, cost_limit_rule, depth_limiter
 from .mutation import Mutation
+from .prepared import LearnPrepared, PreparedQueries, allows_query, ready, run_prepared
 from .query import Query
 from .scalars import Date
 from .types import NODE_TYPES
@@ -56,6 +58,8 @@ class Limits:
     introspection: bool = True
     #: complete plain data fields directly (``schema/execution.py``); off: graphql-core's way
     fast_execution: bool = True
+    #: answer a query text that validated before without the extensions' stages (prepared.py)
+    prepared_queries: bool = True
 
 
 def _expected(error: GraphQLError) -> bool:
@@ -196,6 +200,49 @@ class GovGraphSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         return None
 
+    def __init__(self, *args: Any, prepared: PreparedQueries | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: query documents that validated, answered without the extensions' stages (prepared.py)
+        self.prepared = prepared
+
+    async def execute(  # noqa: PLR0917  # Strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        found = None
+        if (
+            self.prepared is not None
+            and operation_extensions is None
+            and allows_query(allowed_operation_types)
+        ):
+            found = ready(self, self.prepared, query, variable_values, operation_name)
+        if found is None or query is None:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        return await run_prepared(
+            self,
+            found,
+            query=query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            allowed_operation_types=allowed_operation_types,
+        )
+
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> KeptHooksRunner:
@@ -221,6 +268,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     # Strawberry at module level, keyed by its size; bounded, so unique query texts cannot grow
     # memory without limit; the validation cache holds what the parse cache holds)
     validated: PerDocument[tuple[Any, tuple[Any, ...], Any]] = PerDocument()
+    prepared = PreparedQueries(QUERY_CACHE_SIZE) if limits.prepared_queries else None
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: CodedParserCache(maxsize=QUERY_CACHE_SIZE),
@@ -233,6 +281,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
+    if prepared is not None:  # the last validation hook: it keeps what passed all the others
+        extensions.append(lambda: LearnPrepared(prepared))
     return GovGraphSchema(
         query=Query,
         mutation=Mutation,
@@ -241,6 +291,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         execution_context_class=FastExecution if limits.fast_execution else None,
         # Date held to the accepted days (schema/scalars.py)
         config=StrawberryConfig(scalar_map={dt.date: Date}),
+        prepared=prepared,
     )
 
 

@@ -36,6 +36,11 @@ starts with a review of this module). What is private here, and why it is worth 
   rather than on every request (``get_hook`` inspects the hook and wraps it in a new
   ``contextlib.contextmanager``: ~40 us of a request with our eight extensions), and its
   ``get_extensions_results`` not awaiting the base class's ``get_results`` (always ``{}``).
+* :func:`run_operation` and :func:`coerce_error`: a query text seen before runs without the
+  extensions' stages (:mod:`.prepared`), so graphql-core's execution is called with the arguments
+  Strawberry's ``Schema._execute_operation`` gives it (its execute function, custom context
+  arguments and ``is_awaitable``), and an exception of the execution itself becomes the error
+  Strawberry's ``_coerce_error`` makes of it.
 * :class:`MaskErrorsQuickly`: ``MaskErrors._process_result`` tests whether a result has errors
   by an ``isinstance`` against a runtime-checkable Protocol, which walks the protocol's members
   on every request (~10 us); the same test as an attribute read.
@@ -56,6 +61,8 @@ from typing import Any, ClassVar, TypeVar
 
 import strawberry
 from graphql import (
+    DocumentNode,
+    GraphQLError,
     GraphQLField,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -65,7 +72,9 @@ from graphql import (
 from graphql import GraphQLResolveInfo as CoreInfo
 from graphql.execution import get_argument_values
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path, gather_with_cancel
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.context import (
     ExecutingContextManager,
@@ -77,6 +86,7 @@ from strawberry.extensions.context import (
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.resolvers import is_default_resolver
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext, Info
@@ -94,12 +104,14 @@ __all__ = [
     "KeptHooksRunner",
     "MaskErrorsQuickly",
     "Path",
+    "coerce_error",
     "core_info",
     "definition_of",
     "gather",
     "graphql_schema",
     "is_default_resolver",
     "provided_operation_name",
+    "run_operation",
     "strawberry_info",
 ]
 
@@ -164,6 +176,40 @@ def strawberry_info(schema: GraphQLSchema, raw: CoreInfo[Any], field: GraphQLFie
 def provided_operation_name(context: ExecutionContext) -> str | None:
     """The ``operationName`` the request gave, if any (not the document's first operation)."""
     return context._provided_operation_name
+
+
+def run_operation(
+    schema: strawberry.Schema,
+    document: DocumentNode,
+    *,
+    root_value: Any,
+    context_value: Any,
+    variable_values: dict[str, Any] | None,
+    operation_name: str | None,
+) -> Any:
+    """graphql-core's execution of a validated document, called as Strawberry 0.341's
+    ``Schema._execute_operation`` calls it, without operation extensions or resolve middleware
+    (the caller makes sure no extension has a ``resolve`` hook). A result, or its awaitable."""
+    execute = schema._get_execute_function()
+    return execute(
+        schema._schema,
+        document,
+        root_value=root_value,
+        middleware=MiddlewareManager(),
+        variable_values=variable_values,
+        operation_name=operation_name,
+        context_value=context_value,
+        is_awaitable=optimized_is_awaitable,
+        **execution_context_class_kwargs(schema.execution_context_class),
+        **schema._get_custom_context_kwargs(None),
+    )
+
+
+def coerce_error(error: Exception) -> GraphQLError:
+    """The error Strawberry's ``Schema.execute`` answers for an exception of the execution."""
+    if isinstance(error, GraphQLError):
+        return error
+    return GraphQLError(str(error), original_error=error)
 
 
 class CoreExecutor(StrawberryGraphQLCoreExecutionContext):
