@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from .. import __version__
 from ..graph.errors import GovGraphError
@@ -42,6 +43,10 @@ CONSOLE_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+
+
+#: FastAPI's native telemetry, every part off (settings.opentelemetry)
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -88,6 +93,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         # Swagger UI and ReDoc load from a CDN; the API is GraphQL, whose IDE is at /graphql
         docs_url=None,
         redoc_url=None,
+        # FastAPI's native OpenTelemetry: None keeps its defaults (on once a provider exists)
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
     app.state.settings = settings
     status = app.state.warming = Warming()

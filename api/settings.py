@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     graphql_fast_execution: bool = Field(
         True, description="complete plain data fields without graphql-core's per-field work"
     )
+    opentelemetry: bool = Field(
+        False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs (exception messages "
+        "included) once a provider is configured; off: the service's personal data never goes "
+        "to a collector unless the deployment says so, and no request asks for a provider",
+    )
     graphql_prepared_queries: bool = Field(
         True,
         description="run a query text seen before and found valid without Strawberry's "
