@@ -61,6 +61,7 @@ from .port import (
 from .query import (
     And,
     Counts,
+    Cursors,
     Direction,
     Filter,
     HasLink,
@@ -75,7 +76,6 @@ from .query import (
     check_page_size,
     check_sort,
     decode_cursor,
-    encode_cursor,
 )
 from .read_lane import ReadLane
 from .scan import (
@@ -421,9 +421,8 @@ class EmbeddedStore(GraphStore):
             rows = [row for row in rows if _compare_values(keys, row[0], start) > 0]
         _sort_rows(keys, rows)
         page = rows[:first]
-        cursors = [encode_cursor(values) for values, _ in page]
-        end = cursors[-1] if page else None
-        return Page([n for _, n in page], len(rows) > first, end, cursors, total)
+        cursors = Cursors([values for values, _ in page])
+        return Page([n for _, n in page], len(rows) > first, cursors.last(), cursors, total)
 
     def _sort_values(
         self, n: Node, keys: Sequence[SortKey], as_of: dt.date | None

@@ -68,6 +68,7 @@ from .port import (
 )
 from .query import (
     Counts,
+    Cursors,
     Direction,
     Filter,
     LinkCount,
@@ -77,7 +78,6 @@ from .query import (
     check_page_size,
     check_sort,
     decode_cursor,
-    encode_cursor,
 )
 from .scan import LinkColumns, NodeColumns, Rows, Scan, ScanSpec, is_date
 from .search import lucene_query, rank_names
@@ -452,23 +452,21 @@ class Neo4jStore(GraphStore):
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)
         total = int(row["total"]) if with_total else None
         items: list[Node] = []
-        cursors: list[str] = []
+        sort_values: list[list[Value | None]] = []
         pages: Expansion = {}
         for r in rows[:first]:
             n = _node(r["id"], r["kind"], r["props"])
             counts = iter(r.get("counts") or ())
             items.append(n)
-            cursors.append(
-                encode_cursor(
-                    [
-                        int(next(counts))
-                        if isinstance(k.field, LinkCount)
-                        else n.id
-                        if k.field == "id"
-                        else n.props.get(k.field)
-                        for k in keys
-                    ]
-                )
+            sort_values.append(
+                [
+                    int(next(counts))
+                    if isinstance(k.field, LinkCount)
+                    else n.id
+                    if k.field == "id"
+                    else n.props.get(k.field)
+                    for k in keys
+                ]
             )
             for hop, raw in zip(hops, r.get("pages") or (), strict=False):
                 if hop.applies_to(n.kind):
@@ -476,7 +474,8 @@ class Neo4jStore(GraphStore):
         for n in items:  # as with expand: every node of the page has its pages
             for hop in hops:
                 pages.setdefault((hop.page, n.id), LinkPage(0, [], False))
-        page = Page(items, len(rows) > first, cursors[-1] if cursors else None, cursors, total)
+        cursors = Cursors(sort_values)
+        page = Page(items, len(rows) > first, cursors.last(), cursors, total)
         return page, pages
 
     async def count_nodes(

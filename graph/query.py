@@ -149,7 +149,7 @@ class Page(Generic[T]):
     items: list[T]
     has_next: bool
     end_cursor: str | None
-    cursors: list[str] = field(default_factory=list)
+    cursors: Sequence[str] = field(default_factory=list)
     #: how many match in all (every page's items), when the caller asked for it
     total: int | None = None
 
@@ -372,6 +372,41 @@ def encode_cursor(values: Sequence[Value | None]) -> str:
             parts.append(_CURSOR_JSON.encode(_to_json(v)))
     raw = "[" + ",".join(parts) + "]"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+class Cursors(Sequence[str]):
+    """A page's cursors from each item's sort values, each encoded when first read: most lists
+    are read without ``cursor`` (the console's pages ask ``endCursor``), and 100 cursors cost
+    ~0.1 ms of a request's ~1 ms of CPU."""
+
+    __slots__ = ("_encoded", "_values")
+
+    def __init__(self, values: list[list[Value | None]]) -> None:
+        self._values = values
+        self._encoded: list[str | None] = [None] * len(values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]  # no slices asked
+        found = self._encoded[i]
+        if found is None:
+            found = self._encoded[i] = encode_cursor(self._values[i])
+        return found
+
+    def __eq__(self, other: object) -> bool:  # as the list of the same cursors compares
+        if isinstance(other, Cursors | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's
+
+    def __repr__(self) -> str:
+        return f"Cursors({list(self)!r})"
+
+    def last(self) -> str | None:
+        """The last item's cursor (a page's ``end_cursor``), None for an empty page."""
+        return self[-1] if self._values else None
 
 
 def decode_cursor(cursor: str, keys: Sequence[SortKey], kind: str) -> list[Value | None]:

@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: Strawberry reads these annotatio
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Optional
 
 import strawberry
@@ -53,10 +54,26 @@ CONNECTIONS: dict[str, type] = {}
 EDGES: dict[str, type] = {}
 
 
+class _PageCursor:
+    """A list edge's ``cursor``, read from its page's cursors (``graph.query.Cursors``, each
+    encoded when first read) only when asked: the edge is made with ``(cursors, index)``. A data
+    descriptor, so the dataclass ``__init__``'s assignment lands here."""
+
+    def __get__(self, edge: Any, owner: type | None = None) -> Any:
+        if edge is None:
+            return self
+        cursors, i = edge.__dict__["_cursor_at"]
+        return cursors[i]
+
+    def __set__(self, edge: Any, at: tuple[Sequence[str], int]) -> None:
+        edge.__dict__["_cursor_at"] = at
+
+
 def _connection(kind: str) -> type:
     node_type = NODE_TYPES[kind]
     edge_ns: dict[str, Any] = {"__annotations__": {"cursor": str, "node": node_type}}
     edge = EDGES[kind] = strawberry.type(type(f"{kind}Edge", (), edge_ns))
+    edge.cursor = _PageCursor()  # type: ignore[attr-defined]  # after Strawberry read the class
 
     def total_count(root: strawberry.Parent[Any], info: Info) -> Any:
         """Counted by the store without fetching the nodes: with the page when the list saw
@@ -106,10 +123,10 @@ async def list_connection(  # noqa: PLR0917  # a list's arguments, converted
     page = await info.context.loaders.list_page(
         info, kind, where=where, order_by=order_by, first=size, after=after, as_of=as_of
     )
-    edges = [
-        EDGES[kind](cursor=cursor, node=to_object(n, as_of))
-        for n, cursor in zip(page.items, page.cursors, strict=True)
-    ]
+    edge, cursors = EDGES[kind], page.cursors
+    if len(cursors) != len(page.items):
+        raise ValueError(f"a page of {len(page.items)} items with {len(cursors)} cursors")
+    edges = [edge(cursor=(cursors, i), node=to_object(n, as_of)) for i, n in enumerate(page.items)]
     return CONNECTIONS[kind](
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),

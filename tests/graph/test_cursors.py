@@ -11,7 +11,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govgraph.graph.query import SortKey, decode_cursor, encode_cursor
+from govgraph.graph.query import Cursors, SortKey, decode_cursor, encode_cursor
 
 
 def reference(values: list[object]) -> str:
@@ -54,3 +54,12 @@ def test_a_cursor_reads_back() -> None:
     keys = (SortKey("built_year", descending=True), SortKey("name"), SortKey("id"))
     values = [1998, '示例"小区\\', "cmp-1"]
     assert decode_cursor(encode_cursor(values), keys, "Compound") == values
+
+
+@given(st.lists(st.lists(VALUES, max_size=3), max_size=5))
+def test_a_pages_cursors_are_each_items_encoded_when_read(rows: list[list[object]]) -> None:
+    cursors = Cursors(rows)  # type: ignore[arg-type]
+    assert len(cursors) == len(rows)
+    assert list(cursors) == [encode_cursor(r) for r in rows]  # type: ignore[arg-type]
+    assert cursors == [encode_cursor(r) for r in rows] and cursors == Cursors(rows)  # type: ignore[arg-type]
+    assert cursors.last() == (encode_cursor(rows[-1]) if rows else None)  # type: ignore[arg-type]
