@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from .columns import (
     Column,
     Columns,
     Delta,
+    Int32s,
     Renumbering,
     column_of,
     day_number,
@@ -114,9 +114,9 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         names=nodes.names(),
         columns=nodes.columns(),
         blocks=blocks,
-        same_nodes=cols,
+        kind_rows=nodes.kind_rows,
     )
-    if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
+    if nodes.renumbering is None:  # numbers still mean the same nodes: the day views carry over
         new.carry_days(cols, _delta(nodes, written, cut))
     elif nodes.carries():  # renumbered: the answers that can be carried renumbered
         new.carry_days(cols, _delta(nodes, written, cut), nodes.renumbering)
@@ -153,40 +153,69 @@ class _Nodes:
         self.old, self.upserts = cols, upserts
         added = sorted(n for n in upserts if known[n] < 0)
         dropped = np.array(sorted(i for n in gone if (i := _number(cols, n)) >= 0), np.int64)
-        kinds = sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added})
-        self.kinds = tuple(kinds)
-        recode = np.array([kinds.index(k) for k in cols.kinds], np.int8)
-        new_kinds = np.array([kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
-        #: old number -> new number (-1: deleted); None while the numbering is unchanged
-        self.remap: NDArray[np.int64] | None = None
+        self.kinds = tuple(sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added}))
+        self.added_kinds = {str(upserts[n]["kind"]) for n in added}
+        #: None while the numbering is unchanged
         self.renumbering: Renumbering | None = None
+        #: per kind whose nodes came or went, how its rows (a node's number within its kind) move
+        self.within: dict[str, Renumbering] = {}
         if not added and not len(dropped):
             self.ids, self.kind = cols.ids, cols.kind  # no node added: no kind either
+            self.kind_rows = cols._of_kind, cols.local
         else:
-            keep = np.ones(cols.size, np.bool_)
-            keep[dropped] = False
             width = max([cols.ids.dtype.itemsize, *(len(n.encode()) for n in added)])
-            kept = cols.ids[keep].astype(f"S{width}")
+            ids = cols.ids if width == cols.ids.dtype.itemsize else cols.ids.astype(f"S{width}")
             fresh = np.array([n.encode() for n in added], f"S{width}")
-            at = np.searchsorted(kept, fresh)
-            self.ids = np.insert(kept, at, fresh)
-            self.kind = np.insert(recode[cols.kind[keep]], at, new_kinds)
-            rank = np.cumsum(keep) - 1  # an old node's place among the kept ones
-            self.remap = np.where(keep, rank + np.searchsorted(at, rank, "right"), -1)
-            self.renumbering = Renumbering(dropped, at.astype(np.int64))
-            self.old_of = np.full(len(self.ids), -1, np.int64)
-            self.old_of[self.remap[keep]] = np.flatnonzero(keep)
+            at = np.searchsorted(ids, fresh)  # the old nodes before each node added
+            r = self.renumbering = Renumbering(dropped, at - np.searchsorted(dropped, at))
+            self.ids = r.rows(ids, b"")
+            self.ids[r.added] = fresh
+            codes = np.array([self.kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
+            kind = cols.kind
+            if self.kinds != cols.kinds:  # a kind new to the index: the codes move
+                kind = np.array([self.kinds.index(k) for k in cols.kinds], np.int8)[kind]
+            self.kind = r.rows(kind, 0)
+            self.kind[r.added] = codes
+            self.kind_rows = self._kind_rows(at, codes)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
+
+    def _kind_rows(
+        self, at: NDArray[np.int64], codes: NDArray[np.int8]
+    ) -> tuple[dict[str, Int32s], Int32s]:
+        """The nodes of each kind and each node's row within its kind, from the old index's:
+        a kind no node of which came or went keeps its rows (renumbered)."""
+        old, r = self.old, self.renumbering
+        assert r is not None
+        local = r.rows(old.local, 0)
+        of_kind: dict[str, Int32s] = {}
+        gone_kind = old.kind[r.deleted]
+        for code, kind in enumerate(self.kinds):
+            rows = old.of_kind(kind)
+            mine = r.added[codes == code]
+            gone = r.deleted[gone_kind == old.kind_code(kind)]
+            if not len(mine) and not len(gone):
+                of_kind[kind] = rows if not len(rows) or rows[-1] < r.first else r.numbers(rows)
+                continue
+            # the kind's old rows before each node added, less those deleted
+            before = at[codes == code]
+            cuts = np.searchsorted(rows, before) - np.searchsorted(gone, before)
+            within = self.within[kind] = Renumbering(old.local[gone].astype(np.int64), cuts)
+            moved = within.rows(rows, 0)
+            moved = r.numbers(moved, own=True)
+            moved[within.added] = mine
+            of_kind[kind] = moved
+            start = min(within.first, len(moved))
+            local[moved[start:]] = np.arange(start, len(moved), dtype=np.int32)
+        return of_kind, local
 
     def carries(self) -> bool:
         """The day views can be carried renumbered: the write added nodes of kinds the index
         had and deleted nodes, none of them placed by kind (:data:`~.kinds.SELF_PLACED_KINDS`:
         a place or a building moves the answers of everything in it)."""
-        if self.remap is None or self.kinds != self.old.kinds:
+        if self.renumbering is None or self.kinds != self.old.kinds:
             return False
-        added = {self.kinds[k] for k in np.unique(self.kind[self.old_of < 0]).tolist()}
-        return (added | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
+        return (self.added_kinds | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
 
     def deleted_kinds(self) -> set[str]:
         if self.renumbering is None:
@@ -194,41 +223,50 @@ class _Nodes:
         deleted = self.old.kind[self.renumbering.deleted]
         return {self.old.kinds[k] for k in np.unique(deleted).tolist()}
 
-    @functools.cached_property
-    def old_of(self) -> NDArray[np.int64]:
-        """New number -> old number (-1: added); with the numbering unchanged, made only when
-        asked (a pass over the nodes that a link write never needs)."""
-        return np.arange(self.old.size, dtype=np.int64)
+    def number(self, old: int) -> int:
+        """The new number of the old node ``old`` (-1: deleted)."""
+        if self.renumbering is None:
+            return old
+        return int(self.renumbering.numbers(np.array([old], np.int64))[0])
 
     def names(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
         """The name buffer and offsets: runs of unchanged names copied as slices of the old
         buffer (a write makes few runs), the written names in between."""
         buf, off = self.old._name_buf, self.old._name_off
-        if self.remap is None and not self.upserts:
+        if self.renumbering is None and not self.upserts:
             return buf, off
         written = {
             self.written[n]: (v.encode() if isinstance(v := a.get("name"), str) else b"")
             for n, a in self.upserts.items()
         }
-        old_of = self.old_of.copy()
-        old_of[list(written)] = -1
-        # a length per old node, then 0 for the new ones (old number -1): also when none is old
-        lengths = np.r_[np.diff(off), 0][old_of]
-        for i, name in written.items():
-            lengths[i] = len(name)
-        new_off = np.zeros(len(self.ids) + 1, np.int64)
-        np.cumsum(lengths, out=new_off[1:])
-        # a run: new numbers whose old numbers follow one another
-        follows = np.r_[False, (old_of[1:] == old_of[:-1] + 1) & (old_of[:-1] >= 0)]
-        starts = np.flatnonzero(~follows)
-        ends = np.r_[starts[1:], len(old_of)]
-        pieces: list[NDArray[np.uint8]] = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if old_of[s] < 0:
-                pieces.append(np.frombuffer(written.get(s, b""), np.uint8))
-            else:
-                pieces.append(buf[off[old_of[s]] : off[old_of[e - 1] + 1]])
-        return (np.concatenate(pieces) if pieces else buf[:0]), new_off
+        r = self.renumbering
+        if r is None and all(bytes(buf[off[i] : off[i + 1]]) == b for i, b in written.items()):
+            return buf, off  # the names written are those held
+        runs = [(0, 0, self.old.size)] if r is None else r.runs(self.old.size)
+        # (new number, old number or -1 for a written name, length), in order
+        pieces: list[tuple[int, int, int]] = [(i, -1, 1) for i in written]
+        for o, n, length in runs:
+            cut = sorted(i for i in written if n <= i < n + length)
+            for lo, hi in zip([n - 1, *cut], [*cut, n + length], strict=True):
+                if hi > lo + 1:
+                    pieces.append((lo + 1, o + lo + 1 - n, hi - lo - 1))
+        pieces.sort()
+        new_off = np.empty(len(self.ids) + 1, np.int64)
+        new_off[0] = 0
+        parts: list[NDArray[np.uint8]] = []
+        end = 0  # the new buffer's length so far
+        for new, o, length in pieces:
+            if o < 0:
+                parts.append(np.frombuffer(written[new], np.uint8))
+                end += len(written[new])
+                new_off[new + 1] = end
+                continue
+            start = int(off[o])
+            parts.append(buf[start : off[o + length]])
+            moved = new_off[new + 1 : new + length + 1]
+            np.add(off[o + 1 : o + length + 1], end - start, out=moved)
+            end = int(new_off[new + length])
+        return (np.concatenate(parts) if parts else buf[:0]), new_off
 
     def columns(self) -> dict[tuple[str, str], Column]:
         """The property columns; a kind's are made again only when one of its nodes was
@@ -236,39 +274,28 @@ class _Nodes:
         cols = self.old
         out: dict[tuple[str, str], Column] = {}
         touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds()
+        local = self.kind_rows[1]
         for kind, props in NODE_COLUMNS.items():
             if kind not in touched:
                 out.update({(kind, p): cols.column(kind, p) for p in props})
                 continue
-            code = self.kinds.index(kind) if kind in self.kinds else -1
-            rows = np.flatnonzero(self.kind == code)
-            old_rows = self.old_of[rows]
+            within = self.within.get(kind)
             mine = [
-                (int(np.searchsorted(rows, i)), self.upserts[n])
+                (int(local[i]), self.upserts[n])
                 for n, i in self.written.items()
                 if str(self.upserts[n]["kind"]) == kind
             ]
-            if len(rows) and (old_rows < 0).all():  # the kind's first nodes: every one written
-                mine.sort(key=lambda row: row[0])
-                out.update(
-                    {
-                        (kind, p): column_of([a.get(p) for _, a in mine], how)
-                        for p, how in props.items()
-                    }
-                )
-                continue
-            from_old = cols.local[np.maximum(old_rows, 0)]
+            at = [i for i, _ in mine]
             for prop, how in props.items():
                 column = cols.column(kind, prop)
                 values = [a.get(prop) for _, a in mine]
-                at = [i for i, _ in mine]
                 if isinstance(column, Codes):
                     merged, new_codes = _merged(column, values)
-                    codes = merged.codes[from_old] if len(rows) else merged.codes[:0]
+                    codes = merged.codes.copy() if within is None else within.rows(merged.codes, -1)
                     codes[at] = new_codes
                     out[kind, prop] = Codes(codes, merged.values)
                 else:
-                    taken = column[from_old] if len(rows) else column[:0]
+                    taken = column.copy() if within is None else within.rows(column, 0)
                     taken[at] = column_of(values, how)
                     out[kind, prop] = taken
         return out
@@ -300,7 +327,7 @@ def _links(
         if found is None and node_id not in gone:
             old = _number(cols, node_id)
             if old >= 0:
-                found = old if nodes.remap is None else int(nodes.remap[old])
+                found = nodes.number(old)
         return -1 if found is None else found
 
     writes: _Written = defaultdict(dict)
@@ -392,6 +419,8 @@ def _with(block: Block, **fields: Any) -> Block:
 def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tuple[int, int]]]:
     """The block in the new numbering (order kept: the numbering is monotone), without the
     links of deleted nodes; and those links' ends (-1: deleted)."""
+    if not len(block) or max(block.src[-1], block.dst[block.by_dst[-1]]) < renumbering.first:
+        return block, []  # every end below the first node that moves (src, dst sorted)
     src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
     keep = (src >= 0) & (dst >= 0)
     if keep.all():
