@@ -422,25 +422,28 @@ def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tup
     if not len(block) or max(block.src[-1], block.dst[block.by_dst[-1]]) < renumbering.first:
         return block, []  # every end below the first node that moves (src, dst sorted)
     src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
-    keep = (src >= 0) & (dst >= 0)
-    if keep.all():
-        return _with(block, src=src, dst=dst), []
-    lost = list(zip(src[~keep].tolist(), dst[~keep].tolist(), strict=True))
-    return _rows(_with(block, src=src, dst=dst), keep), lost
+    moved = _with(block, src=src, dst=dst)
+    lost = np.flatnonzero((src < 0) | (dst < 0)) if len(renumbering.deleted) else src[:0]
+    if not len(lost):
+        return moved, []
+    return _rows(moved, lost), list(zip(src[lost].tolist(), dst[lost].tolist(), strict=True))
 
 
-def _rows(block: Block, keep: NDArray[np.bool_]) -> Block:
-    """The block's rows where ``keep``."""
-    new_row = np.cumsum(keep) - 1
+def _rows(block: Block, gone: NDArray[np.integer[Any]]) -> Block:
+    """The block without the rows ``gone`` (sorted; a write removes few): the rows after each
+    move down as the nodes after a deleted one do."""
+    drop = Renumbering(gone.astype(np.int64), np.empty(0, np.int64))
+    by_dst = drop.numbers(block.by_dst[~np.isin(block.by_dst, gone)], own=True)
+    keyed = drop.numbers(np.array(list(block.keyed), np.int64)).tolist()
     return _with(
         block,
-        src=block.src[keep],
-        dst=block.dst[keep],
-        since=block.since[keep],
-        until=block.until[keep],
-        props={p: c._replace(codes=c.codes[keep]) for p, c in block.props.items()},
-        keyed={int(new_row[r]): k for r, k in block.keyed.items() if keep[r]},
-        by_dst=new_row[block.by_dst[keep[block.by_dst]]].astype(np.int32),
+        src=drop.rows(block.src, 0),
+        dst=drop.rows(block.dst, 0),
+        since=drop.rows(block.since, 0),
+        until=drop.rows(block.until, 0),
+        props={p: c._replace(codes=drop.rows(c.codes, 0)) for p, c in block.props.items()},
+        keyed={r: k for r, k in zip(keyed, block.keyed.values(), strict=True) if r >= 0},
+        by_dst=by_dst,
     )
 
 
@@ -452,13 +455,11 @@ def _written(
     """The block with ``rows`` written: an upsert replaces the row of the same ends and key or
     adds one (in (source, target, key) order), None deletes it."""
     pair = (block.src.astype(np.int64) << 32) | block.dst
-    keep = np.ones(len(block), np.bool_)
+    gone: set[int] = set()
     for (s, t, k), _ in rows.items():  # every written row replaces the one it names
         lo, hi = np.searchsorted(pair, [(s << 32) | t, (s << 32) | t + 1]).tolist()
-        for r in range(lo, hi):
-            if block.keyed.get(r, "") == k:
-                keep[r] = False
-    base = block if keep.all() else _rows(block, keep)
+        gone.update(r for r in range(lo, hi) if block.keyed.get(r, "") == k)
+    base = _rows(block, np.array(sorted(gone), np.int64)) if gone else block
     added = sorted((s, t, k, a) for (s, t, k), a in rows.items() if a is not None)
     if not added:
         return base
