@@ -483,28 +483,18 @@ class Renumbering:
     def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
         """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
         -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
-        out = numbers if own else numbers.copy()
-        deleted, cuts = self.deleted, self.cuts
-        if len(deleted) > 8:
-            gone = np.isin(out, deleted)
-            out -= np.searchsorted(deleted, out).astype(out.dtype)
-            out[gone] = -1
-        elif len(deleted):
-            # a comparison per node deleted (a write deletes few), the highest first: a number
-            # moved down by one is still above every lower one it was above
-            gone = out == deleted[0]
-            for d in deleted[1:].tolist():
-                gone |= out == d
-            for d in deleted[::-1].tolist():
-                out -= out > d
-            out[gone] = -1
-        if len(cuts) > 8:
-            out += np.searchsorted(cuts, out, "right").astype(out.dtype)
-            return out
-        # the same for the nodes added: a number moved up by one is still at or above every
-        # lower cut it was at or above
-        for c in cuts[::-1].tolist():
-            out += out >= c
+        out, deleted = (numbers if own else numbers.copy()), self.deleted
+        gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
+        # down by the nodes deleted below, then up by the nodes added at or below: a comparison
+        # per node for a few (the highest first: a number moved by one is still above every
+        # lower one it was above), else a binary search per number
+        for points, move in ((deleted, np.subtract), (self.cuts - 1, np.add)):
+            if len(points) > 8:
+                move(out, np.searchsorted(points, out).astype(out.dtype), out=out)
+            for p in points[::-1].tolist() if len(points) <= 8 else ():
+                move(out, out > p, out=out)
+        for mask in gone:
+            out[mask] = -1
         return out
 
 

@@ -150,7 +150,7 @@ class _Nodes:
     def __init__(
         self, cols: Columns, upserts: Mapping[str, Attrs], known: Mapping[str, int], gone: set[str]
     ) -> None:
-        self.old, self.upserts = cols, upserts
+        self.old, self.upserts, self.known = cols, upserts, known
         added = sorted(n for n in upserts if known[n] < 0)
         dropped = np.array(sorted(i for n in gone if (i := _number(cols, n)) >= 0), np.int64)
         self.kinds = tuple(sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added}))
@@ -176,18 +176,16 @@ class _Nodes:
                 kind = np.array([self.kinds.index(k) for k in cols.kinds], np.int8)[kind]
             self.kind = r.rows(kind, 0)
             self.kind[r.added] = codes
-            self.kind_rows = self._kind_rows(at, codes)
+            self.kind_rows = self._kind_rows(r, at, codes)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
 
     def _kind_rows(
-        self, at: NDArray[np.int64], codes: NDArray[np.int8]
+        self, r: Renumbering, at: NDArray[np.int64], codes: NDArray[np.int8]
     ) -> tuple[dict[str, Int32s], Int32s]:
         """The nodes of each kind and each node's row within its kind, from the old index's:
         a kind no node of which came or went keeps its rows (renumbered)."""
-        old, r = self.old, self.renumbering
-        assert r is not None
-        local = r.rows(old.local, 0)
+        old, local = self.old, r.rows(self.old.local, 0)
         of_kind: dict[str, Int32s] = {}
         gone_kind = old.kind[r.deleted]
         for code, kind in enumerate(self.kinds):
@@ -201,10 +199,8 @@ class _Nodes:
             before = at[codes == code]
             cuts = np.searchsorted(rows, before) - np.searchsorted(gone, before)
             within = self.within[kind] = Renumbering(old.local[gone].astype(np.int64), cuts)
-            moved = within.rows(rows, 0)
-            moved = r.numbers(moved, own=True)
+            of_kind[kind] = moved = r.numbers(within.rows(rows, 0), own=True)
             moved[within.added] = mine
-            of_kind[kind] = moved
             start = min(within.first, len(moved))
             local[moved[start:]] = np.arange(start, len(moved), dtype=np.int32)
         return of_kind, local
@@ -223,49 +219,33 @@ class _Nodes:
         deleted = self.old.kind[self.renumbering.deleted]
         return {self.old.kinds[k] for k in np.unique(deleted).tolist()}
 
-    def number(self, old: int) -> int:
-        """The new number of the old node ``old`` (-1: deleted)."""
-        if self.renumbering is None:
-            return old
-        return int(self.renumbering.numbers(np.array([old], np.int64))[0])
-
     def names(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
         """The name buffer and offsets: runs of unchanged names copied as slices of the old
         buffer (a write makes few runs), the written names in between."""
-        buf, off = self.old._name_buf, self.old._name_off
-        if self.renumbering is None and not self.upserts:
-            return buf, off
+        buf, off, r = self.old._name_buf, self.old._name_off, self.renumbering
         written = {
             self.written[n]: (v.encode() if isinstance(v := a.get("name"), str) else b"")
             for n, a in self.upserts.items()
         }
-        r = self.renumbering
         if r is None and all(bytes(buf[off[i] : off[i + 1]]) == b for i, b in written.items()):
-            return buf, off  # the names written are those held
-        runs = [(0, 0, self.old.size)] if r is None else r.runs(self.old.size)
-        # (new number, old number or -1 for a written name, length), in order
-        pieces: list[tuple[int, int, int]] = [(i, -1, 1) for i in written]
-        for o, n, length in runs:
-            cut = sorted(i for i in written if n <= i < n + length)
-            for lo, hi in zip([n - 1, *cut], [*cut, n + length], strict=True):
-                if hi > lo + 1:
-                    pieces.append((lo + 1, o + lo + 1 - n, hi - lo - 1))
-        pieces.sort()
-        new_off = np.empty(len(self.ids) + 1, np.int64)
-        new_off[0] = 0
+            return buf, off  # no node came or went, and the names written are those held
+        # the names as a renumbering of their own: a node written goes and comes back
+        again = [i for n in self.upserts if (i := self.known[n]) >= 0]
+        at = np.array(sorted(written), np.int64)
+        deleted = np.union1d(again, r.deleted if r else []).astype(np.int64)
+        names = Renumbering(deleted, at - np.arange(len(at)))
+        new_off = np.zeros(len(self.ids) + 1, np.int64)
         parts: list[NDArray[np.uint8]] = []
-        end = 0  # the new buffer's length so far
-        for new, o, length in pieces:
+        runs = [*names.runs(self.old.size), *((-1, i, 1) for i in written)]
+        for o, new, length in sorted(runs, key=lambda run: run[1]):
+            end = int(new_off[new])  # the new buffer's length so far
+            part = np.frombuffer(written[new], np.uint8) if o < 0 else buf[off[o] : off[o + length]]
             if o < 0:
-                parts.append(np.frombuffer(written[new], np.uint8))
-                end += len(written[new])
-                new_off[new + 1] = end
-                continue
-            start = int(off[o])
-            parts.append(buf[start : off[o + length]])
-            moved = new_off[new + 1 : new + length + 1]
-            np.add(off[o + 1 : o + length + 1], end - start, out=moved)
-            end = int(new_off[new + length])
+                new_off[new + 1] = end + len(part)
+            else:  # one pass: the offsets moved as a whole
+                moved = new_off[new + 1 : new + length + 1]
+                np.add(off[o + 1 : o + length + 1], end - off[o], out=moved)
+            parts.append(part)
         return (np.concatenate(parts) if parts else buf[:0]), new_off
 
     def columns(self) -> dict[tuple[str, str], Column]:
@@ -319,15 +299,12 @@ def _links(
 ) -> tuple[dict[_BlockKey, Block], _Written, list[tuple[str, int, int]]]:
     """The blocks after the write, the rows it wrote (None: deleted) per block, and the links
     that went with the nodes it deleted (link kind, source, target; a deleted end -1)."""
-    number = nodes.written
-    gone = set(changes.delete_nodes)
+    number, gone, r = nodes.written, set(changes.delete_nodes), nodes.renumbering
 
     def find(node_id: str) -> int:
         found = number.get(node_id)
-        if found is None and node_id not in gone:
-            old = _number(cols, node_id)
-            if old >= 0:
-                found = nodes.number(old)
+        if found is None and node_id not in gone and (old := _number(cols, node_id)) >= 0:
+            found = old if r is None else int(r.numbers(np.array([old]))[0])
         return -1 if found is None else found
 
     writes: _Written = defaultdict(dict)
@@ -454,42 +431,49 @@ def _written(
 ) -> Block:
     """The block with ``rows`` written: an upsert replaces the row of the same ends and key or
     adds one (in (source, target, key) order), None deletes it."""
-    pair = (block.src.astype(np.int64) << 32) | block.dst
     gone: set[int] = set()
     for (s, t, k), _ in rows.items():  # every written row replaces the one it names
-        lo, hi = np.searchsorted(pair, [(s << 32) | t, (s << 32) | t + 1]).tolist()
+        lo, hi = _span(block, s, t)
         gone.update(r for r in range(lo, hi) if block.keyed.get(r, "") == k)
     base = _rows(block, np.array(sorted(gone), np.int64)) if gone else block
     added = sorted((s, t, k, a) for (s, t, k), a in rows.items() if a is not None)
     if not added:
         return base
-    pair = (base.src.astype(np.int64) << 32) | base.dst
     at = []
     for s, t, k, _ in added:  # after the rows of the same ends whose key sorts first
-        lo, hi = np.searchsorted(pair, [(s << 32) | t, (s << 32) | t + 1]).tolist()
+        lo, hi = _span(base, s, t)
         at.append(lo + sum(base.keyed.get(r, "") < k for r in range(lo, hi)))
-    where = np.array(at, np.int64)
-    new_rows = where + np.arange(len(added))
-    src = np.insert(base.src, where, [a[0] for a in added])
-    dst = np.insert(base.dst, where, [a[1] for a in added])
-    since = np.insert(base.since, where, [day_number(a[3].get("since")) for a in added])
+    grow = Renumbering(np.empty(0, np.int64), np.array(at, np.int64))  # the rows move up
+
+    def put(values: NDArray[Any], new: Sequence[Any]) -> NDArray[Any]:
+        out = grow.rows(values, 0)
+        out[grow.added] = new
+        return out
+
+    src, dst = put(base.src, [a[0] for a in added]), put(base.dst, [a[1] for a in added])
     ends = [day_number(a[3].get("until")) for a in added]
-    until = np.insert(base.until, where, [NO_UNTIL if e == NO_DAY else e for e in ends])
     props = {}
     for p, c in base.props.items():
         values = dictionaries.get(p, c.values)
         codes = [-1 if (v := a[3].get(p)) is None else values.index(str(v)) for a in added]
-        props[p] = _codes(np.insert(c.codes, where, codes), c.values)
-    shift = np.arange(len(base) + 1) + np.searchsorted(where, np.arange(len(base) + 1), "right")
-    keyed = {int(shift[r]): k for r, k in base.keyed.items()}
-    keyed.update({int(r): a[2] for r, a in zip(new_rows.tolist(), added, strict=True) if a[2]})
+        props[p] = _codes(put(c.codes, codes), c.values)
+    moved = grow.numbers(np.array([*base.keyed], np.int64)).tolist()
+    keyed = dict(zip(moved, base.keyed.values(), strict=True))
+    keyed.update({int(r): a[2] for r, a in zip(grow.added.tolist(), added, strict=True) if a[2]})
     return _with(
         base,
         src=src,
         dst=dst,
-        since=since,
-        until=until,
+        since=put(base.since, [day_number(a[3].get("since")) for a in added]),
+        until=put(base.until, [NO_UNTIL if e == NO_DAY else e for e in ends]),
         props=props,
         keyed=keyed,
         by_dst=np.lexsort((src, dst)).astype(np.int32),
     )
+
+
+def _span(block: Block, s: int, t: int) -> tuple[int, int]:
+    """The rows from ``s`` to ``t`` (binary searches: the rows are sorted by source, target)."""
+    lo, hi = np.searchsorted(block.src, [s, s + 1]).tolist()
+    first, end = np.searchsorted(block.dst[lo:hi], [t, t + 1]).tolist()
+    return lo + first, lo + end
