@@ -38,7 +38,6 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -460,15 +459,12 @@ class Renumbering:
     def runs(self, size: int) -> list[tuple[int, int, int]]:
         """(old number, new number, length) of each run of kept nodes that move together, of
         an index of ``size`` nodes, in order."""
-        kept = size - len(self.deleted)
-        # the deleted nodes as the count of kept nodes before each
-        gaps = self.deleted - np.arange(len(self.deleted))
-        bounds = sorted({0, kept, *gaps.tolist(), *self.cuts.tolist()})
-        out = []
-        for lo, hi in itertools.pairwise(bounds):
-            old = lo + int(np.searchsorted(gaps, lo, "right"))
-            out.append((old, lo + int(np.searchsorted(self.cuts, lo, "right")), hi - lo))
-        return out
+        gaps = self.deleted - np.arange(len(self.deleted))  # the kept nodes before each deleted
+        bounds = sorted({0, size - len(gaps), *gaps.tolist(), *self.cuts.tolist()})
+        lo = np.array(bounds[:-1], np.int64)
+        old = lo + np.searchsorted(gaps, lo, "right")
+        new = lo + np.searchsorted(self.cuts, lo, "right")
+        return list(zip(old.tolist(), new.tolist(), np.diff(bounds).tolist(), strict=True))
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
         """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
@@ -480,10 +476,23 @@ class Renumbering:
         out[self.added] = blank
         return out
 
-    def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
+    def numbers(
+        self, numbers: NDArray[Any], *, own: bool = False, ordered: bool = False
+    ) -> NDArray[Any]:
         """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
-        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
+        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy); ``ordered``: they are
+        sorted (a binary search per run of nodes, each moved as a whole)."""
         out, deleted = (numbers if own else numbers.copy()), self.deleted
+        if ordered:  # each span searched before any moves: ``out`` may be ``numbers``
+            runs = [(o, o + length, n - o) for o, n, length in self.runs(2**31) if n != o]
+            spans = [*runs, *((d, d + 1, None) for d in deleted.tolist())]
+            at = np.searchsorted(numbers, [(lo, hi) for lo, hi, _ in spans]).reshape(-1, 2)
+            for (lo, hi), (_, _, shift) in zip(at.tolist(), spans, strict=True):
+                if shift is None:
+                    out[lo:hi] = -1
+                else:
+                    out[lo:hi] += shift
+            return out
         gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
         # down by the nodes deleted below, then up by the nodes added at or below: a comparison
         # per node for a few (the highest first: a number moved by one is still above every

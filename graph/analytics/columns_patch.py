@@ -97,13 +97,10 @@ class Changes:
 def patched(cols: Columns, changes: Changes) -> Columns | None:
     """``cols`` with ``changes`` applied as the stores apply them (node upserts, link upserts,
     link deletes, node deletes); None when a node would change kind (rebuild then)."""
-    upserts: dict[str, Attrs] = {}
-    for n, attrs in changes.nodes:  # a later upsert of the same node replaces an earlier one
-        upserts[n] = attrs
+    upserts = dict(changes.nodes)  # a later upsert of the same node replaces an earlier one
     known = {n: _number(cols, n) for n in upserts}
-    for n, attrs in upserts.items():
-        if known[n] >= 0 and cols.kind_of(known[n]) != attrs.get("kind"):
-            return None
+    if any(i >= 0 and cols.kind_of(i) != upserts[n].get("kind") for n, i in known.items()):
+        return None
     gone = {n for n in changes.delete_nodes if n in upserts or _number(cols, n) >= 0}
     nodes = _Nodes(cols, {n: a for n, a in upserts.items() if n not in gone}, known, gone)
     blocks, written, cut = _links(cols, nodes, changes)
@@ -116,9 +113,7 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         blocks=blocks,
         kind_rows=nodes.kind_rows,
     )
-    if nodes.renumbering is None:  # numbers still mean the same nodes: the day views carry over
-        new.carry_days(cols, _delta(nodes, written, cut))
-    elif nodes.carries():  # renumbered: the answers that can be carried renumbered
+    if nodes.carries():
         new.carry_days(cols, _delta(nodes, written, cut), nodes.renumbering)
     return new
 
@@ -131,7 +126,7 @@ def _delta(
     """What the write changed, for the day views (:class:`~.columns.Delta`): ``cut`` the links
     that went with the nodes it deleted."""
     names = {kind for kind, _, _ in written} | {kind for kind, _, _ in cut}
-    for kind in {str(a["kind"]) for a in nodes.upserts.values()} | nodes.deleted_kinds():
+    for kind in {str(a["kind"]) for a in nodes.upserts.values()} | nodes.deleted_kinds:
         names.update(f"{kind}.{prop}" for prop in NODE_COLUMNS.get(kind, ()))
     rows = tuple((key[0], s, t) for key, found in written.items() for s, t, _ in found)
     return Delta(frozenset(names), rows + tuple(cut))
@@ -155,6 +150,7 @@ class _Nodes:
         dropped = np.array(sorted(i for n in gone if (i := _number(cols, n)) >= 0), np.int64)
         self.kinds = tuple(sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added}))
         self.added_kinds = {str(upserts[n]["kind"]) for n in added}
+        self.deleted_kinds = {cols.kinds[k] for k in np.unique(cols.kind[dropped]).tolist()}
         #: None while the numbering is unchanged
         self.renumbering: Renumbering | None = None
         #: per kind whose nodes came or went, how its rows (a node's number within its kind) move
@@ -193,31 +189,28 @@ class _Nodes:
             mine = r.added[codes == code]
             gone = r.deleted[gone_kind == old.kind_code(kind)]
             if not len(mine) and not len(gone):
-                of_kind[kind] = rows if not len(rows) or rows[-1] < r.first else r.numbers(rows)
+                moves = len(rows) and rows[-1] >= r.first
+                of_kind[kind] = r.numbers(rows, ordered=True) if moves else rows
                 continue
             # the kind's old rows before each node added, less those deleted
             before = at[codes == code]
             cuts = np.searchsorted(rows, before) - np.searchsorted(gone, before)
             within = self.within[kind] = Renumbering(old.local[gone].astype(np.int64), cuts)
-            of_kind[kind] = moved = r.numbers(within.rows(rows, 0), own=True)
+            of_kind[kind] = moved = within.rows(r.numbers(rows, ordered=True), 0)
             moved[within.added] = mine
             start = min(within.first, len(moved))
             local[moved[start:]] = np.arange(start, len(moved), dtype=np.int32)
         return of_kind, local
 
     def carries(self) -> bool:
-        """The day views can be carried renumbered: the write added nodes of kinds the index
-        had and deleted nodes, none of them placed by kind (:data:`~.kinds.SELF_PLACED_KINDS`:
-        a place or a building moves the answers of everything in it)."""
-        if self.renumbering is None or self.kinds != self.old.kinds:
-            return False
-        return (self.added_kinds | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
-
-    def deleted_kinds(self) -> set[str]:
+        """The day views can be carried: node numbers still mean the same nodes, or the write
+        added nodes of kinds the index had and deleted nodes, none of them placed by kind
+        (:data:`~.kinds.SELF_PLACED_KINDS`: a place or a building moves the answers of
+        everything in it) and the answers are carried renumbered."""
         if self.renumbering is None:
-            return set()
-        deleted = self.old.kind[self.renumbering.deleted]
-        return {self.old.kinds[k] for k in np.unique(deleted).tolist()}
+            return True
+        moved = self.added_kinds | self.deleted_kinds
+        return self.kinds == self.old.kinds and moved.isdisjoint(SELF_PLACED_KINDS)
 
     def names(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
         """The name buffer and offsets: runs of unchanged names copied as slices of the old
@@ -253,7 +246,7 @@ class _Nodes:
         written, added or deleted."""
         cols = self.old
         out: dict[tuple[str, str], Column] = {}
-        touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds()
+        touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds
         local = self.kind_rows[1]
         for kind, props in NODE_COLUMNS.items():
             if kind not in touched:
@@ -308,14 +301,11 @@ def _links(
         return -1 if found is None else found
 
     writes: _Written = defaultdict(dict)
-    for u, v, lid, attrs in changes.links:
-        s, t = find(u), find(v)
-        if s >= 0 and t >= 0:
-            writes[_key(nodes, str(attrs["kind"]), s, t)][s, t, parse_link_id(lid)[3]] = attrs
-    for u, v, lid in changes.delete_links:
-        s, t = find(u), find(v)
-        if s >= 0 and t >= 0:
-            writes[_key(nodes, parse_link_id(lid)[1], s, t)][s, t, parse_link_id(lid)[3]] = None
+    deletes = ((u, v, lid, None) for u, v, lid in changes.delete_links)
+    for u, v, lid, attrs in [*changes.links, *deletes]:  # upserts first, as the stores do
+        if (s := find(u)) >= 0 and (t := find(v)) >= 0:
+            _, kind, _, k = parse_link_id(lid)
+            writes[_key(nodes, kind, s, t)][s, t, k] = attrs
     out: dict[_BlockKey, Block] = {}
     cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
@@ -398,7 +388,7 @@ def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tup
     links of deleted nodes; and those links' ends (-1: deleted)."""
     if not len(block) or max(block.src[-1], block.dst[block.by_dst[-1]]) < renumbering.first:
         return block, []  # every end below the first node that moves (src, dst sorted)
-    src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
+    src, dst = renumbering.numbers(block.src, ordered=True), renumbering.numbers(block.dst)
     moved = _with(block, src=src, dst=dst)
     lost = np.flatnonzero((src < 0) | (dst < 0)) if len(renumbering.deleted) else src[:0]
     if not len(lost):
