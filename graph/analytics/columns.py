@@ -476,23 +476,10 @@ class Renumbering:
         out[self.added] = blank
         return out
 
-    def numbers(
-        self, numbers: NDArray[Any], *, own: bool = False, ordered: bool = False
-    ) -> NDArray[Any]:
+    def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
         """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
-        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy); ``ordered``: they are
-        sorted (a binary search per run of nodes, each moved as a whole)."""
+        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
         out, deleted = (numbers if own else numbers.copy()), self.deleted
-        if ordered:  # each span searched before any moves: ``out`` may be ``numbers``
-            runs = [(o, o + length, n - o) for o, n, length in self.runs(2**31) if n != o]
-            spans = [*runs, *((d, d + 1, None) for d in deleted.tolist())]
-            at = np.searchsorted(numbers, [(lo, hi) for lo, hi, _ in spans]).reshape(-1, 2)
-            for (lo, hi), (_, _, shift) in zip(at.tolist(), spans, strict=True):
-                if shift is None:
-                    out[lo:hi] = -1
-                else:
-                    out[lo:hi] += shift
-            return out
         gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
         # down by the nodes deleted below, then up by the nodes added at or below: a comparison
         # per node for a few (the highest first: a number moved by one is still above every

@@ -189,14 +189,13 @@ class _Nodes:
             mine = r.added[codes == code]
             gone = r.deleted[gone_kind == old.kind_code(kind)]
             if not len(mine) and not len(gone):
-                moves = len(rows) and rows[-1] >= r.first
-                of_kind[kind] = r.numbers(rows, ordered=True) if moves else rows
+                of_kind[kind] = rows if not len(rows) or rows[-1] < r.first else r.numbers(rows)
                 continue
             # the kind's old rows before each node added, less those deleted
             before = at[codes == code]
             cuts = np.searchsorted(rows, before) - np.searchsorted(gone, before)
             within = self.within[kind] = Renumbering(old.local[gone].astype(np.int64), cuts)
-            of_kind[kind] = moved = within.rows(r.numbers(rows, ordered=True), 0)
+            of_kind[kind] = moved = r.numbers(within.rows(rows, 0), own=True)
             moved[within.added] = mine
             start = min(within.first, len(moved))
             local[moved[start:]] = np.arange(start, len(moved), dtype=np.int32)
@@ -388,7 +387,7 @@ def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tup
     links of deleted nodes; and those links' ends (-1: deleted)."""
     if not len(block) or max(block.src[-1], block.dst[block.by_dst[-1]]) < renumbering.first:
         return block, []  # every end below the first node that moves (src, dst sorted)
-    src, dst = renumbering.numbers(block.src, ordered=True), renumbering.numbers(block.dst)
+    src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
     moved = _with(block, src=src, dst=dst)
     lost = np.flatnonzero((src < 0) | (dst < 0)) if len(renumbering.deleted) else src[:0]
     if not len(lost):

@@ -451,7 +451,7 @@ def _chains(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return old if derived_patch.chains_kept(day, delta) else None
 
-    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _places_only)
+    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
     return found
 
 
@@ -715,16 +715,6 @@ def _placed(value: Int32s, renumbering: Renumbering) -> Int32s:
     return out
 
 
-def _places_only(value: Int32s, renumbering: Renumbering) -> Int32s:
-    """:func:`_placed` for an answer the places alone hold (-1 rows elsewhere; a write that
-    adds or deletes a place drops the day views): their few rows moved into blank ones."""
-    rows = distinct(np.flatnonzero(value.ravel() >= 0) // value.shape[1])
-    size = len(value) - len(renumbering.deleted) + len(renumbering.cuts)
-    out = np.full((size, value.shape[1]), -1, value.dtype)
-    out[renumbering.numbers(rows)] = renumbering.numbers(value[rows], own=True)
-    return out
-
-
 def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
     """A node mask, or a tuple of them, renumbered: False for the nodes added."""
     if isinstance(value, tuple):
@@ -744,9 +734,7 @@ def renumbered_numbers(value: Any, renumbering: Renumbering) -> Any:
     gone: Bools | None = None
     for f in numbers & fields.keys():
         old = fields[f]
-        # pairs and anchors are sorted by their first field
-        ordered = f == value._fields[0] and isinstance(value, Pairs | _Anchors)
-        fields[f] = renumbering.numbers(old, ordered=ordered)
+        fields[f] = renumbering.numbers(old)
         if len(renumbering.deleted):
             lost = (fields[f] < 0) & (old >= 0)
             gone = lost if gone is None else gone | lost
