@@ -252,8 +252,7 @@ class Columns:
         #: each node's number within its kind (a row of its kind's columns)
         self.local: Int32s
         if kind_rows is not None:
-            # a patch's, from the index before it: a pass over the nodes per kind is a good
-            # share of a province's patch
+            # a patch's, from the index before it (a pass per kind is much of a province's)
             self._of_kind, self.local = dict(kind_rows[0]), kind_rows[1]
         else:
             self._of_kind = {
@@ -468,7 +467,7 @@ class Renumbering:
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
         """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
-        gone, ``blank`` rows for the nodes added (a new array: the answer is never shared)."""
+        gone, ``blank`` (a row, or one per node added) for the nodes added (a new array)."""
         size = len(values) - len(self.deleted) + len(self.cuts)
         out = np.empty((size, *values.shape[1:]), values.dtype)
         for old, new, n in self.runs(len(values)):

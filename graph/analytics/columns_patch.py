@@ -164,14 +164,12 @@ class _Nodes:
             fresh = np.array([n.encode() for n in added], f"S{width}")
             at = np.searchsorted(ids, fresh)  # the old nodes before each node added
             r = self.renumbering = Renumbering(dropped, at - np.searchsorted(dropped, at))
-            self.ids = r.rows(ids, b"")
-            self.ids[r.added] = fresh
+            self.ids = r.rows(ids, fresh)
             codes = np.array([self.kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
             kind = cols.kind
             if self.kinds != cols.kinds:  # a kind new to the index: the codes move
                 kind = np.array([self.kinds.index(k) for k in cols.kinds], np.int8)[kind]
-            self.kind = r.rows(kind, 0)
-            self.kind[r.added] = codes
+            self.kind = r.rows(kind, codes)
             self.kind_rows = self._kind_rows(r, at, codes)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
@@ -202,10 +200,9 @@ class _Nodes:
         return of_kind, local
 
     def carries(self) -> bool:
-        """The day views can be carried: node numbers still mean the same nodes, or the write
-        added nodes of kinds the index had and deleted nodes, none of them placed by kind
-        (:data:`~.kinds.SELF_PLACED_KINDS`: a place or a building moves the answers of
-        everything in it) and the answers are carried renumbered."""
+        """The day views can be carried: numbers still mean the same nodes, or the write added
+        nodes of kinds the index had and deleted nodes, none of them placed by kind (they are
+        carried renumbered; :data:`~.kinds.SELF_PLACED_KINDS` move everything in them)."""
         if self.renumbering is None:
             return True
         moved = self.added_kinds | self.deleted_kinds
@@ -433,12 +430,7 @@ def _written(
         lo, hi = _span(base, s, t)
         at.append(lo + sum(base.keyed.get(r, "") < k for r in range(lo, hi)))
     grow = Renumbering(np.empty(0, np.int64), np.array(at, np.int64))  # the rows move up
-
-    def put(values: NDArray[Any], new: Sequence[Any]) -> NDArray[Any]:
-        out = grow.rows(values, 0)
-        out[grow.added] = new
-        return out
-
+    put = grow.rows
     src, dst = put(base.src, [a[0] for a in added]), put(base.dst, [a[1] for a in added])
     ends = [day_number(a[3].get("until")) for a in added]
     props = {}
