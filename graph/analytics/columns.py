@@ -241,7 +241,7 @@ class Columns:
         names: tuple[NDArray[np.uint8], NDArray[np.int64]],
         columns: Mapping[tuple[str, str], Column],
         blocks: Mapping[tuple[str, str, str], Block],
-        same_nodes: Columns | None = None,
+        kind_rows: tuple[Mapping[str, Int32s], Int32s] | None = None,
     ) -> None:
         self.ids = ids
         #: the node kinds present, sorted; ``kind`` holds an index into them per node
@@ -251,10 +251,9 @@ class Columns:
         self._of_kind: dict[str, Int32s]
         #: each node's number within its kind (a row of its kind's columns)
         self.local: Int32s
-        if same_nodes is not None and same_nodes.kind is kind and same_nodes.kinds == kinds:
-            # a write that kept every node (read-only arrays): a pass over the nodes per kind
-            # is a good share of a province's patch
-            self._of_kind, self.local = same_nodes._of_kind, same_nodes.local
+        if kind_rows is not None:
+            # a patch's, from the index before it (a pass per kind is much of a province's)
+            self._of_kind, self.local = dict(kind_rows[0]), kind_rows[1]
         else:
             self._of_kind = {
                 k: np.flatnonzero(kind == i).astype(np.int32) for i, k in enumerate(kinds)
@@ -436,13 +435,14 @@ Int64s: TypeAlias = NDArray[np.int64]
 class Renumbering:
     """How the node numbers of an index move when a write adds or deletes nodes (numbers follow
     the ids): each kept node moves down by the nodes deleted before it and up by the nodes
-    added before it.
+    added before it. A write moves few runs of nodes, each as a whole: arrays in the new
+    numbering are copied a run at a time (one pass, no per-node index array).
 
     >>> r = Renumbering(np.array([1]), np.array([2, 3]))  # old 1 deleted; new 2 and 4 added
     >>> r.numbers(np.array([3, 1, 0, -1], np.int32)).tolist()
     [3, -1, 0, -1]
-    >>> r.rows(np.array([10, 11, 12, 13]), 0).tolist()
-    [10, 12, 0, 13, 0]
+    >>> r.rows(np.array([10, 11, 12, 13]), 0).tolist(), r.added.tolist(), r.first
+    ([10, 12, 0, 13, 0], [2, 4], 1)
     """
 
     def __init__(self, deleted: Int64s, cuts: Int64s) -> None:
@@ -450,42 +450,46 @@ class Renumbering:
         self.deleted = deleted
         #: per node added, how many kept nodes come before it (sorted)
         self.cuts = cuts
+        #: the new numbers of the nodes added
+        self.added = cuts + np.arange(len(cuts))
+        #: the lowest old number that moves (or goes): every number below it stays
+        self.first = int(min([*deleted[:1].tolist(), *cuts[:1].tolist()], default=2**31))
+
+    def runs(self, size: int) -> list[tuple[int, int, int]]:
+        """(old number, new number, length) of each run of kept nodes that move together, of
+        an index of ``size`` nodes, in order."""
+        gaps = self.deleted - np.arange(len(self.deleted))  # the kept nodes before each deleted
+        bounds = sorted({0, size - len(gaps), *gaps.tolist(), *self.cuts.tolist()})
+        lo = np.array(bounds[:-1], np.int64)
+        old = lo + np.searchsorted(gaps, lo, "right")
+        new = lo + np.searchsorted(self.cuts, lo, "right")
+        return list(zip(old.tolist(), new.tolist(), np.diff(bounds).tolist(), strict=True))
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
         """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
-        gone, ``blank`` rows for the nodes added."""
-        out: NDArray[Any] = values
-        if len(self.deleted):
-            out = np.delete(out, self.deleted, axis=0)
-        if len(self.cuts) or out is values:  # a copy either way: the answer is never shared
-            out = np.insert(out, self.cuts, blank, axis=0)
+        gone, ``blank`` (a row, or one per node added) for the nodes added (a new array)."""
+        size = len(values) - len(self.deleted) + len(self.cuts)
+        out = np.empty((size, *values.shape[1:]), values.dtype)
+        for old, new, n in self.runs(len(values)):
+            out[new : new + n] = values[old : old + n]
+        out[self.added] = blank
         return out
 
-    def numbers(self, numbers: NDArray[Any]) -> NDArray[Any]:
+    def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
         """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
-        -1."""
-        out = numbers.copy()
-        deleted, cuts = self.deleted, self.cuts
-        if len(deleted) > 8:
-            gone = np.isin(out, deleted)
-            out -= np.searchsorted(deleted, out).astype(out.dtype)
-            out[gone] = -1
-        elif len(deleted):
-            # a comparison per node deleted (a write deletes few), the highest first: a number
-            # moved down by one is still above every lower one it was above
-            gone = out == deleted[0]
-            for d in deleted[1:].tolist():
-                gone |= out == d
-            for d in deleted[::-1].tolist():
-                out -= out > d
-            out[gone] = -1
-        if len(cuts) > 8:
-            out += np.searchsorted(cuts, out, "right").astype(out.dtype)
-            return out
-        # the same for the nodes added: a number moved up by one is still at or above every
-        # lower cut it was at or above
-        for c in cuts[::-1].tolist():
-            out += out >= c
+        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
+        out, deleted = (numbers if own else numbers.copy()), self.deleted
+        gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
+        # down by the nodes deleted below, then up by the nodes added at or below: a comparison
+        # per node for a few (the highest first: a number moved by one is still above every
+        # lower one it was above), else a binary search per number
+        for points, move in ((deleted, np.subtract), (self.cuts - 1, np.add)):
+            if len(points) > 8:
+                move(out, np.searchsorted(points, out).astype(out.dtype), out=out)
+            for p in points[::-1].tolist() if len(points) <= 8 else ():
+                move(out, out > p, out=out)
+        for mask in gone:
+            out[mask] = -1
         return out
 
 

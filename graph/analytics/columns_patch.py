@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from .columns import (
     Column,
     Columns,
     Delta,
+    Int32s,
     Renumbering,
     column_of,
     day_number,
@@ -97,13 +97,10 @@ class Changes:
 def patched(cols: Columns, changes: Changes) -> Columns | None:
     """``cols`` with ``changes`` applied as the stores apply them (node upserts, link upserts,
     link deletes, node deletes); None when a node would change kind (rebuild then)."""
-    upserts: dict[str, Attrs] = {}
-    for n, attrs in changes.nodes:  # a later upsert of the same node replaces an earlier one
-        upserts[n] = attrs
+    upserts = dict(changes.nodes)  # a later upsert of the same node replaces an earlier one
     known = {n: _number(cols, n) for n in upserts}
-    for n, attrs in upserts.items():
-        if known[n] >= 0 and cols.kind_of(known[n]) != attrs.get("kind"):
-            return None
+    if any(i >= 0 and cols.kind_of(i) != upserts[n].get("kind") for n, i in known.items()):
+        return None
     gone = {n for n in changes.delete_nodes if n in upserts or _number(cols, n) >= 0}
     nodes = _Nodes(cols, {n: a for n, a in upserts.items() if n not in gone}, known, gone)
     blocks, written, cut = _links(cols, nodes, changes)
@@ -114,11 +111,9 @@ def patched(cols: Columns, changes: Changes) -> Columns | None:
         names=nodes.names(),
         columns=nodes.columns(),
         blocks=blocks,
-        same_nodes=cols,
+        kind_rows=nodes.kind_rows,
     )
-    if nodes.remap is None:  # node numbers still mean the same nodes: the day views carry over
-        new.carry_days(cols, _delta(nodes, written, cut))
-    elif nodes.carries():  # renumbered: the answers that can be carried renumbered
+    if nodes.carries():
         new.carry_days(cols, _delta(nodes, written, cut), nodes.renumbering)
     return new
 
@@ -131,7 +126,7 @@ def _delta(
     """What the write changed, for the day views (:class:`~.columns.Delta`): ``cut`` the links
     that went with the nodes it deleted."""
     names = {kind for kind, _, _ in written} | {kind for kind, _, _ in cut}
-    for kind in {str(a["kind"]) for a in nodes.upserts.values()} | nodes.deleted_kinds():
+    for kind in {str(a["kind"]) for a in nodes.upserts.values()} | nodes.deleted_kinds:
         names.update(f"{kind}.{prop}" for prop in NODE_COLUMNS.get(kind, ()))
     rows = tuple((key[0], s, t) for key, found in written.items() for s, t, _ in found)
     return Delta(frozenset(names), rows + tuple(cut))
@@ -150,125 +145,126 @@ class _Nodes:
     def __init__(
         self, cols: Columns, upserts: Mapping[str, Attrs], known: Mapping[str, int], gone: set[str]
     ) -> None:
-        self.old, self.upserts = cols, upserts
+        self.old, self.upserts, self.known = cols, upserts, known
         added = sorted(n for n in upserts if known[n] < 0)
         dropped = np.array(sorted(i for n in gone if (i := _number(cols, n)) >= 0), np.int64)
-        kinds = sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added})
-        self.kinds = tuple(kinds)
-        recode = np.array([kinds.index(k) for k in cols.kinds], np.int8)
-        new_kinds = np.array([kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
-        #: old number -> new number (-1: deleted); None while the numbering is unchanged
-        self.remap: NDArray[np.int64] | None = None
+        self.kinds = tuple(sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added}))
+        self.added_kinds = {str(upserts[n]["kind"]) for n in added}
+        self.deleted_kinds = {cols.kinds[k] for k in np.unique(cols.kind[dropped]).tolist()}
+        #: None while the numbering is unchanged
         self.renumbering: Renumbering | None = None
+        #: per kind whose nodes came or went, how its rows (a node's number within its kind) move
+        self.within: dict[str, Renumbering] = {}
         if not added and not len(dropped):
             self.ids, self.kind = cols.ids, cols.kind  # no node added: no kind either
+            self.kind_rows = cols._of_kind, cols.local
         else:
-            keep = np.ones(cols.size, np.bool_)
-            keep[dropped] = False
             width = max([cols.ids.dtype.itemsize, *(len(n.encode()) for n in added)])
-            kept = cols.ids[keep].astype(f"S{width}")
+            ids = cols.ids if width == cols.ids.dtype.itemsize else cols.ids.astype(f"S{width}")
             fresh = np.array([n.encode() for n in added], f"S{width}")
-            at = np.searchsorted(kept, fresh)
-            self.ids = np.insert(kept, at, fresh)
-            self.kind = np.insert(recode[cols.kind[keep]], at, new_kinds)
-            rank = np.cumsum(keep) - 1  # an old node's place among the kept ones
-            self.remap = np.where(keep, rank + np.searchsorted(at, rank, "right"), -1)
-            self.renumbering = Renumbering(dropped, at.astype(np.int64))
-            self.old_of = np.full(len(self.ids), -1, np.int64)
-            self.old_of[self.remap[keep]] = np.flatnonzero(keep)
+            at = np.searchsorted(ids, fresh)  # the old nodes before each node added
+            r = self.renumbering = Renumbering(dropped, at - np.searchsorted(dropped, at))
+            self.ids = r.rows(ids, fresh)
+            codes = np.array([self.kinds.index(str(upserts[n]["kind"])) for n in added], np.int8)
+            kind = cols.kind
+            if self.kinds != cols.kinds:  # a kind new to the index: the codes move
+                kind = np.array([self.kinds.index(k) for k in cols.kinds], np.int8)[kind]
+            self.kind = r.rows(kind, codes)
+            self.kind_rows = self._kind_rows(r, at, codes)
         # the new number of every upserted node (its values come from the write)
         self.written = {n: int(np.searchsorted(self.ids, n.encode())) for n in upserts}
 
+    def _kind_rows(
+        self, r: Renumbering, at: NDArray[np.int64], codes: NDArray[np.int8]
+    ) -> tuple[dict[str, Int32s], Int32s]:
+        """The nodes of each kind and each node's row within its kind, from the old index's:
+        a kind no node of which came or went keeps its rows (renumbered)."""
+        old, local = self.old, r.rows(self.old.local, 0)
+        of_kind: dict[str, Int32s] = {}
+        gone_kind = old.kind[r.deleted]
+        for code, kind in enumerate(self.kinds):
+            rows = old.of_kind(kind)
+            mine = r.added[codes == code]
+            gone = r.deleted[gone_kind == old.kind_code(kind)]
+            if not len(mine) and not len(gone):
+                of_kind[kind] = rows if not len(rows) or rows[-1] < r.first else r.numbers(rows)
+                continue
+            # the kind's old rows before each node added, less those deleted
+            before = at[codes == code]
+            cuts = np.searchsorted(rows, before) - np.searchsorted(gone, before)
+            within = self.within[kind] = Renumbering(old.local[gone].astype(np.int64), cuts)
+            of_kind[kind] = moved = r.numbers(within.rows(rows, 0), own=True)
+            moved[within.added] = mine
+            start = min(within.first, len(moved))
+            local[moved[start:]] = np.arange(start, len(moved), dtype=np.int32)
+        return of_kind, local
+
     def carries(self) -> bool:
-        """The day views can be carried renumbered: the write added nodes of kinds the index
-        had and deleted nodes, none of them placed by kind (:data:`~.kinds.SELF_PLACED_KINDS`:
-        a place or a building moves the answers of everything in it)."""
-        if self.remap is None or self.kinds != self.old.kinds:
-            return False
-        added = {self.kinds[k] for k in np.unique(self.kind[self.old_of < 0]).tolist()}
-        return (added | self.deleted_kinds()).isdisjoint(SELF_PLACED_KINDS)
-
-    def deleted_kinds(self) -> set[str]:
+        """The day views can be carried: numbers still mean the same nodes, or the write added
+        nodes of kinds the index had and deleted nodes, none of them placed by kind (they are
+        carried renumbered; :data:`~.kinds.SELF_PLACED_KINDS` move everything in them)."""
         if self.renumbering is None:
-            return set()
-        deleted = self.old.kind[self.renumbering.deleted]
-        return {self.old.kinds[k] for k in np.unique(deleted).tolist()}
-
-    @functools.cached_property
-    def old_of(self) -> NDArray[np.int64]:
-        """New number -> old number (-1: added); with the numbering unchanged, made only when
-        asked (a pass over the nodes that a link write never needs)."""
-        return np.arange(self.old.size, dtype=np.int64)
+            return True
+        moved = self.added_kinds | self.deleted_kinds
+        return self.kinds == self.old.kinds and moved.isdisjoint(SELF_PLACED_KINDS)
 
     def names(self) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
         """The name buffer and offsets: runs of unchanged names copied as slices of the old
         buffer (a write makes few runs), the written names in between."""
-        buf, off = self.old._name_buf, self.old._name_off
-        if self.remap is None and not self.upserts:
-            return buf, off
+        buf, off, r = self.old._name_buf, self.old._name_off, self.renumbering
         written = {
             self.written[n]: (v.encode() if isinstance(v := a.get("name"), str) else b"")
             for n, a in self.upserts.items()
         }
-        old_of = self.old_of.copy()
-        old_of[list(written)] = -1
-        # a length per old node, then 0 for the new ones (old number -1): also when none is old
-        lengths = np.r_[np.diff(off), 0][old_of]
-        for i, name in written.items():
-            lengths[i] = len(name)
+        if r is None and all(bytes(buf[off[i] : off[i + 1]]) == b for i, b in written.items()):
+            return buf, off  # no node came or went, and the names written are those held
+        # the names as a renumbering of their own: a node written goes and comes back
+        again = [i for n in self.upserts if (i := self.known[n]) >= 0]
+        at = np.array(sorted(written), np.int64)
+        deleted = np.union1d(again, r.deleted if r else []).astype(np.int64)
+        names = Renumbering(deleted, at - np.arange(len(at)))
         new_off = np.zeros(len(self.ids) + 1, np.int64)
-        np.cumsum(lengths, out=new_off[1:])
-        # a run: new numbers whose old numbers follow one another
-        follows = np.r_[False, (old_of[1:] == old_of[:-1] + 1) & (old_of[:-1] >= 0)]
-        starts = np.flatnonzero(~follows)
-        ends = np.r_[starts[1:], len(old_of)]
-        pieces: list[NDArray[np.uint8]] = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if old_of[s] < 0:
-                pieces.append(np.frombuffer(written.get(s, b""), np.uint8))
-            else:
-                pieces.append(buf[off[old_of[s]] : off[old_of[e - 1] + 1]])
-        return (np.concatenate(pieces) if pieces else buf[:0]), new_off
+        parts: list[NDArray[np.uint8]] = []
+        runs = [*names.runs(self.old.size), *((-1, i, 1) for i in written)]
+        for o, new, length in sorted(runs, key=lambda run: run[1]):
+            end = int(new_off[new])  # the new buffer's length so far
+            part = np.frombuffer(written[new], np.uint8) if o < 0 else buf[off[o] : off[o + length]]
+            if o < 0:
+                new_off[new + 1] = end + len(part)
+            else:  # one pass: the offsets moved as a whole
+                moved = new_off[new + 1 : new + length + 1]
+                np.add(off[o + 1 : o + length + 1], end - off[o], out=moved)
+            parts.append(part)
+        return (np.concatenate(parts) if parts else buf[:0]), new_off
 
     def columns(self) -> dict[tuple[str, str], Column]:
         """The property columns; a kind's are made again only when one of its nodes was
         written, added or deleted."""
         cols = self.old
         out: dict[tuple[str, str], Column] = {}
-        touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds()
+        touched = {str(a["kind"]) for a in self.upserts.values()} | self.deleted_kinds
+        local = self.kind_rows[1]
         for kind, props in NODE_COLUMNS.items():
             if kind not in touched:
                 out.update({(kind, p): cols.column(kind, p) for p in props})
                 continue
-            code = self.kinds.index(kind) if kind in self.kinds else -1
-            rows = np.flatnonzero(self.kind == code)
-            old_rows = self.old_of[rows]
+            within = self.within.get(kind)
             mine = [
-                (int(np.searchsorted(rows, i)), self.upserts[n])
+                (int(local[i]), self.upserts[n])
                 for n, i in self.written.items()
                 if str(self.upserts[n]["kind"]) == kind
             ]
-            if len(rows) and (old_rows < 0).all():  # the kind's first nodes: every one written
-                mine.sort(key=lambda row: row[0])
-                out.update(
-                    {
-                        (kind, p): column_of([a.get(p) for _, a in mine], how)
-                        for p, how in props.items()
-                    }
-                )
-                continue
-            from_old = cols.local[np.maximum(old_rows, 0)]
+            at = [i for i, _ in mine]
             for prop, how in props.items():
                 column = cols.column(kind, prop)
                 values = [a.get(prop) for _, a in mine]
-                at = [i for i, _ in mine]
                 if isinstance(column, Codes):
                     merged, new_codes = _merged(column, values)
-                    codes = merged.codes[from_old] if len(rows) else merged.codes[:0]
+                    codes = merged.codes.copy() if within is None else within.rows(merged.codes, -1)
                     codes[at] = new_codes
                     out[kind, prop] = Codes(codes, merged.values)
                 else:
-                    taken = column[from_old] if len(rows) else column[:0]
+                    taken = column.copy() if within is None else within.rows(column, 0)
                     taken[at] = column_of(values, how)
                     out[kind, prop] = taken
         return out
@@ -292,26 +288,20 @@ def _links(
 ) -> tuple[dict[_BlockKey, Block], _Written, list[tuple[str, int, int]]]:
     """The blocks after the write, the rows it wrote (None: deleted) per block, and the links
     that went with the nodes it deleted (link kind, source, target; a deleted end -1)."""
-    number = nodes.written
-    gone = set(changes.delete_nodes)
+    number, gone, r = nodes.written, set(changes.delete_nodes), nodes.renumbering
 
     def find(node_id: str) -> int:
         found = number.get(node_id)
-        if found is None and node_id not in gone:
-            old = _number(cols, node_id)
-            if old >= 0:
-                found = old if nodes.remap is None else int(nodes.remap[old])
+        if found is None and node_id not in gone and (old := _number(cols, node_id)) >= 0:
+            found = old if r is None else int(r.numbers(np.array([old]))[0])
         return -1 if found is None else found
 
     writes: _Written = defaultdict(dict)
-    for u, v, lid, attrs in changes.links:
-        s, t = find(u), find(v)
-        if s >= 0 and t >= 0:
-            writes[_key(nodes, str(attrs["kind"]), s, t)][s, t, parse_link_id(lid)[3]] = attrs
-    for u, v, lid in changes.delete_links:
-        s, t = find(u), find(v)
-        if s >= 0 and t >= 0:
-            writes[_key(nodes, parse_link_id(lid)[1], s, t)][s, t, parse_link_id(lid)[3]] = None
+    deletes = ((u, v, lid, None) for u, v, lid in changes.delete_links)
+    for u, v, lid, attrs in [*changes.links, *deletes]:  # upserts first, as the stores do
+        if (s := find(u)) >= 0 and (t := find(v)) >= 0:
+            _, kind, _, k = parse_link_id(lid)
+            writes[_key(nodes, kind, s, t)][s, t, k] = attrs
     out: dict[_BlockKey, Block] = {}
     cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
@@ -392,26 +382,31 @@ def _with(block: Block, **fields: Any) -> Block:
 def _renumbered(block: Block, renumbering: Renumbering) -> tuple[Block, list[tuple[int, int]]]:
     """The block in the new numbering (order kept: the numbering is monotone), without the
     links of deleted nodes; and those links' ends (-1: deleted)."""
+    if not len(block) or max(block.src[-1], block.dst[block.by_dst[-1]]) < renumbering.first:
+        return block, []  # every end below the first node that moves (src, dst sorted)
     src, dst = renumbering.numbers(block.src), renumbering.numbers(block.dst)
-    keep = (src >= 0) & (dst >= 0)
-    if keep.all():
-        return _with(block, src=src, dst=dst), []
-    lost = list(zip(src[~keep].tolist(), dst[~keep].tolist(), strict=True))
-    return _rows(_with(block, src=src, dst=dst), keep), lost
+    moved = _with(block, src=src, dst=dst)
+    lost = np.flatnonzero((src < 0) | (dst < 0)) if len(renumbering.deleted) else src[:0]
+    if not len(lost):
+        return moved, []
+    return _rows(moved, lost), list(zip(src[lost].tolist(), dst[lost].tolist(), strict=True))
 
 
-def _rows(block: Block, keep: NDArray[np.bool_]) -> Block:
-    """The block's rows where ``keep``."""
-    new_row = np.cumsum(keep) - 1
+def _rows(block: Block, gone: NDArray[np.integer[Any]]) -> Block:
+    """The block without the rows ``gone`` (sorted; a write removes few): the rows after each
+    move down as the nodes after a deleted one do."""
+    drop = Renumbering(gone.astype(np.int64), np.empty(0, np.int64))
+    by_dst = drop.numbers(block.by_dst[~np.isin(block.by_dst, gone)], own=True)
+    keyed = drop.numbers(np.array(list(block.keyed), np.int64)).tolist()
     return _with(
         block,
-        src=block.src[keep],
-        dst=block.dst[keep],
-        since=block.since[keep],
-        until=block.until[keep],
-        props={p: c._replace(codes=c.codes[keep]) for p, c in block.props.items()},
-        keyed={int(new_row[r]): k for r, k in block.keyed.items() if keep[r]},
-        by_dst=new_row[block.by_dst[keep[block.by_dst]]].astype(np.int32),
+        src=drop.rows(block.src, 0),
+        dst=drop.rows(block.dst, 0),
+        since=drop.rows(block.since, 0),
+        until=drop.rows(block.until, 0),
+        props={p: c._replace(codes=drop.rows(c.codes, 0)) for p, c in block.props.items()},
+        keyed={r: k for r, k in zip(keyed, block.keyed.values(), strict=True) if r >= 0},
+        by_dst=by_dst,
     )
 
 
@@ -422,44 +417,44 @@ def _written(
 ) -> Block:
     """The block with ``rows`` written: an upsert replaces the row of the same ends and key or
     adds one (in (source, target, key) order), None deletes it."""
-    pair = (block.src.astype(np.int64) << 32) | block.dst
-    keep = np.ones(len(block), np.bool_)
+    gone: set[int] = set()
     for (s, t, k), _ in rows.items():  # every written row replaces the one it names
-        lo, hi = np.searchsorted(pair, [(s << 32) | t, (s << 32) | t + 1]).tolist()
-        for r in range(lo, hi):
-            if block.keyed.get(r, "") == k:
-                keep[r] = False
-    base = block if keep.all() else _rows(block, keep)
+        lo, hi = _span(block, s, t)
+        gone.update(r for r in range(lo, hi) if block.keyed.get(r, "") == k)
+    base = _rows(block, np.array(sorted(gone), np.int64)) if gone else block
     added = sorted((s, t, k, a) for (s, t, k), a in rows.items() if a is not None)
     if not added:
         return base
-    pair = (base.src.astype(np.int64) << 32) | base.dst
     at = []
     for s, t, k, _ in added:  # after the rows of the same ends whose key sorts first
-        lo, hi = np.searchsorted(pair, [(s << 32) | t, (s << 32) | t + 1]).tolist()
+        lo, hi = _span(base, s, t)
         at.append(lo + sum(base.keyed.get(r, "") < k for r in range(lo, hi)))
-    where = np.array(at, np.int64)
-    new_rows = where + np.arange(len(added))
-    src = np.insert(base.src, where, [a[0] for a in added])
-    dst = np.insert(base.dst, where, [a[1] for a in added])
-    since = np.insert(base.since, where, [day_number(a[3].get("since")) for a in added])
+    grow = Renumbering(np.empty(0, np.int64), np.array(at, np.int64))  # the rows move up
+    put = grow.rows
+    src, dst = put(base.src, [a[0] for a in added]), put(base.dst, [a[1] for a in added])
     ends = [day_number(a[3].get("until")) for a in added]
-    until = np.insert(base.until, where, [NO_UNTIL if e == NO_DAY else e for e in ends])
     props = {}
     for p, c in base.props.items():
         values = dictionaries.get(p, c.values)
         codes = [-1 if (v := a[3].get(p)) is None else values.index(str(v)) for a in added]
-        props[p] = _codes(np.insert(c.codes, where, codes), c.values)
-    shift = np.arange(len(base) + 1) + np.searchsorted(where, np.arange(len(base) + 1), "right")
-    keyed = {int(shift[r]): k for r, k in base.keyed.items()}
-    keyed.update({int(r): a[2] for r, a in zip(new_rows.tolist(), added, strict=True) if a[2]})
+        props[p] = _codes(put(c.codes, codes), c.values)
+    moved = grow.numbers(np.array([*base.keyed], np.int64)).tolist()
+    keyed = dict(zip(moved, base.keyed.values(), strict=True))
+    keyed.update({int(r): a[2] for r, a in zip(grow.added.tolist(), added, strict=True) if a[2]})
     return _with(
         base,
         src=src,
         dst=dst,
-        since=since,
-        until=until,
+        since=put(base.since, [day_number(a[3].get("since")) for a in added]),
+        until=put(base.until, [NO_UNTIL if e == NO_DAY else e for e in ends]),
         props=props,
         keyed=keyed,
         by_dst=np.lexsort((src, dst)).astype(np.int32),
     )
+
+
+def _span(block: Block, s: int, t: int) -> tuple[int, int]:
+    """The rows from ``s`` to ``t`` (binary searches: the rows are sorted by source, target)."""
+    lo, hi = np.searchsorted(block.src, [s, s + 1]).tolist()
+    first, end = np.searchsorted(block.dst[lo:hi], [t, t + 1]).tolist()
+    return lo + first, lo + end

@@ -711,7 +711,7 @@ def posts(day: DayView) -> Posts:
 # -- helpers --------------------------------------------------------------------------------------
 def _placed(value: Int32s, renumbering: Renumbering) -> Int32s:
     """A per-node answer of node numbers renumbered (:meth:`~.columns.DayView.carried`)."""
-    out: Int32s = renumbering.numbers(renumbering.rows(value, -1))
+    out: Int32s = renumbering.numbers(renumbering.rows(value, -1), own=True)
     return out
 
 

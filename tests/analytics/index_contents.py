@@ -27,6 +27,8 @@ def contents(cols: Columns) -> dict[str, Any]:
         "ids": cols.ids_of(range(cols.size)),
         "kinds": [cols.kind_of(i) for i in range(cols.size)],
         "names": [cols.name(i) for i in range(cols.size)],
+        "of_kind": {k: cols.of_kind(k).tolist() for k in cols.kinds if len(cols.of_kind(k))},
+        "local": cols.local.tolist(),
         "props": props,
         "blocks": blocks,
     }

@@ -12,12 +12,15 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from govgraph.graph.analytics import derived
 from govgraph.graph.analytics.columns import (
     NO_UNTIL,
     Columns,
     DayView,
+    Renumbering,
     build_columns,
     columns_of,
     day_number,
@@ -235,3 +238,35 @@ def test_day_views_are_kept_on_the_index() -> None:
     for k in range(20):
         cols.day(AS_OF + dt.timedelta(days=k + 1))
     assert cols.day(AS_OF) is not first  # the oldest asked went
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.sets(st.integers(0, n - 1), max_size=12),
+            st.lists(st.integers(0, n), max_size=12),
+        )
+    )
+)
+def test_a_renumbering_moves_numbers_and_rows_as_node_by_node(
+    case: tuple[int, set[int], list[int]],
+) -> None:
+    """Nodes deleted and added (more than a few of each too: a search per number then): each
+    kept node's number and row go where counting node by node puts them."""
+    size, deleted, places = case
+    kept = [i for i in range(size) if i not in deleted]
+    cuts = sorted(min(c, len(kept)) for c in places)  # kept nodes before each node added
+    r = Renumbering(np.array(sorted(deleted), np.int64), np.array(cuts, np.int64))
+    new = {old: rank + sum(c <= rank for c in cuts) for rank, old in enumerate(kept)}
+    numbers = np.array([-1, *range(size)], np.int32)
+    assert r.numbers(numbers).tolist() == [-1, *(new.get(i, -1) for i in range(size))]
+    rows = r.rows(np.arange(size) * 10, -1).tolist()
+    assert rows == [10 * old if old >= 0 else -1 for old in _old_of(new, len(kept) + len(cuts))]
+    assert r.added.tolist() == [i for i, old in enumerate(_old_of(new, len(rows))) if old < 0]
+
+
+def _old_of(new: dict[int, int], size: int) -> list[int]:
+    by_new = {n: old for old, n in new.items()}
+    return [by_new.get(i, -1) for i in range(size)]
