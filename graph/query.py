@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from json.encoder import encode_basestring as _json_string
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from .errors import Problem, ValidationError
 from .model import Value, coerce, link_kind, node_kind
@@ -388,7 +388,13 @@ class Cursors(Sequence[str]):
     def __len__(self) -> int:
         return len(self._values)
 
-    def __getitem__(self, i: int) -> str:  # type: ignore[override]  # no slices asked
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
         found = self._encoded[i]
         if found is None:
             found = self._encoded[i] = encode_cursor(self._values[i])

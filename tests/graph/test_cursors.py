@@ -63,3 +63,4 @@ def test_a_pages_cursors_are_each_items_encoded_when_read(rows: list[list[object
     assert list(cursors) == [encode_cursor(r) for r in rows]  # type: ignore[arg-type]
     assert cursors == [encode_cursor(r) for r in rows] and cursors == Cursors(rows)  # type: ignore[arg-type]
     assert cursors.last() == (encode_cursor(rows[-1]) if rows else None)  # type: ignore[arg-type]
+    assert cursors[1:] == list(cursors)[1:] and cursors[::-1] == list(cursors)[::-1]
