@@ -34,7 +34,7 @@ from .internals import (
 )
 from .limits import TOO_MANY_TOKENS, alias_limit_rules, cost_limit_rule, depth_limiter
 from .mutation import Mutation
-from .prepared import LearnPrepared, PreparedQueries, allows_query, ready, run_prepared
+from .prepared import LearnPrepared, PreparedQueries, run_prepared
 from .query import Query
 from .scalars import Date
 from .types import NODE_TYPES
@@ -216,13 +216,16 @@ class GovGraphSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         found = None
-        if (
-            self.prepared is not None
-            and operation_extensions is None
-            and allows_query(allowed_operation_types)
-        ):
-            found = ready(self, self.prepared, query, variable_values, operation_name)
-        if found is None or query is None:
+        if self.prepared is not None:
+            found = self.prepared.for_request(
+                self,
+                query,
+                variable_values,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        if found is None:
             return await super().execute(
                 query,
                 variable_values,

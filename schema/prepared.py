@@ -66,6 +66,30 @@ class PreparedQueries:
             self._kept.move_to_end(key)
         return found
 
+    def for_request(  # noqa: PLR0917  # the request's parts Strawberry's execute takes
+        self,
+        schema: strawberry.Schema,
+        query: str | None,
+        variable_values: dict[str, Any] | None,
+        operation_name: str | None,
+        allowed_operation_types: Iterable[OperationType] | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> Prepared | None:
+        """The kept document for this request, if the prepared way may answer it: a query is
+        allowed (None: Strawberry's default), no operation extensions, the variables within
+        the caps (a refusal: the normal way says so)."""
+        if operation_extensions is not None:
+            return None
+        if allowed_operation_types is not None and _QUERY not in allowed_operation_types:
+            return None
+        prepared = self.get(query, operation_name)
+        if prepared is None:
+            return None
+        refusal = variables_refusal(
+            graphql_schema(schema), prepared.document, prepared.operation_name, variable_values
+        )
+        return prepared if refusal is None else None
+
     def put(self, query: str, operation_name: str | None, prepared: Prepared) -> None:
         self._kept[(query, operation_name)] = prepared
         self._kept.move_to_end((query, operation_name))
@@ -98,33 +122,11 @@ class LearnPrepared(SchemaExtension):
         yield
 
 
-def allows_query(allowed: Iterable[OperationType] | None) -> bool:
-    """Whether the caller's allowed operation types take a query (None: Strawberry's default)."""
-    return allowed is None or _QUERY in allowed
-
-
-def ready(
-    schema: strawberry.Schema,
-    kept: PreparedQueries,
-    query: str | None,
-    variable_values: dict[str, Any] | None,
-    operation_name: str | None,
-) -> Prepared | None:
-    """The kept document for this request, if the prepared way may answer it."""
-    prepared = kept.get(query, operation_name)
-    if prepared is None:
-        return None
-    refusal = variables_refusal(
-        graphql_schema(schema), prepared.document, prepared.operation_name, variable_values
-    )
-    return prepared if refusal is None else None  # refused: the normal way says so
-
-
 async def run_prepared(
     schema: strawberry.Schema,
     prepared: Prepared,
     *,
-    query: str,
+    query: str | None,
     variable_values: dict[str, Any] | None,
     context_value: Any,
     root_value: Any,
