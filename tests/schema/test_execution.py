@@ -322,6 +322,15 @@ class BrokenQuery:
     def holder(self) -> Holder:
         return Holder(things=[_broken(None)])
 
+    @strawberry.field
+    def numbers(self) -> list[Thing | None]:
+        """Int's edges: 32 bits, beyond them, and what Int coerces (a bool, a whole float)."""
+        values = [7, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1, True, 3.0, 2.5, "8"]
+        things = [Thing(name="n") for _ in values]
+        for thing, value in zip(things, values, strict=True):
+            thing.count = value
+        return list(things)
+
 
 @pytest.mark.parametrize(
     "query",
@@ -329,6 +338,7 @@ class BrokenQuery:
         "{ holders { things { name note flag count __typename } maybe { name flag } } }",
         "{ holders { maybe { note } things { count } } }",
         "{ holder { things { name } } }",  # the error climbs to the root: data is null
+        "{ numbers { count } }",
         "{ a: holders { things { n: name } } b: holders { maybe { name @skip(if: true) flag } } }",
     ],
 )
