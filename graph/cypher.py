@@ -824,7 +824,8 @@ def list_nodes(
     (:func:`index_order`) reads the nodes in the index's order unless link counts or a lifted
     filter come first: a page stops at its end, a filtered total's list needs no sort.
     """
-    columns = [("id", "n.id"), ("kind", "n.kind"), ("props", _properties("n", props))]
+    # no kind: every row is of the list's (reading it was a property a row)
+    columns = [("id", "n.id"), ("props", _properties("n", props))]
     # A filtered count and its page in one pass: the nodes that pass ``where`` are collected
     # once and both are taken from that list (as the Neo4j GraphQL Library does). Counting in a
     # subquery of its own evaluated the filter twice, e.g. 143,258 instead of 71,932 db hits for
