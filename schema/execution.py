@@ -76,7 +76,14 @@ from .internals import (
     strawberry_info,
 )
 from .prefetch import DEFAULT_FIRST, LINK_FIELDS, page_args
-from .query import LIST_FIRST, LIST_RESOLVERS, NODE_RESOLVER, list_arguments, list_connection
+from .query import (
+    CONNECTIONS,
+    LIST_FIRST,
+    LIST_RESOLVERS,
+    NODE_RESOLVER,
+    list_arguments,
+    list_connection,
+)
 from .types import EDGE_READERS, EdgeReader, PageInfo, link_connection, page_key
 
 
@@ -130,7 +137,15 @@ class _NodeField:
     field: GraphQLField
 
 
-_Spec = _Plain | _LinkField | _ListField | _NodeField
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """A root list's ``totalCount``: the count its page came with (asked with the page, one
+    round trip), else its resolver's count of its own; compiled walks read the first only."""
+
+    field: GraphQLField
+
+
+_Spec = _Plain | _LinkField | _ListField | _NodeField | _Counted
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,7 @@ def _plan(schema: GraphQLSchema) -> _Plan:
     fields: dict[GraphQLObjectType, dict[str, _Spec]] = {}
     classes: dict[GraphQLObjectType, type] = {}
     lists = {id(resolve): kind for kind, resolve in LIST_RESOLVERS.items()}
+    connections = set(CONNECTIONS.values())
     for t in schema.type_map.values():
         if not isinstance(t, GraphQLObjectType) or t.name.startswith("__"):
             continue
@@ -176,6 +192,9 @@ def _plan(schema: GraphQLSchema) -> _Plan:
                 continue
             if t is schema.query_type and getattr(resolver, "wrapped_func", None) is NODE_RESOLVER:
                 own[name] = _NodeField(f)
+                continue
+            if name == "totalCount" and definition.origin in connections:
+                own[name] = _Counted(f)
                 continue
             basic = f.resolve is not None and is_default_resolver(f.resolve) and not f.args
             if basic and strawberry_field is not None:
@@ -316,6 +335,16 @@ def _attribute(spec: _Plain, complete: _Complete) -> _Complete:
         return complete(value, ex)
 
     return attribute
+
+
+def _counted(complete: _Complete) -> _Complete:
+    def counted(source: Any, ex: FastExecution) -> Any:
+        total = getattr(source, "total", None)
+        if total is None:
+            raise _FallbackError  # not asked with the page: the resolver counts
+        return complete(total, ex)
+
+    return counted
 
 
 def _plain_step(spec: _Plain, complete: _Complete) -> _Complete:
@@ -571,6 +600,8 @@ class FastExecution(CoreExecutor):
                 if root is not None:
                     return root
             spec = None
+        elif isinstance(spec, _Counted):
+            spec = None  # its resolver (field by field the count may be its own)
         if spec is not None and not node.directives:
             return_type = spec.return_type if isinstance(spec, _Plain) else spec.field.type
             where = (parent_type, node.name.value)
@@ -784,6 +815,12 @@ class FastExecution(CoreExecutor):
             spec = own.get(name)
             if name == "__typename":
                 steps.append((response_name, _constant(object_type.name)))
+                continue
+            if isinstance(spec, _Counted):
+                complete = self._completer(spec.field.type, details)
+                if complete is None:
+                    return None
+                steps.append((response_name, _counted(complete)))
                 continue
             if spec is None or isinstance(spec, _ListField | _NodeField):
                 return None

@@ -258,6 +258,15 @@ def test_a_query_without_directives_is_answered_by_compiled_walks(seeded: Gql, r
     assert Counting.compiled == _leaves(first["node"])
     run(NESTED, variables)
     assert Counting.compiled == 0
+    # a root list's connection too, its totalCount counted with the page
+    listed = run(COUNTED_LIST, {})["compounds"]
+    assert listed["totalCount"] > len(listed["edges"]) > 0
+    assert Counting.compiled == _leaves(listed)
+
+
+COUNTED_LIST = (
+    "{ compounds(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id } } } }"
+)
 
 
 def _leaves(value: Any) -> int:
