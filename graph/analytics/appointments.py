@@ -41,10 +41,7 @@ def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     link, by committee, compound and person, then the person's links by company and key; and
     the roles the codes stand for (kept on the day: rule O5 and the tie analyses ask)."""
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "MANAGES", "EMPLOYED_BY"})
-    found: tuple[NDArray[np.int64], tuple[str, ...]] = day.memo(
-        "conflicts", lambda: _conflicts(day), reads
-    )
-    return found
+    return day.memo("conflicts", lambda: _conflicts(day), reads)
 
 
 def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
@@ -107,8 +104,7 @@ def cross_appointment(day: DayView) -> CrossAppointment:
     """:class:`CrossAppointment` on the day (kept on it: rule O7, the roll-ups and the tie
     analyses ask)."""
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
-    found: CrossAppointment = day.memo("cross_appointment", lambda: _cross(day), reads)
-    return found
+    return day.memo("cross_appointment", lambda: _cross(day), reads)
 
 
 def _cross(day: DayView) -> CrossAppointment:

@@ -41,7 +41,7 @@ import datetime as dt
 import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
 import numpy as np
@@ -54,6 +54,7 @@ from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 Int32s: TypeAlias = NDArray[np.int32]
 Bools: TypeAlias = NDArray[np.bool_]
+T = TypeVar("T")
 
 #: a day number for "no since" (the link holds from the beginning) and "no until" (to the end);
 #: the comparisons of a day's mask need no special case for them
@@ -594,11 +595,11 @@ class DayView:
     def memo(
         self,
         key: Hashable,
-        compute: Callable[[], Any],
+        compute: Callable[[], T],
         reads: frozenset[str] | None = None,
         patch: Patch | None = None,
         renumber: Renumber | None = None,
-    ) -> Any:
+    ) -> T:
         """``compute()``, once per view and ``key`` (the view is read-only).
 
         ``reads`` names the link kinds and node columns (``Kind.prop``) the answer depends on,
@@ -610,7 +611,7 @@ class DayView:
         if renumber is not None:
             self._renumber[key] = renumber
         if key in self._memo:
-            return self._memo[key]
+            return cast(T, self._memo[key])
         stale = self._stale.pop(key, None)
         found = None
         if stale is not None and stale[1] == reads:

@@ -159,10 +159,6 @@ def _day(graph: Indexed, as_of: dt.date) -> DayView:
     return indexed_day(graph, as_of)  # a day's view answers for its own day only
 
 
-def _check_scope(day: DayView, scope: str | None) -> int | None:
-    return None if scope is None else scope_number(day.columns, scope)
-
-
 def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
     """Which places of ``nodes`` lie under ``scope`` (or are it): a place's chain holds the
     scope (a place anchors on itself alone)."""
@@ -283,7 +279,7 @@ def coverage_summary(
     [('c2', 0.0)]
     """
     day = _day(graph, as_of)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     if findings is None:
         findings = run_rules(graph, as_of=as_of, scope=scope)
     wanted = [lv for lv in reversed(LEVELS) if lv in set(levels)]
@@ -385,7 +381,7 @@ def uncovered_communities(
     [('P1', 'no_branch', ['c2']), ('P7', 'no_branch', ['p8']), ('P7', 'left_no_transfer', ['p10'])]
     """
     day = indexed_day(graph)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     cols = day.columns
     chains = place_chains(day)
     by_community: dict[str, list[Finding]] = defaultdict(list)
@@ -470,7 +466,7 @@ def registration_by_employer(
     [EmployerRegistration(employer='?', members=2, registered=1)]
     """
     day = _day(graph, as_of)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     home = homes(day)  # (person, compound)
     keep = memberships(day).in_service[home.a]
     if inside is not None:

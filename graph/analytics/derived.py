@@ -189,8 +189,7 @@ def compound_of(day: DayView) -> Int32s:
             _first_found(out, *day.links("PART_OF", source_kind=kind))
         return out
 
-    found: Int32s = day.memo("compound_of", compute, _PART_OF, renumber=_placed)
-    return found
+    return day.memo("compound_of", compute, _PART_OF, renumber=_placed)
 
 
 def building_of(day: DayView) -> Int32s:
@@ -206,8 +205,7 @@ def building_of(day: DayView) -> Int32s:
         _first_found(out, src, dst)
         return out
 
-    found: Int32s = day.memo("building_of", compute, _PART_OF, renumber=_placed)
-    return found
+    return day.memo("building_of", compute, _PART_OF, renumber=_placed)
 
 
 def homes(day: DayView) -> Pairs:
@@ -223,13 +221,12 @@ def residents(day: DayView) -> Pairs:
 
 def registered(day: DayView) -> Pairs:
     """(compound, person) for every person registered (报到) at a compound."""
-    found: Pairs = day.memo(
+    return day.memo(
         "registered",
         lambda: Pairs.distinct(*day.links("REGISTERED_AT", "Person", "Compound")[::-1]),
         frozenset({"REGISTERED_AT"}),
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def building_residents(day: DayView) -> Pairs:
@@ -255,8 +252,7 @@ def _homes(day: DayView, key: str, up: Callable[[DayView], Int32s]) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", up(day))
 
-    found: Pairs = day.memo(key, compute, _HOMES, patch, renumbered_numbers)
-    return found
+    return day.memo(key, compute, _HOMES, patch, renumbered_numbers)
 
 
 def _residents(day: DayView, key: str, homes_of: Callable[[DayView], Pairs]) -> Pairs:
@@ -268,20 +264,18 @@ def _residents(day: DayView, key: str, homes_of: Callable[[DayView], Pairs]) -> 
             return None
         return _replaced_for(old, old.b, people, homes_of(day).within(people).swapped())
 
-    found: Pairs = day.memo(key, lambda: homes_of(day).swapped(), _HOMES, patch, renumbered_numbers)
-    return found
+    return day.memo(key, lambda: homes_of(day).swapped(), _HOMES, patch, renumbered_numbers)
 
 
 def linked(day: DayView, kind: str, source_kind: str, target_kind: str | None = None) -> Pairs:
     """(source, target) of the ``kind`` links today from ``source_kind`` (to ``target_kind``),
     distinct and sorted: kept on the day until such a link is written."""
-    found: Pairs = day.memo(
+    return day.memo(
         ("linked", kind, source_kind, target_kind),
         lambda: Pairs.distinct(*day.links(kind, source_kind, target_kind)),
         frozenset({kind}),
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def building_compounds(day: DayView) -> Pairs:
@@ -291,13 +285,12 @@ def building_compounds(day: DayView) -> Pairs:
 
 def owned_compounds(day: DayView) -> Pairs:
     """(person, compound) for every compound a person owns a unit in."""
-    found: Pairs = day.memo(
+    return day.memo(
         "owned_compounds",
         lambda: _via(day, "OWNS", compound_of(day)),
         _PART_OF | {"OWNS"},
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def place(day: DayView) -> Int32s:
@@ -320,8 +313,7 @@ def place(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return _found_again(day, delta, old, -1, roll_up)
 
-    found: Int32s = day.memo("place", compute, PLACE_READS, patch, _placed)
-    return found
+    return day.memo("place", compute, PLACE_READS, patch, _placed)
 
 
 def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
@@ -372,8 +364,7 @@ def relocated(day: DayView, delta: Delta) -> Int32s | None:
 
 
 def _moved(day: DayView, delta: Delta) -> Int32s | None:
-    found: Int32s | None = day.memo(("moved", delta), lambda: derived_patch.moved(day, delta))
-    return found
+    return day.memo(("moved", delta), lambda: derived_patch.moved(day, delta))
 
 
 def under(day: DayView, scope: int) -> Bools:
@@ -401,8 +392,7 @@ def under(day: DayView, scope: int) -> Bools:
 
     # keyed by the scope's id: a write adding or deleting nodes renumbers the scope too
     key = ("under", day.columns.id(scope))
-    found: Bools = day.memo(key, compute, PLACE_READS, patch, renumbered_masks)
-    return found
+    return day.memo(key, compute, PLACE_READS, patch, renumbered_masks)
 
 
 def _places_under(day: DayView, scope: int) -> Bools:
@@ -415,13 +405,12 @@ def _places_under(day: DayView, scope: int) -> Bools:
         return cols.mask(places[(_chains(day)[places] == scope).any(axis=1)])
 
     key = ("places_under", day.columns.id(scope))
-    found: Bools = day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
-    return found
+    return day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
 
 
-def scope_number(columns: Columns, scope: str) -> int:
-    """The number of the place ``scope``; NotFoundError when there is no such node,
-    ValidationError when it is no city, township, community or compound.
+def scope_number(columns: Columns, scope: str | None) -> int | None:
+    """The number of the place ``scope`` (None for None); NotFoundError when there is no such
+    node, ValidationError when it is no city, township, community or compound.
 
     >>> from govgraph.graph.analytics.columns import columns_of
     >>> from govgraph.graph.analytics.examples import tiny_city
@@ -434,6 +423,8 @@ def scope_number(columns: Columns, scope: str) -> int:
     govgraph.graph.errors.ValidationError: invalid value:
       scope: field 'kind' = 'PartyBranch'; expected a City, Township, Community or Compound
     """
+    if scope is None:
+        return None
     try:
         number = columns.number(scope)
     except KeyError:
@@ -451,8 +442,7 @@ def _chains(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return old if derived_patch.chains_kept(day, delta) else None
 
-    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
-    return found
+    return day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
 
 
 class _Anchors(NamedTuple):
@@ -615,10 +605,7 @@ def memberships(day: DayView) -> Memberships:
         fresh = of(people)
         return Memberships(*(rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
-    found: Memberships = day.memo(
-        "memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks
-    )
-    return found
+    return day.memo("memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks)
 
 
 def rewritten(old: NDArray[Any], at: Int32s, values: NDArray[Any]) -> NDArray[Any]:
@@ -646,10 +633,7 @@ def members(day: DayView) -> Pairs:
         people = people_touched(delta, _MEMBER_OF, _MEMBER_OF | _PART_OF)
         return None if people is None else _replaced_for(old, old.b, people, of(people))
 
-    found: Pairs = day.memo(
-        "members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, renumbered_numbers
-    )
-    return found
+    return day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, renumbered_numbers)
 
 
 def people_touched(delta: Delta, kinds: frozenset[str], reads: frozenset[str]) -> Int32s | None:
@@ -702,10 +686,7 @@ def posts(day: DayView) -> Posts:
         first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
         return Posts(b[first], p[first], r[first], roles)
 
-    found: Posts = day.memo(
-        "posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers
-    )
-    return found
+    return day.memo("posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -804,10 +785,7 @@ def grouped_buildings(day: DayView) -> Bools:
         out[up[np.isin(unit, units)]] = True
         return out
 
-    found: Bools = day.memo(
-        "grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks
-    )
-    return found
+    return day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks)
 
 
 def place_chains(day: DayView) -> Int32s:

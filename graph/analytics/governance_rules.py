@@ -62,8 +62,7 @@ def _meetings(day: DayView) -> _Meetings:
 
     reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
     key = ("G1/G3", "meetings")
-    found: _Meetings = day.memo(key, compute, reads, renumber=renumbered_numbers)
-    return found
+    return day.memo(key, compute, reads, renumber=renumbered_numbers)
 
 
 def _founded(day: DayView) -> Int32s:
@@ -82,8 +81,7 @@ def _founded(day: DayView) -> Int32s:
         out[out == NO_UNTIL] = NO_SINCE
         return out
 
-    found: Int32s = day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
-    return found
+    return day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
 
 
 def _hosts(ctx: RuleContext, cadence: Cadence) -> Int32s:

@@ -32,14 +32,13 @@ def _committees(day: DayView) -> Int32s:
     return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
 
 
-def _seats(day: DayView) -> Int32s:
+def _seats(day: DayView) -> NDArray[np.intp]:
     """Per node, how many people hold a post in it (its seats, for a committee)."""
-    found: Int32s = day.memo(
+    return day.memo(
         "owners_rules.seats",
         lambda: np.bincount(posts(day).body, minlength=day.columns.size),
         frozenset({"HOLDS_POST"}),
     )
-    return found
 
 
 def _ints(cols: Columns, kind: str, prop: str, nodes: Int32s) -> NDArray[np.int64]:
@@ -304,8 +303,7 @@ def _not_owners(day: DayView) -> Bools:
         return out
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "OWNS", "PART_OF"})
-    found: Bools = day.memo(("O4", "not owners"), compute, reads)
-    return found
+    return day.memo(("O4", "not owners"), compute, reads)
 
 
 @rule(
@@ -509,8 +507,7 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
     key = ("O7", "compounds")
-    found: tuple[Int32s, Int32s] = day.memo(key, compute, reads, renumber=renumbered_numbers)
-    return found
+    return day.memo(key, compute, reads, renumber=renumbered_numbers)
 
 
 @rule(

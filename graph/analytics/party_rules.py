@@ -547,8 +547,7 @@ def _unregistered(day: DayView) -> Bools:
         return rewritten(old, people, fresh)
 
     reads = _HOME_OR_REGISTERED | {"PART_OF"}
-    found: Bools = day.memo(("P8", "unregistered"), compute, reads, patch, renumbered_masks)
-    return found
+    return day.memo(("P8", "unregistered"), compute, reads, patch, renumbered_masks)
 
 
 _HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
@@ -596,13 +595,12 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 # -- helpers --------------------------------------------------------------------------------------
 def _branch_covered(day: DayView) -> Bools:
     """Per node: some Party branch COVERS it."""
-    found: Bools = day.memo(
+    return day.memo(
         "branch_covered",
         lambda: day.columns.mask(day.links("COVERS", "PartyBranch")[1]),
         frozenset({"COVERS"}),
         renumber=renumbered_masks,
     )
-    return found
 
 
 def _add_years(days: Int32s, years: Int32s) -> Int32s:

@@ -139,7 +139,7 @@ def run_rules(
     # the index of the graph as given: P7 and G1/G3 read the history the caller gave (a graph
     # cut to a day has none)
     day = columns_for(graph).day(as_of)
-    number = None if scope is None else scope_number(day.columns, scope)
+    number = scope_number(day.columns, scope)
     inside = None if number is None else under(day, number)
     base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet, scope=number)
     found: list[Finding] = []

@@ -1,15 +1,11 @@
 """Who links which bodies: cross-appointment (双向进入、交叉任职), people holding several posts,
 conflicts of interest, interlocks between organizations, brokers and tie communities.
 
-Every function reads a projection made as of one day (:func:`project` with that ``as_of``, or
-:func:`~govgraph.graph.analytics.projection.at` on a history projection) and takes a ``scope``
-(a city, township, community or compound id) restricting it to what sits under that place.
-
-The *tie graph* behind the network measures joins people to the bodies they hold a post in
-(HOLDS_POST) or work for (EMPLOYED_BY), by default; it is undirected, weighted by the number of
-ties, and built in sorted order so that sampled and seeded algorithms give the same answer on
-every store. People are returned by id only: their names are personal data, and a pseudonymized
-(researcher) projection gives pseudonymous ids.
+Every function reads one day (a projection cut to it, or the index's view of it) and takes a
+``scope`` (a place id) restricting it to what sits under that place. The *tie graph* joins
+people to the bodies they hold a post in or work for (:data:`TIE_LINKS`): undirected, weighted
+by the number of ties, built in sorted order so that sampled and seeded algorithms answer the
+same on every store. People are returned by id only (their names are personal data).
 """
 
 from __future__ import annotations
@@ -31,40 +27,10 @@ from ..errors import NotFoundError
 from .appointments import conflicts, cross_appointment, id_lists, represents
 from .columns import Block, Bools, Columns, DayView, Indexed, Int32s, day_of, distinct, groups
 from .derived import Pairs, _join, place, posts, scope_number, under
-from .projection import indexed_day, project
-
-__all__ = [
-    "TIE_LINKS",
-    "Broker",
-    "CompoundTies",
-    "ConflictOfInterest",
-    "EgoNetwork",
-    "GraphLink",
-    "GraphNode",
-    "Interlock",
-    "MultiPostHolder",
-    "Path",
-    "Post",
-    "TieCommunity",
-    "brokers",
-    "communities",
-    "conflicts_of_interest",
-    "cross_appointments",
-    "ego_network",
-    "interlocks",
-    "multi_post_holders",
-    "project",
-    "shortest_path",
-]
+from .projection import indexed_day
 
 #: the links that tie a person to a body: a post in it, a job with it
 TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
-
-
-def _scope(day: DayView, scope: str | None) -> int | None:
-    """The number of the place ``scope`` (None for none); raises as
-    :func:`~.derived.scope_number` does (no such node, or not a place)."""
-    return None if scope is None else scope_number(day.columns, scope)
 
 
 def _name(cols: Columns, node: int) -> str | None:
@@ -106,7 +72,7 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     x = cross_appointment(day)
     branches, committees = x.covers.swapped(), represents(day).swapped()
     compounds = cols.of_kind("Compound")
@@ -187,8 +153,7 @@ def _ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> _Ties
     the whole graph, with the default link kinds, it is kept on the day (the holders, the
     interlocks and the tie graph all read it)."""
     if scope is None and sorted(link_kinds) == sorted(TIE_LINKS):
-        found: _Ties = day.memo(("ties", TIE_LINKS), lambda: _read_ties(day, None, TIE_LINKS))
-        return found
+        return day.memo(("ties", TIE_LINKS), lambda: _read_ties(day, None, TIE_LINKS))
     return _read_ties(day, scope, link_kinds)
 
 
@@ -265,7 +230,7 @@ def multi_post_holders(
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _ties(day, _scope(day, scope), link_kinds)
+    t = _ties(day, scope_number(day.columns, scope), link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     people, _, count = groups(tied.a)
     keep = count >= min_bodies
@@ -332,7 +297,7 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     seats = posts(day)
     found, jobs = conflicts(day)
     if s is not None:  # a committee representing a compound under the scope is near it
@@ -388,7 +353,7 @@ def interlocks(
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _ties(day, _scope(day, scope), link_kinds)
+    t = _ties(day, scope_number(day.columns, scope), link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     # every two bodies of a person, the lower numbered (so the lower id) first
     left, right = _join(tied.a, tied.a)
@@ -555,7 +520,7 @@ def brokers(
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _tie_graph(day, _scope(day, scope), link_kinds)
+    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
     h = ig.Graph(
         n=len(t.ids),
         edges=np.column_stack((t.person, t.body)).tolist(),
@@ -608,7 +573,7 @@ def communities(
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _tie_graph(day, _scope(day, scope), link_kinds)
+    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
     if not t.ids:
         return []
     g = _nx_graph(t)
@@ -749,8 +714,7 @@ def _bar_rank(day: DayView) -> NDArray[np.intp]:
             rank[np.argsort(np.strings.add(ids, b"|"), kind="stable")] = rank.copy()
         return rank
 
-    found: NDArray[np.intp] = day.memo("ties.bar_rank", compute)
-    return found
+    return day.memo("ties.bar_rank", compute)
 
 
 def _nodes(cols: Columns, ids: Sequence[str]) -> list[int]:
@@ -788,7 +752,7 @@ def ego_network(
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     (center,) = _nodes(cols, [node_id])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[center]:
@@ -854,7 +818,7 @@ def shortest_path(
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     ends = _nodes(cols, [a, b])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[ends].all():

@@ -112,7 +112,7 @@ def coverage_trend(
             Problem("coverage trend", "months", months, f"1 to {MAX_TREND_MONTHS}")
         )
     base = indexed_day(graph)
-    inside = None if scope is None else scope_number(base.columns, scope)
+    inside = scope_number(base.columns, scope)
     days = year_ends(until, months) if by_year else month_ends(until, months)
     return [_point(graph, base, day, inside) for day in days]
 
