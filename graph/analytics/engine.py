@@ -607,47 +607,46 @@ def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dic
     return out
 
 
-def rule(
-    registry: list[Rule],
-    id: str,
-    title_zh: str,
-    title_en: str,
-    *,
-    source: str,
-    national: bool,
-    checks: Sequence[Check],
-    settings: Sequence[str] = (),
-) -> Callable[[RuleFunc], RuleFunc]:
-    """Declare a rule and register it with its function (used as a decorator).
+class Registry(list[Rule]):
+    """The rules a module declares, in order of declaration."""
 
-    Examples
-    --------
-    >>> registry: list[Rule] = []
-    >>> @rule(
-    ...     registry,
-    ...     "X1",
-    ...     "示例规则",
-    ...     "Example rule",
-    ...     source="none",
-    ...     national=False,
-    ...     checks=(Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),),
-    ...     settings=("p3_max_branch_members",),
-    ... )
-    ... def x1(ctx):
-    ...     '''Every compound, for the example.'''
-    ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
-    >>> r = registry[0]
-    >>> r.id, r.how, r.values(RuleSettings())
-    ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
-    """
-    unknown = [s for s in settings if s not in RuleSettings.model_fields]
-    if unknown:
-        raise ValueError(f"rule {id}: unknown settings {unknown}")
+    def rule(
+        self,
+        id: str,
+        title_zh: str,
+        title_en: str,
+        *checks: Check,
+        source: str,
+        national: bool,
+        settings: Sequence[str] = (),
+    ) -> Callable[[RuleFunc], RuleFunc]:
+        """Declare a rule making ``checks`` and register it with its function (a decorator).
 
-    def register(fn: RuleFunc) -> RuleFunc:
-        registry.append(
-            Rule(id, title_zh, title_en, source, national, tuple(checks), tuple(settings), fn)
-        )
-        return fn
+        Examples
+        --------
+        >>> registry = Registry()
+        >>> @registry.rule(
+        ...     "X1",
+        ...     "示例规则",
+        ...     "Example rule",
+        ...     Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
+        ...     source="none",
+        ...     national=False,
+        ...     settings=("p3_max_branch_members",),
+        ... )
+        ... def x1(ctx):
+        ...     '''Every compound, for the example.'''
+        ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
+        >>> r = registry[0]
+        >>> r.id, r.how, r.values(RuleSettings())
+        ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
+        """
+        unknown = [s for s in settings if s not in RuleSettings.model_fields]
+        if unknown:
+            raise ValueError(f"rule {id}: unknown settings {unknown}")
 
-    return register
+        def register(fn: RuleFunc) -> RuleFunc:
+            self.append(Rule(id, title_zh, title_en, source, national, checks, tuple(settings), fn))
+            return fn
+
+        return register

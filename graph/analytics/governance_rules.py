@@ -31,10 +31,10 @@ from .columns import (
     day_of,
 )
 from .derived import linked, posts, renumbered_numbers
-from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Cadence, Check, Finding, Registry, RuleContext, Severity
 from .kinds import BRANCH_COMMITTEE_ROLES
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 
 class _Meetings(NamedTuple):
@@ -174,22 +174,19 @@ def _cadence_findings(
             )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G1",
     "联席会议频次",
     "Joint meeting cadence",
+    Check(
+        "missed",
+        Severity.WARNING,
+        "{name}在{missed}期间没有召开{meeting_zh}（应每{months}个月至少一次）。",
+        "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
+    ),
     source="the article (compound monthly, township every two months, city quarterly)",
     national=False,
     settings=("g1_cadences", "cadence_grace_days"),
-    checks=(
-        Check(
-            "missed",
-            Severity.WARNING,
-            "{name}在{missed}期间没有召开{meeting_zh}（应每{months}个月至少一次）。",
-            "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
-        ),
-    ),
 )
 def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g1_cadences`` (compound joint meeting monthly, by a branch that
@@ -208,11 +205,29 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
     return _cadence_findings(ctx, "missed", ctx.settings.g1_cadences)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G2",
     "诉求办理时限",
     "Appeal deadlines",
+    Check(
+        "overdue",
+        Severity.GAP,
+        "{received}受理的{appeal_zh}诉求（{topic}）应于{deadline}前回复，至今未回复。",
+        "The {appeal_type} appeal ({topic}) received on {received} was due by {deadline} "
+        "and has no reply.",
+    ),
+    Check(
+        "due_soon",
+        Severity.ADVICE,
+        "{received}受理的{appeal_zh}诉求（{topic}）须于{deadline}前回复。",
+        "The {appeal_type} appeal ({topic}) received on {received} is due by {deadline}.",
+    ),
+    Check(
+        "repeat",
+        Severity.WARNING,
+        "{name}在{days}天内就“{topic}”提出{count}次诉求。",
+        "{name} raised {count} appeals about {topic} within {days} days.",
+    ),
     source="(local) 12345-hotline rules",
     national=False,
     settings=(
@@ -222,27 +237,6 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
         "g2_repeat_count",
         "g2_repeat_days",
         "holidays",
-    ),
-    checks=(
-        Check(
-            "overdue",
-            Severity.GAP,
-            "{received}受理的{appeal_zh}诉求（{topic}）应于{deadline}前回复，至今未回复。",
-            "The {appeal_type} appeal ({topic}) received on {received} was due by {deadline} "
-            "and has no reply.",
-        ),
-        Check(
-            "due_soon",
-            Severity.ADVICE,
-            "{received}受理的{appeal_zh}诉求（{topic}）须于{deadline}前回复。",
-            "The {appeal_type} appeal ({topic}) received on {received} is due by {deadline}.",
-        ),
-        Check(
-            "repeat",
-            Severity.WARNING,
-            "{name}在{days}天内就“{topic}”提出{count}次诉求。",
-            "{name} raised {count} appeals about {topic} within {days} days.",
-        ),
     ),
 )
 def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
@@ -359,23 +353,20 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G3",
     "三会一课",
     "Party meeting cadence",
+    Check(
+        "below_cadence",
+        Severity.WARNING,
+        "{name}在{missed}期间没有{meeting_zh}记录（应每{months}个月至少一次）。",
+        "{name} has no {meeting_en} recorded in {missed} (due every {months} month(s)).",
+    ),
     source="Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》 "
     "arts. 11-13",
     national=True,
     settings=("g3_cadences", "cadence_grace_days"),
-    checks=(
-        Check(
-            "below_cadence",
-            Severity.WARNING,
-            "{name}在{missed}期间没有{meeting_zh}记录（应每{months}个月至少一次）。",
-            "{name} has no {meeting_en} recorded in {missed} (due every {months} month(s)).",
-        ),
-    ),
 )
 def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g3_cadences`` (三会一课: branch assembly quarterly; branch

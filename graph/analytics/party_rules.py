@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ._dates import add_months_to_days
 from .appointments import per_node
 from .columns import NO_DAY, Bools, Codes, DayView, Delta, Int32s, day_number, day_of, distinct
 from .derived import (
@@ -33,42 +34,39 @@ from .derived import (
     residents,
     rewritten,
 )
-from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Check, Finding, Registry, RuleContext, Severity
 from .kinds import BRANCH_COMMITTEE_ROLES
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》"
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P1",
     "应建未建",
     "Party branch should be built",
+    Check(
+        "no_branch",
+        Severity.GAP,
+        "{name}有{full_members}名正式党员居住或报到，但没有党支部覆盖（应建未建）。",
+        "{full_members} full Party members live in or are registered at {name}, and no "
+        "Party branch covers it.",
+    ),
+    Check(
+        "cluster",
+        Severity.GAP,
+        "几个一起服务的小区合计有3名以上正式党员，但没有党支部覆盖。",
+        "A cluster of compounds served together has 3 or more full Party members and no "
+        "branch covers it.",
+        evaluable=False,
+        reason="the ontology has no link that groups compounds served together into a "
+        "cluster (only a joint branch's COVERS, which exists once the branch is built); "
+        "each compound is checked on its own",
+    ),
     source=f"Party Constitution art. 30; {_BRANCH_REGULATIONS} art. 4",
     national=True,
     settings=("p1_min_full_members",),
-    checks=(
-        Check(
-            "no_branch",
-            Severity.GAP,
-            "{name}有{full_members}名正式党员居住或报到，但没有党支部覆盖（应建未建）。",
-            "{full_members} full Party members live in or are registered at {name}, and no "
-            "Party branch covers it.",
-        ),
-        Check(
-            "cluster",
-            Severity.GAP,
-            "几个一起服务的小区合计有3名以上正式党员，但没有党支部覆盖。",
-            "A cluster of compounds served together has 3 or more full Party members and no "
-            "branch covers it.",
-            evaluable=False,
-            reason="the ontology has no link that groups compounds served together into a "
-            "cluster (only a joint branch's COVERS, which exists once the branch is built); "
-            "each compound is checked on its own",
-        ),
-    ),
 )
 def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no Party branch COVERS, where at least ``p1_min_full_members`` full
@@ -104,22 +102,19 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P2",
     "联建支部覆盖过多",
     "Joint branch covers too many compounds",
+    Check(
+        "too_many_compounds",
+        Severity.WARNING,
+        "联合党支部{name}覆盖{compounds}个小区，超过{limit}个。",
+        "The joint branch {name} covers {compounds} compounds, more than {limit}.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 5",
     national=True,
     settings=("p2_max_joint_compounds",),
-    checks=(
-        Check(
-            "too_many_compounds",
-            Severity.WARNING,
-            "联合党支部{name}覆盖{compounds}个小区，超过{limit}个。",
-            "The joint branch {name} covers {compounds} compounds, more than {limit}.",
-        ),
-    ),
 )
 def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """A joint branch (``form`` joint, or no form and several compounds) that COVERS more
@@ -149,23 +144,20 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P3",
     "支部党员过多",
     "Branch too large",
+    Check(
+        "too_many_members",
+        Severity.ADVICE,
+        "党支部{name}有{members}名党员，超过{limit}名，宜拆分或成立党总支。",
+        "The branch {name} has {members} members, more than {limit}: split it or form a "
+        "general branch.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 4",
     national=True,
     settings=("p3_max_branch_members",),
-    checks=(
-        Check(
-            "too_many_members",
-            Severity.ADVICE,
-            "党支部{name}有{members}名党员，超过{limit}名，宜拆分或成立党总支。",
-            "The branch {name} has {members} members, more than {limit}: split it or form a "
-            "general branch.",
-        ),
-    ),
 )
 def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with more than ``p3_max_branch_members`` members (people with a MEMBER_OF
@@ -188,29 +180,26 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P4",
     "支委会设置",
     "Branch committee",
+    Check(
+        "no_committee",
+        Severity.GAP,
+        "党支部{name}有{full_members}名正式党员，但未设支部委员会。",
+        "The branch {name} has {full_members} full members and no branch committee.",
+    ),
+    Check(
+        "committee_size",
+        Severity.WARNING,
+        "党支部{name}的支委会有{committee}人，应为{low}至{high}人。",
+        "The committee of the branch {name} has {committee} members; it should have "
+        "{low} to {high}.",
+    ),
     source=f"{_BRANCH_REGULATIONS} ch. 6 (verify)",
     national=True,
     settings=("p4_committee_required_from", "p4_committee_min", "p4_committee_max"),
-    checks=(
-        Check(
-            "no_committee",
-            Severity.GAP,
-            "党支部{name}有{full_members}名正式党员，但未设支部委员会。",
-            "The branch {name} has {full_members} full members and no branch committee.",
-        ),
-        Check(
-            "committee_size",
-            Severity.WARNING,
-            "党支部{name}的支委会有{committee}人，应为{low}至{high}人。",
-            "The committee of the branch {name} has {committee} members; it should have "
-            "{low} to {high}.",
-        ),
-    ),
 )
 def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with at least ``p4_committee_required_from`` full members (in a discreet run,
@@ -256,23 +245,20 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P5",
     "逾期未换届",
     "Overdue branch election",
+    Check(
+        "overdue_election",
+        Severity.GAP,
+        "党支部{name}于{elected_on}选举，任期{term_years}年已于{term_end}届满，逾期未换届。",
+        "The branch {name} was elected on {elected_on}; its {term_years}-year term ended "
+        "on {term_end} with no re-election.",
+    ),
     source="Opinions on the Term of Grassroots Party Organizations (2018)",
     national=True,
     settings=("p5_term_years",),
-    checks=(
-        Check(
-            "overdue_election",
-            Severity.GAP,
-            "党支部{name}于{elected_on}选举，任期{term_years}年已于{term_end}届满，逾期未换届。",
-            "The branch {name} was elected on {elected_on}; its {term_years}-year term ended "
-            "on {term_end} with no re-election.",
-        ),
-    ),
 )
 def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     """A branch whose term (its ``term_years``, else ``p5_term_years``) counted from its last
@@ -296,7 +282,7 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     known = (elected != NO_DAY) & ctx.wanted(branches)
     # no term (-1) or a term of 0: the setting's
     years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]
-    end = _add_years(elected[known], years)
+    end = add_months_to_days(elected[known], 12 * years)
     late = end < day_number(ctx.as_of)
     for b, on, n, last in zip(
         branches[known][late].tolist(),
@@ -310,30 +296,26 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P6",
     "党小组覆盖楼栋",
     "Party groups by building",
+    Check(
+        "branch_buildings_without_group",
+        Severity.GAP,
+        "党支部{name}的党员居住在{buildings}栋没有党小组的楼里，超过{limit}栋。",
+        "Members of the branch {name} live in {buildings} buildings without a Party "
+        "group, more than {limit}.",
+    ),
+    Check(
+        "building_without_group",
+        Severity.ADVICE,
+        "{compound_name}{name}住有{members}名党员，没有党小组覆盖。",
+        "Party members ({members}) live in {name} of {compound_name} and no Party group covers it.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 13; the article: groups are drawn by building or unit",
     national=True,
     settings=("p6_max_buildings_without_group",),
-    checks=(
-        Check(
-            "branch_buildings_without_group",
-            Severity.GAP,
-            "党支部{name}的党员居住在{buildings}栋没有党小组的楼里，超过{limit}栋。",
-            "Members of the branch {name} live in {buildings} buildings without a Party "
-            "group, more than {limit}.",
-        ),
-        Check(
-            "building_without_group",
-            Severity.ADVICE,
-            "{compound_name}{name}住有{members}名党员，没有党小组覆盖。",
-            "Party members ({members}) live in {name} of {compound_name} and no Party group "
-            "covers it.",
-        ),
-    ),
 )
 def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     """Per branch, the buildings where its members live (RESIDES_IN a unit or building) that
@@ -395,28 +377,25 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P7",
     "党员未编入支部",
     "Party member outside any branch",
+    Check(
+        "no_branch",
+        Severity.GAP,
+        "党员{name}只隶属于{orgs_names}，未编入任何党支部或党小组。",
+        "The Party member {name} belongs only to {orgs_names}, to no branch or group.",
+    ),
+    Check(
+        "left_no_transfer",
+        Severity.GAP,
+        "党员{name}于{left_on}离开{last_org_name}后未编入任何党组织。",
+        "The Party member {name} left {last_org_name} on {left_on} and has joined no Party "
+        "organization since.",
+    ),
     source="Party Constitution art. 8",
     national=True,
-    checks=(
-        Check(
-            "no_branch",
-            Severity.GAP,
-            "党员{name}只隶属于{orgs_names}，未编入任何党支部或党小组。",
-            "The Party member {name} belongs only to {orgs_names}, to no branch or group.",
-        ),
-        Check(
-            "left_no_transfer",
-            Severity.GAP,
-            "党员{name}于{left_on}离开{last_org_name}后未编入任何党组织。",
-            "The Party member {name} left {last_org_name} on {left_on} and has joined no Party "
-            "organization since.",
-        ),
-    ),
 )
 def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     """A person whose Party memberships on the day are all outside branches and groups (for
@@ -472,22 +451,19 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P8",
     "在职党员未报到",
     "In-service member not registered where they live",
+    Check(
+        "not_registered",
+        Severity.WARNING,
+        "在职党员{name}（{employer}）未到居住的{homes_names}报到。",
+        "The in-service Party member {name} ({employer}) has not registered with "
+        "{homes_names}, where they live.",
+    ),
     source="the article; (local) Foshan, Xingtai",
     national=False,
-    checks=(
-        Check(
-            "not_registered",
-            Severity.WARNING,
-            "在职党员{name}（{employer}）未到居住的{homes_names}报到。",
-            "The in-service Party member {name} ({employer}) has not registered with "
-            "{homes_names}, where they live.",
-        ),
-    ),
 )
 def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """An in-service Party member (a MEMBER_OF link with category ``in_service``) who lives
@@ -553,22 +529,19 @@ def _unregistered(day: DayView) -> Bools:
 _HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P9",
     "无党群服务站点",
     "No Party-masses service station",
+    Check(
+        "no_station",
+        Severity.GAP,
+        "{name}没有党群服务站或服务点。",
+        "No Party-masses service station or service point serves {name}.",
+    ),
     source="the article; (local) Ninghai, Langfang",
     national=False,
     settings=("p9_community_station_counts",),
-    checks=(
-        Check(
-            "no_station",
-            Severity.GAP,
-            "{name}没有党群服务站或服务点。",
-            "No Party-masses service station or service point serves {name}.",
-        ),
-    ),
 )
 def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no ServiceStation (station or point) SERVES; with
@@ -601,14 +574,3 @@ def _branch_covered(day: DayView) -> Bools:
         frozenset({"COVERS"}),
         renumber=renumbered_masks,
     )
-
-
-def _add_years(days: Int32s, years: Int32s) -> Int32s:
-    """:func:`~._dates.add_years` on day numbers (29 February becomes 28 February)."""
-    on = days.astype("datetime64[D]")
-    month = on.astype("datetime64[M]")
-    later = month + (12 * years).astype("timedelta64[M]")
-    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    moved = np.minimum(later.astype("datetime64[D]") + (on - month.astype("datetime64[D]")), last)
-    out: Int32s = moved.astype(np.int64).astype(np.int32)
-    return out

@@ -8,27 +8,24 @@ import numpy as np
 
 from ..ontology import GRADES
 from .derived import Pairs, linked, memberships, place
-from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Check, Finding, Registry, RuleContext, Severity
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M1",
     "物业服务未覆盖",
     "Not covered by property service",
+    Check(
+        "no_service",
+        Severity.GAP,
+        "{name}（{age}）没有任何物业服务（四种途径均未覆盖）。",
+        "{name} ({age_en}) has no property service by any of the four ways.",
+    ),
     source="the article: full coverage of old compounds",
     national=False,
     settings=("m1_old_only",),
-    checks=(
-        Check(
-            "no_service",
-            Severity.GAP,
-            "{name}（{age}）没有任何物业服务（四种途径均未覆盖）。",
-            "{name} ({age_en}) has no property service by any of the four ways.",
-        ),
-    ),
 )
 def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that nothing MANAGES (a property company, a community property management
@@ -60,32 +57,29 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M2",
     "物业企业党建覆盖",
     "Party coverage of property companies",
+    Check(
+        "no_party_org",
+        Severity.GAP,
+        "{name}有{members}名党员员工，但没有单独或联合的党组织（组织覆盖）。",
+        "{name} employs Party members ({members}) and has no Party organization of its "
+        "own or joint (organizational coverage).",
+    ),
+    Check(
+        "no_instructor",
+        Severity.GAP,
+        "物业企业没有党员也没有党建指导员（工作覆盖）。",
+        "A property company with no Party members and no Party-building instructor (work "
+        "coverage).",
+        evaluable=False,
+        reason="the ontology has no Party-building instructor (党建指导员): no post or link "
+        "attaches one to a PropertyCompany",
+    ),
     source="(local) Taiyuan, Zhenhai",
     national=False,
-    checks=(
-        Check(
-            "no_party_org",
-            Severity.GAP,
-            "{name}有{members}名党员员工，但没有单独或联合的党组织（组织覆盖）。",
-            "{name} employs Party members ({members}) and has no Party organization of its "
-            "own or joint (organizational coverage).",
-        ),
-        Check(
-            "no_instructor",
-            Severity.GAP,
-            "物业企业没有党员也没有党建指导员（工作覆盖）。",
-            "A property company with no Party members and no Party-building instructor (work "
-            "coverage).",
-            evaluable=False,
-            reason="the ontology has no Party-building instructor (党建指导员): no post or link "
-            "attaches one to a PropertyCompany",
-        ),
-    ),
 )
 def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     """A property company with employees (EMPLOYED_BY) who are Party members (MEMBER_OF) and no
@@ -112,30 +106,25 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M3",
     "红色物业考评",
     "Red-property grades",
+    Check(
+        "distribution",
+        Severity.WARNING,
+        "{name}{year}年红色物业考评甲乙丙为{counts}，不符合{ratio}的比例。",
+        "The {year} red-property grades in {name} are {counts} (A:B:C), not in the ratio {ratio}.",
+    ),
+    Check(
+        "exit_candidate",
+        Severity.WARNING,
+        "{name}连续{years}年被评为丙级（{since}年起），列为退出候选。",
+        "{name} has been graded C (丙) {years} years in a row since {since}: a candidate for exit.",
+    ),
     source="the article; the entry and exit mechanism",
     national=False,
     settings=("m3_grade_ratio", "m3_tolerance", "m3_exit_years"),
-    checks=(
-        Check(
-            "distribution",
-            Severity.WARNING,
-            "{name}{year}年红色物业考评甲乙丙为{counts}，不符合{ratio}的比例。",
-            "The {year} red-property grades in {name} are {counts} (A:B:C), not in the ratio "
-            "{ratio}.",
-        ),
-        Check(
-            "exit_candidate",
-            Severity.WARNING,
-            "{name}连续{years}年被评为丙级（{since}年起），列为退出候选。",
-            "{name} has been graded C (丙) {years} years in a row since {since}: a candidate "
-            "for exit.",
-        ),
-    ),
 )
 def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """Per year up to the day's year and per city the evaluated companies roll up to, the
