@@ -7,8 +7,6 @@ defined once here, and kept on the :class:`~.columns.DayView` that asked for it.
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> x = cross_appointment(cols.day(AS_OF))
 >>> cols.ids_of(x.cross), cols.ids_of(x.seats.of(cols.number("c1")))

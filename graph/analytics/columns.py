@@ -25,7 +25,6 @@ An index never changes once built; a new store version is a new :class:`Columns`
 
 Examples
 --------
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> cols.size, cols.id(cols.number("pb1")), cols.kind_of(cols.number("pb1"))
 (40, 'pb1', 'PartyBranch')
@@ -223,7 +222,6 @@ class Columns:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> cols = columns_of(tiny_city())
     >>> cols.ids_of(cols.of_kind("PartyBranch")), cols.name(cols.number("c1"))
     (['pb1'], '示例甲小区')
@@ -869,7 +867,6 @@ def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
     """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one; an
     index is its own.
 
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> g = nx.freeze(tiny_city())
     >>> columns_for(g) is columns_for(g), columns_for(tiny_city()) is columns_for(tiny_city())
     (True, False)

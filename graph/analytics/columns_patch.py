@@ -12,8 +12,6 @@ change it leaves to a rebuild: a node that changes kind. A write reaches it as :
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import tiny_city
 >>> from govgraph.graph.model import link, node
 >>> from govgraph.graph.port import WriteBatch
 >>> old = columns_of(tiny_city())

@@ -268,7 +268,6 @@ def coverage_summary(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> rows = coverage_summary(tiny_city(), AS_OF, levels=["community"])
     >>> r = rows[0]
     >>> r.place, r.compounds, r.branch.rate, r.party_groups, r.cross_appointment.rate
@@ -371,8 +370,6 @@ def uncovered_communities(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rules
     >>> g = tiny_city()
     >>> (top,) = uncovered_communities(g, run_rules(g, as_of=AS_OF))
     >>> top.community, top.gaps, top.compounds_with_gaps
@@ -461,7 +458,6 @@ def registration_by_employer(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> registration_by_employer(tiny_city(), AS_OF)
     [EmployerRegistration(employer='?', members=2, registered=1)]
     """

@@ -10,8 +10,6 @@ Node numbers are :class:`~.columns.Columns` numbers; -1 stands for "none".
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> day = cols.day(AS_OF)
 >>> p1 = cols.number("p1")
@@ -371,8 +369,6 @@ def under(day: DayView, scope: int) -> Bools:
     """Which nodes sit (at least partly) under the place ``scope``: one of the places they
     anchor on lies under it (the nodes a scope restricts an analysis to).
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> inside = under(cols.day(AS_OF), cols.number("c2"))
     >>> [n for n in ("c2", "b3", "c1", "comm", "ss1") if inside[cols.number(n)]]
@@ -412,8 +408,6 @@ def scope_number(columns: Columns, scope: str | None) -> int | None:
     """The number of the place ``scope`` (None for None); NotFoundError when there is no such
     node, ValidationError when it is no city, township, community or compound.
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> cols = columns_of(tiny_city())
     >>> scope_number(cols, "comm") == cols.number("comm")
     True
@@ -768,8 +762,6 @@ def grouped_buildings(day: DayView) -> Bools:
     """Per node: whether a Party group covers it, that is, the group COVERS it or a unit it
     covers is part of it (so a building a group covers, or one of whose units it covers).
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> grouped = grouped_buildings(cols.day(AS_OF))
     >>> [b for b in cols.ids_of(cols.of_kind("Building")) if grouped[cols.number(b)]]
@@ -793,8 +785,6 @@ def place_chains(day: DayView) -> Int32s:
     chain up PART_OF; -1 rows for every other node), without the anchors of everything else:
     all the roll-ups by place read.
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> chains = place_chains(cols.day(AS_OF))
     >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
@@ -807,8 +797,6 @@ def employers(day: DayView, people: Int32s) -> list[str]:
     """The employer of each of ``people``: the ``employer`` property, else the
     names (ids when unnamed) of what employs them that day, joined with 、, else "?".
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> employers(cols.day(AS_OF), cols.numbers(["p3", "p7"]))
     ['示例物业公司', '?']

@@ -15,8 +15,6 @@ leave the nodes on it without anchors) before or after the write.
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> b1, c2 = cols.number("b1"), cols.number("c2")
 >>> write = Delta(frozenset({"PART_OF"}), (("PART_OF", b1, c2),))  # b1 is part of c2 too

@@ -221,8 +221,6 @@ class Finding(NamedTuple):
 
         Examples
         --------
-        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-        >>> from govgraph.graph.analytics.rules import run_rule
         >>> f = run_rule("P7", tiny_city(), AS_OF)[1].renamed(lambda i: i.replace("p8", "anon"))
         >>> f.id, f.explanation_en[:24]
         ('P7:no_branch:anon', 'The Party member anon be')
@@ -238,8 +236,6 @@ class Finding(NamedTuple):
 
         Examples
         --------
-        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-        >>> from govgraph.graph.analytics.rules import run_rule
         >>> d = run_rule("O8", tiny_city(), AS_OF)[0].to_dict()
         >>> d["severity"], d["subject"], d["details"]["elected_on"]
         ('warning', 'oc1', '2021-01-10')

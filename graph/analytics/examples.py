@@ -2,7 +2,8 @@
 
 Every name is synthetic (示例...). Built through the storage port (an in-memory
 :class:`~govgraph.graph.embedded.EmbeddedStore`), so it has exactly the shape a real projection
-has.
+has. The examples use the names of :func:`doctest_names` without importing them, as
+networkx's assume ``nx``.
 
 >>> g = tiny_city()
 >>> g.number_of_nodes(), g.nodes["c1"]["name"]
@@ -14,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 
 from ..embedded import EmbeddedStore
 from ..model import Link, Node, link, node
+from .columns import columns_of
+from .projection import at
+from .rules import run_rule, run_rules
 
 #: the day the tiny city describes
 AS_OF = dt.date(2021, 5, 31)
@@ -194,3 +199,16 @@ def tiny_city() -> nx.MultiDiGraph:
     """
     nodes, links = tiny_city_records()
     return graph_of(nodes, links)
+
+
+def doctest_names() -> dict[str, Any]:
+    """The names every docstring example of the analytics may use (the tests pass them to
+    :func:`doctest.testmod`): the tiny city, its day, and the functions the examples call."""
+    return {
+        "AS_OF": AS_OF,
+        "tiny_city": tiny_city,
+        "at": at,
+        "columns_of": columns_of,
+        "run_rule": run_rule,
+        "run_rules": run_rules,
+    }

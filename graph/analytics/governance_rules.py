@@ -197,8 +197,6 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["missed"]) for f in run_rule("G1", tiny_city(), AS_OF)]
     [('pb1', ['2021-03-01/2021-03-31'])]
     """
@@ -250,8 +248,6 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("G2", tiny_city(), AS_OF)]
     [('overdue', 'a1'), ('due_soon', 'a2'), ('repeat', 'c1')]
     """
@@ -376,8 +372,6 @@ def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["meeting_type"], f.details["windows"])
     ...  for f in run_rule("G3", tiny_city(), AS_OF)]
     [('pb1', 'branch_committee', 5), ('pb1', 'theme_party_day', 5), ('pg1', 'group_meeting', 5)]

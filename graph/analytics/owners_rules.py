@@ -77,8 +77,6 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["delivered"]) for f in run_rule("O1", tiny_city(), AS_OF)]
     [('c2', '100%')]
     """
@@ -121,8 +119,6 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["members"]) for f in run_rule("O2", tiny_city(), AS_OF)]
     [('oc1', 3)]
     """
@@ -171,8 +167,6 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O3", tiny_city(), AS_OF)
     []
     >>> [f.check for f in run_rule("O3", tiny_city(), dt.date(2025, 12, 1))]
@@ -229,8 +223,6 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O4", tiny_city(), AS_OF)
     []
     """
@@ -299,8 +291,6 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["company"]) for f in run_rule("O5", tiny_city(), AS_OF)]
     [('p3', 'co1')]
     """
@@ -346,8 +336,6 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O6", tiny_city(), AS_OF)
     []
     >>> strict = run_rule("O6", tiny_city(), AS_OF, o6_min_party_share=0.7)
@@ -409,8 +397,6 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O7", tiny_city(), AS_OF)
     []
     """
@@ -500,8 +486,6 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.details["days"]) for f in run_rule("O8", tiny_city(), AS_OF)]
     [('not_filed', 141)]
     """

@@ -76,8 +76,6 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["full_members"]) for f in run_rule("P1", tiny_city(), AS_OF)]
     [('c2', 3)]
     """
@@ -122,8 +120,6 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("P2", tiny_city(), AS_OF)
     []
     """
@@ -165,8 +161,6 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [f.details["members"] for f in run_rule("P3", tiny_city(), AS_OF, p3_max_branch_members=5)]
     [7]
     """
@@ -209,8 +203,6 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.details["committee"]) for f in run_rule("P4", tiny_city(), AS_OF)]
     [('committee_size', 2)]
     """
@@ -267,8 +259,6 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("P5", tiny_city(), AS_OF)
     []
     >>> [str(f.details["term_end"]) for f in run_rule("P5", tiny_city(), dt.date(2026, 2, 1))]
@@ -326,8 +316,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("P6", tiny_city(), AS_OF)]
     [('building_without_group', 'b2')]
     >>> limit = {"p6_max_buildings_without_group": 1}
@@ -406,8 +394,6 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("P7", tiny_city(), AS_OF)]
     [('left_no_transfer', 'p10'), ('no_branch', 'p8')]
     """
@@ -473,8 +459,6 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["homes"]) for f in run_rule("P8", tiny_city(), AS_OF)]
     [('p7', ['c1'])]
     """
@@ -549,8 +533,6 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
     ['c2']
     """

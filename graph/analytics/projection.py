@@ -111,7 +111,6 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> g = tiny_city()
     >>> g.has_edge("p10", "pb1"), at(g, dt.date(2021, 5, 31)).has_edge("p10", "pb1")
     (True, False)
@@ -142,7 +141,6 @@ def indexed_day(graph: Indexed, as_of: dt.date | None = None) -> DayView:
     Examples
     --------
     >>> from govgraph.graph.analytics.columns import day_number
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> history = nx.freeze(tiny_city())
     >>> day = indexed_day(history, AS_OF)
     >>> day.columns is columns_for(history), day.day == day_number(AS_OF)

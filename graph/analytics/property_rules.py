@@ -35,8 +35,6 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["is_old"]) for f in run_rule("M1", tiny_city(), AS_OF)]
     [('c2', True)]
     """
@@ -89,8 +87,6 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["party_employees"]) for f in run_rule("M2", tiny_city(), AS_OF)]
     [('co1', ['p9'])]
     """
@@ -135,8 +131,6 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("M3", tiny_city(), AS_OF)]
     [('exit_candidate', 'co1')]
     """

@@ -58,8 +58,6 @@ def render_rules_doc(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rules
     >>> g = tiny_city()
     >>> text = render_rules_doc(
     ...     g, run_rules(g, as_of=AS_OF), settings=RuleSettings(), as_of=AS_OF, dataset="x"

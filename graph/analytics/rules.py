@@ -113,7 +113,6 @@ def run_rules(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> findings = run_rules(tiny_city(), as_of=AS_OF)
     >>> [f.id for f in findings][:3]
     ['P1:no_branch:c2', 'P4:committee_size:pb1', 'P6:building_without_group:b2']
@@ -169,7 +168,6 @@ def run_rule(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
     ['c2']
     """
@@ -183,7 +181,6 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> count_by_severity(run_rule("G2", tiny_city(), AS_OF))
     {'error': 0, 'conflict': 0, 'gap': 1, 'warning': 1, 'advice': 1}
     """

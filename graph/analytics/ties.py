@@ -64,8 +64,6 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> (c1,) = cross_appointments(at(tiny_city(), AS_OF))
     >>> c1.compound, c1.seats, c1.cross_appointed, c1.rate, c1.secretary_chairs
     ('c1', 3, ['p1', 'p2'], 0.6666666666666666, True)
@@ -220,8 +218,6 @@ def multi_post_holders(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> for h in multi_post_holders(at(tiny_city(), AS_OF)):
     ...     print(h.person, [(p.body, p.role) for p in h.posts])
     p1 [('oc1', 'chair'), ('pb1', 'secretary')]
@@ -289,8 +285,6 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(c.person, c.committee, c.company, c.job_role)
     ...  for c in conflicts_of_interest(at(tiny_city(), AS_OF))]
     [('p3', 'oc1', 'co1', '客服专员')]
@@ -346,8 +340,6 @@ def interlocks(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(i.a, i.b, i.shared, i.people) for i in interlocks(at(tiny_city(), AS_OF))]
     [('oc1', 'pb1', 2, ['p1', 'p2']), ('co1', 'oc1', 1, ['p3'])]
     """
@@ -512,8 +504,6 @@ def brokers(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(b.node, b.degree, round(b.betweenness, 3), round(b.constraint or 0, 3))
     ...  for b in brokers(at(tiny_city(), AS_OF), top=2)]
     [('p3', 2, 0.533, 0.5), ('p1', 2, 0.133, 0.5)]
@@ -566,8 +556,6 @@ def communities(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(c.organizations, c.people) for c in communities(at(tiny_city(), AS_OF))]
     [(['oc1', 'pb1'], ['p1', 'p2']), (['co1'], ['p3', 'p9'])]
     """
@@ -744,8 +732,6 @@ def ego_network(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> ego = ego_network(at(tiny_city(), AS_OF), "p3", link_kinds=["HOLDS_POST", "EMPLOYED_BY"])
     >>> [(n.id, n.distance) for n in ego.nodes], [lk.kind for lk in ego.links]
     ([('p3', 0), ('co1', 1), ('oc1', 1)], ['EMPLOYED_BY', 'HOLDS_POST'])
@@ -808,8 +794,6 @@ def shortest_path(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> path = shortest_path(at(tiny_city(), AS_OF), "pb1", "co1", ["HOLDS_POST", "EMPLOYED_BY"])
     >>> [n.id for n in path.nodes], [lk.kind for lk in path.links]
     (['pb1', 'p1', 'oc1', 'p3', 'co1'], ['HOLDS_POST', 'HOLDS_POST', 'HOLDS_POST', 'EMPLOYED_BY'])

@@ -100,7 +100,6 @@ def coverage_trend(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> [(p.day.isoformat(), p.branch.count, p.compounds) for p in coverage_trend(
     ...     tiny_city(), AS_OF, 2)]
     [('2021-04-30', 1, 2), ('2021-05-31', 1, 2)]

@@ -57,7 +57,6 @@ def what_if(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> from govgraph.graph.model import link, node
     >>> g = nx.freeze(tiny_city())
     >>> draft = WriteBatch(
