@@ -1,25 +1,18 @@
 """The columnar index of one store version: nodes and links as typed arrays, a day as masks.
 
-Why. The analytics ask per-element questions of typed, dated links ("the full members living in
-a compound no branch covers"). Held as dicts of Python objects (a NetworkX projection), a
-province costs gigabytes and every whole-graph question a Python loop; held as arrays, the
-same data costs tens of bytes a link and a whole-graph question is a scan in native code
-(issue 15). This module holds the data; :mod:`~.derived` computes the shared facts
-(who lives where, who sits where, where everything rolls up to) on a day.
+Why. Held as dicts of Python objects (a NetworkX projection) a province costs gigabytes and
+every whole-graph question a Python loop; as arrays it costs tens of bytes a link and a
+question is a scan in native code (issue 15). :mod:`~.derived` computes the shared facts on a
+day. The layout:
 
-Layout
-------
-* **Nodes**: one ``int32`` number per node, given in the order of the ids (so sorting numbers
-  sorts ids, as every answer of the analytics is sorted by id), its kind as an ``int8`` code,
-  its number within its kind, and the few properties the analytics read as typed columns per
-  kind (:data:`NODE_COLUMNS`). Names are one UTF-8 buffer with offsets.
-* **Links**: one :class:`Block` per (link kind, source kind, target kind) present, its rows
-  sorted by (source, target, key): the ends as node numbers, ``since``/``until`` as day numbers
-  (days since 1970-01-01, :data:`NO_SINCE`/:data:`NO_UNTIL` for none), the properties the rules
-  read as codes into one dictionary per link kind (:data:`LINK_COLUMNS`).
-* **A day** (:class:`DayView`): a boolean mask per block (the links valid that day), nothing
-  copied. The views of the last few days asked are kept on the :class:`Columns` object that owns
-  them (no module-level cache): dropping the index drops them.
+* **nodes** numbered in id order (sorting numbers sorts ids), a kind code each, the few
+  properties the analytics read as typed columns per kind (:data:`NODE_COLUMNS`), names in
+  one UTF-8 buffer;
+* **links** in one :class:`Block` per (link kind, source kind, target kind), sorted by
+  (source, target, key), ``since``/``until`` as day numbers, the properties the rules read as
+  :class:`Codes` (:data:`LINK_COLUMNS`);
+* **a day** (:class:`DayView`): a mask per block; the last few views asked are kept on the
+  :class:`Columns` that owns them (no module-level cache).
 
 An index never changes once built; a new store version is a new :class:`Columns`.
 
@@ -94,8 +87,8 @@ LinkRow: TypeAlias = tuple[str, str, str, str, Mapping[str, Any]]
 
 
 def distinct(values: NDArray[Any]) -> NDArray[Any]:
-    """The distinct values of an integer array, sorted (``np.unique``, by a sort: numpy 2's
-    hash-based ``unique`` took ~40x longer on a million int64 keys here).
+    """``np.unique`` of an integer array by a sort (numpy 2's hash-based one took ~40x longer
+    on a million int64 keys).
 
     >>> distinct(np.array([3, 1, 3, 2])).tolist()
     [1, 2, 3]
@@ -105,8 +98,7 @@ def distinct(values: NDArray[Any]) -> NDArray[Any]:
 
 
 def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.intp]]:
-    """The distinct values of an integer array (sorted), where each first occurs, and how
-    often: ``np.unique(values, return_index=True, return_counts=True)`` by a stable sort.
+    """``np.unique(values, return_index=True, return_counts=True)`` by a stable sort.
 
     >>> [a.tolist() for a in groups(np.array([3, 1, 3, 2]))]
     [[1, 2, 3], [1, 3, 0], [1, 1, 2]]
@@ -119,8 +111,7 @@ def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArra
 
 
 def day_number(value: object) -> int:
-    """The day number of a date (days since 1970-01-01; an ISO text is read), else
-    :data:`NO_DAY`.
+    """Days since 1970-01-01 of a date or an ISO text, else :data:`NO_DAY`.
 
     >>> day_number(dt.date(1970, 1, 2)), day_number("2021-05-31"), day_number(None) == NO_DAY
     (1, 18778, True)
@@ -137,11 +128,8 @@ def day_of(number: int) -> dt.date | None:
 
 
 class Codes(NamedTuple):
-    """A text column as small integers: ``codes[i]`` indexes ``values`` (-1: no value).
-
-    Why. The rules group and filter on a handful of distinct texts (a member's status, a
-    post's role); a code is 2 bytes against a Python string per row, and a comparison of
-    codes is one vector operation.
+    """A text column as small integers: ``codes[i]`` indexes ``values`` (-1: no value); the
+    rules group and filter on a handful of distinct texts (a status, a role).
 
     >>> c = Codes.of(["full", None, "probationary", "full"])
     >>> c.values, c.codes.tolist(), c.code("full"), c.code("unknown")
@@ -180,11 +168,9 @@ Column: TypeAlias = Int32s | NDArray[np.float64] | Bools | Codes
 
 
 class Block(NamedTuple):
-    """The links of one (link kind, source kind, target kind), sorted by (source, target, key).
-
-    ``src`` and ``dst`` are node numbers; ``keyed`` holds the key of the few rows that have
-    one (a link id is ``source|KIND|target[|key]``, so it is not stored). ``by_dst`` lists the
-    rows sorted by (target, source): the links into a node without a second copy of them."""
+    """The links of one (link kind, source kind, target kind), sorted by (source, target, key):
+    ``keyed`` holds the key of the few rows with one (a link id is ``source|KIND|target[|key]``,
+    not stored); ``by_dst`` the rows sorted by (target, source)."""
 
     kind: str
     source_kind: str
@@ -201,8 +187,7 @@ class Block(NamedTuple):
         return len(self.src)
 
     def valid(self, day: int | None) -> Bools:
-        """Which rows hold on day number ``day`` (``since`` and ``until`` inclusive; every row
-        for None)."""
+        """Which rows hold on day number ``day`` (both ends inclusive; None: every row)."""
         if day is None:
             return np.ones(len(self.src), np.bool_)
         return (self.since <= day) & (day <= self.until)
@@ -211,14 +196,9 @@ class Block(NamedTuple):
         """The rows leaving one of ``nodes`` (sorted; the rows are sorted by source)."""
         return rows_holding(self.src, nodes)
 
-    def nbytes(self) -> int:
-        arrays = (self.src, self.dst, self.since, self.until, self.by_dst)
-        return sum(a.nbytes for a in arrays) + sum(c.codes.nbytes for c in self.props.values())
-
 
 class Columns:
-    """The columnar index of one store version (build it with :func:`build_columns` or
-    :func:`columns_of`); read-only.
+    """The columnar index of one store version (:func:`build_scanned`, :func:`columns_of`).
 
     Examples
     --------
@@ -374,19 +354,6 @@ class Columns:
         (:meth:`DayView.memo`)."""
         for key, view in old._days.items():
             self._days[key] = view.carried(self, delta, renumbering)
-
-    def nbytes(self) -> dict[str, int]:
-        """The bytes of the arrays, by part (the day views not counted)."""
-        props = 0
-        for c in self._columns.values():
-            props += c.codes.nbytes if isinstance(c, Codes) else c.nbytes
-        return {
-            "ids": self.ids.nbytes,
-            "kind+local": self.kind.nbytes + self.local.nbytes,
-            "names": self._name_buf.nbytes + self._name_off.nbytes,
-            "node props": props,
-            "links": sum(b.nbytes() for b in self._blocks.values()),
-        }
 
 
 class Delta(NamedTuple):

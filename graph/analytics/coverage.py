@@ -86,40 +86,8 @@ class CoverageRow:
     findings: dict[str, int] = field(default_factory=dict)
 
 
-#: the ratios a place's roll-up adds up from its compounds
-TALLIED = (
-    "branch",
-    "owners_committee",
-    "property_service",
-    "service_station",
-    "party_groups",
-    "cross_appointment",
-    "party_share",
-)
-#: every ratio of a coverage row, in the order reports print them
-RATIOS = (*TALLIED, "appeals_replied")
-#: the levels whose ``party_share`` the public is told: a compound's is a count of Party
-#: members among the few named people of one committee (the API and ``govgraph gaps --role
-#: public`` leave it out below these)
-PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
-
-
-#: per place, the counts :data:`TALLIED` and the appeals add up from its compounds (see
-#: :func:`_tallies`): each ratio is (count, total) of two of these
-_COUNTS = (
-    "compounds",
-    "branch",
-    "owners_committee",
-    "property_service",
-    "service_station",
-    "grouped",
-    "buildings",
-    "cross",
-    "seats",
-    "party",
-    "replied",
-    "received",
-)
+#: per ratio of a coverage row (in the order reports print them), the two counts of
+#: :data:`_COUNTS` it is made of (count, total)
 _RATIO_COUNTS = {
     "branch": ("branch", "compounds"),
     "owners_committee": ("owners_committee", "compounds"),
@@ -130,6 +98,13 @@ _RATIO_COUNTS = {
     "party_share": ("party", "seats"),
     "appeals_replied": ("replied", "received"),
 }
+RATIOS = tuple(_RATIO_COUNTS)
+#: the levels whose ``party_share`` the public is told: a compound's is a count of Party
+#: members among the few named people of one committee (the API and ``govgraph gaps --role
+#: public`` leave it out below these)
+PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
+#: per place, the counts its compounds add up to, in :func:`_tallies`' column order
+_COUNTS = tuple(dict.fromkeys(["compounds", *(c for cs in _RATIO_COUNTS.values() for c in cs)]))
 
 
 class _Tallies:

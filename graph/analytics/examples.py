@@ -93,30 +93,15 @@ def tiny_city_records() -> tuple[list[Node], list[Link]]:
             for m in (1, 2, 4, 5)
         ),
         node("Meeting", "as1", meeting_type="branch_assembly", date=d(2021, 3, 10)),
-        node(
-            "Appeal",
-            "a1",
-            channel="hotline",
-            appeal_type="complaint",
-            received=d(2021, 5, 4),
-            topic="停车管理",
-        ),
-        node(
-            "Appeal",
-            "a2",
-            channel="hotline",
-            appeal_type="enquiry",
-            received=d(2021, 5, 24),
-            topic="停车管理",
-        ),
-        node(
-            "Appeal",
-            "a3",
-            channel="hotline",
-            appeal_type="urgent",
-            received=d(2021, 5, 6),
-            replied=d(2021, 5, 6),
-            topic="停车管理",
+        *(
+            node(
+                "Appeal", a, channel="hotline", appeal_type=t, received=r, topic="停车管理", **more
+            )
+            for a, t, r, more in (
+                ("a1", "complaint", d(2021, 5, 4), {}),
+                ("a2", "enquiry", d(2021, 5, 24), {}),
+                ("a3", "urgent", d(2021, 5, 6), {"replied": d(2021, 5, 6)}),
+            )
         ),
     ]
     since = d(2021, 1, 5)

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from .columns import columns_for
-from .coverage import CoverageRow, Ratio
+from .coverage import RATIOS, CoverageRow, Ratio
 from .engine import SEVERITIES, Finding, RuleSettings, Severity
 from .rules import RULES
 
@@ -122,19 +122,7 @@ def render_rules_doc(
         for row in rows:
             out.append(
                 f"| {row.name or row.place} ({row.level}) | {row.compounds} | "
-                + " | ".join(
-                    _rate(x)
-                    for x in (
-                        row.branch,
-                        row.owners_committee,
-                        row.property_service,
-                        row.service_station,
-                        row.party_groups,
-                        row.cross_appointment,
-                        row.party_share,
-                        row.appeals_replied,
-                    )
-                )
+                + " | ".join(_rate(getattr(row, ratio)) for ratio in RATIOS)
                 + f" | {row.findings.get('gap', 0)} |"
             )
         out.append("")

@@ -123,15 +123,6 @@ def _point(graph: Indexed, base: DayView, day: dt.date, scope: int | None) -> Tr
     tallies = _tallies(view, day, scope)
     # the whole data is the sum of its cities
     places = view.columns.of_kind("City").tolist() if scope is None else [scope]
-    r = tallies.ratios(*places)
-    return TrendPoint(
-        day,
-        tallies.compounds(*places),
-        r["branch"],
-        r["party_groups"],
-        r["owners_committee"],
-        r["property_service"],
-        r["service_station"],
-        r["cross_appointment"],
-        r["appeals_replied"],
-    )
+    ratios = tallies.ratios(*places)
+    del ratios["party_share"]  # not one of the trend lines
+    return TrendPoint(day, tallies.compounds(*places), **ratios)
