@@ -1,10 +1,5 @@
-"""The roll-ups the organization department reads, per compound, community, township and city.
-
-:func:`coverage_summary` gives, for every place, the coverage rates of RULES.md ("Roll-ups the
-department reads"); :func:`uncovered_communities` ranks communities by their gaps, with the
-reasons; :func:`registration_by_employer` is rule P8's roll-up by employer. Each takes a
-``scope`` (a city, township, community or compound id) that restricts it to the places under
-that one.
+"""The roll-ups the organization department reads (RULES.md): coverage rates per place, the
+communities ranked by their gaps, and rule P8 by employer; each restricted to a ``scope``.
 """
 
 from __future__ import annotations
@@ -108,8 +103,7 @@ _COUNTS = tuple(dict.fromkeys(["compounds", *(c for cs in _RATIO_COUNTS.values()
 
 
 class _Tallies:
-    """The counts of :data:`_COUNTS` for every place (a row each, the places in number order)
-    from the compounds under a scope, on one day."""
+    """The counts of :data:`_COUNTS` for every place (a row each, in number order) on a day."""
 
     def __init__(self, places: Int32s, counts: NDArray[np.int64]) -> None:
         self.places = places
@@ -126,8 +120,7 @@ class _Tallies:
 
 
 def _day(graph: Indexed, as_of: dt.date) -> DayView:
-    """The index of ``at(graph, as_of)`` (the links of ``graph`` valid on ``as_of``), read from
-    the index ``graph`` has rather than from a view cut and indexed for the day."""
+    """The index of ``at(graph, as_of)``, read from ``graph``'s own index."""
     day = indexed_day(graph)
     if day.day is None:  # ``graph`` indexed as it is: its links valid on the day
         return day.columns.day(as_of)
@@ -144,10 +137,8 @@ def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
 
 
 def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
-    """Per place, the counts of its compounds under ``scope`` (every compound when None):
-    each compound counts once for each place of its chain (a chain holds a node once: each
-    level is a different kind), its appeals once per place however many of its compounds
-    they are about."""
+    """Per place, the counts of its compounds under ``scope`` (each counting once for each
+    place of its chain), its appeals once per place however many compounds they are about."""
     cols = day.columns
     n = cols.size
     chains = place_chains(day)
@@ -221,25 +212,8 @@ def coverage_summary(
 ) -> list[CoverageRow]:
     """Coverage rates per place, from the city down to each compound.
 
-    Parameters
-    ----------
-    graph
-        A projection (links valid on ``as_of`` are used; see
-        :func:`~govgraph.graph.analytics.projection.project`).
-    as_of
-        The day the rates describe.
-    scope
-        A city, township, community or compound id: only that place and the places under it.
-    findings
-        The open findings to count per place; when omitted, :func:`~.rules.run_rules` with the
-        default settings is run on ``graph``.
-    levels
-        The levels to return rows for (compound, community, township, city).
-
-    Returns
-    -------
-    list of CoverageRow
-        Cities first, then townships, communities and compounds, each by id.
+    Cities first, then townships, communities and compounds (of ``levels``), each by id;
+    ``findings`` are counted per place (by default :func:`~.rules.run_rules`' on ``graph``).
 
     Examples
     --------
@@ -332,16 +306,8 @@ def uncovered_communities(
     """Communities ranked by their gaps: most gap findings first, then most compounds with a
     gap, then most findings of any severity, then id.
 
-    Parameters
-    ----------
-    graph
-        A projection, for the communities and their names: the day's view the findings were
-        made on (``at(history, as_of)``), whose index :func:`~.rules.run_rules` built; another
-        graph has its own index built first.
-    findings
-        Findings from :func:`~.rules.run_rules`; each counts for the community it rolls up to.
-    scope
-        A city, township, community or compound id: only the communities under (or holding) it.
+    ``graph`` gives the communities and names (best the one the ``findings`` were made on);
+    ``scope`` keeps the communities under (or holding) it.
 
     Examples
     --------

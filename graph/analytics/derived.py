@@ -1,12 +1,7 @@
-"""What every analysis asks of a day, computed once per :class:`~.columns.DayView` as arrays.
-
-Why. The same facts feed most rules, the coverage and the ties: the compound of a unit, the
-compounds a person lives in, the members of a branch, who holds the senior post of a body,
-where a node rolls up to. Here each is one array (or one sorted list of pairs) for the whole
-day, kept on the view that owns it, so a rule reads it with a gather or a binary search rather
-than ask node by node (``tests/analytics/test_columns.py`` works them out on the tiny city).
-
-Node numbers are :class:`~.columns.Columns` numbers; -1 stands for "none".
+"""What every analysis asks of a day (where a node rolls up to, who lives where, the members of a
+branch, who holds which post), each one array or sorted list of pairs for the whole day, kept
+on its :class:`~.columns.DayView`. Node numbers are :class:`~.columns.Columns` numbers; -1 is
+"none".
 
 Examples
 --------
@@ -301,7 +296,7 @@ def place(day: DayView) -> Int32s:
     city down to the first where they differ."""
 
     def roll_up(node: Int32s, anchor: Int32s, out: Int32s) -> None:
-        _roll_up(_chains(day), node, anchor, out)
+        _roll_up(place_chains(day), node, anchor, out)
 
     def compute() -> Int32s:
         out = np.full((day.columns.size, 4), -1, np.int32)
@@ -398,7 +393,7 @@ def _places_under(day: DayView, scope: int) -> Bools:
     def compute() -> Bools:
         cols = day.columns
         places = np.concatenate([cols.of_kind(kind) for kind in _LEVEL_OF_KIND])
-        return cols.mask(places[(_chains(day)[places] == scope).any(axis=1)])
+        return cols.mask(places[(place_chains(day)[places] == scope).any(axis=1)])
 
     key = ("places_under", day.columns.id(scope))
     return day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
@@ -432,7 +427,16 @@ def scope_number(columns: Columns, scope: str | None) -> int | None:
     return number
 
 
-def _chains(day: DayView) -> Int32s:
+def place_chains(day: DayView) -> Int32s:
+    """:func:`place` of the places alone (a city, township, community or compound: its own
+    chain up PART_OF; -1 rows for every other node): all the roll-ups by place read.
+
+    >>> cols = columns_of(tiny_city())
+    >>> chains = place_chains(cols.day(AS_OF))
+    >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
+    (['c2', 'comm', 'town', 'city'], [-1, -1, -1, -1])
+    """
+
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return old if derived_patch.chains_kept(day, delta) else None
 
@@ -778,19 +782,6 @@ def grouped_buildings(day: DayView) -> Bools:
         return out
 
     return day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks)
-
-
-def place_chains(day: DayView) -> Int32s:
-    """:func:`place` of the places alone (a city, township, community or compound: its own
-    chain up PART_OF; -1 rows for every other node), without the anchors of everything else:
-    all the roll-ups by place read.
-
-    >>> cols = columns_of(tiny_city())
-    >>> chains = place_chains(cols.day(AS_OF))
-    >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
-    (['c2', 'comm', 'town', 'city'], [-1, -1, -1, -1])
-    """
-    return _chains(day)
 
 
 def employers(day: DayView, people: Int32s) -> list[str]:
