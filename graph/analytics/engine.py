@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from .columns import Bools, Columns, DayView, Delta
+from .columns import Bools, Columns, DayView, Delta, Int32s
 from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
 from .derived_patch import without
@@ -467,6 +467,10 @@ class RuleContext:
         if place_of is not None:  # only the rows asked: no whole-graph mask for two rules
             keep |= (places_on(self.day)[place_of] == self.scope).any(axis=1)
         return keep
+
+    def kept(self, subjects: Int32s) -> Int32s:
+        """The ``subjects`` :meth:`wanted` names."""
+        return subjects[self.wanted(subjects)]
 
     def finding(
         self,

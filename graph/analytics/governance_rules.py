@@ -87,8 +87,7 @@ def _founded(day: DayView) -> Int32s:
 def _hosts(ctx: RuleContext, cadence: Cadence) -> Int32s:
     """The bodies that must hold ``cadence``'s meeting and that the run asks about, sorted."""
     day = ctx.day
-    hosts = day.columns.of_kind(cadence.host_kind)
-    hosts = hosts[ctx.wanted(hosts)]  # each host is judged on its own
+    hosts = ctx.kept(day.columns.of_kind(cadence.host_kind))  # each host is judged on its own
     if cadence.host_level:
         hosts = hosts[_level(day, cadence.host_kind, hosts) == cadence.host_level]
     if cadence.requires == "covers_compound":

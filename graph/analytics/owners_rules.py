@@ -83,8 +83,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     s = ctx.settings
     compounds = cols.of_kind("Compound")
-    compounds = compounds[~cols.mask(represents(ctx.day).b)[compounds]]
-    compounds = compounds[ctx.wanted(compounds)]
+    compounds = ctx.kept(compounds[~cols.mask(represents(ctx.day).b)[compounds]])
     column = cols.column("Compound", "delivered_area_ratio")
     assert isinstance(column, np.ndarray)
     ratios = column[cols.local[compounds]]
@@ -123,8 +122,7 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
     [('oc1', 3)]
     """
     s = ctx.settings
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     seats = _seats(ctx.day)[committees]
     hit = (seats < s.o2_min_members) | (seats > s.o2_max_members)
     if s.o2_odd:
@@ -174,8 +172,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     """
     s = ctx.settings
     cols = ctx.columns
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
     terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
@@ -344,8 +341,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     """
     day = ctx.day
     s = ctx.settings
-    committees = _committees(day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(day))
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
     # a discreet run counts every member: leaving some out by status would tell it
@@ -414,12 +410,10 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
             )
         ]
 
-    lacking, advised = _o7_compounds(day)
-    lacking = lacking[ctx.wanted(lacking)]
-    seats = np.searchsorted(x.seats.a, lacking, "right") - np.searchsorted(x.seats.a, lacking)
-    for c, k, more in zip(lacking.tolist(), seats.tolist(), details(lacking), strict=True):
+    lacking, advised = map(ctx.kept, _o7_compounds(day))
+    seats = x.seats.counts(lacking).tolist()
+    for c, k, more in zip(lacking.tolist(), seats, details(lacking), strict=True):
         yield ctx.finding("no_cross_appointment", c, seats=k, **more)
-    advised = advised[ctx.wanted(advised)]
     for c, secretaries, chairs, more in zip(
         advised.tolist(),
         id_lists(cols, x.secretaries, advised),
@@ -492,8 +486,7 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     limit = ctx.settings.o8_filing_days
     cols = ctx.columns
     today = day_number(ctx.as_of)
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     filed = _ints(cols, "OwnersCommittee", "filed_on", committees)
     judged = (elected != NO_DAY) & (elected <= today)

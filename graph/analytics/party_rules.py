@@ -131,8 +131,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     form = cols.column("PartyBranch", "form")
     assert isinstance(form, Codes)
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
-    wide = branches[joint & (count > limit)]
-    wide = wide[ctx.wanted(wide)]
+    wide = ctx.kept(branches[joint & (count > limit)])
     for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
         covered = cols.ids_of(compounds)
         yield ctx.finding(
@@ -166,8 +165,7 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     """
     cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]
+    branches = ctx.kept(cols.of_kind("PartyBranch"))
     count = members(ctx.day).counts(branches)
     large = count > limit
     for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
@@ -209,8 +207,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
     # the committee: the people whose senior post in the branch is a committee role
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]
+    branches = ctx.kept(cols.of_kind("PartyBranch"))
     held = posts(day).within(branches)
     roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
     on = np.isin(held.role, roles)
@@ -326,8 +323,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     limit = ctx.settings.p6_max_buildings_without_group
     lived = home_buildings(day)  # (person, building)
     grouped = grouped_buildings(day)
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]  # a branch's count is its members'
+    branches = ctx.kept(cols.of_kind("PartyBranch"))  # a branch's count is its members'
     org, person = members(day).within(branches)
     left, right = lived.match(person)
     bare = Pairs.distinct(org[left], lived.b[right])  # (branch, building)
@@ -403,8 +399,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
     orgs_of = Pairs.distinct(src[outside], dst[outside])
     label = cols.label
-    people = distinct(orgs_of.a)
-    people = people[ctx.wanted(people)]
+    people = ctx.kept(distinct(orgs_of.a))
     for p, orgs in zip(people.tolist(), per_node(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
@@ -465,8 +460,7 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     day, cols = ctx.day, ctx.columns
     home = homes(day)  # (person, compound)
     judged = _unregistered(day) & memberships(day).in_service
-    people = np.flatnonzero(judged).astype(np.int32)
-    people = people[ctx.wanted(people)]
+    people = ctx.kept(np.flatnonzero(judged).astype(np.int32))
     label = cols.label
     found = zip(people.tolist(), per_node(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
@@ -543,7 +537,7 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.settings.p9_community_station_counts:
         community = place(day)[lacking, 1]  # -1: none, and no station serves "none"
         lacking = lacking[~((community >= 0) & served[community])]
-    for c in lacking[ctx.wanted(lacking)].tolist():
+    for c in ctx.kept(lacking).tolist():
         yield ctx.finding("no_station", c)
 
 

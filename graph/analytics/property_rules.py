@@ -40,8 +40,7 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     """
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
-    compounds = compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]]
-    compounds = compounds[ctx.wanted(compounds)]
+    compounds = ctx.kept(compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]])
     olds = cols.column("Compound", "is_old")
     assert isinstance(olds, np.ndarray)
     for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
@@ -97,7 +96,7 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     companies = cols.of_kind("PropertyCompany")
     has_org = cols.mask(day.links("PARTY_ORG_OF")[1])
     lacking = companies[(cols.mask(employs.a) & ~has_org)[companies]]
-    for co in lacking[ctx.wanted(lacking)].tolist():
+    for co in ctx.kept(lacking).tolist():
         members = cols.ids_of(employs.of(co))
         yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
