@@ -1,9 +1,6 @@
-"""Who sits where across bodies, for the whole day as arrays: the committees and the compounds
-they represent, cross-appointment (双向进入、交叉任职) and conflicts of interest.
-
-Why a module of its own. Rules O5 and O7, the coverage roll-ups (cross-appointment and the
-Party share of committee seats per compound) and the tie analyses read the same facts; each is
-defined once here, and kept on the :class:`~.columns.DayView` that asked for it.
+"""Who sits where across bodies, for the whole day: the committees and their compounds,
+cross-appointment (双向进入、交叉任职) and conflicts of interest, which rules O5 and O7, the
+roll-ups and the tie analyses all read (kept on the :class:`~.columns.DayView`).
 
 Examples
 --------

@@ -1,14 +1,9 @@
-"""The columnar index one write later, made from the index before it rather than rebuilt.
-
-Why. Rebuilding :class:`~.columns.Columns` reads every node and link again (seconds at 3,000
-compounds, about a minute at the province); a write touches a handful of them. The new index
-shares every array the write leaves alone with the old one (arrays are never written in place),
-so requests still reading the old version are undisturbed, and it costs what changed plus, when
-nodes come or go, one pass renumbering the link arrays (numbers follow the id order).
-
-:func:`patched` answers exactly what :func:`~.columns.columns_of` answers for the changed
-projection (``tests/analytics/test_columns_patch.py`` holds it to that), or None for the one
-change it leaves to a rebuild: a node that changes kind. A write reaches it as :class:`Changes`.
+"""The columnar index one write later, made from the index before it rather than rebuilt (which
+reads every node and link again: about a minute at the province). The new index shares every
+array the write leaves alone with the old one, which readers may still hold; when nodes come or
+go, one pass renumbers the link arrays. :func:`patched` answers exactly what
+:func:`~.columns.columns_of` answers for the changed projection, or None for a node changing
+kind (a rebuild then).
 
 Examples
 --------
@@ -63,8 +58,7 @@ _LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)
 @dataclass(slots=True)
 class Changes:
     """One write as the index sees it: kinds the analytics do not read left out, values
-    coerced as the stores coerce them. Applied in this order: node upserts, link upserts, link
-    deletes, node deletes (what the stores do)."""
+    coerced as the stores coerce them."""
 
     nodes: list[tuple[str, Attrs]] = field(default_factory=list)
     links: list[tuple[str, str, str, Attrs]] = field(default_factory=list)

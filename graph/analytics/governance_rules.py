@@ -1,11 +1,9 @@
 """Governance work: rules G1-G3 of ``shared/domain/RULES.md``.
 
-Cadences (G1, G3) are checked over calendar windows: the months, two-month periods or quarters
-of the evaluation day's year, from 1 January, that have *ended* by that day (with ``as_of`` on
-31 May: January to May; January-February and March-April; the first quarter). A window counts
-for a body that existed (the earliest ``since`` of its PART_OF / COVERS links) at least
-``cadence_grace_days`` days before the window's end; the default, 0, reads RULES.md literally:
-every window the body existed in must have its meeting.
+Cadences (G1, G3) are checked over the windows of the evaluation day's year that have *ended*
+by that day (on 31 May: January to May; January-February and March-April; the first quarter),
+each counting for a body that existed (its earliest PART_OF / COVERS ``since``) at least
+``cadence_grace_days`` before the window's end.
 """
 
 from __future__ import annotations

@@ -38,6 +38,11 @@ def _name(cols: Columns, node: int) -> str | None:
     return None if cols.kind_of(node) == "Person" else cols.name(node)
 
 
+def _node(cols: Columns, node: int) -> tuple[str, str, str | None]:
+    """A node's id, kind and display name."""
+    return cols.id(node), cols.kind_of(node), _name(cols, node)
+
+
 # --- cross-appointment per compound ---------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class CompoundTies:
@@ -240,13 +245,11 @@ def multi_post_holders(
         posts = sorted(
             (
                 Post(
-                    body=cols.id(body),
-                    body_kind=cols.kind_of(body),
-                    body_name=_name(cols, body),
-                    role=t.roles[link][role] if role >= 0 else "",
-                    link=t.kinds[link],
-                    since=day_of(since),
-                    until=day_of(until),
+                    *_node(cols, body),
+                    t.roles[link][role] if role >= 0 else "",
+                    t.kinds[link],
+                    day_of(since),
+                    day_of(until),
                 )
                 for body, link, role, since, until in zip(
                     t.body[a:b].tolist(),
@@ -364,28 +367,14 @@ def interlocks(
     ):
         a, b = key >> 32, key & 0xFFFFFFFF
         people = cols.ids_of(person[first : first + shared])
-        out.append(
-            Interlock(
-                cols.id(a),
-                cols.kind_of(a),
-                _name(cols, a),
-                cols.id(b),
-                cols.kind_of(b),
-                _name(cols, b),
-                shared,
-                people,
-            )
-        )
+        out.append(Interlock(*_node(cols, a), *_node(cols, b), shared, people))
     return out
 
 
 # --- the tie graph: brokers and communities -------------------------------------------------------
 class _TieGraph(NamedTuple):
-    """People and bodies, one edge per (person, body) pair weighted by its number of ties.
-
-    Nodes are numbered by position in ``ids`` (id order); edges are sorted by (person, body),
-    so that sampling, seeds and tie-breaks agree across stores whichever library reads it.
-    """
+    """People and bodies numbered in id order, one edge per (person, body) weighted by its
+    ties, sorted: sampling, seeds and tie-breaks agree across stores and libraries."""
 
     ids: list[str]
     #: the node number (the day's index) of each position
@@ -425,14 +414,11 @@ def _nx_graph(t: _TieGraph) -> nx.Graph:
 
 
 def _betweenness(h: ig.Graph, k: int | None, seed: int) -> list[float]:
-    """Normalized betweenness of every node of ``h``: what ``nx.betweenness_centrality(g, k=k,
-    seed=seed)`` answers for the same graph in NetworkX (same node order), computed in C.
+    """What ``nx.betweenness_centrality(g, k=k, seed=seed)`` answers for ``h`` in NetworkX.
 
-    NetworkX draws the ``k`` sources with ``random.Random(seed).sample`` of its node list and
-    scales by (n-1)(n-2) ordered pairs, sampled sources by ``k-1`` and the other nodes by ``k``
-    (its estimator since 3.5; with ``k=1`` the source's is NaN). igraph counts each unordered
-    pair once, hence the 2. On the tie graph (many small components) NetworkX allocates a dict
-    over every node for each source; igraph's search stays inside the source's component.
+    NetworkX samples the sources with ``random.Random(seed).sample`` of its nodes and scales by
+    (n-1)(n-2) ordered pairs, sampled sources by ``k-1``, the others by ``k`` (since 3.5; with
+    ``k=1`` the source's is NaN); igraph counts each unordered pair once, hence the 2.
     """
     n = h.vcount()
     if n < 3:  # no node lies between two others
@@ -451,12 +437,8 @@ def _betweenness(h: ig.Graph, k: int | None, seed: int) -> list[float]:
 
 @dataclass(frozen=True, slots=True)
 class Broker:
-    """A node of the tie graph with its brokerage measures.
-
-    ``betweenness`` is normalized betweenness centrality (high: on many shortest paths between
-    others); ``constraint`` is Burt's constraint (low: ties to otherwise unconnected groups, a
-    structural hole; None for a node without ties).
-    """
+    """A node of the tie graph: normalized betweenness (high: on many shortest paths between
+    others) and Burt's constraint (low: ties to otherwise unconnected groups; None: no ties)."""
 
     node: str
     kind: str
@@ -476,31 +458,10 @@ def brokers(
     top: int | None = None,
     link_kinds: Collection[str] = TIE_LINKS,
 ) -> list[Broker]:
-    """The brokers of the person-organization tie graph: highest betweenness first.
-
-    The measures are NetworkX's (``betweenness_centrality`` with the same ``k`` and ``seed``,
-    ``constraint`` weighted by the number of ties), computed with igraph: the same values
-    (to the last bits of the sums), at 3,000 compounds in 0.05 s of CPU where NetworkX took
-    10 s for a sample of 200 and exact betweenness was out of reach
-    (``bench/measures_bench.py``).
-
-    Parameters
-    ----------
-    graph
-        A projection as of one day.
-    scope
-        A city, township, community or compound id.
-    kinds
-        The node kinds to return (people by default; add body kinds to rank bodies too).
-    k
-        Estimate betweenness from ``k`` sampled source nodes (NetworkX's sample and
-        estimator); None computes it exactly, which now costs no more than a sample.
-    seed
-        The seed of the sample.
-    top
-        Return only the first ``top`` (Burt's constraint is computed for those only).
-    link_kinds
-        The links that make a tie.
+    """The brokers of the tie graph (of ``kinds``), highest betweenness first: NetworkX's
+    measures (``betweenness_centrality`` sampling ``k`` sources with ``seed``, None: exact;
+    ``constraint`` weighted by the ties, for the ``top`` only) computed with igraph, the same
+    values at 3,000 compounds in 0.05 s where NetworkX took 10 s (``bench/measures_bench.py``).
 
     Examples
     --------
@@ -764,10 +725,7 @@ def ego_network(
     return EgoNetwork(
         center=node_id,
         depth=depth,
-        nodes=[
-            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), int(dist[n]))
-            for n in nodes.tolist()
-        ],
+        nodes=[GraphNode(*_node(cols, n), int(dist[n])) for n in nodes.tolist()],
         links=found,
     )
 
@@ -830,8 +788,6 @@ def shortest_path(
         )
         taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
     return Path(
-        nodes=[
-            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), i) for i, n in enumerate(hops)
-        ],
+        nodes=[GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)],
         links=taken,
     )
