@@ -170,35 +170,31 @@ class Posts(NamedTuple):
 def compound_of(day: DayView) -> Int32s:
     """Per node, its compound: a compound's own, a building's and a unit's (by PART_OF; of
     several, the first in id order that leads to one); -1 for the rest."""
-
-    def compute() -> Int32s:
-        cols = day.columns
-        out = np.full(cols.size, -1, np.int32)
-        compounds = cols.of_kind("Compound")
-        out[compounds] = compounds
-        # buildings, then units: a unit's compound is its building's (or a compound's; a
-        # unit part of another unit, which the ontology does not allow, is not followed)
-        for kind in ("Building", "Unit"):
-            _first_found(out, *day.links("PART_OF", source_kind=kind))
-        return out
-
-    return day.memo("compound_of", compute, _PART_OF, renumber=_placed)
+    # a unit's compound is its building's (or a compound's; a unit part of another unit, which
+    # the ontology does not allow, is not followed)
+    return _up(day, "Compound", (("Building", None), ("Unit", None)))
 
 
 def building_of(day: DayView) -> Int32s:
     """Per node, its building: a building's own, a unit's (the first building it is part of,
     in id order); -1 for the rest."""
+    return _up(day, "Building", (("Unit", "Building"),))
+
+
+def _up(day: DayView, kind: str, parts: Sequence[tuple[str, str | None]]) -> Int32s:
+    """Per node: itself for a ``kind`` node, else the first (in id order) node with a value
+    that it is PART_OF, for the (source, target) kinds of ``parts`` in turn; -1 for the rest."""
 
     def compute() -> Int32s:
         cols = day.columns
         out = np.full(cols.size, -1, np.int32)
-        buildings = cols.of_kind("Building")
-        out[buildings] = buildings
-        src, dst = day.links("PART_OF", source_kind="Unit", target_kind="Building")
-        _first_found(out, src, dst)
+        own = cols.of_kind(kind)
+        out[own] = own
+        for source_kind, target_kind in parts:
+            _first_found(out, *day.links("PART_OF", source_kind, target_kind))
         return out
 
-    return day.memo("building_of", compute, _PART_OF, renumber=_placed)
+    return day.memo(("up", kind), compute, _PART_OF, renumber=_placed)
 
 
 def homes(day: DayView) -> Pairs:
