@@ -286,13 +286,15 @@ class Columns:
         return found if found is not None else np.empty(0, np.int32)
 
     def label(self, number: int) -> str:
-        """What a finding calls a node: its name, else its id (a person's is always its id:
-        a name is personal data)."""
+        """What a finding calls a node: its :meth:`public_name`, else its id."""
         found = self._labels.get(number)
         if found is None:  # kept: many findings name the same compound or organization
-            name = self.name(number) if self.kind_of(number) != "Person" else None
-            found = self._labels[number] = name or self.id(number)
+            found = self._labels[number] = self.public_name(number) or self.id(number)
         return found
+
+    def public_name(self, number: int) -> str | None:
+        """A node's name; None for a person (a name is personal data)."""
+        return None if self.kind_of(number) == "Person" else self.name(number)
 
     def mask(self, numbers: NDArray[np.integer[Any]]) -> Bools:
         """A node mask: True at ``numbers``."""
@@ -305,16 +307,14 @@ class Columns:
         return bytes(self._name_buf[start:end]).decode() if end > start else None
 
     def column(self, kind: str, prop: str) -> Column:
-        """The column of ``prop`` over the nodes of ``kind`` (row :attr:`local` of a node);
-        only the properties of :data:`NODE_COLUMNS` are held."""
+        """The column of ``prop`` (of :data:`NODE_COLUMNS`) over the nodes of ``kind``."""
         return self._columns[kind, prop]
 
     # -- links -------------------------------------------------------------------------------------
     def blocks(
         self, kind: str, source_kind: str | None = None, target_kind: str | None = None
     ) -> list[Block]:
-        """The blocks of link ``kind`` (from ``source_kind``, to ``target_kind``), sorted by
-        their kinds."""
+        """The blocks of link ``kind`` (from ``source_kind``, to ``target_kind``), sorted."""
         return [
             b
             for b in self._by_kind.get(kind, ())
@@ -333,8 +333,8 @@ class Columns:
 
     # -- days --------------------------------------------------------------------------------------
     def day(self, as_of: dt.date | None) -> DayView:
-        """The view of the index on ``as_of`` (the whole history for None): kept for the last
-        :data:`MAX_DAYS` days asked, with what was computed on it."""
+        """The view of the index on ``as_of`` (None: the whole history), kept for the last
+        :data:`MAX_DAYS` days asked."""
         key = None if as_of is None else day_number(as_of)
         found = self._days.get(key)
         if found is None:
@@ -349,17 +349,14 @@ class Columns:
         self, old: Columns, delta: Delta, renumbering: Renumbering | None = None
     ) -> None:
         """Take over the day views of ``old``, the index this one was patched from by a write
-        that changed ``delta`` (and, with ``renumbering``, added or deleted nodes): what the
-        write cannot have changed is kept, the rest is patched or computed again when asked
-        (:meth:`DayView.memo`)."""
+        (``delta``; ``renumbering`` when it added or deleted nodes)."""
         for key, view in old._days.items():
             self._days[key] = view.carried(self, delta, renumbering)
 
 
 class Delta(NamedTuple):
-    """What a write changed: the names of the link kinds it wrote or deleted a link of and of
-    the node columns (``Kind.prop``) it rewrote, and the links it wrote or deleted as (link
-    kind, source, target) in the numbering after it (an end it deleted: -1).
+    """What a write changed: the link kinds and node columns (``Kind.prop``) it wrote, and the
+    links it wrote or deleted as (link kind, source, target) after it (a deleted end: -1).
 
     >>> a = Delta(frozenset({"MEMBER_OF"}), (("MEMBER_OF", 3, 7),))
     >>> sorted((a | Delta(frozenset({"Person.employer"}), ())).names)
@@ -399,10 +396,8 @@ Int64s: TypeAlias = NDArray[np.int64]
 
 
 class Renumbering:
-    """How the node numbers of an index move when a write adds or deletes nodes (numbers follow
-    the ids): each kept node moves down by the nodes deleted before it and up by the nodes
-    added before it. A write moves few runs of nodes, each as a whole: arrays in the new
-    numbering are copied a run at a time (one pass, no per-node index array).
+    """How node numbers move when a write adds or deletes nodes (numbers follow the ids): a
+    write moves few runs of nodes, so arrays are copied a run at a time.
 
     >>> r = Renumbering(np.array([1]), np.array([2, 3]))  # old 1 deleted; new 2 and 4 added
     >>> r.numbers(np.array([3, 1, 0, -1], np.int32)).tolist()
@@ -422,8 +417,7 @@ class Renumbering:
         self.first = int(min([*deleted[:1].tolist(), *cuts[:1].tolist()], default=2**31))
 
     def runs(self, size: int) -> list[tuple[int, int, int]]:
-        """(old number, new number, length) of each run of kept nodes that move together, of
-        an index of ``size`` nodes, in order."""
+        """(old number, new number, length) of each run of kept nodes, in order."""
         gaps = self.deleted - np.arange(len(self.deleted))  # the kept nodes before each deleted
         bounds = sorted({0, size - len(gaps), *gaps.tolist(), *self.cuts.tolist()})
         lo = np.array(bounds[:-1], np.int64)
@@ -432,8 +426,7 @@ class Renumbering:
         return list(zip(old.tolist(), new.tolist(), np.diff(bounds).tolist(), strict=True))
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
-        """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
-        gone, ``blank`` (a row, or one per node added) for the nodes added (a new array)."""
+        """A per-node answer in the new numbering (a new array), ``blank`` for nodes added."""
         size = len(values) - len(self.deleted) + len(self.cuts)
         out = np.empty((size, *values.shape[1:]), values.dtype)
         for old, new, n in self.runs(len(values)):
@@ -442,8 +435,8 @@ class Renumbering:
         return out
 
     def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
-        """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
-        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
+        """Node numbers (-1: none) in the new numbering, a deleted node's -1; ``own``: overwrite
+        ``numbers`` (no copy)."""
         out, deleted = (numbers if own else numbers.copy()), self.deleted
         gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
         # down by the nodes deleted below, then up by the nodes added at or below: a comparison
@@ -471,12 +464,9 @@ Patch: TypeAlias = Callable[[Any, Delta], Any]
 
 
 class DayView:
-    """The index on one day: which links hold (a mask per block, made when first asked) and
-    what was computed from them (:meth:`memo`, used by :mod:`~.derived`).
-
-    A view taken over by the next index after a write (:meth:`Columns.carry_days`) keeps
-    the answers whose inputs the write left alone, and holds the others, with what changed
-    since, until asked: :meth:`memo` patches one when told how, else computes it again."""
+    """The index on one day: which links hold (a mask per block) and what was computed from
+    them (:meth:`memo`); after a write, the answers whose inputs it left alone are kept, the
+    others held until asked (:meth:`carried`)."""
 
     def __init__(self, columns: Columns, day: int | None) -> None:
         self.columns = columns
@@ -495,9 +485,8 @@ class DayView:
     def carried(
         self, columns: Columns, delta: Delta, renumbering: Renumbering | None = None
     ) -> DayView:
-        """This view for ``columns``, the index one write (``delta``) later; ``renumbering``
-        when the write added or deleted nodes: the answers declared with a ``renumber`` are
-        carried, renumbered when first asked; the others dropped."""
+        """This view for ``columns``, one write later; when it added or deleted nodes, only
+        the answers declared with a ``renumber`` are carried (renumbered when asked)."""
         out = DayView(columns, self.day)
         out._valid = {k: v for k, v in self._valid.items() if k[0] not in delta.names}
         out._renumber = dict(self._renumber)
@@ -538,9 +527,9 @@ class DayView:
         where: tuple[str, Sequence[str | None]] | None = None,
         sources: Int32s | None = None,
     ) -> tuple[Int32s, Int32s]:
-        """(sources, targets) of the links of ``kind`` valid today, block after block (each
-        sorted by source, target); ``where=(prop, values)`` keeps those whose ``prop`` is one
-        of ``values`` (None: no value); ``sources`` (sorted) those leaving one of them."""
+        """(sources, targets) of the links of ``kind`` valid today, block after block;
+        ``where=(prop, values)`` keeps those whose ``prop`` is one of ``values`` (None: none),
+        ``sources`` (sorted) those leaving one of them."""
         src: list[Int32s] = []
         dst: list[Int32s] = []
         for b in self.columns.blocks(kind, source_kind, target_kind):
@@ -565,14 +554,12 @@ class DayView:
         patch: Patch | None = None,
         renumber: Renumber | None = None,
     ) -> T:
-        """``compute()``, once per view and ``key`` (the view is read-only).
+        """``compute()``, once per view and ``key``.
 
-        ``reads`` names the link kinds and node columns (``Kind.prop``) the answer depends on,
-        all of them (through the answers it reads too): after a write changing none of them,
-        the next index's view keeps it. After one that did, ``patch`` (when given) brings it
-        up to date from the answer before the write, else it is computed again. ``renumber``
-        carries it over a write that added or deleted nodes (:meth:`carried`); a ``key``
-        holding a node number must have none (the number means another node after it)."""
+        ``reads`` names every link kind and node column (``Kind.prop``) the answer depends on:
+        a write changing none keeps it; after one that did, ``patch`` brings it up to date, else
+        it is computed again. ``renumber`` carries it over a write adding or deleting nodes (a
+        ``key`` holding a node number must have none)."""
         if renumber is not None:
             self._renumber[key] = renumber
         if key in self._memo:
@@ -602,9 +589,7 @@ Indexed: TypeAlias = "nx.MultiDiGraph | Columns | DayView"
 
 # -- building -------------------------------------------------------------------------------------
 def index_spec() -> ScanSpec:
-    """What the index reads of a store (:meth:`~govgraph.graph.port.GraphStore.scan`): every
-    analytic node kind with its name and the columns of :data:`NODE_COLUMNS`, every analytic
-    link kind with its days and the columns of :data:`LINK_COLUMNS`."""
+    """What the index reads of a store (:meth:`~govgraph.graph.port.GraphStore.scan`)."""
     return ScanSpec(
         nodes={k: ("name", *NODE_COLUMNS.get(k, {})) for k in ANALYTIC_NODE_KINDS},
         links={k: ("since", "until", *LINK_COLUMNS.get(k, ())) for k in ANALYTIC_LINK_KINDS},
@@ -612,8 +597,7 @@ def index_spec() -> ScanSpec:
 
 
 def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns:
-    """The index of ``nodes`` and ``links`` given as records (:func:`columns_of` a graph; a
-    patch's new rows): :func:`build_scanned` of them in columns.
+    """The index of ``nodes`` and ``links`` given as records.
 
     Examples
     --------
@@ -665,13 +649,9 @@ def _scanned(prop: str, is_day: bool, props: Mapping[str, Any]) -> Any:
 
 
 def build_scanned(scan: Scan) -> Columns:
-    """The index of what a store's scan read (:func:`index_spec`); links whose ends were not
-    read are left out, as a projection leaves them out.
-
-    The lists are read once each, with no object per node or link in between: a province's
-    index is built in seconds from its columns. They are emptied as they are read (the scan is
-    spent), so the process never holds a whole scan and a whole index at once.
-    """
+    """The index of what a store's scan read (links whose ends were not read left out): no
+    object per node or link in between, and the lists emptied as they are read, so a whole
+    scan and a whole index are never held at once."""
     read_kinds = [k for k, c in scan.nodes.items() if c.ids]  # in the scan's row order
     kinds = tuple(sorted(read_kinds))
     sizes = [len(scan.nodes[k].ids) for k in read_kinds]
@@ -737,8 +717,7 @@ def _encoded(lists: Sequence[Sequence[str]], size: int) -> NDArray[np.bytes_]:
 def _name_buffer(
     names: Sequence[str | None], order: NDArray[np.intp]
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-    """The names in ``order`` as one UTF-8 buffer and each one's offset in it (a node without
-    a name has an empty one)."""
+    """The names in ``order`` as one UTF-8 buffer and each one's offset in it."""
     buf = bytearray()
     lengths = np.zeros(len(order), np.int64)
     for start in range(0, len(order), _CHUNK):
@@ -831,8 +810,7 @@ _KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, Columns] = weakref.WeakKeyDict
 
 
 def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
-    """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one; an
-    index is its own.
+    """:func:`columns_of` ``graph``, shared for a frozen graph; an index is its own.
 
     >>> g = nx.freeze(tiny_city())
     >>> columns_for(g) is columns_for(g), columns_for(tiny_city()) is columns_for(tiny_city())
@@ -849,11 +827,7 @@ def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
 
 
 def columns_of(graph: nx.MultiDiGraph) -> Columns:
-    """The index of a projection (:func:`~.projection.project`, with its whole history or a
-    day's links).
-
-    Why. Every analysis accepts a NetworkX graph too (a researcher's projection, a test's
-    hand-made city); this reads its node and link records as :func:`build_columns` rows."""
+    """The index of a projection (a researcher's, a test's hand-made city)."""
     nodes = ((n, str(d.get("kind", "")), d) for n, d in graph.nodes(data=True))
 
     def links() -> Iterable[LinkRow]:

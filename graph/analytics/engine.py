@@ -493,8 +493,6 @@ class RuleContext:
         number = cols.number(subject) if isinstance(subject, str) else subject
         where = number if place_of is None else place_of
         kind, subject = cols.kind_of(number), cols.id(number)
-        # a person's name never goes into a finding
-        name = None if kind == "Person" else cols.name(number)
         return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,
@@ -502,7 +500,7 @@ class RuleContext:
             c.severity,
             subject,
             kind,
-            name,
+            cols.public_name(number),
             *self._place(cols.number(where) if isinstance(where, str) else where),
             self.rule.source,
             c,

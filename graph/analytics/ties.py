@@ -33,14 +33,9 @@ from .projection import indexed_day
 TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
 
 
-def _name(cols: Columns, node: int) -> str | None:
-    """The display name; None for people (their names are personal data) and unnamed nodes."""
-    return None if cols.kind_of(node) == "Person" else cols.name(node)
-
-
 def _node(cols: Columns, node: int) -> tuple[str, str, str | None]:
-    """A node's id, kind and display name."""
-    return cols.id(node), cols.kind_of(node), _name(cols, node)
+    """A node's id, kind and :meth:`~.columns.Columns.public_name`."""
+    return cols.id(node), cols.kind_of(node), cols.public_name(node)
 
 
 # --- cross-appointment per compound ---------------------------------------------------------------
@@ -89,7 +84,7 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
     return [
         CompoundTies(
             compound=cols.id(c),
-            name=_name(cols, c),
+            name=cols.public_name(c),
             branches=b,
             committees=oc,
             seats=k,
@@ -303,11 +298,11 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
         ConflictOfInterest(
             person=cols.id(person),
             committee=cols.id(oc),
-            committee_name=_name(cols, oc),
+            committee_name=cols.public_name(oc),
             compound=cols.id(compound),
-            compound_name=_name(cols, compound),
+            compound_name=cols.public_name(compound),
             company=cols.id(company),
-            company_name=_name(cols, company),
+            company_name=cols.public_name(company),
             seat_role=seats.roles[r] if (r := int(seats.role[seat])) >= 0 else "",
             job_role=jobs[job] if job >= 0 else "",
         )
@@ -485,7 +480,7 @@ def brokers(
         Broker(
             node=t.ids[i],
             kind=cols.kind_of(t.nodes[i]),
-            name=_name(cols, t.nodes[i]),
+            name=cols.public_name(t.nodes[i]),
             degree=d,
             betweenness=between[i],
             constraint=None if math.isnan(c) else c,  # NaN: no ties
