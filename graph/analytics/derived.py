@@ -283,13 +283,9 @@ def owned_compounds(day: DayView) -> Pairs:
 
 
 def place(day: DayView) -> Int32s:
-    """Per node, where it rolls up to: its compound, community, township and city (columns in
-    the order of :data:`~.kinds.LEVELS`; -1 unknown).
-
-    A place's are its own chain up PART_OF (the first parent in id order, until a level comes
-    twice); any other node's are the places its :data:`~.kinds.ANCHORS` reach (the first
-    anchor link kind that reaches any), and of several, the levels they all agree on from the
-    city down to the first where they differ."""
+    """Per node, its compound, community, township and city (-1: unknown): a place's own chain
+    up PART_OF (the first parent in id order); another node's, the levels on which all the
+    places its first :data:`~.kinds.ANCHORS` link kind reaching any agree, from the city down."""
 
     def roll_up(node: Int32s, anchor: Int32s, out: Int32s) -> None:
         _roll_up(place_chains(day), node, anchor, out)
@@ -329,8 +325,7 @@ def _found_again(
     write: Callable[[Int32s, Int32s, NDArray[Any]], None],
 ) -> NDArray[Any] | None:
     """``old`` (a per-node answer read from the anchors) with the rows of the nodes ``delta``
-    may have moved set to ``blank`` and written again by ``write(node, anchor, out)`` from
-    their anchors; None when the write moved more than that (:func:`relocated`)."""
+    may have moved written again by ``write(node, anchor, out)``; None: :func:`relocated`'s."""
     moved = relocated(day, delta)
     if moved is None:
         return None
@@ -344,9 +339,8 @@ def _found_again(
 
 
 def relocated(day: DayView, delta: Delta) -> Int32s | None:
-    """The nodes whose place (and whether they are under a scope) ``delta``, a write since
-    an answer was kept, may have changed, sorted; None when it may have changed more (too
-    many nodes moved, or a place's own chain)."""
+    """The nodes whose place ``delta`` may have changed, sorted; None when it may have changed
+    more (too many nodes moved, or a place's own chain)."""
     if not derived_patch.chains_kept(day, delta):
         return None
     return _moved(day, delta)
@@ -493,12 +487,8 @@ def _place_chains(day: DayView) -> Int32s:
 
 
 def _anchors(day: DayView) -> _Anchors:
-    """(node, place) for every place a node sits in (see :func:`anchors`), sorted.
-
-    Found in rounds: a node is settled once the ends of its anchor links are, up to the first
-    anchor link kind that reaches a place. The ontology's anchor links all point up, so every
-    node settles; a node on a cycle of them (malformed data, with no answer independent of the
-    order it is asked in) is left with none."""
+    """:func:`anchors`, found in rounds: a node is settled once the ends of its anchor links
+    are; a node on a cycle of them (malformed data: the ontology's all point up) gets none."""
     cols = day.columns
     n = cols.size
     settled = np.zeros(n, np.bool_)
@@ -698,10 +688,8 @@ def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
 
 
 def renumbered_numbers(value: Any, renumbering: Renumbering) -> Any:
-    """A named tuple of parallel arrays holding node numbers (pairs, anchors, posts, meetings)
-    renumbered, the entries of deleted nodes left out; its other fields (codes, texts, flags) as
-    they were; or a plain tuple of lists of nodes. The numbering is monotone: sorted stays
-    sorted."""
+    """A named tuple of parallel arrays (or a plain tuple of node lists) renumbered, the
+    entries of deleted nodes left out (the numbering is monotone: sorted stays sorted)."""
     if not hasattr(value, "_fields"):  # a plain tuple of lists of nodes
         return tuple(n[n >= 0] for n in (renumbering.numbers(v) for v in value))
     numbers = {"a", "b", "node", "place", "body", "person", "host"}

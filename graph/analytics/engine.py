@@ -528,9 +528,6 @@ class RuleContext:
         return found
 
 
-_ABSENT: Any = object()
-
-
 def _explain(template: str, label: str, details: Mapping[str, Any], sep: str) -> str:
     """``template`` filled with ``label`` as ``{name}`` and the details it reads."""
     return template.format(name=label, **_texts(details, sep, _fields(template)))
@@ -547,19 +544,12 @@ def _fields(template: str) -> frozenset[str]:
 
 
 def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dict[str, Any]:
-    """The details a template reads (``fields``; the others are never shown, and a list of
-    members can be long): lists joined with ``sep``, dates as ISO text."""
+    """The details a template reads (a list of members can be long: the others are never
+    shown): lists joined with ``sep``, dates as ISO text."""
     out: dict[str, Any] = {}
-    for key in fields:
-        value = details.get(key, _ABSENT)
-        if value is _ABSENT:  # "name", or a field the template lacks (format() will say so)
-            continue
-        if isinstance(value, list | tuple):
-            out[key] = sep.join(str(_jsonable(v)) for v in value)
-        elif isinstance(value, dt.date):
-            out[key] = value.isoformat()
-        else:
-            out[key] = value
+    for key in details.keys() & fields:
+        value = _jsonable(details[key])
+        out[key] = sep.join(map(str, value)) if isinstance(value, list) else value
     return out
 
 
