@@ -739,10 +739,7 @@ def _numbered(rows: Rows, number: NDArray[np.int64]) -> Int32s:
 
 def _column(values: Sequence[Any], how: str) -> Column:
     """A node column of scanned values (dates already day numbers)."""
-    if how == "day":
-        days = (NO_DAY if v is None else v for v in values)
-        return np.fromiter(days, np.int32, count=len(values))
-    return column_of(values, how)
+    return _days(values, NO_DAY) if how == "day" else column_of(values, how)
 
 
 def _days(values: Sequence[int | None], none: int) -> Int32s:

@@ -32,9 +32,8 @@ AS_OF = dt.date(2021, 5, 31)
 def graph_of(
     nodes: Iterable[Node], links: Iterable[Link], as_of: dt.date | None = None
 ) -> nx.MultiDiGraph:
-    """The projection of ``nodes`` and ``links`` written into a fresh in-memory store.
-
-    For examples and notebooks; it runs its own event loop, so call it outside one.
+    """The projection of ``nodes`` and ``links`` written into a fresh in-memory store (it runs
+    its own event loop: call it outside one).
 
     Examples
     --------
@@ -169,12 +168,10 @@ def tiny_city_records() -> tuple[list[Node], list[Link]]:
 
 
 def tiny_city() -> nx.MultiDiGraph:
-    """The tiny city's projection, with its whole history (one link ended in February).
-
-    A city with one township, one community and two old compounds. 示例甲小区 (``c1``) has a
-    branch (``pb1``, secretary ``p1``), a Party group for building 1, an owners' committee
-    (``oc1``: ``p1`` chair, ``p2``, ``p3``), a property company (``co1``) and a service station.
-    示例乙小区 (``c2``) has none of these, and three full Party members live there.
+    """The tiny city's projection, with its whole history: 示例甲小区 (``c1``) has a branch
+    (``pb1``, secretary ``p1``), a Party group, an owners' committee (``oc1``: ``p1`` chair,
+    ``p2``, ``p3``), a property company (``co1``) and a station; 示例乙小区 (``c2``) none of
+    these, and three full Party members.
 
     Examples
     --------
