@@ -13,7 +13,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,18 +45,8 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     managers = linked(day, "MANAGES", "PropertyCompany")
     i, m = _join(rep.b[at], managers.b)
     seat, at, company = seat[i], at[i], managers.a[m]
-    person: list[Int32s] = []
-    employer: list[Int32s] = []
-    job: list[NDArray[Any]] = []
-    jobs: tuple[str, ...] = ()
-    for block, rows in day.rows("EMPLOYED_BY"):
-        person.append(block.src[rows])
-        employer.append(block.dst[rows])
-        job.append(block.props["role"].codes[rows])
-        jobs = block.props["role"].values  # one dictionary per link kind
-    if not person:
-        return np.empty((0, 6), np.int64), jobs
-    links = (np.concatenate(person).astype(np.int64) << 32) | np.concatenate(employer)
+    person, employer, job = day.links_with("EMPLOYED_BY", "role")
+    links = (person.astype(np.int64) << 32) | employer
     k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
     out = np.stack(
         [
@@ -65,13 +55,13 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
             rep.b[at[k]],
             company[k],
             seat[k],
-            np.concatenate(job)[e],
+            job.codes[e],
         ],
         axis=1,
     ).astype(np.int64)
     # committee, compound, person, then the person's links (rows: by company, then key)
     order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
-    return out[order], jobs
+    return out[order], job.values
 
 
 class CrossAppointment(NamedTuple):

@@ -546,6 +546,16 @@ class DayView:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         return np.concatenate(src), np.concatenate(dst)
 
+    def links_with(
+        self, kind: str, prop: str, source_kind: str | None = None
+    ) -> tuple[Int32s, Int32s, Codes]:
+        """(sources, targets, ``prop``) of the links of ``kind`` valid today, as :meth:`links`."""
+        found = self.rows(kind, source_kind)
+        codes = [b.props[prop].codes[rows] for b, rows in found]
+        values = found[0][0].props[prop].values if found else ()  # one dictionary per link kind
+        src, dst = self.links(kind, source_kind)
+        return src, dst, Codes(np.concatenate([np.empty(0, np.int16), *codes]), values)
+
     def memo(
         self,
         key: Hashable,

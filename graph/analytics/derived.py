@@ -646,20 +646,7 @@ def posts(day: DayView) -> Posts:
     """The posts held in every body today (HOLDS_POST from a person), with the senior role."""
 
     def compute() -> Posts:
-        person: list[Int32s] = []
-        body: list[Int32s] = []
-        role: list[NDArray[Any]] = []
-        roles: tuple[str, ...] = ()
-        for block, rows in day.rows("HOLDS_POST", source_kind="Person"):
-            person.append(block.src[rows])
-            body.append(block.dst[rows])
-            codes = block.props["role"]
-            role.append(codes.codes[rows])
-            roles = codes.values  # one dictionary per link kind
-        if not person:
-            empty = np.empty(0, np.int32)
-            return Posts(empty, empty, np.empty(0, np.int16), roles)
-        p, b, r = np.concatenate(person), np.concatenate(body), np.concatenate(role)
+        p, b, (r, roles) = day.links_with("HOLDS_POST", "role", "Person")
         # rank: the senior role first; then the first link in id order (rows are in that
         # order within a (person, body), and the sort is stable)
         rank_of = np.array([_ROLE_RANK.get(v, 2) for v in roles] + [2], np.int8)
