@@ -144,9 +144,13 @@ class Codes(NamedTuple):
         distinct = sorted({str(v) for v in values if v is not None})
         lookup = {v: i for i, v in enumerate(distinct)}
         found = (-1 if v is None else lookup[str(v)] for v in values)
-        if len(distinct) < 2**15:
-            return cls(np.fromiter(found, np.int16, count=len(values)), tuple(distinct))
-        return cls(np.fromiter(found, np.int32, count=len(values)), tuple(distinct))
+        return cls.typed(np.fromiter(found, np.int32, count=len(values)), tuple(distinct))
+
+    @classmethod
+    def typed(cls, codes: NDArray[np.integer[Any]], values: tuple[str, ...]) -> Codes:
+        """``codes`` over ``values`` as the smallest type that holds them."""
+        small = len(values) < 2**15
+        return cls(codes.astype(np.int16) if small else codes.astype(np.int32), values)
 
     def code(self, value: str) -> int:
         """The code of ``value``; -2 (matching no row) when no row holds it."""

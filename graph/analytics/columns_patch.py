@@ -357,13 +357,7 @@ def _recoded(block: Block, dictionaries: Mapping[str, tuple[str, ...]]) -> Block
 def _recode(codes: Codes, values: tuple[str, ...]) -> Codes:
     """``codes`` over the dictionary ``values`` (which holds every value of ``codes``)."""
     lookup = np.array([values.index(v) for v in codes.values] + [-1], np.int32)
-    return _codes(lookup[codes.codes], values)
-
-
-def _codes(codes: NDArray[np.integer[Any]], values: tuple[str, ...]) -> Codes:
-    if len(values) < 2**15:
-        return Codes(codes.astype(np.int16), values)
-    return Codes(codes.astype(np.int32), values)
+    return Codes.typed(lookup[codes.codes], values)
 
 
 def _with(block: Block, **fields: Any) -> Block:
@@ -429,7 +423,7 @@ def _written(
     for p, c in base.props.items():
         values = dictionaries.get(p, c.values)
         codes = [-1 if (v := a[3].get(p)) is None else values.index(str(v)) for a in added]
-        props[p] = _codes(put(c.codes, codes), c.values)
+        props[p] = Codes.typed(put(c.codes, codes), c.values)
     moved = grow.numbers(np.array([*base.keyed], np.int64)).tolist()
     keyed = dict(zip(moved, base.keyed.values(), strict=True))
     keyed.update({int(r): a[2] for r, a in zip(grow.added.tolist(), added, strict=True) if a[2]})
