@@ -217,11 +217,9 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
     count = Pairs(org[counted], person[counted]).counts(branches)
     none = (n == 0) & (count >= s.p4_committee_required_from)
+    counted_as = "members" if ctx.discreet else "full_members"
     for b, m in zip(branches[none].tolist(), count[none].tolist(), strict=True):
-        if ctx.discreet:
-            yield ctx.finding("no_committee", b, members=m)
-        else:
-            yield ctx.finding("no_committee", b, full_members=m)
+        yield ctx.finding("no_committee", b, **{counted_as: m})
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
     for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
         yield ctx.finding(

@@ -717,12 +717,8 @@ def ego_network(
     nodes = inside[np.lexsort((inside, dist[inside]))]
     among = np.flatnonzero((dist[links.src] >= 0) & (dist[links.dst] >= 0))
     found = sorted((_link(cols, links, i) for i in among.tolist()), key=lambda lk: lk.id)
-    return EgoNetwork(
-        center=node_id,
-        depth=depth,
-        nodes=[GraphNode(*_node(cols, n), int(dist[n])) for n in nodes.tolist()],
-        links=found,
-    )
+    described = [GraphNode(*_node(cols, n), int(dist[n])) for n in nodes.tolist()]
+    return EgoNetwork(node_id, depth, described, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -782,7 +778,4 @@ def shortest_path(
             ((links.src == x) & (links.dst == y)) | ((links.src == y) & (links.dst == x))
         )
         taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
-    return Path(
-        nodes=[GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)],
-        links=taken,
-    )
+    return Path([GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)], taken)
