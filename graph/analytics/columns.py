@@ -314,6 +314,18 @@ class Columns:
         """The column of ``prop`` (of :data:`NODE_COLUMNS`) over the nodes of ``kind``."""
         return self._columns[kind, prop]
 
+    def array(self, kind: str, prop: str) -> NDArray[Any]:
+        """A ``day``, ``int``, ``float`` or ``bool`` :meth:`column`."""
+        found = self._columns[kind, prop]
+        assert not isinstance(found, Codes)
+        return found
+
+    def codes(self, kind: str, prop: str) -> Codes:
+        """A ``code`` :meth:`column`."""
+        found = self._columns[kind, prop]
+        assert isinstance(found, Codes)
+        return found
+
     # -- links -------------------------------------------------------------------------------------
     def blocks(
         self, kind: str, source_kind: str | None = None, target_kind: str | None = None

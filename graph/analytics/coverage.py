@@ -184,8 +184,8 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     appeal, compound = appeal[keep], compound[keep]
     local = cols.local[appeal]
     today = day_number(as_of)
-    received = _by(cols.column("Appeal", "received"), local, today)
-    replied = received & _by(cols.column("Appeal", "replied"), local, today)
+    received = _by(cols.array("Appeal", "received"), local, today)
+    replied = received & _by(cols.array("Appeal", "replied"), local, today)
     for col, done in ((_COUNTS.index("received"), received), (_COUNTS.index("replied"), replied)):
         where = chains[compound[done]].ravel()
         known = where >= 0
@@ -194,9 +194,8 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     return _Tallies(places, counts)
 
 
-def _by(column: object, local: Int32s, today: int) -> Bools:
+def _by(column: Int32s, local: Int32s, today: int) -> Bools:
     """Whether the date ``column`` of the nodes at ``local`` is on or before ``today``."""
-    assert isinstance(column, np.ndarray)
     days = column[local]
     found: Bools = (days != NO_DAY) & (days <= today)
     return found

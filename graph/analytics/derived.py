@@ -26,7 +26,6 @@ from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
 from .columns import (
     Bools,
-    Codes,
     Columns,
     DayView,
     Delta,
@@ -764,8 +763,7 @@ def employers(day: DayView, people: Int32s) -> list[str]:
     ['示例物业公司', '?']
     """
     cols = day.columns
-    named = cols.column("Person", "employer")
-    assert isinstance(named, Codes)
+    named = cols.codes("Person", "employer")
     src, dst = day.links("EMPLOYED_BY", source_kind="Person")
     keep = np.isin(src, people)
     employed = Pairs.distinct(src[keep], dst[keep])

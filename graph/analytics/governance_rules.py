@@ -50,8 +50,7 @@ def _meetings(day: DayView) -> _Meetings:
     def compute() -> _Meetings:
         cols = day.columns
         meeting, host = day.links("HELD_BY", source_kind="Meeting")
-        types: Codes = cols.column("Meeting", "meeting_type")  # type: ignore[assignment]
-        dates: Int32s = cols.column("Meeting", "date")  # type: ignore[assignment]
+        types, dates = cols.codes("Meeting", "meeting_type"), cols.array("Meeting", "date")
         row = cols.local[meeting]
         kind, date = types.codes[row], dates[row]
         last = NO_UNTIL if day.day is None else day.day
@@ -108,7 +107,7 @@ def _level(day: DayView, kind: str, bodies: Int32s) -> NDArray[np.object_]:
     kinds = np.array([k.lower() for k in cols.kinds] + [""], dtype=object)
     out = kinds[np.where(up < cols.size, cols.kind[np.minimum(up, cols.size - 1)], -1)]
     try:  # only the kinds with a level in the ontology have the column
-        levels: Codes = cols.column(kind, "level")  # type: ignore[assignment]
+        levels = cols.codes(kind, "level")
     except KeyError:
         return out
     code = levels.codes[cols.local[bodies]]
@@ -251,10 +250,8 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     cols = ctx.columns
     today = day_number(ctx.as_of)
-    received: Int32s = cols.column("Appeal", "received")  # type: ignore[assignment]
-    replied: Int32s = cols.column("Appeal", "replied")  # type: ignore[assignment]
-    types: Codes = cols.column("Appeal", "appeal_type")  # type: ignore[assignment]
-    topics: Codes = cols.column("Appeal", "topic")  # type: ignore[assignment]
+    received, replied = cols.array("Appeal", "received"), cols.array("Appeal", "replied")
+    types, topics = cols.codes("Appeal", "appeal_type"), cols.codes("Appeal", "topic")
     came = (received != NO_DAY) & (received <= today)
     # per type code, then for no type (code -1: the last entry): the type that sets the
     # deadline (an empty type is untyped) and its working days (-1: no deadline)

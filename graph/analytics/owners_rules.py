@@ -44,9 +44,7 @@ def _seats(day: DayView) -> NDArray[np.intp]:
 
 def _ints(cols: Columns, kind: str, prop: str, nodes: Int32s) -> NDArray[np.int64]:
     """A day or int column of ``kind`` at ``nodes``, as int64 (no overflow in differences)."""
-    column = cols.column(kind, prop)
-    assert isinstance(column, np.ndarray)
-    return column[cols.local[nodes]].astype(np.int64)
+    return cols.array(kind, prop)[cols.local[nodes]].astype(np.int64)
 
 
 def _role(p: Posts, row: int) -> str:
@@ -84,9 +82,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     s = ctx.settings
     compounds = cols.of_kind("Compound")
     compounds = ctx.kept(compounds[~cols.mask(represents(ctx.day).b)[compounds]])
-    column = cols.column("Compound", "delivered_area_ratio")
-    assert isinstance(column, np.ndarray)
-    ratios = column[cols.local[compounds]]
+    ratios = cols.array("Compound", "delivered_area_ratio")[cols.local[compounds]]
     known = ~np.isnan(ratios)  # NaN: no ratio
     hit = np.where(known, ratios > s.o1_delivered_ratio, s.o1_unknown_ratio_is_delivered)
     for c, ratio, has in zip(

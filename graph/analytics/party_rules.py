@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dates import add_months_to_days
 from .appointments import per_node
-from .columns import NO_DAY, Bools, Codes, DayView, Delta, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct
 from .derived import (
     Pairs,
     building_compounds,
@@ -128,8 +128,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     covers = linked(ctx.day, "COVERS", "PartyBranch", "Compound")
     branches = cols.of_kind("PartyBranch")
     count = np.bincount(covers.a, minlength=cols.size)[branches]
-    form = cols.column("PartyBranch", "form")
-    assert isinstance(form, Codes)
+    form = cols.codes("PartyBranch", "form")
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
     wide = ctx.kept(branches[joint & (count > limit)])
     for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
@@ -261,9 +260,8 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     """
     cols = ctx.columns
     branches = cols.of_kind("PartyBranch")
-    elected = cols.column("PartyBranch", "elected_on")
-    term = cols.column("PartyBranch", "term_years")
-    assert isinstance(elected, np.ndarray) and isinstance(term, np.ndarray)
+    elected = cols.array("PartyBranch", "elected_on")
+    term = cols.array("PartyBranch", "term_years")
     known = (elected != NO_DAY) & ctx.wanted(branches)
     # no term (-1) or a term of 0: the setting's
     years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]

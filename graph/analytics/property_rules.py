@@ -41,8 +41,7 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
     compounds = ctx.kept(compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]])
-    olds = cols.column("Compound", "is_old")
-    assert isinstance(olds, np.ndarray)
+    olds = cols.array("Compound", "is_old")
     for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
         if old or not ctx.settings.m1_old_only:
             yield ctx.finding(
@@ -135,9 +134,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    column = cols.column("Evaluation", "year")
-    codes = cols.column("Evaluation", "grade")
-    assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
+    column, codes = cols.array("Evaluation", "year"), cols.codes("Evaluation", "grade")
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
     graded = linked(day, "EVALUATES", "Evaluation")
     row = cols.local[graded.a]  # each evaluation's row in its kind's columns
