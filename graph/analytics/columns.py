@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
@@ -108,6 +108,15 @@ def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArra
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if len(s) else np.empty(0, np.intp)
     counts = np.diff(np.r_[starts, len(s)]).astype(np.intp)
     return s[starts], order[starts], counts
+
+
+def picked(keep: Any, *arrays: NDArray[Any]) -> Iterator[tuple[Any, ...]]:
+    """The values of ``arrays`` at ``keep`` (a mask, indices or a slice), row by row.
+
+    >>> list(picked(np.array([True, False, True]), np.array([1, 2, 3]), np.array([4, 5, 6])))
+    [(1, 4), (3, 6)]
+    """
+    return zip(*(a[keep].tolist() for a in arrays), strict=True)
 
 
 def day_number(value: object) -> int:

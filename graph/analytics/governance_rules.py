@@ -27,6 +27,7 @@ from .columns import (
     Int32s,
     day_number,
     day_of,
+    picked,
 )
 from .derived import linked, posts, renumbered_numbers
 from .engine import Cadence, Check, Finding, Registry, RuleContext, Severity
@@ -265,9 +266,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
     labels = {k: choice_label(k) for k in kinds if k}
-    for row, due, days_late in zip(
-        rows[warn].tolist(), deadline[warn].tolist(), late[warn].tolist(), strict=True
-    ):
+    for row, due, days_late in picked(warn, rows, deadline, late):
         kind = kinds[int(types.codes[row])]
         assert kind is not None  # it has a deadline
         topic = topics.value(int(topics.codes[row]))

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ._dates import add_months_to_days
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, picked
 from .derived import Posts, _join, memberships, owned_compounds, posts, renumbered_numbers
 from .engine import Check, Finding, Registry, RuleContext, Severity
 
@@ -85,9 +85,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     ratios = cols.array("Compound", "delivered_area_ratio")[cols.local[compounds]]
     known = ~np.isnan(ratios)  # NaN: no ratio
     hit = np.where(known, ratios > s.o1_delivered_ratio, s.o1_unknown_ratio_is_delivered)
-    for c, ratio, has in zip(
-        compounds[hit].tolist(), ratios[hit].tolist(), known[hit].tolist(), strict=True
-    ):
+    for c, ratio, has in picked(hit, compounds, ratios, known):
         if has:
             yield ctx.finding("should_establish", c, delivered=f"{ratio:.0%}", ratio=ratio)
         else:
@@ -172,11 +170,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
     terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
-    for oc, term in zip(
-        committees[terms > s.o3_max_term_years].tolist(),
-        terms[terms > s.o3_max_term_years].tolist(),
-        strict=True,
-    ):
+    for oc, term in picked(terms > s.o3_max_term_years, committees, terms):
         yield ctx.finding("term_too_long", oc, term_years=term, limit=s.o3_max_term_years)
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     known = elected != NO_DAY
@@ -185,14 +179,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     today = day_number(ctx.as_of)
     overdue = today > ends
     due = overdue | (today >= add_months_to_days(ends, -s.o3_warn_months))
-    for oc, e, end, term, late in zip(
-        committees[due].tolist(),
-        elected[due].tolist(),
-        ends[due].tolist(),
-        terms[due].tolist(),
-        overdue[due].tolist(),
-        strict=True,
-    ):
+    for oc, e, end, term, late in picked(due, committees, elected, ends, terms, overdue):
         check = "overdue" if late else "due_soon"
         yield ctx.finding(check, oc, elected_on=day_of(e), term_end=day_of(end), term_years=term)
 
@@ -348,13 +335,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     party = np.bincount(p.body[counted[p.person]], minlength=day.columns.size)[committees]
     shares = party / seats
     hit = shares < s.o6_min_party_share
-    for oc, n, k, share in zip(
-        committees[hit].tolist(),
-        seats[hit].tolist(),
-        party[hit].tolist(),
-        shares[hit].tolist(),
-        strict=True,
-    ):
+    for oc, n, k, share in picked(hit, committees, seats, party, shares):
         yield ctx.finding(
             "party_share", oc, members=n, party=k, share=share, limit=s.o6_min_party_share
         )
@@ -488,9 +469,7 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     judged = (elected != NO_DAY) & (elected <= today)
     is_filed = (filed != NO_DAY) & (filed <= today)
     late = judged & is_filed & (filed - elected > limit)
-    for oc, e, f in zip(
-        committees[late].tolist(), elected[late].tolist(), filed[late].tolist(), strict=True
-    ):
+    for oc, e, f in picked(late, committees, elected, filed):
         yield ctx.finding(
             "filed_late",
             oc,
@@ -500,5 +479,5 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
             limit=limit,
         )
     unfiled = judged & ~is_filed & (today - elected > limit)
-    for oc, e in zip(committees[unfiled].tolist(), elected[unfiled].tolist(), strict=True):
+    for oc, e in picked(unfiled, committees, elected):
         yield ctx.finding("not_filed", oc, elected_on=day_of(e), days=today - e, limit=limit)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dates import add_months_to_days
 from .appointments import per_node
-from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct, picked
 from .derived import (
     Pairs,
     building_compounds,
@@ -267,13 +267,7 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]
     end = add_months_to_days(elected[known], 12 * years)
     late = end < day_number(ctx.as_of)
-    for b, on, n, last in zip(
-        branches[known][late].tolist(),
-        elected[known][late].tolist(),
-        years[late].tolist(),
-        end[late].tolist(),
-        strict=True,
-    ):
+    for b, on, n, last in picked(late, branches[known], elected[known], years, end):
         yield ctx.finding(
             "overdue_election", b, elected_on=day_of(on), term_years=n, term_end=day_of(last)
         )

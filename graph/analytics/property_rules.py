@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..ontology import GRADES
+from .columns import picked
 from .derived import Pairs, linked, memberships, place
 from .engine import Check, Finding, Registry, RuleContext, Severity
 
@@ -190,7 +191,5 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     runs = np.bincount(group_of[before], minlength=len(head))
     exits = runs >= s.m3_exit_years
     exits[exits] = ctx.wanted(company[head][exits])
-    for co_, run, top in zip(
-        company[head][exits].tolist(), runs[exits].tolist(), year[head][exits].tolist(), strict=True
-    ):
+    for co_, run, top in picked(exits, company[head], runs, year[head]):
         yield ctx.finding("exit_candidate", co_, years=run, since=top - run + 1)

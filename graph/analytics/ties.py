@@ -25,7 +25,18 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import Block, Bools, Columns, DayView, Indexed, Int32s, day_of, distinct, groups
+from .columns import (
+    Block,
+    Bools,
+    Columns,
+    DayView,
+    Indexed,
+    Int32s,
+    day_of,
+    distinct,
+    groups,
+    picked,
+)
 from .derived import Pairs, _join, place, posts, scope_number, under
 from .projection import indexed_day
 
@@ -246,13 +257,8 @@ def multi_post_holders(
                     day_of(since),
                     day_of(until),
                 )
-                for body, link, role, since, until in zip(
-                    t.body[a:b].tolist(),
-                    t.link[a:b].tolist(),
-                    t.role[a:b].tolist(),
-                    t.since[a:b].tolist(),
-                    t.until[a:b].tolist(),
-                    strict=True,
+                for body, link, role, since, until in picked(
+                    slice(a, b), t.body, t.link, t.role, t.since, t.until
                 )
             ),
             key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role),
@@ -357,9 +363,7 @@ def interlocks(
     keys, start, count = keys[keep], start[keep], count[keep]
     order = np.lexsort((keys, -count))  # heaviest first, then by the two ids
     out: list[Interlock] = []
-    for key, first, shared in zip(
-        keys[order].tolist(), start[order].tolist(), count[order].tolist(), strict=True
-    ):
+    for key, first, shared in picked(order, keys, start, count):
         a, b = key >> 32, key & 0xFFFFFFFF
         people = cols.ids_of(person[first : first + shared])
         out.append(Interlock(*_node(cols, a), *_node(cols, b), shared, people))
