@@ -1,22 +1,15 @@
 """Analytics over the governance graph: plain functions over a columnar index of a store
-(:class:`Columns`, read by :meth:`AnalyticsCache.index`) or a NetworkX projection of it.
+(:class:`Columns`, kept by :class:`AnalyticsCache`) or a NetworkX projection of it.
 
-* :mod:`.rules` — the coverage and compliance rules of ``shared/domain/RULES.md`` (P1-P9, O1-O8,
-  M1-M3, G1-G3): :func:`run_rules` returns :class:`Finding` records, each rolled up to its
-  compound, community, township and city; :class:`RuleSettings` holds every threshold and which
-  rules run.
-* :mod:`.coverage` — the roll-ups the organization department reads, per place, and the
-  "uncovered communities" ranking.
-* :mod:`.ties` — cross-appointment, people holding several posts, conflicts of interest,
-  interlocks, brokers, tie communities, ego networks and shortest paths.
-* :mod:`.cache` — :class:`AnalyticsCache`, which keeps the index until the store changes.
-* :mod:`.projection` — a NetworkX projection of the store (:func:`project`, :func:`at`), for
-  callers that want NetworkX; every analysis accepts one too.
-* :mod:`.span` — :func:`data_span`, the first and last day the data records (the evaluation
-  day to default to: a ledger is a snapshot of its own day, not of today).
+* :mod:`.rules` — the rules of ``shared/domain/RULES.md``: :func:`run_rules` returns
+  :class:`Finding` records rolled up to their places; :class:`RuleSettings` holds every threshold.
+* :mod:`.coverage` — the roll-ups per place, and the "uncovered communities" ranking.
+* :mod:`.ties` — cross-appointment, multiple posts, conflicts of interest, interlocks, brokers,
+  tie communities, ego networks and shortest paths.
+* :mod:`.span` — :func:`data_span`, the evaluation day to default to.
 
-Every function returns dataclasses, lists and dicts, and takes an optional ``scope``: the id
-of a city, township, community or compound, restricting it to the places under that one.
+Every function returns plain data and takes an optional ``scope``: the id of a place,
+restricting it to what sits under that one.
 """
 
 from .cache import AnalyticsCache, CacheStats

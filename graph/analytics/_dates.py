@@ -1,8 +1,7 @@
-"""Calendar arithmetic the rules share: terms in years, windows in months, deadlines in working
-days. Internal to :mod:`govgraph.graph.analytics`.
+"""Calendar arithmetic the rules share: terms, windows in months, deadlines in working days.
 
 >>> import datetime as dt
->>> add_years(dt.date(2016, 2, 29), 5)
+>>> add_months(dt.date(2016, 2, 29), 12 * 5)
 datetime.date(2021, 2, 28)
 >>> add_working_days(dt.date(2021, 5, 28), 1)  # a Friday: the next working day is Monday
 datetime.date(2021, 5, 31)
@@ -15,6 +14,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -27,11 +30,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` moved by ``years`` years (29 February becomes 28 February)."""
-    return add_months(day, 12 * years)
-
-
 def add_working_days(day: dt.date, n: int, holidays: Collection[dt.date] = ()) -> dt.date:
     """The ``n``-th working day after ``day`` (Monday to Friday, not a holiday); ``day`` for 0."""
     out = day
@@ -40,6 +38,25 @@ def add_working_days(day: dt.date, n: int, holidays: Collection[dt.date] = ()) -
         if out.weekday() < 5 and out not in holidays:
             n -= 1
     return out
+
+
+def add_months_to_days(
+    days: NDArray[np.integer[Any]], months: NDArray[np.integer[Any]] | int
+) -> NDArray[np.int64]:
+    """:func:`add_months` of day numbers (days since 1970-01-01).
+
+    >>> d = np.array([dt.date(2016, 2, 29), dt.date(2021, 1, 31)], "datetime64[D]")
+    >>> add_months_to_days(d.astype(np.int64), -11).astype("datetime64[D]").tolist()
+    [datetime.date(2015, 3, 29), datetime.date(2020, 2, 29)]
+    """
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    offset = d - month.astype("datetime64[D]")  # the day of the month, from 0
+    target = month + np.asarray(months, np.int64)
+    length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+    out = target.astype("datetime64[D]") + np.minimum(offset, length - np.timedelta64(1, "D"))
+    found: NDArray[np.int64] = out.astype(np.int64)
+    return found
 
 
 def month_end(day: dt.date) -> dt.date:

@@ -1,14 +1,9 @@
-"""Who sits where across bodies, for the whole day as arrays: the committees and the compounds
-they represent, cross-appointment (双向进入、交叉任职) and conflicts of interest.
-
-Why a module of its own. Rules O5 and O7, the coverage roll-ups (cross-appointment and the
-Party share of committee seats per compound) and the tie analyses read the same facts; each is
-defined once here, and kept on the :class:`~.columns.DayView` that asked for it.
+"""Who sits where across bodies, for the whole day: the committees and their compounds,
+cross-appointment (双向进入、交叉任职) and conflicts of interest, which rules O5 and O7, the
+roll-ups and the tie analyses all read (kept on the :class:`~.columns.DayView`).
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> x = cross_appointment(cols.day(AS_OF))
 >>> cols.ids_of(x.cross), cols.ids_of(x.seats.of(cols.number("c1")))
@@ -18,7 +13,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,10 +36,7 @@ def conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     link, by committee, compound and person, then the person's links by company and key; and
     the roles the codes stand for (kept on the day: rule O5 and the tie analyses ask)."""
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "MANAGES", "EMPLOYED_BY"})
-    found: tuple[NDArray[np.int64], tuple[str, ...]] = day.memo(
-        "conflicts", lambda: _conflicts(day), reads
-    )
-    return found
+    return day.memo("conflicts", lambda: _conflicts(day), reads)
 
 
 def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
@@ -53,18 +45,8 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     managers = linked(day, "MANAGES", "PropertyCompany")
     i, m = _join(rep.b[at], managers.b)
     seat, at, company = seat[i], at[i], managers.a[m]
-    person: list[Int32s] = []
-    employer: list[Int32s] = []
-    job: list[NDArray[Any]] = []
-    jobs: tuple[str, ...] = ()
-    for block, rows in day.rows("EMPLOYED_BY"):
-        person.append(block.src[rows])
-        employer.append(block.dst[rows])
-        job.append(block.props["role"].codes[rows])
-        jobs = block.props["role"].values  # one dictionary per link kind
-    if not person:
-        return np.empty((0, 6), np.int64), jobs
-    links = (np.concatenate(person).astype(np.int64) << 32) | np.concatenate(employer)
+    person, employer, job = day.links_with("EMPLOYED_BY", "role")
+    links = (person.astype(np.int64) << 32) | employer
     k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
     out = np.stack(
         [
@@ -73,13 +55,13 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
             rep.b[at[k]],
             company[k],
             seat[k],
-            np.concatenate(job)[e],
+            job.codes[e],
         ],
         axis=1,
     ).astype(np.int64)
     # committee, compound, person, then the person's links (rows: by company, then key)
     order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
-    return out[order], jobs
+    return out[order], job.values
 
 
 class CrossAppointment(NamedTuple):
@@ -107,8 +89,7 @@ def cross_appointment(day: DayView) -> CrossAppointment:
     """:class:`CrossAppointment` on the day (kept on it: rule O7, the roll-ups and the tie
     analyses ask)."""
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
-    found: CrossAppointment = day.memo("cross_appointment", lambda: _cross(day), reads)
-    return found
+    return day.memo("cross_appointment", lambda: _cross(day), reads)
 
 
 def _cross(day: DayView) -> CrossAppointment:

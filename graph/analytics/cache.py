@@ -1,27 +1,11 @@
 """Keep the analytics index between requests, until the store changes.
 
-Reading the store reads the whole graph (for Neo4j the transfer of every node and link), so a
-service must not do it per request. :class:`AnalyticsCache` holds, per store version, the
-columnar index *with the whole history* (:meth:`~AnalyticsCache.index`: the store read in
-columns, what the service's analyses read; a day is a view of it). How it knows the store
-changed:
-
-* a store with a ``version`` attribute that every write bumps (the embedded store) is used as
-  is;
-* otherwise pass ``version=`` a callable returning anything comparable that changes when the
-  data changes (a write counter, the last import's timestamp), or ``ttl=`` seconds after which
-  the index is read again anyway (for a store written by other processes, such as a shared
-  Neo4j). With both, either one expiring reads it again.
-
-An index never changes once built: callers share it. One lock serializes rebuilds, so
-concurrent requests that miss together build once.
-
-Writes made through ``store`` by this process are not read back: the index held is patched for
-them (:func:`~.columns_patch.patched`), a new index sharing every array the writes leave alone,
-so the first analysis after a write does not wait for the whole store to be read again.
-
-A caller wanting NetworkX reads :func:`~.projection.project` itself: nothing holds a
-projection here.
+Reading the store reads the whole graph (for Neo4j, a transfer of every node and link), so a
+service must not do it per request. :class:`AnalyticsCache` holds the columnar index of the
+store's current version, with the whole history (a day is a view of it), and patches it for
+the writes this process makes through the store (:func:`~.columns_patch.patched`) rather than
+read the store again. An index never changes once built: callers share it; one lock
+serializes rebuilds, so requests that miss together build once.
 """
 
 from __future__ import annotations
@@ -29,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from ..port import GraphStore, WriteBatch
@@ -53,15 +37,16 @@ class AnalyticsCache:
     Parameters
     ----------
     store
-        The store to index (any :class:`~govgraph.graph.port.GraphStore`).
+        The store to index.
     version
-        A callable returning the store's current version; defaults to reading
-        ``store.version`` when the store has one.
+        A callable returning anything that changes when the data does; by default the store's
+        ``version`` attribute, which every write bumps (the embedded store).
     ttl
-        Seconds an index stays valid (for stores without a version).
+        Seconds an index stays valid (a store written by other processes, such as a shared
+        Neo4j); with a version too, either one expiring reads it again.
     max_patch
-        Records written through ``store`` since the last build beyond which the next call
-        reads the store again rather than patch (a bulk import).
+        Records written since the last build beyond which the store is read again rather than
+        the index patched (a bulk import).
     clock
         Monotonic seconds (for tests).
 
@@ -119,14 +104,9 @@ class AnalyticsCache:
         store.add_write_listener(self._on_write)
 
     def add_version_listener(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` each time the cache comes to hold a new version of the index
-        (built from the store, or this process's writes applied to the one held), in the
-        event loop, before any caller gets it.
-
-        Why. A version is long-lived: it stays until the store changes, and readers share it.
-        A host may want to act on that, e.g. freeze it out of the garbage collector's scans,
-        which is process-wide and so never the library's to do.
-        """
+        """Call ``listener()`` each time the cache comes to hold a new version of the index,
+        before any caller gets it: a host may act on a long-lived version (freeze it out of
+        the garbage collector's scans, which is process-wide, never the library's to do)."""
         self._listeners.append(listener)
 
     def _expired(self) -> bool:
@@ -138,9 +118,8 @@ class AnalyticsCache:
         return self._version is None or self._version() == self._key
 
     async def index(self) -> Columns:
-        """The columnar index of the store's current version, what the analytics read: patched
-        for this process's own writes when it can be, else read from the store in columns
-        (:meth:`~govgraph.graph.port.GraphStore.scan`)."""
+        """The columnar index of the store's current version: patched for this process's own
+        writes when it can be, else read from the store in columns."""
         if self._fresh() and self._index is not None:
             self.stats.hits += 1
             return self._index
@@ -181,13 +160,10 @@ class AnalyticsCache:
             self._pending.append((version, batch))
 
     def _patched(self) -> tuple[Columns, Hashable] | None:
-        """The held index with the writes made since applied, when they are all known: every
-        version between the held one and the store's current one came through
-        :meth:`_on_write`, and the time-to-live (if any) has not run out. None when it must be
-        read again (also when a node changed kind: the patch leaves that to a rebuild)."""
-        if self._pending is None or not self._patchable or self._index is None:
-            return None
-        if self._expired():
+        """The held index with the writes made since applied, when every version since came
+        through :meth:`_on_write` and the ttl has not run out; else None (also when a node
+        changed kind: the patch leaves that to a rebuild)."""
+        if self._pending is None or not self._patchable or self._index is None or self._expired():
             return None
         current = self._version() if self._version is not None else None
         seen = [v for v, _ in self._pending]
@@ -199,15 +175,7 @@ class AnalyticsCache:
         # are idempotent, so the suffix in order always ends at the current state
         changes = [Changes.of(b) for v, b in self._pending if isinstance(v, int) and v > self._key]
         self._pending, self._pending_records = [], 0
-        index = _patch_index(self._index, changes)
+        index: Columns | None = self._index
+        for c in changes:
+            index = patched(index, c) if index is not None else None
         return None if index is None else (index, current)
-
-
-def _patch_index(cols: Columns | None, changes: Sequence[Changes]) -> Columns | None:
-    """``cols`` with ``changes`` applied; None when a node changed kind (the next reader
-    rebuilds) or there is no index."""
-    for c in changes:
-        if cols is None:
-            return None
-        cols = patched(cols, c)
-    return cols

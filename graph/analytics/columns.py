@@ -1,31 +1,23 @@
 """The columnar index of one store version: nodes and links as typed arrays, a day as masks.
 
-Why. The analytics ask per-element questions of typed, dated links ("the full members living in
-a compound no branch covers"). Held as dicts of Python objects (a NetworkX projection), a
-province costs gigabytes and every whole-graph question a Python loop; held as arrays, the
-same data costs tens of bytes a link and a whole-graph question is a scan in native code
-(issue 15). This module holds the data; :mod:`~.derived` computes the shared facts
-(who lives where, who sits where, where everything rolls up to) on a day.
+Why. Held as dicts of Python objects (a NetworkX projection) a province costs gigabytes and
+every whole-graph question a Python loop; as arrays it costs tens of bytes a link and a
+question is a scan in native code (issue 15). :mod:`~.derived` computes the shared facts on a
+day. The layout:
 
-Layout
-------
-* **Nodes**: one ``int32`` number per node, given in the order of the ids (so sorting numbers
-  sorts ids, as every answer of the analytics is sorted by id), its kind as an ``int8`` code,
-  its number within its kind, and the few properties the analytics read as typed columns per
-  kind (:data:`NODE_COLUMNS`). Names are one UTF-8 buffer with offsets.
-* **Links**: one :class:`Block` per (link kind, source kind, target kind) present, its rows
-  sorted by (source, target, key): the ends as node numbers, ``since``/``until`` as day numbers
-  (days since 1970-01-01, :data:`NO_SINCE`/:data:`NO_UNTIL` for none), the properties the rules
-  read as codes into one dictionary per link kind (:data:`LINK_COLUMNS`).
-* **A day** (:class:`DayView`): a boolean mask per block (the links valid that day), nothing
-  copied. The views of the last few days asked are kept on the :class:`Columns` object that owns
-  them (no module-level cache): dropping the index drops them.
+* **nodes** numbered in id order (sorting numbers sorts ids), a kind code each, the few
+  properties the analytics read as typed columns per kind (:data:`NODE_COLUMNS`), names in
+  one UTF-8 buffer;
+* **links** in one :class:`Block` per (link kind, source kind, target kind), sorted by
+  (source, target, key), ``since``/``until`` as day numbers, the properties the rules read as
+  :class:`Codes` (:data:`LINK_COLUMNS`);
+* **a day** (:class:`DayView`): a mask per block; the last few views asked are kept on the
+  :class:`Columns` that owns them (no module-level cache).
 
 An index never changes once built; a new store version is a new :class:`Columns`.
 
 Examples
 --------
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> cols.size, cols.id(cols.number("pb1")), cols.kind_of(cols.number("pb1"))
 (40, 'pb1', 'PartyBranch')
@@ -40,8 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeAlias
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import networkx as nx
 import numpy as np
@@ -54,6 +46,7 @@ from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 Int32s: TypeAlias = NDArray[np.int32]
 Bools: TypeAlias = NDArray[np.bool_]
+T = TypeVar("T")
 
 #: a day number for "no since" (the link holds from the beginning) and "no until" (to the end);
 #: the comparisons of a day's mask need no special case for them
@@ -94,8 +87,8 @@ LinkRow: TypeAlias = tuple[str, str, str, str, Mapping[str, Any]]
 
 
 def distinct(values: NDArray[Any]) -> NDArray[Any]:
-    """The distinct values of an integer array, sorted (``np.unique``, by a sort: numpy 2's
-    hash-based ``unique`` took ~40x longer on a million int64 keys here).
+    """``np.unique`` of an integer array by a sort (numpy 2's hash-based one took ~40x longer
+    on a million int64 keys).
 
     >>> distinct(np.array([3, 1, 3, 2])).tolist()
     [1, 2, 3]
@@ -105,8 +98,7 @@ def distinct(values: NDArray[Any]) -> NDArray[Any]:
 
 
 def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.intp]]:
-    """The distinct values of an integer array (sorted), where each first occurs, and how
-    often: ``np.unique(values, return_index=True, return_counts=True)`` by a stable sort.
+    """``np.unique(values, return_index=True, return_counts=True)`` by a stable sort.
 
     >>> [a.tolist() for a in groups(np.array([3, 1, 3, 2]))]
     [[1, 2, 3], [1, 3, 0], [1, 1, 2]]
@@ -118,9 +110,17 @@ def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArra
     return s[starts], order[starts], counts
 
 
+def picked(keep: Any, *arrays: NDArray[Any]) -> Iterator[tuple[Any, ...]]:
+    """The values of ``arrays`` at ``keep`` (a mask, indices or a slice), row by row.
+
+    >>> list(picked(np.array([True, False, True]), np.array([1, 2, 3]), np.array([4, 5, 6])))
+    [(1, 4), (3, 6)]
+    """
+    return zip(*(a[keep].tolist() for a in arrays), strict=True)
+
+
 def day_number(value: object) -> int:
-    """The day number of a date (days since 1970-01-01; an ISO text is read), else
-    :data:`NO_DAY`.
+    """Days since 1970-01-01 of a date or an ISO text, else :data:`NO_DAY`.
 
     >>> day_number(dt.date(1970, 1, 2)), day_number("2021-05-31"), day_number(None) == NO_DAY
     (1, 18778, True)
@@ -137,11 +137,8 @@ def day_of(number: int) -> dt.date | None:
 
 
 class Codes(NamedTuple):
-    """A text column as small integers: ``codes[i]`` indexes ``values`` (-1: no value).
-
-    Why. The rules group and filter on a handful of distinct texts (a member's status, a
-    post's role); a code is 2 bytes against a Python string per row, and a comparison of
-    codes is one vector operation.
+    """A text column as small integers: ``codes[i]`` indexes ``values`` (-1: no value); the
+    rules group and filter on a handful of distinct texts (a status, a role).
 
     >>> c = Codes.of(["full", None, "probationary", "full"])
     >>> c.values, c.codes.tolist(), c.code("full"), c.code("unknown")
@@ -156,9 +153,13 @@ class Codes(NamedTuple):
         distinct = sorted({str(v) for v in values if v is not None})
         lookup = {v: i for i, v in enumerate(distinct)}
         found = (-1 if v is None else lookup[str(v)] for v in values)
-        if len(distinct) < 2**15:
-            return cls(np.fromiter(found, np.int16, count=len(values)), tuple(distinct))
-        return cls(np.fromiter(found, np.int32, count=len(values)), tuple(distinct))
+        return cls.typed(np.fromiter(found, np.int32, count=len(values)), tuple(distinct))
+
+    @classmethod
+    def typed(cls, codes: NDArray[np.integer[Any]], values: tuple[str, ...]) -> Codes:
+        """``codes`` over ``values`` as the smallest type that holds them."""
+        small = len(values) < 2**15
+        return cls(codes.astype(np.int16) if small else codes.astype(np.int32), values)
 
     def code(self, value: str) -> int:
         """The code of ``value``; -2 (matching no row) when no row holds it."""
@@ -180,11 +181,9 @@ Column: TypeAlias = Int32s | NDArray[np.float64] | Bools | Codes
 
 
 class Block(NamedTuple):
-    """The links of one (link kind, source kind, target kind), sorted by (source, target, key).
-
-    ``src`` and ``dst`` are node numbers; ``keyed`` holds the key of the few rows that have
-    one (a link id is ``source|KIND|target[|key]``, so it is not stored). ``by_dst`` lists the
-    rows sorted by (target, source): the links into a node without a second copy of them."""
+    """The links of one (link kind, source kind, target kind), sorted by (source, target, key):
+    ``keyed`` holds the key of the few rows with one (a link id is ``source|KIND|target[|key]``,
+    not stored); ``by_dst`` the rows sorted by (target, source)."""
 
     kind: str
     source_kind: str
@@ -201,8 +200,7 @@ class Block(NamedTuple):
         return len(self.src)
 
     def valid(self, day: int | None) -> Bools:
-        """Which rows hold on day number ``day`` (``since`` and ``until`` inclusive; every row
-        for None)."""
+        """Which rows hold on day number ``day`` (both ends inclusive; None: every row)."""
         if day is None:
             return np.ones(len(self.src), np.bool_)
         return (self.since <= day) & (day <= self.until)
@@ -211,18 +209,12 @@ class Block(NamedTuple):
         """The rows leaving one of ``nodes`` (sorted; the rows are sorted by source)."""
         return rows_holding(self.src, nodes)
 
-    def nbytes(self) -> int:
-        arrays = (self.src, self.dst, self.since, self.until, self.by_dst)
-        return sum(a.nbytes for a in arrays) + sum(c.codes.nbytes for c in self.props.values())
-
 
 class Columns:
-    """The columnar index of one store version (build it with :func:`build_columns` or
-    :func:`columns_of`); read-only.
+    """The columnar index of one store version (:func:`build_scanned`, :func:`columns_of`).
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> cols = columns_of(tiny_city())
     >>> cols.ids_of(cols.of_kind("PartyBranch")), cols.name(cols.number("c1"))
     (['pb1'], '示例甲小区')
@@ -307,13 +299,15 @@ class Columns:
         return found if found is not None else np.empty(0, np.int32)
 
     def label(self, number: int) -> str:
-        """What a finding calls a node: its name, else its id (a person's is always its id:
-        a name is personal data)."""
+        """What a finding calls a node: its :meth:`public_name`, else its id."""
         found = self._labels.get(number)
         if found is None:  # kept: many findings name the same compound or organization
-            name = self.name(number) if self.kind_of(number) != "Person" else None
-            found = self._labels[number] = name or self.id(number)
+            found = self._labels[number] = self.public_name(number) or self.id(number)
         return found
+
+    def public_name(self, number: int) -> str | None:
+        """A node's name; None for a person (a name is personal data)."""
+        return None if self.kind_of(number) == "Person" else self.name(number)
 
     def mask(self, numbers: NDArray[np.integer[Any]]) -> Bools:
         """A node mask: True at ``numbers``."""
@@ -326,16 +320,26 @@ class Columns:
         return bytes(self._name_buf[start:end]).decode() if end > start else None
 
     def column(self, kind: str, prop: str) -> Column:
-        """The column of ``prop`` over the nodes of ``kind`` (row :attr:`local` of a node);
-        only the properties of :data:`NODE_COLUMNS` are held."""
+        """The column of ``prop`` (of :data:`NODE_COLUMNS`) over the nodes of ``kind``."""
         return self._columns[kind, prop]
+
+    def array(self, kind: str, prop: str) -> NDArray[Any]:
+        """A ``day``, ``int``, ``float`` or ``bool`` :meth:`column`."""
+        found = self._columns[kind, prop]
+        assert not isinstance(found, Codes)
+        return found
+
+    def codes(self, kind: str, prop: str) -> Codes:
+        """A ``code`` :meth:`column`."""
+        found = self._columns[kind, prop]
+        assert isinstance(found, Codes)
+        return found
 
     # -- links -------------------------------------------------------------------------------------
     def blocks(
         self, kind: str, source_kind: str | None = None, target_kind: str | None = None
     ) -> list[Block]:
-        """The blocks of link ``kind`` (from ``source_kind``, to ``target_kind``), sorted by
-        their kinds."""
+        """The blocks of link ``kind`` (from ``source_kind``, to ``target_kind``), sorted."""
         return [
             b
             for b in self._by_kind.get(kind, ())
@@ -354,8 +358,8 @@ class Columns:
 
     # -- days --------------------------------------------------------------------------------------
     def day(self, as_of: dt.date | None) -> DayView:
-        """The view of the index on ``as_of`` (the whole history for None): kept for the last
-        :data:`MAX_DAYS` days asked, with what was computed on it."""
+        """The view of the index on ``as_of`` (None: the whole history), kept for the last
+        :data:`MAX_DAYS` days asked."""
         key = None if as_of is None else day_number(as_of)
         found = self._days.get(key)
         if found is None:
@@ -370,30 +374,14 @@ class Columns:
         self, old: Columns, delta: Delta, renumbering: Renumbering | None = None
     ) -> None:
         """Take over the day views of ``old``, the index this one was patched from by a write
-        that changed ``delta`` (and, with ``renumbering``, added or deleted nodes): what the
-        write cannot have changed is kept, the rest is patched or computed again when asked
-        (:meth:`DayView.memo`)."""
+        (``delta``; ``renumbering`` when it added or deleted nodes)."""
         for key, view in old._days.items():
             self._days[key] = view.carried(self, delta, renumbering)
 
-    def nbytes(self) -> dict[str, int]:
-        """The bytes of the arrays, by part (the day views not counted)."""
-        props = 0
-        for c in self._columns.values():
-            props += c.codes.nbytes if isinstance(c, Codes) else c.nbytes
-        return {
-            "ids": self.ids.nbytes,
-            "kind+local": self.kind.nbytes + self.local.nbytes,
-            "names": self._name_buf.nbytes + self._name_off.nbytes,
-            "node props": props,
-            "links": sum(b.nbytes() for b in self._blocks.values()),
-        }
-
 
 class Delta(NamedTuple):
-    """What a write changed: the names of the link kinds it wrote or deleted a link of and of
-    the node columns (``Kind.prop``) it rewrote, and the links it wrote or deleted as (link
-    kind, source, target) in the numbering after it (an end it deleted: -1).
+    """What a write changed: the link kinds and node columns (``Kind.prop``) it wrote, and the
+    links it wrote or deleted as (link kind, source, target) after it (a deleted end: -1).
 
     >>> a = Delta(frozenset({"MEMBER_OF"}), (("MEMBER_OF", 3, 7),))
     >>> sorted((a | Delta(frozenset({"Person.employer"}), ())).names)
@@ -433,10 +421,8 @@ Int64s: TypeAlias = NDArray[np.int64]
 
 
 class Renumbering:
-    """How the node numbers of an index move when a write adds or deletes nodes (numbers follow
-    the ids): each kept node moves down by the nodes deleted before it and up by the nodes
-    added before it. A write moves few runs of nodes, each as a whole: arrays in the new
-    numbering are copied a run at a time (one pass, no per-node index array).
+    """How node numbers move when a write adds or deletes nodes (numbers follow the ids): a
+    write moves few runs of nodes, so arrays are copied a run at a time.
 
     >>> r = Renumbering(np.array([1]), np.array([2, 3]))  # old 1 deleted; new 2 and 4 added
     >>> r.numbers(np.array([3, 1, 0, -1], np.int32)).tolist()
@@ -456,8 +442,7 @@ class Renumbering:
         self.first = int(min([*deleted[:1].tolist(), *cuts[:1].tolist()], default=2**31))
 
     def runs(self, size: int) -> list[tuple[int, int, int]]:
-        """(old number, new number, length) of each run of kept nodes that move together, of
-        an index of ``size`` nodes, in order."""
+        """(old number, new number, length) of each run of kept nodes, in order."""
         gaps = self.deleted - np.arange(len(self.deleted))  # the kept nodes before each deleted
         bounds = sorted({0, size - len(gaps), *gaps.tolist(), *self.cuts.tolist()})
         lo = np.array(bounds[:-1], np.int64)
@@ -466,8 +451,7 @@ class Renumbering:
         return list(zip(old.tolist(), new.tolist(), np.diff(bounds).tolist(), strict=True))
 
     def rows(self, values: NDArray[Any], blank: Any) -> NDArray[Any]:
-        """A per-node answer (a row per node) in the new numbering: the deleted nodes' rows
-        gone, ``blank`` (a row, or one per node added) for the nodes added (a new array)."""
+        """A per-node answer in the new numbering (a new array), ``blank`` for nodes added."""
         size = len(values) - len(self.deleted) + len(self.cuts)
         out = np.empty((size, *values.shape[1:]), values.dtype)
         for old, new, n in self.runs(len(values)):
@@ -476,8 +460,8 @@ class Renumbering:
         return out
 
     def numbers(self, numbers: NDArray[Any], *, own: bool = False) -> NDArray[Any]:
-        """Node numbers (-1: none) in the new numbering, of the same type; a deleted node's
-        -1. ``own``: ``numbers`` is the caller's to overwrite (no copy)."""
+        """Node numbers (-1: none) in the new numbering, a deleted node's -1; ``own``: overwrite
+        ``numbers`` (no copy)."""
         out, deleted = (numbers if own else numbers.copy()), self.deleted
         gone = [np.isin(out, deleted)] if len(deleted) > 8 else [out == d for d in deleted.tolist()]
         # down by the nodes deleted below, then up by the nodes added at or below: a comparison
@@ -505,12 +489,9 @@ Patch: TypeAlias = Callable[[Any, Delta], Any]
 
 
 class DayView:
-    """The index on one day: which links hold (a mask per block, made when first asked) and
-    what was computed from them (:meth:`memo`, used by :mod:`~.derived`).
-
-    A view taken over by the next index after a write (:meth:`Columns.carry_days`) keeps
-    the answers whose inputs the write left alone, and holds the others, with what changed
-    since, until asked: :meth:`memo` patches one when told how, else computes it again."""
+    """The index on one day: which links hold (a mask per block) and what was computed from
+    them (:meth:`memo`); after a write, the answers whose inputs it left alone are kept, the
+    others held until asked (:meth:`carried`)."""
 
     def __init__(self, columns: Columns, day: int | None) -> None:
         self.columns = columns
@@ -529,9 +510,8 @@ class DayView:
     def carried(
         self, columns: Columns, delta: Delta, renumbering: Renumbering | None = None
     ) -> DayView:
-        """This view for ``columns``, the index one write (``delta``) later; ``renumbering``
-        when the write added or deleted nodes: the answers declared with a ``renumber`` are
-        carried, renumbered when first asked; the others dropped."""
+        """This view for ``columns``, one write later; when it added or deleted nodes, only
+        the answers declared with a ``renumber`` are carried (renumbered when asked)."""
         out = DayView(columns, self.day)
         out._valid = {k: v for k, v in self._valid.items() if k[0] not in delta.names}
         out._renumber = dict(self._renumber)
@@ -572,9 +552,9 @@ class DayView:
         where: tuple[str, Sequence[str | None]] | None = None,
         sources: Int32s | None = None,
     ) -> tuple[Int32s, Int32s]:
-        """(sources, targets) of the links of ``kind`` valid today, block after block (each
-        sorted by source, target); ``where=(prop, values)`` keeps those whose ``prop`` is one
-        of ``values`` (None: no value); ``sources`` (sorted) those leaving one of them."""
+        """(sources, targets) of the links of ``kind`` valid today, block after block;
+        ``where=(prop, values)`` keeps those whose ``prop`` is one of ``values`` (None: none),
+        ``sources`` (sorted) those leaving one of them."""
         src: list[Int32s] = []
         dst: list[Int32s] = []
         for b in self.columns.blocks(kind, source_kind, target_kind):
@@ -591,26 +571,34 @@ class DayView:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         return np.concatenate(src), np.concatenate(dst)
 
+    def links_with(
+        self, kind: str, prop: str, source_kind: str | None = None
+    ) -> tuple[Int32s, Int32s, Codes]:
+        """(sources, targets, ``prop``) of the links of ``kind`` valid today, as :meth:`links`."""
+        found = self.rows(kind, source_kind)
+        codes = [b.props[prop].codes[rows] for b, rows in found]
+        values = found[0][0].props[prop].values if found else ()  # one dictionary per link kind
+        src, dst = self.links(kind, source_kind)
+        return src, dst, Codes(np.concatenate([np.empty(0, np.int16), *codes]), values)
+
     def memo(
         self,
         key: Hashable,
-        compute: Callable[[], Any],
+        compute: Callable[[], T],
         reads: frozenset[str] | None = None,
         patch: Patch | None = None,
         renumber: Renumber | None = None,
-    ) -> Any:
-        """``compute()``, once per view and ``key`` (the view is read-only).
+    ) -> T:
+        """``compute()``, once per view and ``key``.
 
-        ``reads`` names the link kinds and node columns (``Kind.prop``) the answer depends on,
-        all of them (through the answers it reads too): after a write changing none of them,
-        the next index's view keeps it. After one that did, ``patch`` (when given) brings it
-        up to date from the answer before the write, else it is computed again. ``renumber``
-        carries it over a write that added or deleted nodes (:meth:`carried`); a ``key``
-        holding a node number must have none (the number means another node after it)."""
+        ``reads`` names every link kind and node column (``Kind.prop``) the answer depends on:
+        a write changing none keeps it; after one that did, ``patch`` brings it up to date, else
+        it is computed again. ``renumber`` carries it over a write adding or deleting nodes (a
+        ``key`` holding a node number must have none)."""
         if renumber is not None:
             self._renumber[key] = renumber
         if key in self._memo:
-            return self._memo[key]
+            return cast(T, self._memo[key])
         stale = self._stale.pop(key, None)
         found = None
         if stale is not None and stale[1] == reads:
@@ -636,9 +624,7 @@ Indexed: TypeAlias = "nx.MultiDiGraph | Columns | DayView"
 
 # -- building -------------------------------------------------------------------------------------
 def index_spec() -> ScanSpec:
-    """What the index reads of a store (:meth:`~govgraph.graph.port.GraphStore.scan`): every
-    analytic node kind with its name and the columns of :data:`NODE_COLUMNS`, every analytic
-    link kind with its days and the columns of :data:`LINK_COLUMNS`."""
+    """What the index reads of a store (:meth:`~govgraph.graph.port.GraphStore.scan`)."""
     return ScanSpec(
         nodes={k: ("name", *NODE_COLUMNS.get(k, {})) for k in ANALYTIC_NODE_KINDS},
         links={k: ("since", "until", *LINK_COLUMNS.get(k, ())) for k in ANALYTIC_LINK_KINDS},
@@ -646,8 +632,7 @@ def index_spec() -> ScanSpec:
 
 
 def build_columns(nodes: Iterable[NodeRow], links: Iterable[LinkRow]) -> Columns:
-    """The index of ``nodes`` and ``links`` given as records (:func:`columns_of` a graph; a
-    patch's new rows): :func:`build_scanned` of them in columns.
+    """The index of ``nodes`` and ``links`` given as records.
 
     Examples
     --------
@@ -699,13 +684,9 @@ def _scanned(prop: str, is_day: bool, props: Mapping[str, Any]) -> Any:
 
 
 def build_scanned(scan: Scan) -> Columns:
-    """The index of what a store's scan read (:func:`index_spec`); links whose ends were not
-    read are left out, as a projection leaves them out.
-
-    The lists are read once each, with no object per node or link in between: a province's
-    index is built in seconds from its columns. They are emptied as they are read (the scan is
-    spent), so the process never holds a whole scan and a whole index at once.
-    """
+    """The index of what a store's scan read (links whose ends were not read left out): no
+    object per node or link in between, and the lists emptied as they are read, so a whole
+    scan and a whole index are never held at once."""
     read_kinds = [k for k, c in scan.nodes.items() if c.ids]  # in the scan's row order
     kinds = tuple(sorted(read_kinds))
     sizes = [len(scan.nodes[k].ids) for k in read_kinds]
@@ -771,8 +752,7 @@ def _encoded(lists: Sequence[Sequence[str]], size: int) -> NDArray[np.bytes_]:
 def _name_buffer(
     names: Sequence[str | None], order: NDArray[np.intp]
 ) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-    """The names in ``order`` as one UTF-8 buffer and each one's offset in it (a node without
-    a name has an empty one)."""
+    """The names in ``order`` as one UTF-8 buffer and each one's offset in it."""
     buf = bytearray()
     lengths = np.zeros(len(order), np.int64)
     for start in range(0, len(order), _CHUNK):
@@ -794,10 +774,7 @@ def _numbered(rows: Rows, number: NDArray[np.int64]) -> Int32s:
 
 def _column(values: Sequence[Any], how: str) -> Column:
     """A node column of scanned values (dates already day numbers)."""
-    if how == "day":
-        days = (NO_DAY if v is None else v for v in values)
-        return np.fromiter(days, np.int32, count=len(values))
-    return column_of(values, how)
+    return _days(values, NO_DAY) if how == "day" else column_of(values, how)
 
 
 def _days(values: Sequence[int | None], none: int) -> Int32s:
@@ -865,10 +842,8 @@ _KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, Columns] = weakref.WeakKeyDict
 
 
 def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
-    """:func:`columns_of` ``graph``: shared for a frozen graph, fresh for a mutable one; an
-    index is its own.
+    """:func:`columns_of` ``graph``, shared for a frozen graph; an index is its own.
 
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> g = nx.freeze(tiny_city())
     >>> columns_for(g) is columns_for(g), columns_for(tiny_city()) is columns_for(tiny_city())
     (True, False)
@@ -884,11 +859,7 @@ def columns_for(graph: nx.MultiDiGraph | Columns) -> Columns:
 
 
 def columns_of(graph: nx.MultiDiGraph) -> Columns:
-    """The index of a projection (:func:`~.projection.project`, with its whole history or a
-    day's links).
-
-    Why. Every analysis accepts a NetworkX graph too (a researcher's projection, a test's
-    hand-made city); this reads its node and link records as :func:`build_columns` rows."""
+    """The index of a projection (a researcher's, a test's hand-made city)."""
     nodes = ((n, str(d.get("kind", "")), d) for n, d in graph.nodes(data=True))
 
     def links() -> Iterable[LinkRow]:

@@ -1,19 +1,12 @@
-"""The columnar index one write later, made from the index before it rather than rebuilt.
-
-Why. Rebuilding :class:`~.columns.Columns` reads every node and link again (seconds at 3,000
-compounds, about a minute at the province); a write touches a handful of them. The new index
-shares every array the write leaves alone with the old one (arrays are never written in place),
-so requests still reading the old version are undisturbed, and it costs what changed plus, when
-nodes come or go, one pass renumbering the link arrays (numbers follow the id order).
-
-:func:`patched` answers exactly what :func:`~.columns.columns_of` answers for the changed
-projection (``tests/analytics/test_columns_patch.py`` holds it to that), or None for the one
-change it leaves to a rebuild: a node that changes kind. A write reaches it as :class:`Changes`.
+"""The columnar index one write later, made from the index before it rather than rebuilt (which
+reads every node and link again: about a minute at the province). The new index shares every
+array the write leaves alone with the old one, which readers may still hold; when nodes come or
+go, one pass renumbers the link arrays. :func:`patched` answers exactly what
+:func:`~.columns.columns_of` answers for the changed projection, or None for a node changing
+kind (a rebuild then).
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import tiny_city
 >>> from govgraph.graph.model import link, node
 >>> from govgraph.graph.port import WriteBatch
 >>> old = columns_of(tiny_city())
@@ -65,8 +58,7 @@ _LINK_KINDS = frozenset(ANALYTIC_LINK_KINDS)
 @dataclass(slots=True)
 class Changes:
     """One write as the index sees it: kinds the analytics do not read left out, values
-    coerced as the stores coerce them. Applied in this order: node upserts, link upserts, link
-    deletes, node deletes (what the stores do)."""
+    coerced as the stores coerce them."""
 
     nodes: list[tuple[str, Attrs]] = field(default_factory=list)
     links: list[tuple[str, str, str, Attrs]] = field(default_factory=list)
@@ -365,13 +357,7 @@ def _recoded(block: Block, dictionaries: Mapping[str, tuple[str, ...]]) -> Block
 def _recode(codes: Codes, values: tuple[str, ...]) -> Codes:
     """``codes`` over the dictionary ``values`` (which holds every value of ``codes``)."""
     lookup = np.array([values.index(v) for v in codes.values] + [-1], np.int32)
-    return _codes(lookup[codes.codes], values)
-
-
-def _codes(codes: NDArray[np.integer[Any]], values: tuple[str, ...]) -> Codes:
-    if len(values) < 2**15:
-        return Codes(codes.astype(np.int16), values)
-    return Codes(codes.astype(np.int32), values)
+    return Codes.typed(lookup[codes.codes], values)
 
 
 def _with(block: Block, **fields: Any) -> Block:
@@ -437,7 +423,7 @@ def _written(
     for p, c in base.props.items():
         values = dictionaries.get(p, c.values)
         codes = [-1 if (v := a[3].get(p)) is None else values.index(str(v)) for a in added]
-        props[p] = _codes(put(c.codes, codes), c.values)
+        props[p] = Codes.typed(put(c.codes, codes), c.values)
     moved = grow.numbers(np.array([*base.keyed], np.int64)).tolist()
     keyed = dict(zip(moved, base.keyed.values(), strict=True))
     keyed.update({int(r): a[2] for r, a in zip(grow.added.tolist(), added, strict=True) if a[2]})

@@ -1,10 +1,5 @@
-"""The roll-ups the organization department reads, per compound, community, township and city.
-
-:func:`coverage_summary` gives, for every place, the coverage rates of RULES.md ("Roll-ups the
-department reads"); :func:`uncovered_communities` ranks communities by their gaps, with the
-reasons; :func:`registration_by_employer` is rule P8's roll-up by employer. Each takes a
-``scope`` (a city, township, community or compound id) that restricts it to the places under
-that one.
+"""The roll-ups the organization department reads (RULES.md): coverage rates per place, the
+communities ranked by their gaps, and rule P8 by employer; each restricted to a ``scope``.
 """
 
 from __future__ import annotations
@@ -86,40 +81,8 @@ class CoverageRow:
     findings: dict[str, int] = field(default_factory=dict)
 
 
-#: the ratios a place's roll-up adds up from its compounds
-TALLIED = (
-    "branch",
-    "owners_committee",
-    "property_service",
-    "service_station",
-    "party_groups",
-    "cross_appointment",
-    "party_share",
-)
-#: every ratio of a coverage row, in the order reports print them
-RATIOS = (*TALLIED, "appeals_replied")
-#: the levels whose ``party_share`` the public is told: a compound's is a count of Party
-#: members among the few named people of one committee (the API and ``govgraph gaps --role
-#: public`` leave it out below these)
-PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
-
-
-#: per place, the counts :data:`TALLIED` and the appeals add up from its compounds (see
-#: :func:`_tallies`): each ratio is (count, total) of two of these
-_COUNTS = (
-    "compounds",
-    "branch",
-    "owners_committee",
-    "property_service",
-    "service_station",
-    "grouped",
-    "buildings",
-    "cross",
-    "seats",
-    "party",
-    "replied",
-    "received",
-)
+#: per ratio of a coverage row (in the order reports print them), the two counts of
+#: :data:`_COUNTS` it is made of (count, total)
 _RATIO_COUNTS = {
     "branch": ("branch", "compounds"),
     "owners_committee": ("owners_committee", "compounds"),
@@ -130,11 +93,17 @@ _RATIO_COUNTS = {
     "party_share": ("party", "seats"),
     "appeals_replied": ("replied", "received"),
 }
+RATIOS = tuple(_RATIO_COUNTS)
+#: the levels whose ``party_share`` the public is told: a compound's is a count of Party
+#: members among the few named people of one committee (the API and ``govgraph gaps --role
+#: public`` leave it out below these)
+PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
+#: per place, the counts its compounds add up to, in :func:`_tallies`' column order
+_COUNTS = tuple(dict.fromkeys(["compounds", *(c for cs in _RATIO_COUNTS.values() for c in cs)]))
 
 
 class _Tallies:
-    """The counts of :data:`_COUNTS` for every place (a row each, the places in number order)
-    from the compounds under a scope, on one day."""
+    """The counts of :data:`_COUNTS` for every place (a row each, in number order) on a day."""
 
     def __init__(self, places: Int32s, counts: NDArray[np.int64]) -> None:
         self.places = places
@@ -151,16 +120,11 @@ class _Tallies:
 
 
 def _day(graph: Indexed, as_of: dt.date) -> DayView:
-    """The index of ``at(graph, as_of)`` (the links of ``graph`` valid on ``as_of``), read from
-    the index ``graph`` has rather than from a view cut and indexed for the day."""
+    """The index of ``at(graph, as_of)``, read from ``graph``'s own index."""
     day = indexed_day(graph)
     if day.day is None:  # ``graph`` indexed as it is: its links valid on the day
         return day.columns.day(as_of)
     return indexed_day(graph, as_of)  # a day's view answers for its own day only
-
-
-def _check_scope(day: DayView, scope: str | None) -> int | None:
-    return None if scope is None else scope_number(day.columns, scope)
 
 
 def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
@@ -173,10 +137,8 @@ def _inside(chains: Int32s, nodes: Int32s, scope: int | None) -> Bools:
 
 
 def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
-    """Per place, the counts of its compounds under ``scope`` (every compound when None):
-    each compound counts once for each place of its chain (a chain holds a node once: each
-    level is a different kind), its appeals once per place however many of its compounds
-    they are about."""
+    """Per place, the counts of its compounds under ``scope`` (each counting once for each
+    place of its chain), its appeals once per place however many compounds they are about."""
     cols = day.columns
     n = cols.size
     chains = place_chains(day)
@@ -222,8 +184,8 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     appeal, compound = appeal[keep], compound[keep]
     local = cols.local[appeal]
     today = day_number(as_of)
-    received = _by(cols.column("Appeal", "received"), local, today)
-    replied = received & _by(cols.column("Appeal", "replied"), local, today)
+    received = _by(cols.array("Appeal", "received"), local, today)
+    replied = received & _by(cols.array("Appeal", "replied"), local, today)
     for col, done in ((_COUNTS.index("received"), received), (_COUNTS.index("replied"), replied)):
         where = chains[compound[done]].ravel()
         known = where >= 0
@@ -232,9 +194,8 @@ def _tallies(day: DayView, as_of: dt.date, scope: int | None) -> _Tallies:
     return _Tallies(places, counts)
 
 
-def _by(column: object, local: Int32s, today: int) -> Bools:
+def _by(column: Int32s, local: Int32s, today: int) -> Bools:
     """Whether the date ``column`` of the nodes at ``local`` is on or before ``today``."""
-    assert isinstance(column, np.ndarray)
     days = column[local]
     found: Bools = (days != NO_DAY) & (days <= today)
     return found
@@ -250,29 +211,11 @@ def coverage_summary(
 ) -> list[CoverageRow]:
     """Coverage rates per place, from the city down to each compound.
 
-    Parameters
-    ----------
-    graph
-        A projection (links valid on ``as_of`` are used; see
-        :func:`~govgraph.graph.analytics.projection.project`).
-    as_of
-        The day the rates describe.
-    scope
-        A city, township, community or compound id: only that place and the places under it.
-    findings
-        The open findings to count per place; when omitted, :func:`~.rules.run_rules` with the
-        default settings is run on ``graph``.
-    levels
-        The levels to return rows for (compound, community, township, city).
-
-    Returns
-    -------
-    list of CoverageRow
-        Cities first, then townships, communities and compounds, each by id.
+    Cities first, then townships, communities and compounds (of ``levels``), each by id;
+    ``findings`` are counted per place (by default :func:`~.rules.run_rules`' on ``graph``).
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> rows = coverage_summary(tiny_city(), AS_OF, levels=["community"])
     >>> r = rows[0]
     >>> r.place, r.compounds, r.branch.rate, r.party_groups, r.cross_appointment.rate
@@ -283,7 +226,7 @@ def coverage_summary(
     [('c2', 0.0)]
     """
     day = _day(graph, as_of)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     if findings is None:
         findings = run_rules(graph, as_of=as_of, scope=scope)
     wanted = [lv for lv in reversed(LEVELS) if lv in set(levels)]
@@ -362,21 +305,11 @@ def uncovered_communities(
     """Communities ranked by their gaps: most gap findings first, then most compounds with a
     gap, then most findings of any severity, then id.
 
-    Parameters
-    ----------
-    graph
-        A projection, for the communities and their names: the day's view the findings were
-        made on (``at(history, as_of)``), whose index :func:`~.rules.run_rules` built; another
-        graph has its own index built first.
-    findings
-        Findings from :func:`~.rules.run_rules`; each counts for the community it rolls up to.
-    scope
-        A city, township, community or compound id: only the communities under (or holding) it.
+    ``graph`` gives the communities and names (best the one the ``findings`` were made on);
+    ``scope`` keeps the communities under (or holding) it.
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rules
     >>> g = tiny_city()
     >>> (top,) = uncovered_communities(g, run_rules(g, as_of=AS_OF))
     >>> top.community, top.gaps, top.compounds_with_gaps
@@ -385,7 +318,7 @@ def uncovered_communities(
     [('P1', 'no_branch', ['c2']), ('P7', 'no_branch', ['p8']), ('P7', 'left_no_transfer', ['p10'])]
     """
     day = indexed_day(graph)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     cols = day.columns
     chains = place_chains(day)
     by_community: dict[str, list[Finding]] = defaultdict(list)
@@ -465,12 +398,11 @@ def registration_by_employer(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> registration_by_employer(tiny_city(), AS_OF)
     [EmployerRegistration(employer='?', members=2, registered=1)]
     """
     day = _day(graph, as_of)
-    inside = _check_scope(day, scope)
+    inside = scope_number(day.columns, scope)
     home = homes(day)  # (person, compound)
     keep = memberships(day).in_service[home.a]
     if inside is not None:

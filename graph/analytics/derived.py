@@ -1,17 +1,10 @@
-"""What every analysis asks of a day, computed once per :class:`~.columns.DayView` as arrays.
-
-Why. The same facts feed most rules, the coverage and the ties: the compound of a unit, the
-compounds a person lives in, the members of a branch, who holds the senior post of a body,
-where a node rolls up to. Here each is one array (or one sorted list of pairs) for the whole
-day, kept on the view that owns it, so a rule reads it with a gather or a binary search rather
-than ask node by node (``tests/analytics/test_columns.py`` works them out on the tiny city).
-
-Node numbers are :class:`~.columns.Columns` numbers; -1 stands for "none".
+"""What every analysis asks of a day (where a node rolls up to, who lives where, the members of a
+branch, who holds which post), each one array or sorted list of pairs for the whole day, kept
+on its :class:`~.columns.DayView`. Node numbers are :class:`~.columns.Columns` numbers; -1 is
+"none".
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> day = cols.day(AS_OF)
 >>> p1 = cols.number("p1")
@@ -33,7 +26,6 @@ from ..errors import NotFoundError, Problem, ValidationError
 from . import derived_patch
 from .columns import (
     Bools,
-    Codes,
     Columns,
     DayView,
     Delta,
@@ -177,37 +169,31 @@ class Posts(NamedTuple):
 def compound_of(day: DayView) -> Int32s:
     """Per node, its compound: a compound's own, a building's and a unit's (by PART_OF; of
     several, the first in id order that leads to one); -1 for the rest."""
-
-    def compute() -> Int32s:
-        cols = day.columns
-        out = np.full(cols.size, -1, np.int32)
-        compounds = cols.of_kind("Compound")
-        out[compounds] = compounds
-        # buildings, then units: a unit's compound is its building's (or a compound's; a
-        # unit part of another unit, which the ontology does not allow, is not followed)
-        for kind in ("Building", "Unit"):
-            _first_found(out, *day.links("PART_OF", source_kind=kind))
-        return out
-
-    found: Int32s = day.memo("compound_of", compute, _PART_OF, renumber=_placed)
-    return found
+    # a unit's compound is its building's (or a compound's; a unit part of another unit, which
+    # the ontology does not allow, is not followed)
+    return _up(day, "Compound", (("Building", None), ("Unit", None)))
 
 
 def building_of(day: DayView) -> Int32s:
     """Per node, its building: a building's own, a unit's (the first building it is part of,
     in id order); -1 for the rest."""
+    return _up(day, "Building", (("Unit", "Building"),))
+
+
+def _up(day: DayView, kind: str, parts: Sequence[tuple[str, str | None]]) -> Int32s:
+    """Per node: itself for a ``kind`` node, else the first (in id order) node with a value
+    that it is PART_OF, for the (source, target) kinds of ``parts`` in turn; -1 for the rest."""
 
     def compute() -> Int32s:
         cols = day.columns
         out = np.full(cols.size, -1, np.int32)
-        buildings = cols.of_kind("Building")
-        out[buildings] = buildings
-        src, dst = day.links("PART_OF", source_kind="Unit", target_kind="Building")
-        _first_found(out, src, dst)
+        own = cols.of_kind(kind)
+        out[own] = own
+        for source_kind, target_kind in parts:
+            _first_found(out, *day.links("PART_OF", source_kind, target_kind))
         return out
 
-    found: Int32s = day.memo("building_of", compute, _PART_OF, renumber=_placed)
-    return found
+    return day.memo(("up", kind), compute, _PART_OF, renumber=_placed)
 
 
 def homes(day: DayView) -> Pairs:
@@ -223,13 +209,12 @@ def residents(day: DayView) -> Pairs:
 
 def registered(day: DayView) -> Pairs:
     """(compound, person) for every person registered (报到) at a compound."""
-    found: Pairs = day.memo(
+    return day.memo(
         "registered",
         lambda: Pairs.distinct(*day.links("REGISTERED_AT", "Person", "Compound")[::-1]),
         frozenset({"REGISTERED_AT"}),
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def building_residents(day: DayView) -> Pairs:
@@ -255,8 +240,7 @@ def _homes(day: DayView, key: str, up: Callable[[DayView], Int32s]) -> Pairs:
     def compute() -> Pairs:
         return _via(day, "RESIDES_IN", up(day))
 
-    found: Pairs = day.memo(key, compute, _HOMES, patch, renumbered_numbers)
-    return found
+    return day.memo(key, compute, _HOMES, patch, renumbered_numbers)
 
 
 def _residents(day: DayView, key: str, homes_of: Callable[[DayView], Pairs]) -> Pairs:
@@ -268,20 +252,18 @@ def _residents(day: DayView, key: str, homes_of: Callable[[DayView], Pairs]) -> 
             return None
         return _replaced_for(old, old.b, people, homes_of(day).within(people).swapped())
 
-    found: Pairs = day.memo(key, lambda: homes_of(day).swapped(), _HOMES, patch, renumbered_numbers)
-    return found
+    return day.memo(key, lambda: homes_of(day).swapped(), _HOMES, patch, renumbered_numbers)
 
 
 def linked(day: DayView, kind: str, source_kind: str, target_kind: str | None = None) -> Pairs:
     """(source, target) of the ``kind`` links today from ``source_kind`` (to ``target_kind``),
     distinct and sorted: kept on the day until such a link is written."""
-    found: Pairs = day.memo(
+    return day.memo(
         ("linked", kind, source_kind, target_kind),
         lambda: Pairs.distinct(*day.links(kind, source_kind, target_kind)),
         frozenset({kind}),
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def building_compounds(day: DayView) -> Pairs:
@@ -291,26 +273,21 @@ def building_compounds(day: DayView) -> Pairs:
 
 def owned_compounds(day: DayView) -> Pairs:
     """(person, compound) for every compound a person owns a unit in."""
-    found: Pairs = day.memo(
+    return day.memo(
         "owned_compounds",
         lambda: _via(day, "OWNS", compound_of(day)),
         _PART_OF | {"OWNS"},
         renumber=renumbered_numbers,
     )
-    return found
 
 
 def place(day: DayView) -> Int32s:
-    """Per node, where it rolls up to: its compound, community, township and city (columns in
-    the order of :data:`~.kinds.LEVELS`; -1 unknown).
-
-    A place's are its own chain up PART_OF (the first parent in id order, until a level comes
-    twice); any other node's are the places its :data:`~.kinds.ANCHORS` reach (the first
-    anchor link kind that reaches any), and of several, the levels they all agree on from the
-    city down to the first where they differ."""
+    """Per node, its compound, community, township and city (-1: unknown): a place's own chain
+    up PART_OF (the first parent in id order); another node's, the levels on which all the
+    places its first :data:`~.kinds.ANCHORS` link kind reaching any agree, from the city down."""
 
     def roll_up(node: Int32s, anchor: Int32s, out: Int32s) -> None:
-        _roll_up(_chains(day), node, anchor, out)
+        _roll_up(place_chains(day), node, anchor, out)
 
     def compute() -> Int32s:
         out = np.full((day.columns.size, 4), -1, np.int32)
@@ -320,8 +297,7 @@ def place(day: DayView) -> Int32s:
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return _found_again(day, delta, old, -1, roll_up)
 
-    found: Int32s = day.memo("place", compute, PLACE_READS, patch, _placed)
-    return found
+    return day.memo("place", compute, PLACE_READS, patch, _placed)
 
 
 def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
@@ -348,8 +324,7 @@ def _found_again(
     write: Callable[[Int32s, Int32s, NDArray[Any]], None],
 ) -> NDArray[Any] | None:
     """``old`` (a per-node answer read from the anchors) with the rows of the nodes ``delta``
-    may have moved set to ``blank`` and written again by ``write(node, anchor, out)`` from
-    their anchors; None when the write moved more than that (:func:`relocated`)."""
+    may have moved written again by ``write(node, anchor, out)``; None: :func:`relocated`'s."""
     moved = relocated(day, delta)
     if moved is None:
         return None
@@ -363,25 +338,21 @@ def _found_again(
 
 
 def relocated(day: DayView, delta: Delta) -> Int32s | None:
-    """The nodes whose place (and whether they are under a scope) ``delta``, a write since
-    an answer was kept, may have changed, sorted; None when it may have changed more (too
-    many nodes moved, or a place's own chain)."""
+    """The nodes whose place ``delta`` may have changed, sorted; None when it may have changed
+    more (too many nodes moved, or a place's own chain)."""
     if not derived_patch.chains_kept(day, delta):
         return None
     return _moved(day, delta)
 
 
 def _moved(day: DayView, delta: Delta) -> Int32s | None:
-    found: Int32s | None = day.memo(("moved", delta), lambda: derived_patch.moved(day, delta))
-    return found
+    return day.memo(("moved", delta), lambda: derived_patch.moved(day, delta))
 
 
 def under(day: DayView, scope: int) -> Bools:
     """Which nodes sit (at least partly) under the place ``scope``: one of the places they
     anchor on lies under it (the nodes a scope restricts an analysis to).
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> inside = under(cols.day(AS_OF), cols.number("c2"))
     >>> [n for n in ("c2", "b3", "c1", "comm", "ss1") if inside[cols.number(n)]]
@@ -401,8 +372,7 @@ def under(day: DayView, scope: int) -> Bools:
 
     # keyed by the scope's id: a write adding or deleting nodes renumbers the scope too
     key = ("under", day.columns.id(scope))
-    found: Bools = day.memo(key, compute, PLACE_READS, patch, renumbered_masks)
-    return found
+    return day.memo(key, compute, PLACE_READS, patch, renumbered_masks)
 
 
 def _places_under(day: DayView, scope: int) -> Bools:
@@ -412,19 +382,16 @@ def _places_under(day: DayView, scope: int) -> Bools:
     def compute() -> Bools:
         cols = day.columns
         places = np.concatenate([cols.of_kind(kind) for kind in _LEVEL_OF_KIND])
-        return cols.mask(places[(_chains(day)[places] == scope).any(axis=1)])
+        return cols.mask(places[(place_chains(day)[places] == scope).any(axis=1)])
 
     key = ("places_under", day.columns.id(scope))
-    found: Bools = day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
-    return found
+    return day.memo(key, compute, _PART_OF, renumber=renumbered_masks)
 
 
-def scope_number(columns: Columns, scope: str) -> int:
-    """The number of the place ``scope``; NotFoundError when there is no such node,
-    ValidationError when it is no city, township, community or compound.
+def scope_number(columns: Columns, scope: str | None) -> int | None:
+    """The number of the place ``scope`` (None for None); NotFoundError when there is no such
+    node, ValidationError when it is no city, township, community or compound.
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> cols = columns_of(tiny_city())
     >>> scope_number(cols, "comm") == cols.number("comm")
     True
@@ -434,6 +401,8 @@ def scope_number(columns: Columns, scope: str) -> int:
     govgraph.graph.errors.ValidationError: invalid value:
       scope: field 'kind' = 'PartyBranch'; expected a City, Township, Community or Compound
     """
+    if scope is None:
+        return None
     try:
         number = columns.number(scope)
     except KeyError:
@@ -447,12 +416,20 @@ def scope_number(columns: Columns, scope: str) -> int:
     return number
 
 
-def _chains(day: DayView) -> Int32s:
+def place_chains(day: DayView) -> Int32s:
+    """:func:`place` of the places alone (a city, township, community or compound: its own
+    chain up PART_OF; -1 rows for every other node): all the roll-ups by place read.
+
+    >>> cols = columns_of(tiny_city())
+    >>> chains = place_chains(cols.day(AS_OF))
+    >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
+    (['c2', 'comm', 'town', 'city'], [-1, -1, -1, -1])
+    """
+
     def patch(old: Int32s, delta: Delta) -> Int32s | None:
         return old if derived_patch.chains_kept(day, delta) else None
 
-    found: Int32s = day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
-    return found
+    return day.memo("chains", lambda: _place_chains(day), _PART_OF, patch, _placed)
 
 
 class _Anchors(NamedTuple):
@@ -509,12 +486,8 @@ def _place_chains(day: DayView) -> Int32s:
 
 
 def _anchors(day: DayView) -> _Anchors:
-    """(node, place) for every place a node sits in (see :func:`anchors`), sorted.
-
-    Found in rounds: a node is settled once the ends of its anchor links are, up to the first
-    anchor link kind that reaches a place. The ontology's anchor links all point up, so every
-    node settles; a node on a cycle of them (malformed data, with no answer independent of the
-    order it is asked in) is left with none."""
+    """:func:`anchors`, found in rounds: a node is settled once the ends of its anchor links
+    are; a node on a cycle of them (malformed data: the ontology's all point up) gets none."""
     cols = day.columns
     n = cols.size
     settled = np.zeros(n, np.bool_)
@@ -615,10 +588,7 @@ def memberships(day: DayView) -> Memberships:
         fresh = of(people)
         return Memberships(*(rewritten(o, people, f) for f, o in zip(fresh, old, strict=True)))
 
-    found: Memberships = day.memo(
-        "memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks
-    )
-    return found
+    return day.memo("memberships", lambda: of(None), _MEMBER_OF, patch, renumbered_masks)
 
 
 def rewritten(old: NDArray[Any], at: Int32s, values: NDArray[Any]) -> NDArray[Any]:
@@ -646,10 +616,7 @@ def members(day: DayView) -> Pairs:
         people = people_touched(delta, _MEMBER_OF, _MEMBER_OF | _PART_OF)
         return None if people is None else _replaced_for(old, old.b, people, of(people))
 
-    found: Pairs = day.memo(
-        "members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, renumbered_numbers
-    )
-    return found
+    return day.memo("members", lambda: of(None), _MEMBER_OF | _PART_OF, patch, renumbered_numbers)
 
 
 def people_touched(delta: Delta, kinds: frozenset[str], reads: frozenset[str]) -> Int32s | None:
@@ -678,20 +645,7 @@ def posts(day: DayView) -> Posts:
     """The posts held in every body today (HOLDS_POST from a person), with the senior role."""
 
     def compute() -> Posts:
-        person: list[Int32s] = []
-        body: list[Int32s] = []
-        role: list[NDArray[Any]] = []
-        roles: tuple[str, ...] = ()
-        for block, rows in day.rows("HOLDS_POST", source_kind="Person"):
-            person.append(block.src[rows])
-            body.append(block.dst[rows])
-            codes = block.props["role"]
-            role.append(codes.codes[rows])
-            roles = codes.values  # one dictionary per link kind
-        if not person:
-            empty = np.empty(0, np.int32)
-            return Posts(empty, empty, np.empty(0, np.int16), roles)
-        p, b, r = np.concatenate(person), np.concatenate(body), np.concatenate(role)
+        p, b, (r, roles) = day.links_with("HOLDS_POST", "role", "Person")
         # rank: the senior role first; then the first link in id order (rows are in that
         # order within a (person, body), and the sort is stable)
         rank_of = np.array([_ROLE_RANK.get(v, 2) for v in roles] + [2], np.int8)
@@ -702,10 +656,7 @@ def posts(day: DayView) -> Posts:
         first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
         return Posts(b[first], p[first], r[first], roles)
 
-    found: Posts = day.memo(
-        "posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers
-    )
-    return found
+    return day.memo("posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -723,10 +674,8 @@ def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
 
 
 def renumbered_numbers(value: Any, renumbering: Renumbering) -> Any:
-    """A named tuple of parallel arrays holding node numbers (pairs, anchors, posts, meetings)
-    renumbered, the entries of deleted nodes left out; its other fields (codes, texts, flags) as
-    they were; or a plain tuple of lists of nodes. The numbering is monotone: sorted stays
-    sorted."""
+    """A named tuple of parallel arrays (or a plain tuple of node lists) renumbered, the
+    entries of deleted nodes left out (the numbering is monotone: sorted stays sorted)."""
     if not hasattr(value, "_fields"):  # a plain tuple of lists of nodes
         return tuple(n[n >= 0] for n in (renumbering.numbers(v) for v in value))
     numbers = {"a", "b", "node", "place", "body", "person", "host"}
@@ -787,8 +736,6 @@ def grouped_buildings(day: DayView) -> Bools:
     """Per node: whether a Party group covers it, that is, the group COVERS it or a unit it
     covers is part of it (so a building a group covers, or one of whose units it covers).
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> grouped = grouped_buildings(cols.day(AS_OF))
     >>> [b for b in cols.ids_of(cols.of_kind("Building")) if grouped[cols.number(b)]]
@@ -804,40 +751,19 @@ def grouped_buildings(day: DayView) -> Bools:
         out[up[np.isin(unit, units)]] = True
         return out
 
-    found: Bools = day.memo(
-        "grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks
-    )
-    return found
-
-
-def place_chains(day: DayView) -> Int32s:
-    """:func:`place` of the places alone (a city, township, community or compound: its own
-    chain up PART_OF; -1 rows for every other node), without the anchors of everything else:
-    all the roll-ups by place read.
-
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> cols = columns_of(tiny_city())
-    >>> chains = place_chains(cols.day(AS_OF))
-    >>> cols.ids_of(chains[cols.number("c2")]), chains[cols.number("p1")].tolist()
-    (['c2', 'comm', 'town', 'city'], [-1, -1, -1, -1])
-    """
-    return _chains(day)
+    return day.memo("grouped_buildings", compute, _PART_OF | {"COVERS"}, renumber=renumbered_masks)
 
 
 def employers(day: DayView, people: Int32s) -> list[str]:
     """The employer of each of ``people``: the ``employer`` property, else the
     names (ids when unnamed) of what employs them that day, joined with 、, else "?".
 
-    >>> from govgraph.graph.analytics.columns import columns_of
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> cols = columns_of(tiny_city())
     >>> employers(cols.day(AS_OF), cols.numbers(["p3", "p7"]))
     ['示例物业公司', '?']
     """
     cols = day.columns
-    named = cols.column("Person", "employer")
-    assert isinstance(named, Codes)
+    named = cols.codes("Person", "employer")
     src, dst = day.links("EMPLOYED_BY", source_kind="Person")
     keep = np.isin(src, people)
     employed = Pairs.distinct(src[keep], dst[keep])

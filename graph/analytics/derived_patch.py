@@ -1,22 +1,11 @@
-"""Where things roll up to, one write later: the anchors of :mod:`~.derived` patched for the
-nodes the write can have moved, rather than found again for the whole graph.
-
-Why. Finding every node's anchors takes rounds over every anchor link of the day (a fifth of a
-second at 3,000 compounds), and the roll-ups read from them as much again; a write moves a
-handful of nodes. A node's anchors depend only on its own anchor links and on the anchors of
-their ends, so the nodes a write can move are the ends of the links it wrote (those the link
-anchors) and, going down, whatever anchors on a node that moved. Those are found again one by
-one, everything else is kept (:meth:`~.columns.DayView.memo` asks for it with the answer before
-the write and the write's :class:`~.columns.Delta`).
-
-Each function answers None when it cannot patch exactly, and the caller computes the answer
-again: too many nodes moved, or an anchor cycle (malformed data, where the whole-graph rounds
-leave the nodes on it without anchors) before or after the write.
+"""Where things roll up to, one write later: the anchors of :mod:`~.derived` found again for the
+nodes a write can have moved (the ends of the anchor links it wrote and, going down, whatever
+anchors on a node that moved), the rest kept; the whole graph's rounds take a fifth of a
+second at 3,000 compounds. Each function answers None when it cannot patch exactly (too many
+nodes moved, an anchor cycle) and the caller computes the answer again.
 
 Examples
 --------
->>> from govgraph.graph.analytics.columns import columns_of
->>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
 >>> cols = columns_of(tiny_city())
 >>> b1, c2 = cols.number("b1"), cols.number("c2")
 >>> write = Delta(frozenset({"PART_OF"}), (("PART_OF", b1, c2),))  # b1 is part of c2 too

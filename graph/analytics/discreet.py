@@ -1,18 +1,9 @@
-"""Findings for a reader who may not learn a person's Party membership status or category, nor
-their home below the compound, nor what they own: a researcher, and the public's counts (the
-ontology marks ``MEMBER_OF.status`` and ``category`` personal; ``graph/disclosure.py`` shows
-homes as compounds and drops ``OWNS``).
-
-A finding tells by its existence, not only by its wording, so a discreet run
-(``run_rules(..., discreet=True)``) changes what is evaluated:
-
-* a rule whose subjects are people picked by status or category, or by a link the reader may
-  not read, does not run (:data:`WITHHELD`): whatever its wording, each finding names a person
-  of that category (P8) or tells of that link (O4: who owns no unit in the compound);
-* a rule that counts members by status counts every Party member instead (P1 and P4 count full
-  members; O6 may leave probationary members out), so what it finds follows from the
-  ``MEMBER_OF`` links the reader does see, and it reads so (:data:`DISCREET`);
-* details that place a person below the compound are left out (P6's residents of a building).
+"""Findings for a reader who may not learn a person's Party membership status or category, home
+below the compound, or what they own (a researcher, the public's counts). A finding tells by
+existing, not only by its wording, so a discreet run changes what is evaluated: a rule whose
+subjects are picked by such a fact does not run (:data:`WITHHELD`); one counting members by
+status counts every member, and reads so (:data:`DISCREET`); details placing a person below the
+compound are left out.
 """
 
 from __future__ import annotations
@@ -23,8 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 
 class Worded(Protocol):
-    """A rule's check as far as rewording reads it (:class:`~.engine.Check`): a dataclass with
-    its code and its explanations in Chinese and English."""
+    """A rule's check as far as rewording reads it (:class:`~.engine.Check`)."""
 
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
@@ -41,8 +31,7 @@ W = TypeVar("W", bound=Worded)
 
 @dataclass(frozen=True)
 class Discreet:
-    """A check's explanations in a discreet run (zh, en; the placeholders name the details the
-    rule gives in such a run), and the detail keys left out."""
+    """A check's explanations in a discreet run, and the detail keys left out."""
 
     zh: str
     en: str

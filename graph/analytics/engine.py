@@ -1,13 +1,11 @@
 """The rules engine's vocabulary: severities, checks, rule declarations, findings and settings.
 
-A rule is a *declaration* (id, titles, source, the checks it makes with their severities and
-one-sentence explanations in Chinese and English, the settings it reads) plus a *plain function*
-``(ctx) -> Iterable[Finding]``. The functions live in ``party_rules``, ``owners_rules``,
-``property_rules`` and ``governance_rules``; :mod:`.rules` collects them and runs them.
-
-Every threshold of ``shared/domain/RULES.md`` is a field of :class:`RuleSettings` with the
-document's default, and the settings say which rules are enabled, so a deployment switches rule
-sets by configuration (``RuleSettings.model_validate_json(...)``), not by code.
+A rule is a declaration (id, titles, source, its checks with their severities and explanations
+in Chinese and English, the settings it reads) plus a plain function ``(ctx) -> findings``,
+declared in ``party_rules``, ``owners_rules``, ``property_rules`` and ``governance_rules`` and
+run by :mod:`.rules`. Every threshold of ``shared/domain/RULES.md`` is a field of
+:class:`RuleSettings`, as are the rules enabled: a deployment switches rule sets by
+configuration, not by code.
 """
 
 from __future__ import annotations
@@ -18,17 +16,17 @@ import inspect
 import re
 import string
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ..ontology import APPEAL_TYPES, MEETING_HOSTS, MEETING_KINDS
-from .columns import Bools, Columns, DayView, Delta
+from .columns import Bools, Columns, DayView, Delta, Int32s
 from .derived import PLACE_READS, relocated, under
 from .derived import place as places_on
 from .derived_patch import without
@@ -60,12 +58,9 @@ SEVERITY_LABELS_ZH: dict[Severity, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One thing a rule checks: a code, its severity and a one-sentence explanation.
-
-    The explanations are templates filled with the finding's details and ``{name}`` (the
-    subject's name, or its id). A check the ontology cannot support is declared with
-    ``evaluable=False`` and the ``reason``; it never produces findings.
-    """
+    """One thing a rule checks: a code, its severity and its explanations, templates filled with
+    the finding's details and ``{name}`` (the subject's name, or id). A check the ontology
+    cannot support is declared ``evaluable=False``, with the ``reason``."""
 
     code: str
     severity: Severity
@@ -75,8 +70,6 @@ class Check:
     reason: str = ""
 
 
-#: a rule's function: it reads the day (the index on the evaluation day) and the settings from
-#: its context
 RuleFunc = Callable[["RuleContext"], Iterable["Finding"]]
 
 
@@ -114,8 +107,7 @@ class Rule:
 
     @property
     def how(self) -> str:
-        """How the rule is computed: its function's docstring up to the Examples section, as
-        one paragraph of Markdown (``name`` and :func:`~a.b.name` become `name`)."""
+        """Its function's docstring up to the Examples, as one paragraph of Markdown."""
         doc = inspect.getdoc(self.evaluate) or ""
         text = re.split(r"\n\s*Examples\n-+\n", doc)[0].strip()
         text = re.sub(r":\w+:`~?(?:[\w.]+\.)?(\w+)`", r"`\1`", text)
@@ -132,8 +124,7 @@ class Rule:
         return {name: getattr(settings, name) for name in self.settings}
 
     def deadline_days(self, severity: Severity | str, settings: RuleSettings | None = None) -> int:
-        """Suggested days to fix a finding of this rule: the rule's own ``deadline_days``
-        setting where it has one, else the default for the finding's severity."""
+        """Suggested days to fix a finding of this rule: its own, else its severity's."""
         s = settings or _DEFAULT_SETTINGS
         own = s.deadline_days.get(self.id)
         return own if own is not None else s.deadline_days_by_severity[Severity(severity).value]
@@ -167,14 +158,12 @@ _PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "detail
 class Finding(NamedTuple):
     """One thing a rule found, with the place it rolls up to.
 
-    ``id`` is unique within a run (``rule:check:subject`` plus a part when one subject can be
-    found twice, such as a branch missing two kinds of meeting). ``details`` holds plain values
-    (numbers, text, dates, lists of ids).
+    ``id`` is unique within a run (``rule:check:subject``, plus a part when one subject can be
+    found twice). ``details`` holds plain values (numbers, text, dates, lists of ids).
 
-    Why a named tuple, and the explanations written when read. A whole-graph run at the
-    province finds hundreds of thousands of things, most of them counted, filtered or paged,
-    not shown: writing both texts for each would be wasted work, and a frozen dataclass is
-    built through an ``object.__setattr__`` call per field, a named tuple in one call.
+    A named tuple, its explanations written when read: a run at the province finds hundreds of
+    thousands of things, most of them counted or paged, not shown, and a frozen dataclass
+    costs a ``__setattr__`` call per field.
     """
 
     id: str
@@ -189,7 +178,6 @@ class Finding(NamedTuple):
     township: str | None
     city: str | None
     source: str
-    #: the check found: the explanations are written from its templates when read
     found_by: Check
     details: Mapping[str, Any] = _NO_DETAILS
 
@@ -209,20 +197,12 @@ class Finding(NamedTuple):
         """The explanation in English."""
         return _explain(self.found_by.en, self.subject_name or self.subject, self.details, ", ")
 
-    def place(self, level: str) -> str | None:
-        """The id this finding rolls up to at ``level`` (compound, community, township, city)."""
-        value: str | None = getattr(self, level)
-        return value
-
     def renamed(self, rename: Callable[[str], str]) -> Finding:
-        """The finding with every id in it (its id's parts, subject, details) passed through
-        ``rename``, for example a researcher's pseudonyms for person ids; the explanations,
-        written when read, follow.
+        """The finding with every id in it passed through ``rename`` (a researcher's
+        pseudonyms).
 
         Examples
         --------
-        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-        >>> from govgraph.graph.analytics.rules import run_rule
         >>> f = run_rule("P7", tiny_city(), AS_OF)[1].renamed(lambda i: i.replace("p8", "anon"))
         >>> f.id, f.explanation_en[:24]
         ('P7:no_branch:anon', 'The Party member anon be')
@@ -238,8 +218,6 @@ class Finding(NamedTuple):
 
         Examples
         --------
-        >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-        >>> from govgraph.graph.analytics.rules import run_rule
         >>> d = run_rule("O8", tiny_city(), AS_OF)[0].to_dict()
         >>> d["severity"], d["subject"], d["details"]["elected_on"]
         ('warning', 'oc1', '2021-01-10')
@@ -282,18 +260,12 @@ class Cadence(BaseModel):
     #: only hosts that cover a compound (compound branches) / that have a branch committee
     requires: Literal["", "covers_compound", "branch_committee"] = ""
 
-    @field_validator("meeting_type")
+    @field_validator("meeting_type", "host_kind")
     @classmethod
-    def _known_meeting(cls, value: str) -> str:
-        if value not in MEETING_KINDS:
-            raise ValueError(f"one of {', '.join(MEETING_KINDS)}")
-        return value
-
-    @field_validator("host_kind")
-    @classmethod
-    def _known_host(cls, value: str) -> str:
-        if value not in MEETING_HOSTS:
-            raise ValueError(f"one of {', '.join(MEETING_HOSTS)}")
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        known = MEETING_KINDS if info.field_name == "meeting_type" else MEETING_HOSTS
+        if value not in known:
+            raise ValueError(f"one of {', '.join(known)}")
         return value
 
 
@@ -464,28 +436,20 @@ class Place(NamedTuple):
 # --- the context a rule function receives ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule function receives: the day to judge, as the columnar index of the data on
-    that day (:mod:`.columns`, :mod:`.derived`; it also holds the whole history, which P7 reads
-    to find members who left a branch and joined none), and the settings.
-
-    A rule works on the whole graph as arrays (node numbers, not ids); under a scope it makes
-    findings only for the subjects :meth:`wanted` names, and :func:`~.rules.run_rules` keeps
-    those under the scope.
-    """
+    """What a rule function receives: the day to judge (the index's view of it, which holds
+    the whole history too: P7 reads it) and the settings. A rule works on the whole graph as
+    arrays; under a scope it makes findings only for the subjects :meth:`wanted` names."""
 
     as_of: dt.date
     settings: RuleSettings
     day: DayView
-    rule: Rule | None = None
+    rule: Rule
     #: for a reader who may not learn a person's membership status or category (a researcher,
     #: the public): rules counting members by status count every member, and findings are
     #: worded and detailed without it (:mod:`.discreet`)
     discreet: bool = False
     #: the place (a node number) whose findings are kept; None: every finding
     scope: int | None = None
-
-    def for_rule(self, rule: Rule) -> RuleContext:
-        return replace(self, rule=rule)
 
     @property
     def columns(self) -> Columns:
@@ -495,17 +459,18 @@ class RuleContext:
         self, subjects: NDArray[np.integer[Any]], place_of: NDArray[np.integer[Any]] | None = None
     ) -> Bools:
         """Which of ``subjects`` (each placed where its ``place_of`` is, when given) can have a
-        finding :func:`~.rules.run_rules` keeps: all without a scope, else those under it or
-        placed under it.
-
-        Why. Describing a finding (ids, names, its place) costs far more than the arrays that
-        find it: a scoped run builds the few it returns, not the city's tens of thousands."""
+        finding :func:`~.rules.run_rules` keeps under the scope: describing a finding costs far
+        more than the arrays that find it."""
         if self.scope is None:
             return np.ones(len(subjects), np.bool_)
         keep: Bools = under(self.day, self.scope)[subjects]
         if place_of is not None:  # only the rows asked: no whole-graph mask for two rules
             keep |= (places_on(self.day)[place_of] == self.scope).any(axis=1)
         return keep
+
+    def kept(self, subjects: Int32s) -> Int32s:
+        """The ``subjects`` :meth:`wanted` names."""
+        return subjects[self.wanted(subjects)]
 
     def finding(
         self,
@@ -516,12 +481,9 @@ class RuleContext:
         place_of: str | int | None = None,
         **details: Any,
     ) -> Finding:
-        """A finding of the current rule's ``check`` about ``subject``, explained and placed
-        where ``subject`` rolls up to (or where ``place_of`` does: a committee member's finding
-        belongs to the committee's compound, wherever the member lives). ``subject`` and
-        ``place_of`` are ids, or node numbers of :attr:`day`."""
-        if self.rule is None:
-            raise RuntimeError("RuleContext.finding needs a rule (use ctx.for_rule(rule))")
+        """A finding of the rule's ``check`` about ``subject``, placed where ``subject`` rolls up
+        to, or where ``place_of`` does (a committee member's finding belongs to the committee's
+        compound); both are ids or node numbers."""
         rid = self.rule.id
         c = self.rule.check(check)
         if self.discreet:
@@ -530,10 +492,7 @@ class RuleContext:
         cols = self.columns
         number = cols.number(subject) if isinstance(subject, str) else subject
         where = number if place_of is None else place_of
-        place = self._place(cols.number(where) if isinstance(where, str) else where)
         kind, subject = cols.kind_of(number), cols.id(number)
-        # a person's name never goes into a finding
-        name = None if kind == "Person" else cols.name(number)
         return Finding(  # by position: no keyword binding per field
             f"{rid}:{check}:{subject}:{part}" if part else f"{rid}:{check}:{subject}",
             rid,
@@ -541,11 +500,8 @@ class RuleContext:
             c.severity,
             subject,
             kind,
-            name,
-            place.compound,
-            place.community,
-            place.township,
-            place.city,
+            cols.public_name(number),
+            *self._place(cols.number(where) if isinstance(where, str) else where),
             self.rule.source,
             c,
             details,
@@ -572,9 +528,6 @@ class RuleContext:
         return found
 
 
-_ABSENT: Any = object()
-
-
 def _explain(template: str, label: str, details: Mapping[str, Any], sep: str) -> str:
     """``template`` filled with ``label`` as ``{name}`` and the details it reads."""
     return template.format(name=label, **_texts(details, sep, _fields(template)))
@@ -591,63 +544,55 @@ def _fields(template: str) -> frozenset[str]:
 
 
 def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dict[str, Any]:
-    """The details a template reads (``fields``; the others are never shown, and a list of
-    members can be long): lists joined with ``sep``, dates as ISO text."""
+    """The details a template reads (a list of members can be long: the others are never
+    shown): lists joined with ``sep``, dates as ISO text."""
     out: dict[str, Any] = {}
-    for key in fields:
-        value = details.get(key, _ABSENT)
-        if value is _ABSENT:  # "name", or a field the template lacks (format() will say so)
-            continue
-        if isinstance(value, list | tuple):
-            out[key] = sep.join(str(_jsonable(v)) for v in value)
-        elif isinstance(value, dt.date):
-            out[key] = value.isoformat()
-        else:
-            out[key] = value
+    for key in details.keys() & fields:
+        value = _jsonable(details[key])
+        out[key] = sep.join(map(str, value)) if isinstance(value, list) else value
     return out
 
 
-def rule(
-    registry: list[Rule],
-    id: str,
-    title_zh: str,
-    title_en: str,
-    *,
-    source: str,
-    national: bool,
-    checks: Sequence[Check],
-    settings: Sequence[str] = (),
-) -> Callable[[RuleFunc], RuleFunc]:
-    """Declare a rule and register it with its function (used as a decorator).
+class Registry(list[Rule]):
+    """The rules a module declares, in order of declaration."""
 
-    Examples
-    --------
-    >>> registry: list[Rule] = []
-    >>> @rule(
-    ...     registry,
-    ...     "X1",
-    ...     "示例规则",
-    ...     "Example rule",
-    ...     source="none",
-    ...     national=False,
-    ...     checks=(Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),),
-    ...     settings=("p3_max_branch_members",),
-    ... )
-    ... def x1(ctx):
-    ...     '''Every compound, for the example.'''
-    ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
-    >>> r = registry[0]
-    >>> r.id, r.how, r.values(RuleSettings())
-    ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
-    """
-    unknown = [s for s in settings if s not in RuleSettings.model_fields]
-    if unknown:
-        raise ValueError(f"rule {id}: unknown settings {unknown}")
+    def rule(
+        self,
+        id: str,
+        title_zh: str,
+        title_en: str,
+        *checks: Check,
+        source: str,
+        national: bool,
+        settings: Sequence[str] = (),
+    ) -> Callable[[RuleFunc], RuleFunc]:
+        """Declare a rule making ``checks`` and register it with its function (a decorator).
 
-    def register(fn: RuleFunc) -> RuleFunc:
-        registry.append(
-            Rule(id, title_zh, title_en, source, national, tuple(checks), tuple(settings), fn)
-        )
-        return fn
+        Examples
+        --------
+        >>> registry = Registry()
+        >>> @registry.rule(
+        ...     "X1",
+        ...     "示例规则",
+        ...     "Example rule",
+        ...     Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
+        ...     source="none",
+        ...     national=False,
+        ...     settings=("p3_max_branch_members",),
+        ... )
+        ... def x1(ctx):
+        ...     '''Every compound, for the example.'''
+        ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
+        >>> r = registry[0]
+        >>> r.id, r.how, r.values(RuleSettings())
+        ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
+        """
+        unknown = [s for s in settings if s not in RuleSettings.model_fields]
+        if unknown:
+            raise ValueError(f"rule {id}: unknown settings {unknown}")
 
-    return register
+        def register(fn: RuleFunc) -> RuleFunc:
+            self.append(Rule(id, title_zh, title_en, source, national, checks, tuple(settings), fn))
+            return fn
+
+        return register

@@ -2,7 +2,8 @@
 
 Every name is synthetic (示例...). Built through the storage port (an in-memory
 :class:`~govgraph.graph.embedded.EmbeddedStore`), so it has exactly the shape a real projection
-has.
+has. The examples use the names of :func:`doctest_names` without importing them, as
+networkx's assume ``nx``.
 
 >>> g = tiny_city()
 >>> g.number_of_nodes(), g.nodes["c1"]["name"]
@@ -14,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 
 from ..embedded import EmbeddedStore
 from ..model import Link, Node, link, node
+from .columns import columns_of
+from .projection import at
+from .rules import run_rule, run_rules
 
 #: the day the tiny city describes
 AS_OF = dt.date(2021, 5, 31)
@@ -27,9 +32,8 @@ AS_OF = dt.date(2021, 5, 31)
 def graph_of(
     nodes: Iterable[Node], links: Iterable[Link], as_of: dt.date | None = None
 ) -> nx.MultiDiGraph:
-    """The projection of ``nodes`` and ``links`` written into a fresh in-memory store.
-
-    For examples and notebooks; it runs its own event loop, so call it outside one.
+    """The projection of ``nodes`` and ``links`` written into a fresh in-memory store (it runs
+    its own event loop: call it outside one).
 
     Examples
     --------
@@ -88,30 +92,15 @@ def tiny_city_records() -> tuple[list[Node], list[Link]]:
             for m in (1, 2, 4, 5)
         ),
         node("Meeting", "as1", meeting_type="branch_assembly", date=d(2021, 3, 10)),
-        node(
-            "Appeal",
-            "a1",
-            channel="hotline",
-            appeal_type="complaint",
-            received=d(2021, 5, 4),
-            topic="停车管理",
-        ),
-        node(
-            "Appeal",
-            "a2",
-            channel="hotline",
-            appeal_type="enquiry",
-            received=d(2021, 5, 24),
-            topic="停车管理",
-        ),
-        node(
-            "Appeal",
-            "a3",
-            channel="hotline",
-            appeal_type="urgent",
-            received=d(2021, 5, 6),
-            replied=d(2021, 5, 6),
-            topic="停车管理",
+        *(
+            node(
+                "Appeal", a, channel="hotline", appeal_type=t, received=r, topic="停车管理", **more
+            )
+            for a, t, r, more in (
+                ("a1", "complaint", d(2021, 5, 4), {}),
+                ("a2", "enquiry", d(2021, 5, 24), {}),
+                ("a3", "urgent", d(2021, 5, 6), {"replied": d(2021, 5, 6)}),
+            )
         ),
     ]
     since = d(2021, 1, 5)
@@ -179,12 +168,10 @@ def tiny_city_records() -> tuple[list[Node], list[Link]]:
 
 
 def tiny_city() -> nx.MultiDiGraph:
-    """The tiny city's projection, with its whole history (one link ended in February).
-
-    A city with one township, one community and two old compounds. 示例甲小区 (``c1``) has a
-    branch (``pb1``, secretary ``p1``), a Party group for building 1, an owners' committee
-    (``oc1``: ``p1`` chair, ``p2``, ``p3``), a property company (``co1``) and a service station.
-    示例乙小区 (``c2``) has none of these, and three full Party members live there.
+    """The tiny city's projection, with its whole history: 示例甲小区 (``c1``) has a branch
+    (``pb1``, secretary ``p1``), a Party group, an owners' committee (``oc1``: ``p1`` chair,
+    ``p2``, ``p3``), a property company (``co1``) and a station; 示例乙小区 (``c2``) none of
+    these, and three full Party members.
 
     Examples
     --------
@@ -194,3 +181,16 @@ def tiny_city() -> nx.MultiDiGraph:
     """
     nodes, links = tiny_city_records()
     return graph_of(nodes, links)
+
+
+def doctest_names() -> dict[str, Any]:
+    """The names every docstring example of the analytics may use (the tests pass them to
+    :func:`doctest.testmod`): the tiny city, its day, and the functions the examples call."""
+    return {
+        "AS_OF": AS_OF,
+        "tiny_city": tiny_city,
+        "at": at,
+        "columns_of": columns_of,
+        "run_rule": run_rule,
+        "run_rules": run_rules,
+    }

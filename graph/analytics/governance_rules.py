@@ -1,11 +1,9 @@
 """Governance work: rules G1-G3 of ``shared/domain/RULES.md``.
 
-Cadences (G1, G3) are checked over calendar windows: the months, two-month periods or quarters
-of the evaluation day's year, from 1 January, that have *ended* by that day (with ``as_of`` on
-31 May: January to May; January-February and March-April; the first quarter). A window counts
-for a body that existed (the earliest ``since`` of its PART_OF / COVERS links) at least
-``cadence_grace_days`` days before the window's end; the default, 0, reads RULES.md literally:
-every window the body existed in must have its meeting.
+Cadences (G1, G3) are checked over the windows of the evaluation day's year that have *ended*
+by that day (on 31 May: January to May; January-February and March-April; the first quarter),
+each counting for a body that existed (its earliest PART_OF / COVERS ``since``) at least
+``cadence_grace_days`` before the window's end.
 """
 
 from __future__ import annotations
@@ -29,12 +27,13 @@ from .columns import (
     Int32s,
     day_number,
     day_of,
+    picked,
 )
 from .derived import linked, posts, renumbered_numbers
-from .engine import Cadence, Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Cadence, Check, Finding, Registry, RuleContext, Severity
 from .kinds import BRANCH_COMMITTEE_ROLES
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 
 class _Meetings(NamedTuple):
@@ -52,8 +51,7 @@ def _meetings(day: DayView) -> _Meetings:
     def compute() -> _Meetings:
         cols = day.columns
         meeting, host = day.links("HELD_BY", source_kind="Meeting")
-        types: Codes = cols.column("Meeting", "meeting_type")  # type: ignore[assignment]
-        dates: Int32s = cols.column("Meeting", "date")  # type: ignore[assignment]
+        types, dates = cols.codes("Meeting", "meeting_type"), cols.array("Meeting", "date")
         row = cols.local[meeting]
         kind, date = types.codes[row], dates[row]
         last = NO_UNTIL if day.day is None else day.day
@@ -62,8 +60,7 @@ def _meetings(day: DayView) -> _Meetings:
 
     reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
     key = ("G1/G3", "meetings")
-    found: _Meetings = day.memo(key, compute, reads, renumber=renumbered_numbers)
-    return found
+    return day.memo(key, compute, reads, renumber=renumbered_numbers)
 
 
 def _founded(day: DayView) -> Int32s:
@@ -82,15 +79,13 @@ def _founded(day: DayView) -> Int32s:
         out[out == NO_UNTIL] = NO_SINCE
         return out
 
-    found: Int32s = day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
-    return found
+    return day.memo(("G1/G3", "founded"), compute, frozenset({"PART_OF", "COVERS"}))
 
 
 def _hosts(ctx: RuleContext, cadence: Cadence) -> Int32s:
     """The bodies that must hold ``cadence``'s meeting and that the run asks about, sorted."""
     day = ctx.day
-    hosts = day.columns.of_kind(cadence.host_kind)
-    hosts = hosts[ctx.wanted(hosts)]  # each host is judged on its own
+    hosts = ctx.kept(day.columns.of_kind(cadence.host_kind))  # each host is judged on its own
     if cadence.host_level:
         hosts = hosts[_level(day, cadence.host_kind, hosts) == cadence.host_level]
     if cadence.requires == "covers_compound":
@@ -113,7 +108,7 @@ def _level(day: DayView, kind: str, bodies: Int32s) -> NDArray[np.object_]:
     kinds = np.array([k.lower() for k in cols.kinds] + [""], dtype=object)
     out = kinds[np.where(up < cols.size, cols.kind[np.minimum(up, cols.size - 1)], -1)]
     try:  # only the kinds with a level in the ontology have the column
-        levels: Codes = cols.column(kind, "level")  # type: ignore[assignment]
+        levels = cols.codes(kind, "level")
     except KeyError:
         return out
     code = levels.codes[cols.local[bodies]]
@@ -176,22 +171,19 @@ def _cadence_findings(
             )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G1",
     "联席会议频次",
     "Joint meeting cadence",
+    Check(
+        "missed",
+        Severity.WARNING,
+        "{name}在{missed}期间没有召开{meeting_zh}（应每{months}个月至少一次）。",
+        "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
+    ),
     source="the article (compound monthly, township every two months, city quarterly)",
     national=False,
     settings=("g1_cadences", "cadence_grace_days"),
-    checks=(
-        Check(
-            "missed",
-            Severity.WARNING,
-            "{name}在{missed}期间没有召开{meeting_zh}（应每{months}个月至少一次）。",
-            "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
-        ),
-    ),
 )
 def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g1_cadences`` (compound joint meeting monthly, by a branch that
@@ -202,19 +194,35 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["missed"]) for f in run_rule("G1", tiny_city(), AS_OF)]
     [('pb1', ['2021-03-01/2021-03-31'])]
     """
     return _cadence_findings(ctx, "missed", ctx.settings.g1_cadences)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G2",
     "诉求办理时限",
     "Appeal deadlines",
+    Check(
+        "overdue",
+        Severity.GAP,
+        "{received}受理的{appeal_zh}诉求（{topic}）应于{deadline}前回复，至今未回复。",
+        "The {appeal_type} appeal ({topic}) received on {received} was due by {deadline} "
+        "and has no reply.",
+    ),
+    Check(
+        "due_soon",
+        Severity.ADVICE,
+        "{received}受理的{appeal_zh}诉求（{topic}）须于{deadline}前回复。",
+        "The {appeal_type} appeal ({topic}) received on {received} is due by {deadline}.",
+    ),
+    Check(
+        "repeat",
+        Severity.WARNING,
+        "{name}在{days}天内就“{topic}”提出{count}次诉求。",
+        "{name} raised {count} appeals about {topic} within {days} days.",
+    ),
     source="(local) 12345-hotline rules",
     national=False,
     settings=(
@@ -224,27 +232,6 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
         "g2_repeat_count",
         "g2_repeat_days",
         "holidays",
-    ),
-    checks=(
-        Check(
-            "overdue",
-            Severity.GAP,
-            "{received}受理的{appeal_zh}诉求（{topic}）应于{deadline}前回复，至今未回复。",
-            "The {appeal_type} appeal ({topic}) received on {received} was due by {deadline} "
-            "and has no reply.",
-        ),
-        Check(
-            "due_soon",
-            Severity.ADVICE,
-            "{received}受理的{appeal_zh}诉求（{topic}）须于{deadline}前回复。",
-            "The {appeal_type} appeal ({topic}) received on {received} is due by {deadline}.",
-        ),
-        Check(
-            "repeat",
-            Severity.WARNING,
-            "{name}在{days}天内就“{topic}”提出{count}次诉求。",
-            "{name} raised {count} appeals about {topic} within {days} days.",
-        ),
     ),
 )
 def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
@@ -258,18 +245,14 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("G2", tiny_city(), AS_OF)]
     [('overdue', 'a1'), ('due_soon', 'a2'), ('repeat', 'c1')]
     """
     s = ctx.settings
     cols = ctx.columns
     today = day_number(ctx.as_of)
-    received: Int32s = cols.column("Appeal", "received")  # type: ignore[assignment]
-    replied: Int32s = cols.column("Appeal", "replied")  # type: ignore[assignment]
-    types: Codes = cols.column("Appeal", "appeal_type")  # type: ignore[assignment]
-    topics: Codes = cols.column("Appeal", "topic")  # type: ignore[assignment]
+    received, replied = cols.array("Appeal", "received"), cols.array("Appeal", "replied")
+    types, topics = cols.codes("Appeal", "appeal_type"), cols.codes("Appeal", "topic")
     came = (received != NO_DAY) & (received <= today)
     # per type code, then for no type (code -1: the last entry): the type that sets the
     # deadline (an empty type is untyped) and its working days (-1: no deadline)
@@ -283,9 +266,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
     labels = {k: choice_label(k) for k in kinds if k}
-    for row, due, days_late in zip(
-        rows[warn].tolist(), deadline[warn].tolist(), late[warn].tolist(), strict=True
-    ):
+    for row, due, days_late in picked(warn, rows, deadline, late):
         kind = kinds[int(types.codes[row])]
         assert kind is not None  # it has a deadline
         topic = topics.value(int(topics.codes[row]))
@@ -361,23 +342,20 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "G3",
     "三会一课",
     "Party meeting cadence",
+    Check(
+        "below_cadence",
+        Severity.WARNING,
+        "{name}在{missed}期间没有{meeting_zh}记录（应每{months}个月至少一次）。",
+        "{name} has no {meeting_en} recorded in {missed} (due every {months} month(s)).",
+    ),
     source="Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》 "
     "arts. 11-13",
     national=True,
     settings=("g3_cadences", "cadence_grace_days"),
-    checks=(
-        Check(
-            "below_cadence",
-            Severity.WARNING,
-            "{name}在{missed}期间没有{meeting_zh}记录（应每{months}个月至少一次）。",
-            "{name} has no {meeting_en} recorded in {missed} (due every {months} month(s)).",
-        ),
-    ),
 )
 def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:
     """For each cadence of ``g3_cadences`` (三会一课: branch assembly quarterly; branch
@@ -387,8 +365,6 @@ def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["meeting_type"], f.details["windows"])
     ...  for f in run_rule("G3", tiny_city(), AS_OF)]
     [('pb1', 'branch_committee', 5), ('pb1', 'theme_party_day', 5), ('pg1', 'group_meeting', 5)]

@@ -12,12 +12,7 @@ ANALYTIC_LINK_KINDS = tuple(k for k in LINK_KINDS if k not in UNUSED_LINK_KINDS)
 
 #: the levels a finding or a row rolls up to, from the bottom
 LEVELS = ("compound", "community", "township", "city")
-LEVEL_KINDS = {
-    "compound": "Compound",
-    "community": "Community",
-    "township": "Township",
-    "city": "City",
-}
+LEVEL_KINDS = {level: level.title() for level in LEVELS}
 #: the kinds whose nodes the answers kept on a day place by kind, not through links (a place is
 #: its own anchor and chain, a building its own building): a write adding one carries no day view
 SELF_PLACED_KINDS = frozenset({*LEVEL_KINDS.values(), "Building"})

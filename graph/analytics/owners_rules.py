@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._dates import add_months_to_days
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, picked
 from .derived import Posts, _join, memberships, owned_compounds, posts, renumbered_numbers
-from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Check, Finding, Registry, RuleContext, Severity
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 _GUIDING_RULES = (
     "Guiding Rules for Owners' Assemblies and Owners' Committees 《业主大会和业主委员会指导规则》"
@@ -32,39 +33,18 @@ def _committees(day: DayView) -> Int32s:
     return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
 
 
-def _seats(day: DayView) -> Int32s:
+def _seats(day: DayView) -> NDArray[np.intp]:
     """Per node, how many people hold a post in it (its seats, for a committee)."""
-    found: Int32s = day.memo(
+    return day.memo(
         "owners_rules.seats",
         lambda: np.bincount(posts(day).body, minlength=day.columns.size),
         frozenset({"HOLDS_POST"}),
     )
-    return found
 
 
 def _ints(cols: Columns, kind: str, prop: str, nodes: Int32s) -> NDArray[np.int64]:
     """A day or int column of ``kind`` at ``nodes``, as int64 (no overflow in differences)."""
-    column = cols.column(kind, prop)
-    assert isinstance(column, np.ndarray)
-    return column[cols.local[nodes]].astype(np.int64)
-
-
-def _add_months(days: NDArray[np.int64], months: NDArray[np.int64] | int) -> NDArray[np.int64]:
-    """:func:`~._dates.add_months` of day numbers (the day clamped to the month's length).
-
-    >>> from ._dates import add_months
-    >>> d = np.array([day_number("2016-02-29"), day_number("2021-01-31")])
-    >>> [day_of(x) == add_months(day_of(y), -11) for x, y in zip(_add_months(d, -11), d)]
-    [True, True]
-    """
-    d = days.astype("datetime64[D]")
-    month = d.astype("datetime64[M]")
-    offset = d - month.astype("datetime64[D]")  # the day of the month, from 0
-    target = month + np.asarray(months, np.int64)
-    length = (target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
-    out = target.astype("datetime64[D]") + np.minimum(offset, length - np.timedelta64(1, "D"))
-    found: NDArray[np.int64] = out.astype(np.int64)
-    return found
+    return cols.array(kind, prop)[cols.local[nodes]].astype(np.int64)
 
 
 def _role(p: Posts, row: int) -> str:
@@ -73,23 +53,20 @@ def _role(p: Posts, row: int) -> str:
     return p.roles[code] if code >= 0 else ""
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O1",
     "应成立业委会",
     "Owners' committee should be established",
+    Check(
+        "should_establish",
+        Severity.GAP,
+        "{name}已交付面积{delivered}，达到成立条件，但没有业主委员会。",
+        "{name} has {delivered} of its floor area delivered, past the trigger, and no "
+        "owners' committee.",
+    ),
     source=f"{_GUIDING_RULES} (2009)",
     national=True,
     settings=("o1_delivered_ratio", "o1_unknown_ratio_is_delivered"),
-    checks=(
-        Check(
-            "should_establish",
-            Severity.GAP,
-            "{name}已交付面积{delivered}，达到成立条件，但没有业主委员会。",
-            "{name} has {delivered} of its floor area delivered, past the trigger, and no "
-            "owners' committee.",
-        ),
-    ),
 )
 def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no owners' committee REPRESENTS, whose ``delivered_area_ratio`` is over
@@ -98,46 +75,36 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["delivered"]) for f in run_rule("O1", tiny_city(), AS_OF)]
     [('c2', '100%')]
     """
     cols = ctx.columns
     s = ctx.settings
     compounds = cols.of_kind("Compound")
-    compounds = compounds[~cols.mask(represents(ctx.day).b)[compounds]]
-    compounds = compounds[ctx.wanted(compounds)]
-    column = cols.column("Compound", "delivered_area_ratio")
-    assert isinstance(column, np.ndarray)
-    ratios = column[cols.local[compounds]]
+    compounds = ctx.kept(compounds[~cols.mask(represents(ctx.day).b)[compounds]])
+    ratios = cols.array("Compound", "delivered_area_ratio")[cols.local[compounds]]
     known = ~np.isnan(ratios)  # NaN: no ratio
     hit = np.where(known, ratios > s.o1_delivered_ratio, s.o1_unknown_ratio_is_delivered)
-    for c, ratio, has in zip(
-        compounds[hit].tolist(), ratios[hit].tolist(), known[hit].tolist(), strict=True
-    ):
+    for c, ratio, has in picked(hit, compounds, ratios, known):
         if has:
             yield ctx.finding("should_establish", c, delivered=f"{ratio:.0%}", ratio=ratio)
         else:
             yield ctx.finding("should_establish", c, delivered="?", ratio=None)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O2",
     "业委会人数",
     "Owners' committee size",
+    Check(
+        "size",
+        Severity.WARNING,
+        "{name}有{members}名委员，应为{low}至{high}人的单数。",
+        "{name} has {members} members; it should have an odd number from {low} to {high}.",
+    ),
     source=f"{_GUIDING_RULES} art. 31",
     national=True,
     settings=("o2_min_members", "o2_max_members", "o2_odd"),
-    checks=(
-        Check(
-            "size",
-            Severity.WARNING,
-            "{name}有{members}名委员，应为{low}至{high}人的单数。",
-            "{name} has {members} members; it should have an odd number from {low} to {high}.",
-        ),
-    ),
 )
 def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
     """A committee with fewer than ``o2_min_members`` or more than ``o2_max_members``
@@ -145,14 +112,11 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["members"]) for f in run_rule("O2", tiny_city(), AS_OF)]
     [('oc1', 3)]
     """
     s = ctx.settings
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     seats = _seats(ctx.day)[committees]
     hit = (seats < s.o2_min_members) | (seats > s.o2_max_members)
     if s.o2_odd:
@@ -161,34 +125,31 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("size", oc, members=n, low=s.o2_min_members, high=s.o2_max_members)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O3",
     "业委会任期",
     "Owners' committee term",
+    Check(
+        "term_too_long",
+        Severity.GAP,
+        "{name}的任期为{term_years}年，超过{limit}年。",
+        "{name} has a {term_years}-year term, longer than {limit} years.",
+    ),
+    Check(
+        "overdue",
+        Severity.GAP,
+        "{name}于{elected_on}选举，任期已于{term_end}届满，逾期未换届。",
+        "{name} was elected on {elected_on}; its term ended on {term_end} with no election.",
+    ),
+    Check(
+        "due_soon",
+        Severity.WARNING,
+        "{name}的任期将于{term_end}届满，尚未换届选举。",
+        "The term of {name} ends on {term_end} and no election has been held.",
+    ),
     source=f"{_GUIDING_RULES} art. 31; (local) re-election timing",
     national=True,
     settings=("o3_max_term_years", "o3_default_term_years", "o3_warn_months"),
-    checks=(
-        Check(
-            "term_too_long",
-            Severity.GAP,
-            "{name}的任期为{term_years}年，超过{limit}年。",
-            "{name} has a {term_years}-year term, longer than {limit} years.",
-        ),
-        Check(
-            "overdue",
-            Severity.GAP,
-            "{name}于{elected_on}选举，任期已于{term_end}届满，逾期未换届。",
-            "{name} was elected on {elected_on}; its term ended on {term_end} with no election.",
-        ),
-        Check(
-            "due_soon",
-            Severity.WARNING,
-            "{name}的任期将于{term_end}届满，尚未换届选举。",
-            "The term of {name} ends on {term_end} and no election has been held.",
-        ),
-    ),
 )
 def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose ``term_years`` is over ``o3_max_term_years`` → gap; whose term
@@ -198,8 +159,6 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O3", tiny_city(), AS_OF)
     []
     >>> [f.check for f in run_rule("O3", tiny_city(), dt.date(2025, 12, 1))]
@@ -207,51 +166,36 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     """
     s = ctx.settings
     cols = ctx.columns
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
     terms = np.where((given == -1) | (given == 0), s.o3_default_term_years, given)
-    for oc, term in zip(
-        committees[terms > s.o3_max_term_years].tolist(),
-        terms[terms > s.o3_max_term_years].tolist(),
-        strict=True,
-    ):
+    for oc, term in picked(terms > s.o3_max_term_years, committees, terms):
         yield ctx.finding("term_too_long", oc, term_years=term, limit=s.o3_max_term_years)
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     known = elected != NO_DAY
     committees, elected, terms = committees[known], elected[known], terms[known]
-    ends = _add_months(elected, 12 * terms)
+    ends = add_months_to_days(elected, 12 * terms)
     today = day_number(ctx.as_of)
     overdue = today > ends
-    due = overdue | (today >= _add_months(ends, -s.o3_warn_months))
-    for oc, e, end, term, late in zip(
-        committees[due].tolist(),
-        elected[due].tolist(),
-        ends[due].tolist(),
-        terms[due].tolist(),
-        overdue[due].tolist(),
-        strict=True,
-    ):
+    due = overdue | (today >= add_months_to_days(ends, -s.o3_warn_months))
+    for oc, e, end, term, late in picked(due, committees, elected, ends, terms, overdue):
         check = "overdue" if late else "due_soon"
         yield ctx.finding(check, oc, elected_on=day_of(e), term_end=day_of(end), term_years=term)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O4",
     "委员非业主",
     "Committee member who owns nothing in the compound",
+    Check(
+        "not_owner",
+        Severity.ERROR,
+        "{committee_name}的委员{name}在{compound_names}没有房产。",
+        "{name}, a member of {committee_name}, owns no unit in {compound_names}.",
+    ),
     source=f"{_GUIDING_RULES} art. 31",
     national=True,
-    checks=(
-        Check(
-            "not_owner",
-            Severity.ERROR,
-            "{committee_name}的委员{name}在{compound_names}没有房产。",
-            "{name}, a member of {committee_name}, owns no unit in {compound_names}.",
-        ),
-    ),
 )
 def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee who OWNS no unit in the compound(s) the
@@ -259,8 +203,6 @@ def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O4", tiny_city(), AS_OF)
     []
     """
@@ -304,27 +246,23 @@ def _not_owners(day: DayView) -> Bools:
         return out
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "OWNS", "PART_OF"})
-    found: Bools = day.memo(("O4", "not owners"), compute, reads)
-    return found
+    return day.memo(("O4", "not owners"), compute, reads)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O5",
     "利益冲突",
     "Conflict of interest",
+    Check(
+        "employed_by_manager",
+        Severity.CONFLICT,
+        "{committee_name}的委员{name}受雇于管理该小区的{company_name}（{job_role}）。",
+        "{name}, a member of {committee_name}, is employed ({job_role}) by {company_name}, "
+        "the company that manages the compound and that the committee supervises.",
+    ),
     source="the article (the committee supervises the company); (local) rules barring "
     "property-company staff",
     national=False,
-    checks=(
-        Check(
-            "employed_by_manager",
-            Severity.CONFLICT,
-            "{committee_name}的委员{name}受雇于管理该小区的{company_name}（{job_role}）。",
-            "{name}, a member of {committee_name}, is employed ({job_role}) by {company_name}, "
-            "the company that manages the compound and that the committee supervises.",
-        ),
-    ),
 )
 def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee and EMPLOYED_BY a property company that MANAGES
@@ -333,8 +271,6 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["company"]) for f in run_rule("O5", tiny_city(), AS_OF)]
     [('p3', 'co1')]
     """
@@ -358,23 +294,20 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O6",
     "党员比例",
     "Party share of the committee",
+    Check(
+        "party_share",
+        Severity.WARNING,
+        "{name}的{members}名委员中党员{party}名（{share:.0%}），低于{limit:.0%}。",
+        "{party} of the {members} members of {name} are Party members ({share:.0%}), "
+        "less than {limit:.0%}.",
+    ),
     source="(local) Chengdu 2024, Shenzhen 2022",
     national=False,
     settings=("o6_min_party_share", "o6_count_probationary"),
-    checks=(
-        Check(
-            "party_share",
-            Severity.WARNING,
-            "{name}的{members}名委员中党员{party}名（{share:.0%}），低于{limit:.0%}。",
-            "{party} of the {members} members of {name} are Party members ({share:.0%}), "
-            "less than {limit:.0%}.",
-        ),
-    ),
 )
 def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose members with a MEMBER_OF link (probationary members counted when
@@ -383,8 +316,6 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O6", tiny_city(), AS_OF)
     []
     >>> strict = run_rule("O6", tiny_city(), AS_OF, o6_min_party_share=0.7)
@@ -393,8 +324,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     """
     day = ctx.day
     s = ctx.settings
-    committees = _committees(day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(day))
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
     # a discreet run counts every member: leaving some out by status would tell it
@@ -405,40 +335,31 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     party = np.bincount(p.body[counted[p.person]], minlength=day.columns.size)[committees]
     shares = party / seats
     hit = shares < s.o6_min_party_share
-    for oc, n, k, share in zip(
-        committees[hit].tolist(),
-        seats[hit].tolist(),
-        party[hit].tolist(),
-        shares[hit].tolist(),
-        strict=True,
-    ):
+    for oc, n, k, share in picked(hit, committees, seats, party, shares):
         yield ctx.finding(
             "party_share", oc, members=n, party=k, share=share, limit=s.o6_min_party_share
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O7",
     "交叉任职",
     "Cross-appointment",
+    Check(
+        "no_cross_appointment",
+        Severity.GAP,
+        "{name}的业委会与党支部之间没有交叉任职。",
+        "Nobody on the owners' committee of {name} holds a post in its Party branch.",
+    ),
+    Check(
+        "secretary_not_chair",
+        Severity.ADVICE,
+        "{name}的党支部书记未担任业委会主任。",
+        "The Party branch secretary of {name} does not chair its owners' committee.",
+    ),
     source='the article: "two-way entry, cross-appointment"; the branch secretary is put '
     "forward as chair",
     national=False,
-    checks=(
-        Check(
-            "no_cross_appointment",
-            Severity.GAP,
-            "{name}的业委会与党支部之间没有交叉任职。",
-            "Nobody on the owners' committee of {name} holds a post in its Party branch.",
-        ),
-        Check(
-            "secretary_not_chair",
-            Severity.ADVICE,
-            "{name}的党支部书记未担任业委会主任。",
-            "The Party branch secretary of {name} does not chair its owners' committee.",
-        ),
-    ),
 )
 def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     """Per compound with both a committee (REPRESENTS) and a branch covering it (COVERS): no
@@ -449,8 +370,6 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("O7", tiny_city(), AS_OF)
     []
     """
@@ -468,12 +387,10 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
             )
         ]
 
-    lacking, advised = _o7_compounds(day)
-    lacking = lacking[ctx.wanted(lacking)]
-    seats = np.searchsorted(x.seats.a, lacking, "right") - np.searchsorted(x.seats.a, lacking)
-    for c, k, more in zip(lacking.tolist(), seats.tolist(), details(lacking), strict=True):
+    lacking, advised = map(ctx.kept, _o7_compounds(day))
+    seats = x.seats.counts(lacking).tolist()
+    for c, k, more in zip(lacking.tolist(), seats, details(lacking), strict=True):
         yield ctx.finding("no_cross_appointment", c, seats=k, **more)
-    advised = advised[ctx.wanted(advised)]
     for c, secretaries, chairs, more in zip(
         advised.tolist(),
         id_lists(cols, x.secretaries, advised),
@@ -509,34 +426,29 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
     key = ("O7", "compounds")
-    found: tuple[Int32s, Int32s] = day.memo(key, compute, reads, renumber=renumbered_numbers)
-    return found
+    return day.memo(key, compute, reads, renumber=renumbered_numbers)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "O8",
     "业委会备案",
     "Committee filing",
+    Check(
+        "filed_late",
+        Severity.WARNING,
+        "{name}于{elected_on}选举，{filed_on}才备案，超过{limit}天。",
+        "{name} was elected on {elected_on} and filed on {filed_on}, more than {limit} days later.",
+    ),
+    Check(
+        "not_filed",
+        Severity.WARNING,
+        "{name}于{elected_on}选举，{days}天后仍未备案（应在{limit}天内）。",
+        "{name} was elected on {elected_on} and is still not filed {days} days later "
+        "(due within {limit}).",
+    ),
     source="Property Management Regulations 《物业管理条例》 art. 16",
     national=True,
     settings=("o8_filing_days",),
-    checks=(
-        Check(
-            "filed_late",
-            Severity.WARNING,
-            "{name}于{elected_on}选举，{filed_on}才备案，超过{limit}天。",
-            "{name} was elected on {elected_on} and filed on {filed_on}, more than {limit} "
-            "days later.",
-        ),
-        Check(
-            "not_filed",
-            Severity.WARNING,
-            "{name}于{elected_on}选举，{days}天后仍未备案（应在{limit}天内）。",
-            "{name} was elected on {elected_on} and is still not filed {days} days later "
-            "(due within {limit}).",
-        ),
-    ),
 )
 def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
     """A committee whose ``filed_on`` is more than ``o8_filing_days`` days after its
@@ -545,24 +457,19 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.details["days"]) for f in run_rule("O8", tiny_city(), AS_OF)]
     [('not_filed', 141)]
     """
     limit = ctx.settings.o8_filing_days
     cols = ctx.columns
     today = day_number(ctx.as_of)
-    committees = _committees(ctx.day)
-    committees = committees[ctx.wanted(committees)]
+    committees = ctx.kept(_committees(ctx.day))
     elected = _ints(cols, "OwnersCommittee", "elected_on", committees)
     filed = _ints(cols, "OwnersCommittee", "filed_on", committees)
     judged = (elected != NO_DAY) & (elected <= today)
     is_filed = (filed != NO_DAY) & (filed <= today)
     late = judged & is_filed & (filed - elected > limit)
-    for oc, e, f in zip(
-        committees[late].tolist(), elected[late].tolist(), filed[late].tolist(), strict=True
-    ):
+    for oc, e, f in picked(late, committees, elected, filed):
         yield ctx.finding(
             "filed_late",
             oc,
@@ -572,5 +479,5 @@ def o8_filing(ctx: RuleContext) -> Iterator[Finding]:
             limit=limit,
         )
     unfiled = judged & ~is_filed & (today - elected > limit)
-    for oc, e in zip(committees[unfiled].tolist(), elected[unfiled].tolist(), strict=True):
+    for oc, e in picked(unfiled, committees, elected):
         yield ctx.finding("not_filed", oc, elected_on=day_of(e), days=today - e, limit=limit)

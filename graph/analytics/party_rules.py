@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ._dates import add_months_to_days
 from .appointments import per_node
-from .columns import NO_DAY, Bools, Codes, DayView, Delta, Int32s, day_number, day_of, distinct
+from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct, picked
 from .derived import (
     Pairs,
     building_compounds,
@@ -33,42 +34,39 @@ from .derived import (
     residents,
     rewritten,
 )
-from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Check, Finding, Registry, RuleContext, Severity
 from .kinds import BRANCH_COMMITTEE_ROLES
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》"
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P1",
     "应建未建",
     "Party branch should be built",
+    Check(
+        "no_branch",
+        Severity.GAP,
+        "{name}有{full_members}名正式党员居住或报到，但没有党支部覆盖（应建未建）。",
+        "{full_members} full Party members live in or are registered at {name}, and no "
+        "Party branch covers it.",
+    ),
+    Check(
+        "cluster",
+        Severity.GAP,
+        "几个一起服务的小区合计有3名以上正式党员，但没有党支部覆盖。",
+        "A cluster of compounds served together has 3 or more full Party members and no "
+        "branch covers it.",
+        evaluable=False,
+        reason="the ontology has no link that groups compounds served together into a "
+        "cluster (only a joint branch's COVERS, which exists once the branch is built); "
+        "each compound is checked on its own",
+    ),
     source=f"Party Constitution art. 30; {_BRANCH_REGULATIONS} art. 4",
     national=True,
     settings=("p1_min_full_members",),
-    checks=(
-        Check(
-            "no_branch",
-            Severity.GAP,
-            "{name}有{full_members}名正式党员居住或报到，但没有党支部覆盖（应建未建）。",
-            "{full_members} full Party members live in or are registered at {name}, and no "
-            "Party branch covers it.",
-        ),
-        Check(
-            "cluster",
-            Severity.GAP,
-            "几个一起服务的小区合计有3名以上正式党员，但没有党支部覆盖。",
-            "A cluster of compounds served together has 3 or more full Party members and no "
-            "branch covers it.",
-            evaluable=False,
-            reason="the ontology has no link that groups compounds served together into a "
-            "cluster (only a joint branch's COVERS, which exists once the branch is built); "
-            "each compound is checked on its own",
-        ),
-    ),
 )
 def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no Party branch COVERS, where at least ``p1_min_full_members`` full
@@ -78,8 +76,6 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["full_members"]) for f in run_rule("P1", tiny_city(), AS_OF)]
     [('c2', 3)]
     """
@@ -104,22 +100,19 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.finding("no_branch", c, full_members=len(members), members=members)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P2",
     "联建支部覆盖过多",
     "Joint branch covers too many compounds",
+    Check(
+        "too_many_compounds",
+        Severity.WARNING,
+        "联合党支部{name}覆盖{compounds}个小区，超过{limit}个。",
+        "The joint branch {name} covers {compounds} compounds, more than {limit}.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 5",
     national=True,
     settings=("p2_max_joint_compounds",),
-    checks=(
-        Check(
-            "too_many_compounds",
-            Severity.WARNING,
-            "联合党支部{name}覆盖{compounds}个小区，超过{limit}个。",
-            "The joint branch {name} covers {compounds} compounds, more than {limit}.",
-        ),
-    ),
 )
 def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """A joint branch (``form`` joint, or no form and several compounds) that COVERS more
@@ -127,8 +120,6 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("P2", tiny_city(), AS_OF)
     []
     """
@@ -137,11 +128,9 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     covers = linked(ctx.day, "COVERS", "PartyBranch", "Compound")
     branches = cols.of_kind("PartyBranch")
     count = np.bincount(covers.a, minlength=cols.size)[branches]
-    form = cols.column("PartyBranch", "form")
-    assert isinstance(form, Codes)
+    form = cols.codes("PartyBranch", "form")
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
-    wide = branches[joint & (count > limit)]
-    wide = wide[ctx.wanted(wide)]
+    wide = ctx.kept(branches[joint & (count > limit)])
     for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
         covered = cols.ids_of(compounds)
         yield ctx.finding(
@@ -149,23 +138,20 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P3",
     "支部党员过多",
     "Branch too large",
+    Check(
+        "too_many_members",
+        Severity.ADVICE,
+        "党支部{name}有{members}名党员，超过{limit}名，宜拆分或成立党总支。",
+        "The branch {name} has {members} members, more than {limit}: split it or form a "
+        "general branch.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 4",
     national=True,
     settings=("p3_max_branch_members",),
-    checks=(
-        Check(
-            "too_many_members",
-            Severity.ADVICE,
-            "党支部{name}有{members}名党员，超过{limit}名，宜拆分或成立党总支。",
-            "The branch {name} has {members} members, more than {limit}: split it or form a "
-            "general branch.",
-        ),
-    ),
 )
 def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with more than ``p3_max_branch_members`` members (people with a MEMBER_OF
@@ -173,44 +159,38 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [f.details["members"] for f in run_rule("P3", tiny_city(), AS_OF, p3_max_branch_members=5)]
     [7]
     """
     cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]
+    branches = ctx.kept(cols.of_kind("PartyBranch"))
     count = members(ctx.day).counts(branches)
     large = count > limit
     for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P4",
     "支委会设置",
     "Branch committee",
+    Check(
+        "no_committee",
+        Severity.GAP,
+        "党支部{name}有{full_members}名正式党员，但未设支部委员会。",
+        "The branch {name} has {full_members} full members and no branch committee.",
+    ),
+    Check(
+        "committee_size",
+        Severity.WARNING,
+        "党支部{name}的支委会有{committee}人，应为{low}至{high}人。",
+        "The committee of the branch {name} has {committee} members; it should have "
+        "{low} to {high}.",
+    ),
     source=f"{_BRANCH_REGULATIONS} ch. 6 (verify)",
     national=True,
     settings=("p4_committee_required_from", "p4_committee_min", "p4_committee_max"),
-    checks=(
-        Check(
-            "no_committee",
-            Severity.GAP,
-            "党支部{name}有{full_members}名正式党员，但未设支部委员会。",
-            "The branch {name} has {full_members} full members and no branch committee.",
-        ),
-        Check(
-            "committee_size",
-            Severity.WARNING,
-            "党支部{name}的支委会有{committee}人，应为{low}至{high}人。",
-            "The committee of the branch {name} has {committee} members; it should have "
-            "{low} to {high}.",
-        ),
-    ),
 )
 def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     """A branch with at least ``p4_committee_required_from`` full members (in a discreet run,
@@ -220,16 +200,13 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.details["committee"]) for f in run_rule("P4", tiny_city(), AS_OF)]
     [('committee_size', 2)]
     """
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
     # the committee: the people whose senior post in the branch is a committee role
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]
+    branches = ctx.kept(cols.of_kind("PartyBranch"))
     held = posts(day).within(branches)
     roles = [held.roles.index(r) for r in BRANCH_COMMITTEE_ROLES if r in held.roles]
     on = np.isin(held.role, roles)
@@ -239,11 +216,9 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     counted = np.ones(len(person), np.bool_) if ctx.discreet else memberships(day).full[person]
     count = Pairs(org[counted], person[counted]).counts(branches)
     none = (n == 0) & (count >= s.p4_committee_required_from)
+    counted_as = "members" if ctx.discreet else "full_members"
     for b, m in zip(branches[none].tolist(), count[none].tolist(), strict=True):
-        if ctx.discreet:
-            yield ctx.finding("no_committee", b, members=m)
-        else:
-            yield ctx.finding("no_committee", b, full_members=m)
+        yield ctx.finding("no_committee", b, **{counted_as: m})
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
     for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
         yield ctx.finding(
@@ -256,23 +231,20 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P5",
     "逾期未换届",
     "Overdue branch election",
+    Check(
+        "overdue_election",
+        Severity.GAP,
+        "党支部{name}于{elected_on}选举，任期{term_years}年已于{term_end}届满，逾期未换届。",
+        "The branch {name} was elected on {elected_on}; its {term_years}-year term ended "
+        "on {term_end} with no re-election.",
+    ),
     source="Opinions on the Term of Grassroots Party Organizations (2018)",
     national=True,
     settings=("p5_term_years",),
-    checks=(
-        Check(
-            "overdue_election",
-            Severity.GAP,
-            "党支部{name}于{elected_on}选举，任期{term_years}年已于{term_end}届满，逾期未换届。",
-            "The branch {name} was elected on {elected_on}; its {term_years}-year term ended "
-            "on {term_end} with no re-election.",
-        ),
-    ),
 )
 def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     """A branch whose term (its ``term_years``, else ``p5_term_years``) counted from its last
@@ -281,8 +253,6 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> run_rule("P5", tiny_city(), AS_OF)
     []
     >>> [str(f.details["term_end"]) for f in run_rule("P5", tiny_city(), dt.date(2026, 2, 1))]
@@ -290,50 +260,39 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
     """
     cols = ctx.columns
     branches = cols.of_kind("PartyBranch")
-    elected = cols.column("PartyBranch", "elected_on")
-    term = cols.column("PartyBranch", "term_years")
-    assert isinstance(elected, np.ndarray) and isinstance(term, np.ndarray)
+    elected = cols.array("PartyBranch", "elected_on")
+    term = cols.array("PartyBranch", "term_years")
     known = (elected != NO_DAY) & ctx.wanted(branches)
     # no term (-1) or a term of 0: the setting's
     years = np.where((term == 0) | (term == -1), ctx.settings.p5_term_years, term)[known]
-    end = _add_years(elected[known], years)
+    end = add_months_to_days(elected[known], 12 * years)
     late = end < day_number(ctx.as_of)
-    for b, on, n, last in zip(
-        branches[known][late].tolist(),
-        elected[known][late].tolist(),
-        years[late].tolist(),
-        end[late].tolist(),
-        strict=True,
-    ):
+    for b, on, n, last in picked(late, branches[known], elected[known], years, end):
         yield ctx.finding(
             "overdue_election", b, elected_on=day_of(on), term_years=n, term_end=day_of(last)
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P6",
     "党小组覆盖楼栋",
     "Party groups by building",
+    Check(
+        "branch_buildings_without_group",
+        Severity.GAP,
+        "党支部{name}的党员居住在{buildings}栋没有党小组的楼里，超过{limit}栋。",
+        "Members of the branch {name} live in {buildings} buildings without a Party "
+        "group, more than {limit}.",
+    ),
+    Check(
+        "building_without_group",
+        Severity.ADVICE,
+        "{compound_name}{name}住有{members}名党员，没有党小组覆盖。",
+        "Party members ({members}) live in {name} of {compound_name} and no Party group covers it.",
+    ),
     source=f"{_BRANCH_REGULATIONS} art. 13; the article: groups are drawn by building or unit",
     national=True,
     settings=("p6_max_buildings_without_group",),
-    checks=(
-        Check(
-            "branch_buildings_without_group",
-            Severity.GAP,
-            "党支部{name}的党员居住在{buildings}栋没有党小组的楼里，超过{limit}栋。",
-            "Members of the branch {name} live in {buildings} buildings without a Party "
-            "group, more than {limit}.",
-        ),
-        Check(
-            "building_without_group",
-            Severity.ADVICE,
-            "{compound_name}{name}住有{members}名党员，没有党小组覆盖。",
-            "Party members ({members}) live in {name} of {compound_name} and no Party group "
-            "covers it.",
-        ),
-    ),
 )
 def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     """Per branch, the buildings where its members live (RESIDES_IN a unit or building) that
@@ -344,8 +303,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("P6", tiny_city(), AS_OF)]
     [('building_without_group', 'b2')]
     >>> limit = {"p6_max_buildings_without_group": 1}
@@ -356,8 +313,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     limit = ctx.settings.p6_max_buildings_without_group
     lived = home_buildings(day)  # (person, building)
     grouped = grouped_buildings(day)
-    branches = cols.of_kind("PartyBranch")
-    branches = branches[ctx.wanted(branches)]  # a branch's count is its members'
+    branches = ctx.kept(cols.of_kind("PartyBranch"))  # a branch's count is its members'
     org, person = members(day).within(branches)
     left, right = lived.match(person)
     bare = Pairs.distinct(org[left], lived.b[right])  # (branch, building)
@@ -395,28 +351,25 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P7",
     "党员未编入支部",
     "Party member outside any branch",
+    Check(
+        "no_branch",
+        Severity.GAP,
+        "党员{name}只隶属于{orgs_names}，未编入任何党支部或党小组。",
+        "The Party member {name} belongs only to {orgs_names}, to no branch or group.",
+    ),
+    Check(
+        "left_no_transfer",
+        Severity.GAP,
+        "党员{name}于{left_on}离开{last_org_name}后未编入任何党组织。",
+        "The Party member {name} left {last_org_name} on {left_on} and has joined no Party "
+        "organization since.",
+    ),
     source="Party Constitution art. 8",
     national=True,
-    checks=(
-        Check(
-            "no_branch",
-            Severity.GAP,
-            "党员{name}只隶属于{orgs_names}，未编入任何党支部或党小组。",
-            "The Party member {name} belongs only to {orgs_names}, to no branch or group.",
-        ),
-        Check(
-            "left_no_transfer",
-            Severity.GAP,
-            "党员{name}于{left_on}离开{last_org_name}后未编入任何党组织。",
-            "The Party member {name} left {last_org_name} on {left_on} and has joined no Party "
-            "organization since.",
-        ),
-    ),
 )
 def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     """A person whose Party memberships on the day are all outside branches and groups (for
@@ -427,8 +380,6 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("P7", tiny_city(), AS_OF)]
     [('left_no_transfer', 'p10'), ('no_branch', 'p8')]
     """
@@ -438,8 +389,7 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     outside = ~ms.in_branch[src]  # every membership of such a person is outside branches
     orgs_of = Pairs.distinct(src[outside], dst[outside])
     label = cols.label
-    people = distinct(orgs_of.a)
-    people = people[ctx.wanted(people)]
+    people = ctx.kept(distinct(orgs_of.a))
     for p, orgs in zip(people.tolist(), per_node(orgs_of, people), strict=True):
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
@@ -472,22 +422,19 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P8",
     "在职党员未报到",
     "In-service member not registered where they live",
+    Check(
+        "not_registered",
+        Severity.WARNING,
+        "在职党员{name}（{employer}）未到居住的{homes_names}报到。",
+        "The in-service Party member {name} ({employer}) has not registered with "
+        "{homes_names}, where they live.",
+    ),
     source="the article; (local) Foshan, Xingtai",
     national=False,
-    checks=(
-        Check(
-            "not_registered",
-            Severity.WARNING,
-            "在职党员{name}（{employer}）未到居住的{homes_names}报到。",
-            "The in-service Party member {name} ({employer}) has not registered with "
-            "{homes_names}, where they live.",
-        ),
-    ),
 )
 def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """An in-service Party member (a MEMBER_OF link with category ``in_service``) who lives
@@ -497,16 +444,13 @@ def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["homes"]) for f in run_rule("P8", tiny_city(), AS_OF)]
     [('p7', ['c1'])]
     """
     day, cols = ctx.day, ctx.columns
     home = homes(day)  # (person, compound)
     judged = _unregistered(day) & memberships(day).in_service
-    people = np.flatnonzero(judged).astype(np.int32)
-    people = people[ctx.wanted(people)]
+    people = ctx.kept(np.flatnonzero(judged).astype(np.int32))
     label = cols.label
     found = zip(people.tolist(), per_node(home, people), employers(day, people), strict=True)
     for p, compounds, employer in found:
@@ -547,29 +491,25 @@ def _unregistered(day: DayView) -> Bools:
         return rewritten(old, people, fresh)
 
     reads = _HOME_OR_REGISTERED | {"PART_OF"}
-    found: Bools = day.memo(("P8", "unregistered"), compute, reads, patch, renumbered_masks)
-    return found
+    return day.memo(("P8", "unregistered"), compute, reads, patch, renumbered_masks)
 
 
 _HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "P9",
     "无党群服务站点",
     "No Party-masses service station",
+    Check(
+        "no_station",
+        Severity.GAP,
+        "{name}没有党群服务站或服务点。",
+        "No Party-masses service station or service point serves {name}.",
+    ),
     source="the article; (local) Ninghai, Langfang",
     national=False,
     settings=("p9_community_station_counts",),
-    checks=(
-        Check(
-            "no_station",
-            Severity.GAP,
-            "{name}没有党群服务站或服务点。",
-            "No Party-masses service station or service point serves {name}.",
-        ),
-    ),
 )
 def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that no ServiceStation (station or point) SERVES; with
@@ -577,8 +517,6 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
     ['c2']
     """
@@ -589,28 +527,16 @@ def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.settings.p9_community_station_counts:
         community = place(day)[lacking, 1]  # -1: none, and no station serves "none"
         lacking = lacking[~((community >= 0) & served[community])]
-    for c in lacking[ctx.wanted(lacking)].tolist():
+    for c in ctx.kept(lacking).tolist():
         yield ctx.finding("no_station", c)
 
 
 # -- helpers --------------------------------------------------------------------------------------
 def _branch_covered(day: DayView) -> Bools:
     """Per node: some Party branch COVERS it."""
-    found: Bools = day.memo(
+    return day.memo(
         "branch_covered",
         lambda: day.columns.mask(day.links("COVERS", "PartyBranch")[1]),
         frozenset({"COVERS"}),
         renumber=renumbered_masks,
     )
-    return found
-
-
-def _add_years(days: Int32s, years: Int32s) -> Int32s:
-    """:func:`~._dates.add_years` on day numbers (29 February becomes 28 February)."""
-    on = days.astype("datetime64[D]")
-    month = on.astype("datetime64[M]")
-    later = month + (12 * years).astype("timedelta64[M]")
-    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    moved = np.minimum(later.astype("datetime64[D]") + (on - month.astype("datetime64[D]")), last)
-    out: Int32s = moved.astype(np.int64).astype(np.int32)
-    return out

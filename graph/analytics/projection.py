@@ -1,11 +1,5 @@
-"""The projection the analytics read, and its view on one day.
-
-:func:`project` asks the store for the node and link kinds the analytics use (disputes,
-volunteer activities and meeting attendance are left out: nothing here reads them).
-:func:`at` keeps the links valid on a day, so one projection holding the whole history serves
-every evaluation date. The service reads no projection (it reads the columnar index,
-:class:`~govgraph.graph.analytics.cache.AnalyticsCache`): it is for callers that want NetworkX,
-and every analysis accepts one (:func:`indexed_day` indexes it).
+"""A NetworkX projection of the store and its view on one day, for callers that want NetworkX
+(the service reads the columnar index); every analysis accepts one (:func:`indexed_day`).
 """
 
 from __future__ import annotations
@@ -22,10 +16,8 @@ from .kinds import ANALYTIC_LINK_KINDS, ANALYTIC_NODE_KINDS
 
 
 async def project(store: GraphStore, as_of: dt.date | None = None) -> nx.MultiDiGraph:
-    """The projection every analysis reads: the kinds it needs, links valid on ``as_of``.
-
-    With ``as_of=None`` it holds the whole history (links that have ended too); the rules
-    accept that (P7 needs it) and :func:`at` cuts it to any day.
+    """The node and link kinds the analytics read, the links valid on ``as_of`` (None: the
+    whole history, which P7 needs and :func:`at` cuts to any day).
 
     Examples
     --------
@@ -45,18 +37,10 @@ async def project(store: GraphStore, as_of: dt.date | None = None) -> nx.MultiDi
 
 
 def slim(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """``graph`` itself, holding the same data in less memory: one dict for links with equal
-    attributes (most links hold only their kind, their ``source`` and a day), and one object
-    per equal text or date value in the attributes of nodes and links.
-
-    Why. A store builds the projection record by record, so every link's attribute dict, and
-    every ``source`` text and date, is its own object, though only a small fraction of the
-    link attribute dicts are distinct: sharing them (and equal node values) takes a good part
-    off the projection's memory for one pass over it (the demo's: 7.8 MiB to 6.5). The service
-    holds no projection, but a researcher's analyses read one (a researcher may not read the
-    store in columns) and hold it whole. Nothing here changes attribute dicts, so equal ones
-    can be shared. Not done here, as it would cost more than it saves (rebuilding every
-    adjacency dict): each link end's own copy of a node id string.
+    """``graph`` itself in less memory: one dict for links with equal attributes and one object
+    per equal text or date value. A store builds a projection record by record, each with its
+    own objects, though few link attribute dicts differ (the demo's: 7.8 MiB to 6.5); nothing
+    here changes them, so equal ones can be shared.
 
     Examples
     --------
@@ -103,15 +87,11 @@ _INTERNED = frozenset((str, dt.date))
 
 
 def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
-    """The graph with only the links valid on ``as_of`` (``since`` and ``until`` inclusive).
-
-    Returns ``graph`` itself when every link is valid then (or ``as_of`` is None); otherwise,
-    for a frozen ``graph`` a frozen view of it (``nx.subgraph_view``: nothing copied), for a
-    mutable one a copy. Nodes are not dated and are all kept.
+    """The graph with only the links valid on ``as_of`` (both ends inclusive): ``graph`` itself
+    when every link is, a view for a frozen graph (nothing copied), else a copy.
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import tiny_city
     >>> g = tiny_city()
     >>> g.has_edge("p10", "pb1"), at(g, dt.date(2021, 5, 31)).has_edge("p10", "pb1")
     (True, False)
@@ -135,14 +115,12 @@ def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
 
 
 def indexed_day(graph: Indexed, as_of: dt.date | None = None) -> DayView:
-    """The columnar index of ``graph`` on ``as_of`` (None: its whole history, or the day a
-    day's view holds): for an index, its view of the day; a day's view is its own (it holds no
-    other day); for a graph, the view of the day of its index (:func:`~.columns.columns_for`).
+    """The view of ``graph``'s index on ``as_of`` (None: its whole history); a day's view is
+    its own (it holds no other day).
 
     Examples
     --------
     >>> from govgraph.graph.analytics.columns import day_number
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> history = nx.freeze(tiny_city())
     >>> day = indexed_day(history, AS_OF)
     >>> day.columns is columns_for(history), day.day == day_number(AS_OF)

@@ -7,28 +7,26 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..ontology import GRADES
+from .columns import picked
 from .derived import Pairs, linked, memberships, place
-from .engine import Check, Finding, Rule, RuleContext, Severity, rule
+from .engine import Check, Finding, Registry, RuleContext, Severity
 
-RULES: list[Rule] = []
+RULES = Registry()
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M1",
     "物业服务未覆盖",
     "Not covered by property service",
+    Check(
+        "no_service",
+        Severity.GAP,
+        "{name}（{age}）没有任何物业服务（四种途径均未覆盖）。",
+        "{name} ({age_en}) has no property service by any of the four ways.",
+    ),
     source="the article: full coverage of old compounds",
     national=False,
     settings=("m1_old_only",),
-    checks=(
-        Check(
-            "no_service",
-            Severity.GAP,
-            "{name}（{age}）没有任何物业服务（四种途径均未覆盖）。",
-            "{name} ({age_en}) has no property service by any of the four ways.",
-        ),
-    ),
 )
 def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     """A compound that nothing MANAGES (a property company, a community property management
@@ -38,17 +36,13 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["is_old"]) for f in run_rule("M1", tiny_city(), AS_OF)]
     [('c2', True)]
     """
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
-    compounds = compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]]
-    compounds = compounds[ctx.wanted(compounds)]
-    olds = cols.column("Compound", "is_old")
-    assert isinstance(olds, np.ndarray)
+    compounds = ctx.kept(compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]])
+    olds = cols.array("Compound", "is_old")
     for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
         if old or not ctx.settings.m1_old_only:
             yield ctx.finding(
@@ -60,32 +54,29 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M2",
     "物业企业党建覆盖",
     "Party coverage of property companies",
+    Check(
+        "no_party_org",
+        Severity.GAP,
+        "{name}有{members}名党员员工，但没有单独或联合的党组织（组织覆盖）。",
+        "{name} employs Party members ({members}) and has no Party organization of its "
+        "own or joint (organizational coverage).",
+    ),
+    Check(
+        "no_instructor",
+        Severity.GAP,
+        "物业企业没有党员也没有党建指导员（工作覆盖）。",
+        "A property company with no Party members and no Party-building instructor (work "
+        "coverage).",
+        evaluable=False,
+        reason="the ontology has no Party-building instructor (党建指导员): no post or link "
+        "attaches one to a PropertyCompany",
+    ),
     source="(local) Taiyuan, Zhenhai",
     national=False,
-    checks=(
-        Check(
-            "no_party_org",
-            Severity.GAP,
-            "{name}有{members}名党员员工，但没有单独或联合的党组织（组织覆盖）。",
-            "{name} employs Party members ({members}) and has no Party organization of its "
-            "own or joint (organizational coverage).",
-        ),
-        Check(
-            "no_instructor",
-            Severity.GAP,
-            "物业企业没有党员也没有党建指导员（工作覆盖）。",
-            "A property company with no Party members and no Party-building instructor (work "
-            "coverage).",
-            evaluable=False,
-            reason="the ontology has no Party-building instructor (党建指导员): no post or link "
-            "attaches one to a PropertyCompany",
-        ),
-    ),
 )
 def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     """A property company with employees (EMPLOYED_BY) who are Party members (MEMBER_OF) and no
@@ -95,8 +86,6 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.subject, f.details["party_employees"]) for f in run_rule("M2", tiny_city(), AS_OF)]
     [('co1', ['p9'])]
     """
@@ -107,35 +96,30 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     companies = cols.of_kind("PropertyCompany")
     has_org = cols.mask(day.links("PARTY_ORG_OF")[1])
     lacking = companies[(cols.mask(employs.a) & ~has_org)[companies]]
-    for co in lacking[ctx.wanted(lacking)].tolist():
+    for co in ctx.kept(lacking).tolist():
         members = cols.ids_of(employs.of(co))
         yield ctx.finding("no_party_org", co, members=len(members), party_employees=members)
 
 
-@rule(
-    RULES,
+@RULES.rule(
     "M3",
     "红色物业考评",
     "Red-property grades",
+    Check(
+        "distribution",
+        Severity.WARNING,
+        "{name}{year}年红色物业考评甲乙丙为{counts}，不符合{ratio}的比例。",
+        "The {year} red-property grades in {name} are {counts} (A:B:C), not in the ratio {ratio}.",
+    ),
+    Check(
+        "exit_candidate",
+        Severity.WARNING,
+        "{name}连续{years}年被评为丙级（{since}年起），列为退出候选。",
+        "{name} has been graded C (丙) {years} years in a row since {since}: a candidate for exit.",
+    ),
     source="the article; the entry and exit mechanism",
     national=False,
     settings=("m3_grade_ratio", "m3_tolerance", "m3_exit_years"),
-    checks=(
-        Check(
-            "distribution",
-            Severity.WARNING,
-            "{name}{year}年红色物业考评甲乙丙为{counts}，不符合{ratio}的比例。",
-            "The {year} red-property grades in {name} are {counts} (A:B:C), not in the ratio "
-            "{ratio}.",
-        ),
-        Check(
-            "exit_candidate",
-            Severity.WARNING,
-            "{name}连续{years}年被评为丙级（{since}年起），列为退出候选。",
-            "{name} has been graded C (丙) {years} years in a row since {since}: a candidate "
-            "for exit.",
-        ),
-    ),
 )
 def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     """Per year up to the day's year and per city the evaluated companies roll up to, the
@@ -146,16 +130,12 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rule
     >>> [(f.check, f.subject) for f in run_rule("M3", tiny_city(), AS_OF)]
     [('exit_candidate', 'co1')]
     """
     day, cols = ctx.day, ctx.columns
     s = ctx.settings
-    column = cols.column("Evaluation", "year")
-    codes = cols.column("Evaluation", "grade")
-    assert isinstance(column, np.ndarray) and not isinstance(codes, np.ndarray)
+    column, codes = cols.array("Evaluation", "year"), cols.codes("Evaluation", "grade")
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
     graded = linked(day, "EVALUATES", "Evaluation")
     row = cols.local[graded.a]  # each evaluation's row in its kind's columns
@@ -211,7 +191,5 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     runs = np.bincount(group_of[before], minlength=len(head))
     exits = runs >= s.m3_exit_years
     exits[exits] = ctx.wanted(company[head][exits])
-    for co_, run, top in zip(
-        company[head][exits].tolist(), runs[exits].tolist(), year[head][exits].tolist(), strict=True
-    ):
+    for co_, run, top in picked(exits, company[head], runs, year[head]):
         yield ctx.finding("exit_candidate", co_, years=run, since=top - run + 1)

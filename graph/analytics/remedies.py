@@ -1,15 +1,8 @@
-"""Who fixes what each rule finds, for the rectification list (整改清单) and the console.
-
-RULES.md names the rules' sources; the body each source charges is read from them: Party
-organizations are built, re-elected and staffed under the community Party committee (社区党委,
-Branch Regulations arts. 4-6), which a compound's branch reports to; a branch runs its own
-groups and meetings (arts. 11-13); service stations, property companies' Party coverage and the
-joint-meeting system are the township's Party (working) committee's (the article); owners'
-committees are set up under the township government's guidance and answer to the owners'
-assembly (Guiding Rules arts. 6, 31); property service and its grading are the housing and
-construction department's (Property Management Regulations art. 5). The suggested time to fix
-is :meth:`~.engine.Rule.deadline_days` (``RuleSettings.deadline_days`` by rule, else by
-severity).
+"""Who fixes what each rule finds (整改清单), as the rules' sources charge them: the community
+Party committee builds and staffs Party organizations (Branch Regulations arts. 4-6), a branch
+runs its groups and meetings (arts. 11-13), the township's Party committee stations, company
+coverage and joint meetings (the article), the owners' assembly its committee (Guiding Rules
+arts. 6, 31), the housing department property service (Property Management Regulations art. 5).
 
 Examples
 --------

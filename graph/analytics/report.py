@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from .columns import columns_for
-from .coverage import CoverageRow, Ratio
+from .coverage import RATIOS, CoverageRow, Ratio
 from .engine import SEVERITIES, Finding, RuleSettings, Severity
 from .rules import RULES
 
@@ -58,8 +58,6 @@ def render_rules_doc(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.rules import run_rules
     >>> g = tiny_city()
     >>> text = render_rules_doc(
     ...     g, run_rules(g, as_of=AS_OF), settings=RuleSettings(), as_of=AS_OF, dataset="x"
@@ -124,19 +122,7 @@ def render_rules_doc(
         for row in rows:
             out.append(
                 f"| {row.name or row.place} ({row.level}) | {row.compounds} | "
-                + " | ".join(
-                    _rate(x)
-                    for x in (
-                        row.branch,
-                        row.owners_committee,
-                        row.property_service,
-                        row.service_station,
-                        row.party_groups,
-                        row.cross_appointment,
-                        row.party_share,
-                        row.appeals_replied,
-                    )
-                )
+                + " | ".join(_rate(getattr(row, ratio)) for ratio in RATIOS)
                 + f" | {row.findings.get('gap', 0)} |"
             )
         out.append("")

@@ -1,11 +1,5 @@
-"""The rules engine: every rule of ``shared/domain/RULES.md``, and the function that runs them.
-
-:data:`RULES` maps each id (P1-P9, O1-O8, M1-M3, G1-G3, in that order) to its
-:class:`~govgraph.graph.analytics.engine.Rule` declaration; :func:`run_rules` evaluates the
-enabled ones on the index (or a projection, indexed first) and returns their findings in a
-fixed order. A deployment switches rule sets with
-:class:`~govgraph.graph.analytics.engine.RuleSettings` (``enabled`` / ``disabled`` and every
-threshold), for example :func:`rule_set` ``("national")``.
+"""Every rule of ``shared/domain/RULES.md`` (:data:`RULES`, by id: P1-P9, O1-O8, M1-M3, G1-G3)
+and the function that runs them (:func:`run_rules`), in a fixed order.
 """
 
 from __future__ import annotations
@@ -42,6 +36,7 @@ RULES: dict[str, Rule] = {
     )
 }
 
+_ONE_OF = "one of " + ", ".join(RULES)
 #: named rule sets: every rule, the ones resting on national rules only, and the ones resting on
 #: the article or local practice
 RULE_SETS: dict[str, frozenset[str] | None] = {
@@ -90,21 +85,16 @@ def run_rules(
     Parameters
     ----------
     graph
-        The cache's index (:meth:`~.cache.AnalyticsCache.index`) or a projection (see
-        :func:`~govgraph.graph.analytics.projection.project`). It may hold
-        the whole history: the rules read the links valid on ``as_of``, and P7 also reads the
-        memberships that had ended by then.
+        The cache's index or a projection, best with the whole history: the rules read the
+        links valid on ``as_of``, and P7 the memberships that had ended by then.
     settings
         Which rules run and their thresholds; the defaults of RULES.md when omitted.
     as_of
         The evaluation day: terms, deadlines and meeting windows are judged on it.
     scope
-        The id of a city, township, community or compound: only findings about things under
-        it are returned.
+        A city, township, community or compound id: only the findings under it.
     discreet
-        For a reader who may not learn a person's Party membership status or category (a
-        researcher, the public): the rules that pick people by them do not run, the ones
-        counting members by status count every member (:mod:`.discreet`).
+        For a reader who may not learn Party membership status or category (:mod:`.discreet`).
 
     Returns
     -------
@@ -113,7 +103,6 @@ def run_rules(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> findings = run_rules(tiny_city(), as_of=AS_OF)
     >>> [f.id for f in findings][:3]
     ['P1:no_branch:c2', 'P4:committee_size:pb1', 'P6:building_without_group:b2']
@@ -130,18 +119,11 @@ def run_rules(
     asked = set(settings.enabled or ()) | set(settings.disabled)
     unknown = sorted(asked - set(RULES))
     if unknown:
-        raise ValidationError(
-            [
-                Problem("rule settings", "enabled", rid, "one of " + ", ".join(RULES))
-                for rid in unknown
-            ]
-        )
-    # the index of the graph as given: P7 and G1/G3 read the history the caller gave (a graph
-    # cut to a day has none)
+        raise ValidationError([Problem("rule settings", "enabled", r, _ONE_OF) for r in unknown])
+    # P7 and G1/G3 read the history the caller gave (a graph cut to a day has none)
     day = columns_for(graph).day(as_of)
-    number = None if scope is None else scope_number(day.columns, scope)
+    number = scope_number(day.columns, scope)
     inside = None if number is None else under(day, number)
-    base = RuleContext(as_of=as_of, settings=settings, day=day, discreet=discreet, scope=number)
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
         if not r.evaluable or not settings.is_enabled(r.id) or (discreet and withheld(r.id)):
@@ -149,7 +131,7 @@ def run_rules(
         codes = {c.code: i for i, c in enumerate(r.checks)}
         mine = [
             finding
-            for finding in r.evaluate(base.for_rule(r))
+            for finding in r.evaluate(RuleContext(as_of, settings, day, r, discreet, number))
             if inside is None or _under(finding, scope, inside, day.columns)
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
@@ -165,16 +147,15 @@ def _under(finding: Finding, scope: str | None, inside: Bools, columns: Columns)
 def run_rule(
     rule_id: str, graph: nx.MultiDiGraph | Columns, as_of: dt.date, **thresholds: Any
 ) -> list[Finding]:
-    """Evaluate one rule, with thresholds overriding the defaults (for examples and tests).
+    """Evaluate one rule, thresholds overriding the defaults (for examples and tests).
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> [f.subject for f in run_rule("P9", tiny_city(), AS_OF)]
     ['c2']
     """
     if rule_id not in RULES:
-        raise ValidationError(Problem("rule", "id", rule_id, "one of " + ", ".join(RULES)))
+        raise ValidationError(Problem("rule", "id", rule_id, _ONE_OF))
     return run_rules(graph, RuleSettings(enabled=frozenset({rule_id}), **thresholds), as_of=as_of)
 
 
@@ -183,7 +164,6 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> count_by_severity(run_rule("G2", tiny_city(), AS_OF))
     {'error': 0, 'conflict': 0, 'gap': 1, 'warning': 1, 'advice': 1}
     """

@@ -1,8 +1,5 @@
-"""The days a data set covers: the evaluation day to default to when a caller names none.
-
-A ledger is a snapshot of some day, often months past; analysing it "as of today" finds every
-term overdue and every monthly meeting missed since the snapshot. :func:`data_span` reads the
-span from the data itself.
+"""The days a data set covers: the evaluation day to default to (a ledger is a snapshot of its
+own day, often months past: "as of today" would find every term overdue).
 """
 
 from __future__ import annotations
@@ -27,12 +24,9 @@ class DataSpan:
 def data_span(history: nx.MultiDiGraph | Columns) -> DataSpan:
     """The span of days ``history`` (a projection, best with the whole history) records.
 
-    ``last`` is the latest day on which something is recorded as having happened: a dated
-    property of a node (a meeting's or activity's ``date``, an appeal's ``received`` and
-    ``replied``, an election, a filing) or a link's ``since``. A link's ``until`` is left out of
-    ``last``: it is as often a planned end (a term running to 2026) or an open-end sentinel
-    (9999-12-31) as a day that has passed, and either would put the snapshot's day in the
-    future. ``first`` is the earliest of every day, ``until`` included.
+    ``last`` is the latest day something is recorded as having happened: a node's dated
+    property or a link's ``since``, not its ``until`` (as often a planned end or 9999-12-31 as
+    a day past). ``first`` is the earliest of every day, ``until`` included.
 
     Examples
     --------
@@ -69,8 +63,7 @@ def _is_day(value: object) -> bool:
 
 
 def _span_of_index(cols: Columns) -> DataSpan:
-    """:func:`data_span` of an index: its date columns (every date property the analytics
-    read) are the dated properties, its links' days the ``since`` and ``until``."""
+    """:func:`data_span` of an index (its date columns are the dated properties)."""
     happened = [
         np.asarray(cols.column(kind, prop))
         for kind, props in NODE_COLUMNS.items()

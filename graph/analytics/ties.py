@@ -1,15 +1,11 @@
 """Who links which bodies: cross-appointment (双向进入、交叉任职), people holding several posts,
 conflicts of interest, interlocks between organizations, brokers and tie communities.
 
-Every function reads a projection made as of one day (:func:`project` with that ``as_of``, or
-:func:`~govgraph.graph.analytics.projection.at` on a history projection) and takes a ``scope``
-(a city, township, community or compound id) restricting it to what sits under that place.
-
-The *tie graph* behind the network measures joins people to the bodies they hold a post in
-(HOLDS_POST) or work for (EMPLOYED_BY), by default; it is undirected, weighted by the number of
-ties, and built in sorted order so that sampled and seeded algorithms give the same answer on
-every store. People are returned by id only: their names are personal data, and a pseudonymized
-(researcher) projection gives pseudonymous ids.
+Every function reads one day (a projection cut to it, or the index's view of it) and takes a
+``scope`` (a place id) restricting it to what sits under that place. The *tie graph* joins
+people to the bodies they hold a post in or work for (:data:`TIE_LINKS`): undirected, weighted
+by the number of ties, built in sorted order so that sampled and seeded algorithms answer the
+same on every store. People are returned by id only (their names are personal data).
 """
 
 from __future__ import annotations
@@ -29,47 +25,28 @@ from numpy.typing import NDArray
 
 from ..errors import NotFoundError
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import Block, Bools, Columns, DayView, Indexed, Int32s, day_of, distinct, groups
+from .columns import (
+    Block,
+    Bools,
+    Columns,
+    DayView,
+    Indexed,
+    Int32s,
+    day_of,
+    distinct,
+    groups,
+    picked,
+)
 from .derived import Pairs, _join, place, posts, scope_number, under
-from .projection import indexed_day, project
-
-__all__ = [
-    "TIE_LINKS",
-    "Broker",
-    "CompoundTies",
-    "ConflictOfInterest",
-    "EgoNetwork",
-    "GraphLink",
-    "GraphNode",
-    "Interlock",
-    "MultiPostHolder",
-    "Path",
-    "Post",
-    "TieCommunity",
-    "brokers",
-    "communities",
-    "conflicts_of_interest",
-    "cross_appointments",
-    "ego_network",
-    "interlocks",
-    "multi_post_holders",
-    "project",
-    "shortest_path",
-]
+from .projection import indexed_day
 
 #: the links that tie a person to a body: a post in it, a job with it
 TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
 
 
-def _scope(day: DayView, scope: str | None) -> int | None:
-    """The number of the place ``scope`` (None for none); raises as
-    :func:`~.derived.scope_number` does (no such node, or not a place)."""
-    return None if scope is None else scope_number(day.columns, scope)
-
-
-def _name(cols: Columns, node: int) -> str | None:
-    """The display name; None for people (their names are personal data) and unnamed nodes."""
-    return None if cols.kind_of(node) == "Person" else cols.name(node)
+def _node(cols: Columns, node: int) -> tuple[str, str, str | None]:
+    """A node's id, kind and :meth:`~.columns.Columns.public_name`."""
+    return cols.id(node), cols.kind_of(node), cols.public_name(node)
 
 
 # --- cross-appointment per compound ---------------------------------------------------------------
@@ -98,15 +75,13 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> (c1,) = cross_appointments(at(tiny_city(), AS_OF))
     >>> c1.compound, c1.seats, c1.cross_appointed, c1.rate, c1.secretary_chairs
     ('c1', 3, ['p1', 'p2'], 0.6666666666666666, True)
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     x = cross_appointment(day)
     branches, committees = x.covers.swapped(), represents(day).swapped()
     compounds = cols.of_kind("Compound")
@@ -120,7 +95,7 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
     return [
         CompoundTies(
             compound=cols.id(c),
-            name=_name(cols, c),
+            name=cols.public_name(c),
             branches=b,
             committees=oc,
             seats=k,
@@ -187,8 +162,7 @@ def _ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> _Ties
     the whole graph, with the default link kinds, it is kept on the day (the holders, the
     interlocks and the tie graph all read it)."""
     if scope is None and sorted(link_kinds) == sorted(TIE_LINKS):
-        found: _Ties = day.memo(("ties", TIE_LINKS), lambda: _read_ties(day, None, TIE_LINKS))
-        return found
+        return day.memo(("ties", TIE_LINKS), lambda: _read_ties(day, None, TIE_LINKS))
     return _read_ties(day, scope, link_kinds)
 
 
@@ -255,8 +229,6 @@ def multi_post_holders(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> for h in multi_post_holders(at(tiny_city(), AS_OF)):
     ...     print(h.person, [(p.body, p.role) for p in h.posts])
     p1 [('oc1', 'chair'), ('pb1', 'secretary')]
@@ -265,7 +237,7 @@ def multi_post_holders(
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _ties(day, _scope(day, scope), link_kinds)
+    t = _ties(day, scope_number(day.columns, scope), link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     people, _, count = groups(tied.a)
     keep = count >= min_bodies
@@ -279,21 +251,14 @@ def multi_post_holders(
         posts = sorted(
             (
                 Post(
-                    body=cols.id(body),
-                    body_kind=cols.kind_of(body),
-                    body_name=_name(cols, body),
-                    role=t.roles[link][role] if role >= 0 else "",
-                    link=t.kinds[link],
-                    since=day_of(since),
-                    until=day_of(until),
+                    *_node(cols, body),
+                    t.roles[link][role] if role >= 0 else "",
+                    t.kinds[link],
+                    day_of(since),
+                    day_of(until),
                 )
-                for body, link, role, since, until in zip(
-                    t.body[a:b].tolist(),
-                    t.link[a:b].tolist(),
-                    t.role[a:b].tolist(),
-                    t.since[a:b].tolist(),
-                    t.until[a:b].tolist(),
-                    strict=True,
+                for body, link, role, since, until in picked(
+                    slice(a, b), t.body, t.link, t.role, t.since, t.until
                 )
             ),
             key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role),
@@ -324,15 +289,13 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(c.person, c.committee, c.company, c.job_role)
     ...  for c in conflicts_of_interest(at(tiny_city(), AS_OF))]
     [('p3', 'oc1', 'co1', '客服专员')]
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     seats = posts(day)
     found, jobs = conflicts(day)
     if s is not None:  # a committee representing a compound under the scope is near it
@@ -341,11 +304,11 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
         ConflictOfInterest(
             person=cols.id(person),
             committee=cols.id(oc),
-            committee_name=_name(cols, oc),
+            committee_name=cols.public_name(oc),
             compound=cols.id(compound),
-            compound_name=_name(cols, compound),
+            compound_name=cols.public_name(compound),
             company=cols.id(company),
-            company_name=_name(cols, company),
+            company_name=cols.public_name(company),
             seat_role=seats.roles[r] if (r := int(seats.role[seat])) >= 0 else "",
             job_role=jobs[job] if job >= 0 else "",
         )
@@ -381,14 +344,12 @@ def interlocks(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(i.a, i.b, i.shared, i.people) for i in interlocks(at(tiny_city(), AS_OF))]
     [('oc1', 'pb1', 2, ['p1', 'p2']), ('co1', 'oc1', 1, ['p3'])]
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _ties(day, _scope(day, scope), link_kinds)
+    t = _ties(day, scope_number(day.columns, scope), link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     # every two bodies of a person, the lower numbered (so the lower id) first
     left, right = _join(tied.a, tied.a)
@@ -402,33 +363,17 @@ def interlocks(
     keys, start, count = keys[keep], start[keep], count[keep]
     order = np.lexsort((keys, -count))  # heaviest first, then by the two ids
     out: list[Interlock] = []
-    for key, first, shared in zip(
-        keys[order].tolist(), start[order].tolist(), count[order].tolist(), strict=True
-    ):
+    for key, first, shared in picked(order, keys, start, count):
         a, b = key >> 32, key & 0xFFFFFFFF
         people = cols.ids_of(person[first : first + shared])
-        out.append(
-            Interlock(
-                cols.id(a),
-                cols.kind_of(a),
-                _name(cols, a),
-                cols.id(b),
-                cols.kind_of(b),
-                _name(cols, b),
-                shared,
-                people,
-            )
-        )
+        out.append(Interlock(*_node(cols, a), *_node(cols, b), shared, people))
     return out
 
 
 # --- the tie graph: brokers and communities -------------------------------------------------------
 class _TieGraph(NamedTuple):
-    """People and bodies, one edge per (person, body) pair weighted by its number of ties.
-
-    Nodes are numbered by position in ``ids`` (id order); edges are sorted by (person, body),
-    so that sampling, seeds and tie-breaks agree across stores whichever library reads it.
-    """
+    """People and bodies numbered in id order, one edge per (person, body) weighted by its
+    ties, sorted: sampling, seeds and tie-breaks agree across stores and libraries."""
 
     ids: list[str]
     #: the node number (the day's index) of each position
@@ -468,14 +413,11 @@ def _nx_graph(t: _TieGraph) -> nx.Graph:
 
 
 def _betweenness(h: ig.Graph, k: int | None, seed: int) -> list[float]:
-    """Normalized betweenness of every node of ``h``: what ``nx.betweenness_centrality(g, k=k,
-    seed=seed)`` answers for the same graph in NetworkX (same node order), computed in C.
+    """What ``nx.betweenness_centrality(g, k=k, seed=seed)`` answers for ``h`` in NetworkX.
 
-    NetworkX draws the ``k`` sources with ``random.Random(seed).sample`` of its node list and
-    scales by (n-1)(n-2) ordered pairs, sampled sources by ``k-1`` and the other nodes by ``k``
-    (its estimator since 3.5; with ``k=1`` the source's is NaN). igraph counts each unordered
-    pair once, hence the 2. On the tie graph (many small components) NetworkX allocates a dict
-    over every node for each source; igraph's search stays inside the source's component.
+    NetworkX samples the sources with ``random.Random(seed).sample`` of its nodes and scales by
+    (n-1)(n-2) ordered pairs, sampled sources by ``k-1``, the others by ``k`` (since 3.5; with
+    ``k=1`` the source's is NaN); igraph counts each unordered pair once, hence the 2.
     """
     n = h.vcount()
     if n < 3:  # no node lies between two others
@@ -494,12 +436,8 @@ def _betweenness(h: ig.Graph, k: int | None, seed: int) -> list[float]:
 
 @dataclass(frozen=True, slots=True)
 class Broker:
-    """A node of the tie graph with its brokerage measures.
-
-    ``betweenness`` is normalized betweenness centrality (high: on many shortest paths between
-    others); ``constraint`` is Burt's constraint (low: ties to otherwise unconnected groups, a
-    structural hole; None for a node without ties).
-    """
+    """A node of the tie graph: normalized betweenness (high: on many shortest paths between
+    others) and Burt's constraint (low: ties to otherwise unconnected groups; None: no ties)."""
 
     node: str
     kind: str
@@ -519,43 +457,20 @@ def brokers(
     top: int | None = None,
     link_kinds: Collection[str] = TIE_LINKS,
 ) -> list[Broker]:
-    """The brokers of the person-organization tie graph: highest betweenness first.
-
-    The measures are NetworkX's (``betweenness_centrality`` with the same ``k`` and ``seed``,
-    ``constraint`` weighted by the number of ties), computed with igraph: the same values
-    (to the last bits of the sums), at 3,000 compounds in 0.05 s of CPU where NetworkX took
-    10 s for a sample of 200 and exact betweenness was out of reach
-    (``bench/measures_bench.py``).
-
-    Parameters
-    ----------
-    graph
-        A projection as of one day.
-    scope
-        A city, township, community or compound id.
-    kinds
-        The node kinds to return (people by default; add body kinds to rank bodies too).
-    k
-        Estimate betweenness from ``k`` sampled source nodes (NetworkX's sample and
-        estimator); None computes it exactly, which now costs no more than a sample.
-    seed
-        The seed of the sample.
-    top
-        Return only the first ``top`` (Burt's constraint is computed for those only).
-    link_kinds
-        The links that make a tie.
+    """The brokers of the tie graph (of ``kinds``), highest betweenness first: NetworkX's
+    measures (``betweenness_centrality`` sampling ``k`` sources with ``seed``, None: exact;
+    ``constraint`` weighted by the ties, for the ``top`` only) computed with igraph, the same
+    values at 3,000 compounds in 0.05 s where NetworkX took 10 s (``bench/measures_bench.py``).
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(b.node, b.degree, round(b.betweenness, 3), round(b.constraint or 0, 3))
     ...  for b in brokers(at(tiny_city(), AS_OF), top=2)]
     [('p3', 2, 0.533, 0.5), ('p1', 2, 0.133, 0.5)]
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _tie_graph(day, _scope(day, scope), link_kinds)
+    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
     h = ig.Graph(
         n=len(t.ids),
         edges=np.column_stack((t.person, t.body)).tolist(),
@@ -569,7 +484,7 @@ def brokers(
         Broker(
             node=t.ids[i],
             kind=cols.kind_of(t.nodes[i]),
-            name=_name(cols, t.nodes[i]),
+            name=cols.public_name(t.nodes[i]),
             degree=d,
             betweenness=between[i],
             constraint=None if math.isnan(c) else c,  # NaN: no ties
@@ -601,14 +516,12 @@ def communities(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> [(c.organizations, c.people) for c in communities(at(tiny_city(), AS_OF))]
     [(['oc1', 'pb1'], ['p1', 'p2']), (['co1'], ['p3', 'p9'])]
     """
     day = indexed_day(graph)
     cols = day.columns
-    t = _tie_graph(day, _scope(day, scope), link_kinds)
+    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
     if not t.ids:
         return []
     g = _nx_graph(t)
@@ -749,8 +662,7 @@ def _bar_rank(day: DayView) -> NDArray[np.intp]:
             rank[np.argsort(np.strings.add(ids, b"|"), kind="stable")] = rank.copy()
         return rank
 
-    found: NDArray[np.intp] = day.memo("ties.bar_rank", compute)
-    return found
+    return day.memo("ties.bar_rank", compute)
 
 
 def _nodes(cols: Columns, ids: Sequence[str]) -> list[int]:
@@ -780,15 +692,13 @@ def ego_network(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> ego = ego_network(at(tiny_city(), AS_OF), "p3", link_kinds=["HOLDS_POST", "EMPLOYED_BY"])
     >>> [(n.id, n.distance) for n in ego.nodes], [lk.kind for lk in ego.links]
     ([('p3', 0), ('co1', 1), ('oc1', 1)], ['EMPLOYED_BY', 'HOLDS_POST'])
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     (center,) = _nodes(cols, [node_id])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[center]:
@@ -811,15 +721,8 @@ def ego_network(
     nodes = inside[np.lexsort((inside, dist[inside]))]
     among = np.flatnonzero((dist[links.src] >= 0) & (dist[links.dst] >= 0))
     found = sorted((_link(cols, links, i) for i in among.tolist()), key=lambda lk: lk.id)
-    return EgoNetwork(
-        center=node_id,
-        depth=depth,
-        nodes=[
-            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), int(dist[n]))
-            for n in nodes.tolist()
-        ],
-        links=found,
-    )
+    described = [GraphNode(*_node(cols, n), int(dist[n])) for n in nodes.tolist()]
+    return EgoNetwork(node_id, depth, described, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -844,8 +747,6 @@ def shortest_path(
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
-    >>> from govgraph.graph.analytics.projection import at
     >>> path = shortest_path(at(tiny_city(), AS_OF), "pb1", "co1", ["HOLDS_POST", "EMPLOYED_BY"])
     >>> [n.id for n in path.nodes], [lk.kind for lk in path.links]
     (['pb1', 'p1', 'oc1', 'p3', 'co1'], ['HOLDS_POST', 'HOLDS_POST', 'HOLDS_POST', 'EMPLOYED_BY'])
@@ -854,7 +755,7 @@ def shortest_path(
     """
     day = indexed_day(graph)
     cols = day.columns
-    s = _scope(day, scope)
+    s = scope_number(day.columns, scope)
     ends = _nodes(cols, [a, b])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[ends].all():
@@ -881,9 +782,4 @@ def shortest_path(
             ((links.src == x) & (links.dst == y)) | ((links.src == y) & (links.dst == x))
         )
         taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
-    return Path(
-        nodes=[
-            GraphNode(cols.id(n), cols.kind_of(n), _name(cols, n), i) for i, n in enumerate(hops)
-        ],
-        links=taken,
-    )
+    return Path([GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)], taken)

@@ -1,12 +1,6 @@
-"""Coverage month by month: the roll-up of :func:`~.coverage.coverage_summary` at each month's
-end, for the console's trend lines; or year by year, at each year's end, for a reader who reads
-dates by year (``by_year``: a researcher or the public, whose ``asOf`` is read as the end of its
-year, :func:`~govgraph.graph.privacy.reading_day`), so that no point falls within a year and
-tells when a post began.
-
-Each point is the place's coverage on that day, read from the links valid then (a projection
-with the whole history answers for any day it holds): from the history's columnar index on
-that day, a mask per link block, nothing cut or indexed again per point.
+"""Coverage month by month (the roll-up of :func:`~.coverage.coverage_summary` at each month's
+end), or year by year for a reader who reads dates by year (a researcher or the public: no
+point within a year tells when a post began). Each point is a view of the history's index.
 """
 
 from __future__ import annotations
@@ -57,10 +51,8 @@ def month_ends(until: dt.date, months: int) -> list[dt.date]:
 
 
 def year_ends(until: dt.date, months: int) -> list[dt.date]:
-    """The points of a trend read by year: the last day of each year that the ``months`` months
-    ending with ``until`` reach into, oldest first, with ``until`` standing for its own year.
-    The caller passes the day its reader reads (:func:`~govgraph.graph.privacy.reading_day`:
-    a year's end, or the data's last day in its last year), so no point falls within a year.
+    """The last day of each year the ``months`` months ending with ``until`` reach into,
+    oldest first, ``until`` standing for its own year.
 
     Examples
     --------
@@ -84,23 +76,12 @@ def coverage_trend(
     """The coverage rates of ``scope`` (or of every city together) at each of
     :func:`month_ends` (``by_year``: at each of :func:`year_ends`).
 
-    Parameters
-    ----------
-    graph
-        A projection with the history (see :func:`~.projection.project`).
-    until
-        The last day; the points before it are the ends of the months before its month.
-    months
-        How many points (1 to :data:`MAX_TREND_MONTHS`).
-    scope
-        A city, township, community or compound id; None: the whole data (its cities summed).
-    by_year
-        One point per year instead (:func:`year_ends`), ``until`` being the day a researcher
-        or the public reads (its year's end, or the data's last day in its last year).
+    ``months`` (1 to :data:`MAX_TREND_MONTHS`) counts back from ``until``; without a scope
+    the whole data's cities are summed; ``by_year``'s ``until`` is the day a researcher or the
+    public reads (:func:`~govgraph.graph.privacy.reading_day`).
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> [(p.day.isoformat(), p.branch.count, p.compounds) for p in coverage_trend(
     ...     tiny_city(), AS_OF, 2)]
     [('2021-04-30', 1, 2), ('2021-05-31', 1, 2)]
@@ -112,7 +93,7 @@ def coverage_trend(
             Problem("coverage trend", "months", months, f"1 to {MAX_TREND_MONTHS}")
         )
     base = indexed_day(graph)
-    inside = None if scope is None else scope_number(base.columns, scope)
+    inside = scope_number(base.columns, scope)
     days = year_ends(until, months) if by_year else month_ends(until, months)
     return [_point(graph, base, day, inside) for day in days]
 
@@ -124,15 +105,6 @@ def _point(graph: Indexed, base: DayView, day: dt.date, scope: int | None) -> Tr
     tallies = _tallies(view, day, scope)
     # the whole data is the sum of its cities
     places = view.columns.of_kind("City").tolist() if scope is None else [scope]
-    r = tallies.ratios(*places)
-    return TrendPoint(
-        day,
-        tallies.compounds(*places),
-        r["branch"],
-        r["party_groups"],
-        r["owners_committee"],
-        r["property_service"],
-        r["service_station"],
-        r["cross_appointment"],
-        r["appeals_replied"],
-    )
+    ratios = tallies.ratios(*places)
+    del ratios["party_share"]  # not one of the trend lines
+    return TrendPoint(day, tallies.compounds(*places), **ratios)

@@ -1,9 +1,5 @@
-"""What a draft write would change in the findings, without writing it.
-
-The draft is applied to the columnar index the way the cache applies this process's own writes
-(:func:`~.columns_patch.patched`: a new index sharing every array the draft leaves alone), so
-the store, the cached index and everything built on it stay as they were, and the cost is the
-draft plus one run of the rules.
+"""What a draft write would change in the findings, without writing it: the draft patches the
+index as the cache's own writes do (:func:`~.columns_patch.patched`), into a new index.
 """
 
 from __future__ import annotations
@@ -43,21 +39,11 @@ def what_if(
 ) -> WhatIf:
     """Run the rules on ``history`` with ``batch`` applied and compare with ``history``'s.
 
-    Parameters
-    ----------
-    history
-        The cache's index or a projection (indexed first); it is not changed.
-    batch
-        A write the store would accept (validated as the store validates it: see
-        :func:`~govgraph.graph.model.validate_batch`).
-    settings, as_of, scope
-        As for :func:`~.rules.run_rules`.
-    before
-        The findings of ``history`` with the same settings, day and scope, when already known.
+    ``batch`` is a write the store would accept (:func:`~govgraph.graph.model.validate_batch`);
+    ``before``, the findings of ``history`` with the same arguments when already known.
 
     Examples
     --------
-    >>> from govgraph.graph.analytics.examples import AS_OF, tiny_city
     >>> from govgraph.graph.model import link, node
     >>> g = nx.freeze(tiny_city())
     >>> draft = WriteBatch(

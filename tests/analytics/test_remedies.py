@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from govgraph.graph.analytics import RULES, RuleSettings, Severity
+from govgraph.graph.analytics.examples import doctest_names
 from govgraph.graph.analytics.remedies import RESPONSIBLE
 
 Run = Callable[[Awaitable[Any]], Any]
@@ -26,7 +27,9 @@ Run = Callable[[Awaitable[Any]], Any]
     ],
 )
 def test_docstring_examples(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.ELLIPSIS, extraglobs=doctest_names()
+    )
     assert result.failed == 0 and result.attempted > 0
 
 

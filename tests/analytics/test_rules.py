@@ -40,6 +40,7 @@ from govgraph.graph.analytics import (
     run_rule,
     run_rules,
 )
+from govgraph.graph.analytics.examples import doctest_names
 from govgraph.graph.analytics.kinds import ANCHORS
 from govgraph.graph.analytics.report import render_rules_doc
 from govgraph.graph.embedded import EmbeddedStore
@@ -886,7 +887,7 @@ def test_findings_serialize() -> None:
 def test_docstring_examples(name: str) -> None:
     """The examples in every analytics module's docstrings run and show what they print."""
     module = importlib.import_module(f"govgraph.graph.analytics.{name}")
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, extraglobs=doctest_names())
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
     assert result.attempted > 0, f"{name} has no docstring examples"
 

@@ -11,7 +11,7 @@ import networkx as nx
 
 from govgraph.graph.analytics import DataSpan, data_span, project
 from govgraph.graph.analytics import span as span_module
-from govgraph.graph.analytics.examples import graph_of
+from govgraph.graph.analytics.examples import doctest_names, graph_of
 from govgraph.graph.embedded import EmbeddedStore
 from govgraph.graph.model import link, node
 
@@ -61,5 +61,5 @@ def test_a_graph_without_days_has_no_span() -> None:
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(span_module)
+    result = doctest.testmod(span_module, extraglobs=doctest_names())
     assert result.failed == 0 and result.attempted > 0
