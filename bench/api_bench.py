@@ -851,7 +851,10 @@ def run_dataset(
             verdicts = check_answers(servers, refs, ds.name, floor)
             for rnd in range(args.rounds):
                 for qi, ref in enumerate(refs):
-                    order = servers[qi % len(servers) :] + servers[: qi % len(servers)]
+                    # who goes first moves from query to query and from round to round: a
+                    # query's medians are not all one position's
+                    first = (qi + rnd) % len(servers)
+                    order = servers[first:] + servers[:first]
                     for s in order:
                         warm_up(s, ref, ds.name, args.warmup, work)
                     if floor is not None and ref.cypher is not None:
