@@ -424,10 +424,7 @@ class Neo4jStore(GraphStore):
         # properties' types (1 and True are equal keys, but never both valid for one property)
         f = check_filter(kind, where)
         args = (kind, tuple(hops), f, keys, first, after, as_of, with_total, wanted)
-        try:
-            text, params, hops = _list_kept(*args)
-        except TypeError:  # a value that cannot be a key (unhashable): built for this request
-            text, params, hops = _list_statement(*args)
+        text, params, hops = _list_statement(*args)
         (row,) = await self._read("list_nodes", text, **params)
         rows = row["rows"]  # one record: the page's rows as maps (and the count if asked)
         total = int(row["total"]) if with_total else None
@@ -798,6 +795,7 @@ def _link_of(lid: str, kind: str, source: str, target: str, props: Mapping[str, 
 LIST_STATEMENTS_KEPT = 256
 
 
+@functools.lru_cache(maxsize=LIST_STATEMENTS_KEPT)
 def _list_statement(  # noqa: PLR0917  # Neo4jStore._list's arguments
     kind: str,
     hops: tuple[Hop, ...],
@@ -809,8 +807,9 @@ def _list_statement(  # noqa: PLR0917  # Neo4jStore._list's arguments
     with_total: bool,
     wanted: Wanted,
 ) -> tuple[str, dict[str, Any], tuple[Hop, ...]]:
-    """The statement of one list page (its filter and sort keys checked), its parameters
-    (shared: callers pass them on, never change them) and the hops whose pages it reads."""
+    """The statement of one list page (its filter and sort keys checked, so every value is
+    hashable), its parameters (shared: callers pass them on, never change them) and the hops
+    whose pages it reads."""
     params = cypher.Params({"as_of": as_of, "limit": first + 1})
     lifted = None if f is None else cypher.lifted_match(kind, f, params)
     predicate = "true" if f is None or lifted else cypher.compile_filter(kind, f, params)
@@ -840,6 +839,3 @@ def _list_statement(  # noqa: PLR0917  # Neo4jStore._list's arguments
         by_index=cypher.index_order(kind, keys),
     )
     return text, params.values, hops
-
-
-_list_kept = functools.lru_cache(maxsize=LIST_STATEMENTS_KEPT)(_list_statement)
