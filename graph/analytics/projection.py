@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import networkx as nx
 
@@ -33,57 +32,7 @@ async def project(store: GraphStore, as_of: dt.date | None = None) -> nx.MultiDi
     g: nx.MultiDiGraph = await store.projection(
         node_kinds=ANALYTIC_NODE_KINDS, link_kinds=ANALYTIC_LINK_KINDS, as_of=as_of
     )
-    return slim(g)
-
-
-def slim(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """``graph`` itself in less memory: one dict for links with equal attributes and one object
-    per equal text or date value. A store builds a projection record by record, each with its
-    own objects, though few link attribute dicts differ (the demo's: 7.8 MiB to 6.5); nothing
-    here changes them, so equal ones can be shared.
-
-    Examples
-    --------
-    >>> g = nx.MultiDiGraph()
-    >>> g.add_node("a", kind="Person")
-    >>> g.add_node("b", kind="PartyBranch")
-    >>> for n in range(2):
-    ...     _ = g.add_edge("a", "b", key=f"k{n}", kind="MEMBER_OF", source="x" * 30)
-    >>> s = slim(g)
-    >>> d = s["a"]["b"]
-    >>> d["k0"] is d["k1"], d["k0"] == {"kind": "MEMBER_OF", "source": "x" * 30}
-    (True, True)
-    """
-    values: dict[tuple[type, Any], Any] = {}
-
-    def same(attrs: dict[str, Any]) -> None:
-        # by type and value: 1 == 1.0 == True and a date equals no datetime, but keep each
-        for k, v in attrs.items():
-            if type(v) in _INTERNED:
-                attrs[k] = values.setdefault((type(v), v), v)
-
-    for attrs in graph._node.values():
-        same(attrs)
-    shared: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for nbrs in graph._succ.values():
-        for keys in nbrs.values():
-            for key, attrs in keys.items():
-                # equal items in the same order, of the same types
-                sig = (*attrs.items(), *map(type, attrs.values()))
-                try:
-                    found = shared.get(sig)
-                except TypeError:  # a list value: keep the dict as it is
-                    continue
-                if found is None:
-                    same(attrs)
-                    shared[sig] = attrs
-                elif found is not attrs:
-                    keys[key] = found
-    return graph
-
-
-#: value types kept once per equal value by :func:`slim`
-_INTERNED = frozenset((str, dt.date))
+    return g
 
 
 def at(graph: nx.MultiDiGraph, as_of: dt.date | None) -> nx.MultiDiGraph:
