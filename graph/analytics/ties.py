@@ -364,13 +364,8 @@ def _tie_graph(day: DayView, scope: int | None, link_kinds: Collection[str]) -> 
     pairs, _, weight = groups((t.person.astype(np.int64) << 32) | t.body)
     person, body = (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
     nodes = distinct(np.r_[person, body])
-    return _TieGraph(
-        cols.ids_of(nodes),
-        nodes,
-        np.searchsorted(nodes, person),
-        np.searchsorted(nodes, body),
-        weight,
-    )
+    ends = np.searchsorted(nodes, person), np.searchsorted(nodes, body)
+    return _TieGraph(cols.ids_of(nodes), nodes, *ends, weight)
 
 
 def _nx_graph(t: _TieGraph) -> nx.Graph:
