@@ -190,10 +190,7 @@ def _read_ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> 
 
 def _roles(cols: Columns, kind: str) -> tuple[str, ...]:
     """The roles the codes of link ``kind`` stand for (one dictionary per link kind)."""
-    for block in cols.blocks(kind):
-        if "role" in block.props:
-            return block.props["role"].values
-    return ()
+    return next((b.props["role"].values for b in cols.blocks(kind) if "role" in b.props), ())
 
 
 def multi_post_holders(
