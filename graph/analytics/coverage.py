@@ -293,7 +293,8 @@ class CommunityGaps:
     reasons: list[Reason]
 
 
-_RANK = {s.value: i for i, s in enumerate(SEVERITIES)}
+#: a reason's rank by its severity: gaps first, then the others from the most serious
+_RANK = {s.value: i for i, s in enumerate(sorted(SEVERITIES, key=lambda s: s != Severity.GAP))}
 _ORDER = {
     (r.id, c.code): i for i, (r, c) in enumerate((r, c) for r in RULES.values() for c in r.checks)
 }
@@ -351,14 +352,7 @@ def uncovered_communities(
             )
             for (rid, check), fds in groups.items()
         ]
-        reasons.sort(
-            key=lambda r: (
-                r.severity != Severity.GAP,
-                _RANK[r.severity],
-                -r.count,
-                _ORDER[r.rule, r.check],
-            )
-        )
+        reasons.sort(key=lambda r: (_RANK[r.severity], -r.count, _ORDER[r.rule, r.check]))
         gaps = [fd for fd in found if fd.severity == Severity.GAP]
         out.append(
             CommunityGaps(

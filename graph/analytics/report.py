@@ -100,11 +100,8 @@ def render_rules_doc(
         severities = "/".join(dict.fromkeys(c.severity.value for c in r.checks if c.evaluable))
         out.append(f"| {rid} | {r.title_zh} {r.title_en} | {severities} | {len(by_rule[rid])} |")
     totals = Counter(Severity(fd.severity).value for fd in findings)
-    out += [
-        "",
-        "By severity: " + ", ".join(f"{s.value} {totals[s.value]}" for s in SEVERITIES) + ".",
-        "",
-    ]
+    by_severity = ", ".join(f"{s.value} {totals[s.value]}" for s in SEVERITIES)
+    out += ["", f"By severity: {by_severity}.", ""]
     blocked = [(r, c) for r in RULES.values() for c in r.checks if not c.evaluable]
     if blocked:
         out += ["Declared but not evaluable from the ontology:", ""]

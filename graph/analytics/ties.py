@@ -725,8 +725,6 @@ def shortest_path(
     taken = []
     for x, y in pairwise(hops):
         # of the links between the two, the first in id order
-        between = np.flatnonzero(
-            ((links.src == x) & (links.dst == y)) | ((links.src == y) & (links.dst == x))
-        )
-        taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
+        between = order[pair == ((min(x, y) << 32) | max(x, y))].tolist()
+        taken.append(min((_link(cols, links, i) for i in between), key=lambda lk: lk.id))
     return Path([GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)], taken)
