@@ -222,21 +222,18 @@ def multi_post_holders(
     hi = np.searchsorted(t.person, people, "right").tolist()
     out: list[MultiPostHolder] = []
     for person, bodies, a, b in zip(people.tolist(), count.tolist(), lo, hi, strict=True):
-        posts = sorted(
-            (
-                Post(
-                    *_node(cols, body),
-                    t.roles[link][role] if role >= 0 else "",
-                    t.kinds[link],
-                    day_of(since),
-                    day_of(until),
-                )
-                for body, link, role, since, until in picked(
-                    slice(a, b), t.body, t.link, t.role, t.since, t.until
-                )
-            ),
-            key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role),
-        )
+        rows = picked(slice(a, b), t.body, t.link, t.role, t.since, t.until)
+        posts = [
+            Post(
+                *_node(cols, body),
+                t.roles[link][role] if role >= 0 else "",
+                t.kinds[link],
+                day_of(since),
+                day_of(until),
+            )
+            for body, link, role, since, until in rows
+        ]
+        posts.sort(key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role))
         out.append(MultiPostHolder(cols.id(person), bodies, posts))
     return out
 
@@ -659,10 +656,8 @@ def ego_network(
     dist[center] = 0
     frontier = cols.mask(np.array([center]))
     for level in range(1, depth + 1):
-        reached = np.zeros(cols.size, np.bool_)
-        reached[links.dst[frontier[links.src]]] = True
-        reached[links.src[frontier[links.dst]]] = True
-        frontier = reached & (dist < 0)
+        reached = np.r_[links.dst[frontier[links.src]], links.src[frontier[links.dst]]]
+        frontier = cols.mask(reached) & (dist < 0)
         if not frontier.any():
             break
         dist[frontier] = level
