@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from typing import NamedTuple
 
 import numpy as np
@@ -405,7 +406,6 @@ def registration_by_employer(
     registered = np.isin(home.keys(), Pairs(*day.links("REGISTERED_AT", "Person")).keys())
     people = distinct(home.a)  # in id order: the employers in the order first met
     of = employers(day, people)
-    found = np.isin(people, home.a[registered]).tolist()
-    done = Counter(e for e, registered_here in zip(of, found, strict=True) if registered_here)
+    done = Counter(compress(of, np.isin(people, home.a[registered]).tolist()))
     rows = [EmployerRegistration(e, n, done[e]) for e, n in Counter(of).items()]
     return sorted(rows, key=lambda r: (r.rate if r.rate is not None else 1.0, r.employer))
