@@ -48,17 +48,9 @@ def _conflicts(day: DayView) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     person, employer, job = day.links_with("EMPLOYED_BY", "role")
     links = (person.astype(np.int64) << 32) | employer
     k, e = _join((seats.person[seat].astype(np.int64) << 32) | company, links)
-    out = np.stack(
-        [
-            seats.person[seat[k]],
-            rep.a[at[k]],
-            rep.b[at[k]],
-            company[k],
-            seat[k],
-            job.codes[e],
-        ],
-        axis=1,
-    ).astype(np.int64)
+    seat, at = seat[k], at[k]
+    columns = (seats.person[seat], rep.a[at], rep.b[at], company[k], seat, job.codes[e])
+    out = np.stack(columns, axis=1).astype(np.int64)
     # committee, compound, person, then the person's links (rows: by company, then key)
     order = np.lexsort((e, out[:, 0], out[:, 2], out[:, 1]))
     return out[order], job.values

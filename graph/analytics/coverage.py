@@ -8,6 +8,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -102,12 +104,11 @@ PUBLIC_PARTY_SHARE_LEVELS = frozenset({"city", "township", "community"})
 _COUNTS = tuple(dict.fromkeys(["compounds", *(c for cs in _RATIO_COUNTS.values() for c in cs)]))
 
 
-class _Tallies:
+class _Tallies(NamedTuple):
     """The counts of :data:`_COUNTS` for every place (a row each, in number order) on a day."""
 
-    def __init__(self, places: Int32s, counts: NDArray[np.int64]) -> None:
-        self.places = places
-        self.counts = counts
+    places: Int32s
+    counts: NDArray[np.int64]
 
     def ratios(self, *places: int) -> dict[str, Ratio]:
         """The ratios of ``places`` summed, by :data:`RATIOS` name."""
@@ -233,12 +234,12 @@ def coverage_summary(
     cols = day.columns
     tallies = _tallies(day, as_of, inside)
     chains = place_chains(day)
-    counts: Counter[tuple[str, str]] = Counter()
-    for fd in findings:
-        severity = Severity(fd.severity).value
-        for at_level in (fd.compound, fd.community, fd.township, fd.city):
-            if at_level:
-                counts[at_level, severity] += 1
+    counts = Counter(
+        (at_level, Severity(fd.severity).value)
+        for fd in findings
+        for at_level in (fd.compound, fd.community, fd.township, fd.city)
+        if at_level
+    )
     rows: list[CoverageRow] = []
     for level in wanted:
         places = cols.of_kind(LEVEL_KINDS[level])
@@ -293,7 +294,8 @@ class CommunityGaps:
     reasons: list[Reason]
 
 
-_RANK = {s.value: i for i, s in enumerate(SEVERITIES)}
+#: a reason's rank by its severity: gaps first, then the others from the most serious
+_RANK = {s.value: i for i, s in enumerate(sorted(SEVERITIES, key=lambda s: s != Severity.GAP))}
 _ORDER = {
     (r.id, c.code): i for i, (r, c) in enumerate((r, c) for r in RULES.values() for c in r.checks)
 }
@@ -351,14 +353,7 @@ def uncovered_communities(
             )
             for (rid, check), fds in groups.items()
         ]
-        reasons.sort(
-            key=lambda r: (
-                r.severity != Severity.GAP,
-                _RANK[r.severity],
-                -r.count,
-                _ORDER[r.rule, r.check],
-            )
-        )
+        reasons.sort(key=lambda r: (_RANK[r.severity], -r.count, _ORDER[r.rule, r.check]))
         gaps = [fd for fd in found if fd.severity == Severity.GAP]
         out.append(
             CommunityGaps(
@@ -410,11 +405,7 @@ def registration_by_employer(
     home = Pairs(home.a[keep], home.b[keep])
     registered = np.isin(home.keys(), Pairs(*day.links("REGISTERED_AT", "Person")).keys())
     people = distinct(home.a)  # in id order: the employers in the order first met
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    found = np.isin(people, home.a[registered]).tolist()
-    for employer, done in zip(employers(day, people), found, strict=True):
-        row = tally[employer]
-        row[0] += 1
-        row[1] += done
-    rows = [EmployerRegistration(e, n, r) for e, (n, r) in tally.items()]
+    of = employers(day, people)
+    done = Counter(compress(of, np.isin(people, home.a[registered]).tolist()))
+    rows = [EmployerRegistration(e, n, done[e]) for e, n in Counter(of).items()]
     return sorted(rows, key=lambda r: (r.rate if r.rate is not None else 1.0, r.employer))

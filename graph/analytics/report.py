@@ -100,11 +100,8 @@ def render_rules_doc(
         severities = "/".join(dict.fromkeys(c.severity.value for c in r.checks if c.evaluable))
         out.append(f"| {rid} | {r.title_zh} {r.title_en} | {severities} | {len(by_rule[rid])} |")
     totals = Counter(Severity(fd.severity).value for fd in findings)
-    out += [
-        "",
-        "By severity: " + ", ".join(f"{s.value} {totals[s.value]}" for s in SEVERITIES) + ".",
-        "",
-    ]
+    by_severity = ", ".join(f"{s.value} {totals[s.value]}" for s in SEVERITIES)
+    out += ["", f"By severity: {by_severity}.", ""]
     blocked = [(r, c) for r in RULES.values() for c in r.checks if not c.evaluable]
     if blocked:
         out += ["Declared but not evaluable from the ontology:", ""]
@@ -120,23 +117,17 @@ def render_rules_doc(
             "|---|---:|---|---|---|---|---|---|---|---|---:|",
         ]
         for row in rows:
-            out.append(
-                f"| {row.name or row.place} ({row.level}) | {row.compounds} | "
-                + " | ".join(_rate(getattr(row, ratio)) for ratio in RATIOS)
-                + f" | {row.findings.get('gap', 0)} |"
-            )
+            place = f"{row.name or row.place} ({row.level})"
+            rates = " | ".join(_rate(getattr(row, ratio)) for ratio in RATIOS)
+            out.append(f"| {place} | {row.compounds} | {rates} | {row.findings.get('gap', 0)} |")
         out.append("")
     for rid, r in RULES.items():
         found = by_rule[rid]
         out += [f"## {rid} {r.title_zh} — {r.title_en}", "", f"Source: {r.source}.", ""]
         out += [f"How: {r.how}", ""]
         if r.settings:
-            out.append(
-                "Settings: "
-                + "; ".join(f"`{s}` = {_value(getattr(settings, s))}" for s in r.settings)
-                + "."
-            )
-            out.append("")
+            shown = "; ".join(f"`{s}` = {_value(getattr(settings, s))}" for s in r.settings)
+            out += [f"Settings: {shown}.", ""]
         out += ["| check | severity | explanation |", "|---|---|---|"]
         for c in r.checks:
             sev = c.severity.value if c.evaluable else f"{c.severity.value} (not evaluable)"
@@ -155,8 +146,7 @@ def render_rules_doc(
                 out.append(
                     f"| {_cell(fd.subject_name or fd.subject)} ({fd.subject_kind}) | "
                     f"{_cell(cols.label(cols.number(where)) if where else '–')} | {fd.check} | "
-                    f"{_cell(fd.explanation_zh)} | "
-                    f"{_cell(fd.explanation_en)} |"
+                    f"{_cell(fd.explanation_zh)} | {_cell(fd.explanation_en)} |"
                 )
             if len(found) > limit:
                 out.append(f"| … and {len(found) - limit} more | | | | |")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from .columns import NO_DAY, NO_SINCE, NO_UNTIL, NODE_COLUMNS, Columns, day_of
+from .columns import NO_DAY, NO_UNTIL, NODE_COLUMNS, Columns, day_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +46,9 @@ def data_span(history: nx.MultiDiGraph | Columns) -> DataSpan:
     happened: list[dt.date] = [
         v for _, attrs in history.nodes(data=True) for v in attrs.values() if _is_day(v)
     ]
-    ends: list[dt.date] = []
-    for _, _, attrs in history.edges(data=True):
-        since, until = attrs.get("since"), attrs.get("until")
-        if _is_day(since):
-            happened.append(since)
-        if _is_day(until):
-            ends.append(until)
+    links = [attrs for _, _, attrs in history.edges(data=True)]
+    happened += [a["since"] for a in links if _is_day(a.get("since"))]
+    ends: list[dt.date] = [a["until"] for a in links if _is_day(a.get("until"))]
     every = happened + ends
     return DataSpan(first=min(every) if every else None, last=max(happened) if happened else None)
 
@@ -64,17 +60,16 @@ def _is_day(value: object) -> bool:
 
 def _span_of_index(cols: Columns) -> DataSpan:
     """:func:`data_span` of an index (its date columns are the dated properties)."""
-    happened = [
-        np.asarray(cols.column(kind, prop))
+    dated = [
+        cols.array(kind, prop)
         for kind, props in NODE_COLUMNS.items()
         for prop, how in props.items()
         if how == "day"
     ]
-    happened = [c[c != NO_DAY] for c in happened]
-    happened += [b.since[b.since != NO_SINCE] for b in cols.all_blocks()]
-    ends = [b.until[b.until != NO_UNTIL] for b in cols.all_blocks()]
-    days = np.concatenate([np.empty(0, np.int32), *happened])
-    every = np.concatenate([days, *ends])
+    blocks = cols.all_blocks()
+    days = np.concatenate([np.empty(0, np.int32), *dated, *(b.since for b in blocks)])
+    days = days[days != NO_DAY]  # NO_DAY is NO_SINCE: no date, no start
+    every = np.concatenate([days, *(b.until[b.until != NO_UNTIL] for b in blocks)])
     return DataSpan(
         first=day_of(int(every.min())) if len(every) else None,
         last=day_of(int(days.max())) if len(days) else None,

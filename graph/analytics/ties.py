@@ -16,7 +16,7 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import igraph as ig
 import networkx as nx
@@ -42,6 +42,12 @@ from .projection import indexed_day
 
 #: the links that tie a person to a body: a post in it, a job with it
 TIE_LINKS = ("HOLDS_POST", "EMPLOYED_BY")
+
+
+def _read(graph: Indexed, scope: str | None) -> tuple[DayView, Columns, int | None]:
+    """The day ``graph`` stands for, its index and the number of ``scope`` (None: none)."""
+    day = indexed_day(graph)
+    return day, day.columns, scope_number(day.columns, scope)
 
 
 def _node(cols: Columns, node: int) -> tuple[str, str, str | None]:
@@ -79,19 +85,13 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
     >>> c1.compound, c1.seats, c1.cross_appointed, c1.rate, c1.secretary_chairs
     ('c1', 3, ['p1', 'p2'], 0.6666666666666666, True)
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    s = scope_number(day.columns, scope)
+    day, cols, s = _read(graph, scope)
     x = cross_appointment(day)
     branches, committees = x.covers.swapped(), represents(day).swapped()
     compounds = cols.of_kind("Compound")
     if s is not None:
         compounds = compounds[under(day, s)[compounds]]
     compounds = compounds[(branches.counts(compounds) > 0) | (committees.counts(compounds) > 0)]
-    seats = x.seats.counts(compounds).tolist()
-    crossed = id_lists(cols, Pairs(x.cross, x.cross_people), compounds)
-    secretaries = id_lists(cols, x.secretaries, compounds)
-    chairs = id_lists(cols, x.chairs, compounds)
     return [
         CompoundTies(
             compound=cols.id(c),
@@ -109,10 +109,10 @@ def cross_appointments(graph: Indexed, scope: str | None = None) -> list[Compoun
             compounds.tolist(),
             id_lists(cols, branches, compounds),
             id_lists(cols, committees, compounds),
-            seats,
-            crossed,
-            secretaries,
-            chairs,
+            x.seats.counts(compounds).tolist(),
+            id_lists(cols, Pairs(x.cross, x.cross_people), compounds),
+            id_lists(cols, x.secretaries, compounds),
+            id_lists(cols, x.chairs, compounds),
             strict=True,
         )
     ]
@@ -149,11 +149,11 @@ class _Ties(NamedTuple):
     body: Int32s
     #: the link kind, an index into ``kinds``
     link: NDArray[np.intp]
-    kinds: tuple[str, ...]
     since: Int32s
     until: Int32s
     #: the role, a code into ``roles[link]`` (-1: none)
     role: NDArray[np.int32]
+    kinds: tuple[str, ...]
     roles: tuple[tuple[str, ...], ...]
 
 
@@ -173,48 +173,24 @@ def _read_ties(day: DayView, scope: int | None, link_kinds: Collection[str]) -> 
         bodies = under(day, scope) & (place(day) >= 0).any(axis=1)
         bodies &= cols.kind != cols.kind_code("Person")
     kinds = tuple(sorted(link_kinds))  # a kind given twice is read twice
-    parts: list[tuple[Block, Int32s, int]] = []
+    # per block, its columns of _Ties; a first of empty ones for a day without ties
+    parts: list[tuple[NDArray[Any], ...]] = [(np.empty(0, np.int32),) * 6]
     for i, kind in enumerate(kinds):
-        for block, valid in day.rows(kind, source_kind="Person"):
-            rows = valid if bodies is None else valid[bodies[block.dst[valid]]]
-            parts.append((block, rows, i))
-    roles = tuple(_roles(cols, kind) for kind in kinds)
-    if not parts:
-        empty = np.empty(0, np.int32)
-        return _Ties(empty, empty, np.empty(0, np.intp), kinds, empty, empty, empty, roles)
-    person = np.concatenate([b.src[r] for b, r, _ in parts])
-    body = np.concatenate([b.dst[r] for b, r, _ in parts])
-    link = np.concatenate([np.full(len(r), i, np.intp) for _, r, i in parts])
-    since = np.concatenate([b.since[r] for b, r, _ in parts])
-    until = np.concatenate([b.until[r] for b, r, _ in parts])
-    role = np.concatenate(
-        [
-            b.props["role"].codes[r].astype(np.int32)
-            if "role" in b.props
-            else np.full(len(r), -1, np.int32)
-            for b, r, _ in parts
-        ]
-    )
+        for b, valid in day.rows(kind, source_kind="Person"):
+            r = valid if bodies is None else valid[bodies[b.dst[valid]]]
+            role = b.props["role"].codes[r] if "role" in b.props else np.full(len(r), -1, np.int32)
+            parts.append((b.src[r], b.dst[r], np.full(len(r), i), b.since[r], b.until[r], role))
+    columns = [np.concatenate(c) for c in zip(*parts, strict=True)]
+    person, body, link = columns[:3]
     # within a (person, kind, body) the rows are one block's, in link id order: a stable sort
     order = np.lexsort((body, link, person))
-    return _Ties(
-        person[order],
-        body[order],
-        link[order],
-        kinds,
-        since[order],
-        until[order],
-        role[order],
-        roles,
-    )
+    roles = tuple(_roles(cols, kind) for kind in kinds)
+    return _Ties._make([*(c[order] for c in columns), kinds, roles])
 
 
 def _roles(cols: Columns, kind: str) -> tuple[str, ...]:
     """The roles the codes of link ``kind`` stand for (one dictionary per link kind)."""
-    for block in cols.blocks(kind):
-        if "role" in block.props:
-            return block.props["role"].values
-    return ()
+    return next((b.props["role"].values for b in cols.blocks(kind) if "role" in b.props), ())
 
 
 def multi_post_holders(
@@ -235,34 +211,29 @@ def multi_post_holders(
     p2 [('oc1', 'vice_chair'), ('pb1', 'committee_member')]
     p3 [('co1', '客服专员'), ('oc1', 'member')]
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    t = _ties(day, scope_number(day.columns, scope), link_kinds)
+    day, cols, s = _read(graph, scope)
+    t = _ties(day, s, link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     people, _, count = groups(tied.a)
-    keep = count >= min_bodies
-    people, count = people[keep], count[keep]
     order = np.lexsort((people, -count))  # most bodies first
+    order = order[count[order] >= min_bodies]
     people, count = people[order], count[order]
     lo = np.searchsorted(t.person, people, "left").tolist()
     hi = np.searchsorted(t.person, people, "right").tolist()
     out: list[MultiPostHolder] = []
     for person, bodies, a, b in zip(people.tolist(), count.tolist(), lo, hi, strict=True):
-        posts = sorted(
-            (
-                Post(
-                    *_node(cols, body),
-                    t.roles[link][role] if role >= 0 else "",
-                    t.kinds[link],
-                    day_of(since),
-                    day_of(until),
-                )
-                for body, link, role, since, until in picked(
-                    slice(a, b), t.body, t.link, t.role, t.since, t.until
-                )
-            ),
-            key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role),
-        )
+        rows = picked(slice(a, b), t.body, t.link, t.role, t.since, t.until)
+        posts = [
+            Post(
+                *_node(cols, body),
+                t.roles[link][role] if role >= 0 else "",
+                t.kinds[link],
+                day_of(since),
+                day_of(until),
+            )
+            for body, link, role, since, until in rows
+        ]
+        posts.sort(key=lambda p: (p.body, p.link, p.since or dt.date.min, p.role))
         out.append(MultiPostHolder(cols.id(person), bodies, posts))
     return out
 
@@ -293,9 +264,7 @@ def conflicts_of_interest(graph: Indexed, scope: str | None = None) -> list[Conf
     ...  for c in conflicts_of_interest(at(tiny_city(), AS_OF))]
     [('p3', 'oc1', 'co1', '客服专员')]
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    s = scope_number(day.columns, scope)
+    day, cols, s = _read(graph, scope)
     seats = posts(day)
     found, jobs = conflicts(day)
     if s is not None:  # a committee representing a compound under the scope is near it
@@ -347,9 +316,8 @@ def interlocks(
     >>> [(i.a, i.b, i.shared, i.people) for i in interlocks(at(tiny_city(), AS_OF))]
     [('oc1', 'pb1', 2, ['p1', 'p2']), ('co1', 'oc1', 1, ['p3'])]
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    t = _ties(day, scope_number(day.columns, scope), link_kinds)
+    day, cols, s = _read(graph, scope)
+    t = _ties(day, s, link_kinds)
     tied = Pairs.distinct(t.person, t.body)
     # every two bodies of a person, the lower numbered (so the lower id) first
     left, right = _join(tied.a, tied.a)
@@ -359,9 +327,8 @@ def interlocks(
     order = np.lexsort((tied.a[left], pair))
     pair, person = pair[order], tied.a[left][order]
     keys, start, count = groups(pair)
-    keep = count >= min_shared
-    keys, start, count = keys[keep], start[keep], count[keep]
     order = np.lexsort((keys, -count))  # heaviest first, then by the two ids
+    order = order[count[order] >= min_shared]
     out: list[Interlock] = []
     for key, first, shared in picked(order, keys, start, count):
         a, b = key >> 32, key & 0xFFFFFFFF
@@ -391,22 +358,16 @@ def _tie_graph(day: DayView, scope: int | None, link_kinds: Collection[str]) -> 
     pairs, _, weight = groups((t.person.astype(np.int64) << 32) | t.body)
     person, body = (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
     nodes = distinct(np.r_[person, body])
-    return _TieGraph(
-        cols.ids_of(nodes),
-        nodes,
-        np.searchsorted(nodes, person),
-        np.searchsorted(nodes, body),
-        weight,
-    )
+    ends = np.searchsorted(nodes, person), np.searchsorted(nodes, body)
+    return _TieGraph(cols.ids_of(nodes), nodes, *ends, weight)
 
 
 def _nx_graph(t: _TieGraph) -> nx.Graph:
     """The tie graph in NetworkX, keyed by id, nodes and edges inserted in order."""
     g = nx.Graph()
-    ids = t.ids
-    g.add_nodes_from(ids)
+    g.add_nodes_from(t.ids)
     g.add_weighted_edges_from(
-        (ids[p], ids[b], w)
+        (t.ids[p], t.ids[b], w)
         for p, b, w in zip(t.person.tolist(), t.body.tolist(), t.weight.tolist(), strict=True)
     )
     return g
@@ -468,9 +429,8 @@ def brokers(
     ...  for b in brokers(at(tiny_city(), AS_OF), top=2)]
     [('p3', 2, 0.533, 0.5), ('p1', 2, 0.133, 0.5)]
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
+    day, cols, s = _read(graph, scope)
+    t = _tie_graph(day, s, link_kinds)
     h = ig.Graph(
         n=len(t.ids),
         edges=np.column_stack((t.person, t.body)).tolist(),
@@ -519,24 +479,22 @@ def communities(
     >>> [(c.organizations, c.people) for c in communities(at(tiny_city(), AS_OF))]
     [(['oc1', 'pb1'], ['p1', 'p2']), (['co1'], ['p3', 'p9'])]
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    t = _tie_graph(day, scope_number(day.columns, scope), link_kinds)
+    day, cols, s = _read(graph, scope)
+    t = _tie_graph(day, s, link_kinds)
     if not t.ids:
         return []
-    g = _nx_graph(t)
-    number = dict(zip(t.ids, t.nodes.tolist(), strict=True))
     found: list[set[str]] = nx.community.louvain_communities(
-        g, weight="weight", resolution=resolution, seed=seed
+        _nx_graph(t), weight="weight", resolution=resolution, seed=seed
     )
     groups = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c[0]))
-    person = cols.kind_code("Person")
+    person = cols.kind[t.nodes] == cols.kind_code("Person")
+    is_person = dict(zip(t.ids, person.tolist(), strict=True))
     return [
         TieCommunity(
             index=i,
             size=len(members),
-            organizations=[n for n in members if cols.kind[number[n]] != person],
-            people=[n for n in members if cols.kind[number[n]] == person],
+            organizations=[n for n in members if not is_person[n]],
+            people=[n for n in members if is_person[n]],
         )
         for i, members in enumerate(groups)
     ]
@@ -592,22 +550,13 @@ def _links(day: DayView, link_kinds: Collection[str] | None, keep: Bools | None)
     """The day's links of ``link_kinds`` (all when None) with both ends in ``keep`` (all when
     None): the links of the undirected graph ego networks and paths follow."""
     blocks = [b for b in day.columns.all_blocks() if link_kinds is None or b.kind in link_kinds]
-    rows: list[Int32s] = []
-    for b in blocks:
-        valid = day.valid(b)
-        if keep is not None:
-            valid = valid & keep[b.src] & keep[b.dst]
-        rows.append(np.flatnonzero(valid).astype(np.int32))
-    if not blocks:
-        empty = np.empty(0, np.int32)
-        return _Links(empty, empty, np.empty(0, np.intp), empty, blocks)
-    return _Links(
-        np.concatenate([b.src[r] for b, r in zip(blocks, rows, strict=True)]),
-        np.concatenate([b.dst[r] for b, r in zip(blocks, rows, strict=True)]),
-        np.concatenate([np.full(len(r), i, np.intp) for i, r in enumerate(rows)]),
-        np.concatenate(rows),
-        blocks,
-    )
+    # per block, its columns of _Links; a first of empty ones for a day without links
+    parts: list[tuple[NDArray[Any], ...]] = [(np.empty(0, np.int32),) * 4]
+    for i, b in enumerate(blocks):
+        valid = day.valid(b) if keep is None else day.valid(b) & keep[b.src] & keep[b.dst]
+        r = np.flatnonzero(valid).astype(np.int32)
+        parts.append((b.src[r], b.dst[r], np.full(len(r), i), r))
+    return _Links._make([*(np.concatenate(c) for c in zip(*parts, strict=True)), blocks])
 
 
 def _link(cols: Columns, links: _Links, i: int) -> GraphLink:
@@ -696,9 +645,7 @@ def ego_network(
     >>> [(n.id, n.distance) for n in ego.nodes], [lk.kind for lk in ego.links]
     ([('p3', 0), ('co1', 1), ('oc1', 1)], ['EMPLOYED_BY', 'HOLDS_POST'])
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    s = scope_number(day.columns, scope)
+    day, cols, s = _read(graph, scope)
     (center,) = _nodes(cols, [node_id])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[center]:
@@ -707,15 +654,12 @@ def ego_network(
     # breadth first, a level at a time over every link (followed both ways)
     dist = np.full(cols.size, -1, np.int32)
     dist[center] = 0
-    level, frontier = 0, cols.mask(np.array([center]))
-    while level < depth:
-        reached = np.zeros(cols.size, np.bool_)
-        reached[links.dst[frontier[links.src]]] = True
-        reached[links.src[frontier[links.dst]]] = True
-        frontier = reached & (dist < 0)
+    frontier = cols.mask(np.array([center]))
+    for level in range(1, depth + 1):
+        reached = np.r_[links.dst[frontier[links.src]], links.src[frontier[links.dst]]]
+        frontier = cols.mask(reached) & (dist < 0)
         if not frontier.any():
             break
-        level += 1
         dist[frontier] = level
     inside = np.flatnonzero(dist >= 0)
     nodes = inside[np.lexsort((inside, dist[inside]))]
@@ -753,9 +697,7 @@ def shortest_path(
     >>> shortest_path(at(tiny_city(), AS_OF), "pb1", "ss1", ["HOLDS_POST"]) is None
     True
     """
-    day = indexed_day(graph)
-    cols = day.columns
-    s = scope_number(day.columns, scope)
+    day, cols, s = _read(graph, scope)
     ends = _nodes(cols, [a, b])
     keep = None if s is None else under(day, s)
     if keep is not None and not keep[ends].all():
@@ -778,8 +720,6 @@ def shortest_path(
     taken = []
     for x, y in pairwise(hops):
         # of the links between the two, the first in id order
-        between = np.flatnonzero(
-            ((links.src == x) & (links.dst == y)) | ((links.src == y) & (links.dst == x))
-        )
-        taken.append(min((_link(cols, links, i) for i in between.tolist()), key=lambda lk: lk.id))
+        between = order[pair == ((min(x, y) << 32) | max(x, y))].tolist()
+        taken.append(min((_link(cols, links, i) for i in between), key=lambda lk: lk.id))
     return Path([GraphNode(*_node(cols, n), i) for i, n in enumerate(hops)], taken)

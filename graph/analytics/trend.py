@@ -94,17 +94,15 @@ def coverage_trend(
         )
     base = indexed_day(graph)
     inside = scope_number(base.columns, scope)
-    days = year_ends(until, months) if by_year else month_ends(until, months)
-    return [_point(graph, base, day, inside) for day in days]
-
-
-def _point(graph: Indexed, base: DayView, day: dt.date, scope: int | None) -> TrendPoint:
-    # on the graph's own index, a day view not kept on it: the points go with their views and
-    # leave the days the analyses keep in place
-    view = DayView(base.columns, day_number(day)) if base.day is None else _day(graph, day)
-    tallies = _tallies(view, day, scope)
-    # the whole data is the sum of its cities
-    places = view.columns.of_kind("City").tolist() if scope is None else [scope]
-    ratios = tallies.ratios(*places)
-    del ratios["party_share"]  # not one of the trend lines
-    return TrendPoint(day, tallies.compounds(*places), **ratios)
+    points: list[TrendPoint] = []
+    for day in year_ends(until, months) if by_year else month_ends(until, months):
+        # on the graph's own index, a day view not kept on it: the points go with their views
+        # and leave the days the analyses keep in place
+        view = DayView(base.columns, day_number(day)) if base.day is None else _day(graph, day)
+        tallies = _tallies(view, day, inside)
+        # the whole data is the sum of its cities
+        places = view.columns.of_kind("City").tolist() if inside is None else [inside]
+        ratios = tallies.ratios(*places)
+        del ratios["party_share"]  # not one of the trend lines
+        points.append(TrendPoint(day, tallies.compounds(*places), **ratios))
+    return points
