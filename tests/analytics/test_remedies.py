@@ -20,6 +20,7 @@ Run = Callable[[Awaitable[Any]], Any]
 @pytest.mark.parametrize(
     "name",
     [
+        "govgraph.graph.analytics.discreet",
         "govgraph.graph.analytics.remedies",
         "govgraph.graph.analytics.trend",
         "govgraph.graph.analytics.whatif",
