@@ -15,7 +15,7 @@ import functools
 import inspect
 import re
 import string
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -134,27 +134,6 @@ class Rule:
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
-#: a finding's fields as ``Finding.to_dict`` writes them, in the order reports print them
-FINDING_FIELDS = (
-    "id",
-    "rule",
-    "check",
-    "severity",
-    "subject",
-    "subject_kind",
-    "subject_name",
-    "compound",
-    "community",
-    "township",
-    "city",
-    "explanation_zh",
-    "explanation_en",
-    "source",
-    "details",
-)
-_PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "details"))
-
-
 class Finding(NamedTuple):
     """One thing a rule found, with the place it rolls up to.
 
@@ -226,6 +205,13 @@ class Finding(NamedTuple):
         out["severity"] = self.severity.value
         out["details"] = {k: _jsonable(v) for k, v in self.details.items()}
         return out
+
+
+#: a finding's fields as ``Finding.to_dict`` writes them, in the order reports print them: its
+#: own but the check that found it, the explanations before the source
+_OWN_FIELDS = tuple(f for f in Finding._fields if f not in ("source", "found_by", "details"))
+FINDING_FIELDS = (*_OWN_FIELDS, "explanation_zh", "explanation_en", "source", "details")
+_PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "details"))
 
 
 def _renamed(value: Any, rename: Callable[[str], str]) -> Any:
@@ -389,13 +375,7 @@ class RuleSettings(BaseModel):
     deadline_days_by_severity: dict[str, int] = Field(
         # errors and conflicts are corrected in a month; a missing body is built or elected in
         # a quarter; warnings in two months; advice in half a year
-        default_factory=lambda: {
-            "error": 30,
-            "conflict": 30,
-            "gap": 90,
-            "warning": 60,
-            "advice": 180,
-        },
+        default_factory=lambda: dict(error=30, conflict=30, gap=90, warning=60, advice=180),
         description="days to fix a finding of each severity, for rules without deadline_days",
     )
 
@@ -410,8 +390,7 @@ class RuleSettings(BaseModel):
     @field_validator("deadline_days_by_severity")
     @classmethod
     def _every_severity(cls, value: dict[str, int]) -> dict[str, int]:
-        missing = [s.value for s in SEVERITIES if s.value not in value]
-        if missing or set(value) - {s.value for s in SEVERITIES}:
+        if set(value) != {s.value for s in SEVERITIES}:
             raise ValueError(f"one number of days for each of {', '.join(SEVERITIES)}")
         return value
 
@@ -529,8 +508,14 @@ class RuleContext:
 
 
 def _explain(template: str, label: str, details: Mapping[str, Any], sep: str) -> str:
-    """``template`` filled with ``label`` as ``{name}`` and the details it reads."""
-    return template.format(name=label, **_texts(details, sep, _fields(template)))
+    """``template`` filled with ``label`` as ``{name}`` and the details it reads (a list of
+    members can be long: the others are never shown), lists joined with ``sep``, dates as ISO
+    text."""
+    texts: dict[str, Any] = {}
+    for key in details.keys() & _fields(template):
+        value = _jsonable(details[key])
+        texts[key] = sep.join(map(str, value)) if isinstance(value, list) else value
+    return template.format(name=label, **texts)
 
 
 @functools.cache
@@ -541,16 +526,6 @@ def _fields(template: str) -> frozenset[str]:
         for _, name, _, _ in string.Formatter().parse(template)
         if name is not None
     )
-
-
-def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dict[str, Any]:
-    """The details a template reads (a list of members can be long: the others are never
-    shown): lists joined with ``sep``, dates as ISO text."""
-    out: dict[str, Any] = {}
-    for key in details.keys() & fields:
-        value = _jsonable(details[key])
-        out[key] = sep.join(map(str, value)) if isinstance(value, list) else value
-    return out
 
 
 class Registry(list[Rule]):

@@ -27,6 +27,7 @@ from .columns import (
     Int32s,
     day_number,
     day_of,
+    groups,
     picked,
 )
 from .derived import linked, posts, renumbered_numbers
@@ -150,14 +151,9 @@ def _cadence_findings(
         zh, en = choice_label(kind), kind.replace("_", " ")
         # the windows each host missed, read off all at once (row by row, in window order)
         rows, missed_at = np.nonzero(due)
-        cuts = np.flatnonzero(np.diff(rows)) + 1
-        per_host = zip(
-            hosts[rows[np.r_[0, cuts]]].tolist() if len(rows) else [],
-            np.split(missed_at, cuts) if len(rows) else [],
-            strict=True,
-        )
-        for host, windows_missed in per_host:
-            missed = [labels[w] for w in windows_missed.tolist()]
+        late, first, count = groups(rows)
+        for host, i, n in zip(hosts[late].tolist(), first.tolist(), count.tolist(), strict=True):
+            missed = [labels[w] for w in missed_at[i : i + n].tolist()]
             yield ctx.finding(
                 check,
                 host,
@@ -248,8 +244,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.subject) for f in run_rule("G2", tiny_city(), AS_OF)]
     [('overdue', 'a1'), ('due_soon', 'a2'), ('repeat', 'c1')]
     """
-    s = ctx.settings
-    cols = ctx.columns
+    s, cols = ctx.settings, ctx.columns
     today = day_number(ctx.as_of)
     received, replied = cols.array("Appeal", "received"), cols.array("Appeal", "replied")
     types, topics = cols.codes("Appeal", "appeal_type"), cols.codes("Appeal", "topic")
@@ -260,7 +255,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     allowed = s.g2_deadline_working_days
     work = np.array([allowed.get(k, -1) if k else -1 for k in kinds], np.int64)[types.codes]
     rows = np.flatnonzero(came & ((replied == NO_DAY) | (replied > today)) & (work >= 0))
-    appeals = ctx.columns.of_kind("Appeal")
+    appeals = cols.of_kind("Appeal")
     rows = rows[ctx.wanted(appeals[rows])]
     deadline = _add_working_days(received[rows], work[rows], s.holidays)
     late = today - deadline
@@ -324,10 +319,7 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     # by compound, then topic (codes in the order of the texts), then appeal: ids in order
     order = np.lexsort((appeal, topic, compound))
     appeal, compound, topic = appeal[order], compound[order], topic[order]
-    starts = np.flatnonzero(
-        np.r_[True, (compound[1:] != compound[:-1]) | (topic[1:] != topic[:-1])]
-    )
-    counts = np.diff(np.r_[starts, len(appeal)])
+    _, starts, counts = groups((compound.astype(np.int64) << 32) | topic)  # sorted: no reorder
     often = counts >= s.g2_repeat_count
     for start, count in zip(starts[often].tolist(), counts[often].tolist(), strict=True):
         text = topics.values[int(topic[start])]

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ._dates import add_months_to_days
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, picked
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, distinct, picked
 from .derived import Posts, _join, memberships, owned_compounds, posts, renumbered_numbers
 from .engine import Check, Finding, Registry, RuleContext, Severity
 
@@ -29,8 +29,7 @@ _GUIDING_RULES = (
 
 def _committees(day: DayView) -> Int32s:
     """The committees in office: those representing a compound on the day (sorted)."""
-    rep = represents(day)
-    return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
+    return distinct(represents(day).a)
 
 
 def _seats(day: DayView) -> NDArray[np.intp]:
@@ -78,8 +77,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.subject, f.details["delivered"]) for f in run_rule("O1", tiny_city(), AS_OF)]
     [('c2', '100%')]
     """
-    cols = ctx.columns
-    s = ctx.settings
+    cols, s = ctx.columns, ctx.settings
     compounds = cols.of_kind("Compound")
     compounds = ctx.kept(compounds[~cols.mask(represents(ctx.day).b)[compounds]])
     ratios = cols.array("Compound", "delivered_area_ratio")[cols.local[compounds]]
@@ -164,8 +162,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     >>> [f.check for f in run_rule("O3", tiny_city(), dt.date(2025, 12, 1))]
     ['due_soon']
     """
-    s = ctx.settings
-    cols = ctx.columns
+    cols, s = ctx.columns, ctx.settings
     committees = ctx.kept(_committees(ctx.day))
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
@@ -239,10 +236,9 @@ def _not_owners(day: DayView) -> Bools:
         keys = owned_compounds(day).keys()
         found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
-        size = len(seats.body)
-        out: Bools = (np.bincount(seat, minlength=size) > 0) & (
-            np.bincount(seat[owns], minlength=size) == 0
-        )
+        out = np.zeros(len(seats.body), np.bool_)
+        out[seat] = True
+        out[seat[owns]] = False
         return out
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "OWNS", "PART_OF"})
@@ -322,8 +318,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.subject, f.details["party"], f.details["members"]) for f in strict]
     [('oc1', 2, 3)]
     """
-    day = ctx.day
-    s = ctx.settings
+    day, s = ctx.day, ctx.settings
     committees = ctx.kept(_committees(day))
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
@@ -407,21 +402,18 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
 
     def compute() -> tuple[Int32s, Int32s]:
         cols = day.columns
-        n = cols.size
         x = cross_appointment(day)
         compounds = cols.of_kind("Compound")
-        crossed = np.bincount(x.cross, minlength=n)
-        both = (np.bincount(represents(day).b, minlength=n) > 0) & (
-            np.bincount(x.covers.b, minlength=n) > 0
-        )
-        lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
+        crossed = cols.mask(x.cross)
+        both = cols.mask(represents(day).b) & cols.mask(x.covers.b)
+        lacking = compounds[both[compounds] & ~crossed[compounds]]
         # a secretary chairing no committee of the compound, nor (a joint branch's) of another
         # compound one of its branches covers
-        has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
+        has_secretary = cols.mask(x.secretaries.a)
         left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
         here, there = x.covers.b[left], x.covers.b[right]
         elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
-        advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
+        advise = both & crossed & has_secretary & ~x.secretary_chairs & ~elsewhere
         return lacking, compounds[advise[compounds]]
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})

@@ -92,7 +92,7 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     enough = living >= ctx.settings.p1_min_full_members
     lacking = compounds[enough]
     if ctx.discreet:  # a count: the reader's own links say who they are
-        for c, n in zip(lacking.tolist(), living[enough].tolist(), strict=True):
+        for c, n in picked(enough, compounds, living):
             yield ctx.finding("no_branch", c, party_members=n)
         return
     for c, people in zip(lacking.tolist(), per_node(where, lacking), strict=True):
@@ -162,12 +162,10 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     >>> [f.details["members"] for f in run_rule("P3", tiny_city(), AS_OF, p3_max_branch_members=5)]
     [7]
     """
-    cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
-    branches = ctx.kept(cols.of_kind("PartyBranch"))
+    branches = ctx.kept(ctx.columns.of_kind("PartyBranch"))
     count = members(ctx.day).counts(branches)
-    large = count > limit
-    for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
+    for b, n in picked(count > limit, branches, count):
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
 
@@ -203,8 +201,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.details["committee"]) for f in run_rule("P4", tiny_city(), AS_OF)]
     [('committee_size', 2)]
     """
-    day, cols = ctx.day, ctx.columns
-    s = ctx.settings
+    day, cols, s = ctx.day, ctx.columns, ctx.settings
     # the committee: the people whose senior post in the branch is a committee role
     branches = ctx.kept(cols.of_kind("PartyBranch"))
     held = posts(day).within(branches)
@@ -217,7 +214,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     count = Pairs(org[counted], person[counted]).counts(branches)
     none = (n == 0) & (count >= s.p4_committee_required_from)
     counted_as = "members" if ctx.discreet else "full_members"
-    for b, m in zip(branches[none].tolist(), count[none].tolist(), strict=True):
+    for b, m in picked(none, branches, count):
         yield ctx.finding("no_committee", b, **{counted_as: m})
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
     for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
@@ -316,9 +313,8 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     branches = ctx.kept(cols.of_kind("PartyBranch"))  # a branch's count is its members'
     org, person = members(day).within(branches)
     left, right = lived.match(person)
-    bare = Pairs.distinct(org[left], lived.b[right])  # (branch, building)
-    keep = ~grouped[bare.b]
-    bare = Pairs(bare.a[keep], bare.b[keep])
+    keep = ~grouped[lived.b[right]]
+    bare = Pairs.distinct(org[left[keep]], lived.b[right[keep]])  # (branch, building)
     over = branches[bare.counts(branches) > limit]
     for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
         without = cols.ids_of(bare_buildings)
@@ -337,7 +333,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     keep = memberships(day).member[here.b]
     living = Pairs(here.a[keep], here.b[keep])  # (building, member)
     hit[hit] = living.counts(within.a[hit]) > 0
-    label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
     found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
     for b, c, people in found:
@@ -346,7 +341,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
             "building_without_group",
             b,
             members=len(names),
-            compound_name=label(c),
+            compound_name=cols.label(c),
             residents=names,
         )
 
@@ -394,25 +389,21 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
     # the history: every MEMBER_OF link that ended before the day, of people with none today
-    ended_by: list[Int32s] = []
-    until: list[Int32s] = []
-    org: list[Int32s] = []
-    today = day_number(ctx.as_of)
-    for block in cols.blocks("MEMBER_OF", source_kind="Person"):
-        ended = (block.until < today) & ~ms.member[block.src]
-        ended_by.append(block.src[ended])
-        until.append(block.until[ended])
-        org.append(block.dst[ended])
-    if not ended_by:
+    blocks = cols.blocks("MEMBER_OF", source_kind="Person")
+    if not blocks:
         return
-    p_, u_, o_ = np.concatenate(ended_by), np.concatenate(until), np.concatenate(org)
+    person = np.concatenate([b.src for b in blocks])
+    until = np.concatenate([b.until for b in blocks])
+    org = np.concatenate([b.dst for b in blocks])
+    ended = (until < day_number(ctx.as_of)) & ~ms.member[person]
+    person, until, org = person[ended], until[ended], org[ended]
     # the membership that ended last (by day, then organization) per person
-    order = np.lexsort((o_, u_, p_))
-    p_, u_, o_ = p_[order], u_[order], o_[order]
-    last = np.ones(len(p_), np.bool_)
-    last[:-1] = p_[1:] != p_[:-1]
-    last[last] = ctx.wanted(p_[last])
-    for p, left_on, o in zip(p_[last].tolist(), u_[last].tolist(), o_[last].tolist(), strict=True):
+    order = np.lexsort((org, until, person))
+    person, until, org = person[order], until[order], org[order]
+    last = np.ones(len(person), np.bool_)
+    last[:-1] = person[1:] != person[:-1]
+    last[last] = ctx.wanted(person[last])
+    for p, left_on, o in picked(last, person, until, org):
         yield ctx.finding(
             "left_no_transfer",
             p,

@@ -12,28 +12,21 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from .columns import Bools, Columns, columns_for
+from .columns import Columns, columns_for
 from .derived import scope_number, under
 from .discreet import withheld
-from .engine import (
-    SEVERITIES,
-    Check,
-    Finding,
-    Rule,
-    RuleContext,
-    RuleSettings,
-    Severity,
-)
+from .engine import SEVERITIES, Check, Finding, Rule, RuleContext, RuleSettings, Severity
 from .remedies import RESPONSIBLE
 
 RULES: dict[str, Rule] = {
     r.id: replace(r, responsible=RESPONSIBLE[r.id])  # who fixes it: one table, remedies.py
-    for r in (
-        *party_rules.RULES,
-        *owners_rules.RULES,
-        *property_rules.RULES,
-        *governance_rules.RULES,
+    for rules in (
+        party_rules.RULES,
+        owners_rules.RULES,
+        property_rules.RULES,
+        governance_rules.RULES,
     )
+    for r in rules
 }
 
 _ONE_OF = "one of " + ", ".join(RULES)
@@ -122,7 +115,8 @@ def run_rules(
         raise ValidationError([Problem("rule settings", "enabled", r, _ONE_OF) for r in unknown])
     # P7 and G1/G3 read the history the caller gave (a graph cut to a day has none)
     day = columns_for(graph).day(as_of)
-    number = scope_number(day.columns, scope)
+    cols = day.columns
+    number = scope_number(cols, scope)
     inside = None if number is None else under(day, number)
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
@@ -132,16 +126,13 @@ def run_rules(
         mine = [
             finding
             for finding in r.evaluate(RuleContext(as_of, settings, day, r, discreet, number))
-            if inside is None or _under(finding, scope, inside, day.columns)
+            if inside is None
+            or scope in (finding.compound, finding.community, finding.township, finding.city)
+            or inside[cols.number(finding.subject)]
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
         found += mine
     return found
-
-
-def _under(finding: Finding, scope: str | None, inside: Bools, columns: Columns) -> bool:
-    places = (finding.compound, finding.community, finding.township, finding.city)
-    return scope in places or bool(inside[columns.number(finding.subject)])
 
 
 def run_rule(
