@@ -90,15 +90,18 @@ class Rule:
     title_en: str
     #: the citation from RULES.md
     source: str
-    #: True when the source is national (law, regulations, Party rules), False when it is the
-    #: article or local practice
-    national: bool
     checks: tuple[Check, ...]
     #: the fields of :class:`RuleSettings` the rule reads
     settings: tuple[str, ...]
     evaluate: RuleFunc = field(repr=False)
     #: who fixes its findings: set for every rule from :data:`.remedies.RESPONSIBLE`
     responsible: Responsible = Responsible("", "")
+
+    @property
+    def national(self) -> bool:
+        """True when the source is national (law, regulations, Party rules), False when it is
+        the article or local practice (RULES.md's sources "the article" and "(local)")."""
+        return not self.source.startswith(("the article", "(local)"))
 
     @property
     def evaluable(self) -> bool:
@@ -255,41 +258,26 @@ class Cadence(BaseModel):
         return value
 
 
+def _every(months: int, meeting_type: str, host_kind: str, **more: Any) -> Cadence:
+    """The cadence of a ``meeting_type`` held by a ``host_kind`` every ``months``."""
+    return Cadence(meeting_type=meeting_type, host_kind=host_kind, months=months, **more)
+
+
 #: G1 (RULES.md): compound joint meeting monthly, township every two months, city quarterly; the
 #: article adds the community service center's monthly meeting
 G1_CADENCES = (
-    Cadence(
-        meeting_type="compound_joint_meeting",
-        host_kind="PartyBranch",
-        months=1,
-        requires="covers_compound",
-    ),
-    Cadence(
-        meeting_type="township_joint_meeting",
-        host_kind="LeadershipGroup",
-        months=2,
-        host_level="township",
-    ),
-    Cadence(
-        meeting_type="city_leadership_meeting",
-        host_kind="LeadershipGroup",
-        months=3,
-        host_level="city",
-    ),
-    Cadence(meeting_type="service_center_meeting", host_kind="ServiceCenter", months=1),
+    _every(1, "compound_joint_meeting", "PartyBranch", requires="covers_compound"),
+    _every(2, "township_joint_meeting", "LeadershipGroup", host_level="township"),
+    _every(3, "city_leadership_meeting", "LeadershipGroup", host_level="city"),
+    _every(1, "service_center_meeting", "ServiceCenter"),
 )
 #: G3 (三会一课, Branch Regulations arts. 11-13): assembly quarterly, committee, group and theme
 #: Party day monthly
 G3_CADENCES = (
-    Cadence(meeting_type="branch_assembly", host_kind="PartyBranch", months=3),
-    Cadence(
-        meeting_type="branch_committee",
-        host_kind="PartyBranch",
-        months=1,
-        requires="branch_committee",
-    ),
-    Cadence(meeting_type="group_meeting", host_kind="PartyGroup", months=1),
-    Cadence(meeting_type="theme_party_day", host_kind="PartyBranch", months=1),
+    _every(3, "branch_assembly", "PartyBranch"),
+    _every(1, "branch_committee", "PartyBranch", requires="branch_committee"),
+    _every(1, "group_meeting", "PartyGroup"),
+    _every(1, "theme_party_day", "PartyBranch"),
 )
 
 
@@ -538,7 +526,6 @@ class Registry(list[Rule]):
         title_en: str,
         *checks: Check,
         source: str,
-        national: bool,
         settings: Sequence[str] = (),
     ) -> Callable[[RuleFunc], RuleFunc]:
         """Declare a rule making ``checks`` and register it with its function (a decorator).
@@ -552,7 +539,6 @@ class Registry(list[Rule]):
         ...     "Example rule",
         ...     Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
         ...     source="none",
-        ...     national=False,
         ...     settings=("p3_max_branch_members",),
         ... )
         ... def x1(ctx):
@@ -567,7 +553,7 @@ class Registry(list[Rule]):
             raise ValueError(f"rule {id}: unknown settings {unknown}")
 
         def register(fn: RuleFunc) -> RuleFunc:
-            self.append(Rule(id, title_zh, title_en, source, national, checks, tuple(settings), fn))
+            self.append(Rule(id, title_zh, title_en, source, checks, tuple(settings), fn))
             return fn
 
         return register

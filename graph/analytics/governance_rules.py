@@ -178,7 +178,6 @@ def _cadence_findings(
         "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
     ),
     source="the article (compound monthly, township every two months, city quarterly)",
-    national=False,
     settings=("g1_cadences", "cadence_grace_days"),
 )
 def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
@@ -220,7 +219,6 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
         "{name} raised {count} appeals about {topic} within {days} days.",
     ),
     source="(local) 12345-hotline rules",
-    national=False,
     settings=(
         "g2_deadline_working_days",
         "g2_untyped_as",
@@ -346,7 +344,6 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     ),
     source="Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》 "
     "arts. 11-13",
-    national=True,
     settings=("g3_cadences", "cadence_grace_days"),
 )
 def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:

@@ -64,7 +64,6 @@ def _role(p: Posts, row: int) -> str:
         "owners' committee.",
     ),
     source=f"{_GUIDING_RULES} (2009)",
-    national=True,
     settings=("o1_delivered_ratio", "o1_unknown_ratio_is_delivered"),
 )
 def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
@@ -101,7 +100,6 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
         "{name} has {members} members; it should have an odd number from {low} to {high}.",
     ),
     source=f"{_GUIDING_RULES} art. 31",
-    national=True,
     settings=("o2_min_members", "o2_max_members", "o2_odd"),
 )
 def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
@@ -146,7 +144,6 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
         "The term of {name} ends on {term_end} and no election has been held.",
     ),
     source=f"{_GUIDING_RULES} art. 31; (local) re-election timing",
-    national=True,
     settings=("o3_max_term_years", "o3_default_term_years", "o3_warn_months"),
 )
 def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
@@ -192,7 +189,6 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
         "{name}, a member of {committee_name}, owns no unit in {compound_names}.",
     ),
     source=f"{_GUIDING_RULES} art. 31",
-    national=True,
 )
 def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee who OWNS no unit in the compound(s) the
@@ -258,7 +254,6 @@ def _not_owners(day: DayView) -> Bools:
     ),
     source="the article (the committee supervises the company); (local) rules barring "
     "property-company staff",
-    national=False,
 )
 def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee and EMPLOYED_BY a property company that MANAGES
@@ -302,7 +297,6 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
         "less than {limit:.0%}.",
     ),
     source="(local) Chengdu 2024, Shenzhen 2022",
-    national=False,
     settings=("o6_min_party_share", "o6_count_probationary"),
 )
 def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
@@ -354,7 +348,6 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     ),
     source='the article: "two-way entry, cross-appointment"; the branch secretary is put '
     "forward as chair",
-    national=False,
 )
 def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     """Per compound with both a committee (REPRESENTS) and a branch covering it (COVERS): no
@@ -439,7 +432,6 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
         "(due within {limit}).",
     ),
     source="Property Management Regulations 《物业管理条例》 art. 16",
-    national=True,
     settings=("o8_filing_days",),
 )
 def o8_filing(ctx: RuleContext) -> Iterator[Finding]:

@@ -65,7 +65,6 @@ _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产�
         "each compound is checked on its own",
     ),
     source=f"Party Constitution art. 30; {_BRANCH_REGULATIONS} art. 4",
-    national=True,
     settings=("p1_min_full_members",),
 )
 def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
@@ -111,7 +110,6 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         "The joint branch {name} covers {compounds} compounds, more than {limit}.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 5",
-    national=True,
     settings=("p2_max_joint_compounds",),
 )
 def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
@@ -150,7 +148,6 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
         "general branch.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 4",
-    national=True,
     settings=("p3_max_branch_members",),
 )
 def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
@@ -187,7 +184,6 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
         "{low} to {high}.",
     ),
     source=f"{_BRANCH_REGULATIONS} ch. 6 (verify)",
-    national=True,
     settings=("p4_committee_required_from", "p4_committee_min", "p4_committee_max"),
 )
 def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
@@ -240,7 +236,6 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
         "on {term_end} with no re-election.",
     ),
     source="Opinions on the Term of Grassroots Party Organizations (2018)",
-    national=True,
     settings=("p5_term_years",),
 )
 def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
@@ -288,7 +283,6 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
         "Party members ({members}) live in {name} of {compound_name} and no Party group covers it.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 13; the article: groups are drawn by building or unit",
-    national=True,
     settings=("p6_max_buildings_without_group",),
 )
 def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
@@ -364,7 +358,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
         "organization since.",
     ),
     source="Party Constitution art. 8",
-    national=True,
 )
 def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     """A person whose Party memberships on the day are all outside branches and groups (for
@@ -425,7 +418,6 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         "{homes_names}, where they live.",
     ),
     source="the article; (local) Foshan, Xingtai",
-    national=False,
 )
 def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """An in-service Party member (a MEMBER_OF link with category ``in_service``) who lives
@@ -499,7 +491,6 @@ _HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
         "No Party-masses service station or service point serves {name}.",
     ),
     source="the article; (local) Ninghai, Langfang",
-    national=False,
     settings=("p9_community_station_counts",),
 )
 def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:
