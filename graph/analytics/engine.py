@@ -528,26 +528,7 @@ class Registry(list[Rule]):
         source: str,
         settings: Sequence[str] = (),
     ) -> Callable[[RuleFunc], RuleFunc]:
-        """Declare a rule making ``checks`` and register it with its function (a decorator).
-
-        Examples
-        --------
-        >>> registry = Registry()
-        >>> @registry.rule(
-        ...     "X1",
-        ...     "示例规则",
-        ...     "Example rule",
-        ...     Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
-        ...     source="none",
-        ...     settings=("p3_max_branch_members",),
-        ... )
-        ... def x1(ctx):
-        ...     '''Every compound, for the example.'''
-        ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
-        >>> r = registry[0]
-        >>> r.id, r.how, r.values(RuleSettings())
-        ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
-        """
+        """Declare a rule making ``checks`` and register it with its function (a decorator)."""
         unknown = [s for s in settings if s not in RuleSettings.model_fields]
         if unknown:
             raise ValueError(f"rule {id}: unknown settings {unknown}")

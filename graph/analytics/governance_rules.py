@@ -151,8 +151,8 @@ def _cadence_findings(
         zh, en = choice_label(kind), kind.replace("_", " ")
         # the windows each host missed, read off all at once (row by row, in window order)
         rows, missed_at = np.nonzero(due)
-        late, first, count = groups(rows)
-        for host, i, n in zip(hosts[late].tolist(), first.tolist(), count.tolist(), strict=True):
+        late, offset, count = groups(rows)
+        for host, i, n in zip(hosts[late].tolist(), offset.tolist(), count.tolist(), strict=True):
             missed = [labels[w] for w in missed_at[i : i + n].tolist()]
             yield ctx.finding(
                 check,
@@ -279,18 +279,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _add_working_days(days: Int32s, n: NDArray[np.int64], holidays: Collection[dt.date]) -> Int32s:
-    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``.
-
-    >>> from govgraph.graph.analytics._dates import add_working_days
-    >>> from govgraph.graph.analytics.columns import day_number
-    >>> first, holidays = dt.date(2021, 9, 17), {dt.date(2021, 9, 20), dt.date(2021, 9, 21)}
-    >>> days = [first + dt.timedelta(days=i) for i in range(10) for n in (0, 1, 5)]
-    >>> n = np.array([0, 1, 5] * 10)
-    >>> got = _add_working_days(np.array([day_number(d) for d in days], np.int32), n, holidays)
-    >>> want = [add_working_days(d, k, holidays) for d, k in zip(days, n.tolist(), strict=True)]
-    >>> [day_of(x) for x in got.tolist()] == want
-    True
-    """
+    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``."""
     out = days.astype(np.int64)
     work = n > 0
     if work.any():
