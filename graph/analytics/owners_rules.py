@@ -193,11 +193,6 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
 def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee who OWNS no unit in the compound(s) the
     committee REPRESENTS. The finding rolls up to the committee's compound.
-
-    Examples
-    --------
-    >>> run_rule("O4", tiny_city(), AS_OF)
-    []
     """
     day, cols = ctx.day, ctx.columns
     rep, seats = represents(day), posts(day)
@@ -355,11 +350,6 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     chairs none of the committees → advice. A joint branch's secretary can chair one committee
     only, so no advice is given for a compound whose branch secretary chairs the committee of
     another compound the branch covers.
-
-    Examples
-    --------
-    >>> run_rule("O7", tiny_city(), AS_OF)
-    []
     """
     day, cols = ctx.day, ctx.columns
     x = cross_appointment(day)

@@ -115,11 +115,6 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
 def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """A joint branch (``form`` joint, or no form and several compounds) that COVERS more
     than ``p2_max_joint_compounds`` compounds.
-
-    Examples
-    --------
-    >>> run_rule("P2", tiny_city(), AS_OF)
-    []
     """
     cols = ctx.columns
     limit = ctx.settings.p2_max_joint_compounds

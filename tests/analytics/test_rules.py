@@ -912,6 +912,36 @@ def test_scope_and_order(store: GraphStore, run: Run) -> None:
         run_rules(g, as_of=AS_OF, scope="dept")
 
 
+def test_the_tiny_city_findings() -> None:
+    """Everything the rules find in the docstrings' tiny city (``examples.py``), the rules
+    without an example there (P2, O4, O7) included: nothing."""
+    from govgraph.graph.analytics.examples import tiny_city
+
+    assert [f.id for f in run_rules(tiny_city(), as_of=AS_OF)] == [
+        "P1:no_branch:c2",
+        "P4:committee_size:pb1",
+        "P6:building_without_group:b2",
+        "P7:left_no_transfer:p10",
+        "P7:no_branch:p8",
+        "P8:not_registered:p7",
+        "P9:no_station:c2",
+        "O1:should_establish:c2",
+        "O2:size:oc1",
+        "O5:employed_by_manager:p3:oc1:co1",
+        "O8:not_filed:oc1",
+        "M1:no_service:c2",
+        "M2:no_party_org:co1",
+        "M3:exit_candidate:co1",
+        "G1:missed:pb1:compound_joint_meeting",
+        "G2:overdue:a1",
+        "G2:due_soon:a2",
+        "G2:repeat:c1:停车管理",
+        "G3:below_cadence:pb1:branch_committee",
+        "G3:below_cadence:pb1:theme_party_day",
+        "G3:below_cadence:pg1:group_meeting",
+    ]
+
+
 def test_findings_serialize() -> None:
     from govgraph.graph.analytics.examples import tiny_city
 
