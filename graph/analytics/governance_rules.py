@@ -60,8 +60,7 @@ def _meetings(day: DayView) -> _Meetings:
         return _Meetings(host[keep], kind[keep], types.values, date[keep])
 
     reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
-    key = ("G1/G3", "meetings")
-    return day.memo(key, compute, reads, renumber=renumbered_numbers)
+    return day.memo(("G1/G3", "meetings"), compute, reads, renumber=renumbered_numbers)
 
 
 def _founded(day: DayView) -> Int32s:
@@ -258,7 +257,6 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     deadline = _add_working_days(received[rows], work[rows], s.holidays)
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
-    labels = {k: choice_label(k) for k in kinds if k}
     for row, due, days_late in picked(warn, rows, deadline, late):
         kind = kinds[int(types.codes[row])]
         assert kind is not None  # it has a deadline
@@ -267,7 +265,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
             "received": day_of(int(received[row])),
             "deadline": day_of(due),
             "appeal_type": kind,
-            "appeal_zh": labels[kind],
+            "appeal_zh": choice_label(kind),
             "topic": topic or "?",
         }
         a = int(appeals[row])

@@ -400,8 +400,7 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
         return lacking, compounds[advise[compounds]]
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
-    key = ("O7", "compounds")
-    return day.memo(key, compute, reads, renumber=renumbered_numbers)
+    return day.memo(("O7", "compounds"), compute, reads, renumber=renumbered_numbers)
 
 
 @RULES.rule(
