@@ -20,13 +20,12 @@ from .remedies import RESPONSIBLE
 
 RULES: dict[str, Rule] = {
     r.id: replace(r, responsible=RESPONSIBLE[r.id])  # who fixes it: one table, remedies.py
-    for rules in (
-        party_rules.RULES,
-        owners_rules.RULES,
-        property_rules.RULES,
-        governance_rules.RULES,
+    for r in (
+        *party_rules.RULES,
+        *owners_rules.RULES,
+        *property_rules.RULES,
+        *governance_rules.RULES,
     )
-    for r in rules
 }
 
 _ONE_OF = "one of " + ", ".join(RULES)
@@ -115,8 +114,7 @@ def run_rules(
         raise ValidationError([Problem("rule settings", "enabled", r, _ONE_OF) for r in unknown])
     # P7 and G1/G3 read the history the caller gave (a graph cut to a day has none)
     day = columns_for(graph).day(as_of)
-    cols = day.columns
-    number = scope_number(cols, scope)
+    number = scope_number(day.columns, scope)
     inside = None if number is None else under(day, number)
     found: list[Finding] = []
     for r in RULES.values():  # in rule order: each rule's findings sorted on their own
@@ -128,7 +126,7 @@ def run_rules(
             for finding in r.evaluate(RuleContext(as_of, settings, day, r, discreet, number))
             if inside is None
             or scope in (finding.compound, finding.community, finding.township, finding.city)
-            or inside[cols.number(finding.subject)]
+            or inside[day.columns.number(finding.subject)]
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
         found += mine
