@@ -356,14 +356,8 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     committees, branches = represents(day).swapped(), x.covers.swapped()
 
     def details(compounds: Int32s) -> list[dict[str, Any]]:
-        return [
-            {"committees": c, "branches": b}
-            for c, b in zip(
-                id_lists(cols, committees, compounds),
-                id_lists(cols, branches, compounds),
-                strict=True,
-            )
-        ]
+        of = id_lists(cols, committees, compounds), id_lists(cols, branches, compounds)
+        return [{"committees": c, "branches": b} for c, b in zip(*of, strict=True)]
 
     lacking, advised = map(ctx.kept, _o7_compounds(day))
     seats = x.seats.counts(lacking).tolist()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ._dates import add_months_to_days
-from .appointments import per_node
+from .appointments import id_lists, per_node
 from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct, picked
 from .derived import (
     Pairs,
@@ -94,9 +94,8 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         for c, n in picked(enough, compounds, living):
             yield ctx.finding("no_branch", c, party_members=n)
         return
-    for c, people in zip(lacking.tolist(), per_node(where, lacking), strict=True):
-        members = cols.ids_of(people)
-        yield ctx.finding("no_branch", c, full_members=len(members), members=members)
+    for c, ids in zip(lacking.tolist(), id_lists(cols, where, lacking), strict=True):
+        yield ctx.finding("no_branch", c, full_members=len(ids), members=ids)
 
 
 @RULES.rule(
@@ -124,8 +123,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     form = cols.codes("PartyBranch", "form")
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
     wide = ctx.kept(branches[joint & (count > limit)])
-    for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
-        covered = cols.ids_of(compounds)
+    for b, covered in zip(wide.tolist(), id_lists(cols, covers, wide), strict=True):
         yield ctx.finding(
             "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
         )
@@ -305,8 +303,7 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     keep = ~grouped[lived.b[right]]
     bare = Pairs.distinct(org[left[keep]], lived.b[right[keep]])  # (branch, building)
     over = branches[bare.counts(branches) > limit]
-    for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
-        without = cols.ids_of(bare_buildings)
+    for branch, without in zip(over.tolist(), id_lists(cols, bare, over), strict=True):
         yield ctx.finding(
             "branch_buildings_without_group",
             branch,
@@ -323,9 +320,8 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     living = Pairs(here.a[keep], here.b[keep])  # (building, member)
     hit[hit] = living.counts(within.a[hit]) > 0
     buildings, compounds = within.a[hit], within.b[hit]
-    found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
-    for b, c, people in found:
-        names = cols.ids_of(people)
+    residents = id_lists(cols, living, buildings)
+    for b, c, names in zip(buildings.tolist(), compounds.tolist(), residents, strict=True):
         yield ctx.finding(
             "building_without_group",
             b,
