@@ -15,7 +15,7 @@ import functools
 import inspect
 import re
 import string
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -90,15 +90,18 @@ class Rule:
     title_en: str
     #: the citation from RULES.md
     source: str
-    #: True when the source is national (law, regulations, Party rules), False when it is the
-    #: article or local practice
-    national: bool
     checks: tuple[Check, ...]
     #: the fields of :class:`RuleSettings` the rule reads
     settings: tuple[str, ...]
     evaluate: RuleFunc = field(repr=False)
     #: who fixes its findings: set for every rule from :data:`.remedies.RESPONSIBLE`
     responsible: Responsible = Responsible("", "")
+
+    @property
+    def national(self) -> bool:
+        """True when the source is national (law, regulations, Party rules), False when it is
+        the article or local practice (RULES.md's sources "the article" and "(local)")."""
+        return not self.source.startswith(("the article", "(local)"))
 
     @property
     def evaluable(self) -> bool:
@@ -132,27 +135,6 @@ class Rule:
 
 #: the details of a finding that has none
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
-
-
-#: a finding's fields as ``Finding.to_dict`` writes them, in the order reports print them
-FINDING_FIELDS = (
-    "id",
-    "rule",
-    "check",
-    "severity",
-    "subject",
-    "subject_kind",
-    "subject_name",
-    "compound",
-    "community",
-    "township",
-    "city",
-    "explanation_zh",
-    "explanation_en",
-    "source",
-    "details",
-)
-_PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "details"))
 
 
 class Finding(NamedTuple):
@@ -228,6 +210,13 @@ class Finding(NamedTuple):
         return out
 
 
+#: a finding's fields as ``Finding.to_dict`` writes them, in the order reports print them: its
+#: own but the check that found it, the explanations before the source
+_OWN_FIELDS = tuple(f for f in Finding._fields if f not in ("source", "found_by", "details"))
+FINDING_FIELDS = (*_OWN_FIELDS, "explanation_zh", "explanation_en", "source", "details")
+_PLAIN_FIELDS = tuple(f for f in FINDING_FIELDS if f not in ("severity", "details"))
+
+
 def _renamed(value: Any, rename: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return rename(value)
@@ -269,41 +258,26 @@ class Cadence(BaseModel):
         return value
 
 
+def _every(months: int, meeting_type: str, host_kind: str, **more: Any) -> Cadence:
+    """The cadence of a ``meeting_type`` held by a ``host_kind`` every ``months``."""
+    return Cadence(meeting_type=meeting_type, host_kind=host_kind, months=months, **more)
+
+
 #: G1 (RULES.md): compound joint meeting monthly, township every two months, city quarterly; the
 #: article adds the community service center's monthly meeting
 G1_CADENCES = (
-    Cadence(
-        meeting_type="compound_joint_meeting",
-        host_kind="PartyBranch",
-        months=1,
-        requires="covers_compound",
-    ),
-    Cadence(
-        meeting_type="township_joint_meeting",
-        host_kind="LeadershipGroup",
-        months=2,
-        host_level="township",
-    ),
-    Cadence(
-        meeting_type="city_leadership_meeting",
-        host_kind="LeadershipGroup",
-        months=3,
-        host_level="city",
-    ),
-    Cadence(meeting_type="service_center_meeting", host_kind="ServiceCenter", months=1),
+    _every(1, "compound_joint_meeting", "PartyBranch", requires="covers_compound"),
+    _every(2, "township_joint_meeting", "LeadershipGroup", host_level="township"),
+    _every(3, "city_leadership_meeting", "LeadershipGroup", host_level="city"),
+    _every(1, "service_center_meeting", "ServiceCenter"),
 )
 #: G3 (三会一课, Branch Regulations arts. 11-13): assembly quarterly, committee, group and theme
 #: Party day monthly
 G3_CADENCES = (
-    Cadence(meeting_type="branch_assembly", host_kind="PartyBranch", months=3),
-    Cadence(
-        meeting_type="branch_committee",
-        host_kind="PartyBranch",
-        months=1,
-        requires="branch_committee",
-    ),
-    Cadence(meeting_type="group_meeting", host_kind="PartyGroup", months=1),
-    Cadence(meeting_type="theme_party_day", host_kind="PartyBranch", months=1),
+    _every(3, "branch_assembly", "PartyBranch"),
+    _every(1, "branch_committee", "PartyBranch", requires="branch_committee"),
+    _every(1, "group_meeting", "PartyGroup"),
+    _every(1, "theme_party_day", "PartyBranch"),
 )
 
 
@@ -389,13 +363,7 @@ class RuleSettings(BaseModel):
     deadline_days_by_severity: dict[str, int] = Field(
         # errors and conflicts are corrected in a month; a missing body is built or elected in
         # a quarter; warnings in two months; advice in half a year
-        default_factory=lambda: {
-            "error": 30,
-            "conflict": 30,
-            "gap": 90,
-            "warning": 60,
-            "advice": 180,
-        },
+        default_factory=lambda: dict(error=30, conflict=30, gap=90, warning=60, advice=180),
         description="days to fix a finding of each severity, for rules without deadline_days",
     )
 
@@ -410,8 +378,7 @@ class RuleSettings(BaseModel):
     @field_validator("deadline_days_by_severity")
     @classmethod
     def _every_severity(cls, value: dict[str, int]) -> dict[str, int]:
-        missing = [s.value for s in SEVERITIES if s.value not in value]
-        if missing or set(value) - {s.value for s in SEVERITIES}:
+        if set(value) != {s.value for s in SEVERITIES}:
             raise ValueError(f"one number of days for each of {', '.join(SEVERITIES)}")
         return value
 
@@ -529,8 +496,14 @@ class RuleContext:
 
 
 def _explain(template: str, label: str, details: Mapping[str, Any], sep: str) -> str:
-    """``template`` filled with ``label`` as ``{name}`` and the details it reads."""
-    return template.format(name=label, **_texts(details, sep, _fields(template)))
+    """``template`` filled with ``label`` as ``{name}`` and the details it reads (a list of
+    members can be long: the others are never shown), lists joined with ``sep``, dates as ISO
+    text."""
+    texts: dict[str, Any] = {}
+    for key in details.keys() & _fields(template):
+        value = _jsonable(details[key])
+        texts[key] = sep.join(map(str, value)) if isinstance(value, list) else value
+    return template.format(name=label, **texts)
 
 
 @functools.cache
@@ -543,16 +516,6 @@ def _fields(template: str) -> frozenset[str]:
     )
 
 
-def _texts(details: Mapping[str, Any], sep: str, fields: Collection[str]) -> dict[str, Any]:
-    """The details a template reads (a list of members can be long: the others are never
-    shown): lists joined with ``sep``, dates as ISO text."""
-    out: dict[str, Any] = {}
-    for key in details.keys() & fields:
-        value = _jsonable(details[key])
-        out[key] = sep.join(map(str, value)) if isinstance(value, list) else value
-    return out
-
-
 class Registry(list[Rule]):
     """The rules a module declares, in order of declaration."""
 
@@ -563,36 +526,15 @@ class Registry(list[Rule]):
         title_en: str,
         *checks: Check,
         source: str,
-        national: bool,
         settings: Sequence[str] = (),
     ) -> Callable[[RuleFunc], RuleFunc]:
-        """Declare a rule making ``checks`` and register it with its function (a decorator).
-
-        Examples
-        --------
-        >>> registry = Registry()
-        >>> @registry.rule(
-        ...     "X1",
-        ...     "示例规则",
-        ...     "Example rule",
-        ...     Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
-        ...     source="none",
-        ...     national=False,
-        ...     settings=("p3_max_branch_members",),
-        ... )
-        ... def x1(ctx):
-        ...     '''Every compound, for the example.'''
-        ...     return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
-        >>> r = registry[0]
-        >>> r.id, r.how, r.values(RuleSettings())
-        ('X1', 'Every compound, for the example.', {'p3_max_branch_members': 50})
-        """
+        """Declare a rule making ``checks`` and register it with its function (a decorator)."""
         unknown = [s for s in settings if s not in RuleSettings.model_fields]
         if unknown:
             raise ValueError(f"rule {id}: unknown settings {unknown}")
 
         def register(fn: RuleFunc) -> RuleFunc:
-            self.append(Rule(id, title_zh, title_en, source, national, checks, tuple(settings), fn))
+            self.append(Rule(id, title_zh, title_en, source, checks, tuple(settings), fn))
             return fn
 
         return register

@@ -29,9 +29,7 @@ from .rules import run_rule, run_rules
 AS_OF = dt.date(2021, 5, 31)
 
 
-def graph_of(
-    nodes: Iterable[Node], links: Iterable[Link], as_of: dt.date | None = None
-) -> nx.MultiDiGraph:
+def graph_of(nodes: Iterable[Node], links: Iterable[Link]) -> nx.MultiDiGraph:
     """The projection of ``nodes`` and ``links`` written into a fresh in-memory store (it runs
     its own event loop: call it outside one).
 
@@ -45,7 +43,7 @@ def graph_of(
     async def build() -> nx.MultiDiGraph:
         store = EmbeddedStore()
         await store.upsert(nodes, links)
-        g: nx.MultiDiGraph = await store.projection(as_of=as_of)
+        g: nx.MultiDiGraph = await store.projection()
         return g
 
     return asyncio.run(build())

@@ -27,6 +27,7 @@ from .columns import (
     Int32s,
     day_number,
     day_of,
+    groups,
     picked,
 )
 from .derived import linked, posts, renumbered_numbers
@@ -59,8 +60,7 @@ def _meetings(day: DayView) -> _Meetings:
         return _Meetings(host[keep], kind[keep], types.values, date[keep])
 
     reads = frozenset({"HELD_BY", "Meeting.meeting_type", "Meeting.date"})
-    key = ("G1/G3", "meetings")
-    return day.memo(key, compute, reads, renumber=renumbered_numbers)
+    return day.memo(("G1/G3", "meetings"), compute, reads, renumber=renumbered_numbers)
 
 
 def _founded(day: DayView) -> Int32s:
@@ -150,14 +150,9 @@ def _cadence_findings(
         zh, en = choice_label(kind), kind.replace("_", " ")
         # the windows each host missed, read off all at once (row by row, in window order)
         rows, missed_at = np.nonzero(due)
-        cuts = np.flatnonzero(np.diff(rows)) + 1
-        per_host = zip(
-            hosts[rows[np.r_[0, cuts]]].tolist() if len(rows) else [],
-            np.split(missed_at, cuts) if len(rows) else [],
-            strict=True,
-        )
-        for host, windows_missed in per_host:
-            missed = [labels[w] for w in windows_missed.tolist()]
+        late, offset, count = groups(rows)
+        for host, i, n in zip(hosts[late].tolist(), offset.tolist(), count.tolist(), strict=True):
+            missed = [labels[w] for w in missed_at[i : i + n].tolist()]
             yield ctx.finding(
                 check,
                 host,
@@ -182,7 +177,6 @@ def _cadence_findings(
         "{name} held no {meeting_en} in {missed} (due every {months} month(s)).",
     ),
     source="the article (compound monthly, township every two months, city quarterly)",
-    national=False,
     settings=("g1_cadences", "cadence_grace_days"),
 )
 def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
@@ -224,7 +218,6 @@ def g1_joint_meetings(ctx: RuleContext) -> Iterator[Finding]:
         "{name} raised {count} appeals about {topic} within {days} days.",
     ),
     source="(local) 12345-hotline rules",
-    national=False,
     settings=(
         "g2_deadline_working_days",
         "g2_untyped_as",
@@ -248,8 +241,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.subject) for f in run_rule("G2", tiny_city(), AS_OF)]
     [('overdue', 'a1'), ('due_soon', 'a2'), ('repeat', 'c1')]
     """
-    s = ctx.settings
-    cols = ctx.columns
+    s, cols = ctx.settings, ctx.columns
     today = day_number(ctx.as_of)
     received, replied = cols.array("Appeal", "received"), cols.array("Appeal", "replied")
     types, topics = cols.codes("Appeal", "appeal_type"), cols.codes("Appeal", "topic")
@@ -260,12 +252,11 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
     allowed = s.g2_deadline_working_days
     work = np.array([allowed.get(k, -1) if k else -1 for k in kinds], np.int64)[types.codes]
     rows = np.flatnonzero(came & ((replied == NO_DAY) | (replied > today)) & (work >= 0))
-    appeals = ctx.columns.of_kind("Appeal")
+    appeals = cols.of_kind("Appeal")
     rows = rows[ctx.wanted(appeals[rows])]
     deadline = _add_working_days(received[rows], work[rows], s.holidays)
     late = today - deadline
     warn = late >= -s.g2_due_soon_days  # passed, or at most g2_due_soon_days away
-    labels = {k: choice_label(k) for k in kinds if k}
     for row, due, days_late in picked(warn, rows, deadline, late):
         kind = kinds[int(types.codes[row])]
         assert kind is not None  # it has a deadline
@@ -274,7 +265,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
             "received": day_of(int(received[row])),
             "deadline": day_of(due),
             "appeal_type": kind,
-            "appeal_zh": labels[kind],
+            "appeal_zh": choice_label(kind),
             "topic": topic or "?",
         }
         a = int(appeals[row])
@@ -286,18 +277,7 @@ def g2_appeals(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _add_working_days(days: Int32s, n: NDArray[np.int64], holidays: Collection[dt.date]) -> Int32s:
-    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``.
-
-    >>> from govgraph.graph.analytics._dates import add_working_days
-    >>> from govgraph.graph.analytics.columns import day_number
-    >>> first, holidays = dt.date(2021, 9, 17), {dt.date(2021, 9, 20), dt.date(2021, 9, 21)}
-    >>> days = [first + dt.timedelta(days=i) for i in range(10) for n in (0, 1, 5)]
-    >>> n = np.array([0, 1, 5] * 10)
-    >>> got = _add_working_days(np.array([day_number(d) for d in days], np.int32), n, holidays)
-    >>> want = [add_working_days(d, k, holidays) for d, k in zip(days, n.tolist(), strict=True)]
-    >>> [day_of(x) for x in got.tolist()] == want
-    True
-    """
+    """:func:`~._dates.add_working_days` of each day number in ``days`` and count in ``n``."""
     out = days.astype(np.int64)
     work = n > 0
     if work.any():
@@ -324,10 +304,7 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     # by compound, then topic (codes in the order of the texts), then appeal: ids in order
     order = np.lexsort((appeal, topic, compound))
     appeal, compound, topic = appeal[order], compound[order], topic[order]
-    starts = np.flatnonzero(
-        np.r_[True, (compound[1:] != compound[:-1]) | (topic[1:] != topic[:-1])]
-    )
-    counts = np.diff(np.r_[starts, len(appeal)])
+    _, starts, counts = groups((compound.astype(np.int64) << 32) | topic)  # sorted: no reorder
     often = counts >= s.g2_repeat_count
     for start, count in zip(starts[often].tolist(), counts[often].tolist(), strict=True):
         text = topics.values[int(topic[start])]
@@ -354,7 +331,6 @@ def _repeats(ctx: RuleContext, recent: Bools, received: Int32s, topics: Codes) -
     ),
     source="Regulations on Party Branch Work (trial) 《中国共产党支部工作条例（试行）》 "
     "arts. 11-13",
-    national=True,
     settings=("g3_cadences", "cadence_grace_days"),
 )
 def g3_party_meetings(ctx: RuleContext) -> Iterator[Finding]:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ._dates import add_months_to_days
 from .appointments import conflicts, cross_appointment, id_lists, represents
-from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, picked
+from .columns import NO_DAY, Bools, Columns, DayView, Int32s, day_number, day_of, distinct, picked
 from .derived import Posts, _join, memberships, owned_compounds, posts, renumbered_numbers
 from .engine import Check, Finding, Registry, RuleContext, Severity
 
@@ -29,8 +29,7 @@ _GUIDING_RULES = (
 
 def _committees(day: DayView) -> Int32s:
     """The committees in office: those representing a compound on the day (sorted)."""
-    rep = represents(day)
-    return rep.a[np.r_[True, rep.a[1:] != rep.a[:-1]]] if len(rep.a) else rep.a
+    return distinct(represents(day).a)
 
 
 def _seats(day: DayView) -> NDArray[np.intp]:
@@ -65,7 +64,6 @@ def _role(p: Posts, row: int) -> str:
         "owners' committee.",
     ),
     source=f"{_GUIDING_RULES} (2009)",
-    national=True,
     settings=("o1_delivered_ratio", "o1_unknown_ratio_is_delivered"),
 )
 def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
@@ -78,8 +76,7 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.subject, f.details["delivered"]) for f in run_rule("O1", tiny_city(), AS_OF)]
     [('c2', '100%')]
     """
-    cols = ctx.columns
-    s = ctx.settings
+    cols, s = ctx.columns, ctx.settings
     compounds = cols.of_kind("Compound")
     compounds = ctx.kept(compounds[~cols.mask(represents(ctx.day).b)[compounds]])
     ratios = cols.array("Compound", "delivered_area_ratio")[cols.local[compounds]]
@@ -103,7 +100,6 @@ def o1_committee_should_exist(ctx: RuleContext) -> Iterator[Finding]:
         "{name} has {members} members; it should have an odd number from {low} to {high}.",
     ),
     source=f"{_GUIDING_RULES} art. 31",
-    national=True,
     settings=("o2_min_members", "o2_max_members", "o2_odd"),
 )
 def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
@@ -148,7 +144,6 @@ def o2_committee_size(ctx: RuleContext) -> Iterator[Finding]:
         "The term of {name} ends on {term_end} and no election has been held.",
     ),
     source=f"{_GUIDING_RULES} art. 31; (local) re-election timing",
-    national=True,
     settings=("o3_max_term_years", "o3_default_term_years", "o3_warn_months"),
 )
 def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
@@ -164,8 +159,7 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
     >>> [f.check for f in run_rule("O3", tiny_city(), dt.date(2025, 12, 1))]
     ['due_soon']
     """
-    s = ctx.settings
-    cols = ctx.columns
+    cols, s = ctx.columns, ctx.settings
     committees = ctx.kept(_committees(ctx.day))
     given = _ints(cols, "OwnersCommittee", "term_years", committees)
     # -1: none given; 0 counts as none too (``term_years or default``)
@@ -195,16 +189,10 @@ def o3_committee_term(ctx: RuleContext) -> Iterator[Finding]:
         "{name}, a member of {committee_name}, owns no unit in {compound_names}.",
     ),
     source=f"{_GUIDING_RULES} art. 31",
-    national=True,
 )
 def o4_member_not_owner(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee who OWNS no unit in the compound(s) the
     committee REPRESENTS. The finding rolls up to the committee's compound.
-
-    Examples
-    --------
-    >>> run_rule("O4", tiny_city(), AS_OF)
-    []
     """
     day, cols = ctx.day, ctx.columns
     rep, seats = represents(day), posts(day)
@@ -239,10 +227,9 @@ def _not_owners(day: DayView) -> Bools:
         keys = owned_compounds(day).keys()
         found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         owns = keys[found] == wanted if len(keys) else np.zeros(len(wanted), np.bool_)
-        size = len(seats.body)
-        out: Bools = (np.bincount(seat, minlength=size) > 0) & (
-            np.bincount(seat[owns], minlength=size) == 0
-        )
+        out = np.zeros(len(seats.body), np.bool_)
+        out[seat] = True
+        out[seat[owns]] = False
         return out
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "OWNS", "PART_OF"})
@@ -262,7 +249,6 @@ def _not_owners(day: DayView) -> Bools:
     ),
     source="the article (the committee supervises the company); (local) rules barring "
     "property-company staff",
-    national=False,
 )
 def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
     """A person holding a post in a committee and EMPLOYED_BY a property company that MANAGES
@@ -306,7 +292,6 @@ def o5_conflict_of_interest(ctx: RuleContext) -> Iterator[Finding]:
         "less than {limit:.0%}.",
     ),
     source="(local) Chengdu 2024, Shenzhen 2022",
-    national=False,
     settings=("o6_min_party_share", "o6_count_probationary"),
 )
 def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
@@ -322,8 +307,7 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.subject, f.details["party"], f.details["members"]) for f in strict]
     [('oc1', 2, 3)]
     """
-    day = ctx.day
-    s = ctx.settings
+    day, s = ctx.day, ctx.settings
     committees = ctx.kept(_committees(day))
     seats = _seats(day)[committees]
     committees, seats = committees[seats > 0], seats[seats > 0]
@@ -359,7 +343,6 @@ def o6_party_share(ctx: RuleContext) -> Iterator[Finding]:
     ),
     source='the article: "two-way entry, cross-appointment"; the branch secretary is put '
     "forward as chair",
-    national=False,
 )
 def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     """Per compound with both a committee (REPRESENTS) and a branch covering it (COVERS): no
@@ -367,25 +350,14 @@ def o7cross_appointment(ctx: RuleContext) -> Iterator[Finding]:
     chairs none of the committees → advice. A joint branch's secretary can chair one committee
     only, so no advice is given for a compound whose branch secretary chairs the committee of
     another compound the branch covers.
-
-    Examples
-    --------
-    >>> run_rule("O7", tiny_city(), AS_OF)
-    []
     """
     day, cols = ctx.day, ctx.columns
     x = cross_appointment(day)
     committees, branches = represents(day).swapped(), x.covers.swapped()
 
     def details(compounds: Int32s) -> list[dict[str, Any]]:
-        return [
-            {"committees": c, "branches": b}
-            for c, b in zip(
-                id_lists(cols, committees, compounds),
-                id_lists(cols, branches, compounds),
-                strict=True,
-            )
-        ]
+        of = id_lists(cols, committees, compounds), id_lists(cols, branches, compounds)
+        return [{"committees": c, "branches": b} for c, b in zip(*of, strict=True)]
 
     lacking, advised = map(ctx.kept, _o7_compounds(day))
     seats = x.seats.counts(lacking).tolist()
@@ -407,26 +379,22 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
 
     def compute() -> tuple[Int32s, Int32s]:
         cols = day.columns
-        n = cols.size
         x = cross_appointment(day)
         compounds = cols.of_kind("Compound")
-        crossed = np.bincount(x.cross, minlength=n)
-        both = (np.bincount(represents(day).b, minlength=n) > 0) & (
-            np.bincount(x.covers.b, minlength=n) > 0
-        )
-        lacking = compounds[both[compounds] & (crossed[compounds] == 0)]
+        crossed = cols.mask(x.cross)
+        both = cols.mask(represents(day).b) & cols.mask(x.covers.b)
+        lacking = compounds[both[compounds] & ~crossed[compounds]]
         # a secretary chairing no committee of the compound, nor (a joint branch's) of another
         # compound one of its branches covers
-        has_secretary = np.bincount(x.secretaries.a, minlength=n) > 0
+        has_secretary = cols.mask(x.secretaries.a)
         left, right = _join(x.covers.a, x.covers.a)  # (branch, compound) x (branch, other)
         here, there = x.covers.b[left], x.covers.b[right]
         elsewhere = cols.mask(here[(here != there) & x.secretary_chairs[there]])
-        advise = both & (crossed > 0) & has_secretary & ~x.secretary_chairs & ~elsewhere
+        advise = both & crossed & has_secretary & ~x.secretary_chairs & ~elsewhere
         return lacking, compounds[advise[compounds]]
 
     reads = frozenset({"REPRESENTS", "HOLDS_POST", "COVERS"})
-    key = ("O7", "compounds")
-    return day.memo(key, compute, reads, renumber=renumbered_numbers)
+    return day.memo(("O7", "compounds"), compute, reads, renumber=renumbered_numbers)
 
 
 @RULES.rule(
@@ -447,7 +415,6 @@ def _o7_compounds(day: DayView) -> tuple[Int32s, Int32s]:
         "(due within {limit}).",
     ),
     source="Property Management Regulations 《物业管理条例》 art. 16",
-    national=True,
     settings=("o8_filing_days",),
 )
 def o8_filing(ctx: RuleContext) -> Iterator[Finding]:

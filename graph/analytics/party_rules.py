@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ._dates import add_months_to_days
-from .appointments import per_node
+from .appointments import id_lists, per_node
 from .columns import NO_DAY, Bools, DayView, Delta, Int32s, day_number, day_of, distinct, picked
 from .derived import (
     Pairs,
@@ -65,7 +65,6 @@ _BRANCH_REGULATIONS = "Regulations on Party Branch Work (trial) 《中国共产�
         "each compound is checked on its own",
     ),
     source=f"Party Constitution art. 30; {_BRANCH_REGULATIONS} art. 4",
-    national=True,
     settings=("p1_min_full_members",),
 )
 def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
@@ -92,12 +91,11 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
     enough = living >= ctx.settings.p1_min_full_members
     lacking = compounds[enough]
     if ctx.discreet:  # a count: the reader's own links say who they are
-        for c, n in zip(lacking.tolist(), living[enough].tolist(), strict=True):
+        for c, n in picked(enough, compounds, living):
             yield ctx.finding("no_branch", c, party_members=n)
         return
-    for c, people in zip(lacking.tolist(), per_node(where, lacking), strict=True):
-        members = cols.ids_of(people)
-        yield ctx.finding("no_branch", c, full_members=len(members), members=members)
+    for c, ids in zip(lacking.tolist(), id_lists(cols, where, lacking), strict=True):
+        yield ctx.finding("no_branch", c, full_members=len(ids), members=ids)
 
 
 @RULES.rule(
@@ -111,17 +109,11 @@ def p1_branch_should_be_built(ctx: RuleContext) -> Iterator[Finding]:
         "The joint branch {name} covers {compounds} compounds, more than {limit}.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 5",
-    national=True,
     settings=("p2_max_joint_compounds",),
 )
 def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     """A joint branch (``form`` joint, or no form and several compounds) that COVERS more
     than ``p2_max_joint_compounds`` compounds.
-
-    Examples
-    --------
-    >>> run_rule("P2", tiny_city(), AS_OF)
-    []
     """
     cols = ctx.columns
     limit = ctx.settings.p2_max_joint_compounds
@@ -131,8 +123,7 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
     form = cols.codes("PartyBranch", "form")
     joint = (form.codes == form.code("joint")) | ((form.codes < 0) & (count > 1))
     wide = ctx.kept(branches[joint & (count > limit)])
-    for b, compounds in zip(wide.tolist(), per_node(covers, wide), strict=True):
-        covered = cols.ids_of(compounds)
+    for b, covered in zip(wide.tolist(), id_lists(cols, covers, wide), strict=True):
         yield ctx.finding(
             "too_many_compounds", b, compounds=len(covered), limit=limit, covered=covered
         )
@@ -150,7 +141,6 @@ def p2_joint_branch_too_wide(ctx: RuleContext) -> Iterator[Finding]:
         "general branch.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 4",
-    national=True,
     settings=("p3_max_branch_members",),
 )
 def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
@@ -162,12 +152,10 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
     >>> [f.details["members"] for f in run_rule("P3", tiny_city(), AS_OF, p3_max_branch_members=5)]
     [7]
     """
-    cols = ctx.columns
     limit = ctx.settings.p3_max_branch_members
-    branches = ctx.kept(cols.of_kind("PartyBranch"))
+    branches = ctx.kept(ctx.columns.of_kind("PartyBranch"))
     count = members(ctx.day).counts(branches)
-    large = count > limit
-    for b, n in zip(branches[large].tolist(), count[large].tolist(), strict=True):
+    for b, n in picked(count > limit, branches, count):
         yield ctx.finding("too_many_members", b, members=n, limit=limit)
 
 
@@ -189,7 +177,6 @@ def p3_branch_too_large(ctx: RuleContext) -> Iterator[Finding]:
         "{low} to {high}.",
     ),
     source=f"{_BRANCH_REGULATIONS} ch. 6 (verify)",
-    national=True,
     settings=("p4_committee_required_from", "p4_committee_min", "p4_committee_max"),
 )
 def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
@@ -203,8 +190,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.details["committee"]) for f in run_rule("P4", tiny_city(), AS_OF)]
     [('committee_size', 2)]
     """
-    day, cols = ctx.day, ctx.columns
-    s = ctx.settings
+    day, cols, s = ctx.day, ctx.columns, ctx.settings
     # the committee: the people whose senior post in the branch is a committee role
     branches = ctx.kept(cols.of_kind("PartyBranch"))
     held = posts(day).within(branches)
@@ -217,7 +203,7 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
     count = Pairs(org[counted], person[counted]).counts(branches)
     none = (n == 0) & (count >= s.p4_committee_required_from)
     counted_as = "members" if ctx.discreet else "full_members"
-    for b, m in zip(branches[none].tolist(), count[none].tolist(), strict=True):
+    for b, m in picked(none, branches, count):
         yield ctx.finding("no_committee", b, **{counted_as: m})
     wrong = branches[(n > 0) & ((n < s.p4_committee_min) | (n > s.p4_committee_max))]
     for b, holders in zip(wrong.tolist(), per_node(committee, wrong), strict=True):
@@ -243,7 +229,6 @@ def p4_branch_committee(ctx: RuleContext) -> Iterator[Finding]:
         "on {term_end} with no re-election.",
     ),
     source="Opinions on the Term of Grassroots Party Organizations (2018)",
-    national=True,
     settings=("p5_term_years",),
 )
 def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
@@ -291,7 +276,6 @@ def p5_overdue_election(ctx: RuleContext) -> Iterator[Finding]:
         "Party members ({members}) live in {name} of {compound_name} and no Party group covers it.",
     ),
     source=f"{_BRANCH_REGULATIONS} art. 13; the article: groups are drawn by building or unit",
-    national=True,
     settings=("p6_max_buildings_without_group",),
 )
 def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
@@ -316,12 +300,10 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     branches = ctx.kept(cols.of_kind("PartyBranch"))  # a branch's count is its members'
     org, person = members(day).within(branches)
     left, right = lived.match(person)
-    bare = Pairs.distinct(org[left], lived.b[right])  # (branch, building)
-    keep = ~grouped[bare.b]
-    bare = Pairs(bare.a[keep], bare.b[keep])
+    keep = ~grouped[lived.b[right]]
+    bare = Pairs.distinct(org[left[keep]], lived.b[right[keep]])  # (branch, building)
     over = branches[bare.counts(branches) > limit]
-    for branch, bare_buildings in zip(over.tolist(), per_node(bare, over), strict=True):
-        without = cols.ids_of(bare_buildings)
+    for branch, without in zip(over.tolist(), id_lists(cols, bare, over), strict=True):
         yield ctx.finding(
             "branch_buildings_without_group",
             branch,
@@ -337,16 +319,14 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
     keep = memberships(day).member[here.b]
     living = Pairs(here.a[keep], here.b[keep])  # (building, member)
     hit[hit] = living.counts(within.a[hit]) > 0
-    label = cols.label
     buildings, compounds = within.a[hit], within.b[hit]
-    found = zip(buildings.tolist(), compounds.tolist(), per_node(living, buildings), strict=True)
-    for b, c, people in found:
-        names = cols.ids_of(people)
+    residents = id_lists(cols, living, buildings)
+    for b, c, names in zip(buildings.tolist(), compounds.tolist(), residents, strict=True):
         yield ctx.finding(
             "building_without_group",
             b,
             members=len(names),
-            compound_name=label(c),
+            compound_name=cols.label(c),
             residents=names,
         )
 
@@ -369,7 +349,6 @@ def p6_groups_by_building(ctx: RuleContext) -> Iterator[Finding]:
         "organization since.",
     ),
     source="Party Constitution art. 8",
-    national=True,
 )
 def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
     """A person whose Party memberships on the day are all outside branches and groups (for
@@ -394,25 +373,21 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         names = [label(o) for o in orgs]
         yield ctx.finding("no_branch", p, orgs=cols.ids_of(orgs), orgs_names=names)
     # the history: every MEMBER_OF link that ended before the day, of people with none today
-    ended_by: list[Int32s] = []
-    until: list[Int32s] = []
-    org: list[Int32s] = []
-    today = day_number(ctx.as_of)
-    for block in cols.blocks("MEMBER_OF", source_kind="Person"):
-        ended = (block.until < today) & ~ms.member[block.src]
-        ended_by.append(block.src[ended])
-        until.append(block.until[ended])
-        org.append(block.dst[ended])
-    if not ended_by:
+    blocks = cols.blocks("MEMBER_OF", source_kind="Person")
+    if not blocks:
         return
-    p_, u_, o_ = np.concatenate(ended_by), np.concatenate(until), np.concatenate(org)
+    person = np.concatenate([b.src for b in blocks])
+    until = np.concatenate([b.until for b in blocks])
+    org = np.concatenate([b.dst for b in blocks])
+    ended = (until < day_number(ctx.as_of)) & ~ms.member[person]
+    person, until, org = person[ended], until[ended], org[ended]
     # the membership that ended last (by day, then organization) per person
-    order = np.lexsort((o_, u_, p_))
-    p_, u_, o_ = p_[order], u_[order], o_[order]
-    last = np.ones(len(p_), np.bool_)
-    last[:-1] = p_[1:] != p_[:-1]
-    last[last] = ctx.wanted(p_[last])
-    for p, left_on, o in zip(p_[last].tolist(), u_[last].tolist(), o_[last].tolist(), strict=True):
+    order = np.lexsort((org, until, person))
+    person, until, org = person[order], until[order], org[order]
+    last = np.ones(len(person), np.bool_)
+    last[:-1] = person[1:] != person[:-1]
+    last[last] = ctx.wanted(person[last])
+    for p, left_on, o in picked(last, person, until, org):
         yield ctx.finding(
             "left_no_transfer",
             p,
@@ -434,7 +409,6 @@ def p7_member_outside_branch(ctx: RuleContext) -> Iterator[Finding]:
         "{homes_names}, where they live.",
     ),
     source="the article; (local) Foshan, Xingtai",
-    national=False,
 )
 def p8_not_registered(ctx: RuleContext) -> Iterator[Finding]:
     """An in-service Party member (a MEMBER_OF link with category ``in_service``) who lives
@@ -508,7 +482,6 @@ _HOME_OR_REGISTERED = frozenset({"RESIDES_IN", "REGISTERED_AT"})
         "No Party-masses service station or service point serves {name}.",
     ),
     source="the article; (local) Ninghai, Langfang",
-    national=False,
     settings=("p9_community_station_counts",),
 )
 def p9_no_station(ctx: RuleContext) -> Iterator[Finding]:

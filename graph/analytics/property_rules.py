@@ -25,7 +25,6 @@ RULES = Registry()
         "{name} ({age_en}) has no property service by any of the four ways.",
     ),
     source="the article: full coverage of old compounds",
-    national=False,
     settings=("m1_old_only",),
 )
 def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
@@ -42,16 +41,15 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
     cols = ctx.columns
     compounds = cols.of_kind("Compound")
     compounds = ctx.kept(compounds[~cols.mask(ctx.day.links("MANAGES")[1])[compounds]])
-    olds = cols.array("Compound", "is_old")
-    for c, old in zip(compounds.tolist(), olds[cols.local[compounds]].tolist(), strict=True):
-        if old or not ctx.settings.m1_old_only:
-            yield ctx.finding(
-                "no_service",
-                c,
-                is_old=old,
-                age="老旧小区" if old else "非老旧小区",
-                age_en="old compound" if old else "not an old compound",
-            )
+    olds = cols.array("Compound", "is_old")[cols.local[compounds]]
+    for c, old in picked(olds | (not ctx.settings.m1_old_only), compounds, olds):
+        yield ctx.finding(
+            "no_service",
+            c,
+            is_old=old,
+            age="老旧小区" if old else "非老旧小区",
+            age_en="old compound" if old else "not an old compound",
+        )
 
 
 @RULES.rule(
@@ -76,7 +74,6 @@ def m1_no_property_service(ctx: RuleContext) -> Iterator[Finding]:
         "attaches one to a PropertyCompany",
     ),
     source="(local) Taiyuan, Zhenhai",
-    national=False,
 )
 def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
     """A property company with employees (EMPLOYED_BY) who are Party members (MEMBER_OF) and no
@@ -118,7 +115,6 @@ def m2_company_party_coverage(ctx: RuleContext) -> Iterator[Finding]:
         "{name} has been graded C (丙) {years} years in a row since {since}: a candidate for exit.",
     ),
     source="the article; the entry and exit mechanism",
-    national=False,
     settings=("m3_grade_ratio", "m3_tolerance", "m3_exit_years"),
 )
 def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
@@ -133,8 +129,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     >>> [(f.check, f.subject) for f in run_rule("M3", tiny_city(), AS_OF)]
     [('exit_candidate', 'co1')]
     """
-    day, cols = ctx.day, ctx.columns
-    s = ctx.settings
+    day, cols, s = ctx.day, ctx.columns, ctx.settings
     column, codes = cols.array("Evaluation", "year"), cols.codes("Evaluation", "grade")
     # (evaluation, company) rows, by evaluation then company (the order they are read in)
     graded = linked(day, "EVALUATES", "Evaluation")
@@ -151,8 +146,7 @@ def m3_red_property_grades(ctx: RuleContext) -> Iterator[Finding]:
     city[city < 0] = cities[0] if len(cities) == 1 else -1  # -1: none ("")
     total_ratio = sum(s.m3_grade_ratio)
     # per (year, city), by year then city ("" first: -1 sorts first)
-    group = np.unique((year << 32) | (city + 1))
-    of_row = np.searchsorted(group, (year << 32) | (city + 1))
+    group, of_row = np.unique((year << 32) | (city + 1), return_inverse=True)
     counts_of = np.zeros((len(group), len(GRADES)), np.int64)
     np.add.at(counts_of, (of_row, grade), 1)
     first_ev = np.full(len(group), cols.size, np.int64)

@@ -12,18 +12,10 @@ import networkx as nx
 
 from ..errors import Problem, ValidationError
 from . import governance_rules, owners_rules, party_rules, property_rules
-from .columns import Bools, Columns, columns_for
+from .columns import Columns, columns_for
 from .derived import scope_number, under
 from .discreet import withheld
-from .engine import (
-    SEVERITIES,
-    Check,
-    Finding,
-    Rule,
-    RuleContext,
-    RuleSettings,
-    Severity,
-)
+from .engine import SEVERITIES, Check, Finding, Rule, RuleContext, RuleSettings, Severity
 from .remedies import RESPONSIBLE
 
 RULES: dict[str, Rule] = {
@@ -132,16 +124,13 @@ def run_rules(
         mine = [
             finding
             for finding in r.evaluate(RuleContext(as_of, settings, day, r, discreet, number))
-            if inside is None or _under(finding, scope, inside, day.columns)
+            if inside is None
+            or scope in (finding.compound, finding.community, finding.township, finding.city)
+            or inside[day.columns.number(finding.subject)]
         ]
         mine.sort(key=lambda x: (x.subject, codes[x.check], x.id))
         found += mine
     return found
-
-
-def _under(finding: Finding, scope: str | None, inside: Bools, columns: Columns) -> bool:
-    places = (finding.compound, finding.community, finding.township, finding.city)
-    return scope in places or bool(inside[columns.number(finding.subject)])
 
 
 def run_rule(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pytest
 from pydantic import ValidationError as PydanticValidationError
 
@@ -40,7 +41,11 @@ from govgraph.graph.analytics import (
     run_rule,
     run_rules,
 )
+from govgraph.graph.analytics._dates import add_working_days
+from govgraph.graph.analytics.columns import day_number, day_of
+from govgraph.graph.analytics.engine import Check, Registry, RuleContext
 from govgraph.graph.analytics.examples import doctest_names
+from govgraph.graph.analytics.governance_rules import _add_working_days
 from govgraph.graph.analytics.kinds import ANCHORS
 from govgraph.graph.analytics.report import render_rules_doc
 from govgraph.graph.embedded import EmbeddedStore
@@ -807,6 +812,40 @@ def test_every_rule_of_rules_md_is_declared() -> None:
         ("M2", "no_instructor"),
     ]
     assert all(RULES[rid].evaluable for rid in RULES)  # each rule has an evaluable check
+    # a source citing the article or local practice is local (RULES.md's markers)
+    local = [rid for rid, r in RULES.items() if not r.national]
+    assert local == ["P8", "P9", "O5", "O6", "O7", "M1", "M2", "M3", "G1", "G2"]
+
+
+def test_a_registry_declares_a_rule() -> None:
+    registry = Registry()
+
+    @registry.rule(
+        "X1",
+        "示例规则",
+        "Example rule",
+        Check("big", Severity.ADVICE, "{name}很大。", "{name} is big."),
+        source="none",
+        settings=("p3_max_branch_members",),
+    )
+    def x1(ctx: RuleContext) -> list[Finding]:
+        """Every compound, for the example."""
+        return [ctx.finding("big", c) for c in ctx.columns.of_kind("Compound").tolist()]
+
+    (r,) = registry
+    assert (r.id, r.how, r.national) == ("X1", "Every compound, for the example.", True)
+    assert r.values(RuleSettings()) == {"p3_max_branch_members": 50}
+    with pytest.raises(ValueError, match="unknown settings"):
+        registry.rule("X2", "", "", source="none", settings=("no_such_setting",))
+
+
+def test_working_days_on_arrays_match_the_scalar_count() -> None:
+    first, holidays = D(2021, 9, 17), {D(2021, 9, 20), D(2021, 9, 21)}
+    days = [first + dt.timedelta(days=i) for i in range(10) for _ in (0, 1, 5)]
+    n = np.array([0, 1, 5] * 10)
+    got = _add_working_days(np.array([day_number(d) for d in days], np.int32), n, holidays)
+    want = [add_working_days(d, k, holidays) for d, k in zip(days, n.tolist(), strict=True)]
+    assert [day_of(x) for x in got.tolist()] == want
 
 
 def test_every_node_kind_rolls_up_to_a_place() -> None:
@@ -871,6 +910,36 @@ def test_scope_and_order(store: GraphStore, run: Run) -> None:
         run_rules(g, as_of=AS_OF, scope="nowhere")
     with pytest.raises(ValidationError, match="Compound"):
         run_rules(g, as_of=AS_OF, scope="dept")
+
+
+def test_the_tiny_city_findings() -> None:
+    """Everything the rules find in the docstrings' tiny city (``examples.py``), the rules
+    without an example there (P2, O4, O7) included: nothing."""
+    from govgraph.graph.analytics.examples import tiny_city
+
+    assert [f.id for f in run_rules(tiny_city(), as_of=AS_OF)] == [
+        "P1:no_branch:c2",
+        "P4:committee_size:pb1",
+        "P6:building_without_group:b2",
+        "P7:left_no_transfer:p10",
+        "P7:no_branch:p8",
+        "P8:not_registered:p7",
+        "P9:no_station:c2",
+        "O1:should_establish:c2",
+        "O2:size:oc1",
+        "O5:employed_by_manager:p3:oc1:co1",
+        "O8:not_filed:oc1",
+        "M1:no_service:c2",
+        "M2:no_party_org:co1",
+        "M3:exit_candidate:co1",
+        "G1:missed:pb1:compound_joint_meeting",
+        "G2:overdue:a1",
+        "G2:due_soon:a2",
+        "G2:repeat:c1:停车管理",
+        "G3:below_cadence:pb1:branch_committee",
+        "G3:below_cadence:pb1:theme_party_day",
+        "G3:below_cadence:pg1:group_meeting",
+    ]
 
 
 def test_findings_serialize() -> None:
