@@ -47,7 +47,7 @@ _BRANCH_KINDS = ("PartyBranch", "PartyGroup")
 # none of it leaves the answer as it was (:meth:`~.columns.DayView.memo`).
 _PART_OF = frozenset({"PART_OF"})
 #: the link kinds the anchors are found through: every answer about where a node sits
-PLACE_READS = frozenset(link for ways in ANCHORS.values() for link, _ in ways) | _PART_OF
+PLACE_READS = frozenset(link for ways in ANCHORS.values() for link in ways) | _PART_OF
 _RESIDES_IN = frozenset({"RESIDES_IN"})
 _HOMES = _PART_OF | _RESIDES_IN
 _MEMBER_OF = frozenset({"MEMBER_OF"})
@@ -499,15 +499,7 @@ def _anchors(day: DayView) -> _Anchors:
             pending.append(kind)
         elif kind not in _LEVEL_OF_KIND:
             settled[cols.of_kind(kind)] = True  # it anchors nowhere
-    ways = {
-        kind: [
-            day.links(link, source_kind=kind)
-            if direction == "out"
-            else day.links(link, target_kind=kind)[::-1]
-            for link, direction in ANCHORS[kind]
-        ]
-        for kind in pending
-    }
+    ways = {kind: [day.links(link, source_kind=kind) for link in ANCHORS[kind]] for kind in pending}
     found_nodes = [places]
     found_places = [places]
     while True:

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from .columns import Block, Columns, DayView, Delta, Int32s, distinct, ranges
+from .columns import Columns, DayView, Delta, Int32s, distinct, rows_holding
 from .kinds import ANCHORS, LEVEL_KINDS
 
 #: beyond this many nodes moved, the whole graph's rounds cost less than one node at a time
@@ -35,14 +34,13 @@ class _CycleError(Exception):
 
 def moved(day: DayView, delta: Delta) -> Int32s | None:
     """The nodes whose anchors ``delta`` may have changed, sorted (None: more than
-    :data:`MAX_MOVED`): the ones a written anchor link leaves from (or, for an "in" anchor
-    link, arrives at), and every node anchored, through any number of links, on one of them."""
+    :data:`MAX_MOVED`): the ones a written anchor link leaves from, and every node anchored,
+    through any number of links, on one of them."""
     cols = day.columns
     start = {
-        node
-        for link, source, target in delta.links
-        for node, direction in ((source, "out"), (target, "in"))
-        if node >= 0 and (link, direction) in ANCHORS.get(cols.kind_of(node), ())
+        source
+        for link, source, _ in delta.links
+        if source >= 0 and link in ANCHORS.get(cols.kind_of(source), ())
     }
     found = set(start)
     frontier = np.array(sorted(start), np.int32)
@@ -63,21 +61,9 @@ def _anchored_on(cols: Columns, nodes: Int32s) -> Iterator[Int32s]:
         for kind, ways in ANCHORS.items():
             if kind in _PLACE_KINDS:
                 continue
-            for link, direction in ways:
-                if direction == "out":
-                    for b in cols.blocks(link, kind, there):
-                        yield b.src[_rows_to(b, mine)]
-                else:
-                    for b in cols.blocks(link, there, kind):
-                        yield b.dst[b.rows_from(mine)]
-
-
-def _rows_to(block: Block, nodes: Int32s) -> NDArray[np.intp]:
-    """The rows of ``block`` arriving at one of ``nodes`` (through ``by_dst``)."""
-    targets = block.dst[block.by_dst]
-    lo, hi = np.searchsorted(targets, nodes, "left"), np.searchsorted(targets, nodes, "right")
-    out: NDArray[np.intp] = block.by_dst[ranges(lo, hi)].astype(np.intp)
-    return out
+            for link in ways:
+                for b in cols.blocks(link, kind, there):  # the rows to ``mine``, by target
+                    yield b.src[b.by_dst[rows_holding(b.dst[b.by_dst], mine)]]
 
 
 def anchors(
@@ -105,8 +91,8 @@ def anchors(
             raise _CycleError
         busy.add(x)
         result: list[int] = []
-        for link, direction in ANCHORS.get(cols.kind_of(x), ()):
-            reached = [of(e) for e in _ends(day, x, link, direction)]
+        for link in ANCHORS.get(cols.kind_of(x), ()):
+            reached = [of(e) for e in _ends(day, x, link)]
             if any(reached):  # the first anchor link kind that reaches a place wins
                 result = sorted({p for r in reached for p in r})
                 break
@@ -133,19 +119,14 @@ def anchors(
     return np.concatenate([*nodes, node[start:]]), np.concatenate([*places, place[start:]])
 
 
-def _ends(day: DayView, x: int, link: str, direction: str) -> list[int]:
-    """The nodes ``x`` reaches by its ``link`` links valid on the day, in ``direction``."""
+def _ends(day: DayView, x: int, link: str) -> list[int]:
+    """The nodes ``x`` reaches by its ``link`` links valid on the day."""
     cols = day.columns
     one = np.array([x], np.int32)
     out: list[int] = []
-    if direction == "out":
-        for b in cols.blocks(link, source_kind=cols.kind_of(x)):
-            rows = b.rows_from(one)
-            out += b.dst[rows[day.valid(b)[rows]]].tolist()
-    else:
-        for b in cols.blocks(link, target_kind=cols.kind_of(x)):
-            rows = _rows_to(b, one)
-            out += b.src[rows[day.valid(b)[rows]]].tolist()
+    for b in cols.blocks(link, source_kind=cols.kind_of(x)):
+        rows = b.rows_from(one)
+        out += b.dst[rows[day.valid(b)[rows]]].tolist()
     return out
 
 

@@ -19,35 +19,28 @@ SELF_PLACED_KINDS = frozenset({*LEVEL_KINDS.values(), "Building"})
 #: the posts that make up a branch committee (支委会)
 BRANCH_COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
 
-#: where a non-place node sits, tried in order: the first (link kind, direction) that reaches
-#: anything wins ("out" follows the link from the node, "in" against it)
-ANCHORS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Building": (("PART_OF", "out"),),
-    "Unit": (("PART_OF", "out"),),
-    "Person": (
-        ("RESIDES_IN", "out"),
-        ("REGISTERED_AT", "out"),
-        ("OWNS", "out"),
-        ("MEMBER_OF", "out"),
-        ("HOLDS_POST", "out"),
-        ("EMPLOYED_BY", "out"),
-    ),
-    "PartyBranch": (("COVERS", "out"), ("PART_OF", "out")),
-    "PartyGroup": (("COVERS", "out"), ("PART_OF", "out")),
-    "PartyCommittee": (("PART_OF", "out"),),
-    "OwnersCommittee": (("REPRESENTS", "out"), ("PART_OF", "out")),
-    "OwnersAssembly": (("REPRESENTS", "out"),),
-    "PropertyCompany": (("MANAGES", "out"),),
-    "PropertyManagementCommittee": (("PART_OF", "out"), ("MANAGES", "out")),
-    "ServiceStation": (("SERVES", "out"),),
-    "LeadershipGroup": (("PART_OF", "out"),),
-    "ServiceCenter": (("PART_OF", "out"),),
-    "EnforcementTeam": (("COVERS", "out"),),
-    "Department": (("DELEGATES_TO", "out"),),
-    "VolunteerTeam": (("PART_OF", "out"),),
-    "Meeting": (("HELD_BY", "out"),),
-    "Appeal": (("ABOUT", "out"),),
-    "Dispute": (("ABOUT", "out"),),
-    "VolunteerActivity": (("CONDUCTED_BY", "out"),),
-    "Evaluation": (("EVALUATES", "out"),),
+#: where a non-place node sits, tried in order: the first link kind that, followed from the
+#: node, reaches anything wins (every anchor points up, from the node to where it sits)
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "Building": ("PART_OF",),
+    "Unit": ("PART_OF",),
+    "Person": ("RESIDES_IN", "REGISTERED_AT", "OWNS", "MEMBER_OF", "HOLDS_POST", "EMPLOYED_BY"),
+    "PartyBranch": ("COVERS", "PART_OF"),
+    "PartyGroup": ("COVERS", "PART_OF"),
+    "PartyCommittee": ("PART_OF",),
+    "OwnersCommittee": ("REPRESENTS", "PART_OF"),
+    "OwnersAssembly": ("REPRESENTS",),
+    "PropertyCompany": ("MANAGES",),
+    "PropertyManagementCommittee": ("PART_OF", "MANAGES"),
+    "ServiceStation": ("SERVES",),
+    "LeadershipGroup": ("PART_OF",),
+    "ServiceCenter": ("PART_OF",),
+    "EnforcementTeam": ("COVERS",),
+    "Department": ("DELEGATES_TO",),
+    "VolunteerTeam": ("PART_OF",),
+    "Meeting": ("HELD_BY",),
+    "Appeal": ("ABOUT",),
+    "Dispute": ("ABOUT",),
+    "VolunteerActivity": ("CONDUCTED_BY",),
+    "Evaluation": ("EVALUATES",),
 }
