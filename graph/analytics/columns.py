@@ -86,6 +86,19 @@ NodeRow: TypeAlias = tuple[str, str, Mapping[str, Any]]
 LinkRow: TypeAlias = tuple[str, str, str, str, Mapping[str, Any]]
 
 
+def group_starts(*keys: NDArray[Any]) -> Bools:
+    """Which rows of ``keys`` (sorted together) start a group: differ from the row before.
+
+    >>> group_starts(np.array([1, 1, 2, 2]), np.array([5, 6, 6, 6])).tolist()
+    [True, True, True, False]
+    """
+    first = np.ones(len(keys[0]), np.bool_)
+    first[1:] = keys[0][1:] != keys[0][:-1]
+    for key in keys[1:]:
+        first[1:] |= key[1:] != key[:-1]
+    return first
+
+
 def distinct(values: NDArray[Any]) -> NDArray[Any]:
     """``np.unique`` of an integer array by a sort (numpy 2's hash-based one took ~40x longer
     on a million int64 keys).
@@ -94,7 +107,7 @@ def distinct(values: NDArray[Any]) -> NDArray[Any]:
     [1, 2, 3]
     """
     s = np.sort(values)
-    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
+    return s[group_starts(s)]
 
 
 def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.intp]]:
@@ -105,7 +118,7 @@ def groups(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp], NDArra
     """
     order = np.argsort(values, kind="stable")
     s = values[order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if len(s) else np.empty(0, np.intp)
+    starts = np.flatnonzero(group_starts(s))
     counts = np.diff(np.r_[starts, len(s)]).astype(np.intp)
     return s[starts], order[starts], counts
 

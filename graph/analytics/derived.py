@@ -32,6 +32,7 @@ from .columns import (
     Int32s,
     Renumbering,
     distinct,
+    group_starts,
     ranges,
     rows_holding,
 )
@@ -159,8 +160,7 @@ class Posts(NamedTuple):
             return out
         keep = self.role == self.roles.index(role)
         body, person = self.body[keep], self.person[keep]
-        first = np.ones(len(body), np.bool_)
-        first[1:] = body[1:] != body[:-1]
+        first = group_starts(body)
         out[body[first]] = person[first]
         return out
 
@@ -305,7 +305,7 @@ def _roll_up(chains: Int32s, node: Int32s, anchor: Int32s, out: Int32s) -> None:
     if not len(node):
         return
     rows = chains[anchor]
-    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+    starts = np.flatnonzero(group_starts(node))
     low = np.minimum.reduceat(rows, starts, axis=0)
     high = np.maximum.reduceat(rows, starts, axis=0)
     # a level is kept when every level above it (and itself) is the same for all anchors; a
@@ -644,8 +644,7 @@ def posts(day: DayView) -> Posts:
         rank = rank_of[np.where(r >= 0, r, len(roles))]
         order = np.lexsort((rank, p, b))
         p, b, r = p[order], b[order], r[order]
-        first = np.ones(len(p), np.bool_)
-        first[1:] = (p[1:] != p[:-1]) | (b[1:] != b[:-1])
+        first = group_starts(p, b)
         return Posts(b[first], p[first], r[first], roles)
 
     return day.memo("posts", compute, frozenset({"HOLDS_POST"}), renumber=renumbered_numbers)
@@ -692,8 +691,7 @@ def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:
     value = out[dst]
     keep = (value >= 0) & (out[src] < 0)
     s, v = src[keep], value[keep]
-    first = np.ones(len(s), np.bool_)
-    first[1:] = s[1:] != s[:-1]
+    first = group_starts(s)
     out[s[first]] = v[first]
 
 
