@@ -297,7 +297,7 @@ def _links(
     out: dict[_BlockKey, Block] = {}
     cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
-    for key in sorted({*(_block_key(b) for b in cols.all_blocks()), *writes}):
+    for key in sorted({*cols._blocks, *writes}):  # (link kind, source kind, target kind)
         found = cols.blocks(*key)
         block = found[0] if found else _empty(cols, key)
         if nodes.renumbering is not None:
@@ -313,10 +313,6 @@ def _links(
 
 def _key(nodes: _Nodes, kind: str, s: int, t: int) -> _BlockKey:
     return kind, nodes.kinds[int(nodes.kind[s])], nodes.kinds[int(nodes.kind[t])]
-
-
-def _block_key(b: Block) -> _BlockKey:
-    return b.kind, b.source_kind, b.target_kind
 
 
 def _empty(cols: Columns, key: _BlockKey) -> Block:

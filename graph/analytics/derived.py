@@ -450,9 +450,7 @@ def anchors(day: DayView) -> tuple[Int32s, Int32s]:
         found = derived_patch.anchors(day, old.node, old.place, moved)
         return None if found is None else _Anchors(*found, complete=True)
 
-    found: _Anchors = day.memo(
-        "anchors", lambda: _anchors(day), PLACE_READS, patch, renumbered_numbers
-    )
+    found = day.memo("anchors", lambda: _anchors(day), PLACE_READS, patch, renumbered_numbers)
     return found.node, found.place
 
 
@@ -653,8 +651,7 @@ def posts(day: DayView) -> Posts:
 # -- helpers --------------------------------------------------------------------------------------
 def _placed(value: Int32s, renumbering: Renumbering) -> Int32s:
     """A per-node answer of node numbers renumbered (:meth:`~.columns.DayView.carried`)."""
-    out: Int32s = renumbering.numbers(renumbering.rows(value, -1), own=True)
-    return out
+    return renumbering.numbers(renumbering.rows(value, -1), own=True)
 
 
 def renumbered_masks(value: Any, renumbering: Renumbering) -> Any:
