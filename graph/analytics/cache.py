@@ -166,10 +166,9 @@ class AnalyticsCache:
         if self._pending is None or not self._patchable or self._index is None or self._expired():
             return None
         current = self._version() if self._version is not None else None
-        seen = [v for v, _ in self._pending]
         if not isinstance(self._key, int) or not isinstance(current, int):
             return None
-        if not set(range(self._key + 1, current + 1)) <= set(seen):
+        if not set(range(self._key + 1, current + 1)) <= {v for v, _ in self._pending}:
             return None  # a write we did not see (clear(), or another code path)
         # replaying writes the index may already hold is harmless: upserts replace and deletes
         # are idempotent, so the suffix in order always ends at the current state
