@@ -491,11 +491,9 @@ def _anchors(day: DayView) -> _Anchors:
     settled = np.zeros(n, np.bool_)
     places = np.concatenate([cols.of_kind(k) for k in _LEVEL_OF_KIND]).astype(np.int32)
     settled[places] = True
-    pending: list[str] = []
+    pending = [kind for kind in cols.kinds if kind in ANCHORS]  # no place is in ANCHORS
     for kind in cols.kinds:
-        if kind in ANCHORS and kind not in _LEVEL_OF_KIND:
-            pending.append(kind)
-        elif kind not in _LEVEL_OF_KIND:
+        if kind not in ANCHORS and kind not in _LEVEL_OF_KIND:
             settled[cols.of_kind(kind)] = True  # it anchors nowhere
     ways = {kind: [day.links(link, source_kind=kind) for link in ANCHORS[kind]] for kind in pending}
     found_nodes = [places]

@@ -58,9 +58,7 @@ def _anchored_on(cols: Columns, nodes: Int32s) -> Iterator[Int32s]:
     """The nodes with an anchor link (valid or not) to one of ``nodes`` (sorted), per block."""
     for code in np.unique(cols.kind[nodes]).tolist():
         mine, there = nodes[cols.kind[nodes] == code], cols.kinds[code]
-        for kind, ways in ANCHORS.items():
-            if kind in _PLACE_KINDS:
-                continue
+        for kind, ways in ANCHORS.items():  # no place: a place is its own anchor
             for link in ways:
                 for b in cols.blocks(link, kind, there):  # the rows to ``mine``, by target
                     yield b.src[b.by_dst[rows_holding(b.dst[b.by_dst], mine)]]

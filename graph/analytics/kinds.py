@@ -19,8 +19,8 @@ SELF_PLACED_KINDS = frozenset({*LEVEL_KINDS.values(), "Building"})
 #: the posts that make up a branch committee (支委会)
 BRANCH_COMMITTEE_ROLES = ("secretary", "deputy_secretary", "committee_member")
 
-#: where a non-place node sits, tried in order: the first link kind that, followed from the
-#: node, reaches anything wins (every anchor points up, from the node to where it sits)
+#: where a non-place node sits (a place is its own anchor: none is here), tried in order: the
+#: first link kind that, followed from the node, reaches anything wins (every anchor points up)
 ANCHORS: dict[str, tuple[str, ...]] = {
     "Building": ("PART_OF",),
     "Unit": ("PART_OF",),
