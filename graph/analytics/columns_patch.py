@@ -140,8 +140,8 @@ class _Nodes:
         self.old, self.upserts, self.known = cols, upserts, known
         added = sorted(n for n in upserts if known[n] < 0)
         dropped = np.array(sorted(i for n in gone if (i := _number(cols, n)) >= 0), np.int64)
-        self.kinds = tuple(sorted(set(cols.kinds) | {str(upserts[n]["kind"]) for n in added}))
         self.added_kinds = {str(upserts[n]["kind"]) for n in added}
+        self.kinds = tuple(sorted(set(cols.kinds) | self.added_kinds))
         self.deleted_kinds = {cols.kinds[k] for k in np.unique(cols.kind[dropped]).tolist()}
         #: None while the numbering is unchanged
         self.renumbering: Renumbering | None = None
