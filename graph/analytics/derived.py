@@ -99,14 +99,6 @@ class Pairs(NamedTuple):
     def swapped(self) -> Pairs:
         return Pairs.distinct(self.b, self.a)
 
-    def replaced(self, drop: Bools, fresh: Pairs) -> Pairs:
-        """These pairs without the rows ``drop`` marks and with ``fresh`` merged in, still
-        sorted and distinct (``fresh`` holds none of the kept rows)."""
-        kept = _keys(self.a[~drop], self.b[~drop])
-        new = fresh.keys()
-        keys = np.insert(kept, np.searchsorted(kept, new), new)
-        return Pairs((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
-
 
 def _keys(a: NDArray[np.integer[Any]], b: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
     """One int64 key per pair (node numbers are non-negative int32s), ordered as the pairs."""
@@ -617,11 +609,15 @@ def people_touched(delta: Delta, kinds: frozenset[str], reads: frozenset[str]) -
 
 def _replaced_for(old: Pairs, held: Int32s, nodes: Int32s, fresh: Pairs) -> Pairs:
     """``old`` with its pairs whose ``held`` side (``old.a`` or ``old.b``) is one of ``nodes``
-    replaced by ``fresh`` (their pairs found again): ``old`` itself when nothing changed."""
+    replaced by ``fresh`` (their pairs found again; no kept pair is among them), sorted and
+    distinct: ``old`` itself when nothing changed."""
     drop = np.isin(held, nodes)
-    if np.array_equal(_keys(old.a[drop], old.b[drop]), fresh.keys()):
+    new = fresh.keys()
+    if np.array_equal(_keys(old.a[drop], old.b[drop]), new):
         return old
-    return old.replaced(drop, fresh)
+    kept = _keys(old.a[~drop], old.b[~drop])
+    keys = np.insert(kept, np.searchsorted(kept, new), new)
+    return Pairs((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
 
 
 def _sources(delta: Delta, kinds: frozenset[str]) -> Int32s:
