@@ -182,7 +182,14 @@ def _up(day: DayView, kind: str, parts: Sequence[tuple[str, str | None]]) -> Int
         own = cols.of_kind(kind)
         out[own] = own
         for source_kind, target_kind in parts:
-            _first_found(out, *day.links("PART_OF", source_kind, target_kind))
+            src, dst = day.links("PART_OF", source_kind, target_kind)
+            order = np.lexsort((dst, src))  # targets in number order, so id order
+            src, dst = src[order], dst[order]
+            value = out[dst]
+            keep = (value >= 0) & (out[src] < 0)
+            s, v = src[keep], value[keep]
+            first = group_starts(s)
+            out[s[first]] = v[first]
         return out
 
     return day.memo(("up", kind), compute, _PART_OF, renumber=_placed)
@@ -672,18 +679,6 @@ def renumbered_numbers(value: Any, renumbering: Renumbering) -> Any:
     if gone is not None and gone.any():
         fields = {f: v[~gone] if isinstance(v, np.ndarray) else v for f, v in fields.items()}
     return type(value)(**fields)
-
-
-def _first_found(out: Int32s, src: Int32s, dst: Int32s) -> None:
-    """Give each ``src`` without a value in ``out`` the value of its first ``dst`` (in
-    number order, so id order) that has one."""
-    order = np.lexsort((dst, src))
-    src, dst = src[order], dst[order]
-    value = out[dst]
-    keep = (value >= 0) & (out[src] < 0)
-    s, v = src[keep], value[keep]
-    first = group_starts(s)
-    out[s[first]] = v[first]
 
 
 def _via(day: DayView, link: str, up: Int32s, people: Int32s | None = None) -> Pairs:
