@@ -293,7 +293,8 @@ def _links(
     for u, v, lid, attrs in [*changes.links, *deletes]:  # upserts first, as the stores do
         if (s := find(u)) >= 0 and (t := find(v)) >= 0:
             _, kind, _, k = parse_link_id(lid)
-            writes[_key(nodes, kind, s, t)][s, t, k] = attrs
+            key = (kind, nodes.kinds[int(nodes.kind[s])], nodes.kinds[int(nodes.kind[t])])
+            writes[key][s, t, k] = attrs
     out: dict[_BlockKey, Block] = {}
     cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
@@ -309,10 +310,6 @@ def _links(
         if len(block):
             out[key] = block
     return out, writes, cut
-
-
-def _key(nodes: _Nodes, kind: str, s: int, t: int) -> _BlockKey:
-    return kind, nodes.kinds[int(nodes.kind[s])], nodes.kinds[int(nodes.kind[t])]
 
 
 def _empty(cols: Columns, key: _BlockKey) -> Block:
