@@ -67,9 +67,7 @@ class Pairs(NamedTuple):
 
     @classmethod
     def distinct(cls, a: NDArray[np.integer[Any]], b: NDArray[np.integer[Any]]) -> Pairs:
-        if not len(a):
-            return cls(np.empty(0, np.int32), np.empty(0, np.int32))
-        keys = distinct(_keys(a, b))  # a 1-d unique
+        keys = distinct(_keys(a, b))  # a 1-d unique (of no keys: no pairs)
         return cls((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
 
     def of(self, a: int) -> Int32s:
