@@ -234,12 +234,12 @@ def coverage_summary(
     cols = day.columns
     tallies = _tallies(day, as_of, inside)
     chains = place_chains(day)
-    counts = Counter(
-        (at_level, Severity(fd.severity).value)
-        for fd in findings
-        for at_level in (fd.compound, fd.community, fd.township, fd.city)
-        if at_level
-    )
+    counts: Counter[tuple[str, str]] = Counter()
+    for fd in findings:
+        severity = Severity(fd.severity).value  # once a finding, not once a level
+        for at_level in (fd.compound, fd.community, fd.township, fd.city):
+            if at_level:
+                counts[at_level, severity] += 1
     rows: list[CoverageRow] = []
     for level in wanted:
         places = cols.of_kind(LEVEL_KINDS[level])
