@@ -298,7 +298,8 @@ def _links(
     out: dict[_BlockKey, Block] = {}
     cut: list[tuple[str, int, int]] = []
     dictionaries = _dictionaries(cols, writes)
-    for key in sorted({*cols._blocks, *writes}):  # (link kind, source kind, target kind)
+    held = {(b.kind, b.source_kind, b.target_kind) for b in cols.all_blocks()}
+    for key in sorted({*held, *writes}):
         found = cols.blocks(*key)
         block = found[0] if found else _empty(cols, key)
         if nodes.renumbering is not None:
